@@ -1,0 +1,1 @@
+//! Seeded corpus generators shared by the criterion benchmarks.

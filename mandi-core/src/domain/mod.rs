@@ -1,0 +1,24 @@
+//! Domain types: identifiers, money, products, users, watches and alerts.
+
+mod alert;
+mod asin;
+mod history;
+mod marketplace;
+mod money;
+mod product;
+mod user;
+mod watch;
+
+pub use alert::{Alert, AlertId, DeliveryStatus, OutboxEntry};
+pub use asin::{Asin, AsinError};
+pub use history::PricePoint;
+pub use marketplace::{CredentialGroup, Marketplace, UnknownMarketplace};
+pub use money::{Currency, Money, MoneyError};
+pub use product::{
+    Availability, BrowseNode, BrowseNodeRef, Condition, DataOrigin, DealDetails, Image, Merchant,
+    Offer, OfferKind, Product, Reviews, Savings, VariationAttribute, VariationFamily,
+};
+pub use user::{
+    AlertMode, ExternalIdentity, Language, NewUser, QuietHours, User, UserId, UserSettings,
+};
+pub use watch::{AlertRule, NewWatch, Watch, WatchId, WatchState, WatchTarget};

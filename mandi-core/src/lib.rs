@@ -1,0 +1,36 @@
+//! Mandi: Amazon price tracking and deal intelligence, amazon.in first.
+//!
+//! `mandi-core` is the embeddable library. It holds the domain types ([`Asin`], [`Money`],
+//! [`Product`], [`Watch`]…), the **ports** the engines depend on ([`ProductSource`],
+//! [`Store`], [`Notifier`], [`Scorer`], [`Clock`]) and the engines themselves.
+//!
+//! # The main design decision: ports and adapters
+//!
+//! Nothing in this crate talks to Amazon, Telegram or a particular database directly.
+//! Engines take `Arc<dyn Port>` values chosen by the binary at run time, and every adapter of
+//! a port runs the same contract-test suite (feature `test-util`). So the SQLite store and a
+//! future Postgres store are interchangeable, and a simulation can swap the system clock for
+//! a [`ManualClock`] to run a year of prices in seconds.
+//!
+//! Money is always integer minor units with a currency ([`Money`]); times are UTC
+//! (`chrono`) and shown in IST where a person reads them; an unknown price or stock level is
+//! a state of its own ([`Availability::Unknown`], `Option<Money>`), never zero.
+//!
+//! # Examples
+//!
+//! ```
+//! use mandi_core::{Asin, Currency, Money};
+//! let asin: Asin = "B0CX59H5W7".parse()?;
+//! let price = Money::parse("₹54,999", Currency::INR)?;
+//! assert_eq!(price.to_string(), "₹54,999.00");
+//! # let _ = asin;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod domain;
+pub mod ports;
+
+pub use domain::*;
+pub use ports::*;

@@ -1,0 +1,94 @@
+//! The `Notifier` port: delivers an alert to a user through one channel (terminal, JSON-lines
+//! file, webhook, Telegram).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Alert, User};
+
+/// Errors a `Notifier` may return.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotifyError {
+    /// The channel asked us to slow down; retry after the wait.
+    #[error("rate limited by {channel}, retry after {retry_after:?}")]
+    RateLimited {
+        /// The channel.
+        channel: String,
+        /// How long to wait.
+        retry_after: Duration,
+    },
+    /// The recipient cannot be reached any more (blocked the bot, deleted the chat).
+    #[error("recipient unreachable on {channel}: {reason}")]
+    RecipientGone {
+        /// The channel.
+        channel: String,
+        /// Why.
+        reason: String,
+    },
+    /// A failure that may pass (network, 5xx); retry with backoff.
+    #[error("delivery through {channel} failed, will retry: {reason}")]
+    Transient {
+        /// The channel.
+        channel: String,
+        /// Why.
+        reason: String,
+    },
+    /// A failure that will not pass by retrying (a malformed message, bad configuration).
+    #[error("delivery through {channel} failed permanently: {reason}")]
+    Permanent {
+        /// The channel.
+        channel: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl NotifyError {
+    /// True when the delivery should be retried later.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::RateLimited { .. } | Self::Transient { .. })
+    }
+}
+
+/// One alert to deliver to one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Unique per (alert, channel); a notifier that sees a key twice delivers once.
+    pub idempotency_key: String,
+    /// The recipient.
+    pub user: User,
+    /// The alert.
+    pub alert: Alert,
+}
+
+/// Delivers alerts through one channel.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// The channel name stored in the outbox (`terminal`, `webhook`, `telegram`).
+    fn channel(&self) -> &str;
+
+    /// Delivers one notification.
+    async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError>;
+}
+
+macro_rules! forward_notifier {
+    ($ty:ty) => {
+        #[async_trait]
+        impl<T: Notifier + ?Sized> Notifier for $ty {
+            fn channel(&self) -> &str {
+                (**self).channel()
+            }
+            async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
+                (**self).deliver(n).await
+            }
+        }
+    };
+}
+
+forward_notifier!(Arc<T>);
+forward_notifier!(Box<T>);
+forward_notifier!(&T);
