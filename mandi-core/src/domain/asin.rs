@@ -109,7 +109,7 @@ fn is_isbn10(bytes: &[u8; 10]) -> bool {
         };
         sum += value * (10 - i as u32);
     }
-    sum % 11 == 0
+    sum.is_multiple_of(11)
 }
 
 impl fmt::Display for Asin {

@@ -421,27 +421,27 @@ impl SearchRequest {
                 self.item_page
             )));
         }
-        if let Some(r) = self.min_reviews_rating {
-            if !(1..=4).contains(&r) {
-                return Err(SourceError::invalid(format!(
-                    "minimum rating must be 1 to 4 stars, got {r}"
-                )));
-            }
+        if let Some(r) = self.min_reviews_rating
+            && !(1..=4).contains(&r)
+        {
+            return Err(SourceError::invalid(format!(
+                "minimum rating must be 1 to 4 stars, got {r}"
+            )));
         }
-        if let Some(p) = self.min_saving_percent {
-            if !(1..=99).contains(&p) {
-                return Err(SourceError::invalid(format!(
-                    "minimum saving must be 1 to 99 percent, got {p}"
-                )));
-            }
+        if let Some(p) = self.min_saving_percent
+            && !(1..=99).contains(&p)
+        {
+            return Err(SourceError::invalid(format!(
+                "minimum saving must be 1 to 99 percent, got {p}"
+            )));
         }
         for (name, price) in [("minimum", self.min_price), ("maximum", self.max_price)] {
-            if let Some(p) = price {
-                if p.minor() <= 0 {
-                    return Err(SourceError::invalid(format!(
-                        "{name} price must be above zero, got {p}"
-                    )));
-                }
+            if let Some(p) = price
+                && p.minor() <= 0
+            {
+                return Err(SourceError::invalid(format!(
+                    "{name} price must be above zero, got {p}"
+                )));
             }
         }
         if let (Some(lo), Some(hi)) = (self.min_price, self.max_price) {
@@ -456,12 +456,12 @@ impl SearchRequest {
                 )));
             }
         }
-        if let Some(k) = &self.keywords {
-            if k.chars().count() > 512 {
-                return Err(SourceError::invalid(
-                    "keywords must be at most 512 characters",
-                ));
-            }
+        if let Some(k) = &self.keywords
+            && k.chars().count() > 512
+        {
+            return Err(SourceError::invalid(
+                "keywords must be at most 512 characters",
+            ));
         }
         Ok(())
     }
