@@ -29,8 +29,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod analytics;
+#[cfg(feature = "test-util")]
+pub mod contract;
 pub mod domain;
+pub mod links;
 pub mod ports;
+pub mod store;
 
 pub use domain::*;
 pub use ports::*;

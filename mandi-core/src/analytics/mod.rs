@@ -1,0 +1,1 @@
+//! Price-history analytics, the deal-quality scorer and price patterns.

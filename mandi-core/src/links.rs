@@ -1,0 +1,1 @@
+//! Amazon product links: parsing what users paste, and building affiliate links.

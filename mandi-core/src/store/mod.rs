@@ -1,0 +1,1 @@
+//! `Store` adapters: SQLite (feature `sqlite`, the default) and in-memory.

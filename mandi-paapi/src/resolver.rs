@@ -1,0 +1,1 @@
+//! Short-link resolver (being written).
