@@ -1,0 +1,387 @@
+//! `HistoryScorer`: the first `Scorer`. Rates a deal 0–100 from its price history, its
+//! discount (with inflated-MRP detection), reviews, availability and seller, and deal badges.
+
+use chrono::Duration;
+
+use super::series;
+use crate::domain::{Availability, Money, PricePoint};
+use crate::ports::{DealScore, DealVerdict, ScoreInput, ScorePart, Scorer};
+
+/// Tunable thresholds of [`HistoryScorer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScorerSettings {
+    /// Known history needed before the history part is trusted.
+    pub min_history: Duration,
+    /// An MRP more than this (basis points) above its earlier level counts as raised.
+    pub mrp_raise_bps: i64,
+    /// How recent an MRP raise must be to taint the discount.
+    pub mrp_raise_lookback: Duration,
+    /// A "discounted" price within this margin (basis points) of the usual price is no saving.
+    pub no_saving_margin_bps: i64,
+    /// Prior mean rating (centi-stars) for Bayesian shrinkage.
+    pub prior_rating_centi: i64,
+    /// Prior weight (ratings) for Bayesian shrinkage.
+    pub prior_weight: i64,
+}
+
+impl Default for ScorerSettings {
+    fn default() -> Self {
+        Self {
+            min_history: Duration::days(14),
+            mrp_raise_bps: 500,
+            mrp_raise_lookback: Duration::days(45),
+            no_saving_margin_bps: 300,
+            prior_rating_centi: 400,
+            prior_weight: 30,
+        }
+    }
+}
+
+/// Scores deals from history; pure and deterministic.
+///
+/// Parts: history (0–40: where the price sits among its own past prices, near the all-time
+/// low), discount (0–20: against MRP, but zero when the MRP was raised just before the
+/// "discount"), reviews (0–20, Bayesian-shrunk), availability and seller (0–10), deal badge
+/// (0–10). Verdict: `FakeSale` when the discount rests on a raised MRP or a raised price,
+/// `NotEnoughData` when history is too short, else by score (≥ 85 great, ≥ 70 good, ≥ 45 fair).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HistoryScorer {
+    settings: ScorerSettings,
+}
+
+impl HistoryScorer {
+    /// A scorer with custom settings.
+    pub fn new(settings: ScorerSettings) -> Self {
+        Self { settings }
+    }
+}
+
+/// What inflated-MRP analysis found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MrpCheck {
+    /// MRP before the raise.
+    earlier_mrp: Option<Money>,
+    /// True when the current MRP is a recent raise.
+    raised: bool,
+}
+
+fn mrp_check(
+    history: &[PricePoint],
+    current_mrp: Option<Money>,
+    now: chrono::DateTime<chrono::Utc>,
+    s: &ScorerSettings,
+) -> MrpCheck {
+    let Some(mrp) = current_mrp else {
+        return MrpCheck {
+            earlier_mrp: None,
+            raised: false,
+        };
+    };
+    // The MRP in force before the lookback window: the most common list price seen between
+    // 2× and 1× the lookback ago (falling back to anything older than the lookback).
+    let cutoff = now - s.mrp_raise_lookback;
+    let older: Vec<i64> = history
+        .iter()
+        .filter(|p| p.at < cutoff && p.at >= cutoff - s.mrp_raise_lookback)
+        .filter_map(|p| {
+            p.list_price
+                .filter(|m| m.currency() == mrp.currency())
+                .map(|m| m.minor())
+        })
+        .collect();
+    let older = if older.is_empty() {
+        history
+            .iter()
+            .filter(|p| p.at < cutoff)
+            .filter_map(|p| {
+                p.list_price
+                    .filter(|m| m.currency() == mrp.currency())
+                    .map(|m| m.minor())
+            })
+            .collect()
+    } else {
+        older
+    };
+    let Some(earlier) = median(older) else {
+        return MrpCheck {
+            earlier_mrp: None,
+            raised: false,
+        };
+    };
+    let raised = i128::from(mrp.minor()) * 10_000
+        > i128::from(earlier) * i128::from(10_000 + s.mrp_raise_bps);
+    MrpCheck {
+        earlier_mrp: Some(Money::from_minor(earlier, mrp.currency())),
+        raised,
+    }
+}
+
+fn median(mut v: Vec<i64>) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    Some(v[v.len() / 2])
+}
+
+impl Scorer for HistoryScorer {
+    fn score(&self, input: &ScoreInput<'_>) -> DealScore {
+        let s = &self.settings;
+        let now = input.now;
+        let offer = input.product.buy_box();
+        let mut parts = Vec::new();
+        let Some(price) = offer.and_then(|o| o.price) else {
+            return DealScore {
+                score: 0,
+                verdict: DealVerdict::NotEnoughData,
+                parts: vec![ScorePart {
+                    name: "price".to_owned(),
+                    points: 0,
+                    explanation: "the current price is unknown, so there is no deal to judge"
+                        .to_owned(),
+                }],
+            };
+        };
+        let currency = price.currency();
+        let segments = series::segments(input.history, now, currency);
+        let window90 = series::clip(&segments, now - Duration::days(90), now);
+        let known_secs: i64 = window90
+            .iter()
+            .filter(|x| x.price.is_some())
+            .map(|x| x.duration().num_seconds())
+            .sum();
+        let enough_history = known_secs >= s.min_history.num_seconds();
+
+        // Usual price: time-weighted average over the 30 days before the last week (so the
+        // current sale does not define its own reference).
+        let usual = series::time_weighted_average(&series::clip(
+            &segments,
+            now - Duration::days(37),
+            now - Duration::days(7),
+        ))
+        .or_else(|| series::time_weighted_average(&window90));
+
+        // 1. History.
+        let history_points = if enough_history {
+            let pct = series::percentile_bps(&window90, price).unwrap_or(5_000);
+            let base = i64::from(10_000 - pct.min(10_000)) * 35 / 10_000;
+            let all_time_low = segments
+                .iter()
+                .filter_map(|x| x.price)
+                .map(|m| m.minor())
+                .min();
+            let near_low = all_time_low
+                .is_some_and(|low| i128::from(price.minor()) * 10_000 <= i128::from(low) * 10_200);
+            let pts = base + if near_low { 5 } else { 0 };
+            parts.push(ScorePart {
+                name: "history".to_owned(),
+                points: pts as i32,
+                explanation: format!(
+                    "cheaper than {}% of the last 90 days{}",
+                    (10_000 - pct.min(10_000)) / 100,
+                    if near_low {
+                        ", at or near its all-time low"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+            pts
+        } else {
+            parts.push(ScorePart {
+                name: "history".to_owned(),
+                points: 15,
+                explanation: format!(
+                    "only {} days of price history; scored as neutral",
+                    known_secs / 86_400
+                ),
+            });
+            15
+        };
+
+        // 2. Discount against MRP, with inflated-MRP and raised-price detection.
+        let mrp = offer
+            .and_then(|o| o.list_price)
+            .filter(|m| m.currency() == currency);
+        let claimed_bps = mrp.and_then(|m| price.discount_bps(m)).unwrap_or(0).max(0);
+        let check = mrp_check(input.history, mrp, now, s);
+        let below_usual_bps = usual.and_then(|u| price.discount_bps(u)).unwrap_or(0);
+        let no_real_saving = usual.is_some() && below_usual_bps < s.no_saving_margin_bps;
+        let mut fake = false;
+        let discount_points = if claimed_bps == 0 {
+            parts.push(ScorePart {
+                name: "discount".to_owned(),
+                points: 0,
+                explanation: "no discount against MRP".to_owned(),
+            });
+            0
+        } else if check.raised && no_real_saving {
+            fake = true;
+            parts.push(ScorePart {
+                name: "discount".to_owned(),
+                points: 0,
+                explanation: format!(
+                    "fake sale: the MRP was raised to {} from {} shortly before this {}% \"discount\", and the price is not below its usual {}",
+                    mrp.map_or_else(String::new, |m| m.display_short()),
+                    check.earlier_mrp.map_or_else(String::new, |m| m.display_short()),
+                    claimed_bps / 100,
+                    usual.map_or_else(String::new, |u| u.display_short()),
+                ),
+            });
+            0
+        } else if claimed_bps >= 1_500
+            && usual.is_some_and(|u| {
+                i128::from(price.minor()) * 10_000
+                    > i128::from(u.minor()) * i128::from(10_000 + s.no_saving_margin_bps)
+            })
+        {
+            fake = true;
+            parts.push(ScorePart {
+                name: "discount".to_owned(),
+                points: 0,
+                explanation: format!(
+                    "fake sale: {}% off MRP, but the price is above its usual {}",
+                    claimed_bps / 100,
+                    usual.map_or_else(String::new, |u| u.display_short())
+                ),
+            });
+            0
+        } else {
+            let effective_bps = if check.raised {
+                check
+                    .earlier_mrp
+                    .and_then(|m| price.discount_bps(m))
+                    .unwrap_or(0)
+                    .max(0)
+            } else {
+                claimed_bps
+            };
+            let pts = (effective_bps * 20 / 5_000).min(20);
+            parts.push(ScorePart {
+                name: "discount".to_owned(),
+                points: pts as i32,
+                explanation: if check.raised {
+                    format!(
+                        "{}% off the earlier MRP (the MRP was raised recently, so the shown {}% is overstated)",
+                        effective_bps / 100,
+                        claimed_bps / 100
+                    )
+                } else {
+                    format!("{}% off MRP", claimed_bps / 100)
+                },
+            });
+            pts
+        };
+
+        // 3. Reviews, Bayesian-shrunk toward a prior so a 5.0 from 3 ratings is not a 5.0.
+        let review_points = match input.product.reviews {
+            Some(r) if r.count > 0 => {
+                let n = i64::from(r.count);
+                let shrunk = (s.prior_weight * s.prior_rating_centi
+                    + n * i64::from(r.rating_centi))
+                    / (s.prior_weight + n);
+                let pts = ((shrunk - 350) * 20 / 100).clamp(0, 20);
+                parts.push(ScorePart {
+                    name: "reviews".to_owned(),
+                    points: pts as i32,
+                    explanation: format!("rated {} from {} ratings", r.rating_text(), r.count),
+                });
+                pts
+            }
+            _ => {
+                parts.push(ScorePart {
+                    name: "reviews".to_owned(),
+                    points: 0,
+                    explanation: "no ratings yet".to_owned(),
+                });
+                0
+            }
+        };
+
+        // 4. Availability and seller.
+        let availability = offer.map_or(Availability::Unknown, |o| o.availability);
+        let stock_points = match availability {
+            Availability::InStock => 5,
+            Availability::Preorder => 3,
+            _ => 0,
+        };
+        let merchant = offer.map(|o| &o.merchant);
+        let trusted_seller = merchant.is_some_and(|m| {
+            m.fulfilled_by_amazon
+                || m.name
+                    .as_deref()
+                    .is_some_and(|n| n.to_ascii_lowercase().starts_with("amazon"))
+        });
+        let seller_points = if trusted_seller {
+            5
+        } else if offer.is_some_and(|o| o.is_buy_box_winner) {
+            3
+        } else {
+            1
+        };
+        parts.push(ScorePart {
+            name: "seller".to_owned(),
+            points: stock_points + seller_points,
+            explanation: format!(
+                "{}; {}",
+                match availability {
+                    Availability::InStock => "in stock",
+                    Availability::Preorder => "pre-order",
+                    Availability::OutOfStock => "out of stock",
+                    _ => "stock unknown",
+                },
+                if trusted_seller {
+                    "sold or fulfilled by Amazon"
+                } else if offer.is_some_and(|o| o.is_buy_box_winner) {
+                    "buy-box seller"
+                } else {
+                    "seller unknown"
+                }
+            ),
+        });
+
+        // 5. Deal badge.
+        let deal = offer
+            .and_then(|o| o.deal.as_ref())
+            .filter(|d| d.ends_at.is_none_or(|e| e > now));
+        let deal_points = match deal {
+            Some(d) if d.is_lightning() => 10,
+            Some(_) => 6,
+            None => 0,
+        };
+        parts.push(ScorePart {
+            name: "deal".to_owned(),
+            points: deal_points,
+            explanation: match deal {
+                Some(d) => format!("{} running", d.badge.as_deref().unwrap_or("a deal")),
+                None => "no deal badge".to_owned(),
+            },
+        });
+
+        let total = (history_points
+            + discount_points
+            + review_points
+            + i64::from(stock_points + seller_points)
+            + i64::from(deal_points))
+        .clamp(0, 100);
+        let score = u8::try_from(total).unwrap_or(100);
+        let verdict = if fake {
+            DealVerdict::FakeSale
+        } else if !enough_history {
+            DealVerdict::NotEnoughData
+        } else if score >= 85 {
+            DealVerdict::GreatDeal
+        } else if score >= 70 {
+            DealVerdict::GoodDeal
+        } else if score >= 45 {
+            DealVerdict::Fair
+        } else {
+            DealVerdict::Poor
+        };
+        DealScore {
+            score,
+            verdict,
+            parts,
+        }
+    }
+}
