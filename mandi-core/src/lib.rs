@@ -30,6 +30,8 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
+#[cfg(feature = "charts")]
+pub mod charts;
 #[cfg(feature = "test-util")]
 pub mod contract;
 pub mod domain;
