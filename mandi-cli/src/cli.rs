@@ -1,0 +1,76 @@
+//! The command line: `mandi [global options] <noun> [<verb>] …`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::config::SourceKind;
+
+const EXAMPLES: &str = "\
+Examples:
+  mandi asin \"https://www.amazon.in/dp/B0CX59H5W7\"
+  mandi --json asin B0CX59H5W7
+  mandi config show
+
+Exit status: 0 success, 1 nothing found, 2 error.
+Logs go to stderr; set RUST_LOG (for example RUST_LOG=debug) or pass -v for more.";
+
+/// Amazon price tracking and deal intelligence, amazon.in first.
+#[derive(Debug, Parser)]
+#[command(name = "mandi", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Print one JSON document (JSON Lines for streams) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Read settings from this file instead of mandi.toml in the config directory.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Where product data comes from (default: from the config; the sandbox until
+    /// credentials are configured).
+    #[arg(long, global = true, value_enum, value_name = "SOURCE")]
+    pub source: Option<SourceKind>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The nouns.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show where the configuration lives, what is in effect, or write a starter file.
+    Config(commands::config::Cmd),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_an_example_in_its_help() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            let name = format!("{path} {}", cmd.get_name());
+            let help = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                help.contains("mandi "),
+                "`{name}` has no example in its --help"
+            );
+            for sub in cmd.get_subcommands() {
+                walk(sub, &name);
+            }
+        }
+        walk(&Cli::command(), "");
+    }
+}

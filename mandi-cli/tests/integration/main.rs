@@ -1,0 +1,12 @@
+//! Integration tests of the `mandi` binary: one test binary, one module per command.
+//!
+//! Every test runs the built binary in a fresh temporary directory that holds its own
+//! `MANDI_CONFIG_DIR`, database and home directory, with the rest of the environment
+//! cleared, so nothing on the machine running the tests is read or written.
+
+#[macro_use]
+mod macros;
+mod util;
+
+mod cli;
+mod config;
