@@ -157,7 +157,7 @@ pub fn render_price_chart(
         .collect();
     let lo = prices.iter().copied().min().unwrap_or(0);
     let hi = prices.iter().copied().max().unwrap_or(0);
-    let avg = series::time_weighted_average(&segments).map_or(lo, |m| m.minor());
+    let avg = series::time_weighted_average(segments.iter().copied()).map_or(lo, |m| m.minor());
     let pad = ((hi - lo) / 8).max(hi / 50).max(100);
     let (y0, y1) = ((lo - pad).max(0), hi + pad);
     let (x0, x1) = (from.timestamp(), now.timestamp());
@@ -233,7 +233,7 @@ pub fn render_price_chart(
         chart
             .draw_series(segments.iter().filter(|s| s.price.is_none()).map(|s| {
                 Rectangle::new(
-                    [(s.start.timestamp(), y0), (s.end.timestamp(), y1)],
+                    [(s.start, y0), (s.end, y1)],
                     RGBColor(220, 220, 220).filled(),
                 )
             }))
@@ -283,8 +283,8 @@ pub fn render_price_chart(
         for s in &segments {
             match s.price {
                 Some(p) => {
-                    run.push((s.start.timestamp(), p.minor()));
-                    run.push((s.end.timestamp(), p.minor()));
+                    run.push((s.start, p.minor()));
+                    run.push((s.end, p.minor()));
                 }
                 None => {
                     if !run.is_empty() {
@@ -304,7 +304,7 @@ pub fn render_price_chart(
 
         // The current price.
         if let Some(last) = known.last().and_then(|s| s.price) {
-            let at = known.last().map_or(x1, |s| s.end.timestamp());
+            let at = known.last().map_or(x1, |s| s.end);
             chart
                 .draw_series(std::iter::once(Circle::new(
                     (at, last.minor()),

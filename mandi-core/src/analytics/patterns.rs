@@ -80,7 +80,7 @@ pub fn patterns(history: &[PricePoint], now: DateTime<Utc>) -> PricePatterns {
         };
     };
     let segments = series::segments(history, now, currency);
-    let first = segments.first().map_or(now, |s| s.start);
+    let first = segments.first().map_or(now, |s| s.start_time());
     let closes = series::daily_closes(&segments, first, now);
 
     // Volatility and trend over the last 90 days.

@@ -144,26 +144,26 @@ impl Scorer for HistoryScorer {
         };
         let currency = price.currency();
         let segments = series::segments(input.history, now, currency);
-        let window90 = series::clip(&segments, now - Duration::days(90), now);
-        let known_secs: i64 = window90
-            .iter()
+        let from90 = now - Duration::days(90);
+        let window90 = || series::window(&segments, from90, now);
+        let known_secs: i64 = window90()
             .filter(|x| x.price.is_some())
-            .map(|x| x.duration().num_seconds())
+            .map(|x| x.duration_secs())
             .sum();
         let enough_history = known_secs >= s.min_history.num_seconds();
 
         // Usual price: time-weighted average over the 30 days before the last week (so the
         // current sale does not define its own reference).
-        let usual = series::time_weighted_average(&series::clip(
+        let usual = series::time_weighted_average(series::window(
             &segments,
             now - Duration::days(37),
             now - Duration::days(7),
         ))
-        .or_else(|| series::time_weighted_average(&window90));
+        .or_else(|| series::time_weighted_average(window90()));
 
         // 1. History.
         let history_points = if enough_history {
-            let pct = series::percentile_bps(&window90, price).unwrap_or(5_000);
+            let pct = series::percentile_bps(window90(), price).unwrap_or(5_000);
             let base = i64::from(10_000 - pct.min(10_000)) * 35 / 10_000;
             let all_time_low = segments
                 .iter()

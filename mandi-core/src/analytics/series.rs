@@ -5,21 +5,39 @@ use chrono::{DateTime, Duration, Utc};
 use crate::domain::{Currency, Money, PricePoint};
 
 /// A stretch of time during which one price held (or the price was unknown).
+///
+/// Times are unix seconds (UTC): analyses do a great deal of time arithmetic, and integer
+/// seconds keep a year of hourly history well inside the scorer's time budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
-    /// When the observation that opened the segment was made.
-    pub start: DateTime<Utc>,
-    /// When the next observation replaced it (or the analysis time for the last one).
-    pub end: DateTime<Utc>,
+    /// When the observation that opened the segment was made (unix seconds).
+    pub start: i64,
+    /// When the next observation replaced it, or the analysis time (unix seconds).
+    pub end: i64,
     /// The price; `None` for a gap.
     pub price: Option<Money>,
 }
 
 impl Segment {
-    /// How long the segment lasted.
-    pub fn duration(&self) -> Duration {
+    /// How long the segment lasted, in seconds.
+    pub fn duration_secs(&self) -> i64 {
         self.end - self.start
     }
+
+    /// The start as a time.
+    pub fn start_time(&self) -> DateTime<Utc> {
+        from_ts(self.start)
+    }
+
+    /// The end as a time.
+    pub fn end_time(&self) -> DateTime<Utc> {
+        from_ts(self.end)
+    }
+}
+
+/// Unix seconds to a time (out-of-range values clamp to the epoch).
+pub fn from_ts(ts: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(ts, 0).unwrap_or_default()
 }
 
 /// Longest a single observation is trusted to describe the price after it was made. Beyond
@@ -30,17 +48,29 @@ pub const MAX_TRUSTED_SPAN: Duration = Duration::days(3);
 /// next point or for at most [`MAX_TRUSTED_SPAN`]; the rest is a gap. Points of a currency other
 /// than `currency` are treated as unknown (no analysis mixes currencies).
 pub fn segments(points: &[PricePoint], now: DateTime<Utc>, currency: Currency) -> Vec<Segment> {
-    let mut sorted: Vec<&PricePoint> = points.iter().filter(|p| p.at <= now).collect();
-    sorted.sort_by_key(|p| p.at);
+    let now = now.timestamp();
+    let mut sorted: Vec<(i64, Option<Money>)> = points
+        .iter()
+        .map(|p| {
+            (
+                p.at.timestamp(),
+                p.price.filter(|m| m.currency() == currency),
+            )
+        })
+        .filter(|(at, _)| *at <= now)
+        .collect();
+    if !sorted.is_sorted_by_key(|(at, _)| *at) {
+        sorted.sort_by_key(|(at, _)| *at);
+    }
+    let span = MAX_TRUSTED_SPAN.num_seconds();
     let mut out: Vec<Segment> = Vec::with_capacity(sorted.len());
-    for (i, p) in sorted.iter().enumerate() {
-        let next_at = sorted.get(i + 1).map_or(now, |n| n.at);
-        if next_at <= p.at {
+    for (i, (at, price)) in sorted.iter().enumerate() {
+        let next_at = sorted.get(i + 1).map_or(now, |n| n.0);
+        if next_at <= *at {
             continue;
         }
-        let price = p.price.filter(|m| m.currency() == currency);
-        let trusted_end = (p.at + MAX_TRUSTED_SPAN).min(next_at);
-        push_segment(&mut out, p.at, trusted_end, price);
+        let trusted_end = (at + span).min(next_at);
+        push_segment(&mut out, *at, trusted_end, *price);
         if trusted_end < next_at {
             push_segment(&mut out, trusted_end, next_at, None);
         }
@@ -48,12 +78,7 @@ pub fn segments(points: &[PricePoint], now: DateTime<Utc>, currency: Currency) -
     out
 }
 
-fn push_segment(
-    out: &mut Vec<Segment>,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    price: Option<Money>,
-) {
+fn push_segment(out: &mut Vec<Segment>, start: i64, end: i64, price: Option<Money>) {
     if let Some(last) = out.last_mut()
         && last.price == price
         && last.end == start
@@ -75,60 +100,62 @@ pub fn currency_of(points: &[PricePoint]) -> Option<Currency> {
 
 /// Clips segments to `[from, to)`.
 pub fn clip(segments: &[Segment], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Segment> {
-    segments
+    window(segments, from, to).collect()
+}
+
+/// The segments overlapping `[from, to)`, clipped to it, without allocating. `segments` must be
+/// in time order (as [`segments`] returns them); the start is found by binary search.
+pub fn window(
+    segments: &[Segment],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> impl Iterator<Item = Segment> + Clone + '_ {
+    let (from, to) = (from.timestamp(), to.timestamp());
+    let first = segments.partition_point(|s| s.end <= from);
+    segments[first..]
         .iter()
-        .filter(|s| s.end > from && s.start < to)
-        .map(|s| Segment {
+        .take_while(move |s| s.start < to)
+        .map(move |s| Segment {
             start: s.start.max(from),
             end: s.end.min(to),
             price: s.price,
         })
-        .collect()
 }
 
 /// Time-weighted average of the known prices in `segments`, rounded to the nearest minor unit.
-pub fn time_weighted_average(segments: &[Segment]) -> Option<Money> {
-    let mut weighted: i128 = 0;
-    let mut total: i128 = 0;
+/// When every segment is instantaneous, the plain mean of their prices.
+pub fn time_weighted_average(segments: impl IntoIterator<Item = Segment>) -> Option<Money> {
+    let (mut weighted, mut total, mut plain, mut count): (i128, i128, i128, i128) = (0, 0, 0, 0);
     let mut currency = None;
     for s in segments {
         if let Some(p) = s.price {
-            let secs = i128::from(s.duration().num_seconds().max(0));
+            let secs = i128::from(s.duration_secs().max(0));
             weighted += i128::from(p.minor()) * secs;
             total += secs;
+            plain += i128::from(p.minor());
+            count += 1;
             currency = Some(p.currency());
         }
     }
     let currency = currency?;
-    if total == 0 {
-        // Only instantaneous observations: plain mean of them.
-        let known: Vec<i128> = segments
-            .iter()
-            .filter_map(|s| s.price.map(|p| i128::from(p.minor())))
-            .collect();
-        if known.is_empty() {
-            return None;
-        }
-        let n = known.len() as i128;
-        let mean = (known.iter().sum::<i128>() + n / 2) / n;
-        return i64::try_from(mean)
-            .ok()
-            .map(|m| Money::from_minor(m, currency));
-    }
-    let mean = (weighted + total / 2) / total;
+    let mean = if total > 0 {
+        (weighted + total / 2) / total
+    } else {
+        (plain + count / 2) / count
+    };
     i64::try_from(mean)
         .ok()
         .map(|m| Money::from_minor(m, currency))
 }
 
 /// Share of time (in basis points) that known prices in `segments` were strictly below `price`.
-pub fn percentile_bps(segments: &[Segment], price: Money) -> Option<u32> {
+pub fn percentile_bps(segments: impl IntoIterator<Item = Segment>, price: Money) -> Option<u32> {
     let mut below: i128 = 0;
     let mut equal: i128 = 0;
     let mut total: i128 = 0;
     for s in segments {
         if let Some(p) = s.price {
-            let secs = i128::from(s.duration().num_seconds().max(1));
+            let secs = i128::from(s.duration_secs().max(1));
             total += secs;
             if p.minor() < price.minor() {
                 below += secs;
@@ -151,11 +178,13 @@ pub fn daily_closes(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<(DateTime<Utc>, Money)> {
+    const DAY: i64 = 86_400;
+    let (from, to) = (from.timestamp(), to.timestamp());
     let mut out = Vec::new();
-    let mut day_end = from + Duration::days(1);
+    let mut day_end = from + DAY;
     let mut idx = 0;
-    while day_end <= to + Duration::days(1) {
-        let probe = day_end.min(to) - Duration::seconds(1);
+    while day_end <= to + DAY {
+        let probe = day_end.min(to) - 1;
         while idx + 1 < segments.len() && segments[idx].end <= probe {
             idx += 1;
         }
@@ -164,9 +193,9 @@ pub fn daily_closes(
             && probe < s.end
             && let Some(p) = s.price
         {
-            out.push((probe, p));
+            out.push((from_ts(probe), p));
         }
-        day_end += Duration::days(1);
+        day_end += DAY;
     }
     out
 }

@@ -146,7 +146,10 @@ pub fn summarize(history: &[PricePoint], now: DateTime<Utc>) -> HistorySummary {
         let price = s.price.unwrap_or(Money::zero(currency));
         match levels.last() {
             Some(l) if l.price == price => {}
-            _ => levels.push(DatedPrice { price, at: s.start }),
+            _ => levels.push(DatedPrice {
+                price,
+                at: s.start_time(),
+            }),
         }
     }
     let current = levels.last().copied();
@@ -163,12 +166,12 @@ pub fn summarize(history: &[PricePoint], now: DateTime<Utc>) -> HistorySummary {
             rises += 1;
         }
     }
-    let first_at = segments.first().map_or(now, |s| s.start);
+    let first_at = segments.first().map_or(now, |s| s.start_time());
     let windows: Vec<WindowStats> = STANDARD_WINDOWS
         .iter()
         .map(|days| {
             let from = days.map_or(first_at, |d| now - Duration::days(i64::from(d)));
-            window_stats(*days, &series::clip(&segments, from, now), from, now)
+            window_stats(*days, series::window(&segments, from, now), from, now)
         })
         .collect();
     let lowest_in = [30u32, 90, 180, 365]
@@ -202,26 +205,26 @@ pub fn summarize(history: &[PricePoint], now: DateTime<Utc>) -> HistorySummary {
 
 fn window_stats(
     days: Option<u32>,
-    clipped: &[Segment],
+    clipped: impl Iterator<Item = Segment> + Clone,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> WindowStats {
     let mut lowest: Option<DatedPrice> = None;
     let mut highest: Option<DatedPrice> = None;
     let mut known_secs: i64 = 0;
-    for s in clipped {
+    for s in clipped.clone() {
         if let Some(p) = s.price {
-            known_secs += s.duration().num_seconds();
+            known_secs += s.duration_secs();
             if lowest.is_none_or(|l| p.minor() < l.price.minor()) {
                 lowest = Some(DatedPrice {
                     price: p,
-                    at: s.start,
+                    at: s.start_time(),
                 });
             }
             if highest.is_none_or(|h| p.minor() > h.price.minor()) {
                 highest = Some(DatedPrice {
                     price: p,
-                    at: s.start,
+                    at: s.start_time(),
                 });
             }
         }
@@ -244,8 +247,8 @@ fn gaps_of(segments: &[Segment]) -> Vec<Gap> {
         .iter()
         .filter(|s| s.price.is_none())
         .map(|s| Gap {
-            from: s.start,
-            to: s.end,
+            from: s.start_time(),
+            to: s.end_time(),
         })
         .collect()
 }
