@@ -8,9 +8,11 @@ mod patterns;
 mod retention;
 mod scorer;
 pub mod series;
+mod sparkline;
 mod summary;
 
 pub use patterns::{DropWindow, PricePatterns, SALE_DROP_BPS, SaleDrop, patterns};
 pub use retention::{RetentionPolicy, downsample};
 pub use scorer::{HistoryScorer, ScorerSettings};
+pub use sparkline::sparkline;
 pub use summary::{DatedPrice, Gap, HistorySummary, STANDARD_WINDOWS, WindowStats, summarize};
