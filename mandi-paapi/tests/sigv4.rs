@@ -527,8 +527,11 @@ mod cross_check {
         SigningSettings as AwsSettings, UriPathNormalizationMode,
     };
     use chrono::DateTime;
-    use mandi_paapi::sigv4::{self, Credentials, SignableRequest, SigningParams, SigningSettings};
+    use mandi_paapi::sigv4::{
+        self, Credentials, SignableRequest, SigningParams, SigningSettings, VerifyError,
+    };
     use proptest::prelude::*;
+    use secrecy::SecretString;
 
     /// A piece of a path segment: characters the `http` crate accepts in a path, including
     /// sub-delimiters and percent-escapes (which must be encoded a second time).
@@ -769,6 +772,67 @@ mod cross_check {
             our_headers.sort();
             aws_headers.sort();
             prop_assert_eq!(our_headers, aws_headers);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Whatever we sign, `verify` accepts; with one more body byte, it refuses.
+        #[test]
+        fn verify_accepts_what_sign_produces(input in input()) {
+            let credentials = Credentials::new(
+                input.access_key_id.clone(),
+                input.secret.clone(),
+                input.token.clone(),
+            );
+            let seconds = i64::try_from(input.seconds).expect("small");
+            let time = DateTime::from_timestamp(seconds, 0).expect("in range");
+            let params = SigningParams {
+                credentials: &credentials,
+                region: &input.region,
+                service: &input.service,
+                time,
+            };
+            let settings = SigningSettings {
+                normalize_path: input.normalize,
+                sign_body_hash_header: input.sign_body,
+            };
+            let request = SignableRequest {
+                method: input.method,
+                uri: &input.uri,
+                headers: &input.headers,
+                body: &input.body,
+            };
+            let signed = sigv4::sign(&request, &params, &settings).expect("we sign");
+            let mut sent_headers = input.headers.clone();
+            sent_headers.extend(signed.headers);
+            let sent = SignableRequest { headers: &sent_headers, ..request };
+            let lookup = |id: &str| {
+                (id == input.access_key_id).then(|| SecretString::from(input.secret.clone()))
+            };
+            let verified = sigv4::verify(
+                &sent,
+                &lookup,
+                time,
+                chrono::Duration::minutes(15),
+                &input.region,
+                &input.service,
+            );
+            prop_assert!(verified.is_ok(), "rejected: {:?}", verified);
+
+            let mut longer_body = input.body.clone();
+            longer_body.push(b'!');
+            let tampered = SignableRequest { body: &longer_body, ..sent };
+            let rejected = sigv4::verify(
+                &tampered,
+                &lookup,
+                time,
+                chrono::Duration::minutes(15),
+                &input.region,
+                &input.service,
+            );
+            prop_assert_eq!(rejected, Err(VerifyError::SignatureMismatch));
         }
     }
 }
