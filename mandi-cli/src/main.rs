@@ -10,6 +10,11 @@ mod commands;
 mod config;
 mod error;
 mod output;
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "used by the product commands, which land next")
+)]
+mod render;
 mod telemetry;
 
 use std::process::ExitCode;

@@ -225,6 +225,13 @@ pub trait Store: Send + Sync {
     /// Records a search query.
     async fn record_search(&self, log: &SearchLog) -> StoreResult<()>;
 
+    /// The latest searches, newest first: one user's (`Some`) or everyone's (`None`).
+    async fn recent_searches(
+        &self,
+        user: Option<UserId>,
+        limit: usize,
+    ) -> StoreResult<Vec<SearchLog>>;
+
     // --- users ---
 
     /// Finds the user with this identity, creating them when new.
@@ -313,6 +320,13 @@ macro_rules! forward_store {
             }
             async fn record_search(&self, l: &SearchLog) -> StoreResult<()> {
                 (**self).record_search(l).await
+            }
+            async fn recent_searches(
+                &self,
+                u: Option<UserId>,
+                n: usize,
+            ) -> StoreResult<Vec<SearchLog>> {
+                (**self).recent_searches(u, n).await
             }
             async fn upsert_user(&self, n: &NewUser, now: DateTime<Utc>) -> StoreResult<User> {
                 (**self).upsert_user(n, now).await

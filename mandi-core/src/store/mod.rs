@@ -1,1 +1,250 @@
 //! `Store` adapters: SQLite (feature `sqlite`, the default) and in-memory.
+//!
+//! Both adapters implement [`Store`](crate::Store) with the same behaviour and run the same
+//! contract-test suite (`store_contract!`, feature `test-util`):
+//!
+//! * times are kept to the **millisecond** (UTC); finer parts are dropped on write, so what a
+//!   method returns equals what a later read returns;
+//! * an unknown price stays unknown (`None`), never zero;
+//! * bad input is refused with [`StoreError::Invalid`](crate::StoreError::Invalid) before
+//!   anything is written;
+//! * a browse node saved with no ancestors or no children keeps the ancestors or children
+//!   already known (item lookups carry ancestors but rarely children);
+//! * [`Store::watched_products`](crate::Store::watched_products) counts the watches that are
+//!   not paused (live or snoozed: snoozed ones resume, so their history must go on) and whose
+//!   user is active.
+
+pub mod memory;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+use crate::domain::{AlertRule, Asin, Money, NewUser, PricePoint, Product};
+use crate::ports::store::{HistoryQuery, StoreError, StoreResult};
+
+/// Milliseconds since the Unix epoch, as stored.
+pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// `t` with its sub-millisecond part dropped.
+pub(crate) fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(millis(t)).unwrap_or(t)
+}
+
+/// The UTC bounds `[start, end)` of a day, in milliseconds.
+pub(crate) fn day_bounds_ms(day: NaiveDate) -> (i64, i64) {
+    let start = day.and_time(chrono::NaiveTime::MIN).and_utc();
+    let end = start + TimeDelta::days(1);
+    (millis(start), millis(end))
+}
+
+/// The stored kind of a rule: its serde tag (`target_price`, `all_time_low`).
+pub(crate) fn rule_kind(rule: &AlertRule) -> StoreResult<String> {
+    let value = serde_json::to_value(rule).map_err(|e| StoreError::Invalid {
+        what: "alert rule",
+        reason: e.to_string(),
+    })?;
+    value
+        .get("rule")
+        .and_then(|k| k.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| StoreError::Invalid {
+            what: "alert rule",
+            reason: "it has no `rule` tag".to_owned(),
+        })
+}
+
+fn invalid(what: &'static str, reason: String) -> StoreError {
+    StoreError::Invalid { what, reason }
+}
+
+fn check_amount(
+    what: &'static str,
+    whose: &dyn Fn() -> String,
+    m: Option<Money>,
+) -> StoreResult<()> {
+    match m {
+        Some(m) if m.minor() < 0 => Err(invalid(
+            what,
+            format!("{} has a negative amount ({m})", whose()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_same_currency(
+    what: &'static str,
+    whose: &dyn Fn() -> String,
+    a: Option<Money>,
+    b: Option<Money>,
+) -> StoreResult<()> {
+    match (a, b) {
+        (Some(a), Some(b)) if a.currency() != b.currency() => Err(invalid(
+            what,
+            format!(
+                "{} mixes currencies ({} and {})",
+                whose(),
+                a.currency(),
+                b.currency()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses price points with negative amounts or a list price in another currency.
+pub(crate) fn validate_points(points: &[PricePoint]) -> StoreResult<()> {
+    for p in points {
+        let whose = || format!("the price point of {} at {}", p.asin, p.at.to_rfc3339());
+        check_amount("price point", &whose, p.price)?;
+        check_amount("price point", &whose, p.list_price)?;
+        check_same_currency("price point", &whose, p.price, p.list_price)?;
+    }
+    Ok(())
+}
+
+/// Refuses products whose offers, reviews or nodes cannot be right.
+pub(crate) fn validate_product(p: &Product) -> StoreResult<()> {
+    if p.parent_asin == Some(p.asin) {
+        return Err(invalid(
+            "product",
+            format!("{} names itself as its parent ASIN", p.asin),
+        ));
+    }
+    if let Some(r) = p.reviews
+        && r.rating_centi > 500
+    {
+        return Err(invalid(
+            "product",
+            format!(
+                "{} has a rating of {} hundredths of a star (at most 500)",
+                p.asin, r.rating_centi
+            ),
+        ));
+    }
+    for (i, o) in p.offers.iter().enumerate() {
+        let whose = || format!("offer {i} of {}", p.asin);
+        check_amount("offer", &whose, o.price)?;
+        check_amount("offer", &whose, o.list_price)?;
+        check_amount("offer", &whose, o.savings.map(|s| s.amount))?;
+        check_same_currency("offer", &whose, o.price, o.list_price)?;
+        if let Some(s) = o.savings
+            && s.percent > 100
+        {
+            return Err(invalid(
+                "offer",
+                format!("{} saves {}%", whose(), s.percent),
+            ));
+        }
+        if let Some(claimed) = o.deal.as_ref().and_then(|d| d.percent_claimed)
+            && claimed > 100
+        {
+            return Err(invalid(
+                "offer",
+                format!("{} has a deal {claimed}% claimed (at most 100)", whose()),
+            ));
+        }
+    }
+    for n in &p.browse_nodes {
+        if n.id.trim().is_empty() {
+            return Err(invalid(
+                "browse node",
+                format!("{} lists a browse node with an empty id", p.asin),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a history query whose range is reversed.
+pub(crate) fn validate_query(q: &HistoryQuery) -> StoreResult<()> {
+    if let (Some(since), Some(until)) = (q.since, q.until)
+        && since > until
+    {
+        return Err(invalid(
+            "history query",
+            format!(
+                "`since` ({}) is after `until` ({})",
+                since.to_rfc3339(),
+                until.to_rfc3339()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a user without a provider or subject.
+pub(crate) fn validate_new_user(n: &NewUser) -> StoreResult<()> {
+    if n.identity.provider.trim().is_empty() || n.identity.subject.trim().is_empty() {
+        return Err(invalid(
+            "user",
+            format!(
+                "the identity needs a provider and a subject (got {:?} / {:?})",
+                n.identity.provider, n.identity.subject
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a watch whose baseline price is negative.
+pub(crate) fn validate_baseline(baseline: Option<Money>, asin: Asin) -> StoreResult<()> {
+    check_amount(
+        "watch",
+        &|| format!("the baseline price of a watch on {asin}"),
+        baseline,
+    )
+}
+
+/// The children of a family as they will be saved: each checked and linked to the parent.
+pub(crate) fn family_children(
+    marketplace: crate::domain::Marketplace,
+    family: &crate::domain::VariationFamily,
+) -> StoreResult<Vec<Product>> {
+    let parent = family.parent_asin;
+    family
+        .items
+        .iter()
+        .map(|item| {
+            if item.marketplace != marketplace {
+                return Err(invalid(
+                    "variation family",
+                    format!(
+                        "child {} is from {}, the family is saved for {marketplace}",
+                        item.asin, item.marketplace
+                    ),
+                ));
+            }
+            if item.asin == parent {
+                return Err(invalid(
+                    "variation family",
+                    format!("{parent} is listed as a child of itself"),
+                ));
+            }
+            let mut child = item.clone();
+            child.parent_asin = Some(parent);
+            validate_product(&child)?;
+            Ok(child)
+        })
+        .collect()
+}
+
+/// Refuses an API usage record without a source or operation.
+pub(crate) fn validate_usage(u: &crate::ports::store::ApiUsage) -> StoreResult<()> {
+    if u.source.trim().is_empty() || u.operation.trim().is_empty() {
+        return Err(invalid(
+            "api usage",
+            format!(
+                "a call needs a source and an operation (got {:?} / {:?})",
+                u.source, u.operation
+            ),
+        ));
+    }
+    Ok(())
+}

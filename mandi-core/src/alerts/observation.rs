@@ -1,0 +1,194 @@
+//! [`ProductObservation`]: what the rules need to know about one product at one moment.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::analytics::series;
+use crate::domain::{
+    Asin, Availability, Currency, Marketplace, Money, OfferKind, PricePoint, Product,
+};
+use crate::ports::{DealScore, ScoreInput, Scorer};
+
+/// A lightning deal running on the product at the observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LightningDeal {
+    /// When the deal started, if the source says.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When the deal ends, if the source says.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// How much of the deal's stock is claimed, in percent, if known.
+    pub percent_claimed: Option<u8>,
+}
+
+/// Everything the alert rules need about one product at one moment.
+///
+/// Built once per price update ([`ProductObservation::from_history`]) and shared by every watch
+/// on the product, so a million watches cost a million cheap comparisons, not a million
+/// history scans.
+///
+/// # Examples
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use mandi_core::alerts::ProductObservation;
+/// use mandi_core::{Asin, Availability, Currency, Marketplace, Money, Offer, Product};
+/// let asin: Asin = "B0CX59H5W7".parse()?;
+/// let at = Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap();
+/// let mut product = Product::new(asin, Marketplace::India, "Phone", at);
+/// product.offers.push(Offer::new(Some(Money::from_major(54_999, Currency::INR)), Availability::InStock));
+/// let obs = ProductObservation::from_history(&product, &[], at, &[30], None);
+/// assert_eq!(obs.price, Some(Money::from_major(54_999, Currency::INR)));
+/// assert_eq!(obs.previous_price, None);
+/// assert_eq!(obs.lowest_in_days(30), None); // no history yet
+/// # Ok::<(), mandi_core::AsinError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductObservation {
+    /// The marketplace.
+    pub marketplace: Marketplace,
+    /// The product observed (a child ASIN when it belongs to a variation family).
+    pub asin: Asin,
+    /// The family's parent ASIN, when the product is a variation.
+    pub parent_asin: Option<Asin>,
+    /// When the observation was made.
+    pub at: DateTime<Utc>,
+    /// The buy-box price now; `None` when unknown.
+    pub price: Option<Money>,
+    /// The last known price before this observation.
+    pub previous_price: Option<Money>,
+    /// The buy-box availability now.
+    pub availability: Availability,
+    /// The last known (not `Unknown`) availability before this observation; `Unknown` if none.
+    pub last_known_availability: Availability,
+    /// The lowest known price in the N days before this observation, for each N asked for.
+    pub lowest_before: Vec<(u32, Option<Money>)>,
+    /// The lowest known price ever recorded before this observation.
+    pub all_time_low_before: Option<Money>,
+    /// A lightning deal running now, if any.
+    pub lightning_deal: Option<LightningDeal>,
+    /// The deal score, when a scorer was given.
+    pub deal_score: Option<DealScore>,
+}
+
+impl ProductObservation {
+    /// An observation that knows nothing yet: unknown price and availability, no history.
+    pub fn new(marketplace: Marketplace, asin: Asin, at: DateTime<Utc>) -> Self {
+        Self {
+            marketplace,
+            asin,
+            parent_asin: None,
+            at,
+            price: None,
+            previous_price: None,
+            availability: Availability::Unknown,
+            last_known_availability: Availability::Unknown,
+            lowest_before: Vec::new(),
+            all_time_low_before: None,
+            lightning_deal: None,
+            deal_score: None,
+        }
+    }
+
+    /// Builds the observation of a freshly fetched `product` from its buy-box `history`.
+    ///
+    /// `history` may be in any order and may already contain the new observation: only points
+    /// strictly before `product.fetched_at` count as "before". Points of other ASINs or offer
+    /// kinds are ignored. `windows_days` are the N of every "lowest in N days" rule that
+    /// watches on this product carry; `scorer`, when given, scores the offer at `now`.
+    pub fn from_history(
+        product: &Product,
+        history: &[PricePoint],
+        now: DateTime<Utc>,
+        windows_days: &[u32],
+        scorer: Option<&dyn Scorer>,
+    ) -> Self {
+        let at = product.fetched_at;
+        let offer = product.buy_box();
+        let price = offer.and_then(|o| o.price);
+        let availability = offer.map_or(Availability::Unknown, |o| o.availability);
+
+        let relevant = |p: &PricePoint| p.asin == product.asin && p.offer_kind == OfferKind::BuyBox;
+        let filtered: Vec<PricePoint>;
+        let history: &[PricePoint] = if history.iter().all(relevant) {
+            history
+        } else {
+            filtered = history.iter().filter(|p| relevant(p)).cloned().collect();
+            &filtered
+        };
+
+        let mut previous: Option<(DateTime<Utc>, Money)> = None;
+        let mut last_known: Option<(DateTime<Utc>, Availability)> = None;
+        for p in history.iter().filter(|p| p.at < at) {
+            if let Some(m) = p.price
+                && previous.is_none_or(|(t, _)| p.at >= t)
+            {
+                previous = Some((p.at, m));
+            }
+            if p.availability.is_known() && last_known.is_none_or(|(t, _)| p.at >= t) {
+                last_known = Some((p.at, p.availability));
+            }
+        }
+
+        let currency = price
+            .map(|m| m.currency())
+            .or_else(|| series::currency_of(history))
+            .unwrap_or(Currency::INR);
+        // Segments up to `at`: a point made at `at` (the new observation) covers no time.
+        let segments = series::segments(history, at, currency);
+        let min_of = |it: &mut dyn Iterator<Item = series::Segment>| {
+            it.filter_map(|s| s.price).min_by_key(|m| m.minor())
+        };
+        let mut lowest_before: Vec<(u32, Option<Money>)> = Vec::with_capacity(windows_days.len());
+        for &days in windows_days {
+            if lowest_before.iter().any(|(d, _)| *d == days) {
+                continue;
+            }
+            let from = at - Duration::days(i64::from(days));
+            lowest_before.push((days, min_of(&mut series::window(&segments, from, at))));
+        }
+        let all_time_low_before = min_of(&mut segments.iter().copied());
+
+        let lightning_deal = offer
+            .and_then(|o| o.deal.as_ref())
+            .filter(|d| d.is_lightning())
+            .filter(|d| d.starts_at.is_none_or(|s| s <= at) && d.ends_at.is_none_or(|e| e > at))
+            .map(|d| LightningDeal {
+                starts_at: d.starts_at,
+                ends_at: d.ends_at,
+                percent_claimed: d.percent_claimed,
+            });
+
+        let deal_score = scorer.map(|s| {
+            s.score(&ScoreInput {
+                product,
+                history,
+                now,
+            })
+        });
+
+        Self {
+            marketplace: product.marketplace,
+            asin: product.asin,
+            parent_asin: product.parent_asin,
+            at,
+            price,
+            previous_price: previous.map(|(_, m)| m),
+            availability,
+            last_known_availability: last_known.map_or(Availability::Unknown, |(_, a)| a),
+            lowest_before,
+            all_time_low_before,
+            lightning_deal,
+            deal_score,
+        }
+    }
+
+    /// The lowest known price in the `days` days before the observation; `None` when the
+    /// window had no known price or was not computed.
+    pub fn lowest_in_days(&self, days: u32) -> Option<Money> {
+        self.lowest_before
+            .iter()
+            .find(|(d, _)| *d == days)
+            .and_then(|(_, m)| *m)
+    }
+}

@@ -1,0 +1,1289 @@
+//! The `Store` contract: behaviour every storage adapter must show.
+//!
+//! Each behaviour is a `pub async fn` taking a fresh, empty store.
+//! [`store_contract!`](crate::store_contract) expands them into named `#[tokio::test]`s:
+//!
+//! ```ignore
+//! mod sqlite {
+//!     mandi_core::store_contract!(mandi_core::store::SqliteStore::open_in_memory().expect("store"));
+//! }
+//! ```
+//!
+//! The expression is evaluated once per test, so each test gets its own store.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+
+use crate::domain::{
+    AlertMode, AlertRule, Asin, Availability, BrowseNode, BrowseNodeRef, Condition, Currency,
+    DataOrigin, DealDetails, ExternalIdentity, Image, Language, Marketplace, Merchant, Money,
+    NewUser, NewWatch, Offer, OfferKind, PricePoint, Product, QuietHours, Reviews, Savings, UserId,
+    UserSettings, VariationAttribute, VariationFamily, Watch, WatchId, WatchState, WatchTarget,
+};
+use crate::ports::store::{
+    ApiUsage, ApiUsageTotals, HistoryQuery, SearchLog, Store, StoreError, StoreResult,
+    WatchedProduct,
+};
+
+const IN: Marketplace = Marketplace::India;
+
+fn asin(text: &str) -> Asin {
+    text.parse().expect("valid test ASIN")
+}
+
+/// A fixed moment plus `secs` seconds.
+fn t(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_750_000_000 + secs, 0).expect("valid test time")
+}
+
+fn inr(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::INR)
+}
+
+fn node_ref(id: &str, name: &str) -> BrowseNodeRef {
+    BrowseNodeRef {
+        id: id.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+fn attribute(name: &str, value: &str) -> VariationAttribute {
+    VariationAttribute {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    }
+}
+
+/// A product with every field set, two offers (a buy-box deal and a used offer of unknown
+/// price) and two browse nodes.
+fn full_product(a: Asin, at: DateTime<Utc>) -> Product {
+    let buy_box = Offer {
+        listing_id: Some("LISTING-1".to_owned()),
+        price: Some(inr(1_899_900)),
+        list_price: Some(inr(2_499_900)),
+        savings: Some(Savings {
+            amount: inr(600_000),
+            percent: 24,
+        }),
+        merchant: Merchant {
+            id: Some("A14CZOWI0VEHLG".to_owned()),
+            name: Some("Appario Retail Private Ltd".to_owned()),
+            fulfilled_by_amazon: true,
+        },
+        condition: Condition::New,
+        is_buy_box_winner: true,
+        deal: Some(DealDetails {
+            badge: Some("Lightning Deal".to_owned()),
+            access_type: Some("PRIME_EARLY_ACCESS".to_owned()),
+            starts_at: Some(at - TimeDelta::hours(2)),
+            ends_at: Some(at + TimeDelta::hours(4)),
+            percent_claimed: Some(37),
+        }),
+        availability: Availability::InStock,
+        availability_message: Some("Only 3 left in stock.".to_owned()),
+        loyalty_points: Some(120),
+    };
+    let used = Offer {
+        listing_id: None,
+        price: None,
+        list_price: None,
+        savings: None,
+        merchant: Merchant {
+            id: None,
+            name: Some("Second Hand Store".to_owned()),
+            fulfilled_by_amazon: false,
+        },
+        condition: Condition::Used,
+        is_buy_box_winner: false,
+        deal: Some(DealDetails {
+            badge: None,
+            access_type: None,
+            starts_at: None,
+            ends_at: None,
+            percent_claimed: None,
+        }),
+        availability: Availability::Unknown,
+        availability_message: None,
+        loyalty_points: None,
+    };
+    Product {
+        asin: a,
+        marketplace: IN,
+        title: "Redmi Note 13 5G (Arctic White, 8GB RAM, 256GB Storage)".to_owned(),
+        brand: Some("Redmi".to_owned()),
+        manufacturer: Some("Xiaomi Technology India".to_owned()),
+        features: vec![
+            "6.67\" AMOLED display, 120 Hz".to_owned(),
+            "5000 mAh battery — \"all day\"".to_owned(),
+        ],
+        contributors: vec![("Designer".to_owned(), "Mi Design Studio".to_owned())],
+        product_group: Some("Wireless".to_owned()),
+        images: vec![
+            Image {
+                url: "https://m.media-amazon.com/images/I/71abc.jpg".to_owned(),
+                width: 1500,
+                height: 1500,
+            },
+            Image {
+                url: "https://m.media-amazon.com/images/I/81def.jpg".to_owned(),
+                width: 500,
+                height: 375,
+            },
+        ],
+        detail_page_url: Some(format!("https://www.amazon.in/dp/{a}")),
+        browse_nodes: vec![
+            BrowseNode {
+                id: "1805560031".to_owned(),
+                name: "Smartphones".to_owned(),
+                context_free_name: Some("Smartphones & Basic Mobiles".to_owned()),
+                is_root: false,
+                ancestors: vec![
+                    node_ref("1389432031", "Mobiles & Accessories"),
+                    node_ref("976419031", "Electronics"),
+                ],
+                children: Vec::new(),
+                sales_rank: Some(12),
+            },
+            BrowseNode {
+                id: "976419031".to_owned(),
+                name: "Electronics".to_owned(),
+                context_free_name: None,
+                is_root: true,
+                ancestors: Vec::new(),
+                children: vec![node_ref("1389432031", "Mobiles & Accessories")],
+                sales_rank: None,
+            },
+        ],
+        parent_asin: Some(asin("B0PARENT01")),
+        variation_attributes: vec![
+            attribute("color_name", "Arctic White"),
+            attribute("size_name", "8GB RAM, 256GB"),
+        ],
+        offers: vec![buy_box, used],
+        reviews: Some(Reviews {
+            rating_centi: 435,
+            count: 12_345,
+        }),
+        fetched_at: at,
+        origin: DataOrigin::Scraped,
+    }
+}
+
+fn point(a: Asin, kind: OfferKind, at: DateTime<Utc>, price: Option<i64>) -> PricePoint {
+    PricePoint {
+        marketplace: IN,
+        asin: a,
+        offer_kind: kind,
+        at,
+        price: price.map(inr),
+        list_price: Some(inr(2_499_900)),
+        availability: if price.is_some() {
+            Availability::InStock
+        } else {
+            Availability::Unknown
+        },
+        deal_badge: None,
+        origin: DataOrigin::Api,
+    }
+}
+
+fn all_history(a: Asin) -> HistoryQuery {
+    HistoryQuery {
+        marketplace: IN,
+        asin: a,
+        offer_kind: None,
+        since: None,
+        until: None,
+    }
+}
+
+fn new_user(subject: &str) -> NewUser {
+    NewUser {
+        identity: ExternalIdentity::new("telegram", subject),
+        display_name: Some(format!("user {subject}")),
+        settings: UserSettings::default(),
+    }
+}
+
+fn product_watch(user: UserId, a: Asin) -> NewWatch {
+    NewWatch {
+        user_id: user,
+        target: WatchTarget::Product {
+            marketplace: IN,
+            asin: a,
+        },
+        rules: vec![
+            AlertRule::TargetPrice {
+                at_or_below: inr(1_500_000),
+            },
+            AlertRule::BackInStock,
+        ],
+        baseline_price: Some(inr(1_899_900)),
+        label: Some("phone for Amma".to_owned()),
+    }
+}
+
+fn family_watch(user: UserId, parent: Asin) -> NewWatch {
+    NewWatch {
+        user_id: user,
+        target: WatchTarget::Family {
+            marketplace: IN,
+            parent_asin: parent,
+        },
+        rules: vec![AlertRule::DropFromBaseline { bps: 1_000 }],
+        baseline_price: None,
+        label: None,
+    }
+}
+
+#[track_caller]
+fn assert_not_found<T: std::fmt::Debug>(result: StoreResult<T>, what: &str) {
+    match result {
+        Err(StoreError::NotFound { what: w, .. }) => assert_eq!(w, what),
+        other => panic!("expected NotFound for a {what}, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn assert_invalid<T: std::fmt::Debug>(result: StoreResult<T>) {
+    assert!(
+        matches!(result, Err(StoreError::Invalid { .. })),
+        "expected Invalid, got {result:?}"
+    );
+}
+
+fn ids(watches: &[Watch]) -> Vec<WatchId> {
+    watches.iter().map(|w| w.id).collect()
+}
+
+// --- products ---
+
+/// A saved product comes back equal in every field: offers, deal, savings, merchant,
+/// reviews, browse nodes with ancestors, children and sales rank, variation attributes.
+pub async fn upsert_then_get_round_trips_every_field(store: impl Store) {
+    let product = full_product(asin("B0CX59H5W7"), t(0));
+    store.upsert_product(&product).await.expect("upsert");
+    let back = store
+        .get_product(IN, product.asin)
+        .await
+        .expect("get")
+        .expect("the product is there");
+    assert_eq!(back, product);
+    let elsewhere = store
+        .get_product(Marketplace::UnitedStates, product.asin)
+        .await
+        .expect("get");
+    assert_eq!(elsewhere, None, "a product belongs to one marketplace");
+}
+
+/// Saving a product again replaces the previous copy, offers, reviews and nodes included.
+pub async fn upsert_replaces_the_previous_copy(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    store
+        .upsert_product(&full_product(a, t(0)))
+        .await
+        .expect("first upsert");
+    let mut newer = full_product(a, t(3_600));
+    newer.title = "Redmi Note 13 5G (renamed)".to_owned();
+    newer.brand = None;
+    newer.features.clear();
+    newer.offers.truncate(1);
+    newer.offers[0].price = Some(inr(1_799_900));
+    newer.offers[0].deal = None;
+    newer.reviews = None;
+    newer.browse_nodes.truncate(1);
+    newer.origin = DataOrigin::Api;
+    store.upsert_product(&newer).await.expect("second upsert");
+    let back = store.get_product(IN, a).await.expect("get");
+    assert_eq!(back, Some(newer));
+}
+
+/// A product never saved is `None`, not an error.
+pub async fn missing_product_is_none(store: impl Store) {
+    let got = store
+        .get_product(IN, asin("B000000000"))
+        .await
+        .expect("get");
+    assert_eq!(got, None);
+}
+
+/// An unknown price stays unknown (`None`, never zero) in products and in history.
+pub async fn unknown_price_stays_unknown(store: impl Store) {
+    let a = asin("B0UNKNOWN1");
+    let mut product = full_product(a, t(0));
+    product.offers = vec![Offer::new(None, Availability::Unknown)];
+    store.upsert_product(&product).await.expect("upsert");
+    let back = store.get_product(IN, a).await.expect("get").expect("saved");
+    assert_eq!(back.price(), None);
+    assert_eq!(back.availability(), Availability::Unknown);
+    assert_eq!(back.offers[0].list_price, None);
+
+    let gap = PricePoint {
+        list_price: None,
+        ..point(a, OfferKind::BuyBox, t(60), None)
+    };
+    assert_eq!(
+        store.record_prices(&[gap.clone()]).await.expect("record"),
+        1
+    );
+    let history = store.price_history(&all_history(a)).await.expect("history");
+    assert_eq!(history.len(), 2, "one point from the product, one gap");
+    assert!(history.iter().all(|p| p.price.is_none()), "{history:?}");
+    assert!(
+        history
+            .iter()
+            .all(|p| p.availability == Availability::Unknown)
+    );
+    assert_eq!(history[1], gap);
+}
+
+/// Saving a product records its price points (one per offer kind); saving it again at the
+/// same moment adds none.
+pub async fn upsert_product_records_its_price_points(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let product = full_product(a, t(0));
+    store.upsert_product(&product).await.expect("upsert");
+    store.upsert_product(&product).await.expect("upsert again");
+    let history = store.price_history(&all_history(a)).await.expect("history");
+    assert_eq!(history, PricePoint::from_product(&product));
+    assert_eq!(history[0].price, Some(inr(1_899_900)));
+    assert_eq!(history[0].deal_badge.as_deref(), Some("Lightning Deal"));
+    assert_eq!(history[1].offer_kind, OfferKind::Used);
+    assert_eq!(history[1].price, None);
+}
+
+// --- price history ---
+
+/// History comes back in time order whatever order it was written in.
+pub async fn history_comes_back_in_time_order(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let points = vec![
+        point(a, OfferKind::BuyBox, t(300), Some(1_000_00)),
+        point(a, OfferKind::BuyBox, t(100), Some(1_100_00)),
+        point(a, OfferKind::BuyBox, t(200), None),
+    ];
+    assert_eq!(store.record_prices(&points).await.expect("record"), 3);
+    let history = store.price_history(&all_history(a)).await.expect("history");
+    let times: Vec<_> = history.iter().map(|p| p.at).collect();
+    assert_eq!(times, vec![t(100), t(200), t(300)]);
+    assert_eq!(history[0], points[1]);
+    assert_eq!(history[1], points[2]);
+    assert_eq!(history[2], points[0]);
+}
+
+/// `since` is inclusive, `until` exclusive, and the offer kind filters.
+pub async fn history_filters_by_range_and_kind(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let mut points: Vec<PricePoint> = (0..5)
+        .map(|h| point(a, OfferKind::BuyBox, t(h * 3_600), Some(1_000_00 + h)))
+        .collect();
+    points.push(point(a, OfferKind::Used, t(2 * 3_600), Some(700_00)));
+    store.record_prices(&points).await.expect("record");
+
+    let buy_box = HistoryQuery {
+        offer_kind: Some(OfferKind::BuyBox),
+        since: Some(t(3_600)),
+        until: Some(t(3 * 3_600)),
+        ..all_history(a)
+    };
+    let got = store.price_history(&buy_box).await.expect("history");
+    assert_eq!(got, vec![points[1].clone(), points[2].clone()]);
+
+    let every_kind = HistoryQuery {
+        offer_kind: None,
+        since: Some(t(2 * 3_600)),
+        until: Some(t(2 * 3_600 + 1)),
+        ..all_history(a)
+    };
+    let got = store.price_history(&every_kind).await.expect("history");
+    assert_eq!(got, vec![points[2].clone(), points[5].clone()]);
+
+    let used = HistoryQuery {
+        offer_kind: Some(OfferKind::Used),
+        ..all_history(a)
+    };
+    assert_eq!(
+        store.price_history(&used).await.expect("history"),
+        vec![points[5].clone()]
+    );
+    let third_party = HistoryQuery {
+        offer_kind: Some(OfferKind::ThirdPartyNew),
+        ..all_history(a)
+    };
+    assert!(
+        store
+            .price_history(&third_party)
+            .await
+            .expect("history")
+            .is_empty()
+    );
+    let from_third = HistoryQuery {
+        since: Some(t(3 * 3_600)),
+        ..HistoryQuery::buy_box(IN, a)
+    };
+    assert_eq!(
+        store.price_history(&from_third).await.expect("history"),
+        vec![points[3].clone(), points[4].clone()]
+    );
+}
+
+/// A point with the same (marketplace, ASIN, kind, time) as a stored one is skipped, in
+/// later calls and within one call, and the count says how many were added.
+pub async fn duplicate_points_are_skipped_and_counted(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let first = point(a, OfferKind::BuyBox, t(0), Some(1_000_00));
+    let second = point(a, OfferKind::BuyBox, t(60), Some(990_00));
+    assert_eq!(
+        store
+            .record_prices(&[first.clone(), second.clone()])
+            .await
+            .expect("record"),
+        2
+    );
+    let changed_copy = point(a, OfferKind::BuyBox, t(0), Some(1));
+    let third = point(a, OfferKind::BuyBox, t(120), Some(980_00));
+    let other_kind = point(a, OfferKind::Used, t(0), Some(500_00));
+    assert_eq!(
+        store
+            .record_prices(&[
+                changed_copy,
+                second.clone(),
+                third.clone(),
+                other_kind.clone()
+            ])
+            .await
+            .expect("record"),
+        2
+    );
+    let fourth = point(a, OfferKind::BuyBox, t(180), Some(970_00));
+    assert_eq!(
+        store
+            .record_prices(&[fourth.clone(), fourth.clone()])
+            .await
+            .expect("record"),
+        1
+    );
+    assert_eq!(store.record_prices(&[]).await.expect("record nothing"), 0);
+    let history = store.price_history(&all_history(a)).await.expect("history");
+    assert_eq!(history, vec![first, other_kind, second, third, fourth]);
+}
+
+/// A batch of 10,000 points is written in one call.
+pub async fn ten_thousand_points_in_one_call(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let points: Vec<PricePoint> = (0..10_000)
+        .map(|i| point(a, OfferKind::BuyBox, t(i * 60), Some(1_000_00 + i % 500)))
+        .collect();
+    assert_eq!(store.record_prices(&points).await.expect("record"), 10_000);
+    assert_eq!(store.record_prices(&points).await.expect("again"), 0);
+    let history = store.price_history(&all_history(a)).await.expect("history");
+    assert_eq!(history.len(), 10_000);
+    assert_eq!(history.first(), points.first());
+    assert_eq!(history.last(), points.last());
+}
+
+/// Points with a negative amount or mixed currencies are refused and nothing is written.
+pub async fn invalid_points_are_refused_and_nothing_is_written(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let good = point(a, OfferKind::BuyBox, t(0), Some(1_000_00));
+    let negative = point(a, OfferKind::BuyBox, t(60), Some(-1));
+    assert_invalid(store.record_prices(&[good.clone(), negative]).await);
+    let mixed = PricePoint {
+        list_price: Some(Money::from_minor(100, Currency::USD)),
+        ..point(a, OfferKind::BuyBox, t(120), Some(1_000_00))
+    };
+    assert_invalid(store.record_prices(&[good, mixed]).await);
+    let history = store.price_history(&all_history(a)).await.expect("history");
+    assert!(history.is_empty(), "{history:?}");
+
+    let mut product = full_product(a, t(0));
+    product.offers[0].price = Some(inr(-5));
+    assert_invalid(store.upsert_product(&product).await);
+    assert_eq!(store.get_product(IN, a).await.expect("get"), None);
+}
+
+/// Times are kept to the millisecond: finer parts are dropped, so two points within one
+/// millisecond are duplicates.
+pub async fn times_are_kept_to_the_millisecond(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let fine = t(0) + TimeDelta::nanoseconds(1_234_567);
+    let close = t(0) + TimeDelta::nanoseconds(1_900_000);
+    assert_eq!(
+        store
+            .record_prices(&[point(a, OfferKind::BuyBox, fine, Some(1_000_00))])
+            .await
+            .expect("record"),
+        1
+    );
+    assert_eq!(
+        store
+            .record_prices(&[point(a, OfferKind::BuyBox, close, Some(1_000_00))])
+            .await
+            .expect("record"),
+        0
+    );
+    let history = store.price_history(&all_history(a)).await.expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].at, t(0) + TimeDelta::milliseconds(1));
+
+    let mut product = full_product(asin("B0FINETIME"), fine);
+    product.parent_asin = None;
+    store.upsert_product(&product).await.expect("upsert");
+    let back = store
+        .get_product(IN, product.asin)
+        .await
+        .expect("get")
+        .expect("saved");
+    assert_eq!(back.fetched_at, t(0) + TimeDelta::milliseconds(1));
+}
+
+/// The same ASIN has a separate history in each marketplace.
+pub async fn history_is_kept_per_marketplace(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let india = point(a, OfferKind::BuyBox, t(0), Some(1_000_00));
+    let us = PricePoint {
+        marketplace: Marketplace::UnitedStates,
+        price: Some(Money::from_minor(19_99, Currency::USD)),
+        list_price: None,
+        ..india.clone()
+    };
+    assert_eq!(
+        store
+            .record_prices(&[india.clone(), us.clone()])
+            .await
+            .expect("record"),
+        2
+    );
+    assert_eq!(
+        store.price_history(&all_history(a)).await.expect("history"),
+        vec![india]
+    );
+    let us_query = HistoryQuery {
+        marketplace: Marketplace::UnitedStates,
+        ..all_history(a)
+    };
+    assert_eq!(
+        store.price_history(&us_query).await.expect("history"),
+        vec![us]
+    );
+}
+
+/// A history range whose start is after its end is refused.
+pub async fn reversed_history_range_is_invalid(store: impl Store) {
+    let query = HistoryQuery {
+        since: Some(t(100)),
+        until: Some(t(0)),
+        ..all_history(asin("B0CX59H5W7"))
+    };
+    assert_invalid(store.price_history(&query).await);
+}
+
+// --- catalogue ---
+
+/// Browse nodes round-trip with ancestors (nearest first) and children; a later save
+/// replaces them; nodes belong to one marketplace.
+pub async fn browse_nodes_round_trip(store: impl Store) {
+    let phones = BrowseNode {
+        id: "1805560031".to_owned(),
+        name: "Smartphones".to_owned(),
+        context_free_name: Some("Smartphones & Basic Mobiles".to_owned()),
+        is_root: false,
+        ancestors: vec![
+            node_ref("1389432031", "Mobiles & Accessories"),
+            node_ref("976419031", "Electronics"),
+        ],
+        children: vec![
+            node_ref("1805561031", "Android phones"),
+            node_ref("1805562031", "iPhones"),
+        ],
+        sales_rank: None,
+    };
+    let root = BrowseNode {
+        id: "976419031".to_owned(),
+        name: "Electronics".to_owned(),
+        context_free_name: None,
+        is_root: true,
+        ancestors: Vec::new(),
+        children: vec![node_ref("1389432031", "Mobiles & Accessories")],
+        sales_rank: None,
+    };
+    store
+        .upsert_browse_nodes(IN, &[phones.clone(), root.clone()])
+        .await
+        .expect("upsert");
+    assert_eq!(
+        store.get_browse_node(IN, &phones.id).await.expect("get"),
+        Some(phones.clone())
+    );
+    assert_eq!(
+        store.get_browse_node(IN, &root.id).await.expect("get"),
+        Some(root)
+    );
+    assert_eq!(
+        store
+            .get_browse_node(Marketplace::UnitedStates, &phones.id)
+            .await
+            .expect("get"),
+        None
+    );
+    assert_eq!(store.get_browse_node(IN, "404").await.expect("get"), None);
+
+    let renamed = BrowseNode {
+        name: "Smartphones & more".to_owned(),
+        ancestors: vec![node_ref("976419031", "Electronics")],
+        children: vec![node_ref("1805563031", "Foldables")],
+        ..phones
+    };
+    store
+        .upsert_browse_nodes(IN, std::slice::from_ref(&renamed))
+        .await
+        .expect("upsert again");
+    assert_eq!(
+        store.get_browse_node(IN, &renamed.id).await.expect("get"),
+        Some(renamed)
+    );
+    let blank = BrowseNode {
+        id: " ".to_owned(),
+        name: "nameless".to_owned(),
+        context_free_name: None,
+        is_root: false,
+        ancestors: Vec::new(),
+        children: Vec::new(),
+        sales_rank: None,
+    };
+    assert_invalid(store.upsert_browse_nodes(IN, &[blank]).await);
+}
+
+/// A product whose node carries no children (item lookups rarely do) keeps the children
+/// already known for that node; its sales rank stays with the product.
+pub async fn product_save_keeps_known_node_children(store: impl Store) {
+    let known = BrowseNode {
+        id: "1805560031".to_owned(),
+        name: "Smartphones".to_owned(),
+        context_free_name: None,
+        is_root: false,
+        ancestors: vec![node_ref("976419031", "Electronics")],
+        children: vec![node_ref("1805561031", "Android phones")],
+        sales_rank: None,
+    };
+    store
+        .upsert_browse_nodes(IN, std::slice::from_ref(&known))
+        .await
+        .expect("upsert nodes");
+    let a = asin("B0CX59H5W7");
+    let mut product = full_product(a, t(0));
+    product.browse_nodes = vec![BrowseNode {
+        children: Vec::new(),
+        ancestors: Vec::new(),
+        sales_rank: Some(7),
+        ..known.clone()
+    }];
+    store
+        .upsert_product(&product)
+        .await
+        .expect("upsert product");
+    assert_eq!(
+        store.get_browse_node(IN, &known.id).await.expect("get"),
+        Some(known.clone())
+    );
+    let back = store.get_product(IN, a).await.expect("get").expect("saved");
+    assert_eq!(
+        back.browse_nodes,
+        vec![BrowseNode {
+            sales_rank: Some(7),
+            ..known
+        }]
+    );
+}
+
+/// A variation family saves its children as products linked to the parent; a child that
+/// moves to another family leaves the first; children from another marketplace are refused.
+pub async fn variations_round_trip(store: impl Store) {
+    let parent = asin("B0PARENT01");
+    let mut white = full_product(asin("B0CHILD001"), t(0));
+    white.parent_asin = None;
+    white.variation_attributes = vec![attribute("color_name", "Arctic White")];
+    let mut black = full_product(asin("B0CHILD000"), t(0));
+    black.parent_asin = None;
+    black.variation_attributes = vec![attribute("color_name", "Midnight Black")];
+    let family = VariationFamily {
+        parent_asin: parent,
+        dimensions: vec!["color_name".to_owned()],
+        items: vec![white.clone(), black.clone()],
+        variation_count: 2,
+        price_range: Some((inr(1_899_900), inr(1_899_900))),
+    };
+    store.upsert_variations(IN, &family).await.expect("upsert");
+    store.upsert_variations(IN, &family).await.expect("again");
+    assert_eq!(
+        store
+            .variation_children(IN, parent)
+            .await
+            .expect("children"),
+        vec![black.asin, white.asin]
+    );
+    let back = store
+        .get_product(IN, white.asin)
+        .await
+        .expect("get")
+        .expect("child saved as a product");
+    assert_eq!(back.parent_asin, Some(parent));
+    assert_eq!(back.variation_attributes, white.variation_attributes);
+    assert_eq!(
+        store
+            .variation_children(Marketplace::UnitedStates, parent)
+            .await
+            .expect("children"),
+        Vec::<Asin>::new()
+    );
+
+    let other_parent = asin("B0PARENT02");
+    let moved = VariationFamily {
+        parent_asin: other_parent,
+        items: vec![black.clone()],
+        variation_count: 1,
+        ..family.clone()
+    };
+    store.upsert_variations(IN, &moved).await.expect("move");
+    assert_eq!(
+        store
+            .variation_children(IN, parent)
+            .await
+            .expect("children"),
+        vec![white.asin]
+    );
+    assert_eq!(
+        store
+            .variation_children(IN, other_parent)
+            .await
+            .expect("children"),
+        vec![black.asin]
+    );
+
+    let mut foreign = white.clone();
+    foreign.asin = asin("B0FOREIGN1");
+    foreign.marketplace = Marketplace::UnitedStates;
+    let mixed = VariationFamily {
+        items: vec![foreign],
+        ..family
+    };
+    assert_invalid(store.upsert_variations(IN, &mixed).await);
+    assert_eq!(
+        store
+            .get_product(Marketplace::UnitedStates, asin("B0FOREIGN1"))
+            .await
+            .expect("get"),
+        None
+    );
+}
+
+// --- users ---
+
+/// Upserting a user by identity creates them once; later upserts return the same user
+/// unchanged; other identities get other users.
+pub async fn users_upsert_by_identity_idempotently(store: impl Store) {
+    let new = new_user("1001");
+    let first = store.upsert_user(&new, t(0)).await.expect("create");
+    assert!(first.active);
+    assert_eq!(first.identity, new.identity);
+    assert_eq!(first.display_name, new.display_name);
+    assert_eq!(first.created_at, t(0));
+    let renamed = NewUser {
+        display_name: Some("someone else".to_owned()),
+        ..new.clone()
+    };
+    let again = store.upsert_user(&renamed, t(60)).await.expect("again");
+    assert_eq!(again, first);
+    assert_eq!(store.get_user(first.id).await.expect("get"), first);
+    assert_eq!(
+        store.find_user(&new.identity).await.expect("find"),
+        Some(first.clone())
+    );
+    let other = store
+        .upsert_user(&new_user("1002"), t(0))
+        .await
+        .expect("other");
+    assert_ne!(other.id, first.id);
+    let cli = NewUser {
+        identity: ExternalIdentity::new("cli", "1001"),
+        ..new
+    };
+    let cli_user = store.upsert_user(&cli, t(0)).await.expect("cli");
+    assert_ne!(
+        cli_user.id, first.id,
+        "the provider is part of the identity"
+    );
+    let blank = NewUser {
+        identity: ExternalIdentity::new("telegram", ""),
+        ..new_user("x")
+    };
+    assert_invalid(store.upsert_user(&blank, t(0)).await);
+}
+
+/// Unknown users are `NotFound` by id and `None` by identity.
+pub async fn missing_user_is_not_found(store: impl Store) {
+    assert_not_found(store.get_user(UserId(4_242)).await, "user");
+    assert_eq!(
+        store
+            .find_user(&ExternalIdentity::new("telegram", "nobody"))
+            .await
+            .expect("find"),
+        None
+    );
+    let ghost = store
+        .upsert_user(&new_user("1"), t(0))
+        .await
+        .expect("create");
+    let ghost = crate::domain::User {
+        id: UserId(ghost.id.0 + 1_000),
+        ..ghost
+    };
+    assert_not_found(store.update_user(&ghost).await, "user");
+}
+
+/// Updating a user saves settings, display name and the active flag.
+pub async fn update_user_saves_settings_and_active_flag(store: impl Store) {
+    let mut user = store
+        .upsert_user(&new_user("1001"), t(0))
+        .await
+        .expect("create");
+    user.display_name = Some("Priya".to_owned());
+    user.active = false;
+    user.settings = UserSettings {
+        time_zone: "Asia/Kolkata".to_owned(),
+        alert_mode: AlertMode::DailyDigest,
+        quiet_hours: Some(QuietHours {
+            start: NaiveTime::from_hms_opt(22, 30, 0).expect("time"),
+            end: NaiveTime::from_hms_opt(7, 0, 0).expect("time"),
+        }),
+        daily_cap: Some(5),
+        language: Language::Hindi,
+        marketplace: Marketplace::UnitedKingdom,
+    };
+    store.update_user(&user).await.expect("update");
+    assert_eq!(store.get_user(user.id).await.expect("get"), user);
+}
+
+// --- watches ---
+
+/// Watches are created, read, listed oldest first, updated and deleted.
+pub async fn watches_crud(store: impl Store) {
+    let user = store
+        .upsert_user(&new_user("1001"), t(0))
+        .await
+        .expect("user")
+        .id;
+    let phone = asin("B0CX59H5W7");
+    let new = product_watch(user, phone);
+    let first = store.create_watch(&new, t(10)).await.expect("create");
+    assert_eq!(first.user_id, user);
+    assert_eq!(first.target, new.target);
+    assert_eq!(first.rules, new.rules);
+    assert_eq!(first.state, WatchState::Active);
+    assert_eq!(first.baseline_price, new.baseline_price);
+    assert_eq!(first.label, new.label);
+    assert_eq!((first.created_at, first.updated_at), (t(10), t(10)));
+    let second = store
+        .create_watch(&family_watch(user, asin("B0PARENT01")), t(20))
+        .await
+        .expect("create");
+    assert_ne!(first.id, second.id);
+    assert_eq!(store.get_watch(user, first.id).await.expect("get"), first);
+    assert_eq!(
+        store.list_watches(user).await.expect("list"),
+        vec![first.clone(), second.clone()]
+    );
+
+    let changed = Watch {
+        rules: vec![
+            AlertRule::AllTimeLow,
+            AlertRule::DropSinceLastAlert {
+                amount: Some(inr(50_000)),
+                bps: None,
+            },
+            AlertRule::LowestInDays { days: 90 },
+        ],
+        state: WatchState::Snoozed { until: t(86_400) },
+        baseline_price: Some(inr(1_799_900)),
+        label: Some("renamed".to_owned()),
+        updated_at: t(30),
+        ..first.clone()
+    };
+    store.update_watch(&changed).await.expect("update");
+    assert_eq!(store.get_watch(user, first.id).await.expect("get"), changed);
+    let paused = Watch {
+        state: WatchState::Paused,
+        rules: Vec::new(),
+        baseline_price: None,
+        label: None,
+        updated_at: t(40),
+        ..changed
+    };
+    store.update_watch(&paused).await.expect("pause");
+    assert_eq!(store.get_watch(user, first.id).await.expect("get"), paused);
+
+    store.delete_watch(user, first.id).await.expect("delete");
+    assert_not_found(store.get_watch(user, first.id).await, "watch");
+    assert_not_found(store.delete_watch(user, first.id).await, "watch");
+    assert_not_found(store.update_watch(&paused).await, "watch");
+    assert_eq!(store.list_watches(user).await.expect("list"), vec![second]);
+    let negative = NewWatch {
+        baseline_price: Some(inr(-1)),
+        ..new
+    };
+    assert_invalid(store.create_watch(&negative, t(50)).await);
+}
+
+/// One user cannot read, change or delete another user's watch: each is `NotFound`, and the
+/// owner's watch is left as it was.
+pub async fn watch_of_another_user_is_not_found(store: impl Store) {
+    let alice = store
+        .upsert_user(&new_user("alice"), t(0))
+        .await
+        .expect("alice")
+        .id;
+    let bob = store
+        .upsert_user(&new_user("bob"), t(0))
+        .await
+        .expect("bob")
+        .id;
+    let watch = store
+        .create_watch(&product_watch(alice, asin("B0CX59H5W7")), t(0))
+        .await
+        .expect("create");
+    assert_not_found(store.get_watch(bob, watch.id).await, "watch");
+    let hijack = Watch {
+        user_id: bob,
+        label: Some("mine now".to_owned()),
+        ..watch.clone()
+    };
+    assert_not_found(store.update_watch(&hijack).await, "watch");
+    assert_not_found(store.delete_watch(bob, watch.id).await, "watch");
+    assert!(store.list_watches(bob).await.expect("list").is_empty());
+    assert_eq!(store.get_watch(alice, watch.id).await.expect("get"), watch);
+}
+
+/// A watch for a user the store does not know is refused with `NotFound`.
+pub async fn watch_for_missing_user_is_not_found(store: impl Store) {
+    let result = store
+        .create_watch(&product_watch(UserId(4_242), asin("B0CX59H5W7")), t(0))
+        .await;
+    assert_not_found(result, "user");
+}
+
+/// `watches_on` finds every watch on the product itself and on any family it belongs to
+/// (known from a saved family or from the product's parent ASIN), of every user and state.
+pub async fn watches_on_finds_product_and_family_watches(store: impl Store) {
+    let u1 = store
+        .upsert_user(&new_user("1"), t(0))
+        .await
+        .expect("u1")
+        .id;
+    let u2 = store
+        .upsert_user(&new_user("2"), t(0))
+        .await
+        .expect("u2")
+        .id;
+    let parent = asin("B0PARENT01");
+    let child = asin("B0CHILD001");
+    let mut child_product = full_product(child, t(0));
+    child_product.parent_asin = None;
+    let family = VariationFamily {
+        parent_asin: parent,
+        dimensions: vec!["color_name".to_owned()],
+        items: vec![child_product],
+        variation_count: 1,
+        price_range: None,
+    };
+    store.upsert_variations(IN, &family).await.expect("family");
+    let mut by_parent_field = full_product(asin("B0CHILD002"), t(0));
+    by_parent_field.parent_asin = Some(parent);
+    store
+        .upsert_product(&by_parent_field)
+        .await
+        .expect("product");
+
+    let on_child = store
+        .create_watch(&product_watch(u1, child), t(1))
+        .await
+        .expect("w");
+    let on_family = store
+        .create_watch(&family_watch(u2, parent), t(2))
+        .await
+        .expect("w");
+    let _elsewhere = store
+        .create_watch(&product_watch(u1, asin("B0OTHER001")), t(3))
+        .await
+        .expect("w");
+    let _other_family = store
+        .create_watch(&family_watch(u2, asin("B0PARENT09")), t(4))
+        .await
+        .expect("w");
+    let paused = store
+        .create_watch(&product_watch(u2, child), t(5))
+        .await
+        .expect("w");
+    store
+        .update_watch(&Watch {
+            state: WatchState::Paused,
+            ..paused.clone()
+        })
+        .await
+        .expect("pause");
+    let us_watch = NewWatch {
+        target: WatchTarget::Product {
+            marketplace: Marketplace::UnitedStates,
+            asin: child,
+        },
+        baseline_price: None,
+        ..product_watch(u1, child)
+    };
+    let _us = store.create_watch(&us_watch, t(6)).await.expect("w");
+
+    let found = store.watches_on(IN, child).await.expect("watches on child");
+    assert_eq!(ids(&found), vec![on_child.id, on_family.id, paused.id]);
+    assert_eq!(found[0], on_child);
+    assert_eq!(
+        ids(&store.watches_on(IN, parent).await.expect("on parent")),
+        vec![on_family.id]
+    );
+    assert_eq!(
+        ids(&store
+            .watches_on(IN, by_parent_field.asin)
+            .await
+            .expect("on sibling")),
+        vec![on_family.id]
+    );
+    assert!(
+        store
+            .watches_on(IN, asin("B0NOBODY01"))
+            .await
+            .expect("none")
+            .is_empty()
+    );
+}
+
+/// `watched_products` counts the watches that are not paused, of active users, per target,
+/// most watched first (then by marketplace and ASIN).
+pub async fn watched_products_counts_active_watches_only(store: impl Store) {
+    let u1 = store
+        .upsert_user(&new_user("1"), t(0))
+        .await
+        .expect("u1")
+        .id;
+    let u2 = store
+        .upsert_user(&new_user("2"), t(0))
+        .await
+        .expect("u2")
+        .id;
+    let mut gone = store.upsert_user(&new_user("3"), t(0)).await.expect("u3");
+    gone.active = false;
+    store.update_user(&gone).await.expect("deactivate");
+    let x = asin("B0XXXXXXX1");
+    let y = asin("B0YYYYYYY1");
+    let z = asin("B0ZZZZZZZ1");
+    let p = asin("B0PARENT01");
+    store
+        .create_watch(&product_watch(u1, x), t(0))
+        .await
+        .expect("w");
+    store
+        .create_watch(&product_watch(u2, x), t(0))
+        .await
+        .expect("w");
+    let paused = store
+        .create_watch(&product_watch(u1, y), t(0))
+        .await
+        .expect("w");
+    store
+        .update_watch(&Watch {
+            state: WatchState::Paused,
+            ..paused
+        })
+        .await
+        .expect("pause");
+    let snoozed = store
+        .create_watch(&product_watch(u2, y), t(0))
+        .await
+        .expect("w");
+    store
+        .update_watch(&Watch {
+            state: WatchState::Snoozed { until: t(600) },
+            ..snoozed
+        })
+        .await
+        .expect("snooze");
+    store
+        .create_watch(&product_watch(gone.id, z), t(0))
+        .await
+        .expect("w");
+    store
+        .create_watch(&family_watch(u1, p), t(0))
+        .await
+        .expect("w");
+
+    let watched = store.watched_products().await.expect("watched");
+    let expected = vec![
+        WatchedProduct {
+            marketplace: IN,
+            asin: x,
+            watchers: 2,
+        },
+        WatchedProduct {
+            marketplace: IN,
+            asin: p,
+            watchers: 1,
+        },
+        WatchedProduct {
+            marketplace: IN,
+            asin: y,
+            watchers: 1,
+        },
+    ];
+    assert_eq!(watched, expected);
+}
+
+// --- API usage and search log ---
+
+/// API usage totals are per source and per UTC day (midnight belongs to the new day).
+pub async fn api_usage_totals_per_day_and_source(store: impl Store) {
+    let day = NaiveDate::from_ymd_opt(2025, 10, 20).expect("date");
+    let midnight = day.and_time(NaiveTime::MIN).and_utc();
+    let call = |source: &str, at: DateTime<Utc>, items: u32, ok: bool| ApiUsage {
+        source: source.to_owned(),
+        operation: "getItems".to_owned(),
+        at,
+        items,
+        ok,
+    };
+    let calls = [
+        call("creators", midnight, 10, true),
+        call("creators", midnight + TimeDelta::hours(12), 10, false),
+        call(
+            "creators",
+            midnight + TimeDelta::days(1) - TimeDelta::milliseconds(1),
+            5,
+            true,
+        ),
+        call("creators", midnight + TimeDelta::days(1), 7, true),
+        call("creators", midnight - TimeDelta::milliseconds(1), 3, true),
+        call("paapi5", midnight + TimeDelta::hours(1), 2, false),
+    ];
+    for c in &calls {
+        store.record_api_usage(c).await.expect("record");
+    }
+    assert_eq!(
+        store.api_usage("creators", day).await.expect("totals"),
+        ApiUsageTotals {
+            calls: 3,
+            failed: 1,
+            items: 25,
+        }
+    );
+    assert_eq!(
+        store.api_usage("paapi5", day).await.expect("totals"),
+        ApiUsageTotals {
+            calls: 1,
+            failed: 1,
+            items: 2,
+        }
+    );
+    let next = day.succ_opt().expect("date");
+    assert_eq!(
+        store.api_usage("creators", next).await.expect("totals"),
+        ApiUsageTotals {
+            calls: 1,
+            failed: 0,
+            items: 7,
+        }
+    );
+    assert_eq!(
+        store.api_usage("sandbox", day).await.expect("totals"),
+        ApiUsageTotals::default()
+    );
+    assert_invalid(store.record_api_usage(&call("", midnight, 1, true)).await);
+}
+
+/// Searches are logged and listed newest first, per user or for everyone; a search by an
+/// unknown user is refused.
+pub async fn search_log_round_trips(store: impl Store) {
+    let user = store
+        .upsert_user(&new_user("1001"), t(0))
+        .await
+        .expect("user")
+        .id;
+    let search = |user_id: Option<UserId>, query: &str, at: DateTime<Utc>| SearchLog {
+        user_id,
+        marketplace: IN,
+        query: query.to_owned(),
+        result_count: 10,
+        at,
+    };
+    let first = search(Some(user), "gaming laptop under 80k", t(10));
+    let anonymous = SearchLog {
+        marketplace: Marketplace::UnitedStates,
+        result_count: 0,
+        ..search(None, "rtx 4060", t(20))
+    };
+    let third = search(Some(user), "redmi note 13 ₹ 15,000", t(30));
+    for s in [&first, &anonymous, &third] {
+        store.record_search(s).await.expect("record");
+    }
+    assert_eq!(
+        store.recent_searches(Some(user), 10).await.expect("recent"),
+        vec![third.clone(), first]
+    );
+    assert_eq!(
+        store.recent_searches(None, 2).await.expect("recent"),
+        vec![third, anonymous]
+    );
+    assert_not_found(
+        store
+            .record_search(&search(Some(UserId(4_242)), "x", t(40)))
+            .await,
+        "user",
+    );
+}
+
+/// Expands the store contract into one `#[tokio::test]` per behaviour; `$make` is an
+/// expression giving a fresh, empty store, evaluated once per test.
+#[macro_export]
+macro_rules! store_contract {
+    ($make:expr) => {
+        $crate::store_contract!(@tests $make;
+            upsert_then_get_round_trips_every_field,
+            upsert_replaces_the_previous_copy,
+            missing_product_is_none,
+            unknown_price_stays_unknown,
+            upsert_product_records_its_price_points,
+            history_comes_back_in_time_order,
+            history_filters_by_range_and_kind,
+            duplicate_points_are_skipped_and_counted,
+            ten_thousand_points_in_one_call,
+            invalid_points_are_refused_and_nothing_is_written,
+            times_are_kept_to_the_millisecond,
+            history_is_kept_per_marketplace,
+            reversed_history_range_is_invalid,
+            browse_nodes_round_trip,
+            product_save_keeps_known_node_children,
+            variations_round_trip,
+            users_upsert_by_identity_idempotently,
+            missing_user_is_not_found,
+            update_user_saves_settings_and_active_flag,
+            watches_crud,
+            watch_of_another_user_is_not_found,
+            watch_for_missing_user_is_not_found,
+            watches_on_finds_product_and_family_watches,
+            watched_products_counts_active_watches_only,
+            api_usage_totals_per_day_and_source,
+            search_log_round_trips,
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                $crate::contract::store::$name($make).await
+            }
+        )*
+    };
+}

@@ -1,0 +1,1466 @@
+//! The SQLite [`Store`] adapter.
+//!
+//! One connection behind a mutex; every async method runs its SQL on the blocking thread
+//! pool (`tokio::task::spawn_blocking`), inside one transaction when it writes. Files are
+//! opened in WAL mode with `foreign_keys=ON` and a 5 s busy timeout.
+//!
+//! # Schema
+//!
+//! Versioned migrations live beside this file (`migrations/NNNN_*.sql`) and are applied in
+//! order when a database is opened; SQLite's `user_version` holds the version
+//! ([`SCHEMA_VERSION`] is the newest this build knows). A database written by a newer Mandi
+//! is refused with [`StoreError::SchemaTooNew`] before anything is written.
+//!
+//! The schema is kept portable for a PostgreSQL twin: marketplaces are country codes, money
+//! is an integer in minor units beside a currency code (both NULL when unknown), times are
+//! UTC unix **milliseconds** in `*_ms` integer columns, enums are lower-case text and lists
+//! are JSON text.
+//!
+//! Tables (version 3): `products`, `offers`, `customer_reviews`, `browse_nodes`,
+//! `browse_node_ancestry`, `product_browse_nodes`, `variations`, `price_history` (v1);
+//! `users`, `watches`, `alert_rules`, `search_queries` (v2); `alerts`, `alert_outbox`,
+//! `api_usage` (v3).
+
+mod rows;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite_migration::{M, Migrations};
+
+use self::rows::{
+    Ctx, asin, availability, col, condition, from_json, marketplace, marketplace_code, money,
+    money_parts, offer_kind, opt_time, origin, time, to_json,
+};
+use super::{
+    day_bounds_ms, millis, rule_kind, truncate, validate_baseline, validate_new_user,
+    validate_points, validate_product, validate_query,
+};
+use crate::domain::{
+    AlertRule, Asin, BrowseNode, BrowseNodeRef, DealDetails, ExternalIdentity, Image, Marketplace,
+    Merchant, NewUser, NewWatch, Offer, PricePoint, Product, Reviews, Savings, User, UserId,
+    UserSettings, VariationAttribute, VariationFamily, Watch, WatchId, WatchState, WatchTarget,
+};
+use crate::ports::store::{
+    ApiUsage, ApiUsageTotals, HistoryQuery, SearchLog, Store, StoreError, StoreResult,
+    WatchedProduct,
+};
+
+/// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
+const MIGRATIONS: [&str; 3] = [
+    include_str!("migrations/0001_catalogue.sql"),
+    include_str!("migrations/0002_users_watches.sql"),
+    include_str!("migrations/0003_alerts_usage.sql"),
+];
+
+/// The newest schema version this build creates and understands.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// How long a statement waits for another connection's lock before failing as busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The SQLite store, the default [`Store`] adapter.
+///
+/// Cloning is cheap: clones share one connection.
+///
+/// # Examples
+///
+/// ```
+/// use mandi_core::store::SqliteStore;
+/// use mandi_core::{Asin, Marketplace, Product, Store};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = SqliteStore::open_in_memory()?;
+/// let asin: Asin = "B0CX59H5W7".parse()?;
+/// let at = chrono::DateTime::from_timestamp(1_750_000_000, 0).ok_or("time")?;
+/// store.upsert_product(&Product::new(asin, Marketplace::India, "A phone", at)).await?;
+/// let back = store.get_product(Marketplace::India, asin).await?;
+/// assert_eq!(back.map(|p| p.title), Some("A phone".to_owned()));
+/// # Ok(())
+/// # }
+/// # tokio::runtime::Runtime::new()?.block_on(run())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<Connection>,
+    location: String,
+    /// Keeps a temporary directory (and the database in it) alive as long as the store.
+    #[cfg(feature = "test-util")]
+    _temp_dir: Option<tempfile::TempDir>,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("location", &self.inner.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database file at `path` and migrates it to
+    /// [`SCHEMA_VERSION`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::SchemaTooNew`] when a newer Mandi wrote the file, [`StoreError::Corrupt`]
+    /// when the file is not a SQLite database (in both cases the file is left as it was), and
+    /// [`StoreError::Backend`] when it cannot be opened or migrated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let store = mandi_core::store::SqliteStore::open(dir.path().join("mandi.db"))?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref();
+        let location = path.display().to_string();
+        let conn = Connection::open(path).map_err(|e| StoreError::Backend {
+            message: format!("cannot open the database file {location}: {e}"),
+            source: Some(Box::new(e)),
+        })?;
+        Self::prepare(conn, location, true)
+    }
+
+    /// Opens a fresh private in-memory database, migrated to [`SCHEMA_VERSION`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when SQLite cannot allocate it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = mandi_core::store::SqliteStore::open_in_memory()?;
+    /// # let _ = store;
+    /// # Ok::<(), mandi_core::StoreError>(())
+    /// ```
+    pub fn open_in_memory() -> StoreResult<Self> {
+        let conn = Connection::open_in_memory().ctx("in-memory database")?;
+        Self::prepare(conn, ":memory:".to_owned(), false)
+    }
+
+    /// Opens a database file in a new temporary directory that lives as long as the store
+    /// (for tests).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the directory or the database cannot be created.
+    #[cfg(feature = "test-util")]
+    pub fn open_in_temp_dir() -> StoreResult<Self> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::Backend {
+            message: format!("cannot create a temporary directory: {e}"),
+            source: Some(Box::new(e)),
+        })?;
+        let store = Self::open(dir.path().join("mandi.db"))?;
+        let conn = match Arc::try_unwrap(store.inner) {
+            Ok(inner) => inner.conn,
+            Err(_) => {
+                return Err(StoreError::Backend {
+                    message: "a freshly opened store was already shared".to_owned(),
+                    source: None,
+                });
+            }
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                conn,
+                location: dir.path().join("mandi.db").display().to_string(),
+                _temp_dir: Some(dir),
+            }),
+        })
+    }
+
+    /// Creates or migrates the database file at `path` to exactly `version` (not beyond),
+    /// for migration tests. Version 0 is an empty database.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`] for a version above [`SCHEMA_VERSION`] or below the file's
+    /// current one; [`StoreError::Backend`] when a migration fails.
+    #[cfg(feature = "test-util")]
+    pub fn migrate_file_to(path: impl AsRef<Path>, version: u32) -> StoreResult<()> {
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Invalid {
+                what: "schema version",
+                reason: format!("{version} is above the newest known, {SCHEMA_VERSION}"),
+            });
+        }
+        let mut conn = Connection::open(path.as_ref()).ctx("database file")?;
+        let current = user_version(&conn)?;
+        if current > version {
+            return Err(StoreError::Invalid {
+                what: "schema version",
+                reason: format!("the file is at {current}, past {version}; migrations only go up"),
+            });
+        }
+        conn.pragma_update(None, "foreign_keys", true)
+            .ctx("database file")?;
+        migrations()
+            .to_version(&mut conn, version as usize)
+            .map_err(|e| StoreError::Backend {
+                message: format!("migrating to schema version {version} failed: {e}"),
+                source: Some(Box::new(e)),
+            })
+    }
+
+    fn prepare(mut conn: Connection, location: String, file: bool) -> StoreResult<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT).ctx("database connection")?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .ctx("database connection")?;
+        // Read the version before anything writes: a newer or foreign file stays untouched.
+        let found = user_version(&conn).map_err(|e| match e {
+            StoreError::Corrupt { .. } => StoreError::Corrupt {
+                what: "database file",
+                detail: format!(
+                    "{location} is not a SQLite database; point Mandi at another file \
+                     (this one was not changed)"
+                ),
+            },
+            other => other,
+        })?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if file {
+            let mode: String = conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+                .ctx("database connection")?;
+            tracing::debug!(%mode, "journal mode set");
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .ctx("database connection")?;
+        }
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| StoreError::Backend {
+                message: format!(
+                    "migrating {location} from schema version {found} to {SCHEMA_VERSION} failed: {e}"
+                ),
+                source: Some(Box::new(e)),
+            })?;
+        if found < SCHEMA_VERSION {
+            tracing::info!(from = found, to = SCHEMA_VERSION, "database migrated");
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                location,
+                #[cfg(feature = "test-util")]
+                _temp_dir: None,
+            }),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking thread pool.
+    async fn run<T, F>(&self, what: &'static str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.conn.lock().map_err(|_| StoreError::Backend {
+                message: format!(
+                    "the SQLite connection is unusable after an earlier failure ({what})"
+                ),
+                source: None,
+            })?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Backend {
+            message: format!("the blocking task for {what} failed"),
+            source: Some(Box::new(e)),
+        })?
+    }
+
+    /// Runs `f` inside one transaction on the blocking thread pool.
+    async fn write<T, F>(&self, what: &'static str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.run(what, move |conn| {
+            let tx = conn.transaction().ctx(what)?;
+            let out = f(&tx)?;
+            tx.commit().ctx(what)?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+fn user_version(conn: &Connection) -> StoreResult<u32> {
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .ctx("database file")?;
+    u32::try_from(v).map_err(|_| StoreError::Corrupt {
+        what: "database file",
+        detail: format!("negative schema version {v}"),
+    })
+}
+
+// --- products and catalogue ---
+
+fn write_product(conn: &Connection, p: &Product) -> StoreResult<()> {
+    const W: &str = "product";
+    let m = marketplace_code(p.marketplace);
+    let a = p.asin.as_str();
+    conn.prepare_cached(
+        "INSERT INTO products (marketplace, asin, title, brand, manufacturer, features_json,
+             contributors_json, product_group, images_json, detail_page_url, parent_asin,
+             variation_attributes_json, origin, fetched_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (marketplace, asin) DO UPDATE SET
+             title = excluded.title, brand = excluded.brand,
+             manufacturer = excluded.manufacturer, features_json = excluded.features_json,
+             contributors_json = excluded.contributors_json,
+             product_group = excluded.product_group, images_json = excluded.images_json,
+             detail_page_url = excluded.detail_page_url, parent_asin = excluded.parent_asin,
+             variation_attributes_json = excluded.variation_attributes_json,
+             origin = excluded.origin, fetched_at_ms = excluded.fetched_at_ms",
+    )
+    .ctx(W)?
+    .execute(params![
+        m,
+        a,
+        p.title,
+        p.brand,
+        p.manufacturer,
+        to_json(&p.features, W)?,
+        to_json(&p.contributors, W)?,
+        p.product_group,
+        to_json(&p.images, W)?,
+        p.detail_page_url,
+        p.parent_asin.as_ref().map(Asin::as_str),
+        to_json(&p.variation_attributes, W)?,
+        p.origin.as_str(),
+        millis(p.fetched_at),
+    ])
+    .ctx(W)?;
+
+    conn.prepare_cached("DELETE FROM offers WHERE marketplace = ?1 AND asin = ?2")
+        .ctx("offer")?
+        .execute(params![m, a])
+        .ctx("offer")?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO offers (marketplace, asin, position, listing_id, price_minor,
+                 price_currency, list_price_minor, list_price_currency, savings_minor,
+                 savings_currency, savings_percent, merchant_id, merchant_name,
+                 fulfilled_by_amazon, condition, is_buy_box_winner, has_deal, deal_badge,
+                 deal_access_type, deal_starts_at_ms, deal_ends_at_ms, deal_percent_claimed,
+                 availability, availability_message, loyalty_points)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+        )
+        .ctx("offer")?;
+    for (i, o) in p.offers.iter().enumerate() {
+        let (price, price_cur) = money_parts(o.price);
+        let (list, list_cur) = money_parts(o.list_price);
+        let (saved, saved_cur) = money_parts(o.savings.map(|s| s.amount));
+        let deal = o.deal.as_ref();
+        insert
+            .execute(params![
+                m,
+                a,
+                i as i64,
+                o.listing_id,
+                price,
+                price_cur,
+                list,
+                list_cur,
+                saved,
+                saved_cur,
+                o.savings.map(|s| s.percent),
+                o.merchant.id,
+                o.merchant.name,
+                o.merchant.fulfilled_by_amazon,
+                o.condition.as_str(),
+                o.is_buy_box_winner,
+                deal.is_some(),
+                deal.and_then(|d| d.badge.as_deref()),
+                deal.and_then(|d| d.access_type.as_deref()),
+                deal.and_then(|d| d.starts_at).map(millis),
+                deal.and_then(|d| d.ends_at).map(millis),
+                deal.and_then(|d| d.percent_claimed),
+                o.availability.as_str(),
+                o.availability_message,
+                o.loyalty_points,
+            ])
+            .ctx("offer")?;
+    }
+
+    conn.prepare_cached("DELETE FROM customer_reviews WHERE marketplace = ?1 AND asin = ?2")
+        .ctx("customer reviews")?
+        .execute(params![m, a])
+        .ctx("customer reviews")?;
+    if let Some(r) = p.reviews {
+        conn.prepare_cached(
+            "INSERT INTO customer_reviews (marketplace, asin, rating_centi, review_count)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .ctx("customer reviews")?
+        .execute(params![m, a, r.rating_centi, r.count])
+        .ctx("customer reviews")?;
+    }
+
+    conn.prepare_cached("DELETE FROM product_browse_nodes WHERE marketplace = ?1 AND asin = ?2")
+        .ctx("browse node")?
+        .execute(params![m, a])
+        .ctx("browse node")?;
+    for (i, n) in p.browse_nodes.iter().enumerate() {
+        write_node(conn, p.marketplace, n)?;
+        conn.prepare_cached(
+            "INSERT INTO product_browse_nodes (marketplace, asin, position, node_id, sales_rank)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .ctx("browse node")?
+        .execute(params![m, a, i as i64, n.id, n.sales_rank])
+        .ctx("browse node")?;
+    }
+
+    if let Some(parent) = p.parent_asin {
+        link_variation(conn, p.marketplace, parent, p.asin, &p.variation_attributes)?;
+    }
+
+    insert_points(conn, &PricePoint::from_product(p))?;
+    Ok(())
+}
+
+fn link_variation(
+    conn: &Connection,
+    m: Marketplace,
+    parent: Asin,
+    child: Asin,
+    attributes: &[VariationAttribute],
+) -> StoreResult<()> {
+    const W: &str = "variation";
+    let m = marketplace_code(m);
+    conn.prepare_cached(
+        "DELETE FROM variations WHERE marketplace = ?1 AND child_asin = ?2 AND parent_asin <> ?3",
+    )
+    .ctx(W)?
+    .execute(params![m, child.as_str(), parent.as_str()])
+    .ctx(W)?;
+    conn.prepare_cached(
+        "INSERT INTO variations (marketplace, parent_asin, child_asin, attributes_json)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (marketplace, parent_asin, child_asin)
+         DO UPDATE SET attributes_json = excluded.attributes_json",
+    )
+    .ctx(W)?
+    .execute(params![
+        m,
+        parent.as_str(),
+        child.as_str(),
+        to_json(attributes, W)?
+    ])
+    .ctx(W)?;
+    Ok(())
+}
+
+fn write_node(conn: &Connection, m: Marketplace, n: &BrowseNode) -> StoreResult<()> {
+    const W: &str = "browse node";
+    let m = marketplace_code(m);
+    conn.prepare_cached(
+        "INSERT INTO browse_nodes (marketplace, id, name, context_free_name, is_root, children_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (marketplace, id) DO UPDATE SET
+             name = excluded.name, context_free_name = excluded.context_free_name,
+             is_root = excluded.is_root,
+             children_json = CASE WHEN excluded.children_json = '[]'
+                 THEN browse_nodes.children_json ELSE excluded.children_json END",
+    )
+    .ctx(W)?
+    .execute(params![
+        m,
+        n.id,
+        n.name,
+        n.context_free_name,
+        n.is_root,
+        to_json(&n.children, W)?
+    ])
+    .ctx(W)?;
+    if !n.ancestors.is_empty() {
+        conn.prepare_cached(
+            "DELETE FROM browse_node_ancestry WHERE marketplace = ?1 AND node_id = ?2",
+        )
+        .ctx(W)?
+        .execute(params![m, n.id])
+        .ctx(W)?;
+        let mut insert = conn
+            .prepare_cached(
+                "INSERT INTO browse_node_ancestry
+                     (marketplace, node_id, depth, ancestor_id, ancestor_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .ctx(W)?;
+        for (i, anc) in n.ancestors.iter().enumerate() {
+            insert
+                .execute(params![m, n.id, i as i64 + 1, anc.id, anc.name])
+                .ctx(W)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_node(conn: &Connection, m: Marketplace, id: &str) -> StoreResult<Option<BrowseNode>> {
+    const W: &str = "browse node";
+    let code = marketplace_code(m);
+    let found = conn
+        .prepare_cached(
+            "SELECT name, context_free_name, is_root, children_json
+             FROM browse_nodes WHERE marketplace = ?1 AND id = ?2",
+        )
+        .ctx(W)?
+        .query_row(params![code, id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .optional()
+        .ctx(W)?;
+    let Some((name, context_free_name, is_root, children)) = found else {
+        return Ok(None);
+    };
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT ancestor_id, ancestor_name FROM browse_node_ancestry
+             WHERE marketplace = ?1 AND node_id = ?2 ORDER BY depth",
+        )
+        .ctx(W)?;
+    let ancestors = stmt
+        .query_map(params![code, id], |r| {
+            Ok(BrowseNodeRef {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })
+        .ctx(W)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .ctx(W)?;
+    Ok(Some(BrowseNode {
+        id: id.to_owned(),
+        name,
+        context_free_name,
+        is_root,
+        ancestors,
+        children: from_json(&children, W)?,
+        sales_rank: None,
+    }))
+}
+
+fn read_offer(r: &Row<'_>) -> StoreResult<Offer> {
+    const W: &str = "offer";
+    let savings = match money(col(r, 6, W)?, col(r, 7, W)?, W)? {
+        Some(amount) => Some(Savings {
+            amount,
+            percent: col::<Option<u8>>(r, 8, W)?.unwrap_or(0),
+        }),
+        None => None,
+    };
+    let deal = if col::<bool>(r, 14, W)? {
+        Some(DealDetails {
+            badge: col(r, 15, W)?,
+            access_type: col(r, 16, W)?,
+            starts_at: opt_time(col(r, 17, W)?, W)?,
+            ends_at: opt_time(col(r, 18, W)?, W)?,
+            percent_claimed: col(r, 19, W)?,
+        })
+    } else {
+        None
+    };
+    Ok(Offer {
+        listing_id: col(r, 1, W)?,
+        price: money(col(r, 2, W)?, col(r, 3, W)?, W)?,
+        list_price: money(col(r, 4, W)?, col(r, 5, W)?, W)?,
+        savings,
+        merchant: Merchant {
+            id: col(r, 9, W)?,
+            name: col(r, 10, W)?,
+            fulfilled_by_amazon: col(r, 11, W)?,
+        },
+        condition: condition(&col::<String>(r, 12, W)?, W)?,
+        is_buy_box_winner: col(r, 13, W)?,
+        deal,
+        availability: availability(&col::<String>(r, 20, W)?, W)?,
+        availability_message: col(r, 21, W)?,
+        loyalty_points: col(r, 22, W)?,
+    })
+}
+
+/// Collects the `StoreResult` rows of a `query_map`.
+fn collect<T>(
+    rows: impl Iterator<Item = rusqlite::Result<StoreResult<T>>>,
+    what: &'static str,
+) -> StoreResult<Vec<T>> {
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row.ctx(what)??);
+    }
+    Ok(out)
+}
+
+fn read_product(conn: &Connection, m: Marketplace, a: Asin) -> StoreResult<Option<Product>> {
+    const W: &str = "product";
+    let code = marketplace_code(m);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT title, brand, manufacturer, features_json, contributors_json, product_group,
+                 images_json, detail_page_url, parent_asin, variation_attributes_json, origin,
+                 fetched_at_ms
+             FROM products WHERE marketplace = ?1 AND asin = ?2",
+        )
+        .ctx(W)?;
+    let mut found = stmt
+        .query_map(params![code, a.as_str()], |r| {
+            Ok((|| -> StoreResult<Product> {
+                let images: Vec<Image> = from_json(&col::<String>(r, 6, W)?, W)?;
+                let attributes: Vec<VariationAttribute> = from_json(&col::<String>(r, 9, W)?, W)?;
+                Ok(Product {
+                    asin: a,
+                    marketplace: m,
+                    title: col(r, 0, W)?,
+                    brand: col(r, 1, W)?,
+                    manufacturer: col(r, 2, W)?,
+                    features: from_json(&col::<String>(r, 3, W)?, W)?,
+                    contributors: from_json(&col::<String>(r, 4, W)?, W)?,
+                    product_group: col(r, 5, W)?,
+                    images,
+                    detail_page_url: col(r, 7, W)?,
+                    browse_nodes: Vec::new(),
+                    parent_asin: col::<Option<String>>(r, 8, W)?
+                        .map(|t| asin(&t, W))
+                        .transpose()?,
+                    variation_attributes: attributes,
+                    offers: Vec::new(),
+                    reviews: None,
+                    fetched_at: time(col(r, 11, W)?, W)?,
+                    origin: origin(&col::<String>(r, 10, W)?, W)?,
+                })
+            })())
+        })
+        .ctx(W)?;
+    let Some(product) = found.next() else {
+        return Ok(None);
+    };
+    let mut product = product.ctx(W)??;
+    drop(found);
+
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT position, listing_id, price_minor, price_currency, list_price_minor,
+                 list_price_currency, savings_minor, savings_currency, savings_percent,
+                 merchant_id, merchant_name, fulfilled_by_amazon, condition, is_buy_box_winner,
+                 has_deal, deal_badge, deal_access_type, deal_starts_at_ms, deal_ends_at_ms,
+                 deal_percent_claimed, availability, availability_message, loyalty_points
+             FROM offers WHERE marketplace = ?1 AND asin = ?2 ORDER BY position",
+        )
+        .ctx("offer")?;
+    product.offers = collect(
+        stmt.query_map(params![code, a.as_str()], |r| Ok(read_offer(r)))
+            .ctx("offer")?,
+        "offer",
+    )?;
+
+    product.reviews = conn
+        .prepare_cached(
+            "SELECT rating_centi, review_count FROM customer_reviews
+             WHERE marketplace = ?1 AND asin = ?2",
+        )
+        .ctx("customer reviews")?
+        .query_row(params![code, a.as_str()], |r| {
+            Ok(Reviews {
+                rating_centi: r.get(0)?,
+                count: r.get(1)?,
+            })
+        })
+        .optional()
+        .ctx("customer reviews")?;
+
+    let links: Vec<(String, Option<u32>)> = conn
+        .prepare_cached(
+            "SELECT node_id, sales_rank FROM product_browse_nodes
+             WHERE marketplace = ?1 AND asin = ?2 ORDER BY position",
+        )
+        .ctx("browse node")?
+        .query_map(params![code, a.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .ctx("browse node")?
+        .collect::<rusqlite::Result<_>>()
+        .ctx("browse node")?;
+    for (id, sales_rank) in links {
+        let mut node = read_node(conn, m, &id)?.ok_or_else(|| StoreError::Corrupt {
+            what: "browse node",
+            detail: format!("{a} refers to browse node {id}, which is not stored"),
+        })?;
+        node.sales_rank = sales_rank;
+        product.browse_nodes.push(node);
+    }
+    Ok(Some(product))
+}
+
+fn insert_points(conn: &Connection, points: &[PricePoint]) -> StoreResult<usize> {
+    const W: &str = "price point";
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO price_history (marketplace, asin, offer_kind, at_ms, price_minor,
+                 price_currency, list_price_minor, list_price_currency, availability,
+                 deal_badge, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (marketplace, asin, offer_kind, at_ms) DO NOTHING",
+        )
+        .ctx(W)?;
+    let mut added = 0;
+    for p in points {
+        let (price, price_cur) = money_parts(p.price);
+        let (list, list_cur) = money_parts(p.list_price);
+        added += stmt
+            .execute(params![
+                marketplace_code(p.marketplace),
+                p.asin.as_str(),
+                p.offer_kind.as_str(),
+                millis(p.at),
+                price,
+                price_cur,
+                list,
+                list_cur,
+                p.availability.as_str(),
+                p.deal_badge,
+                p.origin.as_str(),
+            ])
+            .ctx(W)?;
+    }
+    Ok(added)
+}
+
+fn read_history(conn: &Connection, q: &HistoryQuery) -> StoreResult<Vec<PricePoint>> {
+    const W: &str = "price point";
+    let mut sql = String::from(
+        "SELECT offer_kind, at_ms, price_minor, price_currency, list_price_minor,
+             list_price_currency, availability, deal_badge, origin
+         FROM price_history WHERE marketplace = ?1 AND asin = ?2",
+    );
+    let mut args: Vec<rusqlite::types::Value> = vec![
+        marketplace_code(q.marketplace).to_owned().into(),
+        q.asin.as_str().to_owned().into(),
+    ];
+    if let Some(kind) = q.offer_kind {
+        args.push(kind.as_str().to_owned().into());
+        sql.push_str(&format!(" AND offer_kind = ?{}", args.len()));
+    }
+    if let Some(since) = q.since {
+        args.push(millis(since).into());
+        sql.push_str(&format!(" AND at_ms >= ?{}", args.len()));
+    }
+    if let Some(until) = q.until {
+        args.push(millis(until).into());
+        sql.push_str(&format!(" AND at_ms < ?{}", args.len()));
+    }
+    sql.push_str(" ORDER BY at_ms, offer_kind");
+    let mut stmt = conn.prepare_cached(&sql).ctx(W)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((|| -> StoreResult<PricePoint> {
+                Ok(PricePoint {
+                    marketplace: q.marketplace,
+                    asin: q.asin,
+                    offer_kind: offer_kind(&col::<String>(r, 0, W)?, W)?,
+                    at: time(col(r, 1, W)?, W)?,
+                    price: money(col(r, 2, W)?, col(r, 3, W)?, W)?,
+                    list_price: money(col(r, 4, W)?, col(r, 5, W)?, W)?,
+                    availability: availability(&col::<String>(r, 6, W)?, W)?,
+                    deal_badge: col(r, 7, W)?,
+                    origin: origin(&col::<String>(r, 8, W)?, W)?,
+                })
+            })())
+        })
+        .ctx(W)?;
+    collect(rows, W)
+}
+
+// --- users ---
+
+const USER_COLUMNS: &str =
+    "id, identity_provider, identity_subject, display_name, settings_json, active, created_at_ms";
+
+fn read_user(r: &Row<'_>) -> StoreResult<User> {
+    const W: &str = "user";
+    let settings: UserSettings = from_json(&col::<String>(r, 4, W)?, W)?;
+    Ok(User {
+        id: UserId(col(r, 0, W)?),
+        identity: ExternalIdentity::new(col::<String>(r, 1, W)?, col::<String>(r, 2, W)?),
+        display_name: col(r, 3, W)?,
+        settings,
+        active: col(r, 5, W)?,
+        created_at: time(col(r, 6, W)?, W)?,
+    })
+}
+
+fn user_by(
+    conn: &Connection,
+    clause: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}");
+    let mut stmt = conn.prepare_cached(&sql).ctx("user")?;
+    let mut rows = stmt.query_map(args, |r| Ok(read_user(r))).ctx("user")?;
+    rows.next().map(|r| r.ctx("user")?).transpose()
+}
+
+fn user_exists(conn: &Connection, id: UserId) -> StoreResult<bool> {
+    conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")
+        .ctx("user")?
+        .exists(params![id.0])
+        .ctx("user")
+}
+
+// --- watches ---
+
+const WATCH_COLUMNS: &str = "id, user_id, target_type, marketplace, asin, state, snoozed_until_ms,
+     baseline_minor, baseline_currency, label, created_at_ms, updated_at_ms";
+
+fn read_watch(r: &Row<'_>) -> StoreResult<Watch> {
+    const W: &str = "watch";
+    let m = marketplace(&col::<String>(r, 3, W)?, W)?;
+    let a = asin(&col::<String>(r, 4, W)?, W)?;
+    let target = match col::<String>(r, 2, W)?.as_str() {
+        "product" => WatchTarget::Product {
+            marketplace: m,
+            asin: a,
+        },
+        "family" => WatchTarget::Family {
+            marketplace: m,
+            parent_asin: a,
+        },
+        other => {
+            return Err(StoreError::Corrupt {
+                what: W,
+                detail: format!("unknown target type {other:?}"),
+            });
+        }
+    };
+    let state = match (
+        col::<String>(r, 5, W)?.as_str(),
+        col::<Option<i64>>(r, 6, W)?,
+    ) {
+        ("active", _) => WatchState::Active,
+        ("paused", _) => WatchState::Paused,
+        ("snoozed", Some(ms)) => WatchState::Snoozed {
+            until: time(ms, W)?,
+        },
+        (other, until) => {
+            return Err(StoreError::Corrupt {
+                what: W,
+                detail: format!("unknown state {other:?} (snoozed until {until:?})"),
+            });
+        }
+    };
+    Ok(Watch {
+        id: WatchId(col(r, 0, W)?),
+        user_id: UserId(col(r, 1, W)?),
+        target,
+        rules: Vec::new(),
+        state,
+        baseline_price: money(col(r, 7, W)?, col(r, 8, W)?, W)?,
+        label: col(r, 9, W)?,
+        created_at: time(col(r, 10, W)?, W)?,
+        updated_at: time(col(r, 11, W)?, W)?,
+    })
+}
+
+fn watches_where(
+    conn: &Connection,
+    clause: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Vec<Watch>> {
+    let sql = format!("SELECT {WATCH_COLUMNS} FROM watches WHERE {clause}");
+    let mut stmt = conn.prepare_cached(&sql).ctx("watch")?;
+    let mut watches = collect(
+        stmt.query_map(args, |r| Ok(read_watch(r))).ctx("watch")?,
+        "watch",
+    )?;
+    let mut rules = conn
+        .prepare_cached("SELECT rule_json FROM alert_rules WHERE watch_id = ?1 ORDER BY position")
+        .ctx("alert rule")?;
+    for w in &mut watches {
+        let texts: Vec<String> = rules
+            .query_map(params![w.id.0], |r| r.get(0))
+            .ctx("alert rule")?
+            .collect::<rusqlite::Result<_>>()
+            .ctx("alert rule")?;
+        w.rules = texts
+            .iter()
+            .map(|t| from_json::<AlertRule>(t, "alert rule"))
+            .collect::<StoreResult<_>>()?;
+    }
+    Ok(watches)
+}
+
+fn target_parts(t: &WatchTarget) -> (&'static str, &'static str, Asin) {
+    match t {
+        WatchTarget::Product { marketplace, asin } => {
+            ("product", marketplace_code(*marketplace), *asin)
+        }
+        WatchTarget::Family {
+            marketplace,
+            parent_asin,
+        } => ("family", marketplace_code(*marketplace), *parent_asin),
+    }
+}
+
+fn state_parts(s: &WatchState) -> (&'static str, Option<i64>) {
+    match s {
+        WatchState::Active => ("active", None),
+        WatchState::Paused => ("paused", None),
+        WatchState::Snoozed { until } => ("snoozed", Some(millis(*until))),
+    }
+}
+
+fn write_rules(conn: &Connection, id: WatchId, rules: &[AlertRule]) -> StoreResult<()> {
+    const W: &str = "alert rule";
+    conn.prepare_cached("DELETE FROM alert_rules WHERE watch_id = ?1")
+        .ctx(W)?
+        .execute(params![id.0])
+        .ctx(W)?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO alert_rules (watch_id, position, kind, rule_json)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .ctx(W)?;
+    for (i, rule) in rules.iter().enumerate() {
+        insert
+            .execute(params![id.0, i as i64, rule_kind(rule)?, to_json(rule, W)?])
+            .ctx(W)?;
+    }
+    Ok(())
+}
+
+fn not_found(what: &'static str, id: impl ToString) -> StoreError {
+    StoreError::NotFound {
+        what,
+        id: id.to_string(),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    #[tracing::instrument(skip_all, err, fields(asin = %product.asin, offers = product.offers.len()))]
+    async fn upsert_product(&self, product: &Product) -> StoreResult<()> {
+        validate_product(product)?;
+        let product = product.clone();
+        self.write("product", move |tx| write_product(tx, &product))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(%asin))]
+    async fn get_product(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+    ) -> StoreResult<Option<Product>> {
+        self.run("product", move |conn| read_product(conn, marketplace, asin))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(points = points.len()))]
+    async fn record_prices(&self, points: &[PricePoint]) -> StoreResult<usize> {
+        validate_points(points)?;
+        if points.is_empty() {
+            return Ok(0);
+        }
+        let points = points.to_vec();
+        self.write("price point", move |tx| insert_points(tx, &points))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(asin = %query.asin))]
+    async fn price_history(&self, query: &HistoryQuery) -> StoreResult<Vec<PricePoint>> {
+        validate_query(query)?;
+        let query = query.clone();
+        self.run("price point", move |conn| read_history(conn, &query))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(nodes = nodes.len()))]
+    async fn upsert_browse_nodes(
+        &self,
+        marketplace: Marketplace,
+        nodes: &[BrowseNode],
+    ) -> StoreResult<()> {
+        if let Some(n) = nodes.iter().find(|n| n.id.trim().is_empty()) {
+            return Err(StoreError::Invalid {
+                what: "browse node",
+                reason: format!("node {:?} has an empty id", n.name),
+            });
+        }
+        let nodes = nodes.to_vec();
+        self.write("browse node", move |tx| {
+            nodes
+                .iter()
+                .try_for_each(|n| write_node(tx, marketplace, n))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(id))]
+    async fn get_browse_node(
+        &self,
+        marketplace: Marketplace,
+        id: &str,
+    ) -> StoreResult<Option<BrowseNode>> {
+        let id = id.to_owned();
+        self.run("browse node", move |conn| read_node(conn, marketplace, &id))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(parent = %family.parent_asin, items = family.items.len()))]
+    async fn upsert_variations(
+        &self,
+        marketplace: Marketplace,
+        family: &VariationFamily,
+    ) -> StoreResult<()> {
+        let children = super::family_children(marketplace, family)?;
+        let parent = family.parent_asin;
+        self.write("variation", move |tx| {
+            for child in &children {
+                write_product(tx, child)?;
+                link_variation(
+                    tx,
+                    marketplace,
+                    parent,
+                    child.asin,
+                    &child.variation_attributes,
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(%parent))]
+    async fn variation_children(
+        &self,
+        marketplace: Marketplace,
+        parent: Asin,
+    ) -> StoreResult<Vec<Asin>> {
+        self.run("variation", move |conn| {
+            let texts: Vec<String> = conn
+                .prepare_cached(
+                    "SELECT child_asin FROM variations
+                     WHERE marketplace = ?1 AND parent_asin = ?2 ORDER BY child_asin",
+                )
+                .ctx("variation")?
+                .query_map(
+                    params![marketplace_code(marketplace), parent.as_str()],
+                    |r| r.get(0),
+                )
+                .ctx("variation")?
+                .collect::<rusqlite::Result<_>>()
+                .ctx("variation")?;
+            texts.iter().map(|t| asin(t, "variation")).collect()
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(results = log.result_count))]
+    async fn record_search(&self, log: &SearchLog) -> StoreResult<()> {
+        let log = log.clone();
+        self.write("search", move |tx| {
+            if let Some(user) = log.user_id
+                && !user_exists(tx, user)?
+            {
+                return Err(not_found("user", user));
+            }
+            tx.prepare_cached(
+                "INSERT INTO search_queries (user_id, marketplace, query, result_count, at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .ctx("search")?
+            .execute(params![
+                log.user_id.map(|u| u.0),
+                marketplace_code(log.marketplace),
+                log.query,
+                log.result_count,
+                millis(log.at),
+            ])
+            .ctx("search")?;
+            Ok(())
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(limit))]
+    async fn recent_searches(
+        &self,
+        user: Option<UserId>,
+        limit: usize,
+    ) -> StoreResult<Vec<SearchLog>> {
+        const W: &str = "search";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.run(W, move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT user_id, marketplace, query, result_count, at_ms FROM search_queries
+                     WHERE (?1 IS NULL OR user_id = ?1) ORDER BY at_ms DESC, id DESC LIMIT ?2",
+                )
+                .ctx(W)?;
+            let rows = stmt
+                .query_map(params![user.map(|u| u.0), limit], |r| {
+                    Ok((|| -> StoreResult<SearchLog> {
+                        Ok(SearchLog {
+                            user_id: col::<Option<i64>>(r, 0, W)?.map(UserId),
+                            marketplace: marketplace(&col::<String>(r, 1, W)?, W)?,
+                            query: col(r, 2, W)?,
+                            result_count: col(r, 3, W)?,
+                            at: time(col(r, 4, W)?, W)?,
+                        })
+                    })())
+                })
+                .ctx(W)?;
+            collect(rows, W)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(provider = %new.identity.provider))]
+    async fn upsert_user(&self, new: &NewUser, now: DateTime<Utc>) -> StoreResult<User> {
+        validate_new_user(new)?;
+        let new = new.clone();
+        self.write("user", move |tx| {
+            let identity = params![new.identity.provider, new.identity.subject];
+            if let Some(user) = user_by(
+                tx,
+                "identity_provider = ?1 AND identity_subject = ?2",
+                identity,
+            )? {
+                return Ok(user);
+            }
+            tx.prepare_cached(
+                "INSERT INTO users (identity_provider, identity_subject, display_name,
+                     settings_json, active, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+            )
+            .ctx("user")?
+            .execute(params![
+                new.identity.provider,
+                new.identity.subject,
+                new.display_name,
+                to_json(&new.settings, "user settings")?,
+                millis(now),
+            ])
+            .ctx("user")?;
+            Ok(User {
+                id: UserId(tx.last_insert_rowid()),
+                identity: new.identity,
+                display_name: new.display_name,
+                settings: new.settings,
+                active: true,
+                created_at: truncate(now),
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(user = %id))]
+    async fn get_user(&self, id: UserId) -> StoreResult<User> {
+        self.run("user", move |conn| {
+            user_by(conn, "id = ?1", params![id.0])?.ok_or_else(|| not_found("user", id))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(provider = %identity.provider))]
+    async fn find_user(&self, identity: &ExternalIdentity) -> StoreResult<Option<User>> {
+        let identity = identity.clone();
+        self.run("user", move |conn| {
+            user_by(
+                conn,
+                "identity_provider = ?1 AND identity_subject = ?2",
+                params![identity.provider, identity.subject],
+            )
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(user = %user.id))]
+    async fn update_user(&self, user: &User) -> StoreResult<()> {
+        let user = user.clone();
+        self.write("user", move |tx| {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE users SET display_name = ?2, settings_json = ?3, active = ?4
+                     WHERE id = ?1",
+                )
+                .ctx("user")?
+                .execute(params![
+                    user.id.0,
+                    user.display_name,
+                    to_json(&user.settings, "user settings")?,
+                    user.active,
+                ])
+                .ctx("user")?;
+            if changed == 0 {
+                return Err(not_found("user", user.id));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(user = %new.user_id, asin = %new.target.asin()))]
+    async fn create_watch(&self, new: &NewWatch, now: DateTime<Utc>) -> StoreResult<Watch> {
+        validate_baseline(new.baseline_price, new.target.asin())?;
+        for rule in &new.rules {
+            rule_kind(rule)?;
+        }
+        let new = new.clone();
+        self.write("watch", move |tx| {
+            if !user_exists(tx, new.user_id)? {
+                return Err(not_found("user", new.user_id));
+            }
+            let (target_type, m, a) = target_parts(&new.target);
+            let (base, base_cur) = money_parts(new.baseline_price);
+            tx.prepare_cached(
+                "INSERT INTO watches (user_id, target_type, marketplace, asin, state,
+                     snoozed_until_ms, baseline_minor, baseline_currency, label, created_at_ms,
+                     updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, 'active', NULL, ?5, ?6, ?7, ?8, ?8)",
+            )
+            .ctx("watch")?
+            .execute(params![
+                new.user_id.0,
+                target_type,
+                m,
+                a.as_str(),
+                base,
+                base_cur,
+                new.label,
+                millis(now),
+            ])
+            .ctx("watch")?;
+            let id = WatchId(tx.last_insert_rowid());
+            write_rules(tx, id, &new.rules)?;
+            Ok(Watch {
+                id,
+                user_id: new.user_id,
+                target: new.target,
+                rules: new.rules,
+                state: WatchState::Active,
+                baseline_price: new.baseline_price,
+                label: new.label,
+                created_at: truncate(now),
+                updated_at: truncate(now),
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(%user, watch = %id))]
+    async fn get_watch(&self, user: UserId, id: WatchId) -> StoreResult<Watch> {
+        self.run("watch", move |conn| {
+            watches_where(conn, "id = ?1 AND user_id = ?2", params![id.0, user.0])?
+                .pop()
+                .ok_or_else(|| not_found("watch", id))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(%user))]
+    async fn list_watches(&self, user: UserId) -> StoreResult<Vec<Watch>> {
+        self.run("watch", move |conn| {
+            watches_where(
+                conn,
+                "user_id = ?1 ORDER BY created_at_ms, id",
+                params![user.0],
+            )
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(user = %watch.user_id, watch = %watch.id))]
+    async fn update_watch(&self, watch: &Watch) -> StoreResult<()> {
+        validate_baseline(watch.baseline_price, watch.target.asin())?;
+        for rule in &watch.rules {
+            rule_kind(rule)?;
+        }
+        let watch = watch.clone();
+        self.write("watch", move |tx| {
+            let (target_type, m, a) = target_parts(&watch.target);
+            let (state, until) = state_parts(&watch.state);
+            let (base, base_cur) = money_parts(watch.baseline_price);
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE watches SET target_type = ?3, marketplace = ?4, asin = ?5, state = ?6,
+                         snoozed_until_ms = ?7, baseline_minor = ?8, baseline_currency = ?9,
+                         label = ?10, updated_at_ms = ?11
+                     WHERE id = ?1 AND user_id = ?2",
+                )
+                .ctx("watch")?
+                .execute(params![
+                    watch.id.0,
+                    watch.user_id.0,
+                    target_type,
+                    m,
+                    a.as_str(),
+                    state,
+                    until,
+                    base,
+                    base_cur,
+                    watch.label,
+                    millis(watch.updated_at),
+                ])
+                .ctx("watch")?;
+            if changed == 0 {
+                return Err(not_found("watch", watch.id));
+            }
+            write_rules(tx, watch.id, &watch.rules)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(%user, watch = %id))]
+    async fn delete_watch(&self, user: UserId, id: WatchId) -> StoreResult<()> {
+        self.write("watch", move |tx| {
+            let changed = tx
+                .prepare_cached("DELETE FROM watches WHERE id = ?1 AND user_id = ?2")
+                .ctx("watch")?
+                .execute(params![id.0, user.0])
+                .ctx("watch")?;
+            if changed == 0 {
+                return Err(not_found("watch", id));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(%asin))]
+    async fn watches_on(&self, marketplace: Marketplace, asin: Asin) -> StoreResult<Vec<Watch>> {
+        self.run("watch", move |conn| {
+            watches_where(
+                conn,
+                "marketplace = ?1 AND (
+                     (target_type = 'product' AND asin = ?2)
+                     OR (target_type = 'family' AND (
+                         asin = ?2
+                         OR asin IN (SELECT parent_asin FROM variations
+                                     WHERE marketplace = ?1 AND child_asin = ?2)
+                         OR asin IN (SELECT parent_asin FROM products
+                                     WHERE marketplace = ?1 AND asin = ?2
+                                       AND parent_asin IS NOT NULL))))
+                 ORDER BY id",
+                params![marketplace_code(marketplace), asin.as_str()],
+            )
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn watched_products(&self) -> StoreResult<Vec<WatchedProduct>> {
+        const W: &str = "watch";
+        self.run(W, move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT w.marketplace, w.asin, COUNT(*) AS watchers
+                     FROM watches w JOIN users u ON u.id = w.user_id
+                     WHERE w.state <> 'paused' AND u.active = 1
+                     GROUP BY w.marketplace, w.asin
+                     ORDER BY watchers DESC, w.marketplace, w.asin",
+                )
+                .ctx(W)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((|| -> StoreResult<WatchedProduct> {
+                        Ok(WatchedProduct {
+                            marketplace: marketplace(&col::<String>(r, 0, W)?, W)?,
+                            asin: asin(&col::<String>(r, 1, W)?, W)?,
+                            watchers: col(r, 2, W)?,
+                        })
+                    })())
+                })
+                .ctx(W)?;
+            collect(rows, W)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(source = %usage.source, items = usage.items))]
+    async fn record_api_usage(&self, usage: &ApiUsage) -> StoreResult<()> {
+        super::validate_usage(usage)?;
+        let usage = usage.clone();
+        self.write("api usage", move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO api_usage (source, operation, at_ms, items, ok)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .ctx("api usage")?
+            .execute(params![
+                usage.source,
+                usage.operation,
+                millis(usage.at),
+                usage.items,
+                usage.ok,
+            ])
+            .ctx("api usage")?;
+            Ok(())
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(source, %day))]
+    async fn api_usage(&self, source: &str, day: NaiveDate) -> StoreResult<ApiUsageTotals> {
+        let source = source.to_owned();
+        let (start, end) = day_bounds_ms(day);
+        self.run("api usage", move |conn| {
+            let (calls, failed, items): (i64, i64, i64) = conn
+                .prepare_cached(
+                    "SELECT COUNT(*), COALESCE(SUM(1 - ok), 0), COALESCE(SUM(items), 0)
+                     FROM api_usage WHERE source = ?1 AND at_ms >= ?2 AND at_ms < ?3",
+                )
+                .ctx("api usage")?
+                .query_row(params![source, start, end], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .ctx("api usage")?;
+            let clamp = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            Ok(ApiUsageTotals {
+                calls: clamp(calls),
+                failed: clamp(failed),
+                items: clamp(items),
+            })
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Where the database lives (a path, or `:memory:`).
+    pub fn location(&self) -> &str {
+        &self.inner.location
+    }
+}

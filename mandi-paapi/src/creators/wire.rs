@@ -1,0 +1,1771 @@
+//! The wire schema both Amazon APIs share, written once.
+//!
+//! The Creators API and PA-API 5.0 send the same JSON shapes; the Creators API spells field
+//! names in lowerCamelCase (`offersV2.listings[0].price.money.amount`), PA-API 5.0 in
+//! PascalCase (`OffersV2.Listings[0].Price.Money.Amount`), and a few acronyms differ
+//! (`detailPageURL`, `ASIN`). [`wire_models!`] expands the structs and their mapping into
+//! domain types for one spelling; `creators::model` and `paapi5::model` each expand it.
+//!
+//! Every struct derives `Serialize` and `Deserialize`, is `pub`, and skips absent optional
+//! fields when serialised, so the sandbox marketplace can build its replies from them.
+//! Unknown fields are ignored, so new API fields do not break decoding.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use mandi_core::{Availability, Currency, ItemErrorKind, Marketplace, Money, SourceError};
+
+use crate::transport::Decimal;
+
+/// What mapping a reply into domain types needs to know.
+#[derive(Debug, Clone, Copy)]
+pub struct MapContext<'a> {
+    /// The source name for errors.
+    pub source_name: &'a str,
+    /// The marketplace asked (its currency is the default).
+    pub marketplace: Marketplace,
+    /// When the reply arrived.
+    pub fetched_at: DateTime<Utc>,
+    /// True for PA-API 5.0 (PascalCase field names in error paths).
+    pub pascal: bool,
+}
+
+impl MapContext<'_> {
+    /// A decode error at `path`.
+    pub fn decode(&self, path: &str, message: impl Into<String>) -> SourceError {
+        SourceError::Decode {
+            source_name: self.source_name.to_owned(),
+            path: path.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// A camelCase field name in this API's spelling.
+    pub fn field(&self, camel: &str) -> String {
+        if !self.pascal {
+            return camel.to_owned();
+        }
+        let mut chars = camel.chars();
+        match chars.next() {
+            Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+            None => String::new(),
+        }
+    }
+
+    /// `path.field` in this API's spelling.
+    pub fn join(&self, path: &str, camel: &str) -> String {
+        if path.is_empty() {
+            self.field(camel)
+        } else {
+            format!("{path}.{}", self.field(camel))
+        }
+    }
+
+    /// Converts an amount and currency code to [`Money`]; `None` when there is no amount.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError::Decode`] when the currency is unknown or the amount unreadable.
+    pub fn money(
+        &self,
+        amount: Option<&Decimal>,
+        currency: Option<&str>,
+        path: &str,
+    ) -> Result<Option<Money>, SourceError> {
+        let Some(amount) = amount else {
+            return Ok(None);
+        };
+        let currency = match currency {
+            Some(code) => code
+                .parse::<Currency>()
+                .map_err(|e| self.decode(&self.join(path, "currency"), e.to_string()))?,
+            None => self.marketplace.currency(),
+        };
+        amount
+            .to_money(currency)
+            .map(Some)
+            .map_err(|e| self.decode(&self.join(path, "amount"), e))
+    }
+}
+
+/// Maps an OffersV2 availability type to [`Availability`].
+///
+/// `IN_STOCK`, `IN_STOCK_SCARCE` and `LEADTIME` (ships after a lead time) can be bought now;
+/// `PREORDER` and `AVAILABLE_DATE` are pre-orders; anything else, or nothing, is
+/// [`Availability::Unknown`], never "out of stock".
+pub fn availability_from_type(kind: Option<&str>) -> Availability {
+    match kind.map(str::to_ascii_uppercase).as_deref() {
+        Some("IN_STOCK" | "IN_STOCK_SCARCE" | "LEADTIME") => Availability::InStock,
+        Some("OUT_OF_STOCK") => Availability::OutOfStock,
+        Some("PREORDER" | "AVAILABLE_DATE") => Availability::Preorder,
+        _ => Availability::Unknown,
+    }
+}
+
+/// The OffersV2 availability type for an [`Availability`] (the reverse of
+/// [`availability_from_type`]; `None` for unknown).
+pub fn availability_type(availability: Availability) -> Option<&'static str> {
+    match availability {
+        Availability::InStock => Some("IN_STOCK"),
+        Availability::OutOfStock => Some("OUT_OF_STOCK"),
+        Availability::Preorder => Some("PREORDER"),
+        _ => None,
+    }
+}
+
+/// Parses a deal time: RFC 3339, or Amazon's minute form `2024-11-06T05:35Z`.
+pub fn parse_deal_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let bare = text.strip_suffix('Z').unwrap_or(text);
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(bare, f).ok())
+    .map(|n| n.and_utc())
+}
+
+/// Formats a deal time the way Amazon sends it (`2024-11-06T05:35:00Z`).
+pub fn format_deal_time(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The kind of a per-item error code.
+pub fn item_error_kind(code: &str) -> ItemErrorKind {
+    match code {
+        "ItemNotAccessible" => ItemErrorKind::NotAccessible,
+        "InvalidParameterValue" | "InvalidItemId" => ItemErrorKind::Invalid,
+        "ItemNotFound" | "NoResults" | "ResourceNotFound" => ItemErrorKind::NotFound,
+        _ => ItemErrorKind::Other,
+    }
+}
+
+/// Maps an error reply to the port's typed error, by Amazon's code first and the HTTP
+/// status second. Amazon's code and message are kept.
+pub fn classify_error(
+    source_name: &str,
+    status: u16,
+    code: Option<String>,
+    message: Option<String>,
+    retry_after: Option<std::time::Duration>,
+) -> SourceError {
+    let message = message.unwrap_or_else(|| format!("HTTP {status} without a message"));
+    let name = source_name.to_owned();
+    if status >= 500 {
+        return SourceError::Server {
+            source_name: name,
+            status,
+            message: match code {
+                Some(c) => format!("{c}: {message}"),
+                None => message,
+            },
+        };
+    }
+    let code_text = code.clone().unwrap_or_default();
+    // Codes may come qualified (`com.amazon.paapi5#TooManyRequestsException`).
+    let bare = code_text
+        .rsplit(['#', '.'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches("Exception");
+    match bare {
+        "TooManyRequests" | "Throttling" | "Throttle" | "RequestThrottled" | "Throttled" => {
+            return SourceError::Throttled {
+                source_name: name,
+                retry_after,
+                message,
+            };
+        }
+        "InvalidSignature"
+        | "UnrecognizedClient"
+        | "IncompleteSignature"
+        | "RequestExpired"
+        | "MissingAuthenticationToken"
+        | "InvalidToken"
+        | "ExpiredToken"
+        | "Unauthorized"
+        | "NotAuthorized"
+        | "InvalidClient"
+        | "invalid_client"
+        | "TokenExpired"
+        | "InvalidIssuer"
+        | "MissingClaim"
+        | "MissingKeyId"
+        | "UnsupportedClient"
+        | "MissingCredential" => {
+            return SourceError::Unauthorized {
+                source_name: name,
+                code: code_text,
+                message,
+            };
+        }
+        "InvalidPartnerTag"
+        | "InvalidAssociate"
+        | "AssociateNotEligible"
+        | "AccessDenied"
+        | "Forbidden" => {
+            return SourceError::AccessDenied {
+                source_name: name,
+                code: code_text,
+                message,
+            };
+        }
+        "NoResults" | "ItemNotFound" | "ResourceNotFound" | "NotFound" => {
+            return SourceError::NotFound {
+                code: code_text,
+                message,
+            };
+        }
+        "InvalidParameterValue"
+        | "MissingParameter"
+        | "InvalidParameterCombination"
+        | "UnknownOperation"
+        | "Validation"
+        | "InvalidInput"
+        | "BadRequest"
+        | "CannotParse"
+        | "FieldValidationFailed"
+        | "ItemNotAccessible" => {
+            return SourceError::InvalidInput {
+                code: code_text,
+                message,
+            };
+        }
+        _ => {}
+    }
+    let code_or = |default: &str| code.clone().unwrap_or_else(|| default.to_owned());
+    match status {
+        429 => SourceError::Throttled {
+            source_name: name,
+            retry_after,
+            message,
+        },
+        401 => SourceError::Unauthorized {
+            source_name: name,
+            code: code_or("Unauthorized"),
+            message,
+        },
+        403 => SourceError::AccessDenied {
+            source_name: name,
+            code: code_or("AccessDenied"),
+            message,
+        },
+        404 => SourceError::NotFound {
+            code: code_or("NotFound"),
+            message,
+        },
+        _ => SourceError::InvalidInput {
+            code: code_or(&format!("HTTP{status}")),
+            message,
+        },
+    }
+}
+
+/// The result of one `GetItems` call of at most ten ASINs: the products and the
+/// `(code, message)` of each per-item error.
+pub type ItemsChunk = (Vec<mandi_core::Product>, Vec<(String, String)>);
+
+/// Splits a request into calls of at most [`mandi_core::MAX_ITEMS_PER_CALL`] unique ASINs,
+/// runs `fetch` on each in turn and assembles one batch in request order.
+///
+/// Per-item errors are matched to the ASIN their message names. A call answered with
+/// [`SourceError::NotFound`] (every ASIN unknown) becomes a per-item error for each of its
+/// ASINs; any ASIN neither returned nor named by an error gets an `ItemNotReturned` error,
+/// so every ASIN asked for is accounted for.
+///
+/// # Errors
+///
+/// The first error of a call other than `NotFound`.
+pub async fn get_items_chunked<F, Fut>(
+    request: &mandi_core::ItemsRequest,
+    mut fetch: F,
+) -> Result<mandi_core::ItemsBatch, SourceError>
+where
+    F: FnMut(Vec<mandi_core::Asin>) -> Fut,
+    Fut: std::future::Future<Output = Result<ItemsChunk, SourceError>>,
+{
+    use std::collections::HashMap;
+
+    use mandi_core::{ItemError, MAX_ITEMS_PER_CALL};
+
+    let unique = request.unique_asins();
+    let mut found: HashMap<mandi_core::Asin, mandi_core::Product> = HashMap::new();
+    let mut failed: HashMap<mandi_core::Asin, ItemError> = HashMap::new();
+    for chunk in unique.chunks(MAX_ITEMS_PER_CALL) {
+        match fetch(chunk.to_vec()).await {
+            Ok((products, errors)) => {
+                for product in products {
+                    if chunk.contains(&product.asin) {
+                        found.entry(product.asin).or_insert(product);
+                    }
+                }
+                for (code, message) in errors {
+                    for asin in chunk.iter().filter(|a| message.contains(a.as_str())) {
+                        failed.entry(*asin).or_insert_with(|| ItemError {
+                            asin: *asin,
+                            kind: item_error_kind(&code),
+                            code: code.clone(),
+                            message: message.clone(),
+                        });
+                    }
+                }
+            }
+            Err(SourceError::NotFound { code, message }) => {
+                for asin in chunk {
+                    failed.entry(*asin).or_insert_with(|| ItemError {
+                        asin: *asin,
+                        kind: ItemErrorKind::NotFound,
+                        code: code.clone(),
+                        message: message.clone(),
+                    });
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let mut batch = mandi_core::ItemsBatch::default();
+    for asin in unique {
+        if let Some(product) = found.remove(&asin) {
+            batch.items.push(product);
+        } else if let Some(error) = failed.remove(&asin) {
+            batch.errors.push(error);
+        } else {
+            batch.errors.push(ItemError {
+                asin,
+                kind: ItemErrorKind::NotFound,
+                code: "ItemNotReturned".to_owned(),
+                message: format!("the reply did not include {asin}"),
+            });
+        }
+    }
+    Ok(batch)
+}
+
+/// Checks the request-wide settings both APIs document: one language of preference in
+/// `xx_YY` form.
+///
+/// # Errors
+///
+/// [`SourceError::InvalidInput`] naming the bad value.
+pub fn validate_languages(languages: &[String]) -> Result<(), SourceError> {
+    if languages.len() > 1 {
+        return Err(SourceError::invalid(format!(
+            "only one language of preference is supported, got {}",
+            languages.len()
+        )));
+    }
+    if let Some(bad) = languages.iter().find(|l| {
+        let b = l.as_bytes();
+        !(b.len() == 5
+            && b[0].is_ascii_lowercase()
+            && b[1].is_ascii_lowercase()
+            && b[2] == b'_'
+            && b[3].is_ascii_uppercase()
+            && b[4].is_ascii_uppercase())
+    }) {
+        return Err(SourceError::invalid(format!(
+            "language of preference {bad:?} must look like en_IN (language_COUNTRY)"
+        )));
+    }
+    Ok(())
+}
+
+/// The minor units of a price filter, checked against the currency prices will be in.
+///
+/// # Errors
+///
+/// [`SourceError::InvalidInput`] when the filter is in another currency.
+pub fn price_filter(
+    price: Option<Money>,
+    expected: Currency,
+    what: &str,
+) -> Result<Option<i64>, SourceError> {
+    match price {
+        Some(p) if p.currency() != expected => Err(SourceError::invalid(format!(
+            "{what} price {p} is in {}, but prices are in {expected}",
+            p.currency()
+        ))),
+        Some(p) => Ok(Some(p.minor())),
+        None => Ok(None),
+    }
+}
+
+/// The API name of a condition filter.
+pub fn condition_name(condition: mandi_core::Condition) -> &'static str {
+    use mandi_core::Condition;
+    match condition {
+        Condition::New => "New",
+        Condition::Used => "Used",
+        Condition::Refurbished => "Refurbished",
+        Condition::Collectible => "Collectible",
+        _ => "Any",
+    }
+}
+
+/// The API name of a merchant filter.
+pub fn merchant_name(merchant: mandi_core::MerchantFilter) -> &'static str {
+    match merchant {
+        mandi_core::MerchantFilter::Amazon => "Amazon",
+        _ => "All",
+    }
+}
+
+/// The API name of an availability filter.
+pub fn availability_filter_name(filter: mandi_core::AvailabilityFilter) -> &'static str {
+    match filter {
+        mandi_core::AvailabilityFilter::IncludeOutOfStock => "IncludeOutOfStock",
+        _ => "Available",
+    }
+}
+
+/// Delivery flags without duplicates, in the order given.
+pub fn delivery_flag_names(flags: &[mandi_core::DeliveryFlag]) -> Option<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for f in flags {
+        let n = f.api_name().to_owned();
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    (!names.is_empty()).then_some(names)
+}
+
+/// Deserialises an optional count that the APIs may send as `12` or `12.0` (the official
+/// SDK types counts as int-or-float); a fraction or a negative number is an error.
+///
+/// # Errors
+///
+/// The deserialiser's error naming the bad value.
+pub fn lenient_u32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::Deserialize;
+    use serde::de::Error as _;
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(u) = number.as_u64() {
+        return u32::try_from(u)
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("{u} is too large a count")));
+    }
+    let text = number.to_string();
+    let whole = text
+        .strip_suffix(".0")
+        .and_then(|w| w.parse::<u32>().ok())
+        .ok_or_else(|| D::Error::custom(format!("{text} is not a whole, non-negative count")))?;
+    Ok(Some(whole))
+}
+
+/// Expands the shared wire structs and their mapping for one API's spelling.
+macro_rules! wire_models {
+    (
+        case = $case:literal,
+        pascal = $pascal:literal,
+        asin = $asin:literal,
+        detail_page_url = $dpu:literal,
+        parent_asin = $pasin:literal,
+        search_url = $surl:literal,
+        violates_map = $vmap:literal,
+        type_field = $ty:literal,
+        url = $url:literal,
+        items_result = $ir:literal,
+        items_result_alias = $ira:literal $(,)?
+    ) => {
+        use mandi_core::{
+            Asin, BrowseNode, BrowseNodeRef, Condition, DealDetails, Image, Merchant, Offer,
+            Product, Reviews, Savings, SourceError, VariationAttribute as DomainVariationAttribute,
+            VariationFamily,
+        };
+        use serde::{Deserialize, Serialize};
+
+        use $crate::creators::wire::{
+            MapContext, availability_from_type, lenient_u32, parse_deal_time,
+        };
+        use $crate::transport::Decimal;
+
+        /// True when this API spells fields in PascalCase.
+        pub const PASCAL_CASE: bool = $pascal;
+
+        // ----- requests -------------------------------------------------------------------
+
+        /// The `GetItems` request body.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct GetItemsRequest {
+            /// The associate tag.
+            pub partner_tag: String,
+            /// `Associates` (PA-API 5.0 only).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub partner_type: Option<String>,
+            /// The marketplace domain (`www.amazon.in`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub marketplace: Option<String>,
+            /// Up to ten ASINs.
+            #[serde(default)]
+            pub item_ids: Vec<String>,
+            /// `ASIN`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub item_id_type: Option<String>,
+            /// The resources asked for.
+            #[serde(default)]
+            pub resources: Vec<String>,
+            /// Offer condition filter (`Any`, `New`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub condition: Option<String>,
+            /// ISO 4217 currency for prices.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub currency_of_preference: Option<String>,
+            /// Locale of preference (`en_IN`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub languages_of_preference: Option<Vec<String>>,
+        }
+
+        /// The `SearchItems` request body.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct SearchItemsRequest {
+            /// The associate tag.
+            pub partner_tag: String,
+            /// `Associates` (PA-API 5.0 only).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub partner_type: Option<String>,
+            /// The marketplace domain.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub marketplace: Option<String>,
+            /// Free-text keywords.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub keywords: Option<String>,
+            /// The search index (`All`, `Electronics`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub search_index: Option<String>,
+            /// A browse node to search in.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub browse_node_id: Option<String>,
+            /// Brand.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub brand: Option<String>,
+            /// Title words.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub title: Option<String>,
+            /// Actor.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub actor: Option<String>,
+            /// Artist.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub artist: Option<String>,
+            /// Author.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub author: Option<String>,
+            /// Lowest price in the currency's minor units (`3241` = 32.41).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub min_price: Option<i64>,
+            /// Highest price in minor units.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub max_price: Option<i64>,
+            /// Minimum rating, 1–4.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub min_reviews_rating: Option<u8>,
+            /// Minimum saving percent, 1–99.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub min_saving_percent: Option<u8>,
+            /// Offer condition filter (`Any`, `New`, `Used`…).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub condition: Option<String>,
+            /// Delivery filters (`Prime`, `FreeShipping`…).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub delivery_flags: Option<Vec<String>>,
+            /// Seller filter (`All`, `Amazon`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub merchant: Option<String>,
+            /// Stock filter (`Available`, `IncludeOutOfStock`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub availability: Option<String>,
+            /// Ordering (`Price:LowToHigh`…).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub sort_by: Option<String>,
+            /// Results per page, 1–10.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub item_count: Option<u8>,
+            /// Page, 1–10.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub item_page: Option<u8>,
+            /// ISO 4217 currency for prices.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub currency_of_preference: Option<String>,
+            /// Locale of preference.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub languages_of_preference: Option<Vec<String>>,
+            /// The resources asked for.
+            #[serde(default)]
+            pub resources: Vec<String>,
+        }
+
+        /// The `GetVariations` request body.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct GetVariationsRequest {
+            /// The associate tag.
+            pub partner_tag: String,
+            /// `Associates` (PA-API 5.0 only).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub partner_type: Option<String>,
+            /// The marketplace domain.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub marketplace: Option<String>,
+            /// Any ASIN of the family.
+            #[serde(rename = $asin)]
+            pub asin: String,
+            /// Variations per page, 1–10.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub variation_count: Option<u8>,
+            /// Page, from 1.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub variation_page: Option<u8>,
+            /// Offer condition filter.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub condition: Option<String>,
+            /// ISO 4217 currency for prices.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub currency_of_preference: Option<String>,
+            /// Locale of preference.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub languages_of_preference: Option<Vec<String>>,
+            /// The resources asked for.
+            #[serde(default)]
+            pub resources: Vec<String>,
+        }
+
+        /// The `GetBrowseNodes` request body.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct GetBrowseNodesRequest {
+            /// The associate tag.
+            pub partner_tag: String,
+            /// `Associates` (PA-API 5.0 only).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub partner_type: Option<String>,
+            /// The marketplace domain.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub marketplace: Option<String>,
+            /// Up to ten browse node ids.
+            #[serde(default)]
+            pub browse_node_ids: Vec<String>,
+            /// Locale of preference.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub languages_of_preference: Option<Vec<String>>,
+            /// The resources asked for.
+            #[serde(default)]
+            pub resources: Vec<String>,
+        }
+
+        // ----- responses ------------------------------------------------------------------
+
+        /// One error entry (per item in a partial result, or for the whole call).
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ErrorData {
+            /// The error code (`ItemNotAccessible`, `InvalidParameterValue`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub code: Option<String>,
+            /// Amazon's message.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub message: Option<String>,
+        }
+
+        /// The `GetItems` reply.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct GetItemsResponse {
+            /// The items found.
+            #[serde(
+                                        rename = $ir,
+                                        alias = $ira,
+                                        default,
+                                        skip_serializing_if = "Option::is_none"
+                                    )]
+            pub items_result: Option<ItemsResult>,
+            /// Per-item errors (partial results).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub errors: Option<Vec<ErrorData>>,
+        }
+
+        /// The items of a `GetItems` reply.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ItemsResult {
+            /// The items (in no particular order).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub items: Option<Vec<Item>>,
+        }
+
+        /// The `SearchItems` reply.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct SearchItemsResponse {
+            /// The results.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub search_result: Option<SearchResult>,
+            /// Errors (partial failures).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub errors: Option<Vec<ErrorData>>,
+        }
+
+        /// One page of search results.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct SearchResult {
+            /// The items, best first.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub items: Option<Vec<Item>>,
+            /// How many results the search has.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub total_result_count: Option<u32>,
+            /// The search's page on the shop.
+            #[serde(rename = $surl, default, skip_serializing_if = "Option::is_none")]
+            pub search_url: Option<String>,
+            /// Dynamic refinements, kept as sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub search_refinements: Option<serde_json::Value>,
+        }
+
+        /// The `GetVariations` reply.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct GetVariationsResponse {
+            /// The variations.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub variations_result: Option<VariationsResult>,
+            /// Errors.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub errors: Option<Vec<ErrorData>>,
+        }
+
+        /// The variations of a family.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct VariationsResult {
+            /// The child items on this page.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub items: Option<Vec<Item>>,
+            /// The family summary.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub variation_summary: Option<VariationSummary>,
+        }
+
+        /// `variationSummary`: counts, price range and dimensions of a family.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct VariationSummary {
+            /// Pages of variations.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub page_count: Option<u32>,
+            /// Lowest and highest price among the variations.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub price: Option<VariationPrice>,
+            /// Variations in the family.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub variation_count: Option<u32>,
+            /// The dimensions the variations differ by.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub variation_dimensions: Option<Vec<VariationDimension>>,
+        }
+
+        /// The price range of a family.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct VariationPrice {
+            /// Highest price.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub highest_price: Option<MoneyAmount>,
+            /// Lowest price.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub lowest_price: Option<MoneyAmount>,
+        }
+
+        /// A variation dimension (`size_name`, `color_name`).
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct VariationDimension {
+            /// Display name (`Size`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub display_name: Option<String>,
+            /// Locale.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub locale: Option<String>,
+            /// Name (`size_name`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub name: Option<String>,
+            /// The values seen.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub values: Option<Vec<String>>,
+        }
+
+        /// The `GetBrowseNodes` reply.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct GetBrowseNodesResponse {
+            /// The nodes found.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub browse_nodes_result: Option<BrowseNodesResult>,
+            /// Errors for invalid ids.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub errors: Option<Vec<ErrorData>>,
+        }
+
+        /// The nodes of a `GetBrowseNodes` reply.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct BrowseNodesResult {
+            /// The nodes.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub browse_nodes: Option<Vec<BrowseNodeData>>,
+        }
+
+        /// A browse node with its ancestry ladder and children.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct BrowseNodeData {
+            /// The node id.
+            pub id: String,
+            /// The name shown on the shop.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub display_name: Option<String>,
+            /// A name that needs no context.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub context_free_name: Option<String>,
+            /// Whether it is a root category.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub is_root: Option<bool>,
+            /// The item's sales rank in this node (item browse nodes only).
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub sales_rank: Option<u32>,
+            /// The parent, whose own parent follows, up to the root.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub ancestor: Option<Box<BrowseNodeAncestor>>,
+            /// The children.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub children: Option<Vec<BrowseNodeChild>>,
+        }
+
+        /// A rung of the ancestry ladder.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct BrowseNodeAncestor {
+            /// The node id.
+            pub id: String,
+            /// The name shown on the shop.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub display_name: Option<String>,
+            /// A name that needs no context.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub context_free_name: Option<String>,
+            /// The next rung up.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub ancestor: Option<Box<BrowseNodeAncestor>>,
+        }
+
+        /// A child node.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct BrowseNodeChild {
+            /// The node id.
+            pub id: String,
+            /// The name shown on the shop.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub display_name: Option<String>,
+            /// A name that needs no context.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub context_free_name: Option<String>,
+        }
+
+        // ----- items ----------------------------------------------------------------------
+
+        /// An item with the resources asked for.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct Item {
+            /// The ASIN.
+            #[serde(rename = $asin)]
+            pub asin: String,
+            /// The product page (with the partner tag).
+            #[serde(rename = $dpu, default, skip_serializing_if = "Option::is_none")]
+            pub detail_page_url: Option<String>,
+            /// The parent ASIN of a variation.
+            #[serde(rename = $pasin, default, skip_serializing_if = "Option::is_none")]
+            pub parent_asin: Option<String>,
+            /// `itemInfo.*`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub item_info: Option<ItemInfo>,
+            /// `images.*`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub images: Option<Images>,
+            /// `offersV2.*`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub offers_v2: Option<OffersV2>,
+            /// `customerReviews.*`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub customer_reviews: Option<CustomerReviews>,
+            /// `browseNodeInfo.*`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub browse_node_info: Option<BrowseNodeInfo>,
+            /// The dimension values of a variation (`GetVariations` only).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub variation_attributes: Option<Vec<VariationAttribute>>,
+        }
+
+        /// A variation's value along one dimension.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct VariationAttribute {
+            /// The dimension (`size_name`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub name: Option<String>,
+            /// The value (`XL`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub value: Option<String>,
+        }
+
+        /// A single text attribute.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct DisplayValue {
+            /// The value.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub display_value: Option<String>,
+            /// The label.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub label: Option<String>,
+            /// The locale.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub locale: Option<String>,
+        }
+
+        /// A multi-valued text attribute.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct DisplayValues {
+            /// The values.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub display_values: Option<Vec<String>>,
+            /// The label.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub label: Option<String>,
+            /// The locale.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub locale: Option<String>,
+        }
+
+        /// `itemInfo`: descriptive attributes.
+        ///
+        /// The attributes Mandi maps are typed; the others are kept as sent.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ItemInfo {
+            /// `itemInfo.title`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub title: Option<DisplayValue>,
+            /// `itemInfo.byLineInfo`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub by_line_info: Option<ByLineInfo>,
+            /// `itemInfo.classifications`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub classifications: Option<Classifications>,
+            /// `itemInfo.features`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub features: Option<DisplayValues>,
+            /// `itemInfo.contentInfo`, as sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub content_info: Option<serde_json::Value>,
+            /// `itemInfo.contentRating`, as sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub content_rating: Option<serde_json::Value>,
+            /// `itemInfo.externalIds`, as sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub external_ids: Option<serde_json::Value>,
+            /// `itemInfo.manufactureInfo`, as sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub manufacture_info: Option<serde_json::Value>,
+            /// `itemInfo.productInfo`, as sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub product_info: Option<serde_json::Value>,
+            /// `itemInfo.technicalInfo`, as sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub technical_info: Option<serde_json::Value>,
+            /// `itemInfo.tradeInInfo`, as sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub trade_in_info: Option<serde_json::Value>,
+        }
+
+        /// `itemInfo.byLineInfo`.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ByLineInfo {
+            /// Brand.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub brand: Option<DisplayValue>,
+            /// Manufacturer.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub manufacturer: Option<DisplayValue>,
+            /// Authors, artists…
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub contributors: Option<Vec<Contributor>>,
+        }
+
+        /// A contributor.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct Contributor {
+            /// Locale.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub locale: Option<String>,
+            /// Name.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub name: Option<String>,
+            /// Role as shown (`Author`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub role: Option<String>,
+            /// Role type (`author`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub role_type: Option<String>,
+        }
+
+        /// `itemInfo.classifications`.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct Classifications {
+            /// Binding (`Paperback`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub binding: Option<DisplayValue>,
+            /// Product group (`Wireless`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub product_group: Option<DisplayValue>,
+        }
+
+        /// `images`.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct Images {
+            /// The main image.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub primary: Option<ImageType>,
+            /// Other images.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub variants: Option<Vec<ImageType>>,
+        }
+
+        /// One image in up to three sizes.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ImageType {
+            /// Small.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub small: Option<ImageSize>,
+            /// Medium.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub medium: Option<ImageSize>,
+            /// Large.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub large: Option<ImageSize>,
+        }
+
+        /// An image URL with its size.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ImageSize {
+            /// URL.
+            #[serde(rename = $url)]
+            pub url: String,
+            /// Height in pixels.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub height: Option<u32>,
+            /// Width in pixels.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub width: Option<u32>,
+        }
+
+        /// `offersV2`.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct OffersV2 {
+            /// The offer listings.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub listings: Option<Vec<Listing>>,
+        }
+
+        /// One offer listing.
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct Listing {
+            /// Stock.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub availability: Option<ListingAvailability>,
+            /// Condition.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub condition: Option<ListingCondition>,
+            /// Deal.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub deal_details: Option<ListingDealDetails>,
+            /// Whether this offer holds the buy box.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub is_buy_box_winner: Option<bool>,
+            /// Loyalty points (Japan).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub loyalty_points: Option<LoyaltyPoints>,
+            /// Seller.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub merchant_info: Option<MerchantInfo>,
+            /// Price, saving basis and savings.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub price: Option<ListingPrice>,
+            /// `LIGHTNING_DEAL`, `SUBSCRIBE_AND_SAVE`, or none.
+            #[serde(rename = $ty, default, skip_serializing_if = "Option::is_none")]
+            pub listing_type: Option<String>,
+            /// Whether the offer violates the minimum advertised price policy.
+            #[serde(rename = $vmap, default, skip_serializing_if = "Option::is_none")]
+            pub violates_map: Option<bool>,
+        }
+
+        /// A listing's stock.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ListingAvailability {
+            /// Most that may be ordered.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub max_order_quantity: Option<u32>,
+            /// Message (`In stock`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub message: Option<String>,
+            /// Least that may be ordered.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub min_order_quantity: Option<u32>,
+            /// `IN_STOCK`, `IN_STOCK_SCARCE`, `OUT_OF_STOCK`, `PREORDER`, `LEADTIME`,
+            /// `AVAILABLE_DATE`, `UNKNOWN`.
+            #[serde(rename = $ty, default, skip_serializing_if = "Option::is_none")]
+            pub kind: Option<String>,
+        }
+
+        /// A listing's condition.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ListingCondition {
+            /// Seller's note.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub condition_note: Option<String>,
+            /// Sub-condition (`LikeNew`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub sub_condition: Option<String>,
+            /// `New`, `Used`, `Refurbished`, `Collectible`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub value: Option<String>,
+        }
+
+        /// A listing's deal.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ListingDealDetails {
+            /// `ALL`, `PRIME_EARLY_ACCESS`, `PRIME_EXCLUSIVE`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub access_type: Option<String>,
+            /// Badge text (`Limited time deal`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub badge: Option<String>,
+            /// Prime early access window.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub early_access_duration_in_milliseconds: Option<u64>,
+            /// End (`2024-11-06T05:35Z`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub end_time: Option<String>,
+            /// Percent of deal stock claimed.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub percent_claimed: Option<u32>,
+            /// Start.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub start_time: Option<String>,
+        }
+
+        /// Loyalty points.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct LoyaltyPoints {
+            /// Points earned.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub points: Option<u32>,
+        }
+
+        /// The seller.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct MerchantInfo {
+            /// Seller id.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub id: Option<String>,
+            /// Seller name.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub name: Option<String>,
+        }
+
+        /// A listing's price.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct ListingPrice {
+            /// The buying price.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub money: Option<MoneyAmount>,
+            /// Price per unit.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub price_per_unit: Option<MoneyAmount>,
+            /// The reference price the saving is measured from.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub saving_basis: Option<SavingBasis>,
+            /// The saving.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub savings: Option<SavingsData>,
+        }
+
+        /// An amount of money as sent.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct MoneyAmount {
+            /// The decimal amount (`59.49`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub amount: Option<Decimal>,
+            /// ISO 4217 code.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub currency: Option<String>,
+            /// Formatted (`₹59.49`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub display_amount: Option<String>,
+        }
+
+        /// A saving basis (list price, was price).
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct SavingBasis {
+            /// The reference price.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub money: Option<MoneyAmount>,
+            /// `LIST_PRICE`, `WAS_PRICE`, `LOWEST_PRICE`…
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub saving_basis_type: Option<String>,
+            /// Label (`M.R.P.:`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub saving_basis_type_label: Option<String>,
+        }
+
+        /// A saving.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct SavingsData {
+            /// The amount saved.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub money: Option<MoneyAmount>,
+            /// Percent saved.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub percentage: Option<u32>,
+        }
+
+        /// `customerReviews`.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct CustomerReviews {
+            /// Number of ratings.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub count: Option<u32>,
+            /// Average stars.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub star_rating: Option<StarRating>,
+        }
+
+        /// Average stars.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct StarRating {
+            /// Stars out of 5 (`4.3`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub value: Option<Decimal>,
+        }
+
+        /// `browseNodeInfo`.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct BrowseNodeInfo {
+            /// The nodes the item is in.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub browse_nodes: Option<Vec<BrowseNodeData>>,
+            /// Rank in the whole website category.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub website_sales_rank: Option<WebsiteSalesRank>,
+        }
+
+        /// `browseNodeInfo.websiteSalesRank`.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = $case)]
+        pub struct WebsiteSalesRank {
+            /// Category name without context.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub context_free_name: Option<String>,
+            /// Category name.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub display_name: Option<String>,
+            /// Rank.
+            #[serde(
+                default,
+                deserialize_with = "lenient_u32",
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub sales_rank: Option<u32>,
+        }
+
+        // ----- mapping into domain types ---------------------------------------------------
+
+        impl BrowseNodeData {
+            /// The domain browse node (ancestors nearest first).
+            pub fn to_domain(&self) -> BrowseNode {
+                let mut ancestors = Vec::new();
+                let mut next = self.ancestor.as_deref();
+                while let Some(a) = next {
+                    ancestors.push(BrowseNodeRef {
+                        id: a.id.clone(),
+                        name: a.display_name.clone().unwrap_or_default(),
+                    });
+                    next = a.ancestor.as_deref();
+                }
+                BrowseNode {
+                    id: self.id.clone(),
+                    name: self.display_name.clone().unwrap_or_default(),
+                    context_free_name: self.context_free_name.clone(),
+                    is_root: self.is_root.unwrap_or(false),
+                    ancestors,
+                    children: self
+                        .children
+                        .iter()
+                        .flatten()
+                        .map(|c| BrowseNodeRef {
+                            id: c.id.clone(),
+                            name: c.display_name.clone().unwrap_or_default(),
+                        })
+                        .collect(),
+                    sales_rank: self.sales_rank,
+                }
+            }
+        }
+
+        impl MoneyAmount {
+            /// The amount as [`mandi_core::Money`]; `None` without an amount.
+            ///
+            /// # Errors
+            ///
+            /// [`SourceError::Decode`] naming `path` for an unknown currency or bad amount.
+            pub fn to_money(
+                &self,
+                ctx: &MapContext<'_>,
+                path: &str,
+            ) -> Result<Option<mandi_core::Money>, SourceError> {
+                ctx.money(self.amount.as_ref(), self.currency.as_deref(), path)
+            }
+        }
+
+        impl Listing {
+            /// The domain offer.
+            ///
+            /// A missing price is `None` and a missing stock state is
+            /// [`mandi_core::Availability::Unknown`]; a missing condition is `New`, the
+            /// condition OffersV2 lists by default.
+            ///
+            /// # Errors
+            ///
+            /// [`SourceError::Decode`] for unreadable money.
+            pub fn to_offer(&self, ctx: &MapContext<'_>, path: &str) -> Result<Offer, SourceError> {
+                let price_path = ctx.join(path, "price");
+                let price_data = self.price.as_ref();
+                let price = match price_data.and_then(|p| p.money.as_ref()) {
+                    Some(m) => m.to_money(ctx, &ctx.join(&price_path, "money"))?,
+                    None => None,
+                };
+                let basis_path = ctx.join(&price_path, "savingBasis");
+                let list_price = match price_data
+                    .and_then(|p| p.saving_basis.as_ref())
+                    .and_then(|b| b.money.as_ref())
+                {
+                    Some(m) => m.to_money(ctx, &ctx.join(&basis_path, "money"))?,
+                    None => None,
+                };
+                let savings_path = ctx.join(&price_path, "savings");
+                let savings = match price_data.and_then(|p| p.savings.as_ref()) {
+                    Some(s) => {
+                        let amount = match s.money.as_ref() {
+                            Some(m) => m.to_money(ctx, &ctx.join(&savings_path, "money"))?,
+                            None => None,
+                        };
+                        amount.map(|amount| Savings {
+                            amount,
+                            percent: s
+                                .percentage
+                                .and_then(|p| u8::try_from(p.min(100)).ok())
+                                .unwrap_or(0),
+                        })
+                    }
+                    None => None,
+                };
+                let deal = self.deal_details.as_ref().map(|d| DealDetails {
+                    badge: d.badge.clone().or_else(|| {
+                        self.listing_type
+                            .as_deref()
+                            .filter(|t| t.eq_ignore_ascii_case("LIGHTNING_DEAL"))
+                            .map(|_| "Lightning Deal".to_owned())
+                    }),
+                    access_type: d.access_type.clone(),
+                    starts_at: d.start_time.as_deref().and_then(parse_deal_time),
+                    ends_at: d.end_time.as_deref().and_then(parse_deal_time),
+                    percent_claimed: d
+                        .percent_claimed
+                        .and_then(|p| u8::try_from(p.min(100)).ok()),
+                });
+                let merchant = self
+                    .merchant_info
+                    .as_ref()
+                    .map(|m| Merchant {
+                        id: m.id.clone(),
+                        name: m.name.clone(),
+                        fulfilled_by_amazon: false,
+                    })
+                    .unwrap_or_default();
+                Ok(Offer {
+                    listing_id: None,
+                    price,
+                    list_price,
+                    savings,
+                    merchant,
+                    condition: self
+                        .condition
+                        .as_ref()
+                        .and_then(|c| c.value.as_deref())
+                        .map_or(Condition::New, Condition::from_str_lossy),
+                    is_buy_box_winner: self.is_buy_box_winner.unwrap_or(false),
+                    deal,
+                    availability: availability_from_type(
+                        self.availability.as_ref().and_then(|a| a.kind.as_deref()),
+                    ),
+                    availability_message: self
+                        .availability
+                        .as_ref()
+                        .and_then(|a| a.message.clone()),
+                    loyalty_points: self.loyalty_points.as_ref().and_then(|l| l.points),
+                })
+            }
+        }
+
+        impl Item {
+            /// The domain product, with every resource present mapped.
+            ///
+            /// # Errors
+            ///
+            /// [`SourceError::Decode`] naming the path of an invalid ASIN or unreadable
+            /// money.
+            pub fn to_product(
+                &self,
+                ctx: &MapContext<'_>,
+                path: &str,
+            ) -> Result<Product, SourceError> {
+                let asin = Asin::parse(&self.asin)
+                    .map_err(|e| ctx.decode(&format!("{path}.{}", $asin), e.to_string()))?;
+                let parent_asin =
+                    match &self.parent_asin {
+                        Some(text) => Some(Asin::parse(text).map_err(|e| {
+                            ctx.decode(&format!("{path}.{}", $pasin), e.to_string())
+                        })?),
+                        None => None,
+                    };
+                let info = self.item_info.as_ref();
+                let title = info
+                    .and_then(|i| i.title.as_ref())
+                    .and_then(|t| t.display_value.clone())
+                    .unwrap_or_default();
+                let mut product = Product::new(asin, ctx.marketplace, title, ctx.fetched_at);
+                product.parent_asin = parent_asin;
+                product.detail_page_url = self.detail_page_url.clone();
+                if let Some(info) = info {
+                    if let Some(by_line) = &info.by_line_info {
+                        product.brand =
+                            by_line.brand.as_ref().and_then(|b| b.display_value.clone());
+                        product.manufacturer = by_line
+                            .manufacturer
+                            .as_ref()
+                            .and_then(|m| m.display_value.clone());
+                        product.contributors = by_line
+                            .contributors
+                            .iter()
+                            .flatten()
+                            .filter_map(|c| {
+                                let name = c.name.clone()?;
+                                let role = c
+                                    .role
+                                    .clone()
+                                    .or_else(|| c.role_type.clone())
+                                    .unwrap_or_else(|| "Contributor".to_owned());
+                                Some((role, name))
+                            })
+                            .collect();
+                    }
+                    product.product_group = info
+                        .classifications
+                        .as_ref()
+                        .and_then(|c| c.product_group.as_ref())
+                        .and_then(|g| g.display_value.clone());
+                    product.features = info
+                        .features
+                        .as_ref()
+                        .and_then(|f| f.display_values.clone())
+                        .unwrap_or_default();
+                }
+                if let Some(images) = &self.images {
+                    product.images = images
+                        .primary
+                        .iter()
+                        .chain(images.variants.iter().flatten())
+                        .filter_map(|i| {
+                            let size = i
+                                .large
+                                .as_ref()
+                                .or(i.medium.as_ref())
+                                .or(i.small.as_ref())?;
+                            Some(Image {
+                                url: size.url.clone(),
+                                width: size.width.unwrap_or(0),
+                                height: size.height.unwrap_or(0),
+                            })
+                        })
+                        .collect();
+                }
+                if let Some(nodes) = self
+                    .browse_node_info
+                    .as_ref()
+                    .and_then(|b| b.browse_nodes.as_ref())
+                {
+                    product.browse_nodes = nodes.iter().map(BrowseNodeData::to_domain).collect();
+                }
+                product.variation_attributes = self
+                    .variation_attributes
+                    .iter()
+                    .flatten()
+                    .filter_map(|a| {
+                        Some(DomainVariationAttribute {
+                            name: a.name.clone()?,
+                            value: a.value.clone()?,
+                        })
+                    })
+                    .collect();
+                if let Some(listings) = self.offers_v2.as_ref().and_then(|o| o.listings.as_ref()) {
+                    let base = ctx.join(&ctx.join(path, "offersV2"), "listings");
+                    product.offers = listings
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| l.to_offer(ctx, &format!("{base}[{i}]")))
+                        .collect::<Result<_, _>>()?;
+                }
+                if let Some(reviews) = &self.customer_reviews {
+                    let rating_path = ctx.join(
+                        &ctx.join(&ctx.join(path, "customerReviews"), "starRating"),
+                        "value",
+                    );
+                    let rating = match reviews.star_rating.as_ref().and_then(|s| s.value.as_ref()) {
+                        Some(v) => {
+                            let centi = v.scaled(2).map_err(|e| ctx.decode(&rating_path, e))?;
+                            Some(u16::try_from(centi).ok().filter(|c| *c <= 500).ok_or_else(
+                                || {
+                                    ctx.decode(
+                                        &rating_path,
+                                        format!("{v} is not a rating from 0 to 5"),
+                                    )
+                                },
+                            )?)
+                        }
+                        None => None,
+                    };
+                    if rating.is_some() || reviews.count.is_some() {
+                        product.reviews = Some(Reviews {
+                            rating_centi: rating.unwrap_or(0),
+                            count: reviews.count.unwrap_or(0),
+                        });
+                    }
+                }
+                Ok(product)
+            }
+        }
+
+        impl VariationsResult {
+            /// The domain family; `requested` is the ASIN asked about (used as the parent
+            /// when no item names one).
+            ///
+            /// # Errors
+            ///
+            /// [`SourceError::Decode`] for unreadable items or money.
+            pub fn to_family(
+                &self,
+                ctx: &MapContext<'_>,
+                requested: Asin,
+                path: &str,
+            ) -> Result<VariationFamily, SourceError> {
+                let items_path = ctx.join(path, "items");
+                let items: Vec<Product> = self
+                    .items
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, item)| item.to_product(ctx, &format!("{items_path}[{i}]")))
+                    .collect::<Result<_, _>>()?;
+                let parent_asin = items
+                    .iter()
+                    .find_map(|p| p.parent_asin)
+                    .unwrap_or(requested);
+                let summary = self.variation_summary.as_ref();
+                let summary_path = ctx.join(path, "variationSummary");
+                let dimensions = summary
+                    .and_then(|s| s.variation_dimensions.as_ref())
+                    .map(|d| {
+                        d.iter()
+                            .filter_map(|d| d.name.clone().or_else(|| d.display_name.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let price_path = ctx.join(&summary_path, "price");
+                let price = summary.and_then(|s| s.price.as_ref());
+                let lowest = match price.and_then(|p| p.lowest_price.as_ref()) {
+                    Some(m) => m.to_money(ctx, &ctx.join(&price_path, "lowestPrice"))?,
+                    None => None,
+                };
+                let highest = match price.and_then(|p| p.highest_price.as_ref()) {
+                    Some(m) => m.to_money(ctx, &ctx.join(&price_path, "highestPrice"))?,
+                    None => None,
+                };
+                let variation_count = summary
+                    .and_then(|s| s.variation_count)
+                    .unwrap_or_else(|| u32::try_from(items.len()).unwrap_or(u32::MAX));
+                Ok(VariationFamily {
+                    parent_asin,
+                    dimensions,
+                    items,
+                    variation_count,
+                    price_range: lowest.zip(highest),
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use wire_models;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn deal_times_accept_amazons_minute_form() {
+        let t = Utc.with_ymd_and_hms(2024, 11, 6, 5, 35, 0).unwrap();
+        assert_eq!(parse_deal_time("2024-11-06T05:35Z"), Some(t));
+        assert_eq!(parse_deal_time("2024-11-06T05:35:00Z"), Some(t));
+        assert_eq!(parse_deal_time("2024-11-06T11:05:00+05:30"), Some(t));
+        assert_eq!(parse_deal_time(&format_deal_time(t)), Some(t));
+        assert_eq!(parse_deal_time("tomorrow"), None);
+    }
+
+    #[test]
+    fn availability_types_map_and_unknown_is_never_out_of_stock() {
+        assert_eq!(
+            availability_from_type(Some("IN_STOCK_SCARCE")),
+            Availability::InStock
+        );
+        assert_eq!(
+            availability_from_type(Some("OUT_OF_STOCK")),
+            Availability::OutOfStock
+        );
+        assert_eq!(
+            availability_from_type(Some("PREORDER")),
+            Availability::Preorder
+        );
+        assert_eq!(
+            availability_from_type(Some("UNKNOWN")),
+            Availability::Unknown
+        );
+        assert_eq!(availability_from_type(None), Availability::Unknown);
+        for a in [
+            Availability::InStock,
+            Availability::OutOfStock,
+            Availability::Preorder,
+        ] {
+            assert_eq!(availability_from_type(availability_type(a)), a);
+        }
+    }
+
+    #[test]
+    fn field_names_follow_the_api_spelling() {
+        let mut ctx = MapContext {
+            source_name: "t",
+            marketplace: Marketplace::India,
+            fetched_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            pascal: false,
+        };
+        assert_eq!(ctx.join("items[0]", "offersV2"), "items[0].offersV2");
+        ctx.pascal = true;
+        assert_eq!(ctx.join("Items[0]", "offersV2"), "Items[0].OffersV2");
+        assert!(matches!(
+            ctx.money(Some(&Decimal::parse("1").unwrap()), Some("XYZ"), "P"),
+            Err(SourceError::Decode { path, .. }) if path == "P.Currency"
+        ));
+        assert_eq!(
+            ctx.money(Some(&Decimal::parse("54999").unwrap()), None, "P")
+                .unwrap(),
+            Some(Money::from_major(54999, Currency::INR))
+        );
+    }
+}
