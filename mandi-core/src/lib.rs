@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
+pub mod catalog;
 #[cfg(feature = "charts")]
 pub mod charts;
 #[cfg(feature = "test-util")]

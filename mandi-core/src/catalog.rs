@@ -1,0 +1,458 @@
+//! [`CatalogService`]: the lookups every front-end offers — products, search, variations,
+//! browse nodes and price history — on top of a [`ProductSource`], a [`Store`] and a [`Clock`].
+//!
+//! Front-ends hold no business logic: the CLI and the Telegram bot both call this service, so
+//! what is fetched is always saved the same way (every offer seen goes into the price history)
+//! and a history report is always computed the same way.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::analytics::{self, HistorySummary, PricePatterns};
+use crate::domain::{
+    Asin, BrowseNode, Marketplace, OfferKind, PricePoint, Product, UserId, VariationFamily,
+};
+use crate::ports::{
+    BrowseNodesRequest, Clock, DealScore, HistoryQuery, ItemsBatch, ItemsRequest, ProductSource,
+    ScoreInput, Scorer, SearchLog, SearchPage, SearchRequest, SourceError, Store, StoreError,
+    VariationsRequest,
+};
+
+/// Errors of the catalog service: the source's or the store's, kept apart.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The product source failed (throttled, unauthorised, bad input…).
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The store failed; what was fetched may not have been saved.
+    #[error("could not save or read product data: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl CatalogError {
+    /// True when the same call may succeed later (throttling, a busy database).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Source(e) => e.is_retryable(),
+            Self::Store(e) => e.is_retryable(),
+        }
+    }
+}
+
+/// Everything a person asks about one product's price history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryReport {
+    /// The marketplace.
+    pub marketplace: Marketplace,
+    /// The product.
+    pub asin: Asin,
+    /// The last saved copy of the product, if it was ever fetched.
+    pub product: Option<Product>,
+    /// The moment the report was made.
+    pub now: DateTime<Utc>,
+    /// The buy-box history in time order (gaps are points with no price).
+    pub points: Vec<PricePoint>,
+    /// Current, previous, lows, highs and averages per window, flags and gaps.
+    pub summary: HistorySummary,
+    /// Volatility, trend, typical sale depth and timing, expected next drop.
+    pub patterns: PricePatterns,
+    /// The deal score of the current offer, when the product is known.
+    pub score: Option<DealScore>,
+}
+
+/// The lookups of Mandi, shared by every front-end.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn run(source: std::sync::Arc<dyn mandi_core::ProductSource>) -> Result<(), mandi_core::catalog::CatalogError> {
+/// use std::sync::Arc;
+/// use mandi_core::catalog::CatalogService;
+/// use mandi_core::store::MemoryStore;
+/// use mandi_core::{Marketplace, SystemClock};
+/// let service = CatalogService::new(source, Arc::new(MemoryStore::new()), Arc::new(SystemClock));
+/// let asin = "B0CX59H5W7".parse().expect("a valid ASIN");
+/// let batch = service.lookup(Marketplace::India, &[asin]).await?;
+/// println!("{} found", batch.items.len());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct CatalogService {
+    source: Arc<dyn ProductSource>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    scorer: Arc<dyn Scorer>,
+}
+
+impl std::fmt::Debug for CatalogService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogService")
+            .field("source", &self.source.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CatalogService {
+    /// A service over a source, a store and a clock, scoring with [`analytics::HistoryScorer`].
+    pub fn new(
+        source: Arc<dyn ProductSource>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            source,
+            store,
+            clock,
+            scorer: Arc::new(analytics::HistoryScorer::default()),
+        }
+    }
+
+    /// The same service with another scorer.
+    pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Self {
+        self.scorer = scorer;
+        self
+    }
+
+    /// The source it fetches from.
+    pub fn source(&self) -> &Arc<dyn ProductSource> {
+        &self.source
+    }
+
+    /// The store it saves to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock it reads.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Fetches current data for some ASINs (any number; duplicates dropped) and saves every
+    /// product found, offers included, into the store and its price history.
+    ///
+    /// # Errors
+    ///
+    /// The source refused the whole call, or the store could not save.
+    #[tracing::instrument(skip_all, fields(source = self.source.name(), asins = asins.len()))]
+    pub async fn lookup(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+    ) -> Result<ItemsBatch, CatalogError> {
+        let request = ItemsRequest::new(marketplace, asins.iter().copied());
+        let batch = self.source.get_items(&request).await?;
+        self.save_products(&batch.items).await?;
+        Ok(batch)
+    }
+
+    /// One page of search results, saved like lookups, with the query logged.
+    ///
+    /// # Errors
+    ///
+    /// The request is invalid, the source failed, or the store could not save.
+    #[tracing::instrument(skip_all, fields(source = self.source.name()))]
+    pub async fn search(
+        &self,
+        request: &SearchRequest,
+        user: Option<UserId>,
+    ) -> Result<SearchPage, CatalogError> {
+        request.validate()?;
+        let page = self.source.search_items(request).await?;
+        self.save_products(&page.items).await?;
+        let query = [
+            request.keywords.as_deref(),
+            request.title.as_deref(),
+            request.brand.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        self.store
+            .record_search(&SearchLog {
+                user_id: user,
+                marketplace: request.marketplace,
+                query,
+                result_count: u32::try_from(page.items.len()).unwrap_or(u32::MAX),
+                at: self.clock.now(),
+            })
+            .await?;
+        Ok(page)
+    }
+
+    /// The variation family of a product, saved (links and children with their offers).
+    ///
+    /// # Errors
+    ///
+    /// The request is invalid, the source failed, or the store could not save.
+    pub async fn variations(
+        &self,
+        request: &VariationsRequest,
+    ) -> Result<VariationFamily, CatalogError> {
+        request.validate()?;
+        let family = self.source.get_variations(request).await?;
+        self.store
+            .upsert_variations(request.marketplace, &family)
+            .await?;
+        Ok(family)
+    }
+
+    /// Browse nodes by id, saved.
+    ///
+    /// # Errors
+    ///
+    /// The request is invalid, the source failed, or the store could not save.
+    pub async fn browse_nodes(
+        &self,
+        request: &BrowseNodesRequest,
+    ) -> Result<Vec<BrowseNode>, CatalogError> {
+        request.validate()?;
+        let nodes = self.source.get_browse_nodes(request).await?;
+        self.store
+            .upsert_browse_nodes(request.marketplace, &nodes)
+            .await?;
+        Ok(nodes)
+    }
+
+    /// The price-history report of a product from what the store holds, as of now.
+    ///
+    /// With `refresh`, the product is fetched first (so the report ends at the current
+    /// price); a product the source does not know still gets a report of its stored history.
+    ///
+    /// # Errors
+    ///
+    /// The store failed, or (with `refresh`) the source refused the call.
+    pub async fn history(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        refresh: bool,
+    ) -> Result<HistoryReport, CatalogError> {
+        if refresh {
+            self.lookup(marketplace, &[asin]).await?;
+        }
+        let product = self.store.get_product(marketplace, asin).await?;
+        let points = self
+            .store
+            .price_history(&HistoryQuery {
+                offer_kind: Some(OfferKind::BuyBox),
+                ..HistoryQuery::buy_box(marketplace, asin)
+            })
+            .await?;
+        let now = self.clock.now();
+        // The analyses read history over `[start, as_of)`; a price fetched at this very
+        // instant (a refresh on a simulated clock) must count as current, so they look one
+        // second past it.
+        let as_of = now + chrono::Duration::seconds(1);
+        let summary = analytics::summarize(&points, as_of);
+        let patterns = analytics::patterns(&points, as_of);
+        let score = product.as_ref().map(|p| {
+            self.scorer.score(&ScoreInput {
+                product: p,
+                history: &points,
+                now: as_of,
+            })
+        });
+        Ok(HistoryReport {
+            marketplace,
+            asin,
+            product,
+            now,
+            points,
+            summary,
+            patterns,
+            score,
+        })
+    }
+
+    async fn save_products(&self, products: &[Product]) -> Result<(), CatalogError> {
+        for product in products {
+            self.store.upsert_product(product).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Availability, Currency, Money, Offer};
+    use crate::ports::ManualClock;
+    use crate::store::MemoryStore;
+    use async_trait::async_trait;
+    use chrono::TimeZone;
+    use std::sync::Mutex;
+
+    /// A source whose one product costs whatever `price` says.
+    #[derive(Debug)]
+    struct OneProduct {
+        asin: Asin,
+        price: Mutex<Option<Money>>,
+        clock: Arc<ManualClock>,
+    }
+
+    #[async_trait]
+    impl ProductSource for OneProduct {
+        fn name(&self) -> &str {
+            "one"
+        }
+        async fn get_items(&self, r: &ItemsRequest) -> Result<ItemsBatch, SourceError> {
+            let mut batch = ItemsBatch::default();
+            for asin in r.unique_asins() {
+                if asin == self.asin {
+                    let mut p = Product::new(asin, r.marketplace, "Phone", self.clock.now());
+                    let price = *self.price.lock().expect("lock");
+                    let availability = if price.is_some() {
+                        Availability::InStock
+                    } else {
+                        Availability::Unknown
+                    };
+                    p.offers.push(Offer::new(price, availability));
+                    batch.items.push(p);
+                } else {
+                    batch.errors.push(crate::ports::ItemError {
+                        asin,
+                        kind: crate::ports::ItemErrorKind::NotFound,
+                        code: "ItemNotAccessible".into(),
+                        message: "no such item".into(),
+                    });
+                }
+            }
+            Ok(batch)
+        }
+        async fn search_items(&self, r: &SearchRequest) -> Result<SearchPage, SourceError> {
+            let batch = self
+                .get_items(&ItemsRequest::new(r.marketplace, [self.asin]))
+                .await?;
+            Ok(SearchPage {
+                items: batch.items,
+                total_results: Some(1),
+                search_url: None,
+            })
+        }
+        async fn get_variations(
+            &self,
+            _r: &VariationsRequest,
+        ) -> Result<VariationFamily, SourceError> {
+            Err(SourceError::invalid("no variations here"))
+        }
+        async fn get_browse_nodes(
+            &self,
+            _r: &BrowseNodesRequest,
+        ) -> Result<Vec<BrowseNode>, SourceError> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn setup() -> (Arc<OneProduct>, Arc<ManualClock>, CatalogService) {
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 10, 1, 6, 0, 0)
+                .single()
+                .expect("date"),
+        ));
+        let source = Arc::new(OneProduct {
+            asin: "B0CX59H5W7".parse().expect("asin"),
+            price: Mutex::new(Some(Money::from_major(54_999, Currency::INR))),
+            clock: clock.clone(),
+        });
+        let service =
+            CatalogService::new(source.clone(), Arc::new(MemoryStore::new()), clock.clone());
+        (source, clock, service)
+    }
+
+    #[tokio::test]
+    async fn lookups_save_products_and_their_price_history() {
+        let (source, clock, service) = setup();
+        let missing: Asin = "B0000MISSN".parse().expect("asin");
+        let batch = service
+            .lookup(Marketplace::India, &[source.asin, missing, source.asin])
+            .await
+            .expect("lookup");
+        assert_eq!(batch.items.len(), 1);
+        assert_eq!(batch.errors.len(), 1);
+        assert_eq!(batch.errors[0].asin, missing);
+
+        clock.advance(chrono::Duration::days(1));
+        *source.price.lock().expect("lock") = Some(Money::from_major(49_999, Currency::INR));
+        let report = service
+            .history(Marketplace::India, source.asin, true)
+            .await
+            .expect("history");
+        let prices: Vec<_> = report.points.iter().map(|p| p.price).collect();
+        assert_eq!(
+            prices,
+            vec![
+                Some(Money::from_major(54_999, Currency::INR)),
+                Some(Money::from_major(49_999, Currency::INR))
+            ]
+        );
+        assert_eq!(
+            report.summary.current.map(|c| c.price),
+            Some(Money::from_major(49_999, Currency::INR))
+        );
+        assert!(report.product.is_some());
+        assert!(report.score.is_some());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_price_is_recorded_as_a_gap_not_zero() {
+        let (source, clock, service) = setup();
+        service
+            .lookup(Marketplace::India, &[source.asin])
+            .await
+            .expect("lookup");
+        clock.advance(chrono::Duration::hours(1));
+        *source.price.lock().expect("lock") = None;
+        let report = service
+            .history(Marketplace::India, source.asin, true)
+            .await
+            .expect("history");
+        assert_eq!(report.points.last().map(|p| p.price), Some(None));
+        assert_eq!(
+            report.summary.current.map(|c| c.price),
+            Some(Money::from_major(54_999, Currency::INR)),
+            "the last known price stands; the unknown fetch is a gap"
+        );
+    }
+
+    #[tokio::test]
+    async fn searches_are_logged_and_their_results_saved() {
+        let (source, _clock, service) = setup();
+        let page = service
+            .search(&SearchRequest::keywords(Marketplace::India, "phone"), None)
+            .await
+            .expect("search");
+        assert_eq!(page.items.len(), 1);
+        let logs = service
+            .store()
+            .recent_searches(None, 10)
+            .await
+            .expect("logs");
+        assert_eq!(logs.len(), 1);
+        assert_eq!(logs[0].query, "phone");
+        assert_eq!(logs[0].result_count, 1);
+        let saved = service
+            .store()
+            .get_product(Marketplace::India, source.asin)
+            .await
+            .expect("get");
+        assert!(saved.is_some());
+    }
+
+    #[tokio::test]
+    async fn invalid_search_is_refused_before_the_source_is_asked() {
+        let (_source, _clock, service) = setup();
+        let err = service
+            .search(&SearchRequest::empty(Marketplace::India), None)
+            .await
+            .expect_err("an empty search is invalid");
+        assert!(
+            matches!(err, CatalogError::Source(SourceError::InvalidInput { .. })),
+            "{err:?}"
+        );
+    }
+}
