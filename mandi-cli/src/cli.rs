@@ -43,6 +43,20 @@ pub struct Cli {
 pub enum Command {
     /// Show where the configuration lives, what is in effect, or write a starter file.
     Config(commands::config::Cmd),
+    /// Current price, MRP, discount, stock and rating of products, by ASIN or link.
+    Lookup(commands::lookup::Cmd),
+    /// Search products, with filters on category, brand, price, rating and discount.
+    Search(commands::search::Cmd),
+    /// The variations (colour, size, storage) of a product.
+    Variations(commands::variations::Cmd),
+    /// Browse nodes (categories) by id, with their ancestors and children.
+    Nodes(commands::nodes::Cmd),
+    /// A product's price history: lows, highs, averages, flags and a sparkline.
+    History(commands::history::Cmd),
+    /// Draw a product's price history as a PNG chart.
+    Chart(commands::chart::Cmd),
+    /// The deal score with its reasons (fake-sale check included) and the price patterns.
+    Insights(commands::insights::Cmd),
 }
 
 #[cfg(test)]

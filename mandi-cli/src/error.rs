@@ -9,18 +9,19 @@ pub enum Error {
     /// The configuration could not be found, read or used.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[expect(dead_code, reason = "used by the product commands, which land next")]
     /// The user's input is not acceptable; the message says why and what is expected.
     #[error("{0}")]
     Input(String),
     /// The product source failed.
     #[error(transparent)]
     Source(#[from] mandi_core::SourceError),
+    /// A lookup failed (source or store).
+    #[error(transparent)]
+    Catalog(#[from] mandi_core::catalog::CatalogError),
     /// The store failed.
     #[error("price history store: {0}")]
     Store(#[from] mandi_core::StoreError),
     /// Something the command needs could not be started.
-    #[expect(dead_code, reason = "used by the product commands, which land next")]
     #[error("{what}: {message}")]
     Setup {
         /// What was being started.

@@ -5,15 +5,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod app;
 mod cli;
 mod commands;
 mod config;
 mod error;
 mod output;
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "used by the product commands, which land next")
-)]
 mod render;
 mod telemetry;
 

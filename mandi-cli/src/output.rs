@@ -66,10 +66,6 @@ impl<'a> Output<'a> {
     }
 }
 
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "used by the product commands, which land next")
-)]
 /// Lays out rows as columns: each column as wide as its widest cell (counted in
 /// characters), separated by two spaces; the last column is not padded.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {

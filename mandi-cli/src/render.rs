@@ -84,6 +84,177 @@ pub fn product_row(p: &Product, title_width: usize) -> Vec<String> {
     ]
 }
 
+/// The link to a product's page, with the associate tag when one is configured.
+pub fn product_link(p: &Product, tag: Option<&str>) -> String {
+    let base = format!("https://{}/dp/{}", p.marketplace.domain(), p.asin);
+    match tag {
+        Some(tag) => format!("{base}?tag={tag}"),
+        None => base,
+    }
+}
+
+/// A product as a few readable lines: title, price against MRP, stock, rating, seller, link.
+pub fn product_card(p: &Product, tag: Option<&str>) -> Vec<String> {
+    let offer = p.buy_box();
+    let mut lines = vec![format!("{}  {}", p.asin, p.title)];
+    let mut price_line = format!("  price   {}", price(p.price()));
+    if let Some(mrp) = offer.and_then(|o| o.list_price) {
+        price_line.push_str(&format!("   MRP {}", mrp.display_short()));
+        let off = discount(offer);
+        if !off.is_empty() {
+            price_line.push_str(&format!("   {off} off"));
+        }
+    }
+    lines.push(price_line);
+    lines.push(format!("  stock   {}", availability(p.availability())));
+    lines.push(format!("  rating  {}", rating(p.reviews.as_ref())));
+    if let Some(deal) = offer.and_then(|o| o.deal.as_ref()) {
+        let ends = deal
+            .ends_at
+            .map(|t| format!(", ends {}", ist(t)))
+            .unwrap_or_default();
+        lines.push(format!(
+            "  deal    {}{ends}",
+            deal.badge.as_deref().unwrap_or("deal")
+        ));
+    }
+    if let Some(name) = offer.and_then(|o| o.merchant.name.as_deref()) {
+        lines.push(format!("  seller  {name}"));
+    }
+    lines.push(format!("  link    {}", product_link(p, tag)));
+    lines
+}
+
+/// The verdict of a deal score in words.
+pub fn verdict(v: mandi_core::DealVerdict) -> &'static str {
+    use mandi_core::DealVerdict as V;
+    match v {
+        V::GreatDeal => "great deal",
+        V::GoodDeal => "good deal",
+        V::Fair => "fair price",
+        V::Poor => "poor price",
+        V::FakeSale => "fake sale",
+        V::NotEnoughData => "not enough history to judge",
+        _ => "unrated",
+    }
+}
+
+/// A duration as "3 days", "5 hours" or "12 minutes".
+pub fn ago(d: chrono::Duration) -> String {
+    if d.num_days() >= 1 {
+        format!("{} days", d.num_days())
+    } else if d.num_hours() >= 1 {
+        format!("{} hours", d.num_hours())
+    } else {
+        format!("{} minutes", d.num_minutes().max(0))
+    }
+}
+
+/// The head of a history report: product, current and previous price, flags, score.
+pub fn history_summary(r: &mandi_core::catalog::HistoryReport) -> Vec<String> {
+    let s = &r.summary;
+    let title = r
+        .product
+        .as_ref()
+        .map_or("(not fetched yet)", |p| p.title.as_str());
+    let mut lines = vec![format!("{}  {}", r.asin, title)];
+    let current = s.current.map_or_else(
+        || "unknown".to_owned(),
+        |c| format!("{} since {}", c.price.display_short(), ist(c.at)),
+    );
+    lines.push(format!(
+        "  now       {current}  ({})",
+        availability(s.availability)
+    ));
+    if let Some(p) = s.previous {
+        lines.push(format!("  before    {}", p.price.display_short()));
+    }
+    if let Some(d) = s.since_last_change(r.now) {
+        lines.push(format!("  changed   {} ago", ago(d)));
+    }
+    let mut flags: Vec<String> = s
+        .lowest_in
+        .iter()
+        .filter(|(_, low)| *low)
+        .map(|(d, _)| format!("lowest in {d} days"))
+        .collect();
+    if s.is_all_time_low {
+        flags.push("all-time low".to_owned());
+    }
+    if !flags.is_empty() {
+        lines.push(format!("  flags     {}", flags.join(", ")));
+    }
+    lines.push(format!(
+        "  history   {} observations, {} drops, {} rises, {} gaps",
+        s.observations,
+        s.drops,
+        s.rises,
+        s.gaps.len()
+    ));
+    if let Some(score) = &r.score {
+        lines.push(format!(
+            "  score     {}/100 — {}",
+            score.score,
+            verdict(score.verdict)
+        ));
+    }
+    lines
+}
+
+/// The deal score's parts and the price patterns, in words.
+pub fn insights(r: &mandi_core::catalog::HistoryReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(score) = &r.score {
+        lines.push("why this score:".to_owned());
+        for part in &score.parts {
+            lines.push(format!(
+                "  {:>3}  {:<12} {}",
+                part.points, part.name, part.explanation
+            ));
+        }
+    }
+    let p = &r.patterns;
+    lines.push("patterns:".to_owned());
+    lines.push(format!(
+        "  volatility  {}",
+        p.volatility_bps.map_or_else(
+            || "unknown".to_owned(),
+            |v| format!("{}.{:02}% (90 days)", v / 100, v % 100)
+        )
+    ));
+    lines.push(format!(
+        "  trend       {}",
+        p.trend_bps_per_30d.map_or_else(
+            || "unknown".to_owned(),
+            |t| format!(
+                "{}{}.{:02}% per 30 days",
+                if t < 0 { "-" } else { "+" },
+                t.unsigned_abs() / 100,
+                t.unsigned_abs() % 100
+            )
+        )
+    ));
+    lines.push(format!(
+        "  sale drops  {} seen{}",
+        p.drops.len(),
+        p.typical_drop_bps
+            .map(|d| format!(", typically {}% deep", d / 100))
+            .unwrap_or_default()
+    ));
+    if !p.festivals.is_empty() {
+        lines.push(format!("  drops in    {}", p.festivals.join(", ")));
+    }
+    if let Some(w) = &p.next_drop {
+        lines.push(format!(
+            "  next drop   {} to {} ({})",
+            ist_date(w.from),
+            ist_date(w.to),
+            w.reason
+        ));
+    }
+    lines
+}
+
 /// The header matching [`product_row`].
 pub const PRODUCT_HEADER: [&str; 7] = ["ASIN", "PRICE", "MRP", "OFF", "STOCK", "RATING", "TITLE"];
 

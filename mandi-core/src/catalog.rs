@@ -53,6 +53,9 @@ pub struct HistoryReport {
     pub product: Option<Product>,
     /// The moment the report was made.
     pub now: DateTime<Utc>,
+    /// The end (exclusive) of the history analysed: one second past `now`, so a price
+    /// fetched at this very instant counts. Charts and sparklines of the report use it.
+    pub as_of: DateTime<Utc>,
     /// The buy-box history in time order (gaps are points with no price).
     pub points: Vec<PricePoint>,
     /// Current, previous, lows, highs and averages per window, flags and gaps.
@@ -262,6 +265,7 @@ impl CatalogService {
             asin,
             product,
             now,
+            as_of,
             points,
             summary,
             patterns,

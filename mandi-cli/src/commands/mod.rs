@@ -1,13 +1,21 @@
 //! One module per noun, each with a clap `Cmd` and a `run`.
 
+pub mod chart;
 pub mod config;
+pub mod history;
+pub mod insights;
+pub mod lookup;
+pub mod nodes;
+pub mod search;
+pub mod variations;
 
 use std::path::PathBuf;
 
 use crate::cli::{Cli, Command};
 use crate::config::{ConfigLocation, Env, Settings, SourceKind};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::Output;
+use mandi_core::{Asin, Marketplace};
 
 /// How a command that ran without error ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +23,6 @@ pub enum Outcome {
     /// It did what was asked (exit 0).
     Success,
     /// It ran but found nothing (exit 1).
-    #[expect(dead_code, reason = "used by the product commands, which land next")]
     NothingFound,
 }
 
@@ -70,5 +77,32 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
     };
     match cli.command {
         Command::Config(cmd) => config::run(cmd, &ctx, out),
+        Command::Lookup(cmd) => lookup::run(cmd, &ctx, out),
+        Command::Search(cmd) => search::run(cmd, &ctx, out),
+        Command::Variations(cmd) => variations::run(cmd, &ctx, out),
+        Command::Nodes(cmd) => nodes::run(cmd, &ctx, out),
+        Command::History(cmd) => history::run(cmd, &ctx, out),
+        Command::Chart(cmd) => chart::run(cmd, &ctx, out),
+        Command::Insights(cmd) => insights::run(cmd, &ctx, out),
     }
+}
+
+/// Reads what a user typed as products: ASINs, links, or whole pasted messages. A link names
+/// its marketplace; a bare ASIN is in `default_marketplace`.
+///
+/// # Errors
+///
+/// [`Error::Input`] naming the first input that holds no product.
+pub fn product_inputs(
+    inputs: &[String],
+    default_marketplace: Marketplace,
+) -> Result<Vec<(Marketplace, Asin)>> {
+    inputs
+        .iter()
+        .map(|text| {
+            Asin::parse(text.trim())
+                .map(|asin| (default_marketplace, asin))
+                .map_err(|e| Error::Input(format!("{text:?}: {e}")))
+        })
+        .collect()
 }

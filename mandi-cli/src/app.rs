@@ -1,0 +1,184 @@
+//! The wiring of the product commands: settings → store, clock, source → the library's
+//! [`CatalogService`]. The CLI holds no business logic; it only picks adapters.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use mandi_core::catalog::CatalogService;
+use mandi_core::store::SqliteStore;
+use mandi_core::{Clock, Marketplace, ProductSource, Store, SystemClock};
+use mandi_paapi::creators::{CreatorsApiSource, CredentialVersion};
+use mandi_paapi::paapi5::PaApi5Source;
+use secrecy::ExposeSecret;
+
+use crate::commands::Context;
+use crate::config::{Settings, SourceKind};
+use crate::error::{Error, Result};
+
+/// Runs an async command body on a fresh multi-threaded runtime.
+///
+/// # Errors
+///
+/// The runtime cannot start, or the body fails.
+pub fn block_on<T>(body: impl Future<Output = Result<T>>) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup {
+            what: "async runtime",
+            message: e.to_string(),
+        })?;
+    runtime.block_on(body)
+}
+
+/// Everything a product command needs, opened from the settings.
+pub struct App {
+    /// The settings in effect.
+    pub settings: Settings,
+    /// The marketplace asked about.
+    pub marketplace: Marketplace,
+    /// Which source is in use.
+    pub source_kind: SourceKind,
+    /// The lookups, over the chosen source and the store.
+    pub catalog: CatalogService,
+    /// The in-process sandbox, kept alive while the command runs.
+    _sandbox: Option<()>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("marketplace", &self.marketplace)
+            .field("source", &self.source_kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Opens the store named by the settings and the source they pick.
+    ///
+    /// # Errors
+    ///
+    /// Bad settings, a database that cannot be opened, or a source that cannot be built.
+    pub async fn open(ctx: &Context) -> Result<Self> {
+        let settings = ctx.settings()?;
+        let path = settings.database_path()?;
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Setup {
+                what: "data directory",
+                message: format!("cannot create {}: {e}", dir.display()),
+            })?;
+        }
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+        Self::with_store(settings, store).await
+    }
+
+    /// Builds the app over a given store (the demo uses a temporary one).
+    ///
+    /// # Errors
+    ///
+    /// A source that cannot be built.
+    pub async fn with_store(settings: Settings, store: Arc<dyn Store>) -> Result<Self> {
+        let marketplace = settings.general.marketplace;
+        let source_kind = settings.source();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let (source, sandbox): (Arc<dyn ProductSource>, Option<()>) = match source_kind {
+            SourceKind::Sandbox => {
+                return Err(Error::Setup {
+                    what: "sandbox",
+                    message: "TEMP".into(),
+                });
+            }
+            SourceKind::Creators => (Arc::new(creators_source(&settings, clock.clone())?), None),
+            SourceKind::Paapi5 => (Arc::new(paapi5_source(&settings, clock.clone())?), None),
+        };
+        tracing::info!(source = source.name(), "product source ready");
+        Ok(Self {
+            catalog: CatalogService::new(source, store, clock),
+            settings,
+            marketplace,
+            source_kind,
+            _sandbox: sandbox,
+        })
+    }
+}
+
+fn setup_error(what: &'static str) -> impl Fn(mandi_paapi::error::Error) -> Error {
+    move |e| Error::Setup {
+        what,
+        message: e.to_string(),
+    }
+}
+
+fn creators_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<CreatorsApiSource> {
+    let c = &settings.creators;
+    let missing = |what: &str| {
+        Error::Input(format!(
+            "the Creators API needs `creators.{what}` in the config (or MANDI_CREATORS__{}); \
+         run `mandi config init` for a starter file",
+            what.to_uppercase()
+        ))
+    };
+    let id = c
+        .credential_id
+        .clone()
+        .ok_or_else(|| missing("credential_id"))?;
+    let secret = c
+        .credential_secret
+        .as_ref()
+        .ok_or_else(|| missing("credential_secret"))?;
+    let version = match c.version.as_deref() {
+        Some(v) => v
+            .parse::<CredentialVersion>()
+            .map_err(|e| Error::Input(e.to_string()))?,
+        None => CredentialVersion::V2_2,
+    };
+    let tag = settings.general.associate_tag.clone().ok_or_else(|| {
+        Error::Input(
+            "the Creators API needs your partner tag: set `general.associate_tag` in the config"
+                .into(),
+        )
+    })?;
+    let mut builder = CreatorsApiSource::builder()
+        .credential_id(id)
+        .credential_secret(secret.expose_secret().to_owned())
+        .credential_version(version)
+        .partner_tag(tag)
+        .clock(clock);
+    if let Some(url) = &c.base_url {
+        builder = builder.base_url(url.clone());
+    }
+    if let Some(url) = &c.token_url {
+        builder = builder.token_url(url.clone());
+    }
+    builder.build().map_err(setup_error("Creators API client"))
+}
+
+fn paapi5_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<PaApi5Source> {
+    let p = &settings.paapi;
+    let missing = |what: &str| {
+        Error::Input(format!(
+            "PA-API 5.0 needs `paapi.{what}` in the config (or MANDI_PAAPI__{}); \
+         run `mandi config init` for a starter file",
+            what.to_uppercase()
+        ))
+    };
+    let access = p.access_key.clone().ok_or_else(|| missing("access_key"))?;
+    let secret = p.secret_key.as_ref().ok_or_else(|| missing("secret_key"))?;
+    let tag = p
+        .partner_tag
+        .clone()
+        .ok_or_else(|| missing("partner_tag"))?;
+    let mut builder = PaApi5Source::builder()
+        .access_key(access)
+        .secret_key(secret.expose_secret().to_owned())
+        .partner_tag(tag)
+        .clock(clock);
+    if let Some(host) = &p.host {
+        builder = builder.base_url(format!("https://{host}"));
+    }
+    builder.build().map_err(setup_error("PA-API 5.0 client"))
+}
