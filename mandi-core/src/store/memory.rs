@@ -53,11 +53,14 @@ pub struct MemoryStore {
 
 type Key = (Marketplace, Asin);
 
+/// A product with its browse-node links: (node id, sales rank).
+type ProductEntry = (Product, Vec<(String, Option<u32>)>);
+
 #[derive(Debug, Default)]
 struct State {
     /// Products with their browse nodes reduced to (id, sales rank) links; the nodes
     /// themselves live in `nodes`, as in the SQLite schema.
-    products: HashMap<Key, (Product, Vec<(String, Option<u32>)>)>,
+    products: HashMap<Key, ProductEntry>,
     nodes: HashMap<(Marketplace, String), BrowseNode>,
     /// Parent → child → attributes.
     variations: BTreeMap<Key, BTreeMap<Asin, Vec<VariationAttribute>>>,

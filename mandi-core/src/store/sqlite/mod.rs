@@ -1464,3 +1464,45 @@ impl SqliteStore {
         &self.inner.location
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pragma_i64(store: &SqliteStore, name: &str) -> i64 {
+        let conn = store.inner.conn.lock().expect("connection");
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .expect("pragma")
+    }
+
+    #[test]
+    fn file_connections_have_wal_foreign_keys_and_a_busy_timeout() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path().join("mandi.db")).expect("open");
+        let mode: String = {
+            let conn = store.inner.conn.lock().expect("connection");
+            conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .expect("journal_mode")
+        };
+        assert_eq!(mode, "wal");
+        assert_eq!(pragma_i64(&store, "foreign_keys"), 1);
+        assert_eq!(
+            pragma_i64(&store, "busy_timeout"),
+            BUSY_TIMEOUT.as_millis() as i64
+        );
+        assert_eq!(
+            pragma_i64(&store, "user_version"),
+            i64::from(SCHEMA_VERSION)
+        );
+    }
+
+    #[test]
+    fn in_memory_connections_have_foreign_keys_and_a_busy_timeout() {
+        let store = SqliteStore::open_in_memory().expect("open");
+        assert_eq!(pragma_i64(&store, "foreign_keys"), 1);
+        assert_eq!(
+            pragma_i64(&store, "busy_timeout"),
+            BUSY_TIMEOUT.as_millis() as i64
+        );
+    }
+}
