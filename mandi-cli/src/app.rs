@@ -34,8 +34,6 @@ pub fn block_on<T>(body: impl Future<Output = Result<T>>) -> Result<T> {
 
 /// Everything a product command needs, opened from the settings.
 pub struct App {
-    /// The settings in effect.
-    pub settings: Settings,
     /// The marketplace asked about.
     pub marketplace: Marketplace,
     /// Which source is in use.
@@ -98,7 +96,6 @@ impl App {
         tracing::info!(source = source.name(), "product source ready");
         Ok(Self {
             catalog: CatalogService::new(source, store, clock),
-            settings,
             marketplace,
             source_kind,
             _sandbox: sandbox,
