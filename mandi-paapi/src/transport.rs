@@ -458,6 +458,11 @@ pub fn decode_json<T: DeserializeOwned>(source_name: &str, body: &[u8]) -> Resul
             ),
         });
     }
+    // Fast path: a plain parse. Only a reply that fails is parsed again with path tracking,
+    // which allocates per key, to name where it went wrong.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
