@@ -43,6 +43,8 @@ pub struct Cli {
 pub enum Command {
     /// Show where the configuration lives, what is in effect, or write a starter file.
     Config(commands::config::Cmd),
+    /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
+    Asin(commands::asin::Cmd),
 }
 
 #[cfg(test)]

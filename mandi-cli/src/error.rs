@@ -9,7 +9,6 @@ pub enum Error {
     /// The configuration could not be found, read or used.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[expect(dead_code, reason = "used by the product commands, which land next")]
     /// The user's input is not acceptable; the message says why and what is expected.
     #[error("{0}")]
     Input(String),
@@ -20,7 +19,6 @@ pub enum Error {
     #[error("price history store: {0}")]
     Store(#[from] mandi_core::StoreError),
     /// Something the command needs could not be started.
-    #[expect(dead_code, reason = "used by the product commands, which land next")]
     #[error("{what}: {message}")]
     Setup {
         /// What was being started.

@@ -40,7 +40,7 @@ fn group_thousands(n: u32) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -85,6 +85,7 @@ pub fn product_row(p: &Product, title_width: usize) -> Vec<String> {
 }
 
 /// The header matching [`product_row`].
+#[cfg_attr(test, allow(dead_code))]
 pub const PRODUCT_HEADER: [&str; 7] = ["ASIN", "PRICE", "MRP", "OFF", "STOCK", "RATING", "TITLE"];
 
 #[cfg(test)]

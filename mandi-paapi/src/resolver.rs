@@ -197,7 +197,8 @@ impl HttpLinkResolver {
 
 #[async_trait]
 impl LinkResolver for HttpLinkResolver {
-    #[tracing::instrument(skip_all, err)]
+    // A failed expansion is the caller's to report; log it only at debug level.
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn resolve(&self, short: &Url) -> Result<Url, ResolveError> {
         let mut current = short.clone();
         for _ in 0..self.max_hops {

@@ -1,5 +1,6 @@
 //! One module per noun, each with a clap `Cmd` and a `run`.
 
+pub mod asin;
 pub mod config;
 
 use std::path::PathBuf;
@@ -70,5 +71,6 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
     };
     match cli.command {
         Command::Config(cmd) => config::run(cmd, &ctx, out),
+        Command::Asin(cmd) => asin::run(cmd, &ctx, out),
     }
 }
