@@ -72,11 +72,14 @@ async fn main() -> anyhow::Result<()> {
     let history = store
         .price_history(&HistoryQuery::buy_box(Marketplace::India, asin))
         .await?;
+    // Stored in UTC, shown in India Standard Time.
+    let ist = FixedOffset::east_opt(5 * 3600 + 30 * 60).ok_or_else(|| anyhow::anyhow!("IST"))?;
     for p in &history {
         let price = p
             .price
             .map_or_else(|| "unknown".to_owned(), |m| m.to_string());
-        println!("  {}  {price}", p.at.format("%Y-%m-%d %H:%M UTC"));
+        let at = p.at.with_timezone(&ist);
+        println!("  {}  {price}", at.format("%Y-%m-%d %H:%M IST"));
     }
     Ok(())
 }
