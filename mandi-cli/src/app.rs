@@ -41,7 +41,7 @@ pub struct App {
     /// The lookups, over the chosen source and the store.
     pub catalog: CatalogService,
     /// The in-process sandbox, kept alive while the command runs.
-    _sandbox: Option<()>,
+    _sandbox: Option<mandi_paapi::sandbox::RunningSandbox>,
 }
 
 impl std::fmt::Debug for App {
@@ -83,12 +83,16 @@ impl App {
         let marketplace = settings.general.marketplace;
         let source_kind = settings.source();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (source, sandbox): (Arc<dyn ProductSource>, Option<()>) = match source_kind {
+        let (source, sandbox): (Arc<dyn ProductSource>, _) = match source_kind {
             SourceKind::Sandbox => {
-                return Err(Error::Setup {
-                    what: "sandbox",
-                    message: "TEMP".into(),
-                });
+                let running = start_sandbox(&settings, clock.clone()).await?;
+                let source = running
+                    .creators_source(CredentialVersion::V2_2)
+                    .map_err(|e| Error::Setup {
+                        what: "sandbox client",
+                        message: e.to_string(),
+                    })?;
+                (Arc::new(source), Some(running))
             }
             SourceKind::Creators => (Arc::new(creators_source(&settings, clock.clone())?), None),
             SourceKind::Paapi5 => (Arc::new(paapi5_source(&settings, clock.clone())?), None),
@@ -103,6 +107,26 @@ impl App {
     }
 }
 
+/// Starts the embedded sandbox marketplace on loopback with the configured seed.
+///
+/// # Errors
+///
+/// The sandbox cannot bind a port.
+pub async fn start_sandbox(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> Result<mandi_paapi::sandbox::RunningSandbox> {
+    mandi_paapi::sandbox::Sandbox::builder()
+        .seed(settings.sandbox.seed)
+        .clock(clock)
+        .start()
+        .await
+        .map_err(|e| Error::Setup {
+            what: "sandbox marketplace",
+            message: e.to_string(),
+        })
+}
+
 fn setup_error(what: &'static str) -> impl Fn(mandi_paapi::error::Error) -> Error {
     move |e| Error::Setup {
         what,
@@ -112,33 +136,27 @@ fn setup_error(what: &'static str) -> impl Fn(mandi_paapi::error::Error) -> Erro
 
 fn creators_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<CreatorsApiSource> {
     let c = &settings.creators;
-    let missing = |what: &str| {
-        Error::Input(format!(
-            "the Creators API needs `creators.{what}` in the config (or MANDI_CREATORS__{}); \
+    let missing = |what: &str| Error::Input(format!(
+        "the Creators API needs `creators.{what}` in the config (or MANDI_CREATORS__{}); \
          run `mandi config init` for a starter file",
-            what.to_uppercase()
-        ))
-    };
-    let id = c
-        .credential_id
-        .clone()
-        .ok_or_else(|| missing("credential_id"))?;
+        what.to_uppercase()
+    ));
+    let id = c.credential_id.clone().ok_or_else(|| missing("credential_id"))?;
     let secret = c
         .credential_secret
         .as_ref()
         .ok_or_else(|| missing("credential_secret"))?;
     let version = match c.version.as_deref() {
-        Some(v) => v
-            .parse::<CredentialVersion>()
-            .map_err(|e| Error::Input(e.to_string()))?,
+        Some(v) => v.parse::<CredentialVersion>().map_err(|e| Error::Input(e.to_string()))?,
         None => CredentialVersion::V2_2,
     };
-    let tag = settings.general.associate_tag.clone().ok_or_else(|| {
-        Error::Input(
-            "the Creators API needs your partner tag: set `general.associate_tag` in the config"
-                .into(),
-        )
-    })?;
+    let tag = settings
+        .general
+        .associate_tag
+        .clone()
+        .ok_or_else(|| Error::Input(
+            "the Creators API needs your partner tag: set `general.associate_tag` in the config".into(),
+        ))?;
     let mut builder = CreatorsApiSource::builder()
         .credential_id(id)
         .credential_secret(secret.expose_secret().to_owned())
@@ -156,19 +174,14 @@ fn creators_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Creator
 
 fn paapi5_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<PaApi5Source> {
     let p = &settings.paapi;
-    let missing = |what: &str| {
-        Error::Input(format!(
-            "PA-API 5.0 needs `paapi.{what}` in the config (or MANDI_PAAPI__{}); \
+    let missing = |what: &str| Error::Input(format!(
+        "PA-API 5.0 needs `paapi.{what}` in the config (or MANDI_PAAPI__{}); \
          run `mandi config init` for a starter file",
-            what.to_uppercase()
-        ))
-    };
+        what.to_uppercase()
+    ));
     let access = p.access_key.clone().ok_or_else(|| missing("access_key"))?;
     let secret = p.secret_key.as_ref().ok_or_else(|| missing("secret_key"))?;
-    let tag = p
-        .partner_tag
-        .clone()
-        .ok_or_else(|| missing("partner_tag"))?;
+    let tag = p.partner_tag.clone().ok_or_else(|| missing("partner_tag"))?;
     let mut builder = PaApi5Source::builder()
         .access_key(access)
         .secret_key(secret.expose_secret().to_owned())

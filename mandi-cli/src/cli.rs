@@ -57,6 +57,8 @@ pub enum Command {
     Chart(commands::chart::Cmd),
     /// The deal score with its reasons (fake-sale check included) and the price patterns.
     Insights(commands::insights::Cmd),
+    /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
+    Asin(commands::asin::Cmd),
 }
 
 #[cfg(test)]

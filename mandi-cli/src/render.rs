@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Kolkata;
+use mandi_core::links::{AssociateTag, affiliate_link, canonical_url};
 use mandi_core::{Availability, Money, Offer, Product, Reviews};
 
 /// A price, or "unknown".
@@ -85,16 +86,15 @@ pub fn product_row(p: &Product, title_width: usize) -> Vec<String> {
 }
 
 /// The link to a product's page, with the associate tag when one is configured.
-pub fn product_link(p: &Product, tag: Option<&str>) -> String {
-    let base = format!("https://{}/dp/{}", p.marketplace.domain(), p.asin);
+pub fn product_link(p: &Product, tag: Option<&AssociateTag>) -> String {
     match tag {
-        Some(tag) => format!("{base}?tag={tag}"),
-        None => base,
+        Some(tag) => affiliate_link(p.asin, p.marketplace, tag),
+        None => canonical_url(p.asin, p.marketplace),
     }
 }
 
 /// A product as a few readable lines: title, price against MRP, stock, rating, seller, link.
-pub fn product_card(p: &Product, tag: Option<&str>) -> Vec<String> {
+pub fn product_card(p: &Product, tag: Option<&AssociateTag>) -> Vec<String> {
     let offer = p.buy_box();
     let mut lines = vec![format!("{}  {}", p.asin, p.title)];
     let mut price_line = format!("  price   {}", price(p.price()));
@@ -256,6 +256,7 @@ pub fn insights(r: &mandi_core::catalog::HistoryReport) -> Vec<String> {
 }
 
 /// The header matching [`product_row`].
+#[cfg_attr(test, allow(dead_code))]
 pub const PRODUCT_HEADER: [&str; 7] = ["ASIN", "PRICE", "MRP", "OFF", "STOCK", "RATING", "TITLE"];
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Context, Outcome, product_inputs};
+use super::{Context, Outcome, associate_tag, product_inputs};
 use crate::app::{App, block_on};
 use crate::error::Result;
 use crate::output::Output;
@@ -53,7 +53,9 @@ pub struct ProductView<'a> {
 /// Bad input, or the source or store failed.
 pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     let settings = ctx.settings()?;
-    let refs = product_inputs(&cmd.inputs, settings.general.marketplace)?;
+    let tag = associate_tag(&settings)?;
+    let tag = tag.as_ref();
+    let refs = product_inputs(ctx, &cmd.inputs, settings.general.marketplace)?;
     block_on(async {
         let app = App::open(ctx).await?;
         let mut items = Vec::new();
@@ -71,7 +73,6 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             items.extend(batch.items);
             errors.extend(batch.errors);
         }
-        let tag = settings.general.associate_tag.as_deref();
         if out.is_json() {
             let views = items
                 .iter()

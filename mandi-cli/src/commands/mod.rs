@@ -1,5 +1,6 @@
 //! One module per noun, each with a clap `Cmd` and a `run`.
 
+pub mod asin;
 pub mod chart;
 pub mod config;
 pub mod history;
@@ -15,6 +16,7 @@ use crate::cli::{Cli, Command};
 use crate::config::{ConfigLocation, Env, Settings, SourceKind};
 use crate::error::{Error, Result};
 use crate::output::Output;
+use mandi_core::links::{AssociateTag, LinkError, parse_product_input};
 use mandi_core::{Asin, Marketplace};
 
 /// How a command that ran without error ended.
@@ -84,25 +86,51 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::History(cmd) => history::run(cmd, &ctx, out),
         Command::Chart(cmd) => chart::run(cmd, &ctx, out),
         Command::Insights(cmd) => insights::run(cmd, &ctx, out),
+        Command::Asin(cmd) => asin::run(cmd, &ctx, out),
     }
 }
 
 /// Reads what a user typed as products: ASINs, links, or whole pasted messages. A link names
-/// its marketplace; a bare ASIN is in `default_marketplace`.
+/// its marketplace; a bare ASIN is in `default_marketplace`; a short link (amzn.in…) is
+/// expanded over the network.
 ///
 /// # Errors
 ///
-/// [`Error::Input`] naming the first input that holds no product.
+/// [`Error::Input`] naming the first input that holds no product, and why.
 pub fn product_inputs(
+    ctx: &Context,
     inputs: &[String],
     default_marketplace: Marketplace,
 ) -> Result<Vec<(Marketplace, Asin)>> {
     inputs
         .iter()
         .map(|text| {
-            Asin::parse(text.trim())
-                .map(|asin| (default_marketplace, asin))
-                .map_err(|e| Error::Input(format!("{text:?}: {e}")))
+            let product = match parse_product_input(text, default_marketplace) {
+                Ok(p) => p,
+                Err(LinkError::ShortLink { .. }) => {
+                    asin::expand(text, default_marketplace, false, ctx)?
+                }
+                Err(e) => return Err(Error::Input(format!("{text:?}: {e}"))),
+            };
+            Ok((product.marketplace, product.asin))
         })
         .collect()
+}
+
+/// The configured associate tag, checked.
+///
+/// # Errors
+///
+/// [`Error::Setup`] when `general.associate_tag` does not look like an Associates tag.
+pub fn associate_tag(settings: &Settings) -> Result<Option<AssociateTag>> {
+    settings
+        .general
+        .associate_tag
+        .as_deref()
+        .map(AssociateTag::parse)
+        .transpose()
+        .map_err(|e| Error::Setup {
+            what: "general.associate_tag",
+            message: e.to_string(),
+        })
 }

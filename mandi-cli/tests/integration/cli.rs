@@ -12,6 +12,7 @@ mtest!(every_subcommand_help_has_an_example, |dir, cmd| {
         vec!["config", "path", "--help"],
         vec!["config", "show", "--help"],
         vec!["config", "init", "--help"],
+        vec!["asin", "--help"],
     ] {
         let (_d, mut c) = crate::util::setup("help");
         let help = c.args(&args).stdout();

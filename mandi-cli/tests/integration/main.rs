@@ -8,5 +8,6 @@
 mod macros;
 mod util;
 
+mod asin;
 mod cli;
 mod config;
