@@ -98,7 +98,7 @@ impl Faults {
             (self.throttle, Fault::Throttle),
             (
                 self.server_error,
-                Fault::ServerError(if n % 2 == 0 { 500 } else { 503 }),
+                Fault::ServerError(if n.is_multiple_of(2) { 500 } else { 503 }),
             ),
             (self.timeout, Fault::Timeout),
             (self.malformed, Fault::Malformed),
@@ -270,6 +270,7 @@ impl QuotaState {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

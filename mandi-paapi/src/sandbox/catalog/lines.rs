@@ -119,7 +119,7 @@ const ELECTRONICS: &[&str] = &["All", "Electronics"];
 const PHONE_SERIES: &[(&str, &str, i64, i64)] = &[
     ("Samsung", "Galaxy M", 10_000, 20_000),
     ("Samsung", "Galaxy A", 18_000, 40_000),
-    ("Samsung", "Galaxy S", 55_000, 1_30_000),
+    ("Samsung", "Galaxy S", 55_000, 130_000),
     ("Redmi", "Note", 12_000, 25_000),
     ("Redmi", "", 7_000, 12_000),
     ("realme", "Narzo", 10_000, 18_000),
@@ -128,7 +128,7 @@ const PHONE_SERIES: &[(&str, &str, i64, i64)] = &[
     ("OnePlus", "", 40_000, 70_000),
     ("iQOO", "Z", 13_000, 22_000),
     ("iQOO", "Neo", 28_000, 38_000),
-    ("Apple", "iPhone", 60_000, 1_45_000),
+    ("Apple", "iPhone", 60_000, 145_000),
     ("Lava", "Agni", 18_000, 24_000),
     ("Lava", "Blaze", 8_000, 13_000),
     ("Motorola", "moto g", 10_000, 20_000),
@@ -896,7 +896,17 @@ fn book(g: &mut SplitMix) -> Line {
 
 // ----- fashion ------------------------------------------------------------------------------
 
-const FASHION: &[(&str, &str, &[&str], i64, i64, bool)] = &[
+/// (node, kind, brands, price low, price high, shoes)
+type FashionSpec = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    i64,
+    i64,
+    bool,
+);
+
+const FASHION: &[FashionSpec] = &[
     (
         "1968093031",
         "Men's Regular Fit Cotton Formal Shirt",
@@ -1019,7 +1029,15 @@ fn fashion(g: &mut SplitMix) -> Line {
 
 // ----- grocery ------------------------------------------------------------------------------
 
-const GROCERY: &[(&str, &str, &str, &[(&str, i64)])] = &[
+/// (node, brand, kind, pack sizes with prices)
+type GrocerySpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, i64)],
+);
+
+const GROCERY: &[GrocerySpec] = &[
     (
         "4859498031",
         "Aashirvaad",
@@ -1139,7 +1157,15 @@ fn grocery(g: &mut SplitMix) -> Line {
 
 // ----- beauty -------------------------------------------------------------------------------
 
-const BEAUTY: &[(&str, &str, &[&str], &[(&str, i64)])] = &[
+/// (node, kind, brands, sizes or shades with prices)
+type BeautySpec = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, i64)],
+);
+
+const BEAUTY: &[BeautySpec] = &[
     (
         "1374414031",
         "Vitamin C Face Wash for Glowing Skin",

@@ -437,6 +437,7 @@ fn tokens_of(item: &Item, tree: &Tree) -> Vec<(String, u8)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
