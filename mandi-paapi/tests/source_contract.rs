@@ -1,5 +1,6 @@
 //! The `ProductSource` contract (`mandi_core::source_contract!`) run against both adapters,
 //! each backed by a small fake catalogue served by wiremock on loopback.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 
@@ -295,4 +296,83 @@ mod paapi5 {
     }
 
     mandi_core::source_contract!(setup);
+}
+
+/// The same contract against the in-process sandbox marketplace, for both adapters and both
+/// Creators API credential versions.
+mod sandbox {
+    use super::*;
+    use mandi_core::contract::source::Subject;
+    use mandi_paapi::creators::{CreatorsApiSource, CredentialVersion};
+    use mandi_paapi::paapi5::PaApi5Source;
+    use mandi_paapi::sandbox::{RunningSandbox, Sandbox};
+
+    async fn start() -> RunningSandbox {
+        Sandbox::builder()
+            .seed(11)
+            .clock(clock())
+            .start()
+            .await
+            .expect("sandbox starts")
+    }
+
+    fn fixture_of(sandbox: &RunningSandbox) -> SourceFixture {
+        let sample = sandbox.catalog().sample();
+        SourceFixture {
+            marketplace: Marketplace::India,
+            known_asins: vec![sample.phone, sample.laptop, sample.book],
+            unknown_asin: sample.unknown,
+            search_keywords: "laptop".to_owned(),
+            variation_asin: Some(sample.family_child),
+            browse_node_id: Some(sample.node_id),
+        }
+    }
+
+    async fn creators(version: CredentialVersion) -> Subject<CreatorsApiSource> {
+        let sandbox = start().await;
+        let source = sandbox
+            .creators_source_builder(version)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        Subject {
+            source,
+            fixture: fixture_of(&sandbox),
+            guard: Box::new(sandbox),
+        }
+    }
+
+    mod creators_v2 {
+        use super::*;
+        async fn setup() -> Subject<CreatorsApiSource> {
+            creators(CredentialVersion::V2_2).await
+        }
+        mandi_core::source_contract!(setup);
+    }
+
+    mod creators_v3 {
+        use super::*;
+        async fn setup() -> Subject<CreatorsApiSource> {
+            creators(CredentialVersion::V3_2).await
+        }
+        mandi_core::source_contract!(setup);
+    }
+
+    mod paapi5 {
+        use super::*;
+        async fn setup() -> Subject<PaApi5Source> {
+            let sandbox = start().await;
+            let source = sandbox
+                .paapi5_source_builder()
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap();
+            Subject {
+                source,
+                fixture: fixture_of(&sandbox),
+                guard: Box::new(sandbox),
+            }
+        }
+        mandi_core::source_contract!(setup);
+    }
 }

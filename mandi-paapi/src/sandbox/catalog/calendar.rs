@@ -16,11 +16,6 @@ pub(crate) fn ist_day(unix: i64) -> i64 {
     (unix + IST_OFFSET_SECS).div_euclid(DAY_SECS)
 }
 
-/// Seconds since IST midnight of a unix time.
-pub(crate) fn ist_second_of_day(unix: i64) -> i64 {
-    (unix + IST_OFFSET_SECS).rem_euclid(DAY_SECS)
-}
-
 /// The unix time of IST midnight starting day `day`.
 pub(crate) fn ist_midnight(day: i64) -> i64 {
     day * DAY_SECS - IST_OFFSET_SECS
@@ -32,6 +27,7 @@ pub(crate) fn day_of(date: NaiveDate) -> i64 {
 }
 
 /// The calendar date of an IST day number (clamped into chrono's range).
+#[cfg(test)]
 pub(crate) fn date_of(day: i64) -> NaiveDate {
     let ce = day.saturating_add(i64::from(UNIX_EPOCH_CE_DAYS));
     let ce = i32::try_from(ce).unwrap_or(if ce < 0 { 1 } else { i32::MAX / 2 });
@@ -221,7 +217,6 @@ mod tests {
         let d = ist_day(t);
         assert_eq!(date_of(d), ymd(2026, 10, 20));
         assert_eq!(ist_midnight(d), t);
-        assert_eq!(ist_second_of_day(t), 0);
         assert_eq!(ist_day(t - 1), d - 1);
     }
 

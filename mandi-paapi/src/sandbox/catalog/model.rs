@@ -27,18 +27,20 @@ pub(crate) enum Category {
 }
 
 impl Category {
-    /// Every category.
-    pub(crate) const ALL: [Category; 9] = [
-        Self::Phones,
-        Self::Laptops,
-        Self::Tvs,
-        Self::Appliances,
-        Self::Audio,
-        Self::Books,
-        Self::Fashion,
-        Self::Grocery,
-        Self::Beauty,
-    ];
+    /// A short lower-case name (`phones`, `books`).
+    pub(crate) fn slug(self) -> &'static str {
+        match self {
+            Self::Phones => "phones",
+            Self::Laptops => "laptops",
+            Self::Tvs => "tvs",
+            Self::Appliances => "appliances",
+            Self::Audio => "audio",
+            Self::Books => "books",
+            Self::Fashion => "fashion",
+            Self::Grocery => "grocery",
+            Self::Beauty => "beauty",
+        }
+    }
 
     /// Words a shopper may use for the category, added to the search tokens.
     pub(crate) fn synonyms(self) -> &'static str {
@@ -53,14 +55,6 @@ impl Category {
             Self::Grocery => "grocery food",
             Self::Beauty => "beauty personal care",
         }
-    }
-
-    /// Whether electronics-style price behaviour applies (sales matter most).
-    pub(crate) fn is_electronics(self) -> bool {
-        matches!(
-            self,
-            Self::Phones | Self::Laptops | Self::Tvs | Self::Audio | Self::Appliances
-        )
     }
 }
 

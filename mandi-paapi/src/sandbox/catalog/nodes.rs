@@ -19,7 +19,11 @@ const TREE: &[Row] = &[
     ("1389375031", "Home Theater, TV & Video", "976419031"),
     ("1389396031", "Televisions", "1389375031"),
     ("15747864031", "Smart Televisions", "1389396031"),
-    ("1388921031", "Headphones, Earbuds & Accessories", "976419031"),
+    (
+        "1388921031",
+        "Headphones, Earbuds & Accessories",
+        "976419031",
+    ),
     ("14146392031", "True Wireless Earbuds", "1388921031"),
     ("1388963031", "Neckband Headphones", "1388921031"),
     ("1388962031", "Over-Ear Headphones", "1388921031"),
@@ -52,8 +56,16 @@ const TREE: &[Row] = &[
     ("976389031", "Books", ""),
     ("1318158031", "Literature & Fiction", "976389031"),
     ("1318064031", "Business & Economics", "976389031"),
-    ("1318161031", "Health, Family & Personal Development", "976389031"),
-    ("1318104031", "Biographies, Diaries & True Accounts", "976389031"),
+    (
+        "1318161031",
+        "Health, Family & Personal Development",
+        "976389031",
+    ),
+    (
+        "1318104031",
+        "Biographies, Diaries & True Accounts",
+        "976389031",
+    ),
     ("1318068031", "Children's & Young Adult", "976389031"),
     ("1318128031", "Religion", "976389031"),
     ("4149751031", "Exam Preparation", "976389031"),
@@ -160,11 +172,6 @@ impl Tree {
             cur = self.nodes[p].parent;
         }
         out
-    }
-
-    /// The root nodes, in table order.
-    pub(crate) fn roots(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.nodes.len()).filter(|&i| self.nodes[i].parent.is_none())
     }
 
     /// The number of nodes.
