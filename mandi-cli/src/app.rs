@@ -136,27 +136,33 @@ fn setup_error(what: &'static str) -> impl Fn(mandi_paapi::error::Error) -> Erro
 
 fn creators_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<CreatorsApiSource> {
     let c = &settings.creators;
-    let missing = |what: &str| Error::Input(format!(
-        "the Creators API needs `creators.{what}` in the config (or MANDI_CREATORS__{}); \
+    let missing = |what: &str| {
+        Error::Input(format!(
+            "the Creators API needs `creators.{what}` in the config (or MANDI_CREATORS__{}); \
          run `mandi config init` for a starter file",
-        what.to_uppercase()
-    ));
-    let id = c.credential_id.clone().ok_or_else(|| missing("credential_id"))?;
+            what.to_uppercase()
+        ))
+    };
+    let id = c
+        .credential_id
+        .clone()
+        .ok_or_else(|| missing("credential_id"))?;
     let secret = c
         .credential_secret
         .as_ref()
         .ok_or_else(|| missing("credential_secret"))?;
     let version = match c.version.as_deref() {
-        Some(v) => v.parse::<CredentialVersion>().map_err(|e| Error::Input(e.to_string()))?,
+        Some(v) => v
+            .parse::<CredentialVersion>()
+            .map_err(|e| Error::Input(e.to_string()))?,
         None => CredentialVersion::V2_2,
     };
-    let tag = settings
-        .general
-        .associate_tag
-        .clone()
-        .ok_or_else(|| Error::Input(
-            "the Creators API needs your partner tag: set `general.associate_tag` in the config".into(),
-        ))?;
+    let tag = settings.general.associate_tag.clone().ok_or_else(|| {
+        Error::Input(
+            "the Creators API needs your partner tag: set `general.associate_tag` in the config"
+                .into(),
+        )
+    })?;
     let mut builder = CreatorsApiSource::builder()
         .credential_id(id)
         .credential_secret(secret.expose_secret().to_owned())
@@ -174,14 +180,19 @@ fn creators_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Creator
 
 fn paapi5_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<PaApi5Source> {
     let p = &settings.paapi;
-    let missing = |what: &str| Error::Input(format!(
-        "PA-API 5.0 needs `paapi.{what}` in the config (or MANDI_PAAPI__{}); \
+    let missing = |what: &str| {
+        Error::Input(format!(
+            "PA-API 5.0 needs `paapi.{what}` in the config (or MANDI_PAAPI__{}); \
          run `mandi config init` for a starter file",
-        what.to_uppercase()
-    ));
+            what.to_uppercase()
+        ))
+    };
     let access = p.access_key.clone().ok_or_else(|| missing("access_key"))?;
     let secret = p.secret_key.as_ref().ok_or_else(|| missing("secret_key"))?;
-    let tag = p.partner_tag.clone().ok_or_else(|| missing("partner_tag"))?;
+    let tag = p
+        .partner_tag
+        .clone()
+        .ok_or_else(|| missing("partner_tag"))?;
     let mut builder = PaApi5Source::builder()
         .access_key(access)
         .secret_key(secret.expose_secret().to_owned())

@@ -41,6 +41,8 @@ pub struct Cli {
 /// The nouns.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// A guided tour on an offline sandbox marketplace: lookups, search, weeks of prices.
+    Demo(commands::demo::Cmd),
     /// Show where the configuration lives, what is in effect, or write a starter file.
     Config(commands::config::Cmd),
     /// Current price, MRP, discount, stock and rating of products, by ASIN or link.
@@ -57,6 +59,8 @@ pub enum Command {
     Chart(commands::chart::Cmd),
     /// The deal score with its reasons (fake-sale check included) and the price patterns.
     Insights(commands::insights::Cmd),
+    /// Run the offline sandbox marketplace (Creators API + PA-API 5.0) on loopback.
+    Sandbox(commands::sandbox::Cmd),
     /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
     Asin(commands::asin::Cmd),
 }

@@ -169,15 +169,23 @@ pub fn render_price_chart(
         let root = BitMapBackend::with_buffer(&mut buffer, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(render_err)?;
         let small = (FAMILY, (h / 28).clamp(10, 18)).into_font();
+        let caption_size = (h / 20).clamp(12, 26);
+        // Long product titles are cut to what fits (a glyph is about half the font size wide).
+        let fits = usize::try_from(w.saturating_sub(24) * 2 / caption_size).unwrap_or(80);
+        let caption = options
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("Price, last {} days", options.days));
+        let caption = if caption.chars().count() > fits {
+            let mut cut: String = caption.chars().take(fits.saturating_sub(1)).collect();
+            cut.push('…');
+            cut
+        } else {
+            caption
+        };
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .caption(
-                options
-                    .title
-                    .clone()
-                    .unwrap_or_else(|| format!("Price, last {} days", options.days)),
-                (FAMILY, (h / 20).clamp(12, 26)),
-            )
+            .caption(caption, (FAMILY, caption_size))
             .x_label_area_size(h / 12)
             .y_label_area_size(w / 9)
             .build_cartesian_2d(x0..x1, y0..y1)

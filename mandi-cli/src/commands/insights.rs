@@ -40,6 +40,7 @@ enum Document<'a> {
 pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     let settings = ctx.settings()?;
     let (marketplace, asin) = product_inputs(
+        ctx,
         std::slice::from_ref(&cmd.input),
         settings.general.marketplace,
     )?

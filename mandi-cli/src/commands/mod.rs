@@ -3,10 +3,12 @@
 pub mod asin;
 pub mod chart;
 pub mod config;
+pub mod demo;
 pub mod history;
 pub mod insights;
 pub mod lookup;
 pub mod nodes;
+pub mod sandbox;
 pub mod search;
 pub mod variations;
 
@@ -86,6 +88,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::History(cmd) => history::run(cmd, &ctx, out),
         Command::Chart(cmd) => chart::run(cmd, &ctx, out),
         Command::Insights(cmd) => insights::run(cmd, &ctx, out),
+        Command::Sandbox(cmd) => sandbox::run(cmd, &ctx, out),
+        Command::Demo(cmd) => demo::run(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
     }
 }

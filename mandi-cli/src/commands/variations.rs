@@ -41,6 +41,7 @@ enum Document<'a> {
 pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     let settings = ctx.settings()?;
     let refs = product_inputs(
+        ctx,
         std::slice::from_ref(&cmd.input),
         settings.general.marketplace,
     )?;

@@ -6,7 +6,7 @@ pub mod scorer;
 pub mod source;
 pub mod store;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use notifier::{Notification, Notifier, NotifyError};
 pub use scorer::{DealScore, DealVerdict, ScoreInput, ScorePart, Scorer};
 pub use source::{
