@@ -11,3 +11,5 @@ mod util;
 mod asin;
 mod cli;
 mod config;
+mod demo;
+mod products;

@@ -108,15 +108,24 @@ pub fn setup(test_name: &str) -> (Dir, TestCommand) {
         .tempdir()
         .expect("temp dir");
     let dir = Dir { temp };
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mandi"));
-    cmd.env_clear()
-        .current_dir(dir.path())
-        .env("HOME", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
-        .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
-        .env("MANDI_CONFIG_DIR", dir.config_dir())
-        .env("MANDI_GENERAL__DATABASE", dir.database());
-    (dir, TestCommand { cmd })
+    let cmd = dir.mandi();
+    (dir, cmd)
+}
+
+impl Dir {
+    /// Another `mandi` command confined to this directory (for tests that run several).
+    pub fn mandi(&self) -> TestCommand {
+        let dir = self;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mandi"));
+        cmd.env_clear()
+            .current_dir(dir.path())
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
+            .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
+            .env("MANDI_CONFIG_DIR", dir.config_dir())
+            .env("MANDI_GENERAL__DATABASE", dir.database());
+        TestCommand { cmd }
+    }
 }
 
 /// Asserts that an error message is exactly one line and starts with `mandi: `.
