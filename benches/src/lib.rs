@@ -1,1 +1,3 @@
 //! Seeded corpus generators shared by the criterion benchmarks.
+
+pub mod links;
