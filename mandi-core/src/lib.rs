@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod analytics;
 #[cfg(feature = "charts")]
 pub mod charts;

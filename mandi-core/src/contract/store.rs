@@ -11,6 +11,9 @@
 //!
 //! The expression is evaluated once per test, so each test gets its own store.
 
+// Amounts in paise are written rupees_paise (`1_000_00` is ₹1,000.00) on purpose.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 use crate::domain::{
@@ -322,7 +325,10 @@ pub async fn unknown_price_stays_unknown(store: impl Store) {
         ..point(a, OfferKind::BuyBox, t(60), None)
     };
     assert_eq!(
-        store.record_prices(&[gap.clone()]).await.expect("record"),
+        store
+            .record_prices(std::slice::from_ref(&gap))
+            .await
+            .expect("record"),
         1
     );
     let history = store.price_history(&all_history(a)).await.expect("history");
