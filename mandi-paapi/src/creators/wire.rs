@@ -679,11 +679,11 @@ macro_rules! wire_models {
         pub struct GetItemsResponse {
             /// The items found.
             #[serde(
-                                                rename = $ir,
-                                                alias = $ira,
-                                                default,
-                                                skip_serializing_if = "Option::is_none"
-                                            )]
+                                                        rename = $ir,
+                                                        alias = $ira,
+                                                        default,
+                                                        skip_serializing_if = "Option::is_none"
+                                                    )]
             pub items_result: Option<ItemsResult>,
             /// Per-item errors (partial results).
             #[serde(default, skip_serializing_if = "Option::is_none")]
