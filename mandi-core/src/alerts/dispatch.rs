@@ -280,7 +280,9 @@ impl Dispatcher {
                     u
                 }
             };
-            self.handle(d, user, now, &mut report).await?;
+            if let Some(gone) = self.handle(d, user, now, &mut report).await? {
+                users.insert(gone.id, Some(gone));
+            }
         }
         Ok(report)
     }
@@ -335,25 +337,25 @@ impl Dispatcher {
         user: Option<User>,
         now: DateTime<Utc>,
         report: &mut DispatchReport,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<User>, StoreError> {
         let id = d.entry.id;
         let Some(user) = user else {
             self.store
                 .mark_dead(id, "recipient unreachable: the user no longer exists")
                 .await?;
             report.dead += 1;
-            return Ok(());
+            return Ok(None);
         };
         match self.step(&d, &user, now).await? {
             Step::Hold(until, reason) => {
                 self.store.hold_delivery(id, until, reason).await?;
                 report.held += 1;
-                return Ok(());
+                return Ok(None);
             }
             Step::Dead(why) => {
                 self.store.mark_dead(id, &why).await?;
                 report.dead += 1;
-                return Ok(());
+                return Ok(None);
             }
             Step::Deliver => {}
         }
@@ -371,7 +373,7 @@ impl Dispatcher {
                 .mark_failed(id, next, "no notifier for this channel")
                 .await?;
             report.retried += 1;
-            return Ok(());
+            return Ok(None);
         };
         let notification = Notification {
             idempotency_key: d.entry.idempotency_key.clone(),
@@ -392,6 +394,7 @@ impl Dispatcher {
                     self.store.update_user(&gone).await?;
                     self.store.mark_dead(id, &e.to_string()).await?;
                     report.dead += 1;
+                    return Ok(Some(gone));
                 } else if !e.is_retryable() || attempts >= self.retry.max_attempts {
                     tracing::warn!(outbox = id, attempts, error = %e, "delivery given up; row kept as dead");
                     self.store
@@ -412,7 +415,7 @@ impl Dispatcher {
                 }
             }
         }
-        Ok(())
+        Ok(None)
     }
 }
 
