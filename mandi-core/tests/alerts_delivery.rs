@@ -1,6 +1,8 @@
 //! The dispatcher and the notifiers: holds (quiet hours, digest, daily cap), retries with
 //! backoff, dead rows, unreachable users, and receiver-side dedupe.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 

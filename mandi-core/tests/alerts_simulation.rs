@@ -4,6 +4,8 @@
 //! the price function) and compared with what the notifier received: each exactly once, and
 //! nothing else.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -67,12 +69,12 @@ fn price(k: u64, step: i64) -> i64 {
 
 /// Out of stock in some 12-hour blocks (then no price is shown).
 fn out_of_stock(k: u64, step: i64) -> bool {
-    h(k + 7_777, step / 3) % 9 == 0
+    h(k + 7_777, step / 3).is_multiple_of(9)
 }
 
 /// The source fails for this product at this step.
 fn fails(k: u64, step: i64) -> bool {
-    h(k + 5_555, step) % 31 == 0
+    h(k + 5_555, step).is_multiple_of(31)
 }
 
 fn step_of(t: DateTime<Utc>) -> i64 {
@@ -203,11 +205,11 @@ fn plan(n: u64) -> Planned {
             AlertRule::LowestInDays { days: 3 },
         ],
     };
-    let state = if n % 50 == 0 {
+    let state = if n.is_multiple_of(50) {
         WatchState::Snoozed {
             until: t0() + Duration::days(10),
         }
-    } else if n % 77 == 0 {
+    } else if n.is_multiple_of(77) {
         WatchState::Paused
     } else {
         WatchState::Active
@@ -215,7 +217,7 @@ fn plan(n: u64) -> Planned {
     Planned {
         target_k,
         rules,
-        baseline: (n % 7 == 1 && n % 2 == 0).then_some(b),
+        baseline: (n % 7 == 1 && n.is_multiple_of(2)).then_some(b),
         state,
     }
 }

@@ -1,5 +1,7 @@
 //! The webhook notifier against a local mock server (loopback only).
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
