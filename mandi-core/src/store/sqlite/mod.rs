@@ -1953,6 +1953,38 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Runs SQLite's `PRAGMA integrity_check` and returns its verdict (`ok` when the file is
+    /// sound, otherwise the problems it lists, one per line).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the check cannot run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # async fn run() -> Result<(), mandi_core::StoreError> {
+    /// let store = mandi_core::store::SqliteStore::open_in_memory()?;
+    /// assert_eq!(store.integrity_check().await?, "ok");
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().map_err(|e| e.to_string())?.block_on(run()).map_err(|e| e.to_string())?;
+    /// # Ok::<(), String>(())
+    /// ```
+    pub async fn integrity_check(&self) -> StoreResult<String> {
+        self.run("integrity check", |conn| {
+            let mut stmt = conn
+                .prepare("PRAGMA integrity_check")
+                .ctx("integrity check")?;
+            let lines: Vec<String> = stmt
+                .query_map([], |r| r.get(0))
+                .ctx("integrity check")?
+                .collect::<rusqlite::Result<_>>()
+                .ctx("integrity check")?;
+            Ok(lines.join("\n"))
+        })
+        .await
+    }
+
     /// Where the database lives (a path, or `:memory:`).
     pub fn location(&self) -> &str {
         &self.inner.location
