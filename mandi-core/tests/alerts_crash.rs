@@ -56,7 +56,7 @@ fn base(k: u64) -> i64 {
 }
 
 fn price(k: u64, step: i64) -> i64 {
-    let pct = (mix(k * 1_000_003 ^ (step / 3) as u64) % 31) as i64 - 15;
+    let pct = (mix((k * 1_000_003) ^ (step / 3) as u64) % 31) as i64 - 15;
     base(k) + base(k) * pct / 100
 }
 
@@ -78,7 +78,7 @@ impl ProductSource for Market {
         for a in &request.asins {
             let k: u64 = a.as_str()[5..].parse().unwrap();
             let mut p = Product::new(*a, IN, format!("product {k}"), now);
-            let out = mix(k + 99 ^ (step / 2) as u64).is_multiple_of(7);
+            let out = mix((k + 99) ^ (step / 2) as u64).is_multiple_of(7);
             p.offers.push(if out {
                 Offer::new(None, Availability::OutOfStock)
             } else {
