@@ -1,3 +1,4 @@
 //! Seeded corpus generators shared by the criterion benchmarks.
 
+pub mod alerts;
 pub mod links;

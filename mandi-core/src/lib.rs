@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod analytics;
 pub mod catalog;
 #[cfg(feature = "charts")]

@@ -68,6 +68,10 @@ pub struct AsinRuleStates {
     pub last_observed_at: Option<DateTime<Utc>>,
     /// One state per rule, in the watch's rule order.
     pub rules: Vec<RuleState>,
+    /// The price of the last alert (of any rule) sent for this product, for the
+    /// "minimum change worth a message" filter.
+    #[serde(default)]
+    pub last_alert_price: Option<Money>,
 }
 
 /// Everything the engine remembers for one watch.
@@ -113,6 +117,7 @@ impl WatchRuleStates {
                     asin,
                     last_observed_at: None,
                     rules: Vec::new(),
+                    last_alert_price: None,
                 });
                 self.products.len() - 1
             }

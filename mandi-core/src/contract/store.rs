@@ -11,6 +11,9 @@
 //!
 //! The expression is evaluated once per test, so each test gets its own store.
 
+// Amounts in paise are written rupees_paise (`1_000_00` is ₹1,000.00) on purpose.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 use crate::domain::{
@@ -1279,6 +1282,15 @@ macro_rules! store_contract {
             watched_products_counts_active_watches_only,
             api_usage_totals_per_day_and_source,
             search_log_round_trips,
+            apply_update_writes_everything_once,
+            apply_update_skips_alerts_of_missing_or_foreign_watches,
+            invalid_update_writes_nothing,
+            older_fetch_never_replaces_newer_product,
+            claim_respects_due_time_channel_and_lease,
+            delivery_outcomes_are_recorded,
+            held_deliveries_wait_until_released,
+            alert_history_is_newest_first_paged_and_private,
+            deleting_a_watch_drops_its_states_and_pending_alerts,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1289,4 +1301,567 @@ macro_rules! store_contract {
             }
         )*
     };
+}
+
+// --- alerts and their outbox ---
+
+use crate::alerts::WatchRuleStates;
+use crate::domain::{AlertId, DeliveryStatus};
+use crate::ports::store::{HoldReason, NewAlert, PriceUpdate};
+
+fn new_alert(user: UserId, watch: WatchId, a: Asin, key: &str, at: DateTime<Utc>) -> NewAlert {
+    NewAlert {
+        user_id: user,
+        watch_id: watch,
+        marketplace: IN,
+        asin: a,
+        rule: AlertRule::TargetPrice {
+            at_or_below: inr(1_500_000),
+        },
+        price: Some(inr(1_499_900)),
+        previous_price: Some(inr(1_599_900)),
+        availability: Availability::InStock,
+        message: format!("alert {key}"),
+        triggered_at: at,
+        dedupe_key: key.to_owned(),
+    }
+}
+
+fn states_of(watch: WatchId, a: Asin, at: DateTime<Utc>, epoch: u32) -> WatchRuleStates {
+    let mut s = WatchRuleStates::new(watch);
+    let p = s.for_asin_mut(a, 2);
+    p.last_observed_at = Some(at);
+    p.rules[0].epoch = epoch;
+    p.rules[0].armed = false;
+    p.rules[0].trigger_level = Some(inr(1_500_000));
+    s
+}
+
+/// A user with one product watch on `a`.
+async fn user_and_watch(store: &impl Store, subject: &str, a: Asin) -> (UserId, WatchId) {
+    let user = store
+        .upsert_user(&new_user(subject), t(0))
+        .await
+        .expect("user")
+        .id;
+    let watch = store
+        .create_watch(&product_watch(user, a), t(1))
+        .await
+        .expect("watch")
+        .id;
+    (user, watch)
+}
+
+fn channels(names: &[&str]) -> Vec<String> {
+    names.iter().map(|c| (*c).to_owned()).collect()
+}
+
+async fn apply_alerts(store: &impl Store, alerts: Vec<NewAlert>, chans: &[&str]) -> Vec<AlertId> {
+    store
+        .apply_update(&PriceUpdate {
+            alerts,
+            channels: channels(chans),
+            ..PriceUpdate::default()
+        })
+        .await
+        .expect("apply")
+        .created
+}
+
+/// A product, its points, the rule states, the alert and one outbox row per channel are
+/// written together; applying the same update again creates nothing.
+pub async fn apply_update_writes_everything_once(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    let mut product = full_product(a, t(100));
+    product.offers.truncate(1);
+    let update = PriceUpdate {
+        product: Some(product.clone()),
+        points: vec![point(a, OfferKind::Used, t(100), None)],
+        rule_states: vec![states_of(watch, a, t(100), 1)],
+        alerts: vec![new_alert(user, watch, a, "w:r0:e1", t(100))],
+        channels: channels(&["terminal", "webhook"]),
+    };
+    let first = store.apply_update(&update).await.expect("apply");
+    assert_eq!(first.created.len(), 1);
+    assert_eq!((first.duplicates, first.orphans), (0, 0));
+    assert_eq!(
+        first.points_added, 2,
+        "buy-box point of the product + the extra point"
+    );
+    let again = store.apply_update(&update).await.expect("apply again");
+    assert_eq!(again.created, Vec::<AlertId>::new());
+    assert_eq!((again.duplicates, again.points_added), (1, 0));
+
+    let stored = store
+        .get_product(IN, a)
+        .await
+        .expect("get")
+        .expect("product");
+    assert_eq!(stored.price(), product.price());
+    assert_eq!(
+        store
+            .price_history(&all_history(a))
+            .await
+            .expect("history")
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .rule_states(&[watch, WatchId(9_999)])
+            .await
+            .expect("states"),
+        vec![states_of(watch, a, t(100), 1)]
+    );
+    let history = store.alert_history(user, 10, 0).await.expect("history");
+    assert_eq!(history.len(), 1);
+    let alert = &history[0];
+    assert_eq!(alert.id, first.created[0]);
+    assert_eq!(
+        (alert.user_id, alert.watch_id, alert.asin),
+        (user, watch, a)
+    );
+    assert_eq!(alert.dedupe_key, "w:r0:e1");
+    assert_eq!(alert.price, Some(inr(1_499_900)));
+    assert_eq!(alert.previous_price, Some(inr(1_599_900)));
+    assert_eq!(alert.triggered_at, t(100));
+    assert_eq!(alert.rule, new_alert(user, watch, a, "", t(0)).rule);
+    let rows = store.alert_deliveries(user, alert.id).await.expect("rows");
+    let mut chans: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+    chans.sort_unstable();
+    assert_eq!(chans, ["terminal", "webhook"]);
+    for r in &rows {
+        assert_eq!(r.status, DeliveryStatus::Pending);
+        assert_eq!((r.attempts, r.next_attempt_at), (0, t(100)));
+        assert_eq!(r.idempotency_key, format!("w:r0:e1/{}", r.channel));
+        assert_eq!(r.user_id, user);
+    }
+    // Newer states replace the stored row.
+    store
+        .apply_update(&PriceUpdate {
+            rule_states: vec![states_of(watch, a, t(200), 2)],
+            ..PriceUpdate::default()
+        })
+        .await
+        .expect("apply states");
+    assert_eq!(
+        store.rule_states(&[watch]).await.expect("states"),
+        vec![states_of(watch, a, t(200), 2)]
+    );
+}
+
+/// Alerts (and states) of a watch that was deleted, or that name the wrong user, are skipped.
+pub async fn apply_update_skips_alerts_of_missing_or_foreign_watches(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    let (other, _) = user_and_watch(&store, "2002", a).await;
+    let applied = store
+        .apply_update(&PriceUpdate {
+            rule_states: vec![states_of(WatchId(9_999), a, t(5), 1)],
+            alerts: vec![
+                new_alert(other, watch, a, "foreign", t(5)),
+                new_alert(user, WatchId(9_999), a, "missing", t(5)),
+                new_alert(user, watch, a, "good", t(5)),
+            ],
+            channels: channels(&["terminal"]),
+            ..PriceUpdate::default()
+        })
+        .await
+        .expect("apply");
+    assert_eq!((applied.created.len(), applied.orphans), (1, 3));
+    assert_eq!(
+        store.alert_history(other, 10, 0).await.expect("h"),
+        Vec::new()
+    );
+    assert_eq!(store.alert_history(user, 10, 0).await.expect("h").len(), 1);
+}
+
+/// An update with a bad part is refused whole.
+pub async fn invalid_update_writes_nothing(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    let mut bad = point(a, OfferKind::BuyBox, t(10), Some(100));
+    bad.price = Some(inr(-5));
+    assert_invalid(
+        store
+            .apply_update(&PriceUpdate {
+                points: vec![bad],
+                rule_states: vec![states_of(watch, a, t(10), 1)],
+                alerts: vec![new_alert(user, watch, a, "k1", t(10))],
+                channels: channels(&["terminal"]),
+                ..PriceUpdate::default()
+            })
+            .await,
+    );
+    assert_invalid(
+        store
+            .apply_update(&PriceUpdate {
+                alerts: vec![new_alert(user, watch, a, " ", t(10))],
+                channels: channels(&["terminal"]),
+                ..PriceUpdate::default()
+            })
+            .await,
+    );
+    assert_eq!(
+        store.alert_history(user, 10, 0).await.expect("h"),
+        Vec::new()
+    );
+    assert_eq!(store.rule_states(&[watch]).await.expect("s"), Vec::new());
+    assert_eq!(
+        store.price_history(&all_history(a)).await.expect("p"),
+        Vec::new()
+    );
+}
+
+/// Re-applying an old update records its points but keeps the newer product copy.
+pub async fn older_fetch_never_replaces_newer_product(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let mut newer = Product::new(a, IN, "newer", t(200));
+    newer
+        .offers
+        .push(Offer::new(Some(inr(100_000)), Availability::InStock));
+    let mut older = Product::new(a, IN, "older", t(100));
+    older
+        .offers
+        .push(Offer::new(Some(inr(90_000)), Availability::InStock));
+    for p in [&newer, &older] {
+        store
+            .apply_update(&PriceUpdate {
+                product: Some(p.clone()),
+                ..PriceUpdate::default()
+            })
+            .await
+            .expect("apply");
+    }
+    let stored = store
+        .get_product(IN, a)
+        .await
+        .expect("get")
+        .expect("product");
+    assert_eq!(stored.title, "newer");
+    assert_eq!(
+        store.price_history(&all_history(a)).await.expect("h").len(),
+        2
+    );
+}
+
+/// Claims take due rows of the asked channels only, and hide them for the lease.
+pub async fn claim_respects_due_time_channel_and_lease(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    apply_alerts(
+        &store,
+        vec![
+            new_alert(user, watch, a, "k1", t(100)),
+            new_alert(user, watch, a, "k2", t(200)),
+        ],
+        &["terminal", "webhook"],
+    )
+    .await;
+    let lease = TimeDelta::seconds(60);
+    let term = channels(&["terminal"]);
+    assert_eq!(
+        store
+            .claim_due_deliveries(t(99), &term, 10, lease)
+            .await
+            .expect("c"),
+        Vec::new()
+    );
+    assert_eq!(
+        store
+            .claim_due_deliveries(t(300), &channels(&["telegram"]), 10, lease)
+            .await
+            .expect("c"),
+        Vec::new()
+    );
+    let first = store
+        .claim_due_deliveries(t(100), &term, 10, lease)
+        .await
+        .expect("c");
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].alert.dedupe_key, "k1");
+    assert_eq!(first[0].entry.channel, "terminal");
+    assert_eq!(first[0].entry.next_attempt_at, t(160));
+    assert_eq!(first[0].hold, None);
+    // Leased: not claimed again before the lease ends; then due again (a crashed claimer).
+    let at_200 = store
+        .claim_due_deliveries(t(200), &term, 10, lease)
+        .await
+        .expect("c");
+    assert_eq!(
+        at_200
+            .iter()
+            .map(|d| d.alert.dedupe_key.as_str())
+            .collect::<Vec<_>>(),
+        ["k1", "k2"],
+        "oldest due first; k1's lease ran out at 160"
+    );
+    assert_eq!(
+        store
+            .claim_due_deliveries(t(210), &term, 10, lease)
+            .await
+            .expect("c"),
+        Vec::new()
+    );
+    let limited = store
+        .claim_due_deliveries(t(1_000), &channels(&["terminal", "webhook"]), 3, lease)
+        .await
+        .expect("c");
+    assert_eq!(limited.len(), 3);
+}
+
+/// Sent, failed and dead outcomes are recorded; only sent rows count for the daily cap.
+pub async fn delivery_outcomes_are_recorded(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    let ids = apply_alerts(
+        &store,
+        vec![
+            new_alert(user, watch, a, "k1", t(100)),
+            new_alert(user, watch, a, "k2", t(100)),
+            new_alert(user, watch, a, "k3", t(100)),
+        ],
+        &["terminal"],
+    )
+    .await;
+    let lease = TimeDelta::seconds(60);
+    let term = channels(&["terminal"]);
+    let claimed = store
+        .claim_due_deliveries(t(100), &term, 10, lease)
+        .await
+        .expect("c");
+    let row = |key: &str| {
+        claimed
+            .iter()
+            .find(|d| d.alert.dedupe_key == key)
+            .expect("row")
+            .entry
+            .id
+    };
+    store.mark_sent(row("k1"), t(110)).await.expect("sent");
+    store
+        .mark_failed(row("k2"), t(500), "timed out")
+        .await
+        .expect("failed");
+    store
+        .mark_dead(row("k3"), "recipient gone")
+        .await
+        .expect("dead");
+    // Marking a finished row again changes nothing.
+    store
+        .mark_failed(row("k1"), t(900), "late")
+        .await
+        .expect("no-op");
+    store.mark_sent(row("k3"), t(900)).await.expect("no-op");
+    assert_not_found(store.mark_sent(9_999, t(1)).await, "outbox row");
+
+    let entry = |i: usize| {
+        let store = &store;
+        let id = ids[i];
+        async move {
+            store
+                .alert_deliveries(user, id)
+                .await
+                .expect("rows")
+                .remove(0)
+        }
+    };
+    let sent = entry(0).await;
+    assert_eq!((sent.status, sent.attempts), (DeliveryStatus::Sent, 0));
+    let failed = entry(1).await;
+    assert_eq!(
+        (failed.status, failed.attempts),
+        (DeliveryStatus::Pending, 1)
+    );
+    assert_eq!(failed.next_attempt_at, t(500));
+    assert_eq!(failed.last_error.as_deref(), Some("timed out"));
+    let dead = entry(2).await;
+    assert_eq!((dead.status, dead.attempts), (DeliveryStatus::Dead, 1));
+    assert_eq!(dead.last_error.as_deref(), Some("recipient gone"));
+
+    assert_eq!(store.count_sent(user, t(0), t(1_000)).await.expect("n"), 1);
+    assert_eq!(
+        store.count_sent(user, t(111), t(1_000)).await.expect("n"),
+        0
+    );
+    assert_eq!(
+        store.count_sent(user, t(0), t(110)).await.expect("n"),
+        0,
+        "until is exclusive"
+    );
+    // The failed row comes due again at its next attempt; dead and sent rows never do.
+    assert_eq!(
+        store
+            .claim_due_deliveries(t(499), &term, 10, lease)
+            .await
+            .expect("c"),
+        Vec::new()
+    );
+    let again = store
+        .claim_due_deliveries(t(500), &term, 10, lease)
+        .await
+        .expect("c");
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].alert.dedupe_key, "k2");
+}
+
+/// Held rows wait until their time (or a release) and keep their hold reason.
+pub async fn held_deliveries_wait_until_released(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    let (other, other_watch) = user_and_watch(&store, "2002", a).await;
+    apply_alerts(
+        &store,
+        vec![
+            new_alert(user, watch, a, "k1", t(100)),
+            new_alert(other, other_watch, a, "k2", t(100)),
+        ],
+        &["terminal"],
+    )
+    .await;
+    let lease = TimeDelta::seconds(60);
+    let term = channels(&["terminal"]);
+    let claimed = store
+        .claim_due_deliveries(t(100), &term, 10, lease)
+        .await
+        .expect("c");
+    for d in &claimed {
+        store
+            .hold_delivery(d.entry.id, t(10_000), HoldReason::QuietHours)
+            .await
+            .expect("hold");
+    }
+    let held = store.held_deliveries(user, t(200)).await.expect("held");
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].alert.dedupe_key, "k1");
+    assert_eq!(held[0].hold, Some(HoldReason::QuietHours));
+    assert_eq!(held[0].entry.next_attempt_at, t(10_000));
+    assert_eq!(held[0].entry.attempts, 0, "a hold is not an attempt");
+    assert_eq!(
+        store
+            .claim_due_deliveries(t(200), &term, 10, lease)
+            .await
+            .expect("c"),
+        Vec::new()
+    );
+
+    assert_eq!(store.release_held(user, t(300)).await.expect("release"), 1);
+    assert_eq!(
+        store.held_deliveries(user, t(300)).await.expect("held"),
+        Vec::new()
+    );
+    let due = store
+        .claim_due_deliveries(t(300), &term, 10, lease)
+        .await
+        .expect("c");
+    assert_eq!(due.len(), 1, "only the released user's row");
+    assert_eq!(due[0].alert.dedupe_key, "k1");
+    assert_eq!(due[0].hold, Some(HoldReason::QuietHours));
+    // The other user's row is still held until its time.
+    assert_eq!(
+        store
+            .held_deliveries(other, t(300))
+            .await
+            .expect("held")
+            .len(),
+        1
+    );
+    // At 10 000 s the other row's hold ends, and k1 (claimed, never marked) is due again.
+    assert_eq!(
+        store
+            .claim_due_deliveries(t(10_000), &term, 10, lease)
+            .await
+            .expect("c")
+            .len(),
+        2
+    );
+}
+
+/// History is per user, newest first, paged; another user's watch or alert is not found.
+pub async fn alert_history_is_newest_first_paged_and_private(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let b = asin("B0DDDDDDDD");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    let second = store
+        .create_watch(&product_watch(user, b), t(2))
+        .await
+        .expect("watch")
+        .id;
+    let (other, other_watch) = user_and_watch(&store, "2002", a).await;
+    let ids = apply_alerts(
+        &store,
+        vec![
+            new_alert(user, watch, a, "k1", t(100)),
+            new_alert(user, second, b, "k2", t(300)),
+            new_alert(user, watch, a, "k3", t(200)),
+            new_alert(other, other_watch, a, "k4", t(400)),
+        ],
+        &["terminal"],
+    )
+    .await;
+    let keys = |alerts: Vec<crate::domain::Alert>| {
+        alerts.into_iter().map(|a| a.dedupe_key).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(store.alert_history(user, 10, 0).await.expect("h")),
+        ["k2", "k3", "k1"]
+    );
+    assert_eq!(
+        keys(store.alert_history(user, 2, 0).await.expect("h")),
+        ["k2", "k3"]
+    );
+    assert_eq!(
+        keys(store.alert_history(user, 2, 2).await.expect("h")),
+        ["k1"]
+    );
+    assert_eq!(
+        keys(store.alert_history(other, 10, 0).await.expect("h")),
+        ["k4"]
+    );
+    assert_eq!(
+        keys(store.watch_alerts(user, watch).await.expect("w")),
+        ["k3", "k1"]
+    );
+    assert_not_found(store.watch_alerts(other, watch).await, "watch");
+    assert_not_found(store.alert_deliveries(other, ids[0]).await, "alert");
+    assert_eq!(
+        store
+            .alert_deliveries(user, ids[0])
+            .await
+            .expect("rows")
+            .len(),
+        1
+    );
+}
+
+/// Deleting a watch removes its rule states and its alerts with their pending deliveries.
+pub async fn deleting_a_watch_drops_its_states_and_pending_alerts(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    store
+        .apply_update(&PriceUpdate {
+            rule_states: vec![states_of(watch, a, t(100), 1)],
+            alerts: vec![new_alert(user, watch, a, "k1", t(100))],
+            channels: channels(&["terminal"]),
+            ..PriceUpdate::default()
+        })
+        .await
+        .expect("apply");
+    store.delete_watch(user, watch).await.expect("delete");
+    assert_eq!(store.rule_states(&[watch]).await.expect("s"), Vec::new());
+    assert_eq!(
+        store.alert_history(user, 10, 0).await.expect("h"),
+        Vec::new()
+    );
+    let claimed = store
+        .claim_due_deliveries(
+            t(1_000),
+            &channels(&["terminal"]),
+            10,
+            TimeDelta::seconds(60),
+        )
+        .await
+        .expect("c");
+    assert_eq!(claimed, Vec::new());
 }

@@ -15,6 +15,6 @@ pub use source::{
     SortBy, SourceError, VariationsRequest,
 };
 pub use store::{
-    ApiUsage, ApiUsageTotals, HistoryQuery, SearchLog, Store, StoreError, StoreResult,
-    WatchedProduct,
+    ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, NewAlert,
+    PriceUpdate, SearchLog, Store, StoreError, StoreResult, WatchedProduct,
 };

@@ -9,9 +9,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::WatchRuleStates;
 use crate::domain::{
-    Asin, BrowseNode, ExternalIdentity, Marketplace, NewUser, NewWatch, OfferKind, PricePoint,
-    Product, User, UserId, VariationFamily, Watch, WatchId,
+    Alert, AlertId, AlertRule, Asin, Availability, BrowseNode, ExternalIdentity, Marketplace,
+    Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
+    VariationFamily, Watch, WatchId,
 };
 
 /// Errors any `Store` adapter may return.
@@ -167,6 +169,112 @@ pub struct WatchedProduct {
     pub watchers: u32,
 }
 
+/// An alert the rule engine produced, not yet stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAlert {
+    /// The user it is for (the watch's owner).
+    pub user_id: UserId,
+    /// The watch that fired.
+    pub watch_id: WatchId,
+    /// The product's marketplace.
+    pub marketplace: Marketplace,
+    /// The product that triggered it (a child ASIN for a family watch).
+    pub asin: Asin,
+    /// The rule that fired.
+    pub rule: AlertRule,
+    /// The price that triggered it, when known.
+    pub price: Option<Money>,
+    /// The last known price before, when known.
+    pub previous_price: Option<Money>,
+    /// Stock at that moment.
+    pub availability: Availability,
+    /// A human summary.
+    pub message: String,
+    /// When the observation that fired it was made.
+    pub triggered_at: DateTime<Utc>,
+    /// Unique per (watch, rule, product, epoch): the same trigger never makes two alerts.
+    pub dedupe_key: String,
+}
+
+/// Everything one price update writes, in **one transaction**: the product as fetched (or
+/// gap points for a failed fetch), the rule states it changed, the alerts it fired and one
+/// outbox row per alert and channel.
+///
+/// Applying the same update twice creates nothing new: alerts are unique by dedupe key (a
+/// known key is skipped with its outbox rows), price points by time, and an older copy of a
+/// product never replaces a newer one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PriceUpdate {
+    /// The product as fetched; `None` for a failed fetch (nothing known is overwritten).
+    pub product: Option<Product>,
+    /// Extra price points (e.g. an unknown-price gap point for a failed fetch).
+    pub points: Vec<PricePoint>,
+    /// The rule states of the watches evaluated (whole rows, replacing the stored ones).
+    pub rule_states: Vec<WatchRuleStates>,
+    /// The alerts fired.
+    pub alerts: Vec<NewAlert>,
+    /// The channels each alert is delivered through (one outbox row per alert and channel).
+    pub channels: Vec<String>,
+}
+
+/// What [`Store::apply_update`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AppliedUpdate {
+    /// The alerts created, in the update's order.
+    pub created: Vec<AlertId>,
+    /// Alerts skipped because their dedupe key was already stored.
+    pub duplicates: usize,
+    /// Alerts and states skipped because their watch no longer exists.
+    pub orphans: usize,
+    /// Price points added.
+    pub points_added: usize,
+}
+
+/// Why a pending delivery is held back.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldReason {
+    /// The user's quiet hours; released when they end.
+    QuietHours,
+    /// The user reads a daily digest; released at digest time.
+    Digest,
+    /// The user's daily cap is reached; released on their next local day.
+    DailyCap,
+}
+
+impl HoldReason {
+    /// A stable lower-case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::QuietHours => "quiet_hours",
+            Self::Digest => "digest",
+            Self::DailyCap => "daily_cap",
+        }
+    }
+
+    /// Parses [`HoldReason::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "quiet_hours" => Some(Self::QuietHours),
+            "digest" => Some(Self::Digest),
+            "daily_cap" => Some(Self::DailyCap),
+            _ => None,
+        }
+    }
+}
+
+/// An outbox row with the alert it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The outbox row.
+    pub entry: OutboxEntry,
+    /// The alert to deliver.
+    pub alert: Alert,
+    /// Why it is (or was last) held back, if it was.
+    pub hold: Option<HoldReason>,
+}
+
 /// Everything Mandi keeps.
 ///
 /// Every method is scoped: watch methods take the user id and never touch another user's
@@ -269,6 +377,81 @@ pub trait Store: Send + Sync {
     /// The products under active watches, most watched first.
     async fn watched_products(&self) -> StoreResult<Vec<WatchedProduct>>;
 
+    // --- alerts and their outbox ---
+
+    /// Writes a price update in one transaction (see [`PriceUpdate`]); idempotent.
+    async fn apply_update(&self, update: &PriceUpdate) -> StoreResult<AppliedUpdate>;
+
+    /// The stored rule states of these watches (watches never evaluated are left out).
+    async fn rule_states(&self, watches: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>>;
+
+    /// Claims up to `limit` pending deliveries due at `now` (oldest due first) by moving their
+    /// next attempt to `now + lease`: a claimer that crashes before marking them lets them come
+    /// due again after the lease (at-least-once; receivers dedupe by idempotency key).
+    ///
+    /// Only rows of the given `channels` are claimed (a dispatcher claims what its notifiers
+    /// can deliver).
+    async fn claim_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        channels: &[String],
+        limit: usize,
+        lease: chrono::Duration,
+    ) -> StoreResult<Vec<Delivery>>;
+
+    /// Marks a delivery sent at `at` (counted for the daily cap); a sent row is final.
+    async fn mark_sent(&self, outbox_id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Records a failed attempt: one more attempt, the error, and the next try.
+    async fn mark_failed(
+        &self,
+        outbox_id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()>;
+
+    /// Gives up on a delivery (kept, status `dead`, for review), counting the attempt.
+    async fn mark_dead(&self, outbox_id: i64, error: &str) -> StoreResult<()>;
+
+    /// Holds a pending delivery back until `until` for `reason` (no attempt is counted).
+    async fn hold_delivery(
+        &self,
+        outbox_id: i64,
+        until: DateTime<Utc>,
+        reason: HoldReason,
+    ) -> StoreResult<()>;
+
+    /// A user's pending deliveries still held back at `now`, soonest first.
+    async fn held_deliveries(&self, user: UserId, now: DateTime<Utc>)
+    -> StoreResult<Vec<Delivery>>;
+
+    /// Makes a user's held deliveries due at `now`; returns how many.
+    async fn release_held(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<usize>;
+
+    /// A user's alerts, newest first, `limit` from `offset`.
+    async fn alert_history(
+        &self,
+        user: UserId,
+        limit: usize,
+        offset: usize,
+    ) -> StoreResult<Vec<Alert>>;
+
+    /// The alerts of one of a user's watches, newest first.
+    async fn watch_alerts(&self, user: UserId, watch: WatchId) -> StoreResult<Vec<Alert>>;
+
+    /// The outbox rows of one of a user's alerts.
+    async fn alert_deliveries(&self, user: UserId, alert: AlertId)
+    -> StoreResult<Vec<OutboxEntry>>;
+
+    /// How many of a user's deliveries were marked sent in `[from, until)` (the caller gives
+    /// the bounds of the user's local day).
+    async fn count_sent(
+        &self,
+        user: UserId,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+
     // --- API usage ---
 
     /// Records one API call.
@@ -360,6 +543,76 @@ macro_rules! forward_store {
             }
             async fn watched_products(&self) -> StoreResult<Vec<WatchedProduct>> {
                 (**self).watched_products().await
+            }
+            async fn apply_update(&self, u: &PriceUpdate) -> StoreResult<AppliedUpdate> {
+                (**self).apply_update(u).await
+            }
+            async fn rule_states(&self, w: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>> {
+                (**self).rule_states(w).await
+            }
+            async fn claim_due_deliveries(
+                &self,
+                now: DateTime<Utc>,
+                channels: &[String],
+                limit: usize,
+                lease: chrono::Duration,
+            ) -> StoreResult<Vec<Delivery>> {
+                (**self)
+                    .claim_due_deliveries(now, channels, limit, lease)
+                    .await
+            }
+            async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+                (**self).mark_sent(id, at).await
+            }
+            async fn mark_failed(&self, id: i64, next: DateTime<Utc>, e: &str) -> StoreResult<()> {
+                (**self).mark_failed(id, next, e).await
+            }
+            async fn mark_dead(&self, id: i64, e: &str) -> StoreResult<()> {
+                (**self).mark_dead(id, e).await
+            }
+            async fn hold_delivery(
+                &self,
+                id: i64,
+                until: DateTime<Utc>,
+                r: HoldReason,
+            ) -> StoreResult<()> {
+                (**self).hold_delivery(id, until, r).await
+            }
+            async fn held_deliveries(
+                &self,
+                u: UserId,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<Delivery>> {
+                (**self).held_deliveries(u, now).await
+            }
+            async fn release_held(&self, u: UserId, now: DateTime<Utc>) -> StoreResult<usize> {
+                (**self).release_held(u, now).await
+            }
+            async fn alert_history(
+                &self,
+                u: UserId,
+                limit: usize,
+                offset: usize,
+            ) -> StoreResult<Vec<Alert>> {
+                (**self).alert_history(u, limit, offset).await
+            }
+            async fn watch_alerts(&self, u: UserId, w: WatchId) -> StoreResult<Vec<Alert>> {
+                (**self).watch_alerts(u, w).await
+            }
+            async fn alert_deliveries(
+                &self,
+                u: UserId,
+                a: AlertId,
+            ) -> StoreResult<Vec<OutboxEntry>> {
+                (**self).alert_deliveries(u, a).await
+            }
+            async fn count_sent(
+                &self,
+                u: UserId,
+                from: DateTime<Utc>,
+                until: DateTime<Utc>,
+            ) -> StoreResult<u32> {
+                (**self).count_sent(u, from, until).await
             }
             async fn record_api_usage(&self, u: &ApiUsage) -> StoreResult<()> {
                 (**self).record_api_usage(u).await

@@ -13,14 +13,15 @@ use super::{
     day_bounds_ms, family_children, millis, rule_kind, truncate, validate_baseline,
     validate_new_user, validate_points, validate_product, validate_query, validate_usage,
 };
+use crate::alerts::WatchRuleStates;
 use crate::domain::{
-    Asin, BrowseNode, DealDetails, ExternalIdentity, Marketplace, NewUser, NewWatch, PricePoint,
-    Product, User, UserId, VariationAttribute, VariationFamily, Watch, WatchId, WatchState,
-    WatchTarget,
+    Alert, AlertId, Asin, BrowseNode, DealDetails, DeliveryStatus, ExternalIdentity, Marketplace,
+    NewUser, NewWatch, OutboxEntry, PricePoint, Product, User, UserId, VariationAttribute,
+    VariationFamily, Watch, WatchId, WatchState, WatchTarget,
 };
 use crate::ports::store::{
-    ApiUsage, ApiUsageTotals, HistoryQuery, SearchLog, Store, StoreError, StoreResult,
-    WatchedProduct,
+    ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceUpdate,
+    SearchLog, Store, StoreError, StoreResult, WatchedProduct,
 };
 
 /// A [`Store`] kept in memory.
@@ -53,14 +54,14 @@ pub struct MemoryStore {
 
 type Key = (Marketplace, Asin);
 
-/// A product with its browse-node links: (node id, sales rank).
-type ProductEntry = (Product, Vec<(String, Option<u32>)>);
+/// A product's browse-node links: (node id, sales rank).
+type NodeLinks = Vec<(String, Option<u32>)>;
 
 #[derive(Debug, Default)]
 struct State {
     /// Products with their browse nodes reduced to (id, sales rank) links; the nodes
     /// themselves live in `nodes`, as in the SQLite schema.
-    products: HashMap<Key, ProductEntry>,
+    products: HashMap<Key, (Product, NodeLinks)>,
     nodes: HashMap<(Marketplace, String), BrowseNode>,
     /// Parent → child → attributes.
     variations: BTreeMap<Key, BTreeMap<Asin, Vec<VariationAttribute>>>,
@@ -72,6 +73,20 @@ struct State {
     watches: BTreeMap<i64, Watch>,
     last_watch_id: i64,
     usage: Vec<ApiUsage>,
+    rule_states: HashMap<i64, WatchRuleStates>,
+    alerts: BTreeMap<i64, Alert>,
+    last_alert_id: i64,
+    dedupe: HashMap<String, i64>,
+    outbox: BTreeMap<i64, OutboxRow>,
+    last_outbox_id: i64,
+}
+
+/// An outbox row with the columns `OutboxEntry` does not show.
+#[derive(Debug, Clone)]
+struct OutboxRow {
+    entry: OutboxEntry,
+    hold: Option<HoldReason>,
+    sent_at: Option<DateTime<Utc>>,
 }
 
 impl MemoryStore {
@@ -104,6 +119,45 @@ fn stored_point(p: &PricePoint) -> PricePoint {
 }
 
 impl State {
+    fn delivery(&self, row: &OutboxRow) -> StoreResult<Delivery> {
+        let alert = self
+            .alerts
+            .get(&row.entry.alert_id.0)
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "outbox row",
+                detail: format!(
+                    "row {} refers to alert {}, which is not stored",
+                    row.entry.id, row.entry.alert_id
+                ),
+            })?;
+        Ok(Delivery {
+            entry: row.entry.clone(),
+            alert,
+            hold: row.hold,
+        })
+    }
+
+    /// The pending outbox row `id`, or why it cannot change.
+    fn pending_row(&mut self, id: i64) -> StoreResult<Option<&mut OutboxRow>> {
+        let row = self
+            .outbox
+            .get_mut(&id)
+            .ok_or_else(|| not_found("outbox row", id))?;
+        Ok((row.entry.status == DeliveryStatus::Pending).then_some(row))
+    }
+
+    fn user_alerts_newest_first(&self, user: UserId, watch: Option<WatchId>) -> Vec<Alert> {
+        let mut found: Vec<Alert> = self
+            .alerts
+            .values()
+            .filter(|a| a.user_id == user && watch.is_none_or(|w| a.watch_id == w))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| b.triggered_at.cmp(&a.triggered_at).then(b.id.cmp(&a.id)));
+        found
+    }
+
     fn write_node(&mut self, m: Marketplace, n: &BrowseNode) {
         let key = (m, n.id.clone());
         let mut stored = BrowseNode {
@@ -487,6 +541,21 @@ impl Store for MemoryStore {
         match state.watches.get(&id.0) {
             Some(w) if w.user_id == user => {
                 state.watches.remove(&id.0);
+                state.rule_states.remove(&id.0);
+                let gone: Vec<i64> = state
+                    .alerts
+                    .values()
+                    .filter(|a| a.watch_id == id)
+                    .map(|a| a.id.0)
+                    .collect();
+                for a in &gone {
+                    if let Some(alert) = state.alerts.remove(a) {
+                        state.dedupe.remove(&alert.dedupe_key);
+                    }
+                }
+                state
+                    .outbox
+                    .retain(|_, r| !gone.contains(&r.entry.alert_id.0));
                 Ok(())
             }
             _ => Err(not_found("watch", id)),
@@ -543,6 +612,279 @@ impl Store for MemoryStore {
                 .then_with(|| a.asin.as_str().cmp(b.asin.as_str()))
         });
         Ok(out)
+    }
+
+    async fn apply_update(&self, update: &PriceUpdate) -> StoreResult<AppliedUpdate> {
+        super::validate_update(update)?;
+        let mut state = self.lock()?;
+        let mut applied = AppliedUpdate::default();
+        if let Some(p) = &update.product {
+            let newer = state
+                .products
+                .get(&(p.marketplace, p.asin))
+                .is_none_or(|(old, _)| old.fetched_at <= truncate(p.fetched_at));
+            applied.points_added += state.insert_points(&PricePoint::from_product(p));
+            if newer {
+                state.write_product(p);
+            }
+        }
+        applied.points_added += state.insert_points(&update.points);
+        for rs in &update.rule_states {
+            if state.watches.contains_key(&rs.watch_id.0) {
+                state.rule_states.insert(rs.watch_id.0, rs.clone());
+            } else {
+                applied.orphans += 1;
+            }
+        }
+        for a in &update.alerts {
+            if state.dedupe.contains_key(&a.dedupe_key) {
+                applied.duplicates += 1;
+                continue;
+            }
+            if state
+                .watches
+                .get(&a.watch_id.0)
+                .is_none_or(|w| w.user_id != a.user_id)
+            {
+                applied.orphans += 1;
+                continue;
+            }
+            state.last_alert_id += 1;
+            let id = AlertId(state.last_alert_id);
+            let at = truncate(a.triggered_at);
+            state.alerts.insert(
+                id.0,
+                Alert {
+                    id,
+                    user_id: a.user_id,
+                    watch_id: a.watch_id,
+                    marketplace: a.marketplace,
+                    asin: a.asin,
+                    rule: a.rule.clone(),
+                    price: a.price,
+                    previous_price: a.previous_price,
+                    availability: a.availability,
+                    message: a.message.clone(),
+                    triggered_at: at,
+                    dedupe_key: a.dedupe_key.clone(),
+                },
+            );
+            state.dedupe.insert(a.dedupe_key.clone(), id.0);
+            for channel in &update.channels {
+                state.last_outbox_id += 1;
+                let row_id = state.last_outbox_id;
+                state.outbox.insert(
+                    row_id,
+                    OutboxRow {
+                        entry: OutboxEntry {
+                            id: row_id,
+                            alert_id: id,
+                            user_id: a.user_id,
+                            channel: channel.clone(),
+                            idempotency_key: super::idempotency_key(&a.dedupe_key, channel),
+                            status: DeliveryStatus::Pending,
+                            attempts: 0,
+                            next_attempt_at: at,
+                            last_error: None,
+                        },
+                        hold: None,
+                        sent_at: None,
+                    },
+                );
+            }
+            applied.created.push(id);
+        }
+        Ok(applied)
+    }
+
+    async fn rule_states(&self, watches: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>> {
+        let state = self.lock()?;
+        Ok(watches
+            .iter()
+            .filter_map(|w| state.rule_states.get(&w.0).cloned())
+            .collect())
+    }
+
+    async fn claim_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        channels: &[String],
+        limit: usize,
+        lease: chrono::Duration,
+    ) -> StoreResult<Vec<Delivery>> {
+        let mut state = self.lock()?;
+        let mut due: Vec<(DateTime<Utc>, i64)> = state
+            .outbox
+            .values()
+            .filter(|r| {
+                r.entry.status == DeliveryStatus::Pending
+                    && r.entry.next_attempt_at <= now
+                    && channels.contains(&r.entry.channel)
+            })
+            .map(|r| (r.entry.next_attempt_at, r.entry.id))
+            .collect();
+        due.sort();
+        due.truncate(limit);
+        let until = truncate(now + lease);
+        let mut out = Vec::with_capacity(due.len());
+        for (_, id) in due {
+            if let Some(row) = state.outbox.get_mut(&id) {
+                row.entry.next_attempt_at = until;
+            }
+            if let Some(row) = state.outbox.get(&id) {
+                out.push(state.delivery(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn mark_sent(&self, outbox_id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut state = self.lock()?;
+        if let Some(row) = state.pending_row(outbox_id)? {
+            row.entry.status = DeliveryStatus::Sent;
+            row.sent_at = Some(truncate(at));
+        }
+        Ok(())
+    }
+
+    async fn mark_failed(
+        &self,
+        outbox_id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()> {
+        let mut state = self.lock()?;
+        if let Some(row) = state.pending_row(outbox_id)? {
+            row.entry.attempts = row.entry.attempts.saturating_add(1);
+            row.entry.last_error = Some(error.to_owned());
+            row.entry.next_attempt_at = truncate(next_attempt_at);
+        }
+        Ok(())
+    }
+
+    async fn mark_dead(&self, outbox_id: i64, error: &str) -> StoreResult<()> {
+        let mut state = self.lock()?;
+        if let Some(row) = state.pending_row(outbox_id)? {
+            row.entry.attempts = row.entry.attempts.saturating_add(1);
+            row.entry.last_error = Some(error.to_owned());
+            row.entry.status = DeliveryStatus::Dead;
+        }
+        Ok(())
+    }
+
+    async fn hold_delivery(
+        &self,
+        outbox_id: i64,
+        until: DateTime<Utc>,
+        reason: HoldReason,
+    ) -> StoreResult<()> {
+        let mut state = self.lock()?;
+        if let Some(row) = state.pending_row(outbox_id)? {
+            row.entry.next_attempt_at = truncate(until);
+            row.hold = Some(reason);
+        }
+        Ok(())
+    }
+
+    async fn held_deliveries(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Delivery>> {
+        let state = self.lock()?;
+        let mut rows: Vec<&OutboxRow> = state
+            .outbox
+            .values()
+            .filter(|r| {
+                r.entry.user_id == user
+                    && r.entry.status == DeliveryStatus::Pending
+                    && r.hold.is_some()
+                    && r.entry.next_attempt_at > now
+            })
+            .collect();
+        rows.sort_by_key(|r| (r.entry.next_attempt_at, r.entry.id));
+        rows.into_iter().map(|r| state.delivery(r)).collect()
+    }
+
+    async fn release_held(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<usize> {
+        let mut state = self.lock()?;
+        let now = truncate(now);
+        let mut n = 0;
+        for r in state.outbox.values_mut() {
+            if r.entry.user_id == user
+                && r.entry.status == DeliveryStatus::Pending
+                && r.hold.is_some()
+                && r.entry.next_attempt_at > now
+            {
+                r.entry.next_attempt_at = now;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn alert_history(
+        &self,
+        user: UserId,
+        limit: usize,
+        offset: usize,
+    ) -> StoreResult<Vec<Alert>> {
+        let state = self.lock()?;
+        Ok(state
+            .user_alerts_newest_first(user, None)
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .collect())
+    }
+
+    async fn watch_alerts(&self, user: UserId, watch: WatchId) -> StoreResult<Vec<Alert>> {
+        let state = self.lock()?;
+        if state
+            .watches
+            .get(&watch.0)
+            .is_none_or(|w| w.user_id != user)
+        {
+            return Err(not_found("watch", watch));
+        }
+        Ok(state.user_alerts_newest_first(user, Some(watch)))
+    }
+
+    async fn alert_deliveries(
+        &self,
+        user: UserId,
+        alert: AlertId,
+    ) -> StoreResult<Vec<OutboxEntry>> {
+        let state = self.lock()?;
+        if state.alerts.get(&alert.0).is_none_or(|a| a.user_id != user) {
+            return Err(not_found("alert", alert));
+        }
+        Ok(state
+            .outbox
+            .values()
+            .filter(|r| r.entry.alert_id == alert)
+            .map(|r| r.entry.clone())
+            .collect())
+    }
+
+    async fn count_sent(
+        &self,
+        user: UserId,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        let state = self.lock()?;
+        let n = state
+            .outbox
+            .values()
+            .filter(|r| {
+                r.entry.user_id == user
+                    && r.entry.status == DeliveryStatus::Sent
+                    && r.sent_at
+                        .is_some_and(|t| t >= truncate(from) && t < truncate(until))
+            })
+            .count();
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     async fn record_api_usage(&self, usage: &ApiUsage) -> StoreResult<()> {

@@ -248,3 +248,29 @@ pub(crate) fn validate_usage(u: &crate::ports::store::ApiUsage) -> StoreResult<(
     }
     Ok(())
 }
+
+/// The idempotency key of an alert's delivery through a channel.
+pub(crate) fn idempotency_key(dedupe_key: &str, channel: &str) -> String {
+    format!("{dedupe_key}/{channel}")
+}
+
+/// Refuses a price update whose parts cannot be stored (nothing is written).
+pub(crate) fn validate_update(u: &crate::ports::store::PriceUpdate) -> StoreResult<()> {
+    if let Some(p) = &u.product {
+        validate_product(p)?;
+    }
+    validate_points(&u.points)?;
+    for a in &u.alerts {
+        if a.dedupe_key.trim().is_empty() {
+            return Err(invalid(
+                "alert",
+                format!("the alert of watch {} has an empty dedupe key", a.watch_id),
+            ));
+        }
+        rule_kind(&a.rule)?;
+    }
+    if let Some(c) = u.channels.iter().find(|c| c.trim().is_empty()) {
+        return Err(invalid("alert", format!("channel name {c:?} is empty")));
+    }
+    Ok(())
+}

@@ -1,0 +1,302 @@
+//! One monitoring step: fetch, record, evaluate, write — atomically per product.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::engine::RuleEngine;
+use super::observation::ProductObservation;
+use super::state::WatchRuleStates;
+use crate::domain::{
+    AlertRule, Asin, Availability, DataOrigin, Marketplace, OfferKind, PricePoint, Product,
+};
+use crate::ports::source::{ItemsRequest, MAX_ITEMS_PER_CALL, ProductSource};
+use crate::ports::store::{HistoryQuery, PriceUpdate, Store, StoreError};
+use crate::ports::{Clock, Scorer};
+
+/// Errors of a monitoring step. Source failures are not errors (the products are recorded as
+/// unknown); only the store failing stops a step.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    /// The store failed; nothing of the product being handled was written. Retry the step.
+    #[error("the store failed during a monitoring step: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What a monitoring step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshReport {
+    /// Calls made to the source.
+    pub source_calls: usize,
+    /// Products fetched with data.
+    pub fetched: usize,
+    /// Products whose fetch failed (recorded as unknown).
+    pub unknown: usize,
+    /// Watch evaluations made.
+    pub evaluations: usize,
+    /// Alerts created.
+    pub alerts_created: usize,
+    /// Alerts that were already stored (a repeated update).
+    pub duplicates: usize,
+    /// The source errors met, for logs.
+    pub source_errors: Vec<String>,
+}
+
+/// Fetches products, records their prices, evaluates the watches on them and writes
+/// everything (product, price points, rule states, alerts, outbox rows) through
+/// [`Store::apply_update`] — one transaction per product.
+///
+/// A building block: scheduling, quotas, caching and circuit breaking wrap it from outside.
+/// A failed fetch (a source error, an ASIN the source could not return) is recorded as an
+/// unknown-price gap point; it never becomes a zero price or "out of stock", never triggers
+/// anything and never replaces the stored product.
+///
+/// # Examples
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use mandi_core::alerts::Monitor;
+/// # use mandi_core::{ProductSource, Store, SystemClock};
+/// # async fn run(source: Arc<dyn ProductSource>, store: Arc<dyn Store>) -> Result<(), Box<dyn std::error::Error>> {
+/// let monitor = Monitor::new(source, store, Arc::new(SystemClock));
+/// let report = monitor.refresh_watched().await?;
+/// println!("{} alerts", report.alerts_created);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Monitor {
+    source: Arc<dyn ProductSource>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    scorer: Option<Arc<dyn Scorer>>,
+    engine: RuleEngine,
+    channels: Vec<String>,
+}
+
+impl fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Monitor")
+            .field("source", &self.source.name())
+            .field("engine", &self.engine)
+            .field("channels", &self.channels)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Monitor {
+    /// A monitor with the default engine, no scorer (deal-score rules stay quiet) and alerts
+    /// delivered through the `terminal` channel.
+    pub fn new(
+        source: Arc<dyn ProductSource>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            source,
+            store,
+            clock,
+            scorer: None,
+            engine: RuleEngine::default(),
+            channels: vec!["terminal".to_owned()],
+        }
+    }
+
+    /// Scores offers with `scorer` (for deal-score rules).
+    pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Self {
+        self.scorer = Some(scorer);
+        self
+    }
+
+    /// Evaluates with `engine` (noise controls).
+    pub fn with_engine(mut self, engine: RuleEngine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// Delivers every alert through these channels (one outbox row each).
+    pub fn with_channels(mut self, channels: Vec<String>) -> Self {
+        self.channels = channels;
+        self
+    }
+
+    /// Refreshes every product under a live watch (a family's known children instead of its
+    /// parent).
+    ///
+    /// # Errors
+    ///
+    /// [`MonitorError::Store`] when the store fails.
+    pub async fn refresh_watched(&self) -> Result<RefreshReport, MonitorError> {
+        let mut by_market: BTreeMap<&'static str, (Marketplace, Vec<Asin>)> = BTreeMap::new();
+        for w in self.store.watched_products().await? {
+            let children = self.store.variation_children(w.marketplace, w.asin).await?;
+            let entry = by_market
+                .entry(w.marketplace.country_code())
+                .or_insert_with(|| (w.marketplace, Vec::new()));
+            if children.is_empty() {
+                entry.1.push(w.asin);
+            } else {
+                entry.1.extend(children);
+            }
+        }
+        let mut report = RefreshReport::default();
+        for (_, (marketplace, mut asins)) in by_market {
+            asins.sort();
+            asins.dedup();
+            let r = self.refresh(marketplace, &asins).await?;
+            report.source_calls += r.source_calls;
+            report.fetched += r.fetched;
+            report.unknown += r.unknown;
+            report.evaluations += r.evaluations;
+            report.alerts_created += r.alerts_created;
+            report.duplicates += r.duplicates;
+            report.source_errors.extend(r.source_errors);
+        }
+        Ok(report)
+    }
+
+    /// Fetches `asins` (at most [`MAX_ITEMS_PER_CALL`] per call) and handles each product.
+    ///
+    /// # Errors
+    ///
+    /// [`MonitorError::Store`] when the store fails; products handled before stay written.
+    #[tracing::instrument(skip_all, err, fields(%marketplace, asins = asins.len()))]
+    pub async fn refresh(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+    ) -> Result<RefreshReport, MonitorError> {
+        let mut report = RefreshReport::default();
+        for chunk in asins.chunks(MAX_ITEMS_PER_CALL) {
+            report.source_calls += 1;
+            let request = ItemsRequest::new(marketplace, chunk.iter().copied());
+            let mut found: HashMap<Asin, Product> = HashMap::new();
+            match self.source.get_items(&request).await {
+                Ok(batch) => {
+                    for e in &batch.errors {
+                        report
+                            .source_errors
+                            .push(format!("{}: {} ({})", e.asin, e.message, e.code));
+                    }
+                    for p in batch.items {
+                        if p.marketplace == marketplace {
+                            found.insert(p.asin, p);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, source = self.source.name(), "fetch failed; prices recorded as unknown");
+                    report.source_errors.push(e.to_string());
+                }
+            }
+            for asin in chunk {
+                match found.remove(asin) {
+                    Some(product) => {
+                        report.fetched += 1;
+                        self.handle(product, &mut report).await?;
+                    }
+                    None => {
+                        report.unknown += 1;
+                        self.record_unknown(marketplace, *asin).await?;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// A failed fetch: an unknown-price gap point, nothing else.
+    async fn record_unknown(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+    ) -> Result<(), MonitorError> {
+        let point = PricePoint {
+            marketplace,
+            asin,
+            offer_kind: OfferKind::BuyBox,
+            at: self.clock.now(),
+            price: None,
+            list_price: None,
+            availability: Availability::Unknown,
+            deal_badge: None,
+            origin: DataOrigin::Api,
+        };
+        self.store
+            .apply_update(&PriceUpdate {
+                points: vec![point],
+                ..PriceUpdate::default()
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        product: Product,
+        report: &mut RefreshReport,
+    ) -> Result<(), MonitorError> {
+        let watches = self
+            .store
+            .watches_on(product.marketplace, product.asin)
+            .await?;
+        let watches: Vec<_> = watches
+            .into_iter()
+            .filter(|w| RuleEngine::follows_product(w, &product))
+            .collect();
+        let mut update = PriceUpdate {
+            channels: self.channels.clone(),
+            ..PriceUpdate::default()
+        };
+        if !watches.is_empty() {
+            let history = self
+                .store
+                .price_history(&HistoryQuery::buy_box(product.marketplace, product.asin))
+                .await?;
+            let mut windows: Vec<u32> = watches
+                .iter()
+                .flat_map(|w| w.rules.iter())
+                .filter_map(|r| match r {
+                    AlertRule::LowestInDays { days } => Some(*days),
+                    _ => None,
+                })
+                .collect();
+            windows.sort_unstable();
+            windows.dedup();
+            let obs = ProductObservation::from_history(
+                &product,
+                &history,
+                self.clock.now(),
+                &windows,
+                self.scorer.as_deref(),
+            );
+            let ids: Vec<_> = watches.iter().map(|w| w.id).collect();
+            let mut stored: HashMap<_, WatchRuleStates> = self
+                .store
+                .rule_states(&ids)
+                .await?
+                .into_iter()
+                .map(|s| (s.watch_id, s))
+                .collect();
+            for w in &watches {
+                let mut states = stored
+                    .remove(&w.id)
+                    .unwrap_or_else(|| WatchRuleStates::new(w.id));
+                report.evaluations += 1;
+                if self
+                    .engine
+                    .evaluate(w, &obs, &mut states, &mut update.alerts)
+                {
+                    update.rule_states.push(states);
+                }
+            }
+        }
+        update.product = Some(product);
+        let applied = self.store.apply_update(&update).await?;
+        report.alerts_created += applied.created.len();
+        report.duplicates += applied.duplicates;
+        Ok(())
+    }
+}
