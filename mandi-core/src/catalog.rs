@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::{Monitor, MonitorError};
 use crate::analytics::{self, HistorySummary, PricePatterns};
 use crate::domain::{
     Asin, BrowseNode, Marketplace, OfferKind, PricePoint, Product, UserId, VariationFamily,
@@ -88,6 +89,7 @@ pub struct CatalogService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     scorer: Arc<dyn Scorer>,
+    monitor: Monitor,
 }
 
 impl std::fmt::Debug for CatalogService {
@@ -105,18 +107,41 @@ impl CatalogService {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let scorer: Arc<dyn Scorer> = Arc::new(analytics::HistoryScorer::default());
+        let monitor =
+            Monitor::new(source.clone(), store.clone(), clock.clone()).with_scorer(scorer.clone());
         Self {
             source,
             store,
             clock,
-            scorer: Arc::new(analytics::HistoryScorer::default()),
+            scorer,
+            monitor,
         }
     }
 
-    /// The same service with another scorer.
+    /// The same service with another scorer (for history reports and deal-score rules).
     pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Self {
+        self.monitor = self.monitor.with_scorer(scorer.clone());
         self.scorer = scorer;
         self
+    }
+
+    /// The same service delivering the alerts its lookups fire through these notifier
+    /// channels (`terminal` by default; the bot uses `telegram`).
+    pub fn with_channels(mut self, channels: Vec<String>) -> Self {
+        self.monitor = self.monitor.with_channels(channels);
+        self
+    }
+
+    /// The monitoring step over the same source, store and clock: what every fetched
+    /// product goes through, so a lookup evaluates the watches on it like a refresh does.
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
+    }
+
+    /// The scorer of history reports.
+    pub fn scorer(&self) -> &Arc<dyn Scorer> {
+        &self.scorer
     }
 
     /// The source it fetches from.
@@ -273,10 +298,15 @@ impl CatalogService {
         })
     }
 
+    /// Saves products through the monitoring step: product, price points, and the alerts
+    /// the watches on them fire, in one transaction per product.
     async fn save_products(&self, products: &[Product]) -> Result<(), CatalogError> {
-        for product in products {
-            self.store.upsert_product(product).await?;
-        }
+        self.monitor
+            .ingest(products.to_vec())
+            .await
+            .map_err(|e| match e {
+                MonitorError::Store(e) => CatalogError::Store(e),
+            })?;
         Ok(())
     }
 }

@@ -40,6 +40,7 @@ pub mod domain;
 pub mod links;
 pub mod ports;
 pub mod store;
+pub mod watches;
 
 pub use domain::*;
 pub use ports::*;

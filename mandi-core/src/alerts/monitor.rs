@@ -207,6 +207,21 @@ impl Monitor {
         Ok(report)
     }
 
+    /// Handles products fetched elsewhere (an interactive lookup, a search): records them and
+    /// evaluates the watches on them, exactly as a refresh would.
+    ///
+    /// # Errors
+    ///
+    /// [`MonitorError::Store`] when the store fails; products handled before stay written.
+    pub async fn ingest(&self, products: Vec<Product>) -> Result<RefreshReport, MonitorError> {
+        let mut report = RefreshReport::default();
+        for product in products {
+            report.fetched += 1;
+            self.handle(product, &mut report).await?;
+        }
+        Ok(report)
+    }
+
     /// A failed fetch: an unknown-price gap point, nothing else.
     async fn record_unknown(
         &self,

@@ -1,0 +1,681 @@
+//! [`WatchService`]: what a person does with watches — add one from a link, list, pause,
+//! resume, snooze, change rules, delete, export and import — shared by the CLI and the bot.
+//!
+//! Every operation is scoped to one user: another user's watch is "not found". Rules are
+//! validated before anything is stored, and an import checks every entry before it creates
+//! the first watch.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::alerts::WatchRuleStates;
+use crate::catalog::{CatalogError, CatalogService};
+use crate::domain::{
+    AlertRule, Currency, ExternalIdentity, Marketplace, Money, NewUser, NewWatch, Product, User,
+    UserSettings, Watch, WatchId, WatchState, WatchTarget,
+};
+use crate::links::ProductRef;
+use crate::ports::{PriceUpdate, StoreError};
+
+/// The most watches one user may hold (and one import may bring).
+pub const MAX_WATCHES_PER_USER: usize = 500;
+/// The longest label kept, in characters.
+pub const MAX_LABEL_CHARS: usize = 100;
+
+/// Errors of the watch service.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// A rule, label or import entry is not acceptable; nothing was changed.
+    #[error("{0}")]
+    Invalid(String),
+    /// The product is not in the catalogue.
+    #[error("{0} is not in the catalogue; check the link or ASIN")]
+    UnknownProduct(String),
+    /// The user already watches this product.
+    #[error("you already watch this product (watch {0}); change its rules with `watch edit`")]
+    Duplicate(WatchId),
+    /// No such watch among the user's own.
+    #[error("you have no watch {0}")]
+    NotFound(WatchId),
+    /// Looking the product up failed.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The store failed.
+    #[error("could not read or save watches: {0}")]
+    Store(StoreError),
+}
+
+impl From<StoreError> for WatchError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// Result of a watch operation.
+pub type WatchResult<T> = Result<T, WatchError>;
+
+/// What a new watch should do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchSpec {
+    /// The rules; empty means [`default_rules`].
+    pub rules: Vec<AlertRule>,
+    /// Follow every variation of the product's family ("any colour of this phone").
+    pub family: bool,
+    /// A label of the user's own.
+    pub label: Option<String>,
+}
+
+/// The rules a watch gets when the user names none: a 5 % drop from today's price, an
+/// all-time low, and back in stock.
+pub fn default_rules() -> Vec<AlertRule> {
+    vec![
+        AlertRule::DropFromBaseline { bps: 500 },
+        AlertRule::AllTimeLow,
+        AlertRule::BackInStock,
+    ]
+}
+
+/// A watch just made, with the product as fetched for its baseline price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedWatch {
+    /// The watch.
+    pub watch: Watch,
+    /// The product.
+    pub product: Product,
+}
+
+/// One exported watch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedWatch {
+    /// What it follows.
+    pub target: WatchTarget,
+    /// Its rules.
+    pub rules: Vec<AlertRule>,
+    /// Whether it is live, paused or snoozed.
+    #[serde(default = "active")]
+    pub state: WatchState,
+    /// The price when it was made.
+    #[serde(default)]
+    pub baseline_price: Option<Money>,
+    /// Its label.
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+fn active() -> WatchState {
+    WatchState::Active
+}
+
+/// A user's watches and settings as a JSON document (`mandi export`, `/export`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchExport {
+    /// The format version; this build writes and reads 1.
+    pub version: u32,
+    /// When it was written.
+    pub exported_at: DateTime<Utc>,
+    /// The user's settings.
+    pub settings: UserSettings,
+    /// The watches.
+    pub watches: Vec<ExportedWatch>,
+}
+
+/// The export format this build writes.
+pub const EXPORT_VERSION: u32 = 1;
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Watches created.
+    pub created: usize,
+    /// Entries skipped because the user already watches that target.
+    pub already_watched: usize,
+    /// True when the settings were replaced by the imported ones.
+    pub settings_replaced: bool,
+}
+
+/// Checks rules before they are stored: ranges, and money in the marketplace's currency.
+///
+/// # Errors
+///
+/// [`WatchError::Invalid`] naming the first bad rule and what is allowed.
+pub fn validate_rules(rules: &[AlertRule], currency: Currency) -> WatchResult<()> {
+    if rules.is_empty() {
+        return Err(WatchError::Invalid(
+            "a watch needs at least one rule".into(),
+        ));
+    }
+    if rules.len() > 16 {
+        return Err(WatchError::Invalid(format!(
+            "a watch may have at most 16 rules, got {}",
+            rules.len()
+        )));
+    }
+    let money = |what: &str, m: Money| -> WatchResult<()> {
+        if m.currency() != currency {
+            return Err(WatchError::Invalid(format!(
+                "{what} {m} is in {}, but this marketplace prices in {}",
+                m.currency().code(),
+                currency.code()
+            )));
+        }
+        if m.minor() <= 0 {
+            return Err(WatchError::Invalid(format!(
+                "{what} must be above zero, got {m}"
+            )));
+        }
+        Ok(())
+    };
+    let share = |what: &str, bps: u32, max: u32| -> WatchResult<()> {
+        if bps == 0 || bps > max {
+            return Err(WatchError::Invalid(format!(
+                "{what} must be above 0% and at most {}%, got {}.{:02}%",
+                max / 100,
+                bps / 100,
+                bps % 100
+            )));
+        }
+        Ok(())
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        if rules[..i].contains(rule) {
+            return Err(WatchError::Invalid(format!(
+                "rule {} is given twice",
+                i + 1
+            )));
+        }
+        match rule {
+            AlertRule::TargetPrice { at_or_below } => money("the target price", *at_or_below)?,
+            AlertRule::DropFromBaseline { bps } => share("the drop", *bps, 9_900)?,
+            AlertRule::DropSinceLastAlert { amount, bps } => {
+                if amount.is_none() && bps.is_none() {
+                    return Err(WatchError::Invalid(
+                        "a drop since the last alert needs an amount or a percentage".into(),
+                    ));
+                }
+                if let Some(a) = amount {
+                    money("the drop", *a)?;
+                }
+                if let Some(b) = bps {
+                    share("the drop", *b, 9_900)?;
+                }
+            }
+            AlertRule::LowestInDays { days } if !(1..=3650).contains(days) => {
+                return Err(WatchError::Invalid(format!(
+                    "\"lowest in N days\" needs N from 1 to 3650, got {days}"
+                )));
+            }
+            AlertRule::PriceIncrease { bps } => share("the rise", *bps, 100_000)?,
+            AlertRule::DealScoreAtLeast { score } if *score > 100 => {
+                return Err(WatchError::Invalid(format!(
+                    "a deal score is 0 to 100, got {score}"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Parses a share such as `10%`, `12.5%` or `10` into basis points (1000 = 10 %).
+///
+/// # Errors
+///
+/// [`WatchError::Invalid`] when it is not a number from 0.01 to 1000.
+///
+/// # Examples
+///
+/// ```
+/// use mandi_core::watches::parse_percent_bps;
+/// assert_eq!(parse_percent_bps("10%")?, 1000);
+/// assert_eq!(parse_percent_bps("12.5")?, 1250);
+/// assert!(parse_percent_bps("ten").is_err());
+/// # Ok::<(), mandi_core::watches::WatchError>(())
+/// ```
+pub fn parse_percent_bps(text: &str) -> WatchResult<u32> {
+    let t = text.trim().trim_end_matches('%').trim();
+    let bad = || WatchError::Invalid(format!("{text:?} is not a percentage such as 10% or 12.5%"));
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() && frac.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 2
+        || whole.len() > 4
+    {
+        return Err(bad());
+    }
+    let whole: u32 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let frac: u32 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<u32>().map_err(|_| bad())? * 10,
+        _ => frac.parse().map_err(|_| bad())?,
+    };
+    let bps = whole * 100 + frac;
+    if bps == 0 || bps > 100_000 {
+        return Err(bad());
+    }
+    Ok(bps)
+}
+
+/// Parses a window such as `90d`, `90`, `12w`, `6m` (30-day months) or `1y` into days.
+///
+/// # Errors
+///
+/// [`WatchError::Invalid`] when it is not a number of days, weeks, months or years.
+///
+/// # Examples
+///
+/// ```
+/// use mandi_core::watches::parse_days;
+/// assert_eq!(parse_days("90d")?, 90);
+/// assert_eq!(parse_days("2w")?, 14);
+/// assert_eq!(parse_days("1y")?, 365);
+/// # Ok::<(), mandi_core::watches::WatchError>(())
+/// ```
+pub fn parse_days(text: &str) -> WatchResult<u32> {
+    let t = text.trim().to_ascii_lowercase();
+    let bad = || {
+        WatchError::Invalid(format!(
+            "{text:?} is not a window such as 90d, 12w, 6m or 1y"
+        ))
+    };
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t.as_str(), "d"),
+    };
+    let n: u32 = digits.parse().map_err(|_| bad())?;
+    let days = match unit {
+        "d" | "day" | "days" => n,
+        "w" | "week" | "weeks" => n.saturating_mul(7),
+        "m" | "month" | "months" => n.saturating_mul(30),
+        "y" | "year" | "years" => n.saturating_mul(365),
+        _ => return Err(bad()),
+    };
+    if !(1..=3650).contains(&days) {
+        return Err(bad());
+    }
+    Ok(days)
+}
+
+/// Watches, scoped to one user at a time, on top of the [`CatalogService`].
+#[derive(Debug, Clone)]
+pub struct WatchService {
+    catalog: CatalogService,
+}
+
+impl WatchService {
+    /// The service over a catalog (whose store and clock it uses).
+    pub fn new(catalog: CatalogService) -> Self {
+        Self { catalog }
+    }
+
+    /// The catalog it looks products up with.
+    pub fn catalog(&self) -> &CatalogService {
+        &self.catalog
+    }
+
+    /// The user a front-end knows by `identity`, created on first use.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn user(
+        &self,
+        identity: ExternalIdentity,
+        display_name: Option<String>,
+    ) -> WatchResult<User> {
+        let new = NewUser {
+            identity,
+            display_name,
+            settings: UserSettings::default(),
+        };
+        Ok(self
+            .catalog
+            .store()
+            .upsert_user(&new, self.catalog.clock().now())
+            .await?)
+    }
+
+    /// Watches a product: looks it up (its price now is the baseline for "% drop" rules)
+    /// and stores the watch.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::Invalid`] for bad rules or a family watch on a product without a
+    /// family, [`WatchError::UnknownProduct`], [`WatchError::Duplicate`], or a lookup or
+    /// store failure.
+    pub async fn add(
+        &self,
+        user: &User,
+        product: ProductRef,
+        spec: WatchSpec,
+    ) -> WatchResult<AddedWatch> {
+        let rules = if spec.rules.is_empty() {
+            default_rules()
+        } else {
+            spec.rules
+        };
+        validate_rules(&rules, product.marketplace.currency())?;
+        let label = clean_label(spec.label)?;
+        let batch = self
+            .catalog
+            .lookup(product.marketplace, &[product.asin])
+            .await?;
+        let Some(found) = batch.items.into_iter().find(|p| p.asin == product.asin) else {
+            return Err(WatchError::UnknownProduct(product.to_string()));
+        };
+        let target = if spec.family {
+            let parent = found.parent_asin.ok_or_else(|| {
+                WatchError::Invalid(format!(
+                    "{} has no variations to follow; watch it on its own",
+                    product.asin
+                ))
+            })?;
+            WatchTarget::Family {
+                marketplace: product.marketplace,
+                parent_asin: parent,
+            }
+        } else {
+            WatchTarget::Product {
+                marketplace: product.marketplace,
+                asin: product.asin,
+            }
+        };
+        let existing = self.catalog.store().list_watches(user.id).await?;
+        if let Some(w) = existing.iter().find(|w| w.target == target) {
+            return Err(WatchError::Duplicate(w.id));
+        }
+        if existing.len() >= MAX_WATCHES_PER_USER {
+            return Err(WatchError::Invalid(format!(
+                "you already have {MAX_WATCHES_PER_USER} watches, the most one person may hold; remove some first"
+            )));
+        }
+        let new = NewWatch {
+            user_id: user.id,
+            target,
+            rules,
+            baseline_price: found.price(),
+            label,
+        };
+        let watch = self
+            .catalog
+            .store()
+            .create_watch(&new, self.catalog.clock().now())
+            .await?;
+        Ok(AddedWatch {
+            watch,
+            product: found,
+        })
+    }
+
+    /// A user's watches, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn list(&self, user: &User) -> WatchResult<Vec<Watch>> {
+        Ok(self.catalog.store().list_watches(user.id).await?)
+    }
+
+    /// One of a user's watches.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::NotFound`] when the user has no such watch.
+    pub async fn get(&self, user: &User, id: WatchId) -> WatchResult<Watch> {
+        self.catalog
+            .store()
+            .get_watch(user.id, id)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    /// Deletes one of a user's watches (its alert history goes with it).
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::NotFound`] when the user has no such watch.
+    pub async fn remove(&self, user: &User, id: WatchId) -> WatchResult<()> {
+        self.catalog
+            .store()
+            .delete_watch(user.id, id)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    /// Sets a watch's state: [`WatchState::Paused`], [`WatchState::Active`] (resume) or
+    /// [`WatchState::Snoozed`].
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::NotFound`], or [`WatchError::Invalid`] for a snooze that ends in the past.
+    pub async fn set_state(
+        &self,
+        user: &User,
+        id: WatchId,
+        state: WatchState,
+    ) -> WatchResult<Watch> {
+        let now = self.catalog.clock().now();
+        if let WatchState::Snoozed { until } = state
+            && until <= now
+        {
+            return Err(WatchError::Invalid(
+                "a snooze must end in the future".into(),
+            ));
+        }
+        let mut watch = self.get(user, id).await?;
+        watch.state = state;
+        watch.updated_at = now;
+        self.catalog.store().update_watch(&watch).await?;
+        Ok(watch)
+    }
+
+    /// Replaces a watch's rules (and label, when given); every rule is re-armed.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::NotFound`] or [`WatchError::Invalid`].
+    pub async fn edit(
+        &self,
+        user: &User,
+        id: WatchId,
+        rules: Vec<AlertRule>,
+        label: Option<String>,
+    ) -> WatchResult<Watch> {
+        let mut watch = self.get(user, id).await?;
+        validate_rules(&rules, watch.target.marketplace().currency())?;
+        let label = clean_label(label)?;
+        let store = self.catalog.store();
+        if watch.rules != rules {
+            let mut states = store
+                .rule_states(&[id])
+                .await?
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| WatchRuleStates::new(id));
+            states.rearm_all();
+            for p in &mut states.products {
+                p.rules.truncate(rules.len());
+            }
+            store
+                .apply_update(&PriceUpdate {
+                    rule_states: vec![states],
+                    ..PriceUpdate::default()
+                })
+                .await?;
+        }
+        watch.rules = rules;
+        if label.is_some() {
+            watch.label = label;
+        }
+        watch.updated_at = self.catalog.clock().now();
+        store.update_watch(&watch).await?;
+        Ok(watch)
+    }
+
+    /// Everything a user set up, as a document [`WatchService::import`] reads back.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn export(&self, user: &User) -> WatchResult<WatchExport> {
+        let watches = self.list(user).await?;
+        Ok(WatchExport {
+            version: EXPORT_VERSION,
+            exported_at: self.catalog.clock().now(),
+            settings: user.settings.clone(),
+            watches: watches
+                .into_iter()
+                .map(|w| ExportedWatch {
+                    target: w.target,
+                    rules: w.rules,
+                    state: w.state,
+                    baseline_price: w.baseline_price,
+                    label: w.label,
+                })
+                .collect(),
+        })
+    }
+
+    /// Reads an export (JSON text) into a user's account: every entry is checked before the
+    /// first watch is created; targets the user already watches are skipped; with
+    /// `replace_settings` the user's settings become the imported ones.
+    ///
+    /// Should the store fail halfway, the watches this import created are deleted again, so
+    /// an import either lands whole or changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::Invalid`] naming the first bad entry (nothing changed), or a store failure.
+    pub async fn import(
+        &self,
+        user: &User,
+        json: &str,
+        replace_settings: bool,
+    ) -> WatchResult<ImportReport> {
+        let doc: WatchExport = serde_json::from_str(json).map_err(|e| {
+            WatchError::Invalid(format!(
+                "not a Mandi export: {e} (make one with `mandi export` or /export)"
+            ))
+        })?;
+        if doc.version != EXPORT_VERSION {
+            return Err(WatchError::Invalid(format!(
+                "export format version {} is not one this Mandi reads ({EXPORT_VERSION})",
+                doc.version
+            )));
+        }
+        if doc.settings.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(WatchError::Invalid(format!(
+                "settings: {:?} is not a time zone such as Asia/Kolkata",
+                doc.settings.time_zone
+            )));
+        }
+        let existing = self.list(user).await?;
+        let mut fresh: Vec<&ExportedWatch> = Vec::new();
+        let mut already = 0;
+        for (i, w) in doc.watches.iter().enumerate() {
+            let at = |e: WatchError| WatchError::Invalid(format!("watch {}: {e}", i + 1));
+            validate_rules(&w.rules, w.target.marketplace().currency()).map_err(at)?;
+            clean_label(w.label.clone()).map_err(at)?;
+            if let Some(b) = w.baseline_price
+                && (b.minor() <= 0 || b.currency() != w.target.marketplace().currency())
+            {
+                return Err(at(WatchError::Invalid(format!(
+                    "the baseline price {b} is not usable"
+                ))));
+            }
+            if existing.iter().any(|e| e.target == w.target) {
+                already += 1;
+            } else if fresh.iter().any(|f| f.target == w.target) {
+                return Err(at(WatchError::Invalid(
+                    "this product is listed twice".into(),
+                )));
+            } else {
+                fresh.push(w);
+            }
+        }
+        if existing.len() + fresh.len() > MAX_WATCHES_PER_USER {
+            return Err(WatchError::Invalid(format!(
+                "that would make {} watches; one person may hold at most {MAX_WATCHES_PER_USER}",
+                existing.len() + fresh.len()
+            )));
+        }
+        let store = self.catalog.store();
+        let now = self.catalog.clock().now();
+        let mut created: Vec<WatchId> = Vec::new();
+        for w in fresh {
+            let made = store
+                .create_watch(
+                    &NewWatch {
+                        user_id: user.id,
+                        target: w.target,
+                        rules: w.rules.clone(),
+                        baseline_price: w.baseline_price,
+                        label: w.label.clone(),
+                    },
+                    now,
+                )
+                .await;
+            let result = match made {
+                Ok(mut watch) if watch.state != w.state => {
+                    watch.state = w.state;
+                    store.update_watch(&watch).await.map(|()| watch)
+                }
+                other => other,
+            };
+            match result {
+                Ok(watch) => created.push(watch.id),
+                Err(e) => {
+                    for id in created {
+                        if let Err(undo) = store.delete_watch(user.id, id).await {
+                            tracing::error!(watch = %id, error = %undo, "could not undo a half-done import");
+                        }
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        let mut settings_replaced = false;
+        if replace_settings && user.settings != doc.settings {
+            let mut updated = user.clone();
+            updated.settings = doc.settings;
+            store.update_user(&updated).await?;
+            settings_replaced = true;
+        }
+        Ok(ImportReport {
+            created: created.len(),
+            already_watched: already,
+            settings_replaced,
+        })
+    }
+
+    /// The marketplace a bare ASIN means for this user.
+    pub fn marketplace_of(user: &User) -> Marketplace {
+        user.settings.marketplace
+    }
+}
+
+fn not_found(e: StoreError, id: WatchId) -> WatchError {
+    if e.is_not_found() {
+        WatchError::NotFound(id)
+    } else {
+        WatchError::Store(e)
+    }
+}
+
+fn clean_label(label: Option<String>) -> WatchResult<Option<String>> {
+    match label.map(|l| l.trim().to_owned()) {
+        Some(l) if l.is_empty() => Ok(None),
+        Some(l) if l.chars().count() > MAX_LABEL_CHARS => Err(WatchError::Invalid(format!(
+            "a label may have at most {MAX_LABEL_CHARS} characters"
+        ))),
+        Some(l) if l.chars().any(char::is_control) => Err(WatchError::Invalid(
+            "a label may not hold control characters".into(),
+        )),
+        other => Ok(other),
+    }
+}

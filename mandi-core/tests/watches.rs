@@ -1,0 +1,302 @@
+//! The watch service: adding from a link, scoping to the owner, editing, export and import.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{Duration, TimeZone, Utc};
+use mandi_core::catalog::CatalogService;
+use mandi_core::links::ProductRef;
+use mandi_core::store::MemoryStore;
+use mandi_core::watches::{WatchError, WatchService, WatchSpec, default_rules};
+use mandi_core::{
+    AlertRule, Asin, Availability, BrowseNode, BrowseNodesRequest, Clock, Currency,
+    ExternalIdentity, ItemsBatch, ItemsRequest, ManualClock, Marketplace, Money, Offer, Product,
+    ProductSource, SearchPage, SearchRequest, SourceError, Store, VariationFamily,
+    VariationsRequest, WatchState, WatchTarget,
+};
+
+const PHONE: &str = "B0CX59H5W7";
+const CHILD: &str = "B0CX59H5W8";
+
+/// Two products: a phone, and a child of family B0PARENT00.
+#[derive(Debug)]
+struct Shop {
+    clock: Arc<ManualClock>,
+}
+
+#[async_trait]
+impl ProductSource for Shop {
+    fn name(&self) -> &str {
+        "shop"
+    }
+    async fn get_items(&self, r: &ItemsRequest) -> Result<ItemsBatch, SourceError> {
+        let mut batch = ItemsBatch::default();
+        for asin in r.unique_asins() {
+            if asin.as_str() == PHONE || asin.as_str() == CHILD {
+                let mut p = Product::new(asin, r.marketplace, "Phone", self.clock.now());
+                p.offers.push(Offer::new(
+                    Some(Money::from_major(20_000, Currency::INR)),
+                    Availability::InStock,
+                ));
+                if asin.as_str() == CHILD {
+                    p.parent_asin = Some("B0PARENT00".parse().expect("asin"));
+                }
+                batch.items.push(p);
+            }
+        }
+        Ok(batch)
+    }
+    async fn search_items(&self, _r: &SearchRequest) -> Result<SearchPage, SourceError> {
+        Ok(SearchPage::default())
+    }
+    async fn get_variations(&self, _r: &VariationsRequest) -> Result<VariationFamily, SourceError> {
+        Err(SourceError::invalid("none"))
+    }
+    async fn get_browse_nodes(
+        &self,
+        _r: &BrowseNodesRequest,
+    ) -> Result<Vec<BrowseNode>, SourceError> {
+        Ok(Vec::new())
+    }
+}
+
+fn setup() -> (WatchService, Arc<MemoryStore>, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0)
+            .single()
+            .expect("time"),
+    ));
+    let store = Arc::new(MemoryStore::new());
+    let catalog = CatalogService::new(
+        Arc::new(Shop {
+            clock: clock.clone(),
+        }),
+        store.clone(),
+        clock.clone(),
+    );
+    (WatchService::new(catalog), store, clock)
+}
+
+fn product(asin: &str) -> ProductRef {
+    ProductRef::new(asin.parse::<Asin>().expect("asin"), Marketplace::India)
+}
+
+#[tokio::test]
+async fn adding_a_watch_takes_todays_price_as_baseline_and_default_rules() {
+    let (service, _store, _clock) = setup();
+    let user = service
+        .user(ExternalIdentity::new("cli", "local"), None)
+        .await
+        .expect("user");
+    let added = service
+        .add(&user, product(PHONE), WatchSpec::default())
+        .await
+        .expect("add");
+    assert_eq!(added.watch.rules, default_rules());
+    assert_eq!(
+        added.watch.baseline_price,
+        Some(Money::from_major(20_000, Currency::INR))
+    );
+    let again = service
+        .add(&user, product(PHONE), WatchSpec::default())
+        .await;
+    assert!(matches!(again, Err(WatchError::Duplicate(id)) if id == added.watch.id));
+}
+
+#[tokio::test]
+async fn unknown_products_bad_rules_and_family_less_products_are_refused() {
+    let (service, store, _clock) = setup();
+    let user = service
+        .user(ExternalIdentity::new("cli", "local"), None)
+        .await
+        .expect("user");
+    let unknown = service
+        .add(&user, product("B000000000"), WatchSpec::default())
+        .await;
+    assert!(
+        matches!(unknown, Err(WatchError::UnknownProduct(_))),
+        "{unknown:?}"
+    );
+    let bad = WatchSpec {
+        rules: vec![AlertRule::TargetPrice {
+            at_or_below: Money::from_major(10, Currency::USD),
+        }],
+        ..WatchSpec::default()
+    };
+    let err = service
+        .add(&user, product(PHONE), bad)
+        .await
+        .expect_err("USD target in India");
+    assert!(err.to_string().contains("USD"), "{err}");
+    let family = WatchSpec {
+        family: true,
+        ..WatchSpec::default()
+    };
+    assert!(matches!(
+        service.add(&user, product(PHONE), family.clone()).await,
+        Err(WatchError::Invalid(_))
+    ));
+    let fam = service
+        .add(&user, product(CHILD), family)
+        .await
+        .expect("family watch");
+    assert!(matches!(fam.watch.target, WatchTarget::Family { .. }));
+    assert_eq!(store.list_watches(user.id).await.expect("list").len(), 1);
+}
+
+#[tokio::test]
+async fn a_user_cannot_touch_another_users_watch() {
+    let (service, _store, clock) = setup();
+    let alice = service
+        .user(ExternalIdentity::new("cli", "alice"), None)
+        .await
+        .expect("alice");
+    let bob = service
+        .user(ExternalIdentity::new("cli", "bob"), None)
+        .await
+        .expect("bob");
+    let w = service
+        .add(&alice, product(PHONE), WatchSpec::default())
+        .await
+        .expect("add")
+        .watch;
+    assert!(matches!(
+        service.remove(&bob, w.id).await,
+        Err(WatchError::NotFound(_))
+    ));
+    assert!(matches!(
+        service.set_state(&bob, w.id, WatchState::Paused).await,
+        Err(WatchError::NotFound(_))
+    ));
+    assert!(service.list(&bob).await.expect("list").is_empty());
+    let until = clock.now() + Duration::days(2);
+    let snoozed = service
+        .set_state(&alice, w.id, WatchState::Snoozed { until })
+        .await
+        .expect("snooze");
+    assert_eq!(snoozed.state, WatchState::Snoozed { until });
+    assert!(
+        service
+            .set_state(
+                &alice,
+                w.id,
+                WatchState::Snoozed {
+                    until: clock.now() - Duration::hours(1)
+                }
+            )
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn editing_rules_validates_and_saves_them() {
+    let (service, _store, _clock) = setup();
+    let user = service
+        .user(ExternalIdentity::new("cli", "local"), None)
+        .await
+        .expect("user");
+    let w = service
+        .add(&user, product(PHONE), WatchSpec::default())
+        .await
+        .expect("add")
+        .watch;
+    let rules = vec![AlertRule::TargetPrice {
+        at_or_below: Money::from_major(18_000, Currency::INR),
+    }];
+    let edited = service
+        .edit(&user, w.id, rules.clone(), Some("for mum".into()))
+        .await
+        .expect("edit");
+    assert_eq!(edited.rules, rules);
+    assert_eq!(edited.label.as_deref(), Some("for mum"));
+    assert!(service.edit(&user, w.id, Vec::new(), None).await.is_err());
+    assert!(
+        service
+            .edit(&user, w.id, vec![AlertRule::LowestInDays { days: 0 }], None)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn export_then_import_into_another_account_round_trips() {
+    let (service, _store, _clock) = setup();
+    let alice = service
+        .user(ExternalIdentity::new("cli", "alice"), None)
+        .await
+        .expect("alice");
+    let w = service
+        .add(&alice, product(PHONE), WatchSpec::default())
+        .await
+        .expect("add")
+        .watch;
+    service
+        .set_state(&alice, w.id, WatchState::Paused)
+        .await
+        .expect("pause");
+    let doc = service.export(&alice).await.expect("export");
+    let json = serde_json::to_string(&doc).expect("json");
+
+    let bob = service
+        .user(ExternalIdentity::new("cli", "bob"), None)
+        .await
+        .expect("bob");
+    let report = service.import(&bob, &json, true).await.expect("import");
+    assert_eq!(report.created, 1);
+    let bobs = service.list(&bob).await.expect("list");
+    assert_eq!(bobs.len(), 1);
+    assert_eq!(bobs[0].rules, w.rules);
+    assert_eq!(bobs[0].state, WatchState::Paused);
+    let again = service
+        .import(&bob, &json, false)
+        .await
+        .expect("import again");
+    assert_eq!((again.created, again.already_watched), (0, 1));
+}
+
+#[tokio::test]
+async fn an_import_with_one_bad_entry_changes_nothing() {
+    let (service, _store, _clock) = setup();
+    let alice = service
+        .user(ExternalIdentity::new("cli", "alice"), None)
+        .await
+        .expect("alice");
+    service
+        .add(&alice, product(PHONE), WatchSpec::default())
+        .await
+        .expect("add");
+    let mut doc = service.export(&alice).await.expect("export");
+    let mut bad = doc.watches[0].clone();
+    bad.target = WatchTarget::Product {
+        marketplace: Marketplace::India,
+        asin: CHILD.parse().expect("asin"),
+    };
+    bad.rules = vec![AlertRule::DropFromBaseline { bps: 0 }];
+    doc.watches.push(bad);
+    let json = serde_json::to_string(&doc).expect("json");
+    let bob = service
+        .user(ExternalIdentity::new("cli", "bob"), None)
+        .await
+        .expect("bob");
+    let err = service
+        .import(&bob, &json, true)
+        .await
+        .expect_err("bad entry");
+    assert!(err.to_string().contains("watch 2"), "{err}");
+    assert!(service.list(&bob).await.expect("list").is_empty());
+    for garbage in [
+        "",
+        "{",
+        "[1,2]",
+        "{\"version\":9,\"exported_at\":\"2026-01-01T00:00:00Z\",\"settings\":{},\"watches\":[]}",
+    ] {
+        assert!(
+            matches!(
+                service.import(&bob, garbage, true).await,
+                Err(WatchError::Invalid(_))
+            ),
+            "{garbage}"
+        );
+    }
+}
