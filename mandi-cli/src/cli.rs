@@ -59,6 +59,14 @@ pub enum Command {
     Chart(commands::chart::Cmd),
     /// The deal score with its reasons (fake-sale check included) and the price patterns.
     Insights(commands::insights::Cmd),
+    /// Watch products: alerts on target prices, drops, lows, stock and deals.
+    Watch(commands::watch::Cmd),
+    /// The alerts your watches fired, newest first.
+    Alerts(commands::watch::AlertsCmd),
+    /// Write all your watches and settings as JSON.
+    Export(commands::watch::ExportCmd),
+    /// Read watches and settings written by `mandi export` (all or nothing).
+    Import(commands::watch::ImportCmd),
     /// Run the offline sandbox marketplace (Creators API + PA-API 5.0) on loopback.
     Sandbox(commands::sandbox::Cmd),
     /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.

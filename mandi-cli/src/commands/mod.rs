@@ -11,6 +11,7 @@ pub mod nodes;
 pub mod sandbox;
 pub mod search;
 pub mod variations;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -90,6 +91,10 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Insights(cmd) => insights::run(cmd, &ctx, out),
         Command::Sandbox(cmd) => sandbox::run(cmd, &ctx, out),
         Command::Demo(cmd) => demo::run(cmd, &ctx, out),
+        Command::Watch(cmd) => watch::run(cmd, &ctx, out),
+        Command::Alerts(cmd) => watch::run_alerts(cmd, &ctx, out),
+        Command::Export(cmd) => watch::run_export(cmd, &ctx, out),
+        Command::Import(cmd) => watch::run_import(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
     }
 }
