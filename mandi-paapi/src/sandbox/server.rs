@@ -597,10 +597,11 @@ fn search_items(
         &req.author,
     ]
     .iter()
-    .any(|f| f.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    .any(|f| f.as_deref().is_some_and(|v| !v.trim().is_empty()))
+        || req.search_index.as_deref().is_some_and(|i| i != "All");
     if !has_criterion {
         return Err(ApiError::missing(
-            "The request must contain at least one of Keywords, Actor, Artist, Author, Brand, Title or BrowseNodeId.",
+            "The request must contain at least one of Keywords, Actor, Artist, Author, Brand, Title, BrowseNodeId or a SearchIndex other than All.",
         ));
     }
     check_range(req.item_count, 1, 10, "ItemCount")?;
