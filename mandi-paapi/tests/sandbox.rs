@@ -895,3 +895,60 @@ async fn the_banner_names_the_url_and_both_kinds_of_credentials() {
     assert!(refused.is_err());
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn paapi_faults_give_typed_client_errors_too() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    for (spec, check) in [
+        (
+            "429=1",
+            (|e: &SourceError| matches!(e, SourceError::Throttled { .. }))
+                as fn(&SourceError) -> bool,
+        ),
+        ("5xx=1", |e| matches!(e, SourceError::Server { .. })),
+        ("truncated=1", |e| matches!(e, SourceError::Decode { .. })),
+    ] {
+        let s = start_with(clock.clone(), spec.parse().unwrap(), Quota::unlimited()).await;
+        let source = s
+            .paapi5_source_builder()
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let err = source
+            .get_items(&ItemsRequest::new(
+                Marketplace::India,
+                [s.catalog().sample().phone],
+            ))
+            .await
+            .unwrap_err();
+        assert!(check(&err), "{spec}: {err:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_lightning_deal_shows_its_badge_on_the_product_page() {
+    let (s, clock) = start().await;
+    let (asin, start) = s
+        .catalog()
+        .asins()
+        .find_map(|a| {
+            s.oracle()
+                .events(a, t0(), t0() + chrono::Duration::days(20))
+                .into_iter()
+                .find_map(|e| {
+                    matches!(e.kind, EventKind::LightningDealStarted { .. }).then_some((a, e.at))
+                })
+        })
+        .unwrap();
+    clock.set(start + chrono::Duration::minutes(30));
+    let page = http()
+        .get(format!("{}/dp/{asin}", s.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("dealBadge") && page.contains("Lightning Deal"));
+    assert!(page.contains("% claimed"));
+}

@@ -209,10 +209,18 @@ struct Lightning {
 }
 
 /// The true prices and events of a catalogue.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Oracle {
     catalog: Arc<Catalog>,
     calendar: Arc<SaleCalendar>,
+}
+
+impl std::fmt::Debug for Oracle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oracle")
+            .field("catalog", &self.catalog)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Oracle {

@@ -112,18 +112,19 @@ impl Shared {
             format!("eyJraWQiOiJzYW5kYm94In0.sbx{h:016x}{n:x}")
         };
         let lifetime = self.token_lifetime_secs;
-        self.tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(
-                token.clone(),
-                IssuedToken {
-                    lwa,
-                    version,
-                    client_id: client_id.to_owned(),
-                    expires_at: self.clock.now() + ChronoDuration::seconds(lifetime),
-                },
-            );
+        let now = self.clock.now();
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        // Expired tokens are forgotten, so a long-running sandbox does not grow.
+        tokens.retain(|_, t| t.expires_at > now);
+        tokens.insert(
+            token.clone(),
+            IssuedToken {
+                lwa,
+                version,
+                client_id: client_id.to_owned(),
+                expires_at: now + ChronoDuration::seconds(lifetime),
+            },
+        );
         (token, lifetime)
     }
 
@@ -597,10 +598,11 @@ fn search_items(
         &req.author,
     ]
     .iter()
-    .any(|f| f.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    .any(|f| f.as_deref().is_some_and(|v| !v.trim().is_empty()))
+        || req.search_index.as_deref().is_some_and(|i| i != "All");
     if !has_criterion {
         return Err(ApiError::missing(
-            "The request must contain at least one of Keywords, Actor, Artist, Author, Brand, Title or BrowseNodeId.",
+            "The request must contain at least one of Keywords, Actor, Artist, Author, Brand, Title, BrowseNodeId or a SearchIndex other than All.",
         ));
     }
     check_range(req.item_count, 1, 10, "ItemCount")?;

@@ -22,12 +22,14 @@ import urllib.request
 BASE, PHONE, PARENT, NODE = sys.argv[1:5]
 TAG = "mandi-21"
 failures = []
+passed = []
 
 
 def check(name, fn):
     try:
         detail = fn()
         print(f"ok   {name}: {detail}")
+        passed.append(name)
     except Exception as e:  # noqa: BLE001 - report every client failure
         print(f"FAIL {name}: {type(e).__name__}: {e}")
         failures.append(name)
@@ -126,9 +128,31 @@ V2_ID, V2_SECRET = "sandbox-cognito-client-id", "sandbox-cognito-secret"
 V3_ID, V3_SECRET = "amzn1.application-oa2-client.sandbox", "sandbox-lwa-secret"
 ACCESS_KEY, SECRET_KEY = "AKIASANDBOXEXAMPLE00", "sandbox/secret/key/EXAMPLEKEY0000000000"
 
+def creators_errors():
+    from amazon_creatorsapi import AmazonCreatorsApi
+
+    def client(secret, tag):
+        return AmazonCreatorsApi(
+            credential_id=V2_ID, credential_secret=secret, version="2.2", tag=tag,
+            marketplace="www.amazon.in", host=BASE, auth_endpoint=BASE + "/oauth2/token",
+            throttling=0, retries=0,
+        )
+
+    def refused(secret, tag, what):
+        try:
+            client(secret, tag).get_items([PHONE])
+        except Exception as e:  # noqa: BLE001 - any typed client error is fine
+            assert "Error" in type(e).__name__, f"untyped {type(e).__name__}: {e}"
+            return f"{what} -> {type(e).__name__}"
+        raise AssertionError(f"{what} was accepted")
+
+    check("creators 2.2 wrong secret refused", lambda: refused("wrong", TAG, "wrong secret"))
+    check("creators 2.2 wrong partner tag refused", lambda: refused(V2_SECRET, "other-21", "wrong tag"))
+
+
+creators_errors()
 creators("2.2", V2_ID, V2_SECRET, "/oauth2/token")
 creators("3.2", V3_ID, V3_SECRET, "/auth/o2/token")
 paapi_checks()
-total = 13
-print(f"{total - len(failures)} passed, {len(failures)} failed")
+print(f"{len(passed)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -182,10 +182,14 @@ fn phone(g: &mut SplitMix) -> Line {
         for (k, &(ram, rom)) in storages.iter().enumerate() {
             let colour = COLOURS[c];
             let rupees = shop_round(base * (1.0 + 0.12 * k as f64));
+            // Apple lists storage only.
+            let title = if brand == "Apple" {
+                format!("Apple {model} ({rom} GB) - {colour}")
+            } else {
+                format!("{model} ({colour}, {ram}GB RAM, {rom}GB Storage) | {perk_a} | {perk_b}")
+            };
             drafts.push(Draft {
-                title: format!(
-                    "{model} ({colour}, {ram}GB RAM, {rom}GB Storage) | {perk_a} | {perk_b}"
-                ),
+                title,
                 features: vec![
                     format!("{ram}GB RAM | {rom}GB ROM | Expandable upto 1TB"),
                     format!("{perk_a}; {perk_b}"),

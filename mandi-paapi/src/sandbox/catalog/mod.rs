@@ -34,13 +34,22 @@ pub(crate) enum Entry {
 }
 
 /// A deterministic catalogue; [`Catalog::for_seed`] builds it once per seed.
-#[derive(Debug)]
 pub struct Catalog {
     seed: u64,
     pub(crate) items: Vec<Item>,
     pub(crate) families: Vec<Family>,
     pub(crate) tree: Tree,
     by_asin: HashMap<Asin, Entry>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("seed", &self.seed)
+            .field("items", &self.items.len())
+            .field("families", &self.families.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// ASINs and ids worth showing in demos and tests, picked from a catalogue.
