@@ -415,9 +415,15 @@ impl RuleEngine {
     /// Evaluates many watches against many observations on `threads` threads.
     ///
     /// `states[i]` belongs to `watches[i]` and `index` must be built from `watches`.
-    /// Observations are applied in slice order (give each product's in time order). Each
-    /// thread owns a contiguous range of watches, so no locks are taken; alerts come back in
-    /// watch-range order, then observation order.
+    /// Observations of one product are applied in slice order (give them in time order). Each
+    /// thread owns a contiguous range of watches, so no locks are taken; alerts come back
+    /// grouped by thread (watch range), in no further guaranteed order.
+    ///
+    /// Two strategies, picked by size: when the observations cover a large share of the
+    /// indexed products, each thread walks its watches **in memory order** and looks up the
+    /// observations of each watch's product (sequential access to a million watches is what
+    /// keeps this fast); otherwise it walks the observations and visits the watches the index
+    /// lists for each.
     ///
     /// # Panics
     ///
@@ -433,9 +439,26 @@ impl RuleEngine {
         assert_eq!(watches.len(), states.len(), "one rule state per watch");
         let threads = threads.max(1);
         let chunk = watches.len().div_ceil(threads).max(1);
+        let scan = observations.len().saturating_mul(4) >= index.len();
+        let by_product = if scan {
+            observations_by_product(observations)
+        } else {
+            HashMap::default()
+        };
         let run = |lo: usize, states: &mut [WatchRuleStates]| {
             let hi = lo + states.len();
             let mut out = Vec::new();
+            if scan {
+                for (w, st) in watches[lo..hi].iter().zip(states.iter_mut()) {
+                    let key = (w.target.marketplace(), w.target.asin());
+                    if let Some(list) = by_product.get(&key) {
+                        for &o in list {
+                            self.evaluate(w, &observations[o], st, &mut out);
+                        }
+                    }
+                }
+                return out;
+            }
             for obs in observations {
                 for list in index.lists(obs) {
                     let from = list.partition_point(|&i| (i as usize) < lo);
@@ -474,16 +497,56 @@ impl RuleEngine {
     }
 }
 
+/// A fast hasher for (marketplace, ASIN) keys: FNV-1a over the written bytes. Keys come from
+/// our own data, not from an attacker choosing collisions.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type KeyMap<V> = HashMap<(Marketplace, Asin), V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// Observation positions by the product key a watch would name: the product itself and, for
+/// a variation, its parent (for family watches).
+fn observations_by_product(observations: &[ProductObservation]) -> KeyMap<Vec<usize>> {
+    let mut map: KeyMap<Vec<usize>> = KeyMap::default();
+    map.reserve(observations.len());
+    for (i, o) in observations.iter().enumerate() {
+        map.entry((o.marketplace, o.asin)).or_default().push(i);
+        if let Some(p) = o.parent_asin.filter(|p| *p != o.asin) {
+            map.entry((o.marketplace, p)).or_default().push(i);
+        }
+    }
+    map
+}
+
 /// Watches by the product they follow, for [`RuleEngine::evaluate_batch`].
 #[derive(Debug, Clone, Default)]
 pub struct WatchIndex {
-    by_target: HashMap<(Marketplace, Asin), Vec<u32>>,
+    by_target: KeyMap<Vec<u32>>,
 }
 
 impl WatchIndex {
     /// Indexes `watches` by target (product ASIN or family parent ASIN).
     pub fn new(watches: &[Watch]) -> Self {
-        let mut by_target: HashMap<(Marketplace, Asin), Vec<u32>> = HashMap::new();
+        let mut by_target: KeyMap<Vec<u32>> = KeyMap::default();
         for (i, w) in watches.iter().enumerate() {
             by_target
                 .entry((w.target.marketplace(), w.target.asin()))
@@ -789,6 +852,45 @@ mod tests {
             a.len(),
             150 + 200,
             "50..200 fire at 1,050, then all 200 at 990"
+        );
+    }
+
+    #[test]
+    fn batch_evaluation_uses_the_index_for_few_updates_and_agrees_with_a_plain_loop() {
+        let asins: Vec<Asin> = (0..50).map(|i| asin(&format!("B0IDX{i:05}"))).collect();
+        let watches: Vec<Watch> = (0..200)
+            .map(|i| {
+                let mut w = watch(vec![AlertRule::TargetPrice {
+                    at_or_below: inr(1_000),
+                }]);
+                w.id = WatchId(i + 1);
+                w.target = WatchTarget::Product {
+                    marketplace: Marketplace::India,
+                    asin: asins[(i % 50) as usize],
+                };
+                w
+            })
+            .collect();
+        let index = WatchIndex::new(&watches);
+        let mut o = obs(1, Some(900), Availability::InStock);
+        o.asin = asins[7];
+        let seq = vec![o];
+        let engine = RuleEngine::default();
+        let mut plain: Vec<_> = watches.iter().map(|w| WatchRuleStates::new(w.id)).collect();
+        let mut expected = Vec::new();
+        for (w, st) in watches.iter().zip(plain.iter_mut()) {
+            engine.evaluate(w, &seq[0], st, &mut expected);
+        }
+        for threads in [1, 2] {
+            let mut states: Vec<_> = watches.iter().map(|w| WatchRuleStates::new(w.id)).collect();
+            let got = engine.evaluate_batch(&watches, &mut states, &index, &seq, threads);
+            assert!(got == expected, "{threads} thread(s)");
+            assert!(states == plain, "{threads} thread(s)");
+        }
+        assert_eq!(
+            expected.len(),
+            4,
+            "watches 8, 58, 108 and 158 follow product 7"
         );
     }
 }
