@@ -415,9 +415,15 @@ impl RuleEngine {
     /// Evaluates many watches against many observations on `threads` threads.
     ///
     /// `states[i]` belongs to `watches[i]` and `index` must be built from `watches`.
-    /// Observations are applied in slice order (give each product's in time order). Each
-    /// thread owns a contiguous range of watches, so no locks are taken; alerts come back in
-    /// watch-range order, then observation order.
+    /// Observations of one product are applied in slice order (give them in time order). Each
+    /// thread owns a contiguous range of watches, so no locks are taken; alerts come back
+    /// grouped by thread (watch range), in no further guaranteed order.
+    ///
+    /// Two strategies, picked by size: when the observations cover a large share of the
+    /// indexed products, each thread walks its watches **in memory order** and looks up the
+    /// observations of each watch's product (sequential access to a million watches is what
+    /// keeps this fast); otherwise it walks the observations and visits the watches the index
+    /// lists for each.
     ///
     /// # Panics
     ///
@@ -433,9 +439,26 @@ impl RuleEngine {
         assert_eq!(watches.len(), states.len(), "one rule state per watch");
         let threads = threads.max(1);
         let chunk = watches.len().div_ceil(threads).max(1);
+        let scan = observations.len().saturating_mul(4) >= index.len();
+        let by_product = if scan {
+            observations_by_product(observations)
+        } else {
+            HashMap::default()
+        };
         let run = |lo: usize, states: &mut [WatchRuleStates]| {
             let hi = lo + states.len();
             let mut out = Vec::new();
+            if scan {
+                for (w, st) in watches[lo..hi].iter().zip(states.iter_mut()) {
+                    let key = (w.target.marketplace(), w.target.asin());
+                    if let Some(list) = by_product.get(&key) {
+                        for &o in list {
+                            self.evaluate(w, &observations[o], st, &mut out);
+                        }
+                    }
+                }
+                return out;
+            }
             for obs in observations {
                 for list in index.lists(obs) {
                     let from = list.partition_point(|&i| (i as usize) < lo);
@@ -474,16 +497,56 @@ impl RuleEngine {
     }
 }
 
+/// A fast hasher for (marketplace, ASIN) keys: FNV-1a over the written bytes. Keys come from
+/// our own data, not from an attacker choosing collisions.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type KeyMap<V> = HashMap<(Marketplace, Asin), V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// Observation positions by the product key a watch would name: the product itself and, for
+/// a variation, its parent (for family watches).
+fn observations_by_product(observations: &[ProductObservation]) -> KeyMap<Vec<usize>> {
+    let mut map: KeyMap<Vec<usize>> = KeyMap::default();
+    map.reserve(observations.len());
+    for (i, o) in observations.iter().enumerate() {
+        map.entry((o.marketplace, o.asin)).or_default().push(i);
+        if let Some(p) = o.parent_asin.filter(|p| *p != o.asin) {
+            map.entry((o.marketplace, p)).or_default().push(i);
+        }
+    }
+    map
+}
+
 /// Watches by the product they follow, for [`RuleEngine::evaluate_batch`].
 #[derive(Debug, Clone, Default)]
 pub struct WatchIndex {
-    by_target: HashMap<(Marketplace, Asin), Vec<u32>>,
+    by_target: KeyMap<Vec<u32>>,
 }
 
 impl WatchIndex {
     /// Indexes `watches` by target (product ASIN or family parent ASIN).
     pub fn new(watches: &[Watch]) -> Self {
-        let mut by_target: HashMap<(Marketplace, Asin), Vec<u32>> = HashMap::new();
+        let mut by_target: KeyMap<Vec<u32>> = KeyMap::default();
         for (i, w) in watches.iter().enumerate() {
             by_target
                 .entry((w.target.marketplace(), w.target.asin()))
@@ -512,5 +575,322 @@ impl WatchIndex {
     /// True when no watch is indexed.
     pub fn is_empty(&self) -> bool {
         self.by_target.is_empty()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::alerts::LightningDeal;
+    use crate::domain::{Currency, UserId, WatchState};
+    use crate::ports::{DealScore, DealVerdict};
+
+    fn asin(s: &str) -> Asin {
+        s.parse().unwrap()
+    }
+
+    fn t(h: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap() + Duration::hours(h)
+    }
+
+    fn inr(rupees: i64) -> Money {
+        Money::from_major(rupees, Currency::INR)
+    }
+
+    fn watch(rules: Vec<AlertRule>) -> Watch {
+        Watch {
+            id: WatchId(1),
+            user_id: UserId(1),
+            target: WatchTarget::Product {
+                marketplace: Marketplace::India,
+                asin: asin("B0CX59H5W7"),
+            },
+            rules,
+            state: WatchState::Active,
+            baseline_price: None,
+            label: None,
+            created_at: t(0),
+            updated_at: t(0),
+        }
+    }
+
+    fn obs(h: i64, price: Option<i64>, availability: Availability) -> ProductObservation {
+        let mut o = ProductObservation::new(Marketplace::India, asin("B0CX59H5W7"), t(h));
+        o.price = price.map(inr);
+        o.availability = availability;
+        o
+    }
+
+    /// Runs observations through one watch; returns the hours at which alerts fired.
+    fn run(engine: RuleEngine, w: &Watch, seq: Vec<ProductObservation>) -> Vec<i64> {
+        let mut states = WatchRuleStates::new(w.id);
+        let mut out = Vec::new();
+        for o in &seq {
+            engine.evaluate(w, o, &mut states, &mut out);
+        }
+        out.iter()
+            .map(|a| (a.triggered_at - t(0)).num_hours())
+            .collect()
+    }
+
+    #[test]
+    fn target_price_rearms_only_above_the_hysteresis_margin() {
+        let w = watch(vec![AlertRule::TargetPrice {
+            at_or_below: inr(1_000),
+        }]);
+        let prices = [1_100, 990, 980, 1_005, 995, 1_011, 1_000, 999];
+        let seq = prices
+            .iter()
+            .enumerate()
+            .map(|(h, p)| obs(h as i64, Some(*p), Availability::InStock))
+            .collect();
+        // Fires at 990; 1,005 is inside the 1 % margin (≤ 1,010) so 995 stays quiet; 1,011
+        // re-arms and 1,000 fires.
+        assert_eq!(run(RuleEngine::default(), &w, seq), [1, 6]);
+    }
+
+    #[test]
+    fn cooldown_rearms_without_a_rebound() {
+        let w = watch(vec![AlertRule::TargetPrice {
+            at_or_below: inr(1_000),
+        }]);
+        let engine = RuleEngine::new(NoiseControl {
+            cooldown: Some(Duration::hours(24)),
+            ..NoiseControl::default()
+        });
+        let seq = [0, 12, 24, 30]
+            .iter()
+            .map(|h| obs(*h, Some(900), Availability::InStock))
+            .collect();
+        assert_eq!(run(engine, &w, seq), [0, 24]);
+    }
+
+    #[test]
+    fn unknown_price_and_stock_never_trigger_or_overwrite() {
+        let w = watch(vec![
+            AlertRule::BackInStock,
+            AlertRule::DropSinceLastAlert {
+                amount: Some(inr(100)),
+                bps: None,
+            },
+        ]);
+        let mut states = WatchRuleStates::new(w.id);
+        let mut out = Vec::new();
+        let engine = RuleEngine::default();
+        let mut first = obs(0, Some(1_000), Availability::OutOfStock);
+        first.last_known_availability = Availability::InStock;
+        engine.evaluate(&w, &first, &mut states, &mut out);
+        // A failed fetch: nothing fires, the reference price stays 1,000.
+        let mut unknown = obs(1, None, Availability::Unknown);
+        unknown.last_known_availability = Availability::OutOfStock;
+        engine.evaluate(&w, &unknown, &mut states, &mut out);
+        assert!(out.is_empty());
+        let reference = states.for_asin(w.target.asin()).unwrap().rules[1].reference;
+        assert_eq!(reference, Some(inr(1_000)));
+        // Back in stock after the unknown: compared with the last *known* state.
+        let mut back = obs(2, Some(880), Availability::InStock);
+        back.last_known_availability = Availability::OutOfStock;
+        engine.evaluate(&w, &back, &mut states, &mut out);
+        let keys: Vec<_> = out.iter().map(|a| a.dedupe_key.as_str()).collect();
+        assert_eq!(keys, ["w1:r0:B0CX59H5W7:e1", "w1:r1:B0CX59H5W7:e1"]);
+    }
+
+    #[test]
+    fn repeated_or_older_observations_are_ignored() {
+        let w = watch(vec![AlertRule::TargetPrice {
+            at_or_below: inr(1_000),
+        }]);
+        let seq = vec![
+            obs(5, Some(1_200), Availability::InStock),
+            obs(5, Some(900), Availability::InStock),
+            obs(4, Some(900), Availability::InStock),
+            obs(6, Some(900), Availability::InStock),
+        ];
+        assert_eq!(run(RuleEngine::default(), &w, seq), [6]);
+    }
+
+    #[test]
+    fn snoozed_and_paused_watches_stay_quiet() {
+        let mut w = watch(vec![AlertRule::TargetPrice {
+            at_or_below: inr(1_000),
+        }]);
+        w.state = WatchState::Snoozed { until: t(3) };
+        let seq = (0..5)
+            .map(|h| obs(h, Some(900), Availability::InStock))
+            .collect();
+        assert_eq!(run(RuleEngine::default(), &w, seq), [3]);
+        w.state = WatchState::Paused;
+        let seq = (0..5)
+            .map(|h| obs(h, Some(900), Availability::InStock))
+            .collect();
+        assert_eq!(run(RuleEngine::default(), &w, seq), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn minimum_change_suppresses_near_repeats_but_consumes_the_trigger() {
+        let w = watch(vec![AlertRule::DropSinceLastAlert {
+            amount: Some(inr(10)),
+            bps: None,
+        }]);
+        let engine = RuleEngine::new(NoiseControl {
+            min_change_bps: 500,
+            ..NoiseControl::default()
+        });
+        // 1,000 → 900 (alert at 900) → 880 (fires, but < 5 % from 900: suppressed) → 800.
+        let seq = [1_000, 900, 880, 800]
+            .iter()
+            .enumerate()
+            .map(|(h, p)| obs(h as i64, Some(*p), Availability::InStock))
+            .collect();
+        assert_eq!(run(engine, &w, seq), [1, 3]);
+    }
+
+    #[test]
+    fn family_watches_keep_state_per_child() {
+        let parent = asin("B0PARENT01");
+        let mut w = watch(vec![AlertRule::TargetPrice {
+            at_or_below: inr(1_000),
+        }]);
+        w.target = WatchTarget::Family {
+            marketplace: Marketplace::India,
+            parent_asin: parent,
+        };
+        let mut states = WatchRuleStates::new(w.id);
+        let mut out = Vec::new();
+        for (h, child) in [(0, "B0CHILD001"), (0, "B0CHILD002"), (1, "B0CHILD001")] {
+            let mut o = obs(h, Some(900), Availability::InStock);
+            o.asin = asin(child);
+            o.parent_asin = Some(parent);
+            RuleEngine::default().evaluate(&w, &o, &mut states, &mut out);
+        }
+        let mut stranger = obs(2, Some(900), Availability::InStock);
+        stranger.asin = asin("B0STRANGER");
+        assert!(!RuleEngine::default().evaluate(&w, &stranger, &mut states, &mut out));
+        let keys: Vec<_> = out.iter().map(|a| a.dedupe_key.as_str()).collect();
+        assert_eq!(keys, ["w1:r0:B0CHILD001:e1", "w1:r0:B0CHILD002:e1"]);
+    }
+
+    #[test]
+    fn lightning_deals_alert_once_per_deal_and_survive_failed_fetches() {
+        let w = watch(vec![AlertRule::LightningDealStarted]);
+        let deal = |start: i64| {
+            Some(LightningDeal {
+                starts_at: Some(t(start)),
+                ends_at: Some(t(start + 6)),
+                percent_claimed: None,
+            })
+        };
+        let mut seq = Vec::new();
+        for (h, d) in [
+            (0, None),
+            (1, deal(1)),
+            (2, deal(1)),
+            (4, deal(1)),
+            (8, None),
+            (9, deal(9)),
+        ] {
+            let mut o = obs(h, Some(900), Availability::InStock);
+            o.lightning_deal = d;
+            seq.push(o);
+        }
+        seq.insert(3, obs(3, None, Availability::Unknown));
+        assert_eq!(run(RuleEngine::default(), &w, seq), [1, 9]);
+    }
+
+    #[test]
+    fn deal_score_rearms_when_the_score_drops_below() {
+        let w = watch(vec![AlertRule::DealScoreAtLeast { score: 80 }]);
+        let seq = [85, 90, 70, 81]
+            .iter()
+            .enumerate()
+            .map(|(h, s)| {
+                let mut o = obs(h as i64, Some(900), Availability::InStock);
+                o.deal_score = Some(DealScore {
+                    score: *s,
+                    verdict: DealVerdict::GoodDeal,
+                    parts: Vec::new(),
+                });
+                o
+            })
+            .collect();
+        assert_eq!(run(RuleEngine::default(), &w, seq), [0, 3]);
+    }
+
+    #[test]
+    fn batch_evaluation_on_two_threads_matches_one_thread() {
+        let watches: Vec<Watch> = (0..200)
+            .map(|i| {
+                let mut w = watch(vec![AlertRule::TargetPrice {
+                    at_or_below: inr(1_000 + i),
+                }]);
+                w.id = WatchId(i + 1);
+                w
+            })
+            .collect();
+        let index = WatchIndex::new(&watches);
+        let seq: Vec<_> = [1_300, 1_050, 1_300, 990]
+            .iter()
+            .enumerate()
+            .map(|(h, p)| obs(h as i64, Some(*p), Availability::InStock))
+            .collect();
+        let engine = RuleEngine::default();
+        let mut one: Vec<_> = watches.iter().map(|w| WatchRuleStates::new(w.id)).collect();
+        let mut two = one.clone();
+        let keys = |alerts: Vec<NewAlert>| {
+            let mut k: Vec<String> = alerts.into_iter().map(|a| a.dedupe_key).collect();
+            k.sort();
+            k
+        };
+        let a = keys(engine.evaluate_batch(&watches, &mut one, &index, &seq, 1));
+        let b = keys(engine.evaluate_batch(&watches, &mut two, &index, &seq, 2));
+        assert!(a == b, "the same alerts on one and two threads");
+        assert!(one == two, "the same states on one and two threads");
+        assert_eq!(
+            a.len(),
+            150 + 200,
+            "50..200 fire at 1,050, then all 200 at 990"
+        );
+    }
+
+    #[test]
+    fn batch_evaluation_uses_the_index_for_few_updates_and_agrees_with_a_plain_loop() {
+        let asins: Vec<Asin> = (0..50).map(|i| asin(&format!("B0IDX{i:05}"))).collect();
+        let watches: Vec<Watch> = (0..200)
+            .map(|i| {
+                let mut w = watch(vec![AlertRule::TargetPrice {
+                    at_or_below: inr(1_000),
+                }]);
+                w.id = WatchId(i + 1);
+                w.target = WatchTarget::Product {
+                    marketplace: Marketplace::India,
+                    asin: asins[(i % 50) as usize],
+                };
+                w
+            })
+            .collect();
+        let index = WatchIndex::new(&watches);
+        let mut o = obs(1, Some(900), Availability::InStock);
+        o.asin = asins[7];
+        let seq = vec![o];
+        let engine = RuleEngine::default();
+        let mut plain: Vec<_> = watches.iter().map(|w| WatchRuleStates::new(w.id)).collect();
+        let mut expected = Vec::new();
+        for (w, st) in watches.iter().zip(plain.iter_mut()) {
+            engine.evaluate(w, &seq[0], st, &mut expected);
+        }
+        for threads in [1, 2] {
+            let mut states: Vec<_> = watches.iter().map(|w| WatchRuleStates::new(w.id)).collect();
+            let got = engine.evaluate_batch(&watches, &mut states, &index, &seq, threads);
+            assert!(got == expected, "{threads} thread(s)");
+            assert!(states == plain, "{threads} thread(s)");
+        }
+        assert_eq!(
+            expected.len(),
+            4,
+            "watches 8, 58, 108 and 158 follow product 7"
+        );
     }
 }

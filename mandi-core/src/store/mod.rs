@@ -12,7 +12,14 @@
 //!   already known (item lookups carry ancestors but rarely children);
 //! * [`Store::watched_products`](crate::Store::watched_products) counts the watches that are
 //!   not paused (live or snoozed: snoozed ones resume, so their history must go on) and whose
-//!   user is active.
+//!   user is active;
+//! * [`Store::apply_update`](crate::Store::apply_update) writes a product, its price points,
+//!   rule states, alerts and their outbox rows in one transaction, skips alerts whose dedupe
+//!   key is known (and their outbox rows), skips alerts and states of watches that are gone or
+//!   belong to another user, and never lets an older fetch replace a newer product copy;
+//! * outbox rows move `pending` → `sent` | `dead` only; marking a finished row again is a
+//!   no-op; a claim hides a row until its lease ends; deleting a watch deletes its rule states,
+//!   alerts and their outbox rows.
 
 pub mod memory;
 #[cfg(feature = "sqlite")]

@@ -187,9 +187,15 @@ impl Notifier for JsonLinesNotifier {
             reason: format!("the alert cannot be written as JSON: {e}"),
         })?;
         line.push(b'\n');
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
-            .map_err(|e| io_err(&self.path, "append to", e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| io_err(&self.path, "inspect", e))?
+            .len();
+        if let Err(e) = file.write_all(&line).and_then(|()| file.sync_data()) {
+            // Never leave half a line behind for the next record to be glued to.
+            let _ = file.set_len(len);
+            return Err(io_err(&self.path, "append to", e));
+        }
         keys.insert(n.idempotency_key.clone());
         Ok(())
     }
