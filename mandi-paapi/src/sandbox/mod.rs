@@ -66,51 +66,6 @@ use crate::transport::{RateLimit, RetryPolicy};
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 2026;
 
-/// A clock that runs `speed` times as fast as another one (for `mandi sandbox --speed`):
-/// it starts at `start` and advances `speed` seconds per second of `inner`.
-///
-/// # Examples
-///
-/// ```
-/// use std::sync::Arc;
-/// use chrono::{Duration, TimeZone, Utc};
-/// use mandi_core::{Clock, ManualClock};
-/// use mandi_paapi::sandbox::AcceleratedClock;
-/// let real = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()));
-/// let start = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
-/// let fast = AcceleratedClock::new(real.clone(), start, 3_600.0);
-/// real.advance(Duration::seconds(24));
-/// assert_eq!(fast.now(), start + Duration::days(1));
-/// ```
-#[derive(Debug, Clone)]
-pub struct AcceleratedClock {
-    inner: Arc<dyn Clock>,
-    inner_start: DateTime<Utc>,
-    start: DateTime<Utc>,
-    speed: f64,
-}
-
-impl AcceleratedClock {
-    /// A clock at `start` now, running `speed` times as fast as `inner` (a speed below
-    /// zero counts as zero).
-    pub fn new(inner: Arc<dyn Clock>, start: DateTime<Utc>, speed: f64) -> Self {
-        Self {
-            inner_start: inner.now(),
-            inner,
-            start,
-            speed: speed.max(0.0),
-        }
-    }
-}
-
-impl Clock for AcceleratedClock {
-    fn now(&self) -> DateTime<Utc> {
-        let elapsed = (self.inner.now() - self.inner_start).num_milliseconds() as f64;
-        let scaled = (elapsed * self.speed).clamp(-9.0e15, 9.0e15) as i64;
-        self.start + chrono::Duration::milliseconds(scaled)
-    }
-}
-
 /// Errors starting the sandbox.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
