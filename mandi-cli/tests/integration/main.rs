@@ -13,3 +13,4 @@ mod cli;
 mod config;
 mod demo;
 mod products;
+mod watch;
