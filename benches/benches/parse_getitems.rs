@@ -19,7 +19,10 @@ fn parse(c: &mut Criterion) {
     let ctx = MapContext {
         source_name: "creators",
         marketplace: Marketplace::India,
-        fetched_at: Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap(),
+        fetched_at: Utc
+            .with_ymd_and_hms(2026, 11, 25, 6, 0, 0)
+            .single()
+            .expect("a valid time"),
         pascal: false,
     };
     let mut group = c.benchmark_group("parse_getitems_10");
@@ -27,19 +30,22 @@ fn parse(c: &mut Criterion) {
     group.bench_function("decode", |b| {
         b.iter(|| {
             let reply: GetItemsResponse =
-                decode_json("creators", black_box(REPLY.as_bytes())).unwrap();
+                decode_json("creators", black_box(REPLY.as_bytes())).expect("bench input is valid");
             black_box(reply)
         })
     });
     group.bench_function("decode_and_map", |b| {
         b.iter(|| {
             let reply: GetItemsResponse =
-                decode_json("creators", black_box(REPLY.as_bytes())).unwrap();
+                decode_json("creators", black_box(REPLY.as_bytes())).expect("bench input is valid");
             let products: Vec<_> = reply
                 .items_result
                 .iter()
                 .flat_map(|r| r.items.iter().flatten())
-                .map(|item| item.to_product(&ctx, "items").unwrap())
+                .map(|item| {
+                    item.to_product(&ctx, "items")
+                        .expect("bench input is valid")
+                })
                 .collect();
             assert_eq!(products.len(), 10);
             black_box(products)

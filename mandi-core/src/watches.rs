@@ -375,6 +375,7 @@ impl WatchService {
                     product.asin
                 ))
             })?;
+            self.save_family(product.marketplace, parent).await?;
             WatchTarget::Family {
                 marketplace: product.marketplace,
                 parent_asin: parent,
@@ -410,6 +411,21 @@ impl WatchService {
             watch,
             product: found,
         })
+    }
+
+    /// Saves every child of a family (page by page), so the monitor refreshes them all.
+    async fn save_family(&self, marketplace: Marketplace, parent: crate::Asin) -> WatchResult<()> {
+        let mut request = crate::VariationsRequest::new(marketplace, parent);
+        let mut seen = 0usize;
+        for page in 1..=10u8 {
+            request.variation_page = page;
+            let family = self.catalog.variations(&request).await?;
+            seen += family.items.len();
+            if family.items.is_empty() || seen >= family.variation_count as usize {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// A user's watches, oldest first.

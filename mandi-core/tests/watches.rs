@@ -49,8 +49,24 @@ impl ProductSource for Shop {
     async fn search_items(&self, _r: &SearchRequest) -> Result<SearchPage, SourceError> {
         Ok(SearchPage::default())
     }
-    async fn get_variations(&self, _r: &VariationsRequest) -> Result<VariationFamily, SourceError> {
-        Err(SourceError::invalid("none"))
+    async fn get_variations(&self, r: &VariationsRequest) -> Result<VariationFamily, SourceError> {
+        let batch = self
+            .get_items(&ItemsRequest::new(
+                r.marketplace,
+                [CHILD.parse::<Asin>().expect("asin")],
+            ))
+            .await?;
+        Ok(VariationFamily {
+            parent_asin: "B0PARENT00".parse().expect("asin"),
+            dimensions: vec!["color_name".into()],
+            items: if r.variation_page == 1 {
+                batch.items
+            } else {
+                Vec::new()
+            },
+            variation_count: 1,
+            price_range: None,
+        })
     }
     async fn get_browse_nodes(
         &self,
@@ -141,6 +157,15 @@ async fn unknown_products_bad_rules_and_family_less_products_are_refused() {
         .await
         .expect("family watch");
     assert!(matches!(fam.watch.target, WatchTarget::Family { .. }));
+    let children = store
+        .variation_children(Marketplace::India, "B0PARENT00".parse().expect("asin"))
+        .await
+        .expect("children");
+    assert_eq!(
+        children,
+        vec![CHILD.parse::<Asin>().expect("asin")],
+        "the monitor needs the children"
+    );
     assert_eq!(store.list_watches(user.id).await.expect("list").len(), 1);
 }
 

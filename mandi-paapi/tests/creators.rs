@@ -1,5 +1,6 @@
 //! `CreatorsApiSource` against wiremock on loopback: wire format, mapping, errors, retries,
 //! tokens and hostile replies.
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

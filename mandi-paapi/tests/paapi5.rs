@@ -1,5 +1,6 @@
 //! `PaApi5Source` against wiremock on loopback: signing, wire format, mapping, errors,
 //! retries and hostile replies.
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -303,10 +303,7 @@ mod tests {
                 .to_string()
                 .contains("unsupported")
         );
-        assert_eq!(
-            CredentialVersion::V2_1.token_url().contains("us-east-1"),
-            true
-        );
+        assert!(CredentialVersion::V2_1.token_url().contains("us-east-1"));
         assert!(CredentialVersion::V2_3.token_url().contains("us-west-2"));
     }
 }

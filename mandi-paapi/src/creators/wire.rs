@@ -678,12 +678,7 @@ macro_rules! wire_models {
         #[serde(rename_all = $case)]
         pub struct GetItemsResponse {
             /// The items found.
-            #[serde(
-                                                        rename = $ir,
-                                                        alias = $ira,
-                                                        default,
-                                                        skip_serializing_if = "Option::is_none"
-                                                    )]
+            #[serde(rename = $ir, alias = $ira, default, skip_serializing_if = "Option::is_none")]
             pub items_result: Option<ItemsResult>,
             /// Per-item errors (partial results).
             #[serde(default, skip_serializing_if = "Option::is_none")]
