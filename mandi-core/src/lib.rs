@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
+pub mod cache;
 pub mod catalog;
 #[cfg(feature = "charts")]
 pub mod charts;
@@ -37,6 +38,7 @@ pub mod charts;
 pub mod contract;
 pub mod domain;
 pub mod links;
+pub mod monitor;
 pub mod ports;
 pub mod store;
 
