@@ -46,7 +46,7 @@ impl Inner {
 /// use std::sync::Arc;
 /// use chrono::{TimeDelta, TimeZone, Utc};
 /// use mandi_core::cache::{Cache, MemoryCache};
-/// use mandi_core::{ManualClock, Marketplace, Product};
+/// use mandi_core::{Clock, ManualClock, Marketplace, Product};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap());
 /// let cache = MemoryCache::new(1_000, TimeDelta::minutes(10), Arc::new(clock.clone()));

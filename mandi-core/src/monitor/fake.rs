@@ -67,6 +67,7 @@ pub struct FakeSource {
     jitter: Jitter,
     volatile_period_secs: i64,
     calls: AtomicU64,
+    outage: std::sync::atomic::AtomicBool,
     faults: Mutex<HashMap<FaultKind, u64>>,
 }
 
@@ -80,6 +81,7 @@ impl FakeSource {
             jitter: Jitter::new(seed),
             volatile_period_secs: 3_600,
             calls: AtomicU64::new(0),
+            outage: std::sync::atomic::AtomicBool::new(false),
             faults: Mutex::new(HashMap::new()),
         }
     }
@@ -90,6 +92,11 @@ impl FakeSource {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert((marketplace, asin), (price_minor, volatile));
+    }
+
+    /// Starts or ends an outage: while it lasts every call fails with HTTP 503.
+    pub fn set_outage(&self, down: bool) {
+        self.outage.store(down, Ordering::Relaxed);
     }
 
     /// Calls answered or failed so far.
@@ -149,6 +156,13 @@ impl ProductSource for FakeSource {
     async fn get_items(&self, request: &ItemsRequest) -> Result<ItemsBatch, SourceError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let name = "fake".to_owned();
+        if self.outage.load(Ordering::Relaxed) {
+            return Err(SourceError::Server {
+                source_name: name,
+                status: 503,
+                message: "ServiceUnavailable (outage)".into(),
+            });
+        }
         let fault = self.fault();
         match fault {
             Some(FaultKind::ThrottledWithRetryAfter) => {
