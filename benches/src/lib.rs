@@ -1,1 +1,2 @@
 //! Seeded corpus generators shared by the criterion benchmarks.
+pub mod monitor_sim;
