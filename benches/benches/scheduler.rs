@@ -3,7 +3,8 @@
 //! 1. A simulation on a manual clock (printed table): ASINs per call at steady state and the
 //!    time between two refreshes of a product against the physical limit N / (10 × TPS), for
 //!    N = 1,000 and 50,000 at 1 TPS, batched (10 per call) and one ASIN per call (the
-//!    original design), plus the same at the sandbox's daily quota (8,640 a day, paced).
+//!    original design), batched with 20 % injected faults, and batched at the sandbox's daily
+//!    quota (8,640 a day, paced).
 //! 2. Criterion: the planning core's cost per call (plan + record the batch) at N = 50,000.
 
 use std::hint::black_box;
@@ -37,13 +38,15 @@ fn simulation_table() {
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for n in [1_000, 50_000] {
-        let batched = simulate(n, 10, QuotaConfig::rate_only(1.0), 1, 2);
+        let batched = simulate(n, 10, QuotaConfig::rate_only(1.0), 0, 1, 2);
         row("1 TPS, batched", &batched);
-        let single = simulate(n, 1, QuotaConfig::rate_only(1.0), 1, 1);
+        let single = simulate(n, 1, QuotaConfig::rate_only(1.0), 0, 1, 1);
         row("1 TPS, one ASIN per call", &single);
+        let faulty = simulate(n, 10, QuotaConfig::rate_only(1.0), 20, 1, 2);
+        row("1 TPS, batched, 20 % faults", &faulty);
     }
     for n in [1_000, 50_000] {
-        let daily = simulate(n, 10, QuotaConfig::sandbox(), 1, 2);
+        let daily = simulate(n, 10, QuotaConfig::sandbox(), 0, 1, 2);
         row("8,640/day paced, batched", &daily);
     }
     println!();

@@ -60,12 +60,14 @@ impl BatchSink for GapSink {
 }
 
 /// Runs `products` watched products through the driver at `quota` with `batch_size` ASINs
-/// per call: `warm_rounds` rounds to reach the steady state, then `measured_rounds` rounds
-/// measured. A round is the time the quota needs to go through every product once.
+/// per call against a catalogue failing `fault_percent` % of calls (every kind of fault):
+/// `warm_rounds` rounds to reach the steady state, then `measured_rounds` rounds measured. A
+/// round is the time the quota needs to go through every product once.
 pub fn simulate(
     products: u32,
     batch_size: usize,
     quota: QuotaConfig,
+    fault_percent: u8,
     warm_rounds: u32,
     measured_rounds: u32,
 ) -> SimResult {
@@ -76,6 +78,7 @@ pub fn simulate(
         products,
         batch_size,
         quota,
+        fault_percent,
         warm_rounds,
         measured_rounds,
     ))
@@ -85,6 +88,7 @@ async fn simulate_async(
     products: u32,
     batch_size: usize,
     quota: QuotaConfig,
+    fault_percent: u8,
     warm_rounds: u32,
     measured_rounds: u32,
 ) -> SimResult {
@@ -94,7 +98,7 @@ async fn simulate_async(
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
     let clock = ManualClock::new(start);
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
-    let source = Arc::new(FakeSource::new(shared.clone(), 0, 1));
+    let source = Arc::new(FakeSource::new(shared.clone(), fault_percent, 1));
     let asins = numbered_asins(1, products);
     let watched: Vec<WatchedProduct> = asins
         .iter()
@@ -117,9 +121,8 @@ async fn simulate_async(
     let per_day = f64::from(quota.daily_limit.saturating_sub(quota.interactive_reserve));
     let calls_per_second = quota.requests_per_second.min(per_day / 86_400.0);
     let limit_secs = f64::from(products) / (batch_size as f64 * calls_per_second);
-    let quota = Arc::new(
-        Quota::new(quota, shared.clone(), 5).unwrap_or_else(|e| panic!("quota: {e}")),
-    );
+    let quota =
+        Arc::new(Quota::new(quota, shared.clone(), 5).unwrap_or_else(|e| panic!("quota: {e}")));
     let sink = Arc::new(GapSink::default());
     let mut monitor = Monitor::new(
         planner,
@@ -136,18 +139,23 @@ async fn simulate_async(
     );
     let round = TimeDelta::milliseconds((limit_secs * 1000.0).ceil() as i64);
     let measure_from = start + round * warm_rounds as i32;
-    monitor
-        .run_until(measure_from, TimeDelta::days(365))
-        .await;
+    monitor.run_until(measure_from, TimeDelta::days(365)).await;
     *sink.measure_from.lock().unwrap_or_else(|e| e.into_inner()) = Some(measure_from);
     let before = monitor.stats();
     monitor
-        .run_until(measure_from + round * measured_rounds as i32, TimeDelta::days(365))
+        .run_until(
+            measure_from + round * measured_rounds as i32,
+            TimeDelta::days(365),
+        )
         .await;
     let after = monitor.stats();
     let calls = after.calls - before.calls;
     let asins = after.asins_requested - before.asins_requested;
-    let mut gaps = sink.gaps_ms.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut gaps = sink
+        .gaps_ms
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     gaps.sort_unstable();
     let secs = |ms: i64| ms as f64 / 1000.0;
     let mean = if gaps.is_empty() {
@@ -159,7 +167,11 @@ async fn simulate_async(
         products,
         batch_size,
         calls,
-        asins_per_call: if calls == 0 { 0.0 } else { asins as f64 / calls as f64 },
+        asins_per_call: if calls == 0 {
+            0.0
+        } else {
+            asins as f64 / calls as f64
+        },
         mean_gap_secs: mean,
         p95_gap_secs: gaps
             .get(gaps.len().saturating_sub(1) * 95 / 100)
@@ -175,11 +187,14 @@ mod tests {
 
     #[test]
     fn small_run_reaches_the_limit_with_full_calls() {
-        let r = simulate(200, 10, QuotaConfig::rate_only(1.0), 1, 2);
+        let r = simulate(200, 10, QuotaConfig::rate_only(1.0), 0, 1, 2);
         assert!(r.asins_per_call >= 9.5, "{r:?}");
         assert!(r.mean_gap_secs <= r.limit_secs * 1.05, "{r:?}");
-        let one = simulate(200, 1, QuotaConfig::rate_only(1.0), 1, 1);
+        let one = simulate(200, 1, QuotaConfig::rate_only(1.0), 0, 1, 1);
         assert!((one.asins_per_call - 1.0).abs() < 1e-9);
-        assert!(one.mean_gap_secs >= 9.0 * r.mean_gap_secs, "{one:?} vs {r:?}");
+        assert!(
+            one.mean_gap_secs >= 9.0 * r.mean_gap_secs,
+            "{one:?} vs {r:?}"
+        );
     }
 }

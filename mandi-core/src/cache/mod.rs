@@ -66,6 +66,14 @@ pub trait Cache: Send + Sync {
 
     /// Forgets the copy held for a product until the next `put`.
     async fn invalidate(&self, marketplace: Marketplace, asin: Asin) -> Result<(), CacheError>;
+
+    /// Loads these products from a slower tier into a faster one ahead of need (the
+    /// most-watched products before their refresh is due); returns how many were loaded. A
+    /// single-tier cache has nothing to load from and returns 0.
+    async fn warm(&self, keys: &[(Marketplace, Asin)]) -> Result<usize, CacheError> {
+        let _ = keys;
+        Ok(0)
+    }
 }
 
 macro_rules! forward_cache {
@@ -83,6 +91,9 @@ macro_rules! forward_cache {
             }
             async fn invalidate(&self, m: Marketplace, a: Asin) -> Result<(), CacheError> {
                 (**self).invalidate(m, a).await
+            }
+            async fn warm(&self, keys: &[(Marketplace, Asin)]) -> Result<usize, CacheError> {
+                (**self).warm(keys).await
             }
         }
     };

@@ -31,25 +31,6 @@ impl<A: Cache, B: Cache> TieredCache<A, B> {
     pub fn l2(&self) -> &B {
         &self.l2
     }
-
-    /// Copies products from L2 into L1 ahead of need (e.g. the most-watched products before
-    /// their refresh is due, so lookups during the refresh are answered from memory). Returns
-    /// how many were loaded.
-    ///
-    /// # Errors
-    ///
-    /// The L2 tier's error; products loaded before it stay loaded.
-    pub async fn warm(&self, keys: &[(Marketplace, Asin)]) -> Result<usize, CacheError> {
-        let mut loaded = 0;
-        for (m, a) in keys {
-            if let Some(p) = self.l2.get(*m, *a).await?
-                && self.l1.put(&p).await.unwrap_or(false)
-            {
-                loaded += 1;
-            }
-        }
-        Ok(loaded)
-    }
 }
 
 #[async_trait]
@@ -94,5 +75,24 @@ impl<A: Cache, B: Cache> Cache for TieredCache<A, B> {
     async fn invalidate(&self, marketplace: Marketplace, asin: Asin) -> Result<(), CacheError> {
         self.l2.invalidate(marketplace, asin).await?;
         self.l1.invalidate(marketplace, asin).await
+    }
+
+    /// Copies products from L2 into L1 ahead of need (e.g. the most-watched products before
+    /// their refresh is due, so lookups during the refresh are answered from memory). Returns
+    /// how many were loaded.
+    ///
+    /// # Errors
+    ///
+    /// The L2 tier's error; products loaded before it stay loaded.
+    async fn warm(&self, keys: &[(Marketplace, Asin)]) -> Result<usize, CacheError> {
+        let mut loaded = 0;
+        for (m, a) in keys {
+            if let Some(p) = self.l2.get(*m, *a).await?
+                && self.l1.put(&p).await.unwrap_or(false)
+            {
+                loaded += 1;
+            }
+        }
+        Ok(loaded)
     }
 }

@@ -203,6 +203,33 @@ pub async fn unknown_price_stays_unknown<C: Cache, F: Fn(ManualClock, TimeDelta)
     assert_eq!(got.availability(), Availability::Unknown);
 }
 
+/// Warming (a no-op for one tier) never loses or changes what is held.
+pub async fn warming_keeps_what_is_held<C: Cache, F: Fn(ManualClock, TimeDelta) -> C>(make: F) {
+    let (clock, cache) = setup(make);
+    let p = product(
+        asin("B0CX59H5W7"),
+        Marketplace::India,
+        Some(4_200),
+        clock.now(),
+    );
+    cache.put(&p).await.expect("put");
+    let keys = [
+        (Marketplace::India, p.asin),
+        (Marketplace::India, asin("B000000404")),
+    ];
+    let loaded = cache.warm(&keys).await.expect("warm");
+    assert!(loaded <= 1, "{loaded} loaded for one known product");
+    let got = cache.get(Marketplace::India, p.asin).await.expect("get");
+    assert_eq!(got.as_ref(), Some(&p));
+    assert!(
+        cache
+            .get(Marketplace::India, asin("B000000404"))
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
+
 /// The adapter works behind `Arc<dyn Cache>`.
 pub async fn works_as_a_shared_trait_object<
     C: Cache + 'static,
@@ -244,6 +271,7 @@ macro_rules! cache_contract {
             invalidate_forgets_until_the_next_put,
             marketplaces_are_kept_apart,
             unknown_price_stays_unknown,
+            warming_keeps_what_is_held,
             works_as_a_shared_trait_object,
         );
     };

@@ -309,6 +309,18 @@ impl Planner {
         interval.clamp(c.min_interval, c.max_interval)
     }
 
+    /// The interval a product can actually get: what it wants, but never shorter than the
+    /// quota's floor for every planned product at `calls_per_second`.
+    pub fn effective_interval(
+        &self,
+        key: ProductKey,
+        now: DateTime<Utc>,
+        calls_per_second: f64,
+    ) -> TimeDelta {
+        self.wanted_interval(key, now)
+            .max(self.quota_floor(calls_per_second))
+    }
+
     /// The next batch and when to send it; `None` when nothing is planned.
     pub fn plan(&self, now: DateTime<Utc>) -> Option<PlannedBatch> {
         let (&(first_due, _), &first) = self.queue.iter().next()?;
@@ -594,6 +606,9 @@ impl std::fmt::Debug for Fallback {
     }
 }
 
+/// How many products [`Monitor::run_until`] warms at each re-sync.
+pub const WARM_LIMIT: usize = 1_000;
+
 /// The async driver (see the [module docs](self)).
 pub struct Monitor {
     planner: Planner,
@@ -711,15 +726,30 @@ impl Monitor {
         Ok(self.planner.len())
     }
 
-    /// Copies the most-watched products due within `window` from the cache's slower tier
-    /// into its faster one ahead of their refresh, through `warm` (e.g.
-    /// [`TieredCache::warm`](crate::cache::TieredCache::warm)).
+    /// The most-watched products due within `window`, at most `limit`: what to warm.
     pub fn warm_candidates(&self, window: TimeDelta, limit: usize) -> Vec<(Marketplace, Asin)> {
         self.planner
             .most_watched_due_within(self.clock.now(), window, limit)
             .into_iter()
             .map(|k| (k.marketplace, k.asin))
             .collect()
+    }
+
+    /// Warms the cache ([`Cache::warm`]) with the most-watched products due within `window`
+    /// (at most `limit`), so lookups and stale answers find them in the fast tier. Returns
+    /// how many were loaded; a cache failure is logged and counts as 0.
+    pub async fn warm_cache(&self, window: TimeDelta, limit: usize) -> usize {
+        let Some(cache) = &self.cache else {
+            return 0;
+        };
+        let keys = self.warm_candidates(window, limit);
+        match cache.warm(&keys).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "cache warming failed");
+                0
+            }
+        }
     }
 
     async fn record_usage(&self, items: usize, ok: bool) {
@@ -984,6 +1014,7 @@ impl Monitor {
                     tracing::warn!(error = %e, "could not read the watched products; keeping the plan");
                 }
                 next_sync = self.clock.now() + resync_every;
+                self.warm_cache(resync_every, WARM_LIMIT).await;
             }
             match self.planner.plan(self.clock.now()) {
                 None => {
@@ -1197,9 +1228,16 @@ mod tests {
 
     #[test]
     fn quota_floor_is_n_over_ten_seconds_at_one_call_per_second() {
-        let mut planner = Planner::new(PlannerConfig::default());
-        planner.sync(&watched(&numbered_asins(1, 1_000), 1), start());
+        let mut planner = Planner::new(PlannerConfig::as_fresh_as_possible());
+        let asins = numbered_asins(1, 1_000);
+        planner.sync(&watched(&asins, 1), start());
         assert_eq!(planner.quota_floor(1.0), TimeDelta::seconds(100));
+        let key = ProductKey::new(IN, asins[0]);
+        assert_eq!(planner.wanted_interval(key, start()), TimeDelta::seconds(1));
+        assert_eq!(
+            planner.effective_interval(key, start(), 1.0),
+            TimeDelta::seconds(100)
+        );
     }
 
     #[derive(Debug, Default)]
@@ -1399,6 +1437,28 @@ mod tests {
                 .all(|p| p.origin == DataOrigin::Scraped)
         );
         assert_eq!(r.monitor.stats().scraped, 10);
+    }
+
+    #[tokio::test]
+    async fn warming_loads_the_most_watched_due_products_into_memory() {
+        use crate::cache::{StoreCache, TieredCache};
+        let mut r = rig(30, 0, QuotaConfig::rate_only(1.0), BreakerConfig::default());
+        let store = Arc::new(MemoryStore::new());
+        let asins = numbered_asins(1, 30);
+        for a in &asins {
+            store
+                .upsert_product(&fetched(*a, start(), 100))
+                .await
+                .unwrap();
+        }
+        let clock: Arc<dyn Clock> = Arc::new(r.clock.clone());
+        let tiered = Arc::new(TieredCache::new(
+            MemoryCache::new(100, TimeDelta::hours(1), clock.clone()),
+            StoreCache::new(store, TimeDelta::days(1), clock),
+        ));
+        r.monitor = r.monitor.with_cache(tiered.clone());
+        assert_eq!(r.monitor.warm_cache(TimeDelta::minutes(5), 12).await, 12);
+        assert_eq!(tiered.l1().len(), 12);
     }
 
     #[tokio::test]
