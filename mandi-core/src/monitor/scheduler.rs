@@ -593,8 +593,11 @@ impl MonitorStats {
 pub struct Fallback {
     /// The fallback source.
     pub source: Arc<dyn ProductSource>,
-    /// Its own pace (be gentle with pages).
+    /// Its own pace, one permit per call (be gentle with pages).
     pub quota: Arc<Quota>,
+    /// ASINs per fallback call (a scraper reads one page per ASIN), 1 to
+    /// [`MAX_ITEMS_PER_CALL`]; the rest of the batch waits for the source.
+    pub per_call: usize,
 }
 
 impl std::fmt::Debug for Fallback {
@@ -602,6 +605,7 @@ impl std::fmt::Debug for Fallback {
         f.debug_struct("Fallback")
             .field("source", &self.source.name())
             .field("quota", &self.quota)
+            .field("per_call", &self.per_call)
             .finish()
     }
 }
@@ -921,13 +925,18 @@ impl Monitor {
                 }
             };
             if ready {
-                let request = ItemsRequest::new(plan.marketplace, plan.asins.iter().copied());
+                let take = fallback
+                    .per_call
+                    .clamp(1, MAX_ITEMS_PER_CALL)
+                    .min(plan.asins.len());
+                let asked = &plan.asins[..take];
+                let request = ItemsRequest::new(plan.marketplace, asked.iter().copied());
                 match fallback.source.get_items(&request).await {
                     Ok(batch) => {
                         fallback.quota.record(Ok(()));
                         let mut products = batch.items;
                         products.retain(|p| {
-                            p.marketplace == plan.marketplace && plan.asins.contains(&p.asin)
+                            p.marketplace == plan.marketplace && asked.contains(&p.asin)
                         });
                         for p in &mut products {
                             p.origin = DataOrigin::Scraped;
@@ -935,7 +944,7 @@ impl Monitor {
                         let scraped = products.len();
                         let fetched = FetchedBatch {
                             marketplace: plan.marketplace,
-                            requested: plan.asins.clone(),
+                            requested: asked.to_vec(),
                             products,
                             errors: batch.errors,
                             origin: DataOrigin::Scraped,
@@ -944,7 +953,11 @@ impl Monitor {
                         };
                         let answered: Vec<Asin> = fetched.products.iter().map(|p| p.asin).collect();
                         let now = self.clock.now();
-                        self.deliver(fetched, keys, now).await;
+                        let asked_keys: Vec<ProductKey> = asked
+                            .iter()
+                            .map(|a| ProductKey::new(plan.marketplace, *a))
+                            .collect();
+                        self.deliver(fetched, &asked_keys, now).await;
                         let rest: Vec<ProductKey> = keys
                             .iter()
                             .filter(|k| !answered.contains(&k.asin))
@@ -1408,6 +1421,7 @@ mod tests {
         r.monitor = r.monitor.with_fallback(Fallback {
             source: scraper.clone(),
             quota: Arc::new(Quota::new(QuotaConfig::rate_only(0.2), shared, 3).unwrap()),
+            per_call: 10,
         });
         r.monitor.breaker().record(Err(&SourceError::Timeout {
             source_name: "fake".into(),
@@ -1459,6 +1473,41 @@ mod tests {
         r.monitor = r.monitor.with_cache(tiered.clone());
         assert_eq!(r.monitor.warm_cache(TimeDelta::minutes(5), 12).await, 12);
         assert_eq!(tiered.l1().len(), 12);
+    }
+
+    #[tokio::test]
+    async fn the_fallback_reads_at_most_its_share_per_call() {
+        let mut r = rig(
+            10,
+            0,
+            QuotaConfig::rate_only(1.0),
+            BreakerConfig {
+                failure_threshold: 1,
+                ..BreakerConfig::default()
+            },
+        );
+        let shared: Arc<dyn Clock> = Arc::new(r.clock.clone());
+        let scraper = Arc::new(FakeSource::new(shared.clone(), 0, 9));
+        for a in numbered_asins(1, 10) {
+            scraper.add(IN, a, 5_000, false);
+        }
+        r.monitor = r.monitor.with_fallback(Fallback {
+            source: scraper.clone(),
+            quota: Arc::new(Quota::new(QuotaConfig::rate_only(1.0), shared, 3).unwrap()),
+            per_call: 3,
+        });
+        r.monitor.breaker().record(Err(&SourceError::Timeout {
+            source_name: "fake".into(),
+            phase: "read".into(),
+        }));
+        let outcome = r.monitor.step().await;
+        assert!(
+            matches!(outcome, StepOutcome::ServedStale { scraped: 3, .. }),
+            "{outcome:?}"
+        );
+        let batches = r.sink.batches.lock().unwrap();
+        assert_eq!(batches.last().unwrap().requested.len(), 3);
+        assert_eq!(r.monitor.planner().stats(r.clock.now()).never_refreshed, 7);
     }
 
     #[tokio::test]
