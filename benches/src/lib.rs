@@ -2,3 +2,4 @@
 
 pub mod alerts;
 pub mod links;
+pub mod monitor_sim;

@@ -31,6 +31,7 @@
 
 pub mod alerts;
 pub mod analytics;
+pub mod cache;
 pub mod catalog;
 #[cfg(feature = "charts")]
 pub mod charts;
@@ -38,6 +39,7 @@ pub mod charts;
 pub mod contract;
 pub mod domain;
 pub mod links;
+pub mod monitor;
 pub mod ports;
 pub mod store;
 pub mod watches;

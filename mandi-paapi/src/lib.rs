@@ -8,5 +8,6 @@ pub mod error;
 pub mod paapi5;
 pub mod resolver;
 pub mod sandbox;
+pub mod scraper;
 pub mod sigv4;
 pub mod transport;

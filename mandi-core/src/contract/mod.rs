@@ -3,5 +3,6 @@
 //! Each suite is a module of `pub async fn`s, one per behaviour, taking the adapter under
 //! test, and a macro (`store_contract!`, `source_contract!`) that expands them into named
 //! `#[tokio::test]`s for one adapter.
+pub mod cache;
 pub mod source;
 pub mod store;
