@@ -34,6 +34,12 @@ pub fn block_on<T>(body: impl Future<Output = Result<T>>) -> Result<T> {
 
 /// Everything a product command needs, opened from the settings.
 pub struct App {
+    /// The settings in effect.
+    pub settings: Settings,
+    /// The database file.
+    pub database: std::path::PathBuf,
+    /// The sandbox's base URL when the source is the embedded sandbox.
+    pub sandbox_url: Option<String>,
     /// The marketplace asked about.
     pub marketplace: Marketplace,
     /// Which source is in use.
@@ -71,7 +77,7 @@ impl App {
             })?;
         }
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
-        Self::with_store(settings, store).await
+        Self::with_store(settings, store, path).await
     }
 
     /// Builds the app over a given store (the demo uses a temporary one).
@@ -79,7 +85,11 @@ impl App {
     /// # Errors
     ///
     /// A source that cannot be built.
-    pub async fn with_store(settings: Settings, store: Arc<dyn Store>) -> Result<Self> {
+    pub async fn with_store(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        database: std::path::PathBuf,
+    ) -> Result<Self> {
         let marketplace = settings.general.marketplace;
         let source_kind = settings.source();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -98,12 +108,132 @@ impl App {
             SourceKind::Paapi5 => (Arc::new(paapi5_source(&settings, clock.clone())?), None),
         };
         tracing::info!(source = source.name(), "product source ready");
+        let channels = notifier_channels(&settings);
+        let sandbox_url = sandbox.as_ref().map(|s| s.base_url().to_owned());
         Ok(Self {
-            catalog: CatalogService::new(source, store, clock),
+            catalog: CatalogService::new(source, store, clock).with_channels(channels),
+            settings,
+            database,
+            sandbox_url,
             marketplace,
             source_kind,
             _sandbox: sandbox,
         })
+    }
+}
+
+/// The notifier channels the settings turn on: always the terminal, plus `jsonl` and
+/// `webhook` when configured.
+pub fn notifier_channels(settings: &Settings) -> Vec<String> {
+    let mut channels = vec!["terminal".to_owned()];
+    if settings.notify.jsonl.is_some() {
+        channels.push("jsonl".to_owned());
+    }
+    if settings.notify.webhook_url.is_some() {
+        channels.push("webhook".to_owned());
+    }
+    channels
+}
+
+impl App {
+    /// The notifiers of [`notifier_channels`], opened.
+    ///
+    /// # Errors
+    ///
+    /// The JSON-lines file cannot be opened or the webhook client cannot be built.
+    pub fn notifiers(&self) -> Result<Vec<Arc<dyn mandi_core::Notifier>>> {
+        use mandi_core::alerts::notify::{JsonLinesNotifier, TerminalNotifier, WebhookNotifier};
+        let setup = |what: &'static str| {
+            move |e: mandi_core::NotifyError| Error::Setup {
+                what,
+                message: e.to_string(),
+            }
+        };
+        let mut notifiers: Vec<Arc<dyn mandi_core::Notifier>> =
+            vec![Arc::new(TerminalNotifier::stdout())];
+        let n = &self.settings.notify;
+        if let Some(path) = &n.jsonl {
+            notifiers.push(Arc::new(
+                JsonLinesNotifier::open(path).map_err(setup("notify.jsonl"))?,
+            ));
+        }
+        if let (Some(url), Some(secret)) = (&n.webhook_url, &n.webhook_secret) {
+            let url = url::Url::parse(url).map_err(|e| Error::Setup {
+                what: "notify.webhook_url",
+                message: e.to_string(),
+            })?;
+            notifiers.push(Arc::new(
+                WebhookNotifier::new(
+                    url,
+                    secret.expose_secret().as_bytes().to_vec(),
+                    std::time::Duration::from_secs(10),
+                )
+                .map_err(setup("notify.webhook_url"))?,
+            ));
+        }
+        Ok(notifiers)
+    }
+
+    /// The account's quota from `[monitor]`.
+    ///
+    /// # Errors
+    ///
+    /// A quota out of range.
+    pub fn quota_config(&self) -> Result<mandi_core::monitor::QuotaConfig> {
+        let m = &self.settings.monitor;
+        let daily = u32::try_from(m.tpd)
+            .map_err(|_| Error::Input(format!("monitor.tpd {} is too large", m.tpd)))?;
+        let mut quota = mandi_core::monitor::QuotaConfig::sandbox();
+        #[allow(clippy::cast_precision_loss)] // at most 1,000
+        {
+            quota.requests_per_second = m.tps as f64;
+        }
+        quota.daily_limit = daily;
+        quota.interactive_reserve = daily / 20;
+        quota.watches_reserve = daily / 10;
+        quota.enrichment_reserve = daily / 20;
+        Ok(quota)
+    }
+
+    /// The fallback page scraper, when `[monitor] fallback_scraper` is on: product pages of
+    /// the marketplace (of the sandbox, when that is the source), one page a second.
+    ///
+    /// # Errors
+    ///
+    /// The scraper cannot be built.
+    pub fn fallback(&self) -> Result<Option<mandi_core::monitor::scheduler::Fallback>> {
+        if !self.settings.monitor.fallback_scraper {
+            return Ok(None);
+        }
+        let base = self
+            .sandbox_url
+            .clone()
+            .unwrap_or_else(|| format!("https://{}", self.marketplace.domain()));
+        let base = url::Url::parse(&base).map_err(|e| Error::Setup {
+            what: "fallback scraper",
+            message: e.to_string(),
+        })?;
+        let clock = self.catalog.clock().clone();
+        let scraper = mandi_paapi::scraper::ScraperSource::new(
+            base,
+            std::time::Duration::from_secs(15),
+            clock.clone(),
+        )
+        .map_err(setup_error("fallback scraper"))?;
+        let quota = mandi_core::monitor::Quota::new(
+            mandi_core::monitor::QuotaConfig::rate_only(1.0),
+            clock,
+            7,
+        )
+        .map_err(|e| Error::Setup {
+            what: "fallback scraper",
+            message: e.to_string(),
+        })?;
+        Ok(Some(mandi_core::monitor::scheduler::Fallback {
+            source: Arc::new(scraper),
+            quota: Arc::new(quota),
+            per_call: 1,
+        }))
     }
 }
 

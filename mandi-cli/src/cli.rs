@@ -61,6 +61,10 @@ pub enum Command {
     Insights(commands::insights::Cmd),
     /// Watch products: alerts on target prices, drops, lows, stock and deals.
     Watch(commands::watch::Cmd),
+    /// Refresh watched products at the quota limit and deliver alerts (until Ctrl-C).
+    Monitor(commands::monitor::Cmd),
+    /// Quota used, breaker state and freshness of the monitoring.
+    Status(commands::monitor::StatusCmd),
     /// The alerts your watches fired, newest first.
     Alerts(commands::watch::AlertsCmd),
     /// Write all your watches and settings as JSON.

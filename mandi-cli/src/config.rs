@@ -147,6 +147,47 @@ pub struct Settings {
     pub paapi: PaapiSettings,
     /// `[sandbox]`
     pub sandbox: SandboxSettings,
+    /// `[monitor]`
+    pub monitor: MonitorSettings,
+    /// `[notify]`
+    pub notify: NotifySettings,
+}
+
+/// `[monitor]`: the account's quota and the fallback scraper.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitorSettings {
+    /// Requests per second the account may make (Amazon's default: 1).
+    #[serde(deserialize_with = "number::u64")]
+    pub tps: u64,
+    /// Requests per day the account may make (Amazon's default: 8,640).
+    #[serde(deserialize_with = "number::u64")]
+    pub tpd: u64,
+    /// Read product pages while the API is failing (off by default).
+    #[serde(deserialize_with = "number::boolean")]
+    pub fallback_scraper: bool,
+}
+
+impl Default for MonitorSettings {
+    fn default() -> Self {
+        Self {
+            tps: 1,
+            tpd: 8_640,
+            fallback_scraper: false,
+        }
+    }
+}
+
+/// `[notify]`: where alerts go besides the terminal.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySettings {
+    /// Append alerts to this JSON-lines file.
+    pub jsonl: Option<PathBuf>,
+    /// POST alerts to this URL.
+    pub webhook_url: Option<String>,
+    /// The HMAC-SHA256 key of the webhook's `X-Mandi-Signature` (redacted, never printed).
+    pub webhook_secret: Option<SecretString>,
 }
 
 /// `[general]`: marketplace, database, associate tag and source.
@@ -254,6 +295,25 @@ mod number {
                 .trim()
                 .parse()
                 .map_err(|_| D::Error::custom(format!("expected a whole number ≥ 0, got {t:?}"))),
+        }
+    }
+
+    pub(super) fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum RawBool {
+            Bool(bool),
+            Text(String),
+        }
+        match RawBool::deserialize(d)? {
+            RawBool::Bool(b) => Ok(b),
+            RawBool::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "on" | "1" => Ok(true),
+                "false" | "no" | "off" | "0" => Ok(false),
+                _ => Err(D::Error::custom(format!(
+                    "expected true or false, got {t:?}"
+                ))),
+            },
         }
     }
 
@@ -532,6 +592,8 @@ fn normalise(mut s: Settings) -> Settings {
     blank_secret(&mut s.paapi.secret_key);
     blank(&mut s.paapi.partner_tag);
     blank(&mut s.paapi.host);
+    blank(&mut s.notify.webhook_url);
+    blank_secret(&mut s.notify.webhook_secret);
     if s.general
         .database
         .as_ref()
@@ -558,6 +620,36 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
                     message: format!("{text:?} must be an http or https URL"),
                 });
             }
+        }
+    }
+    if s.monitor.tps == 0 || s.monitor.tps > 1_000 {
+        return Err(ConfigError::Invalid {
+            key: "monitor.tps".to_owned(),
+            message: format!("must be 1 to 1000 requests a second, got {}", s.monitor.tps),
+        });
+    }
+    if s.monitor.tpd == 0 || s.monitor.tpd > 100_000_000 {
+        return Err(ConfigError::Invalid {
+            key: "monitor.tpd".to_owned(),
+            message: format!(
+                "must be 1 to 100000000 requests a day, got {}",
+                s.monitor.tpd
+            ),
+        });
+    }
+    if let Some(text) = &s.notify.webhook_url {
+        let ok = url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !ok {
+            return Err(ConfigError::Invalid {
+                key: "notify.webhook_url".to_owned(),
+                message: format!("{text:?} must be an http or https URL"),
+            });
+        }
+        if s.notify.webhook_secret.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "notify.webhook_secret".to_owned(),
+                message: "a webhook needs a secret to sign its requests with".to_owned(),
+            });
         }
     }
     if let Some(version) = &s.creators.version
@@ -645,6 +737,16 @@ impl Settings {
                 seed: self.sandbox.seed,
                 speed: self.sandbox.speed,
             },
+            monitor: MonitorView {
+                tps: self.monitor.tps,
+                tpd: self.monitor.tpd,
+                fallback_scraper: self.monitor.fallback_scraper,
+            },
+            notify: NotifyView {
+                jsonl: self.notify.jsonl.as_ref().map(|p| p.display().to_string()),
+                webhook_url: self.notify.webhook_url.clone(),
+                webhook_secret: mask(&self.notify.webhook_secret),
+            },
         }
     }
 }
@@ -664,6 +766,35 @@ pub struct SettingsView {
     pub paapi: PaapiView,
     /// `[sandbox]`
     pub sandbox: SandboxView,
+    /// `[monitor]`
+    pub monitor: MonitorView,
+    /// `[notify]`
+    pub notify: NotifyView,
+}
+
+/// `[monitor]` as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorView {
+    /// Requests per second.
+    pub tps: u64,
+    /// Requests per day.
+    pub tpd: u64,
+    /// Whether the fallback scraper is on.
+    pub fallback_scraper: bool,
+}
+
+/// `[notify]` as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifyView {
+    /// The JSON-lines file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jsonl: Option<String>,
+    /// The webhook URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    /// `***` when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
 }
 
 /// `[general]` as shown.

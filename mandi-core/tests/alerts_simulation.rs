@@ -264,6 +264,10 @@ fn expected(watch_id: i64, p: &Planned) -> Vec<Firing> {
                 WatchState::Snoozed { until } => at(step) >= until,
                 _ => unreachable!(),
             };
+            let first_known = seen
+                .iter()
+                .find(|(_, pr, _)| pr.is_some())
+                .map(|(s, _, _)| *s);
             if live {
                 for (r, rule) in p.rules.iter().enumerate() {
                     let fired = match (rule, now_price) {
@@ -309,16 +313,26 @@ fn expected(watch_id: i64, p: &Planned) -> Vec<Firing> {
                             }
                         }
                         (AlertRule::LowestInDays { days }, Some(q)) => {
+                            // Only claimed once the known history reaches back the window.
                             let from = step - i64::from(*days) * 24 / STEP_HOURS;
+                            let covered = first_known.is_some_and(|f| f <= from);
                             let low = seen
                                 .iter()
                                 .filter(|(s, _, _)| *s >= from)
                                 .filter_map(|(_, pr, _)| *pr)
-                                .min();
+                                .min()
+                                .filter(|_| covered);
                             low_rule(&mut armed[r], &mut level[r], q, low)
                         }
                         (AlertRule::AllTimeLow, Some(q)) => {
-                            let low = seen.iter().filter_map(|(_, pr, _)| *pr).min();
+                            // Only after two weeks of known history.
+                            let covered =
+                                first_known.is_some_and(|f| f <= step - 14 * 24 / STEP_HOURS);
+                            let low = seen
+                                .iter()
+                                .filter_map(|(_, pr, _)| *pr)
+                                .min()
+                                .filter(|_| covered);
                             low_rule(&mut armed[r], &mut level[r], q, low)
                         }
                         (AlertRule::BackInStock, _) => {

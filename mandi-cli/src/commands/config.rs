@@ -98,6 +98,8 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
                     creators: &view.creators,
                     paapi: &view.paapi,
                     sandbox: &view.sandbox,
+                    monitor: &view.monitor,
+                    notify: &view.notify,
                 };
                 let text = toml::to_string(&sections).map_err(|e| {
                     crate::error::Error::Output(std::io::Error::other(e.to_string()))
@@ -130,4 +132,6 @@ struct ShownSections<'a> {
     creators: &'a config::CreatorsView,
     paapi: &'a config::PaapiView,
     sandbox: &'a config::SandboxView,
+    monitor: &'a config::MonitorView,
+    notify: &'a config::NotifyView,
 }

@@ -3,12 +3,16 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use mandi_core::alerts::notify::TerminalNotifier;
 use mandi_core::catalog::{CatalogService, HistoryReport};
 use mandi_core::charts::{ChartOptions, render_price_chart};
+use mandi_core::links::ProductRef;
+use mandi_core::monitor::{ManualSleeper, MonitoringService, MonitoringSettings};
 use mandi_core::store::SqliteStore;
+use mandi_core::watches::{WatchService, WatchSpec};
 use mandi_core::{
-    Asin, BrowseNodesRequest, Clock, ManualClock, Marketplace, ProductSource, SearchRequest,
-    VariationsRequest,
+    AlertRule, Asin, BrowseNodesRequest, Clock, ExternalIdentity, ManualClock, Marketplace,
+    ProductSource, SearchRequest, VariationsRequest,
 };
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{RunningSandbox, Sandbox};
@@ -22,7 +26,7 @@ use crate::render;
 const EXAMPLES: &str = "\
 Examples:
   mandi demo
-  mandi demo --weeks 10 --start 2026-09-01
+  mandi demo --days 60 --start 2026-09-01
   mandi demo --seed 7
 
 Everything runs offline: an in-process sandbox marketplace on 127.0.0.1 that speaks the
@@ -39,9 +43,9 @@ pub struct Cmd {
     /// festival sale.
     #[arg(long, value_name = "DATE")]
     start: Option<NaiveDate>,
-    /// How many weeks of prices to simulate (1 to 26).
-    #[arg(long, default_value_t = 6)]
-    weeks: u32,
+    /// How many days of monitoring to simulate (1 to 180).
+    #[arg(long, default_value_t = 30)]
+    days: u32,
 }
 
 /// The IST midnight starting `day`.
@@ -81,10 +85,10 @@ impl Tour<'_, '_> {
 ///
 /// Bad options, or the sandbox or the temporary store cannot start.
 pub fn run(cmd: Cmd, _ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
-    if !(1..=26).contains(&cmd.weeks) {
+    if !(1..=180).contains(&cmd.days) {
         return Err(Error::Input(format!(
-            "--weeks must be 1 to 26, got {}",
-            cmd.weeks
+            "--days must be 1 to 180, got {}",
+            cmd.days
         )));
     }
     if out.is_json() {
@@ -137,7 +141,7 @@ pub fn run(cmd: Cmd, _ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         tour.out
             .line(format!("simulated clock: {}", render::ist(clock.now())))?;
         let tracked = guided_lookups(&mut tour, &catalog, &sandbox).await?;
-        simulate(&mut tour, &catalog, &clock, &tracked, cmd.weeks).await?;
+        simulate(&mut tour, &catalog, &clock, &tracked, cmd.days).await?;
         tour.out.line("")?;
         tour.out.line("What to try next (the sandbox is the default source until you configure Amazon credentials):")?;
         let s = sandbox.catalog().sample();
@@ -292,36 +296,98 @@ async fn guided_lookups(
     Ok(tracked)
 }
 
-/// Step 5: weeks of prices in seconds, then what the history says.
+/// Steps 5–7: watches, days of monitoring in seconds, the alerts, then what history says.
 async fn simulate(
     tour: &mut Tour<'_, '_>,
     catalog: &CatalogService,
     clock: &ManualClock,
     tracked: &[Asin],
-    weeks: u32,
+    days: u32,
 ) -> Result<()> {
-    let steps = weeks * 7 * 4;
     tour.step(
         5,
-        &format!(
-            "{weeks} weeks of prices, simulated in seconds: {} products refreshed every 6 hours, all in one API call each time",
-            tracked.len()
-        ),
-        "mandi history <ASIN>",
+        "Watch them: 8% under today's price, the lowest in 30 days, back in stock",
+        "mandi watch add <ASIN> --drop 8% --lowest 30d --in-stock",
+    )?;
+    let watches = WatchService::new(catalog.clone());
+    let user = watches
+        .user(ExternalIdentity::new("cli", "demo"), None)
+        .await
+        .map_err(super::watch::watch_error)?;
+    for asin in tracked {
+        let spec = WatchSpec {
+            rules: vec![
+                AlertRule::DropFromBaseline { bps: 800 },
+                AlertRule::LowestInDays { days: 30 },
+                AlertRule::BackInStock,
+            ],
+            ..WatchSpec::default()
+        };
+        let added = watches
+            .add(&user, ProductRef::new(*asin, Marketplace::India), spec)
+            .await
+            .map_err(super::watch::watch_error)?;
+        tour.lines([format!(
+            "watch {}: {}  now {}",
+            added.watch.id,
+            render::truncate(&added.product.title, 60),
+            render::price(added.product.price())
+        )])?;
+    }
+
+    tour.step(
+        6,
+        &format!("{days} days of monitoring, simulated in seconds: at most 1 call a second, ten products a call"),
+        "mandi monitor",
     )?;
     let began = std::time::Instant::now();
-    let mut calls = 0u32;
-    for _ in 0..steps {
-        clock.advance(Duration::hours(6));
-        catalog.lookup(Marketplace::India, tracked).await?;
-        calls += 1;
-    }
+    let sleeper = Arc::new(ManualSleeper::new(clock.clone()));
+    let settings = MonitoringSettings {
+        dispatch_every: Duration::hours(1),
+        resync_every: Duration::hours(1),
+        ..MonitoringSettings::default()
+    };
+    let notifiers: Vec<Arc<dyn mandi_core::Notifier>> =
+        vec![Arc::new(TerminalNotifier::new(std::io::sink()))];
+    let mut service =
+        MonitoringService::new(catalog, notifiers, sleeper, settings, None).map_err(|e| {
+            Error::Setup {
+                what: "monitoring",
+                message: e.to_string(),
+            }
+        })?;
+    let until = clock.now() + Duration::days(i64::from(days));
+    service.run_until(until, |_| {}).await?;
+    let p = service.progress();
     tour.lines([format!(
-        "{calls} getItems calls over {weeks} simulated weeks in {:.1} s; now {}",
+        "{} calls carrying {:.1} products each over {days} simulated days in {:.1} s; now {}",
+        p.stats.calls,
+        p.stats.asins_per_call(),
         began.elapsed().as_secs_f64(),
         render::ist(clock.now())
     )])?;
-    let days = weeks * 7;
+    let alerts = catalog.store().alert_history(user.id, 1_000, 0).await?;
+    tour.lines([format!(
+        "{} alerts fired and were delivered ({} sent); the first ones:",
+        alerts.len(),
+        p.alerts_sent
+    )])?;
+    let rows: Vec<Vec<String>> = alerts
+        .iter()
+        .rev()
+        .take(12)
+        .map(|a| {
+            vec![
+                render::ist(a.triggered_at),
+                a.asin.to_string(),
+                render::price(a.price),
+                render::truncate(&a.message, 70),
+            ]
+        })
+        .collect();
+    tour.lines(table(&["WHEN", "ASIN", "PRICE", "ALERT"], &rows))?;
+    tour.lines(["$ mandi alerts".to_owned()])?;
+
     let mut reports: Vec<HistoryReport> = Vec::new();
     for asin in tracked {
         reports.push(catalog.history(Marketplace::India, *asin, false).await?);

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod history;
 pub mod insights;
 pub mod lookup;
+pub mod monitor;
 pub mod nodes;
 pub mod sandbox;
 pub mod search;
@@ -92,6 +93,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Sandbox(cmd) => sandbox::run(cmd, &ctx, out),
         Command::Demo(cmd) => demo::run(cmd, &ctx, out),
         Command::Watch(cmd) => watch::run(cmd, &ctx, out),
+        Command::Monitor(cmd) => monitor::run(cmd, &ctx, out),
+        Command::Status(cmd) => monitor::run_status(cmd, &ctx, out),
         Command::Alerts(cmd) => watch::run_alerts(cmd, &ctx, out),
         Command::Export(cmd) => watch::run_export(cmd, &ctx, out),
         Command::Import(cmd) => watch::run_import(cmd, &ctx, out),

@@ -50,5 +50,5 @@ mod state;
 pub use dispatch::{DeliveryPolicy, DispatchReport, Dispatcher, RetryPolicy};
 pub use engine::{NoiseControl, RuleEngine, WatchIndex, dedupe_key};
 pub use monitor::{Monitor, MonitorError, RefreshReport};
-pub use observation::{LightningDeal, ProductObservation};
+pub use observation::{LightningDeal, MIN_HISTORY_FOR_ALL_TIME_LOW, ProductObservation};
 pub use state::{AsinRuleStates, RuleState, WatchRuleStates};

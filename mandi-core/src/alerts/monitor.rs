@@ -315,3 +315,39 @@ impl Monitor {
         Ok(())
     }
 }
+
+/// The alerting step as the scheduler's sink: fresh products are recorded and evaluated;
+/// ASINs asked for but not answered get an unknown-price gap point; a stale answer from the
+/// cache (the source was unavailable) is not a new observation and changes nothing, while a
+/// scraped page is one, recorded with its origin.
+#[async_trait::async_trait]
+impl crate::monitor::BatchSink for Monitor {
+    async fn handle(
+        &self,
+        batch: &crate::monitor::FetchedBatch,
+    ) -> Result<(), crate::monitor::SinkError> {
+        if batch.stale && batch.origin == DataOrigin::Cached {
+            return Ok(());
+        }
+        let mut report = RefreshReport::default();
+        let mut answered = std::collections::HashSet::new();
+        for product in &batch.products {
+            answered.insert(product.asin);
+            report.fetched += 1;
+            self.handle(product.clone(), &mut report)
+                .await
+                .map_err(|MonitorError::Store(e)| crate::monitor::SinkError::from(e))?;
+        }
+        for asin in &batch.requested {
+            if !answered.contains(asin) {
+                self.record_unknown(batch.marketplace, *asin)
+                    .await
+                    .map_err(|MonitorError::Store(e)| crate::monitor::SinkError::from(e))?;
+            }
+        }
+        if report.alerts_created > 0 {
+            tracing::info!(alerts = report.alerts_created, "alerts fired");
+        }
+        Ok(())
+    }
+}

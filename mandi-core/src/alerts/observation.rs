@@ -9,6 +9,10 @@ use crate::domain::{
 };
 use crate::ports::{DealScore, ScoreInput, Scorer};
 
+/// How much known history an "all-time low" needs: a product first seen days ago is at its
+/// "all-time low" every time its price dips.
+pub const MIN_HISTORY_FOR_ALL_TIME_LOW: Duration = Duration::days(14);
+
 /// A lightning deal running on the product at the observation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LightningDeal {
@@ -139,15 +143,33 @@ impl ProductObservation {
         let min_of = |it: &mut dyn Iterator<Item = series::Segment>| {
             it.filter_map(|s| s.price).min_by_key(|m| m.minor())
         };
+        // "Lowest in N days" is only claimed when the known history reaches back N days, and
+        // "all-time low" only after [`MIN_HISTORY_FOR_ALL_TIME_LOW`]: a product first seen
+        // yesterday has no honest 30-day low.
+        let first_known = segments
+            .iter()
+            .find(|s| s.price.is_some())
+            .map(series::Segment::start_time);
         let mut lowest_before: Vec<(u32, Option<Money>)> = Vec::with_capacity(windows_days.len());
         for &days in windows_days {
             if lowest_before.iter().any(|(d, _)| *d == days) {
                 continue;
             }
             let from = at - Duration::days(i64::from(days));
-            lowest_before.push((days, min_of(&mut series::window(&segments, from, at))));
+            let covered = first_known.is_some_and(|f| f <= from);
+            let low = if covered {
+                min_of(&mut series::window(&segments, from, at))
+            } else {
+                None
+            };
+            lowest_before.push((days, low));
         }
-        let all_time_low_before = min_of(&mut segments.iter().copied());
+        let all_time_low_before =
+            if first_known.is_some_and(|f| f <= at - MIN_HISTORY_FOR_ALL_TIME_LOW) {
+                min_of(&mut segments.iter().copied())
+            } else {
+                None
+            };
 
         let lightning_deal = offer
             .and_then(|o| o.deal.as_ref())

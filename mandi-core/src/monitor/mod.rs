@@ -18,6 +18,7 @@
 pub mod breaker;
 pub mod quota;
 pub mod scheduler;
+pub mod service;
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod fake;
@@ -37,6 +38,7 @@ pub use scheduler::{
     BatchSink, FetchedBatch, Monitor, MonitorStats, PlannedBatch, Planner, PlannerConfig,
     ProductKey, RefreshHint, SinkError, StepOutcome,
 };
+pub use service::{MonitorProgress, MonitoringService, MonitoringSettings};
 
 /// Waits until a moment; the seam that lets simulations run without real sleeping.
 #[async_trait]

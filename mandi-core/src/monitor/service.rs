@@ -1,0 +1,219 @@
+//! [`MonitoringService`]: the whole monitoring loop every front-end runs — the scheduler at
+//! the quota limit feeding the alerting step, the cache tiers, and the dispatcher delivering
+//! the alerts — composed once here so `mandi monitor`, `mandi demo` and the bot share it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::scheduler::{Fallback, Monitor as Driver, MonitorStats, Planner, PlannerConfig};
+use super::{BreakerConfig, BreakerSnapshot, CircuitBreaker, Quota, QuotaConfig, QuotaError};
+use super::{QuotaSnapshot, Sleeper};
+use crate::alerts::{DispatchReport, Dispatcher};
+use crate::cache::{Cache, MemoryCache, StoreCache, TieredCache};
+use crate::catalog::CatalogService;
+use crate::ports::{Clock, Notifier, Store, StoreError};
+
+/// How the monitoring loop runs.
+#[derive(Debug, Clone)]
+pub struct MonitoringSettings {
+    /// The account's quota (sandbox default: 1 request a second, 8,640 a day).
+    pub quota: QuotaConfig,
+    /// When the source's breaker opens and closes.
+    pub breaker: BreakerConfig,
+    /// How often each product wants refreshing.
+    pub planner: PlannerConfig,
+    /// How often the watched products are re-read from the store.
+    pub resync_every: TimeDelta,
+    /// How often due alerts are delivered.
+    pub dispatch_every: TimeDelta,
+    /// Products kept in the in-memory cache tier.
+    pub cache_capacity: usize,
+    /// How long an in-memory cached product stays fresh.
+    pub cache_ttl: TimeDelta,
+}
+
+impl Default for MonitoringSettings {
+    fn default() -> Self {
+        Self {
+            quota: QuotaConfig::default(),
+            breaker: BreakerConfig::default(),
+            planner: PlannerConfig::default(),
+            resync_every: TimeDelta::minutes(1),
+            dispatch_every: TimeDelta::seconds(10),
+            cache_capacity: 10_000,
+            cache_ttl: TimeDelta::hours(1),
+        }
+    }
+}
+
+/// What the loop has done and where it stands, for a progress line or `mandi status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorProgress {
+    /// The moment of the snapshot.
+    pub at: DateTime<Utc>,
+    /// Products followed.
+    pub products: usize,
+    /// Products due now or overdue.
+    pub due_now: usize,
+    /// Products never refreshed yet.
+    pub never_refreshed: usize,
+    /// Age of the stalest refreshed product, in seconds.
+    pub oldest_age_secs: Option<i64>,
+    /// Mean age of the refreshed products, in seconds.
+    pub mean_age_secs: Option<i64>,
+    /// The quota's state.
+    pub quota: QuotaSnapshot,
+    /// The source's breaker.
+    pub breaker: BreakerSnapshot,
+    /// Counters of the scheduler.
+    pub stats: MonitorStats,
+    /// Alerts delivered since the loop started.
+    pub alerts_sent: usize,
+    /// Deliveries that failed and will be retried.
+    pub alerts_retried: usize,
+    /// Deliveries given up (kept for review).
+    pub alerts_dead: usize,
+    /// Deliveries held for quiet hours, digests or the daily cap.
+    pub alerts_held: usize,
+}
+
+/// The monitoring loop (see the [module docs](self)).
+pub struct MonitoringService {
+    driver: Driver,
+    dispatcher: Dispatcher,
+    clock: Arc<dyn Clock>,
+    sleeper: Arc<dyn Sleeper>,
+    settings: MonitoringSettings,
+    delivered: DispatchReport,
+}
+
+impl std::fmt::Debug for MonitoringService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MonitoringService")
+            .field("driver", &self.driver)
+            .field("dispatcher", &self.dispatcher)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MonitoringService {
+    /// The loop over a catalog's source, store and clock: alerts go out through `notifiers`
+    /// (one outbox row per alert and notifier channel); `sleeper` waits (the tokio timer, or
+    /// a manual clock in simulations); `fallback` is the page scraper, when enabled.
+    ///
+    /// # Errors
+    ///
+    /// [`QuotaError`] for an unusable quota configuration.
+    pub fn new(
+        catalog: &CatalogService,
+        notifiers: Vec<Arc<dyn Notifier>>,
+        sleeper: Arc<dyn Sleeper>,
+        settings: MonitoringSettings,
+        fallback: Option<Fallback>,
+    ) -> Result<Self, QuotaError> {
+        let clock = catalog.clock().clone();
+        let store: Arc<dyn Store> = catalog.store().clone();
+        let channels: Vec<String> = notifiers.iter().map(|n| n.channel().to_owned()).collect();
+        let sink = Arc::new(catalog.monitor().clone().with_channels(channels));
+        let quota = Arc::new(Quota::new(
+            settings.quota.clone(),
+            clock.clone(),
+            0x6d61_6e64,
+        )?);
+        let breaker = Arc::new(CircuitBreaker::new(
+            catalog.source().name(),
+            settings.breaker.clone(),
+            clock.clone(),
+        ));
+        let cache: Arc<dyn Cache> = Arc::new(TieredCache::new(
+            MemoryCache::new(settings.cache_capacity, settings.cache_ttl, clock.clone()),
+            StoreCache::new(store.clone(), TimeDelta::days(7), clock.clone()),
+        ));
+        let mut driver = Driver::new(
+            Planner::new(settings.planner.clone()),
+            catalog.source().clone(),
+            quota,
+            breaker,
+            clock.clone(),
+            sleeper.clone(),
+            sink,
+        )
+        .with_cache(cache)
+        .with_store(store.clone());
+        if let Some(fallback) = fallback {
+            driver = driver.with_fallback(fallback);
+        }
+        Ok(Self {
+            driver,
+            dispatcher: Dispatcher::new(store, notifiers, clock.clone()),
+            clock,
+            sleeper,
+            settings,
+            delivered: DispatchReport::default(),
+        })
+    }
+
+    /// Runs until the clock reaches `until`: refreshes at the quota limit, delivers due alerts
+    /// every `dispatch_every`, and calls `on_progress` after each slice. Dropping the future
+    /// loses nothing (an unhandled batch stays due; an undelivered alert stays in the outbox).
+    ///
+    /// # Errors
+    ///
+    /// The store failed while delivering alerts.
+    pub async fn run_until(
+        &mut self,
+        until: DateTime<Utc>,
+        mut on_progress: impl FnMut(&MonitorProgress),
+    ) -> Result<(), StoreError> {
+        while self.clock.now() < until {
+            let slice_end = (self.clock.now() + self.settings.dispatch_every).min(until);
+            self.driver
+                .run_until(slice_end, self.settings.resync_every)
+                .await;
+            if self.clock.now() < slice_end {
+                self.sleeper.sleep_until(slice_end).await;
+            }
+            self.dispatch().await?;
+            on_progress(&self.progress());
+        }
+        Ok(())
+    }
+
+    /// Delivers every due alert now.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn dispatch(&mut self) -> Result<DispatchReport, StoreError> {
+        let report = self.dispatcher.drain().await?;
+        self.delivered.claimed += report.claimed;
+        self.delivered.sent += report.sent;
+        self.delivered.retried += report.retried;
+        self.delivered.dead += report.dead;
+        self.delivered.held += report.held;
+        Ok(report)
+    }
+
+    /// Where the loop stands.
+    pub fn progress(&self) -> MonitorProgress {
+        let now = self.clock.now();
+        let planner = self.driver.planner().stats(now);
+        MonitorProgress {
+            at: now,
+            products: planner.products,
+            due_now: planner.due_now,
+            never_refreshed: planner.never_refreshed,
+            oldest_age_secs: planner.oldest_age.map(|d| d.num_seconds()),
+            mean_age_secs: planner.mean_age.map(|d| d.num_seconds()),
+            quota: self.driver.quota().snapshot(),
+            breaker: self.driver.breaker().snapshot(),
+            stats: self.driver.stats(),
+            alerts_sent: self.delivered.sent,
+            alerts_retried: self.delivered.retried,
+            alerts_dead: self.delivered.dead,
+            alerts_held: self.delivered.held,
+        }
+    }
+}
