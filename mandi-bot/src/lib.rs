@@ -10,5 +10,13 @@
 //! ([`fake`]) that enforces Telegram's rate limits so tests can prove the bot keeps to them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod bot;
+#[cfg(feature = "test-util")]
+pub mod fake;
+pub mod i18n;
+pub mod links_local;
+pub mod notifier;
 pub mod telegram;
+pub mod text;
