@@ -59,6 +59,36 @@ pub struct NotifierConfig {
     pub affiliate_tag: Option<String>,
     /// Attach a mini price chart to alerts when there is history to draw.
     pub attach_chart: bool,
+    /// Telegram's own limits, checked on the moments sends actually start (a safety net
+    /// under the slots for tasks that wake late).
+    pub limits: TelegramLimits,
+}
+
+/// Telegram's documented limits plus a margin for network jitter.
+#[derive(Debug, Clone, Copy)]
+pub struct TelegramLimits {
+    /// Messages in any one second, all chats (30).
+    pub per_second: usize,
+    /// Shortest gap between two messages to one chat (1 s).
+    pub chat_gap: Duration,
+    /// Messages to one group in any minute (20).
+    pub group_per_minute: usize,
+    /// Added to every window so a send that takes a little longer to arrive still fits.
+    pub margin: Duration,
+    /// False to skip the check (tests of something other than rate limits).
+    pub enforce: bool,
+}
+
+impl Default for TelegramLimits {
+    fn default() -> Self {
+        Self {
+            per_second: 30,
+            chat_gap: Duration::from_secs(1),
+            group_per_minute: 20,
+            margin: Duration::from_millis(30),
+            enforce: true,
+        }
+    }
 }
 
 impl Default for NotifierConfig {
@@ -71,6 +101,7 @@ impl Default for NotifierConfig {
             remember_keys: 100_000,
             affiliate_tag: None,
             attach_chart: false,
+            limits: TelegramLimits::default(),
         }
     }
 }
@@ -82,6 +113,10 @@ impl NotifierConfig {
             global_interval: Duration::ZERO,
             chat_interval: Duration::ZERO,
             group_interval: Duration::ZERO,
+            limits: TelegramLimits {
+                enforce: false,
+                ..TelegramLimits::default()
+            },
             ..Self::default()
         }
     }
@@ -96,6 +131,10 @@ pub struct Throttle {
     slots: VecDeque<Instant>,
     chat_next: HashMap<i64, Instant>,
     paused_until: Option<Instant>,
+    limits: TelegramLimits,
+    started: VecDeque<Instant>,
+    chat_started: HashMap<i64, Instant>,
+    group_started: HashMap<i64, VecDeque<Instant>>,
 }
 
 impl Throttle {
@@ -108,7 +147,60 @@ impl Throttle {
             slots: VecDeque::new(),
             chat_next: HashMap::new(),
             paused_until: None,
+            limits: config.limits,
+            started: VecDeque::new(),
+            chat_started: HashMap::new(),
+            group_started: HashMap::new(),
         }
+    }
+
+    /// Checks Telegram's limits against the moments earlier sends actually started; on
+    /// success records `now` as a start for `chat`, else returns when to try again.
+    ///
+    /// # Errors
+    ///
+    /// The moment the send would fit.
+    pub fn admit(&mut self, chat: i64, now: Instant) -> Result<(), Instant> {
+        let l = self.limits;
+        if !l.enforce {
+            return Ok(());
+        }
+        let second = Duration::from_secs(1) + l.margin;
+        let minute = Duration::from_secs(60) + l.margin;
+        while self.started.len() > l.per_second.max(1) {
+            self.started.pop_front();
+        }
+        if self.started.len() >= l.per_second.max(1)
+            && let Some(oldest) = self.started.front()
+            && now < *oldest + second
+        {
+            return Err(*oldest + second);
+        }
+        if let Some(last) = self.chat_started.get(&chat)
+            && now < *last + l.chat_gap + l.margin
+        {
+            return Err(*last + l.chat_gap + l.margin);
+        }
+        if chat < 0 {
+            let w = self.group_started.entry(chat).or_default();
+            while w.front().is_some_and(|t| *t + minute <= now) {
+                w.pop_front();
+            }
+            if w.len() >= l.group_per_minute.max(1)
+                && let Some(oldest) = w.front()
+            {
+                return Err(*oldest + minute);
+            }
+            w.push_back(now);
+        }
+        if self.chat_started.len() > 50_000 {
+            let gap = l.chat_gap + l.margin;
+            self.chat_started.retain(|_, t| *t + gap > now);
+            self.group_started.retain(|_, w| w.back().is_some_and(|t| *t + minute > now));
+        }
+        self.started.push_back(now);
+        self.chat_started.insert(chat, now);
+        Ok(())
     }
 
     /// Reserves the earliest send slot for `chat` at or after `now`.
@@ -412,6 +504,13 @@ impl TelegramNotifier {
             if let Some(p) = paused {
                 tokio::time::sleep_until(p).await;
                 continue;
+            }
+            loop {
+                let admitted = lock(&self.throttle).admit(chat, Instant::now());
+                match admitted {
+                    Ok(()) => break,
+                    Err(at) => tokio::time::sleep_until(at).await,
+                }
             }
             match op(chat).await {
                 Ok(m) => {
