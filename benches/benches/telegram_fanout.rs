@@ -48,7 +48,9 @@ fn notification(i: usize, chats: usize) -> Notification {
             watch_id: WatchId(i as i64),
             marketplace: Marketplace::India,
             asin,
-            rule: AlertRule::TargetPrice { at_or_below: Money::from_major(55_000, Currency::INR) },
+            rule: AlertRule::TargetPrice {
+                at_or_below: Money::from_major(55_000, Currency::INR),
+            },
             price: Some(Money::from_major(54_999, Currency::INR)),
             previous_price: Some(Money::from_major(59_999, Currency::INR)),
             availability: Availability::InStock,
@@ -93,7 +95,10 @@ async fn main() {
         max_in_any_second = max_in_any_second.max(i - j + 1);
     }
     let deviation = (rate - 30.0) / 30.0 * 100.0;
-    println!("telegram_fanout: alerts={n} chats={chats} delivered={} failed={failed}", sent.len());
+    println!(
+        "telegram_fanout: alerts={n} chats={chats} delivered={} failed={failed}",
+        sent.len()
+    );
     println!(
         "  wall={:.1}s span(first→last send)={:.1}s sustained={rate:.2}/s ({deviation:+.1}% vs 30/s) max_in_any_1s={max_in_any_second}",
         wall.as_secs_f64(),
@@ -108,7 +113,10 @@ async fn main() {
         && fake.rate_limit_violations() == 0
         && deviation.abs() <= 5.0
         && sent.len() == n;
-    println!("  target (within 5% of 30/s, zero 429s): {}", if ok { "MET" } else { "MISSED" });
+    println!(
+        "  target (within 5% of 30/s, zero 429s): {}",
+        if ok { "MET" } else { "MISSED" }
+    );
     if !ok {
         std::process::exit(1);
     }

@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bot;
+pub mod config;
 #[cfg(feature = "test-util")]
 pub mod fake;
 pub mod i18n;

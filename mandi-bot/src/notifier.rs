@@ -196,7 +196,8 @@ impl Throttle {
         if self.chat_started.len() > 50_000 {
             let gap = l.chat_gap + l.margin;
             self.chat_started.retain(|_, t| *t + gap > now);
-            self.group_started.retain(|_, w| w.back().is_some_and(|t| *t + minute > now));
+            self.group_started
+                .retain(|_, w| w.back().is_some_and(|t| *t + minute > now));
         }
         self.started.push_back(now);
         self.chat_started.insert(chat, now);
