@@ -107,6 +107,7 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             client.clone(),
             NotifierConfig {
                 affiliate_tag: settings.affiliate_tag.clone(),
+                attach_chart: true,
                 ..NotifierConfig::default()
             },
         )
