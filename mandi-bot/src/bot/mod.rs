@@ -675,7 +675,7 @@ impl Bot {
         )];
         let mut rows = Vec::new();
         for (i, p) in result.items.iter().enumerate() {
-            let n = usize::from(page - 1) * usize::from(SEARCH_PAGE_SIZE) + i + 1;
+            let n = usize::from(page.saturating_sub(1)) * usize::from(SEARCH_PAGE_SIZE) + i + 1;
             lines.push(format!(
                 "{n}. <a href=\"{}\">{}</a> — <b>{}</b>",
                 escape_html(&product_url(

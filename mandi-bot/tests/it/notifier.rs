@@ -212,3 +212,28 @@ async fn a_non_telegram_user_is_a_permanent_error() {
     u.identity.subject = "abc".into();
     assert!(notifier.deliver(&notification(&u, 2)).await.is_err());
 }
+
+#[tokio::test]
+async fn remembered_keys_are_bounded() {
+    let fake = FakeTelegram::start().await;
+    let cfg = NotifierConfig {
+        remember_keys: 2,
+        ..NotifierConfig::unthrottled()
+    };
+    fake.set_limits(mandi_bot::fake::Limits {
+        enforce: false,
+        ..Default::default()
+    });
+    let notifier = TelegramNotifier::new(client_for(&fake), cfg);
+    let user = tg_user(1, 9);
+    for n in [1, 2, 1, 2] {
+        notifier.deliver(&notification(&user, n)).await.unwrap();
+    }
+    assert_eq!(fake.sent_to(9).len(), 2, "keys 1 and 2 are remembered");
+    notifier.deliver(&notification(&user, 3)).await.unwrap();
+    // Key 1 was the oldest and is forgotten; key 3 and 2 are still known.
+    notifier.deliver(&notification(&user, 2)).await.unwrap();
+    assert_eq!(fake.sent_to(9).len(), 3);
+    notifier.deliver(&notification(&user, 1)).await.unwrap();
+    assert_eq!(fake.sent_to(9).len(), 4);
+}
