@@ -30,7 +30,10 @@ fn count() -> usize {
 
 fn notification(i: usize, chats: usize) -> Notification {
     let chat = (i % chats) as i64 + 1;
-    let at = Utc.with_ymd_and_hms(2026, 11, 20, 6, 0, 0).unwrap();
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 20, 6, 0, 0)
+        .single()
+        .expect("a valid time");
     let user = User {
         id: UserId(chat),
         identity: ExternalIdentity::new("telegram", chat.to_string()),
@@ -39,7 +42,7 @@ fn notification(i: usize, chats: usize) -> Notification {
         active: true,
         created_at: at,
     };
-    let asin = Asin::parse(&format!("B0{:08}", i % 1000)).unwrap();
+    let asin = Asin::parse(&format!("B0{:08}", i % 1000)).expect("a valid ASIN");
     Notification {
         idempotency_key: format!("alert-{i}-telegram"),
         alert: Alert {
@@ -72,7 +75,7 @@ async fn main() {
         .token(FAKE_TOKEN.to_owned())
         .base_url(fake.base_url())
         .build()
-        .unwrap();
+        .expect("a client for the fake");
     let notifier = TelegramNotifier::new(client, NotifierConfig::default());
     let jobs: Vec<Notification> = (0..n).map(|i| notification(i, chats)).collect();
     let started = Instant::now();
@@ -84,7 +87,11 @@ async fn main() {
     let wall = started.elapsed();
     let failed = results.iter().filter(|r| r.is_err()).count();
     let sent = fake.sent();
-    let span = sent.last().unwrap().at - sent.first().unwrap().at;
+    let (Some(first), Some(last)) = (sent.first(), sent.last()) else {
+        println!("telegram_fanout: nothing was delivered");
+        std::process::exit(1);
+    };
+    let span = last.at - first.at;
     let rate = (sent.len() - 1) as f64 / span.as_secs_f64();
     let mut max_in_any_second = 0;
     let mut j = 0;

@@ -469,6 +469,9 @@ async fn read_params(req: Request) -> Result<(Value, Option<SentPhoto>), Respons
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Response {
+    // A request counts against the limits from the moment it arrives, as at Telegram, not
+    // from when this server has finished reading and parsing it.
+    let arrived = Instant::now();
     {
         let mut inner = shared.lock();
         if inner.garbage_replies > 0 {
@@ -500,7 +503,9 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Re
             json!({"id": 42, "is_bot": true, "first_name": "Mandi", "username": "mandi_test_bot"}),
         ),
         "getUpdates" => get_updates(&shared, &params).await,
-        "sendMessage" | "sendPhoto" | "sendMediaGroup" => send(&shared, &method, &params, upload),
+        "sendMessage" | "sendPhoto" | "sendMediaGroup" => {
+            send(&shared, &method, &params, upload, arrived)
+        }
         "editMessageText" | "editMessageMedia" => {
             if let Some(text) = params.get("text").and_then(Value::as_str)
                 && let Err(d) = check_text(text, 4096, &params)
@@ -716,7 +721,13 @@ fn html_visible_text(text: &str) -> Result<String, String> {
     Ok(out)
 }
 
-fn send(shared: &Shared, method: &str, params: &Value, upload: Option<SentPhoto>) -> Response {
+fn send(
+    shared: &Shared,
+    method: &str,
+    params: &Value,
+    upload: Option<SentPhoto>,
+    now: Instant,
+) -> Response {
     let Some(chat_id) = chat_id_of(params) else {
         return err(400, "Bad Request: chat not found", None);
     };
@@ -757,7 +768,6 @@ fn send(shared: &Shared, method: &str, params: &Value, upload: Option<SentPhoto>
         return err(400, &d, None);
     }
     // Telegram's rate limits.
-    let now = Instant::now();
     if limits.enforce {
         while inner
             .global_window
@@ -772,6 +782,7 @@ fn send(shared: &Shared, method: &str, params: &Value, upload: Option<SentPhoto>
         }
         if let Some(last) = inner.chat_last.get(&chat_id)
             && now.duration_since(*last) < limits.per_chat_gap
+            && last.duration_since(now) < limits.per_chat_gap
         {
             wait = Some(1);
         }
@@ -797,16 +808,18 @@ fn send(shared: &Shared, method: &str, params: &Value, upload: Option<SentPhoto>
                 Some(json!({"retry_after": w})),
             );
         }
-        inner.global_window.push_back(now);
+        // Requests are timed on arrival, so one may be recorded after a later one: keep the
+        // windows in time order.
+        let pos = inner.global_window.partition_point(|t| *t <= now);
+        inner.global_window.insert(pos, now);
         if chat_id < 0 {
-            inner
-                .group_window
-                .entry(chat_id)
-                .or_default()
-                .push_back(now);
+            let w = inner.group_window.entry(chat_id).or_default();
+            let pos = w.partition_point(|t| *t <= now);
+            w.insert(pos, now);
         }
     }
-    inner.chat_last.insert(chat_id, now);
+    let last = inner.chat_last.get(&chat_id).map_or(now, |l| (*l).max(now));
+    inner.chat_last.insert(chat_id, last);
     let counter = inner.next_message_id.entry(chat_id).or_insert(0);
     *counter += 1;
     let message_id = *counter;
@@ -830,17 +843,21 @@ fn send(shared: &Shared, method: &str, params: &Value, upload: Option<SentPhoto>
         .get("media")
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
-    inner.sent.push(Sent {
-        method: method.to_owned(),
-        chat_id,
-        message_id,
-        text: text.map(str::to_owned),
-        caption: caption.map(str::to_owned),
-        photo,
-        album_len,
-        reply_markup: params.get("reply_markup").cloned(),
-        at: now,
-    });
+    let pos = inner.sent.partition_point(|s| s.at <= now);
+    inner.sent.insert(
+        pos,
+        Sent {
+            method: method.to_owned(),
+            chat_id,
+            message_id,
+            text: text.map(str::to_owned),
+            caption: caption.map(str::to_owned),
+            photo,
+            album_len,
+            reply_markup: params.get("reply_markup").cloned(),
+            at: now,
+        },
+    );
     let mut msg = json!({
         "message_id": message_id,
         "date": 1_764_000_000,
