@@ -166,7 +166,7 @@ async fn start_paste_a_link_watch_then_one_alert_with_photo_and_buy_button() {
     // The price drops; the scheduler's lookup records it; the rule engine makes an alert and
     // the outbox delivers it (twice, as after a lost acknowledgement).
     h.clock.advance(ChronoDuration::hours(6));
-    h.source.set_price(asin(1), 54_999);
+    h.source.set_price(asin(1), 54_999, h.clock.now_utc());
     h.catalog
         .lookup(Marketplace::India, &[asin(1)])
         .await
@@ -537,7 +537,7 @@ async fn search_pages_inline_mode_history_settings_and_admin() {
     // History chart: a few days of prices first.
     for (d, p) in [(0, 11_000), (1, 10_500), (2, 10_002)] {
         h.clock.advance(ChronoDuration::days(d));
-        h.source.set_price(asin(2), p);
+        h.source.set_price(asin(2), p, h.clock.now_utc());
         h.catalog
             .lookup(Marketplace::India, &[asin(2)])
             .await
@@ -600,4 +600,70 @@ async fn search_pages_inline_mode_history_settings_and_admin() {
     })
     .await;
     assert!(h.fake.rejected().is_empty(), "{:?}", h.fake.rejected());
+}
+
+#[tokio::test]
+async fn an_alert_with_history_carries_a_mini_chart() {
+    let h = harness(NotifierConfig {
+        attach_chart: true,
+        ..NotifierConfig::default()
+    })
+    .await;
+    let u = 7001;
+    h.fake.push_text(u, "/watch B000000001");
+    wait_for("the watch", 10, || h.fake.sent_to(u).len() == 1).await;
+    for p in [58_000, 56_000, 54_999] {
+        h.clock.advance(ChronoDuration::days(2));
+        h.source.set_price(asin(1), p, h.clock.now_utc());
+        h.catalog
+            .lookup(Marketplace::India, &[asin(1)])
+            .await
+            .unwrap();
+    }
+    let n = alert_for(&h, u, 54_999, 56_000).await;
+    h.notifier.deliver(&n).await.unwrap();
+    let alert = h.fake.sent_to(u).pop().unwrap();
+    assert_eq!(alert.method, "sendPhoto");
+    assert!(
+        matches!(alert.photo, Some(SentPhoto::Upload { png: true, .. })),
+        "{:?}",
+        alert.photo
+    );
+    assert!(alert.body().contains("90-day average"), "{}", alert.body());
+    assert!(alert.buttons().iter().any(|(l, _)| l.contains("Buy")));
+}
+
+#[tokio::test]
+async fn webhook_mode_feeds_the_same_bot() {
+    let fake = FakeTelegram::start().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let source = TestSource::with_product(asin(1), "Kettle", 999, 1_499);
+    let catalog = CatalogService::new(source, store, Arc::new(ManualClock::new(t0())));
+    let notifier = Arc::new(TelegramNotifier::new(
+        client_for(&fake),
+        NotifierConfig::default(),
+    ));
+    let bot = Arc::new(Bot::new(catalog, notifier, BotConfig::default()));
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let lanes = bot.spawn_lanes(rx);
+    let secret = secrecy::SecretString::from("hook-secret".to_owned());
+    let app = mandi_bot::telegram::webhook_router("/tg", secret, tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let update = serde_json::json!({"update_id": 1, "message": {"message_id": 1, "date": 1,
+        "from": {"id": 8001, "first_name": "W"}, "chat": {"id": 8001, "type": "private"},
+        "text": "/watch B000000001"}});
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/tg"))
+        .header(mandi_bot::telegram::SECRET_HEADER, "hook-secret")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    wait_for("the reply", 10, || fake.sent_to(8001).len() == 1).await;
+    assert!(fake.sent_to(8001)[0].body().contains("Kettle"));
+    server.abort();
+    lanes.abort();
 }

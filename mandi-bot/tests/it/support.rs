@@ -106,10 +106,12 @@ impl TestSource {
         self.products.lock().unwrap().push(p);
     }
 
-    pub fn set_price(&self, a: Asin, price: i64) {
+    /// Changes a price, as seen at `at` (a real source stamps each fetch with its time).
+    pub fn set_price(&self, a: Asin, price: i64, at: DateTime<Utc>) {
         for p in self.products.lock().unwrap().iter_mut() {
             if p.asin == a {
                 p.offers[0].price = Some(inr(price));
+                p.fetched_at = at;
             }
         }
     }
