@@ -112,8 +112,9 @@ async fn main() {
         span.as_secs_f64()
     );
     println!(
-        "  429s: limit violations={} notifier saw={}",
+        "  429s: limit violations={} (overall, per chat, per group: {:?}) notifier saw={}",
         fake.rate_limit_violations(),
+        fake.violations_by_limit(),
         notifier.stats().rate_limited.load(Ordering::Relaxed)
     );
     let ok = failed == 0

@@ -142,6 +142,7 @@ struct Inner {
     chat_last: HashMap<i64, Instant>,
     group_window: HashMap<i64, VecDeque<Instant>>,
     limit_violations: u64,
+    violations_by_limit: [u64; 3],
     storm_429s: u64,
     rejected: Vec<(String, i64, String)>,
     get_updates_calls: u64,
@@ -359,6 +360,12 @@ impl FakeTelegram {
     /// 429s answered because a client broke a rate limit.
     pub fn rate_limit_violations(&self) -> u64 {
         self.shared.lock().limit_violations
+    }
+
+    /// Limit violations by limit: (30/s overall, 1/s per chat, 20/min per group).
+    pub fn violations_by_limit(&self) -> (u64, u64, u64) {
+        let v = self.shared.lock().violations_by_limit;
+        (v[0], v[1], v[2])
     }
 
     /// 429s answered because of an injected storm.
@@ -779,12 +786,14 @@ fn send(
         let mut wait = None;
         if inner.global_window.len() >= limits.global_per_second {
             wait = Some(1);
+            inner.violations_by_limit[0] += 1;
         }
         if let Some(last) = inner.chat_last.get(&chat_id)
             && now.duration_since(*last) < limits.per_chat_gap
             && last.duration_since(now) < limits.per_chat_gap
         {
             wait = Some(1);
+            inner.violations_by_limit[1] += 1;
         }
         if chat_id < 0 {
             let window = inner.group_window.entry(chat_id).or_default();
@@ -798,6 +807,7 @@ fn send(
                 let oldest = window.front().copied().unwrap_or(now);
                 let left = Duration::from_secs(60).saturating_sub(now.duration_since(oldest));
                 wait = Some(left.as_secs().max(1));
+                inner.violations_by_limit[2] += 1;
             }
         }
         if let Some(w) = wait {

@@ -59,12 +59,12 @@ pub struct NotifierConfig {
     pub affiliate_tag: Option<String>,
     /// Attach a mini price chart to alerts when there is history to draw.
     pub attach_chart: bool,
-    /// Telegram's own limits, checked on the moments sends actually start (a safety net
-    /// under the slots for tasks that wake late).
+    /// Telegram's own limits, checked causally on answered requests (a guarantee under the
+    /// slots, whatever the scheduling or network jitter).
     pub limits: TelegramLimits,
 }
 
-/// Telegram's documented limits plus a margin for network jitter.
+/// Telegram's documented limits, checked causally (see [`Throttle::admit`]).
 #[derive(Debug, Clone, Copy)]
 pub struct TelegramLimits {
     /// Messages in any one second, all chats (30).
@@ -73,7 +73,7 @@ pub struct TelegramLimits {
     pub chat_gap: Duration,
     /// Messages to one group in any minute (20).
     pub group_per_minute: usize,
-    /// Added to every window so a send that takes a little longer to arrive still fits.
+    /// Added to every window (timer granularity).
     pub margin: Duration,
     /// False to skip the check (tests of something other than rate limits).
     pub enforce: bool,
@@ -85,7 +85,7 @@ impl Default for TelegramLimits {
             per_second: 30,
             chat_gap: Duration::from_secs(1),
             group_per_minute: 20,
-            margin: Duration::from_millis(30),
+            margin: Duration::from_millis(5),
             enforce: true,
         }
     }
@@ -132,9 +132,20 @@ pub struct Throttle {
     chat_next: HashMap<i64, Instant>,
     paused_until: Option<Instant>,
     limits: TelegramLimits,
-    started: VecDeque<Instant>,
-    chat_started: HashMap<i64, Instant>,
-    group_started: HashMap<i64, VecDeque<Instant>>,
+    next_ticket: u64,
+    /// Sends that may still count in Telegram's one-second window: (ticket, done at).
+    recent: VecDeque<(u64, Option<Instant>)>,
+    /// The last send to each chat: (ticket, done at).
+    chat_last: HashMap<i64, (u64, Option<Instant>)>,
+    /// Sends to each group that may count in its one-minute window.
+    group_recent: HashMap<i64, VecDeque<(u64, Option<Instant>)>>,
+}
+
+/// An admitted send; hand it back to [`Throttle::complete`] when the request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    id: u64,
+    chat: i64,
 }
 
 impl Throttle {
@@ -148,60 +159,99 @@ impl Throttle {
             chat_next: HashMap::new(),
             paused_until: None,
             limits: config.limits,
-            started: VecDeque::new(),
-            chat_started: HashMap::new(),
-            group_started: HashMap::new(),
+            next_ticket: 0,
+            recent: VecDeque::new(),
+            chat_last: HashMap::new(),
+            group_recent: HashMap::new(),
         }
     }
 
-    /// Checks Telegram's limits against the moments earlier sends actually started; on
-    /// success records `now` as a start for `chat`, else returns when to try again.
+    /// Checks Telegram's limits causally before a send starts at `now`: a request counts
+    /// from its start until its answer came back (it reached Telegram somewhere in
+    /// between), so a send is admitted only when fewer than 30 earlier requests can still
+    /// fall in the second before it, the chat's previous request was answered at least a
+    /// second ago, and fewer than 20 requests to a group can fall in the minute before it.
+    /// However late tasks wake or requests travel, Telegram cannot see the limits broken.
     ///
     /// # Errors
     ///
-    /// The moment the send would fit.
-    pub fn admit(&mut self, chat: i64, now: Instant) -> Result<(), Instant> {
+    /// When to check again.
+    pub fn admit(&mut self, chat: i64, now: Instant) -> Result<Ticket, Instant> {
         let l = self.limits;
+        let id = self.next_ticket;
+        let ticket = Ticket { id, chat };
         if !l.enforce {
-            return Ok(());
+            self.next_ticket += 1;
+            return Ok(ticket);
         }
         let second = Duration::from_secs(1) + l.margin;
         let minute = Duration::from_secs(60) + l.margin;
-        while self.started.len() > l.per_second.max(1) {
-            self.started.pop_front();
+        let poll = now + Duration::from_millis(2);
+        // Answered long enough ago: cannot count any more.
+        self.recent
+            .retain(|(_, done)| done.is_none_or(|d| d + second > now));
+        if self.recent.len() >= l.per_second.max(1) {
+            let mut done: Vec<Instant> = self.recent.iter().filter_map(|(_, d)| *d).collect();
+            let excess = self.recent.len() + 1 - l.per_second.max(1);
+            if done.len() < excess {
+                return Err(poll);
+            }
+            done.sort();
+            return Err(done[excess - 1] + second);
         }
-        if self.started.len() >= l.per_second.max(1)
-            && let Some(oldest) = self.started.front()
-            && now < *oldest + second
-        {
-            return Err(*oldest + second);
-        }
-        if let Some(last) = self.chat_started.get(&chat)
-            && now < *last + l.chat_gap + l.margin
-        {
-            return Err(*last + l.chat_gap + l.margin);
+        match self.chat_last.get(&chat) {
+            Some((_, None)) => return Err(poll),
+            Some((_, Some(d))) if now < *d + l.chat_gap + l.margin => {
+                return Err(*d + l.chat_gap + l.margin);
+            }
+            _ => {}
         }
         if chat < 0 {
-            let w = self.group_started.entry(chat).or_default();
-            while w.front().is_some_and(|t| *t + minute <= now) {
-                w.pop_front();
+            let w = self.group_recent.entry(chat).or_default();
+            w.retain(|(_, done)| done.is_none_or(|d| d + minute > now));
+            if w.len() >= l.group_per_minute.max(1) {
+                let mut done: Vec<Instant> = w.iter().filter_map(|(_, d)| *d).collect();
+                let excess = w.len() + 1 - l.group_per_minute.max(1);
+                if done.len() < excess {
+                    return Err(poll);
+                }
+                done.sort();
+                return Err(done[excess - 1] + minute);
             }
-            if w.len() >= l.group_per_minute.max(1)
-                && let Some(oldest) = w.front()
-            {
-                return Err(*oldest + minute);
-            }
-            w.push_back(now);
+            w.push_back((id, None));
         }
-        if self.chat_started.len() > 50_000 {
+        if self.chat_last.len() > 50_000 {
             let gap = l.chat_gap + l.margin;
-            self.chat_started.retain(|_, t| *t + gap > now);
-            self.group_started
-                .retain(|_, w| w.back().is_some_and(|t| *t + minute > now));
+            self.chat_last
+                .retain(|_, (_, d)| d.is_none_or(|d| d + gap > now));
+            self.group_recent.retain(|_, w| !w.is_empty());
         }
-        self.started.push_back(now);
-        self.chat_started.insert(chat, now);
-        Ok(())
+        self.next_ticket += 1;
+        self.recent.push_back((id, None));
+        self.chat_last.insert(chat, (id, None));
+        Ok(ticket)
+    }
+
+    /// Records that an admitted send was answered (or failed) at `now`.
+    pub fn complete(&mut self, ticket: Ticket, now: Instant) {
+        if let Some(e) = self
+            .recent
+            .iter_mut()
+            .rev()
+            .find(|(id, _)| *id == ticket.id)
+        {
+            e.1 = Some(now);
+        }
+        if let Some(e) = self.chat_last.get_mut(&ticket.chat)
+            && e.0 == ticket.id
+        {
+            e.1 = Some(now);
+        }
+        if let Some(w) = self.group_recent.get_mut(&ticket.chat)
+            && let Some(e) = w.iter_mut().rev().find(|(id, _)| *id == ticket.id)
+        {
+            e.1 = Some(now);
+        }
     }
 
     /// Reserves the earliest send slot for `chat` at or after `now`.
@@ -506,14 +556,16 @@ impl TelegramNotifier {
                 tokio::time::sleep_until(p).await;
                 continue;
             }
-            loop {
+            let ticket = loop {
                 let admitted = lock(&self.throttle).admit(chat, Instant::now());
                 match admitted {
-                    Ok(()) => break,
+                    Ok(t) => break t,
                     Err(at) => tokio::time::sleep_until(at).await,
                 }
-            }
-            match op(chat).await {
+            };
+            let outcome = op(chat).await;
+            lock(&self.throttle).complete(ticket, Instant::now());
+            match outcome {
                 Ok(m) => {
                     self.stats.sent.fetch_add(1, Ordering::Relaxed);
                     return Ok(m);
@@ -822,6 +874,47 @@ mod tests {
         let later = th.reserve(1, t0);
         let other = th.reserve(2, t0);
         assert!(other < later, "chat 2 had to wait behind chat 1's gap");
+    }
+
+    #[test]
+    fn admission_counts_requests_until_they_are_answered() {
+        let mut th = Throttle::new(&cfg());
+        let t0 = Instant::now();
+        let tickets: Vec<Ticket> = (0..30).map(|c| th.admit(c, t0).unwrap()).collect();
+        // 30 in flight: the 31st waits, whatever the clock says.
+        assert!(th.admit(99, t0 + Duration::from_secs(5)).is_err());
+        // Answered now: they count for one more second (plus the margin).
+        let t1 = t0 + Duration::from_millis(100);
+        for t in &tickets {
+            th.complete(*t, t1);
+        }
+        let retry = th.admit(99, t1).unwrap_err();
+        assert_eq!(retry, t1 + Duration::from_millis(1005));
+        assert!(th.admit(99, retry).is_ok());
+        // The same chat again: only a second after its last answer.
+        let a = th.admit(500, retry).unwrap();
+        assert!(
+            th.admit(500, retry + Duration::from_secs(3)).is_err(),
+            "still in flight"
+        );
+        th.complete(a, retry + Duration::from_millis(10));
+        let again = th
+            .admit(500, retry + Duration::from_millis(20))
+            .unwrap_err();
+        assert_eq!(again, retry + Duration::from_millis(10 + 1005));
+    }
+
+    #[test]
+    fn a_group_gets_at_most_20_a_minute() {
+        let mut th = Throttle::new(&cfg());
+        let mut t = Instant::now();
+        for _ in 0..20 {
+            let k = th.admit(-7, t).unwrap();
+            th.complete(k, t);
+            t += Duration::from_millis(1100);
+        }
+        let retry = th.admit(-7, t).unwrap_err();
+        assert!(retry >= t + Duration::from_secs(30), "{:?}", retry - t);
     }
 
     #[test]
