@@ -1,10 +1,13 @@
 //! [`TelegramNotifier`]: the `Notifier` port over the Bot API, keeping to Telegram's limits.
 //!
 //! * **Throttling** ([`Throttle`]): every message gets a send slot at least
-//!   `global_interval` after any other (34 ms: 29.4 messages a second, under Telegram's 30 with
-//!   room for network jitter), `chat_interval` after the previous one to the same chat (1.05 s)
-//!   and `group_interval` for groups (3.15 s: under 20 a minute). Slots are reserved up front,
-//!   so concurrent deliveries interleave fairly without ever bunching up.
+//!   `global_interval` after any other (34 ms: 29.4 messages a second, under Telegram's 30),
+//!   `chat_interval` after the previous one to the same chat (1.05 s) and `group_interval` for
+//!   groups (3.15 s: under 20 a minute). Slots are reserved up front, so concurrent deliveries
+//!   interleave fairly. Under the slots, [`Throttle::admit`] checks Telegram's limits causally:
+//!   a request counts from its start until its answer arrives, so however late a task wakes or
+//!   a request travels, Telegram never sees 31 messages in a second, two to a chat within a
+//!   second or 21 to a group within a minute.
 //! * **Flood control**: a 429 pauses all sending for `retry_after`, then the message is sent
 //!   again (up to `max_attempts`).
 //! * **Blocked users**: a 403 is a permanent [`NotifyError::RecipientGone`] and calls
