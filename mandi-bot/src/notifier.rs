@@ -921,6 +921,36 @@ mod tests {
     }
 
     #[test]
+    fn the_alert_card_is_escaped_and_in_the_users_language() {
+        use mandi_core::{
+            AlertId, Asin, Availability, Currency, Marketplace, Money, UserId, WatchId,
+        };
+        let inr = |r| Money::from_major(r, Currency::INR);
+        let alert = Alert {
+            id: AlertId(1),
+            user_id: UserId(1),
+            watch_id: WatchId(1),
+            marketplace: Marketplace::India,
+            asin: Asin::parse("B0CX59H5W7").unwrap(),
+            rule: mandi_core::AlertRule::AllTimeLow,
+            price: Some(inr(54_999)),
+            previous_price: Some(inr(59_999)),
+            availability: Availability::InStock,
+            message: "<b>fake</b> & co".into(),
+            triggered_at: chrono::DateTime::UNIX_EPOCH,
+            dedupe_key: "k".into(),
+        };
+        let hi = alert_card(&alert, None, texts(mandi_core::Language::Hindi));
+        assert!(
+            hi.contains("दाम गिरा") && hi.contains("&lt;b&gt;fake&lt;/b&gt; &amp; co"),
+            "{hi}"
+        );
+        assert!(hi.contains("<s>₹59,999.00</s> → <b>₹54,999.00</b>"), "{hi}");
+        let en = alert_card(&alert, None, texts(mandi_core::Language::English));
+        assert!(en.contains("Price drop"));
+    }
+
+    #[test]
     fn a_pause_moves_every_slot() {
         let mut th = Throttle::new(&cfg());
         let t0 = Instant::now();
