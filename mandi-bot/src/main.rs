@@ -1,16 +1,160 @@
 //! `mandi-bot`: Mandi's reference Telegram front-end.
 //!
-//! It is not built yet. Until the issue "Telegram bot: the reference front-end" lands, this
-//! binary says so and exits with status 2 instead of pretending to run.
+//! ```text
+//! TELEGRAM_BOT_TOKEN=123:ABC mandi-bot [--config mandi-bot.toml]
+//! ```
+//!
+//! Exit codes: 0 after Ctrl-C, 2 on a setup error (no token, bad config, token refused).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-/// What the binary prints: the plain truth about its state.
-const NOT_BUILT: &str = "mandi-bot: the Telegram front-end is not built yet (see the issue 'Telegram bot: the reference front-end'); use the `mandi` command meanwhile";
+use anyhow::Context as _;
+use mandi_bot::bot::{Bot, BotConfig};
+use mandi_bot::config::BotSettings;
+use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
+use mandi_bot::telegram::{BotClient, Poller, webhook_router};
+use mandi_core::catalog::CatalogService;
+use mandi_core::store::SqliteStore;
+use mandi_core::{Clock, Store, SystemClock};
+
+fn config_path() -> Option<PathBuf> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--config" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(p) = a.strip_prefix("--config=") {
+            return Some(PathBuf::from(p));
+        }
+    }
+    std::env::var_os("MANDI_BOT_CONFIG").map(PathBuf::from)
+}
 
 fn main() -> ExitCode {
-    eprintln!("{NOT_BUILT}");
-    ExitCode::from(2)
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "mandi-bot: Mandi's Telegram bot\n\nUsage: mandi-bot [--config <file>]\n\n\
+             TELEGRAM_BOT_TOKEN   the bot token from @BotFather (or `token` in the config)\n\
+             MANDI_BOT_CONFIG     the config file (TOML) when --config is not given\n\
+             MANDI_BOT_ADMINS     admin Telegram user ids, comma-separated"
+        );
+        return ExitCode::SUCCESS;
+    }
+    let settings = match BotSettings::load(config_path().as_deref(), |k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mandi-bot: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let token = match settings.token() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("mandi-bot: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mandi-bot: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(settings, token)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mandi-bot: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Result<()> {
+    let marketplace = settings.marketplace()?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let source = settings.build_source(clock.clone())?;
+    let db = settings
+        .database
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("mandi-bot.db"));
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&db).with_context(|| format!("opening the database {}", db.display()))?,
+    );
+    let catalog = CatalogService::new(source.clone(), store.clone(), clock);
+    let mut builder = BotClient::builder().token(token);
+    if let Some(url) = &settings.api_base_url {
+        builder = builder.base_url(url.clone());
+    }
+    let client = builder.build()?;
+    let me = client
+        .get_me()
+        .await
+        .context("checking the bot token with getMe")?;
+    tracing::info!(bot = ?me.username, source = source.name(), "mandi-bot starting");
+    let notifier = Arc::new(
+        TelegramNotifier::new(
+            client.clone(),
+            NotifierConfig {
+                affiliate_tag: settings.affiliate_tag.clone(),
+                attach_chart: true,
+                ..NotifierConfig::default()
+            },
+        )
+        .with_events(Arc::new(StoreRecipientEvents::new(store.clone())))
+        .with_catalog(catalog.clone()),
+    );
+    let bot = Arc::new(Bot::new(
+        catalog,
+        notifier,
+        BotConfig {
+            admins: settings.admins.clone(),
+            marketplace,
+            affiliate_tag: settings.affiliate_tag.clone(),
+            source_name: source.name().to_owned(),
+        },
+    ));
+    if let Err(e) = bot.register_commands().await {
+        tracing::warn!(error = %e, "could not register the command menu");
+    }
+    let serve = async {
+        match &settings.webhook {
+            Some(w) => {
+                client.set_webhook(&w.url, &w.secret, false).await?;
+                let (tx, rx) = tokio::sync::mpsc::channel(1024);
+                let _lanes = bot.spawn_lanes(rx);
+                let listener = tokio::net::TcpListener::bind(&w.listen)
+                    .await
+                    .with_context(|| format!("listening on {}", w.listen))?;
+                tracing::info!(listen = %w.listen, "webhook mode");
+                axum::serve(listener, webhook_router(&w.path, w.secret.clone(), tx)).await?;
+                anyhow::Ok(())
+            }
+            None => {
+                client.delete_webhook().await?;
+                tracing::info!("long polling");
+                bot.clone()
+                    .run_polling(Poller::new(client.clone(), 25))
+                    .await?;
+                anyhow::Ok(())
+            }
+        }
+    };
+    tokio::select! {
+        r = serve => r,
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!("stopping");
+            Ok(())
+        }
+    }
 }

@@ -1,0 +1,143 @@
+//! Callback data of the bot's buttons: short, typed, always within Telegram's 64 bytes.
+
+use mandi_core::{Asin, WatchId};
+
+use crate::text::{MAX_CALLBACK_DATA, truncate_bytes};
+
+/// What a button does.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callback {
+    /// Pause a watch.
+    Pause(WatchId),
+    /// Resume a watch.
+    Resume(WatchId),
+    /// Snooze a watch for a day.
+    Snooze(WatchId),
+    /// Ask for a new target price.
+    Target(WatchId),
+    /// Delete a watch.
+    Delete(WatchId),
+    /// Watch a product (from a search card).
+    Watch(Asin),
+    /// Show a product's price history.
+    History(Asin),
+    /// Another page of a search.
+    SearchPage {
+        /// The page (1–10).
+        page: u8,
+        /// The words (shortened to fit).
+        query: String,
+    },
+    /// Toggle real-time / digest alerts.
+    ToggleMode,
+    /// Toggle English / Hindi.
+    ToggleLanguage,
+    /// Cycle quiet hours (off → 22:00–07:00 → off).
+    ToggleQuiet,
+    /// Cycle the daily cap (none → 5 → 10 → 20 → none).
+    CycleCap,
+}
+
+impl Callback {
+    /// The data string (≤ 64 bytes).
+    pub fn encode(&self) -> String {
+        let s = match self {
+            Self::Pause(id) => format!("p:{id}"),
+            Self::Resume(id) => format!("r:{id}"),
+            Self::Snooze(id) => format!("z:{id}"),
+            Self::Target(id) => format!("t:{id}"),
+            Self::Delete(id) => format!("d:{id}"),
+            Self::Watch(a) => format!("w:{}", a.as_str()),
+            Self::History(a) => format!("h:{}", a.as_str()),
+            Self::SearchPage { page, query } => format!("s:{page}:{query}"),
+            Self::ToggleMode => "st:mode".to_owned(),
+            Self::ToggleLanguage => "st:lang".to_owned(),
+            Self::ToggleQuiet => "st:quiet".to_owned(),
+            Self::CycleCap => "st:cap".to_owned(),
+        };
+        truncate_bytes(&s, MAX_CALLBACK_DATA).to_owned()
+    }
+
+    /// Parses data from a button; `None` for anything this bot did not make.
+    pub fn decode(data: &str) -> Option<Self> {
+        let (kind, rest) = data.split_once(':')?;
+        let id = || rest.parse::<i64>().ok().map(WatchId);
+        let asin = || Asin::parse(rest).ok();
+        Some(match kind {
+            "p" => Self::Pause(id()?),
+            "r" => Self::Resume(id()?),
+            "z" => Self::Snooze(id()?),
+            "t" => Self::Target(id()?),
+            "d" => Self::Delete(id()?),
+            "w" => Self::Watch(asin()?),
+            "h" => Self::History(asin()?),
+            "s" => {
+                let (page, query) = rest.split_once(':')?;
+                let page = page.parse().ok().filter(|p| (1..=10).contains(p))?;
+                Self::SearchPage {
+                    page,
+                    query: query.to_owned(),
+                }
+            }
+            "st" => match rest {
+                "mode" => Self::ToggleMode,
+                "lang" => Self::ToggleLanguage,
+                "quiet" => Self::ToggleQuiet,
+                "cap" => Self::CycleCap,
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_stays_within_64_bytes() {
+        let asin = Asin::parse("B0CX59H5W7").unwrap();
+        for c in [
+            Callback::Pause(WatchId(i64::MAX)),
+            Callback::Delete(WatchId(1)),
+            Callback::Watch(asin),
+            Callback::History(asin),
+            Callback::SearchPage {
+                page: 3,
+                query: "redmi note".into(),
+            },
+            Callback::CycleCap,
+        ] {
+            let d = c.encode();
+            assert!(d.len() <= 64);
+            assert_eq!(Callback::decode(&d), Some(c));
+        }
+        let long = Callback::SearchPage {
+            page: 2,
+            query: "फ़ोन ".repeat(40),
+        };
+        let d = long.encode();
+        assert!(d.len() <= 64 && std::str::from_utf8(d.as_bytes()).is_ok());
+        assert!(matches!(
+            Callback::decode(&d),
+            Some(Callback::SearchPage { page: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn foreign_data_is_refused() {
+        for d in [
+            "",
+            "x",
+            "p:abc",
+            "w:NOTANASIN",
+            "s:99:x",
+            "st:rm -rf",
+            "zz:1",
+        ] {
+            assert_eq!(Callback::decode(d), None, "{d}");
+        }
+    }
+}

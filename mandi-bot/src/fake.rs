@@ -1,0 +1,913 @@
+//! A fake Telegram Bot API server on loopback for tests and benches (feature `test-util`).
+//!
+//! It speaks the real JSON shapes (`{ok, result}` / `{ok:false, error_code, description,
+//! parameters}`), queues updates for `getUpdates` (long polling included), records every
+//! message, photo and album sent, and can misbehave on request: flood-control storms with
+//! `retry_after`, 403 for blocked chats, `migrate_to_chat_id` for upgraded groups, malformed
+//! updates and garbage replies. It also **enforces Telegram's limits** — at most 30 messages
+//! in any second overall, one per second per chat, 20 per minute per group — answering 429
+//! when a client exceeds them, and counts those violations so a test can prove a client never
+//! trips them. Texts are checked as Telegram does: at most 4096 characters, captions 1024,
+//! callback data 64 bytes, and HTML that Telegram could parse.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+/// A photo the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentPhoto {
+    /// A URL or file id.
+    Remote(String),
+    /// An uploaded file of this many bytes.
+    Upload {
+        /// Its size.
+        len: usize,
+        /// True when it starts with the PNG signature.
+        png: bool,
+    },
+}
+
+/// One message the fake accepted.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// `sendMessage`, `sendPhoto` or `sendMediaGroup`.
+    pub method: String,
+    /// The chat it went to.
+    pub chat_id: i64,
+    /// The message id the fake gave it.
+    pub message_id: i64,
+    /// The text (sendMessage).
+    pub text: Option<String>,
+    /// The caption (sendPhoto).
+    pub caption: Option<String>,
+    /// The photo (sendPhoto), or the first photo of an album.
+    pub photo: Option<SentPhoto>,
+    /// Photos in an album.
+    pub album_len: usize,
+    /// The keyboard, as sent.
+    pub reply_markup: Option<Value>,
+    /// When it arrived.
+    pub at: Instant,
+}
+
+impl Sent {
+    /// Text or caption.
+    pub fn body(&self) -> &str {
+        self.text
+            .as_deref()
+            .or(self.caption.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// Every button of the keyboard as (label, callback data or URL).
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let Some(rows) = self
+            .reply_markup
+            .as_ref()
+            .and_then(|m| m.get("inline_keyboard"))
+            .and_then(Value::as_array)
+        else {
+            return out;
+        };
+        for b in rows.iter().filter_map(Value::as_array).flatten() {
+            let text = b.get("text").and_then(Value::as_str).unwrap_or_default();
+            let target = b
+                .get("callback_data")
+                .or_else(|| b.get("url"))
+                .or_else(|| b.get("switch_inline_query"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            out.push((text.to_owned(), target.to_owned()));
+        }
+        out
+    }
+}
+
+/// One call of a method that sends no message (`answerCallbackQuery`, `setMyCommands`…).
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The method.
+    pub method: String,
+    /// Its parameters.
+    pub params: Value,
+}
+
+/// Which of Telegram's limits the fake enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Messages in any one second, all chats (Telegram: 30).
+    pub global_per_second: usize,
+    /// Shortest gap between two messages to one chat (Telegram: 1 s).
+    pub per_chat_gap: Duration,
+    /// Messages in any minute to one group (Telegram: 20).
+    pub group_per_minute: usize,
+    /// False to accept everything (for tests of something else).
+    pub enforce: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            global_per_second: 30,
+            per_chat_gap: Duration::from_secs(1),
+            group_per_minute: 20,
+            enforce: true,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    next_update_id: i64,
+    updates: VecDeque<(i64, Value)>,
+    sent: Vec<Sent>,
+    calls: Vec<Call>,
+    next_message_id: HashMap<i64, i64>,
+    blocked: HashSet<i64>,
+    migrated: HashMap<i64, i64>,
+    storm: Option<(u32, u64)>,
+    garbage_replies: u32,
+    global_window: VecDeque<Instant>,
+    chat_last: HashMap<i64, Instant>,
+    group_window: HashMap<i64, VecDeque<Instant>>,
+    limit_violations: u64,
+    violations_by_limit: [u64; 3],
+    storm_429s: u64,
+    rejected: Vec<(String, i64, String)>,
+    get_updates_calls: u64,
+}
+
+struct Shared {
+    token: String,
+    limits: Mutex<Limits>,
+    inner: Mutex<Inner>,
+    notify: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The fake server. Dropping it stops the server.
+pub struct FakeTelegram {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FakeTelegram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeTelegram")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for FakeTelegram {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The token tests use with the fake.
+pub const FAKE_TOKEN: &str = "123456:TEST-token_for-the-fake";
+
+impl FakeTelegram {
+    /// Starts a fake on `127.0.0.1` (a free port) accepting [`FAKE_TOKEN`].
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound (a test environment problem).
+    pub async fn start() -> Self {
+        Self::start_with(FAKE_TOKEN, Limits::default()).await
+    }
+
+    /// Starts a fake accepting `token`, enforcing `limits`.
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound (a test environment problem).
+    #[allow(clippy::expect_used)]
+    pub async fn start_with(token: &str, limits: Limits) -> Self {
+        let shared = Arc::new(Shared {
+            token: token.to_owned(),
+            limits: Mutex::new(limits),
+            inner: Mutex::new(Inner {
+                next_update_id: 1000,
+                ..Inner::default()
+            }),
+            notify: Notify::new(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port for the fake Telegram server");
+        let addr = listener.local_addr().expect("the fake's address");
+        let app = Router::new().fallback(handle).with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, shared, task }
+    }
+
+    /// The base URL to give the client (`http://127.0.0.1:<port>`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Changes the enforced limits.
+    pub fn set_limits(&self, limits: Limits) {
+        *self.shared.limits.lock().unwrap_or_else(|e| e.into_inner()) = limits;
+    }
+
+    /// Queues a raw update; an `update_id` is assigned when the value is an object without
+    /// one. Returns the id.
+    pub fn push_raw(&self, mut update: Value) -> i64 {
+        let mut inner = self.shared.lock();
+        inner.next_update_id += 1;
+        let mut id = inner.next_update_id;
+        if let Value::Object(map) = &mut update {
+            match map.get("update_id").and_then(Value::as_i64) {
+                Some(given) => id = given,
+                None => {
+                    map.insert("update_id".into(), json!(id));
+                }
+            }
+        }
+        inner.updates.push_back((id, update));
+        drop(inner);
+        self.shared.notify.notify_waiters();
+        id
+    }
+
+    /// Queues a text message from a user in their private chat (chat id = user id).
+    pub fn push_text(&self, user_id: i64, text: &str) -> i64 {
+        self.push_raw(json!({
+            "message": {
+                "message_id": self.next_incoming_id(user_id),
+                "from": {"id": user_id, "is_bot": false, "first_name": format!("User{user_id}"), "language_code": "en"},
+                "chat": {"id": user_id, "type": "private", "first_name": format!("User{user_id}")},
+                "date": 1_764_000_000,
+                "text": text,
+                "entities": command_entities(text),
+            }
+        }))
+    }
+
+    /// Queues a text message from a user in a group chat.
+    pub fn push_group_text(&self, chat_id: i64, user_id: i64, text: &str) -> i64 {
+        self.push_raw(json!({
+            "message": {
+                "message_id": self.next_incoming_id(chat_id),
+                "from": {"id": user_id, "is_bot": false, "first_name": format!("User{user_id}")},
+                "chat": {"id": chat_id, "type": "group", "title": "Deals group"},
+                "date": 1_764_000_000,
+                "text": text,
+                "entities": command_entities(text),
+            }
+        }))
+    }
+
+    /// Queues a press on a callback button of a message in a private chat.
+    pub fn push_callback(&self, user_id: i64, message_id: i64, data: &str) -> i64 {
+        let id = format!("cb{}", self.shared.lock().next_update_id + 1);
+        self.push_raw(json!({
+            "callback_query": {
+                "id": id,
+                "from": {"id": user_id, "is_bot": false, "first_name": format!("User{user_id}")},
+                "message": {"message_id": message_id, "date": 1_764_000_000, "chat": {"id": user_id, "type": "private"}},
+                "chat_instance": "ci",
+                "data": data,
+            }
+        }))
+    }
+
+    /// Queues an inline query.
+    pub fn push_inline_query(&self, user_id: i64, query: &str) -> i64 {
+        let id = format!("iq{}", self.shared.lock().next_update_id + 1);
+        self.push_raw(json!({
+            "inline_query": {
+                "id": id,
+                "from": {"id": user_id, "is_bot": false, "first_name": format!("User{user_id}")},
+                "query": query,
+                "offset": "",
+            }
+        }))
+    }
+
+    fn next_incoming_id(&self, chat: i64) -> i64 {
+        let mut inner = self.shared.lock();
+        let n = inner.next_message_id.entry(chat).or_insert(0);
+        *n += 1;
+        *n
+    }
+
+    /// Updates not yet confirmed by a `getUpdates` offset.
+    pub fn pending_updates(&self) -> usize {
+        self.shared.lock().updates.len()
+    }
+
+    /// How many `getUpdates` calls arrived.
+    pub fn get_updates_calls(&self) -> u64 {
+        self.shared.lock().get_updates_calls
+    }
+
+    /// Every message accepted so far, in arrival order.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.shared.lock().sent.clone()
+    }
+
+    /// Messages accepted for one chat.
+    pub fn sent_to(&self, chat_id: i64) -> Vec<Sent> {
+        self.shared
+            .lock()
+            .sent
+            .iter()
+            .filter(|s| s.chat_id == chat_id)
+            .cloned()
+            .collect()
+    }
+
+    /// Calls of a method that sends no message.
+    pub fn calls(&self, method: &str) -> Vec<Call> {
+        self.shared
+            .lock()
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
+    }
+
+    /// Requests refused as Telegram would (bad HTML, too long, bad buttons) as
+    /// (method, chat, description).
+    pub fn rejected(&self) -> Vec<(String, i64, String)> {
+        self.shared.lock().rejected.clone()
+    }
+
+    /// 429s answered because a client broke a rate limit.
+    pub fn rate_limit_violations(&self) -> u64 {
+        self.shared.lock().limit_violations
+    }
+
+    /// Limit violations by limit: (30/s overall, 1/s per chat, 20/min per group).
+    pub fn violations_by_limit(&self) -> (u64, u64, u64) {
+        let v = self.shared.lock().violations_by_limit;
+        (v[0], v[1], v[2])
+    }
+
+    /// 429s answered because of an injected storm.
+    pub fn storm_429s(&self) -> u64 {
+        self.shared.lock().storm_429s
+    }
+
+    /// From now on, sending to this chat answers 403 "bot was blocked by the user".
+    pub fn block_chat(&self, chat_id: i64) {
+        self.shared.lock().blocked.insert(chat_id);
+    }
+
+    /// From now on, sending to `old` answers 400 with `migrate_to_chat_id: new`.
+    pub fn migrate_chat(&self, old: i64, new: i64) {
+        self.shared.lock().migrated.insert(old, new);
+    }
+
+    /// The next `count` send requests answer 429 with `retry_after` seconds.
+    pub fn start_storm(&self, count: u32, retry_after_secs: u64) {
+        self.shared.lock().storm = Some((count, retry_after_secs));
+    }
+
+    /// The next `count` requests (any method) answer HTTP 502 with an HTML body.
+    pub fn garbage_replies(&self, count: u32) {
+        self.shared.lock().garbage_replies = count;
+    }
+}
+
+fn command_entities(text: &str) -> Value {
+    if text.starts_with('/') {
+        let len = text
+            .split_whitespace()
+            .next()
+            .map(|c| c.encode_utf16().count())
+            .unwrap_or(0);
+        json!([{"type": "bot_command", "offset": 0, "length": len}])
+    } else {
+        json!([])
+    }
+}
+
+fn ok(result: Value) -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(json!({"ok": true, "result": result})),
+    )
+        .into_response()
+}
+
+fn err(code: u16, description: &str, parameters: Option<Value>) -> Response {
+    let mut body = json!({"ok": false, "error_code": code, "description": description});
+    if let Some(p) = parameters {
+        body["parameters"] = p;
+    }
+    (
+        StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST),
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+async fn read_params(req: Request) -> Result<(Value, Option<SentPhoto>), Response> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        let mut mp = Multipart::from_request(req, &())
+            .await
+            .map_err(|e| err(400, &format!("Bad Request: {e}"), None))?;
+        let mut map = serde_json::Map::new();
+        let mut photo = None;
+        while let Ok(Some(field)) = mp.next_field().await {
+            let name = field.name().unwrap_or_default().to_owned();
+            let is_file = field.file_name().is_some();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| err(400, &format!("Bad Request: {e}"), None))?;
+            if is_file {
+                photo = Some(SentPhoto::Upload {
+                    len: bytes.len(),
+                    png: bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+                });
+            } else {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let value = if name == "reply_markup" || name == "media" {
+                    serde_json::from_str(&text).unwrap_or(Value::String(text))
+                } else {
+                    Value::String(text)
+                };
+                map.insert(name, value);
+            }
+        }
+        return Ok((Value::Object(map), photo));
+    }
+    let body = Bytes::from_request(req, &())
+        .await
+        .map_err(|e| err(400, &format!("Bad Request: {e}"), None))?;
+    if body.is_empty() {
+        return Ok((json!({}), None));
+    }
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| err(400, &format!("Bad Request: invalid JSON: {e}"), None))?;
+    Ok((v, None))
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Response {
+    // A request counts against the limits from the moment it arrives, as at Telegram, not
+    // from when this server has finished reading and parsing it.
+    let arrived = Instant::now();
+    {
+        let mut inner = shared.lock();
+        if inner.garbage_replies > 0 {
+            inner.garbage_replies -= 1;
+            return (
+                StatusCode::BAD_GATEWAY,
+                "<html><body>502 Bad Gateway</body></html>",
+            )
+                .into_response();
+        }
+    }
+    let path = uri.path();
+    let Some(rest) = path.strip_prefix("/bot") else {
+        return err(404, "Not Found", None);
+    };
+    let Some((token, method)) = rest.split_once('/') else {
+        return err(404, "Not Found", None);
+    };
+    if token != shared.token {
+        return err(401, "Unauthorized", None);
+    }
+    let method = method.to_owned();
+    let (params, upload) = match read_params(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match method.as_str() {
+        "getMe" => ok(
+            json!({"id": 42, "is_bot": true, "first_name": "Mandi", "username": "mandi_test_bot"}),
+        ),
+        "getUpdates" => get_updates(&shared, &params).await,
+        "sendMessage" | "sendPhoto" | "sendMediaGroup" => {
+            send(&shared, &method, &params, upload, arrived)
+        }
+        "editMessageText" | "editMessageMedia" => {
+            if let Some(text) = params.get("text").and_then(Value::as_str)
+                && let Err(d) = check_text(text, 4096, &params)
+            {
+                return err(400, &d, None);
+            }
+            record_call(&shared, &method, params.clone());
+            ok(json!({
+                "message_id": params.get("message_id").cloned().unwrap_or(json!(1)),
+                "date": 1_764_000_000,
+                "chat": chat_json(chat_id_of(&params).unwrap_or(0)),
+                "text": params.get("text").cloned().unwrap_or(Value::Null),
+            }))
+        }
+        "answerCallbackQuery"
+        | "answerInlineQuery"
+        | "setMyCommands"
+        | "setWebhook"
+        | "deleteWebhook" => {
+            if method == "answerInlineQuery"
+                && let Some(results) = params.get("results").and_then(Value::as_array)
+                && results.len() > 50
+            {
+                return err(400, "Bad Request: RESULTS_TOO_MUCH", None);
+            }
+            record_call(&shared, &method, params);
+            ok(json!(true))
+        }
+        "getWebhookInfo" => ok(json!({"url": "", "pending_update_count": 0})),
+        _ => err(404, "Not Found: method not found", None),
+    }
+}
+
+fn record_call(shared: &Shared, method: &str, params: Value) {
+    shared.lock().calls.push(Call {
+        method: method.to_owned(),
+        params,
+    });
+}
+
+async fn get_updates(shared: &Shared, params: &Value) -> Response {
+    let offset = params.get("offset").and_then(Value::as_i64);
+    let limit = params
+        .get("limit")
+        .and_then(Value::as_u64)
+        .unwrap_or(100)
+        .clamp(1, 100) as usize;
+    let timeout = params
+        .get("timeout")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        .min(60);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+    loop {
+        let notified = shared.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        {
+            let mut inner = shared.lock();
+            inner.get_updates_calls += 1;
+            if let Some(o) = offset {
+                inner.updates.retain(|(id, _)| *id >= o);
+            }
+            if !inner.updates.is_empty() {
+                let batch: Vec<Value> = inner
+                    .updates
+                    .iter()
+                    .take(limit)
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                return ok(Value::Array(batch));
+            }
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return ok(json!([]));
+        }
+    }
+}
+
+fn chat_id_of(params: &Value) -> Option<i64> {
+    match params.get("chat_id")? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn chat_json(id: i64) -> Value {
+    if id > 0 {
+        json!({"id": id, "type": "private", "first_name": "User"})
+    } else if id < -1_000_000_000_000 {
+        json!({"id": id, "type": "supergroup", "title": "Deals"})
+    } else {
+        json!({"id": id, "type": "group", "title": "Deals"})
+    }
+}
+
+fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// Checks a text as Telegram does: length after entity parsing and, for HTML, that it parses.
+fn check_text(text: &str, max: usize, params: &Value) -> Result<(), String> {
+    let html = params.get("parse_mode").and_then(Value::as_str) == Some("HTML");
+    let visible = if html {
+        html_visible_text(text)?
+    } else {
+        text.to_owned()
+    };
+    if utf16_len(&visible) > max {
+        return Err(if max == 4096 {
+            "Bad Request: message is too long".to_owned()
+        } else {
+            "Bad Request: message caption is too long".to_owned()
+        });
+    }
+    if let Some(rows) = params
+        .get("reply_markup")
+        .and_then(|m| m.get("inline_keyboard"))
+        .and_then(Value::as_array)
+    {
+        for b in rows.iter().filter_map(Value::as_array).flatten() {
+            if let Some(d) = b.get("callback_data").and_then(Value::as_str)
+                && (d.is_empty() || d.len() > 64)
+            {
+                return Err("Bad Request: BUTTON_DATA_INVALID".to_owned());
+            }
+            if b.get("text")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                return Err(
+                    "Bad Request: text buttons are unallowed in the inline keyboard".into(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parses Telegram's HTML subset; returns the visible text or the error Telegram gives.
+fn html_visible_text(text: &str) -> Result<String, String> {
+    const TAGS: &[&str] = &[
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "tg-spoiler",
+        "span",
+        "blockquote",
+        "tg-emoji",
+    ];
+    let bad = |what: &str| format!("Bad Request: can't parse entities: {what}");
+    let mut out = String::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' => {
+                let end = rest.find('>').ok_or_else(|| bad("unclosed start tag"))?;
+                let tag = &rest[1..end];
+                if let Some(name) = tag.strip_prefix('/') {
+                    let name = name.trim();
+                    if stack.pop().as_deref() != Some(name) {
+                        return Err(bad(&format!("unmatched end tag {name}")));
+                    }
+                } else {
+                    let name = tag.split_whitespace().next().unwrap_or_default();
+                    if !TAGS.contains(&name) {
+                        return Err(bad(&format!("unsupported start tag \"{name}\"")));
+                    }
+                    stack.push(name.to_owned());
+                }
+                rest = &rest[end + 1..];
+            }
+            '&' => {
+                let end = rest.find(';').ok_or_else(|| bad("unclosed entity"))?;
+                let entity = &rest[1..end];
+                let ch = match entity {
+                    "lt" => '<',
+                    "gt" => '>',
+                    "amp" => '&',
+                    "quot" => '"',
+                    e if e.starts_with('#') => e[1..]
+                        .parse::<u32>()
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| bad("bad character reference"))?,
+                    _ => return Err(bad(&format!("unsupported entity {entity}"))),
+                };
+                out.push(ch);
+                rest = &rest[end + 1..];
+            }
+            c => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    if let Some(open) = stack.pop() {
+        return Err(bad(&format!(
+            "can't find end tag corresponding to start tag {open}"
+        )));
+    }
+    Ok(out)
+}
+
+fn send(
+    shared: &Shared,
+    method: &str,
+    params: &Value,
+    upload: Option<SentPhoto>,
+    now: Instant,
+) -> Response {
+    let Some(chat_id) = chat_id_of(params) else {
+        return err(400, "Bad Request: chat not found", None);
+    };
+    let limits = *shared.limits.lock().unwrap_or_else(|e| e.into_inner());
+    let mut inner = shared.lock();
+    if let Some((left, wait)) = inner.storm {
+        inner.storm = (left > 1).then_some((left - 1, wait));
+        inner.storm_429s += 1;
+        return err(
+            429,
+            &format!("Too Many Requests: retry after {wait}"),
+            Some(json!({"retry_after": wait})),
+        );
+    }
+    if inner.blocked.contains(&chat_id) {
+        return err(403, "Forbidden: bot was blocked by the user", None);
+    }
+    if let Some(new) = inner.migrated.get(&chat_id) {
+        return err(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            Some(json!({"migrate_to_chat_id": new})),
+        );
+    }
+    // What Telegram checks about the content.
+    let text = params.get("text").and_then(Value::as_str);
+    let caption = params.get("caption").and_then(Value::as_str);
+    let check = match method {
+        "sendMessage" => match text {
+            None | Some("") => Err("Bad Request: message text is empty".to_owned()),
+            Some(t) => check_text(t, 4096, params),
+        },
+        "sendPhoto" => check_text(caption.unwrap_or_default(), 1024, params),
+        _ => Ok(()),
+    };
+    if let Err(d) = check {
+        inner.rejected.push((method.to_owned(), chat_id, d.clone()));
+        return err(400, &d, None);
+    }
+    // Telegram's rate limits.
+    if limits.enforce {
+        while inner
+            .global_window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            inner.global_window.pop_front();
+        }
+        let mut wait = None;
+        if inner.global_window.len() >= limits.global_per_second {
+            wait = Some(1);
+            inner.violations_by_limit[0] += 1;
+        }
+        if let Some(last) = inner.chat_last.get(&chat_id)
+            && now.duration_since(*last) < limits.per_chat_gap
+            && last.duration_since(now) < limits.per_chat_gap
+        {
+            wait = Some(1);
+            inner.violations_by_limit[1] += 1;
+        }
+        if chat_id < 0 {
+            let window = inner.group_window.entry(chat_id).or_default();
+            while window
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+            {
+                window.pop_front();
+            }
+            if window.len() >= limits.group_per_minute {
+                let oldest = window.front().copied().unwrap_or(now);
+                let left = Duration::from_secs(60).saturating_sub(now.duration_since(oldest));
+                wait = Some(left.as_secs().max(1));
+                inner.violations_by_limit[2] += 1;
+            }
+        }
+        if let Some(w) = wait {
+            inner.limit_violations += 1;
+            return err(
+                429,
+                &format!("Too Many Requests: retry after {w}"),
+                Some(json!({"retry_after": w})),
+            );
+        }
+        // Requests are timed on arrival, so one may be recorded after a later one: keep the
+        // windows in time order.
+        let pos = inner.global_window.partition_point(|t| *t <= now);
+        inner.global_window.insert(pos, now);
+        if chat_id < 0 {
+            let w = inner.group_window.entry(chat_id).or_default();
+            let pos = w.partition_point(|t| *t <= now);
+            w.insert(pos, now);
+        }
+    }
+    let last = inner.chat_last.get(&chat_id).map_or(now, |l| (*l).max(now));
+    inner.chat_last.insert(chat_id, last);
+    let counter = inner.next_message_id.entry(chat_id).or_insert(0);
+    *counter += 1;
+    let message_id = *counter;
+    let photo = match method {
+        "sendPhoto" => upload.or_else(|| {
+            params
+                .get("photo")
+                .and_then(Value::as_str)
+                .map(|s| SentPhoto::Remote(s.to_owned()))
+        }),
+        "sendMediaGroup" => params
+            .get("media")
+            .and_then(Value::as_array)
+            .and_then(|m| m.first())
+            .and_then(|m| m.get("media"))
+            .and_then(Value::as_str)
+            .map(|s| SentPhoto::Remote(s.to_owned())),
+        _ => None,
+    };
+    let album_len = params
+        .get("media")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let pos = inner.sent.partition_point(|s| s.at <= now);
+    inner.sent.insert(
+        pos,
+        Sent {
+            method: method.to_owned(),
+            chat_id,
+            message_id,
+            text: text.map(str::to_owned),
+            caption: caption.map(str::to_owned),
+            photo,
+            album_len,
+            reply_markup: params.get("reply_markup").cloned(),
+            at: now,
+        },
+    );
+    let mut msg = json!({
+        "message_id": message_id,
+        "date": 1_764_000_000,
+        "chat": chat_json(chat_id),
+    });
+    if let Some(t) = text {
+        msg["text"] = json!(t);
+    }
+    if let Some(c) = caption {
+        msg["caption"] = json!(c);
+    }
+    if method == "sendPhoto" {
+        msg["photo"] = json!([{"file_id": format!("photo{message_id}"), "file_unique_id": format!("u{message_id}"), "width": 600, "height": 300}]);
+    }
+    if method == "sendMediaGroup" {
+        let msgs: Vec<Value> = (0..album_len.max(1))
+            .map(|i| {
+                let mut m = msg.clone();
+                m["message_id"] = json!(message_id * 100 + i as i64);
+                m
+            })
+            .collect();
+        return ok(Value::Array(msgs));
+    }
+    ok(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_checker_accepts_the_subset_and_refuses_the_rest() {
+        assert_eq!(
+            html_visible_text("<b>₹54,999</b> &lt;3 &amp; <a href=\"x\">buy</a>").unwrap(),
+            "₹54,999 <3 & buy"
+        );
+        assert!(html_visible_text("a < b").is_err());
+        assert!(html_visible_text("<b>open").is_err());
+        assert!(html_visible_text("<script>x</script>").is_err());
+        assert!(html_visible_text("AT&T").is_err());
+    }
+}

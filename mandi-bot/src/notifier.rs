@@ -1,0 +1,962 @@
+//! [`TelegramNotifier`]: the `Notifier` port over the Bot API, keeping to Telegram's limits.
+//!
+//! * **Throttling** ([`Throttle`]): every message gets a send slot at least
+//!   `global_interval` after any other (34 ms: 29.4 messages a second, under Telegram's 30),
+//!   `chat_interval` after the previous one to the same chat (1.05 s) and `group_interval` for
+//!   groups (3.15 s: under 20 a minute). Slots are reserved up front, so concurrent deliveries
+//!   interleave fairly. Under the slots, [`Throttle::admit`] checks Telegram's limits causally:
+//!   a request counts from its start until its answer arrives, so however late a task wakes or
+//!   a request travels, Telegram never sees 31 messages in a second, two to a chat within a
+//!   second or 21 to a group within a minute.
+//! * **Flood control**: a 429 pauses all sending for `retry_after`, then the message is sent
+//!   again (up to `max_attempts`).
+//! * **Blocked users**: a 403 is a permanent [`NotifyError::RecipientGone`] and calls
+//!   [`RecipientEvents::blocked`] (the [`StoreRecipientEvents`] hook deactivates the user and
+//!   pauses their watches).
+//! * **Migrated groups**: a 400 with `migrate_to_chat_id` is followed to the supergroup (and
+//!   remembered), and reported through [`RecipientEvents::migrated`].
+//! * **Idempotency**: a delivered idempotency key is remembered (the last `remember_keys`),
+//!   so an outbox that retries after a lost acknowledgement does not send twice.
+//!
+//! The throttle reads `tokio::time::Instant` (monotonic time, not the wall clock the `Clock`
+//! port stands for), so tests may pause and advance tokio's clock.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use mandi_core::catalog::{CatalogService, HistoryReport};
+use mandi_core::{
+    Alert, DealVerdict, Notification, Notifier, NotifyError, Store, User, WatchState,
+};
+use tokio::time::Instant;
+
+use crate::i18n::{Texts, texts};
+use crate::links_local::product_url;
+use crate::telegram::types::{InlineKeyboardButton, InlineKeyboardMarkup, Message};
+use crate::telegram::{BotClient, InputFile, SendOptions, TelegramError};
+use crate::text::{self, MAX_CAPTION_LEN, MAX_MESSAGE_LEN, escape_html};
+
+/// The channel name in the outbox.
+pub const CHANNEL: &str = "telegram";
+
+/// The identity provider name of Telegram users (`ExternalIdentity::provider`).
+pub const PROVIDER: &str = "telegram";
+
+/// How the notifier paces and retries.
+#[derive(Debug, Clone)]
+pub struct NotifierConfig {
+    /// Shortest gap between any two messages (34 ms ⇒ 29.4/s).
+    pub global_interval: Duration,
+    /// Shortest gap between two messages to one private chat.
+    pub chat_interval: Duration,
+    /// Shortest gap between two messages to one group (negative chat id).
+    pub group_interval: Duration,
+    /// Sends of one message tried before a 429 is returned as an error.
+    pub max_attempts: u32,
+    /// Delivered idempotency keys remembered.
+    pub remember_keys: usize,
+    /// The affiliate tag added to Buy links.
+    pub affiliate_tag: Option<String>,
+    /// Attach a mini price chart to alerts when there is history to draw.
+    pub attach_chart: bool,
+    /// Telegram's own limits, checked causally on answered requests (a guarantee under the
+    /// slots, whatever the scheduling or network jitter).
+    pub limits: TelegramLimits,
+}
+
+/// Telegram's documented limits, checked causally (see [`Throttle::admit`]).
+#[derive(Debug, Clone, Copy)]
+pub struct TelegramLimits {
+    /// Messages in any one second, all chats (30).
+    pub per_second: usize,
+    /// Shortest gap between two messages to one chat (1 s).
+    pub chat_gap: Duration,
+    /// Messages to one group in any minute (20).
+    pub group_per_minute: usize,
+    /// Added to every window (timer granularity).
+    pub margin: Duration,
+    /// False to skip the check (tests of something other than rate limits).
+    pub enforce: bool,
+}
+
+impl Default for TelegramLimits {
+    fn default() -> Self {
+        Self {
+            per_second: 30,
+            chat_gap: Duration::from_secs(1),
+            group_per_minute: 20,
+            margin: Duration::from_millis(5),
+            enforce: true,
+        }
+    }
+}
+
+impl Default for NotifierConfig {
+    fn default() -> Self {
+        Self {
+            global_interval: Duration::from_millis(34),
+            chat_interval: Duration::from_millis(1050),
+            group_interval: Duration::from_millis(3150),
+            max_attempts: 5,
+            remember_keys: 100_000,
+            affiliate_tag: None,
+            attach_chart: false,
+            limits: TelegramLimits::default(),
+        }
+    }
+}
+
+impl NotifierConfig {
+    /// No pacing at all (for tests of something other than rate limits).
+    pub fn unthrottled() -> Self {
+        Self {
+            global_interval: Duration::ZERO,
+            chat_interval: Duration::ZERO,
+            group_interval: Duration::ZERO,
+            limits: TelegramLimits {
+                enforce: false,
+                ..TelegramLimits::default()
+            },
+            ..Self::default()
+        }
+    }
+}
+
+/// Send-slot scheduling under Telegram's limits. Pure: the caller passes the time.
+#[derive(Debug)]
+pub struct Throttle {
+    global: Duration,
+    chat: Duration,
+    group: Duration,
+    slots: VecDeque<Instant>,
+    chat_next: HashMap<i64, Instant>,
+    paused_until: Option<Instant>,
+    limits: TelegramLimits,
+    next_ticket: u64,
+    /// Sends that may still count in Telegram's one-second window: (ticket, done at).
+    recent: VecDeque<(u64, Option<Instant>)>,
+    /// The last send to each chat: (ticket, done at).
+    chat_last: HashMap<i64, (u64, Option<Instant>)>,
+    /// Sends to each group that may count in its one-minute window.
+    group_recent: HashMap<i64, VecDeque<(u64, Option<Instant>)>>,
+}
+
+/// An admitted send; hand it back to [`Throttle::complete`] when the request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    id: u64,
+    chat: i64,
+}
+
+impl Throttle {
+    /// A throttle with the intervals of `config`.
+    pub fn new(config: &NotifierConfig) -> Self {
+        Self {
+            global: config.global_interval,
+            chat: config.chat_interval,
+            group: config.group_interval,
+            slots: VecDeque::new(),
+            chat_next: HashMap::new(),
+            paused_until: None,
+            limits: config.limits,
+            next_ticket: 0,
+            recent: VecDeque::new(),
+            chat_last: HashMap::new(),
+            group_recent: HashMap::new(),
+        }
+    }
+
+    /// Checks Telegram's limits causally before a send starts at `now`: a request counts
+    /// from its start until its answer came back (it reached Telegram somewhere in
+    /// between), so a send is admitted only when fewer than 30 earlier requests can still
+    /// fall in the second before it, the chat's previous request was answered at least a
+    /// second ago, and fewer than 20 requests to a group can fall in the minute before it.
+    /// However late tasks wake or requests travel, Telegram cannot see the limits broken.
+    ///
+    /// # Errors
+    ///
+    /// When to check again.
+    pub fn admit(&mut self, chat: i64, now: Instant) -> Result<Ticket, Instant> {
+        let l = self.limits;
+        let id = self.next_ticket;
+        let ticket = Ticket { id, chat };
+        if !l.enforce {
+            self.next_ticket += 1;
+            return Ok(ticket);
+        }
+        let second = Duration::from_secs(1) + l.margin;
+        let minute = Duration::from_secs(60) + l.margin;
+        let poll = now + Duration::from_millis(2);
+        // Answered long enough ago: cannot count any more.
+        self.recent
+            .retain(|(_, done)| done.is_none_or(|d| d + second > now));
+        if self.recent.len() >= l.per_second.max(1) {
+            let mut done: Vec<Instant> = self.recent.iter().filter_map(|(_, d)| *d).collect();
+            let excess = self.recent.len() + 1 - l.per_second.max(1);
+            if done.len() < excess {
+                return Err(poll);
+            }
+            done.sort();
+            return Err(done[excess - 1] + second);
+        }
+        match self.chat_last.get(&chat) {
+            Some((_, None)) => return Err(poll),
+            Some((_, Some(d))) if now < *d + l.chat_gap + l.margin => {
+                return Err(*d + l.chat_gap + l.margin);
+            }
+            _ => {}
+        }
+        if chat < 0 {
+            let w = self.group_recent.entry(chat).or_default();
+            w.retain(|(_, done)| done.is_none_or(|d| d + minute > now));
+            if w.len() >= l.group_per_minute.max(1) {
+                let mut done: Vec<Instant> = w.iter().filter_map(|(_, d)| *d).collect();
+                let excess = w.len() + 1 - l.group_per_minute.max(1);
+                if done.len() < excess {
+                    return Err(poll);
+                }
+                done.sort();
+                return Err(done[excess - 1] + minute);
+            }
+            w.push_back((id, None));
+        }
+        if self.chat_last.len() > 50_000 {
+            let gap = l.chat_gap + l.margin;
+            self.chat_last
+                .retain(|_, (_, d)| d.is_none_or(|d| d + gap > now));
+            self.group_recent.retain(|_, w| !w.is_empty());
+        }
+        self.next_ticket += 1;
+        self.recent.push_back((id, None));
+        self.chat_last.insert(chat, (id, None));
+        Ok(ticket)
+    }
+
+    /// Records that an admitted send was answered (or failed) at `now`.
+    pub fn complete(&mut self, ticket: Ticket, now: Instant) {
+        if let Some(e) = self
+            .recent
+            .iter_mut()
+            .rev()
+            .find(|(id, _)| *id == ticket.id)
+        {
+            e.1 = Some(now);
+        }
+        if let Some(e) = self.chat_last.get_mut(&ticket.chat)
+            && e.0 == ticket.id
+        {
+            e.1 = Some(now);
+        }
+        if let Some(w) = self.group_recent.get_mut(&ticket.chat)
+            && let Some(e) = w.iter_mut().rev().find(|(id, _)| *id == ticket.id)
+        {
+            e.1 = Some(now);
+        }
+    }
+
+    /// Reserves the earliest send slot for `chat` at or after `now`.
+    pub fn reserve(&mut self, chat: i64, now: Instant) -> Instant {
+        while self.slots.front().is_some_and(|s| *s + self.global <= now) {
+            self.slots.pop_front();
+        }
+        if self.chat_next.len() > 50_000 {
+            self.chat_next.retain(|_, t| *t > now);
+        }
+        let mut t = now;
+        if let Some(p) = self.paused_until {
+            t = t.max(p);
+        }
+        if let Some(c) = self.chat_next.get(&chat) {
+            t = t.max(*c);
+        }
+        if !self.global.is_zero() {
+            for s in &self.slots {
+                if *s + self.global <= t {
+                    continue;
+                }
+                if t + self.global <= *s {
+                    break;
+                }
+                t = *s + self.global;
+            }
+            let pos = self.slots.partition_point(|s| *s <= t);
+            self.slots.insert(pos, t);
+        }
+        let gap = if chat < 0 { self.group } else { self.chat };
+        self.chat_next.insert(chat, t + gap);
+        t
+    }
+
+    /// Stops every send until `until` (flood control).
+    pub fn pause_until(&mut self, until: Instant) {
+        self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
+    }
+
+    /// The pause in force at `now`, if any.
+    pub fn paused_at(&self, now: Instant) -> Option<Instant> {
+        self.paused_until.filter(|p| *p > now)
+    }
+}
+
+/// What the notifier reports about recipients, so the stored user can follow.
+#[async_trait]
+pub trait RecipientEvents: Send + Sync {
+    /// The user blocked the bot (403); they cannot be reached any more.
+    async fn blocked(&self, user: &User);
+    /// The user's group became a supergroup with a new chat id.
+    async fn migrated(&self, user: &User, from_chat: i64, to_chat: i64);
+}
+
+/// The [`RecipientEvents`] hook on the `Store` port: a blocked user is deactivated and their
+/// watches paused. A migration is logged: the `Store` port cannot change a user's identity
+/// yet, so the notifier keeps following the new id in memory.
+#[derive(Clone)]
+pub struct StoreRecipientEvents {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for StoreRecipientEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreRecipientEvents")
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoreRecipientEvents {
+    /// A hook over a store.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+}
+
+#[async_trait]
+impl RecipientEvents for StoreRecipientEvents {
+    async fn blocked(&self, user: &User) {
+        if let Err(e) = deactivate_user(self.store.as_ref(), user).await {
+            tracing::error!(user = %user.id, error = %e, "could not deactivate a user who blocked the bot");
+        }
+    }
+
+    async fn migrated(&self, user: &User, from_chat: i64, to_chat: i64) {
+        tracing::warn!(user = %user.id, from_chat, to_chat,
+            "group moved to a supergroup; the store keeps the old chat id until it can update identities");
+    }
+}
+
+/// Marks a user inactive and pauses every watch of theirs.
+///
+/// # Errors
+///
+/// The store failed (what was done stays done).
+pub async fn deactivate_user(store: &dyn Store, user: &User) -> Result<(), mandi_core::StoreError> {
+    let mut stored = store.get_user(user.id).await?;
+    if stored.active {
+        stored.active = false;
+        store.update_user(&stored).await?;
+    }
+    for mut w in store.list_watches(user.id).await? {
+        if w.state != WatchState::Paused {
+            w.state = WatchState::Paused;
+            store.update_watch(&w).await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+struct Keys {
+    done: HashSet<String>,
+    order: VecDeque<String>,
+    in_flight: HashSet<String>,
+}
+
+enum KeyState {
+    New,
+    Done,
+    InFlight,
+}
+
+/// Counters of what the notifier did.
+#[derive(Debug, Default)]
+pub struct NotifierStats {
+    /// Messages Telegram accepted.
+    pub sent: AtomicU64,
+    /// 429 answers received.
+    pub rate_limited: AtomicU64,
+    /// Deliveries skipped because their key was already delivered.
+    pub duplicates: AtomicU64,
+    /// Recipients found blocked.
+    pub blocked: AtomicU64,
+    /// Chats followed to a supergroup.
+    pub migrated: AtomicU64,
+}
+
+/// The `Notifier` for Telegram. Also the throttled sender the bot uses for every reply, so
+/// replies and alerts share one budget.
+pub struct TelegramNotifier {
+    client: BotClient,
+    config: NotifierConfig,
+    throttle: Mutex<Throttle>,
+    keys: Mutex<Keys>,
+    migrated: Mutex<HashMap<i64, i64>>,
+    events: Option<Arc<dyn RecipientEvents>>,
+    catalog: Option<CatalogService>,
+    stats: NotifierStats,
+}
+
+impl std::fmt::Debug for TelegramNotifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramNotifier")
+            .field("client", &self.client)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl TelegramNotifier {
+    /// A notifier sending through `client`.
+    pub fn new(client: BotClient, config: NotifierConfig) -> Self {
+        Self {
+            throttle: Mutex::new(Throttle::new(&config)),
+            client,
+            config,
+            keys: Mutex::new(Keys::default()),
+            migrated: Mutex::new(HashMap::new()),
+            events: None,
+            catalog: None,
+            stats: NotifierStats::default(),
+        }
+    }
+
+    /// Reports blocked and migrated recipients to `events`.
+    pub fn with_events(mut self, events: Arc<dyn RecipientEvents>) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    /// Enriches alerts from the catalog (title, image, MRP, 90-day average, verdict, chart)
+    /// using only what the store holds (no source calls).
+    pub fn with_catalog(mut self, catalog: CatalogService) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    /// The client.
+    pub fn client(&self) -> &BotClient {
+        &self.client
+    }
+
+    /// What it has done so far.
+    pub fn stats(&self) -> &NotifierStats {
+        &self.stats
+    }
+
+    /// The chat id a chat has moved to, if it has.
+    pub fn current_chat(&self, chat: i64) -> i64 {
+        let map = lock(&self.migrated);
+        let mut c = chat;
+        for _ in 0..8 {
+            match map.get(&c) {
+                Some(n) => c = *n,
+                None => break,
+            }
+        }
+        c
+    }
+
+    /// Sends an HTML text (split at 4096 characters on line boundaries; the keyboard goes
+    /// under the last part), paced and retried like alerts.
+    ///
+    /// # Errors
+    ///
+    /// As [`TelegramNotifier::deliver`].
+    pub async fn send_html(
+        &self,
+        user: Option<&User>,
+        chat: i64,
+        html: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<Message, NotifyError> {
+        let parts = text::split_message(html, MAX_MESSAGE_LEN);
+        let last = parts.len().saturating_sub(1);
+        let mut sent = None;
+        for (i, part) in parts.iter().enumerate() {
+            let options = SendOptions {
+                html: true,
+                reply_markup: if i == last { keyboard.clone() } else { None },
+                disable_preview: true,
+            };
+            let m = self
+                .paced(user, chat, |c| {
+                    let options = options.clone();
+                    async move { self.client.send_message(c, part, &options).await }
+                })
+                .await?;
+            sent = Some(m);
+        }
+        sent.ok_or_else(|| permanent("nothing to send"))
+    }
+
+    /// Sends a photo with an HTML caption (≤ 1024; a longer caption follows as text), paced.
+    ///
+    /// # Errors
+    ///
+    /// As [`TelegramNotifier::deliver`].
+    pub async fn send_photo(
+        &self,
+        user: Option<&User>,
+        chat: i64,
+        photo: InputFile,
+        caption: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<Message, NotifyError> {
+        let fits = text::visible_len(caption) <= MAX_CAPTION_LEN;
+        let options = SendOptions {
+            html: true,
+            reply_markup: if fits { keyboard.clone() } else { None },
+            disable_preview: false,
+        };
+        let cap = fits.then_some(caption);
+        let m = self
+            .paced(user, chat, |c| {
+                let options = options.clone();
+                let photo = &photo;
+                async move { self.client.send_photo(c, photo, cap, &options).await }
+            })
+            .await?;
+        if fits {
+            return Ok(m);
+        }
+        self.send_html(user, chat, caption, keyboard).await
+    }
+
+    /// Runs one send under the throttle, following migrations and waiting out flood control.
+    async fn paced<F, Fut>(
+        &self,
+        user: Option<&User>,
+        chat: i64,
+        op: F,
+    ) -> Result<Message, NotifyError>
+    where
+        F: Fn(i64) -> Fut,
+        Fut: std::future::Future<Output = Result<Message, TelegramError>>,
+    {
+        let mut chat = self.current_chat(chat);
+        let mut attempts = 0u32;
+        let mut hops = 0u32;
+        loop {
+            let slot = lock(&self.throttle).reserve(chat, Instant::now());
+            tokio::time::sleep_until(slot).await;
+            let paused = lock(&self.throttle).paused_at(Instant::now());
+            if let Some(p) = paused {
+                tokio::time::sleep_until(p).await;
+                continue;
+            }
+            let ticket = loop {
+                let admitted = lock(&self.throttle).admit(chat, Instant::now());
+                match admitted {
+                    Ok(t) => break t,
+                    Err(at) => tokio::time::sleep_until(at).await,
+                }
+            };
+            let outcome = op(chat).await;
+            lock(&self.throttle).complete(ticket, Instant::now());
+            match outcome {
+                Ok(m) => {
+                    self.stats.sent.fetch_add(1, Ordering::Relaxed);
+                    return Ok(m);
+                }
+                Err(TelegramError::RateLimited { retry_after, .. }) => {
+                    self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    attempts += 1;
+                    lock(&self.throttle).pause_until(Instant::now() + retry_after);
+                    tracing::warn!(
+                        chat,
+                        ?retry_after,
+                        attempts,
+                        "Telegram flood control; waiting"
+                    );
+                    if attempts >= self.config.max_attempts {
+                        return Err(NotifyError::RateLimited {
+                            channel: CHANNEL.to_owned(),
+                            retry_after,
+                        });
+                    }
+                }
+                Err(TelegramError::ChatMigrated { new_chat_id, .. }) => {
+                    hops += 1;
+                    if hops > 3 || new_chat_id == chat {
+                        return Err(permanent("the chat keeps moving; giving up"));
+                    }
+                    self.stats.migrated.fetch_add(1, Ordering::Relaxed);
+                    lock(&self.migrated).insert(chat, new_chat_id);
+                    if let (Some(ev), Some(u)) = (&self.events, user) {
+                        ev.migrated(u, chat, new_chat_id).await;
+                    }
+                    tracing::info!(
+                        from = chat,
+                        to = new_chat_id,
+                        "group moved to a supergroup; following"
+                    );
+                    chat = new_chat_id;
+                }
+                Err(TelegramError::Forbidden { description, .. }) => {
+                    self.stats.blocked.fetch_add(1, Ordering::Relaxed);
+                    if let (Some(ev), Some(u)) = (&self.events, user) {
+                        ev.blocked(u).await;
+                    }
+                    return Err(NotifyError::RecipientGone {
+                        channel: CHANNEL.to_owned(),
+                        reason: description,
+                    });
+                }
+                Err(e) if e.is_retryable() => {
+                    return Err(NotifyError::Transient {
+                        channel: CHANNEL.to_owned(),
+                        reason: e.to_string(),
+                    });
+                }
+                Err(e) => return Err(permanent(&e.to_string())),
+            }
+        }
+    }
+
+    fn begin(&self, key: &str) -> KeyState {
+        let mut k = lock(&self.keys);
+        if k.done.contains(key) {
+            return KeyState::Done;
+        }
+        if !k.in_flight.insert(key.to_owned()) {
+            return KeyState::InFlight;
+        }
+        KeyState::New
+    }
+
+    fn finish(&self, key: &str, delivered: bool) {
+        let mut k = lock(&self.keys);
+        k.in_flight.remove(key);
+        if delivered && k.done.insert(key.to_owned()) {
+            k.order.push_back(key.to_owned());
+            while k.order.len() > self.config.remember_keys.max(1) {
+                if let Some(old) = k.order.pop_front() {
+                    k.done.remove(&old);
+                }
+            }
+        }
+    }
+
+    async fn deliver_inner(&self, n: &Notification) -> Result<(), NotifyError> {
+        let chat = chat_of(&n.user)?;
+        let t = texts(n.user.settings.language);
+        let report = match &self.catalog {
+            Some(c) => c
+                .history(n.alert.marketplace, n.alert.asin, false)
+                .await
+                .map_err(|e| tracing::warn!(error = %e, "no history for the alert card"))
+                .ok(),
+            None => None,
+        };
+        let card = alert_card(&n.alert, report.as_ref(), t);
+        let buy = product_url(
+            n.alert.marketplace,
+            n.alert.asin,
+            self.config.affiliate_tag.as_deref(),
+        );
+        let keyboard = InlineKeyboardMarkup {
+            inline_keyboard: vec![
+                vec![InlineKeyboardButton::url(t.btn_buy, buy)],
+                vec![
+                    InlineKeyboardButton::callback(
+                        t.btn_pause,
+                        crate::bot::Callback::Pause(n.alert.watch_id).encode(),
+                    ),
+                    InlineKeyboardButton::callback(
+                        t.btn_history,
+                        crate::bot::Callback::History(n.alert.asin).encode(),
+                    ),
+                ],
+            ],
+        };
+        let photo = self.alert_photo(report.as_ref());
+        match photo {
+            Some(p) => self
+                .send_photo(Some(&n.user), chat, p, &card, Some(keyboard))
+                .await
+                .map(drop),
+            None => self
+                .send_html(Some(&n.user), chat, &card, Some(keyboard))
+                .await
+                .map(drop),
+        }
+    }
+
+    fn alert_photo(&self, report: Option<&HistoryReport>) -> Option<InputFile> {
+        let report = report?;
+        if self.config.attach_chart && report.points.len() >= 2 {
+            let opts = mandi_core::charts::ChartOptions::mini(90);
+            match mandi_core::charts::render_price_chart(&report.points, report.as_of, &opts) {
+                Ok(png) => {
+                    return Some(InputFile::Upload {
+                        file_name: format!("{}.png", report.asin.as_str()),
+                        bytes: png,
+                    });
+                }
+                Err(e) => tracing::debug!(error = %e, "no chart for the alert"),
+            }
+        }
+        let image = report.product.as_ref()?.images.first()?;
+        url::Url::parse(&image.url)
+            .ok()
+            .filter(|u| u.scheme() == "https" || u.scheme() == "http")
+            .map(|_| InputFile::Remote(image.url.clone()))
+    }
+}
+
+fn permanent(reason: &str) -> NotifyError {
+    NotifyError::Permanent {
+        channel: CHANNEL.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// The Telegram chat id of a user, from their identity.
+///
+/// # Errors
+///
+/// [`NotifyError::Permanent`] when the user is not a Telegram user or the id is not a number.
+pub fn chat_of(user: &User) -> Result<i64, NotifyError> {
+    if user.identity.provider != PROVIDER {
+        return Err(permanent(&format!(
+            "user {} is known through {}, not Telegram",
+            user.id, user.identity.provider
+        )));
+    }
+    user.identity.subject.parse().map_err(|_| {
+        permanent(&format!(
+            "user {} has a Telegram id that is not a number: {:?}",
+            user.id, user.identity.subject
+        ))
+    })
+}
+
+/// The HTML card of an alert: title, old → new price, % off MRP and vs the 90-day average,
+/// the verdict.
+pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> String {
+    let mut lines = Vec::new();
+    lines.push(format!("<b>{}</b>", t.alert_title));
+    if let Some(p) = report.and_then(|r| r.product.as_ref()) {
+        lines.push(escape_html(&text::ellipsize(&p.title, 200)));
+    } else {
+        lines.push(format!("<code>{}</code>", alert.asin.as_str()));
+    }
+    let price = match (alert.previous_price, alert.price) {
+        (Some(old), Some(new)) => format!("<s>{old}</s> → <b>{new}</b>"),
+        (None, Some(new)) => format!("<b>{new}</b>"),
+        _ => t.price_unknown.to_owned(),
+    };
+    lines.push(price);
+    if let (Some(price), Some(report)) = (alert.price, report) {
+        let mrp = report
+            .product
+            .as_ref()
+            .and_then(|p| p.offers.first())
+            .and_then(|o| o.list_price);
+        if let Some(bps) = mrp.and_then(|m| price.discount_bps(m)).filter(|b| *b > 0) {
+            lines.push(format!("−{} {}", pct(bps), t.off_mrp));
+        }
+        if let Some(avg) = report.summary.window(Some(90)).and_then(|w| w.average)
+            && let Some(bps) = price.discount_bps(avg)
+        {
+            let sign = if bps >= 0 { "−" } else { "+" };
+            lines.push(format!("{sign}{} {}", pct(bps.abs()), t.vs_avg90));
+        }
+        if let Some(score) = &report.score {
+            lines.push(format!(
+                "{} ({}/100)",
+                verdict(score.verdict, t),
+                score.score
+            ));
+        }
+    }
+    lines.push(escape_html(&text::ellipsize(&alert.message, 300)));
+    lines.join("\n")
+}
+
+fn pct(bps: i64) -> String {
+    format!("{}.{}%", bps / 100, (bps % 100) / 10)
+}
+
+/// The verdict's text.
+pub fn verdict(v: DealVerdict, t: &Texts) -> &'static str {
+    match v {
+        DealVerdict::GreatDeal => t.verdict_great,
+        DealVerdict::GoodDeal => t.verdict_good,
+        DealVerdict::Fair => t.verdict_fair,
+        DealVerdict::Poor => t.verdict_poor,
+        DealVerdict::FakeSale => t.verdict_fake,
+        _ => t.verdict_unknown,
+    }
+}
+
+#[async_trait]
+impl Notifier for TelegramNotifier {
+    fn channel(&self) -> &str {
+        CHANNEL
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %notification.user.id, alert = %notification.alert.id))]
+    async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError> {
+        let key = notification.idempotency_key.as_str();
+        match self.begin(key) {
+            KeyState::Done => {
+                self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            KeyState::InFlight => {
+                return Err(NotifyError::Transient {
+                    channel: CHANNEL.to_owned(),
+                    reason: "the same notification is being delivered right now".to_owned(),
+                });
+            }
+            KeyState::New => {}
+        }
+        if !notification.user.active {
+            self.finish(key, false);
+            return Err(NotifyError::RecipientGone {
+                channel: CHANNEL.to_owned(),
+                reason: "the user is inactive (blocked the bot earlier)".to_owned(),
+            });
+        }
+        let result = self.deliver_inner(notification).await;
+        self.finish(key, result.is_ok());
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> NotifierConfig {
+        NotifierConfig::default()
+    }
+
+    #[test]
+    fn slots_keep_the_global_gap_and_the_chat_gap() {
+        let mut th = Throttle::new(&cfg());
+        let t0 = Instant::now();
+        let mut slots: Vec<Instant> = (0..100).map(|i| th.reserve(i, t0)).collect();
+        slots.sort();
+        for w in slots.windows(2) {
+            assert!(w[1] - w[0] >= Duration::from_millis(34));
+        }
+        // 31 consecutive slots never fit in one second.
+        for w in slots.windows(31) {
+            assert!(w[30] - w[0] > Duration::from_secs(1));
+        }
+        let a = th.reserve(7, t0);
+        let b = th.reserve(7, t0);
+        assert!(b - a >= Duration::from_millis(1050));
+        let g1 = th.reserve(-5, t0);
+        let g2 = th.reserve(-5, t0);
+        assert!(g2 - g1 >= Duration::from_millis(3150));
+    }
+
+    #[test]
+    fn a_chat_waiting_for_its_gap_does_not_hold_up_others() {
+        let mut th = Throttle::new(&cfg());
+        let t0 = Instant::now();
+        th.reserve(1, t0);
+        let later = th.reserve(1, t0);
+        let other = th.reserve(2, t0);
+        assert!(other < later, "chat 2 had to wait behind chat 1's gap");
+    }
+
+    #[test]
+    fn admission_counts_requests_until_they_are_answered() {
+        let mut th = Throttle::new(&cfg());
+        let t0 = Instant::now();
+        let tickets: Vec<Ticket> = (0..30).map(|c| th.admit(c, t0).unwrap()).collect();
+        // 30 in flight: the 31st waits, whatever the clock says.
+        assert!(th.admit(99, t0 + Duration::from_secs(5)).is_err());
+        // Answered now: they count for one more second (plus the margin).
+        let t1 = t0 + Duration::from_millis(100);
+        for t in &tickets {
+            th.complete(*t, t1);
+        }
+        let retry = th.admit(99, t1).unwrap_err();
+        assert_eq!(retry, t1 + Duration::from_millis(1005));
+        assert!(th.admit(99, retry).is_ok());
+        // The same chat again: only a second after its last answer.
+        let a = th.admit(500, retry).unwrap();
+        assert!(
+            th.admit(500, retry + Duration::from_secs(3)).is_err(),
+            "still in flight"
+        );
+        th.complete(a, retry + Duration::from_millis(10));
+        let again = th
+            .admit(500, retry + Duration::from_millis(20))
+            .unwrap_err();
+        assert_eq!(again, retry + Duration::from_millis(10 + 1005));
+    }
+
+    #[test]
+    fn a_group_gets_at_most_20_a_minute() {
+        let mut th = Throttle::new(&cfg());
+        let mut t = Instant::now();
+        for _ in 0..20 {
+            let k = th.admit(-7, t).unwrap();
+            th.complete(k, t);
+            t += Duration::from_millis(1100);
+        }
+        let retry = th.admit(-7, t).unwrap_err();
+        assert!(retry >= t + Duration::from_secs(30), "{:?}", retry - t);
+    }
+
+    #[test]
+    fn the_alert_card_is_escaped_and_in_the_users_language() {
+        use mandi_core::{
+            AlertId, Asin, Availability, Currency, Marketplace, Money, UserId, WatchId,
+        };
+        let inr = |r| Money::from_major(r, Currency::INR);
+        let alert = Alert {
+            id: AlertId(1),
+            user_id: UserId(1),
+            watch_id: WatchId(1),
+            marketplace: Marketplace::India,
+            asin: Asin::parse("B0CX59H5W7").unwrap(),
+            rule: mandi_core::AlertRule::AllTimeLow,
+            price: Some(inr(54_999)),
+            previous_price: Some(inr(59_999)),
+            availability: Availability::InStock,
+            message: "<b>fake</b> & co".into(),
+            triggered_at: chrono::DateTime::UNIX_EPOCH,
+            dedupe_key: "k".into(),
+        };
+        let hi = alert_card(&alert, None, texts(mandi_core::Language::Hindi));
+        assert!(
+            hi.contains("दाम गिरा") && hi.contains("&lt;b&gt;fake&lt;/b&gt; &amp; co"),
+            "{hi}"
+        );
+        assert!(hi.contains("<s>₹59,999.00</s> → <b>₹54,999.00</b>"), "{hi}");
+        let en = alert_card(&alert, None, texts(mandi_core::Language::English));
+        assert!(en.contains("Price drop"));
+    }
+
+    #[test]
+    fn a_pause_moves_every_slot() {
+        let mut th = Throttle::new(&cfg());
+        let t0 = Instant::now();
+        th.pause_until(t0 + Duration::from_secs(5));
+        assert!(th.reserve(1, t0) >= t0 + Duration::from_secs(5));
+        assert!(th.paused_at(t0).is_some());
+        assert!(th.paused_at(t0 + Duration::from_secs(6)).is_none());
+    }
+}

@@ -1,0 +1,44 @@
+//! The `mandi-bot` binary's setup errors.
+
+use std::process::Command;
+
+fn bot() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mandi-bot"));
+    c.env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("MANDI_BOT_CONFIG")
+        .env_remove("MANDI_BOT_ADMINS")
+        .current_dir(std::env::temp_dir());
+    c
+}
+
+#[test]
+fn without_a_token_it_exits_2_and_says_what_to_set() {
+    let out = bot().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TELEGRAM_BOT_TOKEN"), "{err}");
+}
+
+#[test]
+fn a_token_without_a_usable_source_exits_2_without_showing_the_token() {
+    let out = bot()
+        .env("TELEGRAM_BOT_TOKEN", "123:VERY-SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("source"), "{err}");
+    assert!(!err.contains("VERY-SECRET"), "{err}");
+}
+
+#[test]
+fn a_broken_config_file_exits_2_naming_the_file() {
+    let dir = std::env::temp_dir().join(format!("mandi-bot-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bot.toml");
+    std::fs::write(&file, "admins = [").unwrap();
+    let out = bot().arg("--config").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bot.toml"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,669 @@
+//! End-to-end conversations: the bot long-polls the fake Telegram server, uses the library's
+//! CatalogService over an in-test product source and a MemoryStore, and answers through the
+//! throttled notifier.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Duration as ChronoDuration;
+use mandi_bot::bot::{Bot, BotConfig};
+use mandi_bot::fake::{FakeTelegram, Limits, SentPhoto};
+use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
+use mandi_bot::telegram::Poller;
+use mandi_core::catalog::CatalogService;
+use mandi_core::store::MemoryStore;
+use mandi_core::{
+    Alert, AlertId, AlertRule, Availability, ExternalIdentity, Language, ManualClock, Marketplace,
+    Notification, Notifier, NotifyError, Store, WatchState,
+};
+
+use crate::support::{TestSource, asin, client_for, inr, t0};
+
+struct Harness {
+    fake: FakeTelegram,
+    store: Arc<dyn Store>,
+    source: Arc<TestSource>,
+    clock: ManualClock,
+    catalog: CatalogService,
+    notifier: Arc<TelegramNotifier>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+const ADMIN: i64 = 4242;
+
+async fn harness(config: NotifierConfig) -> Harness {
+    let fake = FakeTelegram::start().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let source =
+        TestSource::with_product(asin(1), "Redmi Note 13 5G <Arctic White>", 59_999, 69_999);
+    let clock = ManualClock::new(t0());
+    let catalog = CatalogService::new(source.clone(), store.clone(), Arc::new(clock.clone()));
+    let notifier = Arc::new(
+        TelegramNotifier::new(
+            client_for(&fake),
+            NotifierConfig {
+                affiliate_tag: Some("mandi-21".into()),
+                ..config
+            },
+        )
+        .with_events(Arc::new(StoreRecipientEvents::new(store.clone())))
+        .with_catalog(catalog.clone()),
+    );
+    let bot = Arc::new(Bot::new(
+        catalog.clone(),
+        notifier.clone(),
+        BotConfig {
+            admins: vec![ADMIN],
+            affiliate_tag: Some("mandi-21".into()),
+            source_name: "test".into(),
+            ..BotConfig::default()
+        },
+    ));
+    let poller = Poller::new(client_for(&fake), 1);
+    let task = tokio::spawn(async move {
+        let _ = bot.run_polling(poller).await;
+    });
+    Harness {
+        fake,
+        store,
+        source,
+        clock,
+        catalog,
+        notifier,
+        task,
+    }
+}
+
+async fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn user_of(h: &Harness, chat: i64) -> mandi_core::User {
+    h.store
+        .find_user(&ExternalIdentity::new("telegram", chat.to_string()))
+        .await
+        .unwrap()
+        .expect("the bot stored the user")
+}
+
+/// The alert the rule engine would make for the user's first watch after a drop.
+async fn alert_for(h: &Harness, chat: i64, price: i64, previous: i64) -> Notification {
+    let user = user_of(h, chat).await;
+    let watch = h.store.list_watches(user.id).await.unwrap().remove(0);
+    Notification {
+        idempotency_key: format!("alert-{}-telegram", watch.id),
+        alert: Alert {
+            id: AlertId(watch.id.0),
+            user_id: user.id,
+            watch_id: watch.id,
+            marketplace: Marketplace::India,
+            asin: watch.target.asin(),
+            rule: AlertRule::DropFromBaseline { bps: 500 },
+            price: Some(inr(price)),
+            previous_price: Some(inr(previous)),
+            availability: Availability::InStock,
+            message: format!("Price fell to ₹{price}"),
+            triggered_at: h.clock.now_utc(),
+            dedupe_key: format!("w{}-drop", watch.id),
+        },
+        user,
+    }
+}
+
+trait NowUtc {
+    fn now_utc(&self) -> chrono::DateTime<chrono::Utc>;
+}
+impl NowUtc for ManualClock {
+    fn now_utc(&self) -> chrono::DateTime<chrono::Utc> {
+        mandi_core::Clock::now(self)
+    }
+}
+
+#[tokio::test]
+async fn start_paste_a_link_watch_then_one_alert_with_photo_and_buy_button() {
+    let h = harness(NotifierConfig::default()).await;
+    let u = 1001;
+    h.fake.push_text(u, "/start ref_77");
+    wait_for("the welcome", 10, || h.fake.sent_to(u).len() == 1).await;
+    let welcome = h.fake.sent_to(u)[0].body().to_owned();
+    assert!(
+        welcome.contains("Welcome") && welcome.contains("friend"),
+        "{welcome}"
+    );
+
+    // A whole shared message with the link in it.
+    h.fake.push_text(u, "Check this out! Redmi Note 13 https://www.amazon.in/Redmi-Note-13/dp/B000000001/ref=sr_1_3?crid=X shared via app");
+    wait_for("the watch confirmation", 10, || {
+        h.fake.sent_to(u).len() == 2
+    })
+    .await;
+    let confirm = &h.fake.sent_to(u)[1];
+    assert!(confirm.body().contains("Watching"), "{}", confirm.body());
+    assert!(
+        confirm
+            .body()
+            .contains("Redmi Note 13 5G &lt;Arctic White&gt;")
+    );
+    assert!(confirm.body().contains("₹59,999"));
+    let user = user_of(&h, u).await;
+    let watches = h.store.list_watches(user.id).await.unwrap();
+    assert_eq!(watches.len(), 1);
+    assert_eq!(watches[0].baseline_price, Some(inr(59_999)));
+
+    // The price drops; the scheduler's lookup records it; the rule engine makes an alert and
+    // the outbox delivers it (twice, as after a lost acknowledgement).
+    h.clock.advance(ChronoDuration::hours(6));
+    h.source.set_price(asin(1), 54_999, h.clock.now_utc());
+    h.catalog
+        .lookup(Marketplace::India, &[asin(1)])
+        .await
+        .unwrap();
+    let n = alert_for(&h, u, 54_999, 59_999).await;
+    h.notifier.deliver(&n).await.unwrap();
+    h.notifier.deliver(&n).await.unwrap();
+    let sent = h.fake.sent_to(u);
+    assert_eq!(sent.len(), 3, "the alert arrived exactly once");
+    let alert = &sent[2];
+    assert_eq!(alert.method, "sendPhoto");
+    assert_eq!(
+        alert.photo,
+        Some(SentPhoto::Remote(
+            "https://m.media-amazon.com/images/I/B000000001.jpg".into()
+        ))
+    );
+    let caption = alert.body();
+    assert!(
+        caption.contains("<s>₹59,999.00</s> → <b>₹54,999.00</b>"),
+        "{caption}"
+    );
+    assert!(caption.contains("off MRP"), "{caption}");
+    assert!(
+        alert
+            .buttons()
+            .iter()
+            .any(|(label, url)| label.contains("Buy")
+                && url == "https://www.amazon.in/dp/B000000001?tag=mandi-21")
+    );
+    assert_eq!(h.fake.rate_limit_violations(), 0);
+    assert!(h.fake.rejected().is_empty(), "{:?}", h.fake.rejected());
+}
+
+#[tokio::test]
+async fn watch_buttons_change_only_the_owners_watch() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    let (owner, other) = (2001, 2002);
+    h.fake.push_text(owner, "/watch B000000001");
+    h.fake.push_text(owner, "/watches");
+    wait_for("the list", 10, || h.fake.sent_to(owner).len() == 2).await;
+    let list = &h.fake.sent_to(owner)[1];
+    assert!(list.body().contains("Your watches"));
+    let pause = list
+        .buttons()
+        .into_iter()
+        .find(|(l, _)| l.contains('⏸'))
+        .unwrap()
+        .1;
+    let delete = list
+        .buttons()
+        .into_iter()
+        .find(|(l, _)| l.contains('🗑'))
+        .unwrap()
+        .1;
+
+    // Another user presses the owner's delete button (data copied): refused.
+    h.fake.push_callback(other, 1, &delete);
+    h.fake.push_callback(owner, list.message_id, &pause);
+    wait_for("two answers", 10, || {
+        h.fake.calls("answerCallbackQuery").len() == 2
+    })
+    .await;
+    let owner_user = user_of(&h, owner).await;
+    wait_for("the pause", 10, || {
+        futures::executor::block_on(h.store.list_watches(owner_user.id))
+            .unwrap()
+            .first()
+            .is_some_and(|w| w.state == WatchState::Paused)
+    })
+    .await;
+    let answers: Vec<String> = h
+        .fake
+        .calls("answerCallbackQuery")
+        .iter()
+        .map(|c| c.params["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        answers.iter().any(|a| a.contains("does not exist")),
+        "{answers:?}"
+    );
+    assert_eq!(h.store.list_watches(owner_user.id).await.unwrap().len(), 1);
+    wait_for("the list refresh", 10, || {
+        !h.fake.calls("editMessageText").is_empty()
+    })
+    .await;
+
+    // Target price through the button, then a reply.
+    let target = list
+        .buttons()
+        .into_iter()
+        .find(|(l, _)| l.contains('🎯'))
+        .unwrap()
+        .1;
+    h.fake.push_callback(owner, list.message_id, &target);
+    wait_for("the prompt", 10, || {
+        h.fake
+            .sent_to(owner)
+            .iter()
+            .any(|s| s.body().contains("target price"))
+    })
+    .await;
+    h.fake.push_text(owner, "₹52,000");
+    wait_for("the confirmation", 10, || {
+        h.fake
+            .sent_to(owner)
+            .iter()
+            .any(|s| s.body().contains("Target set"))
+    })
+    .await;
+    let w = h.store.list_watches(owner_user.id).await.unwrap().remove(0);
+    assert_eq!(
+        w.rules[0],
+        AlertRule::TargetPrice {
+            at_or_below: inr(52_000)
+        }
+    );
+
+    // Export, delete, import.
+    h.fake.push_text(owner, "/export");
+    wait_for("the export", 10, || {
+        h.fake
+            .sent_to(owner)
+            .iter()
+            .any(|s| s.body().contains("<pre>"))
+    })
+    .await;
+    let export = h
+        .fake
+        .sent_to(owner)
+        .into_iter()
+        .find(|s| s.body().contains("<pre>"))
+        .unwrap();
+    let json = export
+        .body()
+        .split("<pre>")
+        .nth(1)
+        .unwrap()
+        .split("</pre>")
+        .next()
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    h.fake.push_callback(owner, list.message_id, &delete);
+    wait_for("the delete", 10, || {
+        futures::executor::block_on(h.store.list_watches(owner_user.id))
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    h.fake.push_text(owner, &format!("/import {json}"));
+    wait_for("the import", 10, || {
+        h.fake
+            .sent_to(owner)
+            .iter()
+            .any(|s| s.body().contains("Imported watches: 1"))
+    })
+    .await;
+    let w = h.store.list_watches(owner_user.id).await.unwrap().remove(0);
+    assert_eq!(
+        w.rules[0],
+        AlertRule::TargetPrice {
+            at_or_below: inr(52_000)
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_blocked_user_is_deactivated_by_a_403_or_by_leaving_the_chat() {
+    let h = harness(NotifierConfig::default()).await;
+    let u = 3001;
+    h.fake.push_text(u, "B000000001");
+    wait_for("the watch", 10, || h.fake.sent_to(u).len() == 1).await;
+    h.fake.block_chat(u);
+    let n = alert_for(&h, u, 54_999, 59_999).await;
+    let e = h.notifier.deliver(&n).await.unwrap_err();
+    assert!(matches!(e, NotifyError::RecipientGone { .. }));
+    let user = user_of(&h, u).await;
+    assert!(!user.active);
+    assert!(
+        h.store
+            .list_watches(user.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|w| w.state == WatchState::Paused)
+    );
+    // Blocking through the my_chat_member update works the same way.
+    h.fake.push_text(3002, "B000000001");
+    wait_for("the second watch", 10, || h.fake.sent_to(3002).len() == 1).await;
+    h.fake.push_raw(serde_json::json!({"my_chat_member": {
+        "chat": {"id": 3002, "type": "private"}, "from": {"id": 3002, "first_name": "B"}, "date": 1,
+        "old_chat_member": {"status": "member"}, "new_chat_member": {"status": "kicked"}}}));
+    let second = user_of(&h, 3002).await.id;
+    wait_for("the deactivation", 10, || {
+        !futures::executor::block_on(h.store.get_user(second))
+            .unwrap()
+            .active
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_429_storm_delays_replies_but_each_arrives_once() {
+    let h = harness(NotifierConfig::default()).await;
+    let u = 4001;
+    h.fake.start_storm(3, 1);
+    h.fake.push_text(u, "/help");
+    wait_for("the help after the storm", 15, || {
+        h.fake.sent_to(u).len() == 1
+    })
+    .await;
+    assert_eq!(h.fake.storm_429s(), 3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.fake.sent_to(u).len(), 1);
+    assert!(h.fake.sent_to(u)[0].body().contains("/watch"));
+}
+
+#[tokio::test]
+async fn a_flood_of_1000_updates_with_malformed_ones_is_handled_once_each() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    let mut expected = 0;
+    for i in 0..1000 {
+        let chat = 10_000 + (i % 50);
+        match i % 10 {
+            0 => {
+                h.fake
+                    .push_raw(serde_json::json!({"message": {"message_id": "x", "chat": 5}}));
+            }
+            1 => {
+                h.fake
+                    .push_raw(serde_json::json!({"callback_query": {"id": 1, "data": ["p:1"]}}));
+            }
+            2 => {
+                // A well-formed update of a kind the bot ignores.
+                h.fake.push_raw(serde_json::json!({"poll": {"id": "1"}}));
+            }
+            3 | 4 => {
+                h.fake.push_text(chat, "hello there");
+                expected += 1;
+            }
+            _ => {
+                h.fake.push_text(chat, "/help");
+                expected += 1;
+            }
+        }
+    }
+    wait_for("every reply", 120, || h.fake.sent().len() >= expected).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.fake.sent().len(), expected);
+    wait_for("every update confirmed", 10, || {
+        h.fake.pending_updates() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_and_hostile_input_gets_answers_not_crashes() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    let u = 5001;
+    h.fake.push_raw(serde_json::json!({"message": {"message_id": 1, "date": 1, "chat": {"id": u, "type": "private"}, "text": {"nested": true}}}));
+    h.fake.push_raw(serde_json::json!("not even an object"));
+    h.fake.push_callback(u, 1, "p:999999");
+    h.fake.push_callback(u, 1, "garbage-data");
+    h.fake
+        .push_text(u, "/watch https://amazon.in.evil.example/dp/nothing");
+    h.fake.push_text(u, "/watch B0ZZZZZZZZ");
+    h.fake.push_text(u, "/price <script>alert(1)</script>");
+    h.fake.push_text(u, "/nonsense");
+    h.fake.push_text(u, "/help");
+    wait_for("the answers", 20, || {
+        h.fake
+            .sent_to(u)
+            .iter()
+            .any(|s| s.body().contains("/watches"))
+    })
+    .await;
+    let bodies: Vec<String> = h
+        .fake
+        .sent_to(u)
+        .iter()
+        .map(|s| s.body().to_owned())
+        .collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("could not find")),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies.iter().any(|b| b.contains("does not know")),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("do not know that command")),
+        "{bodies:?}"
+    );
+    assert!(h.fake.rejected().is_empty(), "{:?}", h.fake.rejected());
+    assert_eq!(h.fake.calls("answerCallbackQuery").len(), 2);
+}
+
+#[tokio::test]
+async fn search_pages_inline_mode_history_settings_and_admin() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    for i in 2..=13 {
+        h.source.add(
+            asin(i),
+            &format!("Phone model {i}"),
+            10_000 + i64::from(i),
+            12_000,
+        );
+    }
+    let u = 6001;
+    h.fake.push_text(u, "/search phone");
+    wait_for("page 1", 10, || h.fake.sent_to(u).len() == 1).await;
+    let page1 = &h.fake.sent_to(u)[0];
+    assert!(page1.body().contains("Phone model 2"));
+    let next = page1
+        .buttons()
+        .into_iter()
+        .find(|(l, _)| l.contains("Next"))
+        .unwrap()
+        .1;
+    assert!(
+        page1
+            .buttons()
+            .iter()
+            .filter(|(l, _)| l.contains("Watch"))
+            .count()
+            == 5
+    );
+    h.fake.push_callback(u, page1.message_id, &next);
+    wait_for("page 2", 10, || !h.fake.calls("editMessageText").is_empty()).await;
+    let edit = &h.fake.calls("editMessageText")[0].params;
+    assert!(
+        edit["text"].as_str().unwrap().contains("Phone model 7"),
+        "{edit}"
+    );
+
+    // Inline mode.
+    h.fake.push_inline_query(u, "phone");
+    wait_for("the inline answer", 10, || {
+        !h.fake.calls("answerInlineQuery").is_empty()
+    })
+    .await;
+    let inline = &h.fake.calls("answerInlineQuery")[0].params;
+    assert_eq!(inline["results"].as_array().unwrap().len(), 10);
+    assert_eq!(inline["next_offset"], "2");
+
+    // History chart: a few days of prices first.
+    for (d, p) in [(0, 11_000), (1, 10_500), (2, 10_002)] {
+        h.clock.advance(ChronoDuration::days(d));
+        h.source.set_price(asin(2), p, h.clock.now_utc());
+        h.catalog
+            .lookup(Marketplace::India, &[asin(2)])
+            .await
+            .unwrap();
+    }
+    h.fake.push_text(u, "/history B000000002");
+    wait_for("the chart", 20, || {
+        h.fake.sent_to(u).iter().any(|s| s.method == "sendPhoto")
+    })
+    .await;
+    let chart = h
+        .fake
+        .sent_to(u)
+        .into_iter()
+        .find(|s| s.method == "sendPhoto")
+        .unwrap();
+    assert!(matches!(
+        chart.photo,
+        Some(SentPhoto::Upload { png: true, .. })
+    ));
+    assert!(chart.body().contains("Lowest"));
+
+    // Settings: switch to Hindi; help comes in Hindi.
+    h.fake.push_text(u, "/settings");
+    wait_for("settings", 10, || {
+        h.fake
+            .sent_to(u)
+            .iter()
+            .any(|s| s.body().contains("Settings"))
+    })
+    .await;
+    h.fake.push_callback(u, 1, "st:lang");
+    let user = user_of(&h, u).await.id;
+    wait_for("the language switch", 10, || {
+        futures::executor::block_on(h.store.get_user(user))
+            .unwrap()
+            .settings
+            .language
+            == Language::Hindi
+    })
+    .await;
+    h.fake.push_text(u, "/help");
+    wait_for("Hindi help", 10, || {
+        h.fake.sent_to(u).iter().any(|s| s.body().contains("कमांड"))
+    })
+    .await;
+
+    // Admin commands: refused for others, answered for admins.
+    h.fake.push_text(u, "/admin_status");
+    wait_for("the refusal", 10, || {
+        h.fake.sent_to(u).iter().any(|s| s.body().contains("एडमिन"))
+    })
+    .await;
+    h.fake.push_text(ADMIN, "/admin_status");
+    wait_for("the status", 10, || {
+        h.fake
+            .sent_to(ADMIN)
+            .iter()
+            .any(|s| s.body().contains("Status"))
+    })
+    .await;
+    assert!(h.fake.rejected().is_empty(), "{:?}", h.fake.rejected());
+}
+
+#[tokio::test]
+async fn an_alert_with_history_carries_a_mini_chart() {
+    let h = harness(NotifierConfig {
+        attach_chart: true,
+        ..NotifierConfig::default()
+    })
+    .await;
+    let u = 7001;
+    h.fake.push_text(u, "/watch B000000001");
+    wait_for("the watch", 10, || h.fake.sent_to(u).len() == 1).await;
+    for p in [58_000, 56_000, 54_999] {
+        h.clock.advance(ChronoDuration::days(2));
+        h.source.set_price(asin(1), p, h.clock.now_utc());
+        h.catalog
+            .lookup(Marketplace::India, &[asin(1)])
+            .await
+            .unwrap();
+    }
+    let n = alert_for(&h, u, 54_999, 56_000).await;
+    h.notifier.deliver(&n).await.unwrap();
+    let alert = h.fake.sent_to(u).pop().unwrap();
+    assert_eq!(alert.method, "sendPhoto");
+    assert!(
+        matches!(alert.photo, Some(SentPhoto::Upload { png: true, .. })),
+        "{:?}",
+        alert.photo
+    );
+    assert!(alert.body().contains("90-day average"), "{}", alert.body());
+    assert!(alert.buttons().iter().any(|(l, _)| l.contains("Buy")));
+}
+
+#[tokio::test]
+async fn webhook_mode_feeds_the_same_bot() {
+    let fake = FakeTelegram::start().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let source = TestSource::with_product(asin(1), "Kettle", 999, 1_499);
+    let catalog = CatalogService::new(source, store, Arc::new(ManualClock::new(t0())));
+    let notifier = Arc::new(TelegramNotifier::new(
+        client_for(&fake),
+        NotifierConfig::default(),
+    ));
+    let bot = Arc::new(Bot::new(catalog, notifier, BotConfig::default()));
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let lanes = bot.spawn_lanes(rx);
+    let secret = secrecy::SecretString::from("hook-secret".to_owned());
+    let app = mandi_bot::telegram::webhook_router("/tg", secret, tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let update = serde_json::json!({"update_id": 1, "message": {"message_id": 1, "date": 1,
+        "from": {"id": 8001, "first_name": "W"}, "chat": {"id": 8001, "type": "private"},
+        "text": "/watch B000000001"}});
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/tg"))
+        .header(mandi_bot::telegram::SECRET_HEADER, "hook-secret")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    wait_for("the reply", 10, || fake.sent_to(8001).len() == 1).await;
+    assert!(fake.sent_to(8001)[0].body().contains("Kettle"));
+    server.abort();
+    lanes.abort();
+}

@@ -1,0 +1,9 @@
+//! Integration tests of mandi-bot against the fake Telegram Bot API on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod binary;
+mod client;
+mod conversation;
+mod notifier;
+#[allow(dead_code)]
+mod support;

@@ -1,0 +1,239 @@
+//! `TelegramNotifier` against the fake: pacing under Telegram's limits, flood control,
+//! blocked users, migrated groups, idempotency and splitting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use mandi_bot::fake::FakeTelegram;
+use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
+use mandi_core::store::MemoryStore;
+use mandi_core::{
+    AlertRule, Marketplace, NewWatch, Notifier, NotifyError, Store, WatchState, WatchTarget,
+};
+
+use crate::support::{asin, client_for, inr, new_tg_user, notification, t0, tg_user};
+
+#[tokio::test]
+async fn a_small_fan_out_never_trips_telegrams_limits() {
+    let fake = FakeTelegram::start().await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default());
+    // 45 chats get one alert each, 3 chats get 5 each, one group gets 3: 63 messages.
+    let mut jobs = Vec::new();
+    let mut n = 0;
+    for chat in 1..=45 {
+        n += 1;
+        jobs.push(notification(&tg_user(chat, chat), n));
+    }
+    for _ in 0..5 {
+        for chat in 100..103 {
+            n += 1;
+            jobs.push(notification(&tg_user(chat, chat), n));
+        }
+    }
+    for _ in 0..3 {
+        n += 1;
+        jobs.push(notification(&tg_user(900, -900), n));
+    }
+    let results: Vec<_> = futures::stream::iter(jobs.iter())
+        .map(|j| notifier.deliver(j))
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(fake.rate_limit_violations(), 0);
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 63);
+    for chat in [100, 101, 102, -900] {
+        let times: Vec<_> = fake.sent_to(chat).iter().map(|s| s.at).collect();
+        let gap = if chat < 0 {
+            Duration::from_secs(3)
+        } else {
+            Duration::from_secs(1)
+        };
+        for w in times.windows(2) {
+            assert!(w[1] - w[0] >= gap, "chat {chat}: {:?}", w[1] - w[0]);
+        }
+    }
+    for w in sent.windows(31) {
+        assert!(w[30].at - w[0].at >= Duration::from_secs(1));
+    }
+    assert!(fake.rejected().is_empty(), "{:?}", fake.rejected());
+    // Buy button and escaped message.
+    let first = &sent[0];
+    assert!(
+        first
+            .buttons()
+            .iter()
+            .any(|(_, url)| url.starts_with("https://www.amazon.in/dp/"))
+    );
+    assert!(first.body().contains("&lt;now&gt;"));
+}
+
+#[tokio::test]
+async fn flood_control_is_waited_out_and_the_message_arrives_once() {
+    let fake = FakeTelegram::start().await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default());
+    fake.start_storm(2, 1);
+    let started = tokio::time::Instant::now();
+    notifier
+        .deliver(&notification(&tg_user(1, 5), 1))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "retry_after was not honoured"
+    );
+    assert_eq!(fake.sent_to(5).len(), 1);
+    assert_eq!(fake.storm_429s(), 2);
+    assert_eq!(
+        notifier
+            .stats()
+            .rate_limited
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+
+    // A storm longer than the attempts allowed comes back as a retryable error.
+    let cfg = NotifierConfig {
+        max_attempts: 2,
+        ..NotifierConfig::default()
+    };
+    let n2 = TelegramNotifier::new(client_for(&fake), cfg);
+    fake.start_storm(5, 1);
+    let e = n2
+        .deliver(&notification(&tg_user(2, 6), 2))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NotifyError::RateLimited { .. }) && e.is_retryable());
+}
+
+#[tokio::test]
+async fn a_blocked_user_is_deactivated_and_their_watches_paused() {
+    let fake = FakeTelegram::start().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let user = store.upsert_user(&new_tg_user(77), t0()).await.unwrap();
+    for i in 1..=2 {
+        store
+            .create_watch(
+                &NewWatch {
+                    user_id: user.id,
+                    target: WatchTarget::Product {
+                        marketplace: Marketplace::India,
+                        asin: asin(i),
+                    },
+                    rules: vec![AlertRule::TargetPrice {
+                        at_or_below: inr(100),
+                    }],
+                    baseline_price: None,
+                    label: None,
+                },
+                t0(),
+            )
+            .await
+            .unwrap();
+    }
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default())
+        .with_events(Arc::new(StoreRecipientEvents::new(store.clone())));
+    fake.block_chat(77);
+    let e = notifier.deliver(&notification(&user, 1)).await.unwrap_err();
+    assert!(matches!(e, NotifyError::RecipientGone { .. }) && !e.is_retryable());
+    assert!(!store.get_user(user.id).await.unwrap().active);
+    let watches = store.list_watches(user.id).await.unwrap();
+    assert!(watches.iter().all(|w| w.state == WatchState::Paused));
+    // Later deliveries to the inactive user are refused without a request.
+    let stored = store.get_user(user.id).await.unwrap();
+    let e = notifier
+        .deliver(&notification(&stored, 2))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NotifyError::RecipientGone { .. }));
+    assert!(fake.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_migrated_group_is_followed_to_its_supergroup() {
+    let fake = FakeTelegram::start().await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default());
+    fake.migrate_chat(-42, -1_000_000_000_042);
+    let group = tg_user(5, -42);
+    notifier.deliver(&notification(&group, 1)).await.unwrap();
+    notifier.deliver(&notification(&group, 2)).await.unwrap();
+    assert!(fake.sent_to(-42).is_empty());
+    assert_eq!(fake.sent_to(-1_000_000_000_042).len(), 2);
+    assert_eq!(notifier.current_chat(-42), -1_000_000_000_042);
+    assert_eq!(fake.rate_limit_violations(), 0);
+}
+
+#[tokio::test]
+async fn the_idempotency_key_prevents_duplicates() {
+    let fake = FakeTelegram::start().await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default());
+    let user = tg_user(1, 9);
+    let n = notification(&user, 1);
+    let (a, b) = tokio::join!(notifier.deliver(&n), notifier.deliver(&n));
+    // One of two concurrent copies is told to retry later; the retry is then a no-op.
+    assert!(a.is_ok() || b.is_ok());
+    notifier.deliver(&n).await.unwrap();
+    notifier.deliver(&n).await.unwrap();
+    assert_eq!(fake.sent_to(9).len(), 1);
+    notifier.deliver(&notification(&user, 2)).await.unwrap();
+    assert_eq!(fake.sent_to(9).len(), 2);
+}
+
+#[tokio::test]
+async fn long_texts_are_split_and_every_part_is_accepted() {
+    let fake = FakeTelegram::start().await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::unthrottled());
+    fake.set_limits(mandi_bot::fake::Limits {
+        enforce: false,
+        ..Default::default()
+    });
+    let line = format!(
+        "<b>{}</b> &amp; more",
+        mandi_bot::text::escape_html("Redmi <Note> 13 & co")
+    );
+    let text = vec![line; 400].join("\n");
+    notifier.send_html(None, 3, &text, None).await.unwrap();
+    let sent = fake.sent_to(3);
+    assert!(sent.len() >= 3, "{}", sent.len());
+    assert!(fake.rejected().is_empty(), "{:?}", fake.rejected());
+}
+
+#[tokio::test]
+async fn a_non_telegram_user_is_a_permanent_error() {
+    let fake = FakeTelegram::start().await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default());
+    let mut u = tg_user(1, 1);
+    u.identity.provider = "cli".into();
+    let e = notifier.deliver(&notification(&u, 1)).await.unwrap_err();
+    assert!(matches!(e, NotifyError::Permanent { .. }));
+    let mut u = tg_user(1, 1);
+    u.identity.subject = "abc".into();
+    assert!(notifier.deliver(&notification(&u, 2)).await.is_err());
+}
+
+#[tokio::test]
+async fn remembered_keys_are_bounded() {
+    let fake = FakeTelegram::start().await;
+    let cfg = NotifierConfig {
+        remember_keys: 2,
+        ..NotifierConfig::unthrottled()
+    };
+    fake.set_limits(mandi_bot::fake::Limits {
+        enforce: false,
+        ..Default::default()
+    });
+    let notifier = TelegramNotifier::new(client_for(&fake), cfg);
+    let user = tg_user(1, 9);
+    for n in [1, 2, 1, 2] {
+        notifier.deliver(&notification(&user, n)).await.unwrap();
+    }
+    assert_eq!(fake.sent_to(9).len(), 2, "keys 1 and 2 are remembered");
+    notifier.deliver(&notification(&user, 3)).await.unwrap();
+    // Key 1 was the oldest and is forgotten; key 3 and 2 are still known.
+    notifier.deliver(&notification(&user, 2)).await.unwrap();
+    assert_eq!(fake.sent_to(9).len(), 3);
+    notifier.deliver(&notification(&user, 1)).await.unwrap();
+    assert_eq!(fake.sent_to(9).len(), 4);
+}
