@@ -374,7 +374,10 @@ impl Planner {
     }
 
     /// Records that a product could not be refreshed: it is retried after a delay that
-    /// doubles with each failure in a row (with jitter), capped at its wanted interval.
+    /// doubles with each failure in a row (with jitter), capped at its wanted interval. The
+    /// delay counts from when it was due (if that has passed), so under a saturated quota a
+    /// failed product keeps its place near the head of the queue instead of waiting a full
+    /// round behind products that never failed.
     pub fn failed(&mut self, key: ProductKey, now: DateTime<Utc>, jitter: &Jitter) {
         let interval = self.wanted_interval(key, now);
         let Some(entry) = self.entries.get_mut(&key) else {
@@ -385,7 +388,8 @@ impl Planner {
         let step = (self.config.retry_delay * (1_i32 << exp)).min(interval);
         let half = step.num_milliseconds().max(0) / 2;
         let wait = TimeDelta::milliseconds(half + jitter.below(half as u64 + 1) as i64);
-        self.reslot(key, now + wait);
+        let from = entry.slot.0.min(now);
+        self.reslot(key, from + wait);
     }
 
     /// Records that the catalogue no longer knows a product: it is checked again after the
