@@ -34,8 +34,8 @@ use crate::ports::clock::{Clock, ManualClock};
 pub use breaker::{BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Rejected};
 pub use quota::{Grant, Permit, Priority, Quota, QuotaConfig, QuotaError, QuotaSnapshot};
 pub use scheduler::{
-    BatchSink, FetchedBatch, Monitor, MonitorStats, PlannedBatch, Planner, PlannerConfig,
-    ProductKey, RefreshHint, SinkError, StepOutcome,
+    BatchSink, Fallback, FetchedBatch, Monitor, MonitorStats, PlannedBatch, Planner, PlannerConfig,
+    PlannerStats, ProductKey, RefreshHint, SinkError, StepOutcome,
 };
 
 /// Waits until a moment; the seam that lets simulations run without real sleeping.

@@ -401,6 +401,7 @@ impl Quota {
     pub fn next_ready_at(&self, priority: Priority) -> Option<DateTime<Utc>> {
         let now = self.clock.now();
         let mut s = self.lock();
+        Self::roll_day(&mut s, now);
         let saved = (s.tat, s.used_today, s.last_paced);
         let grant = self.decide(&mut s, priority, now);
         (s.tat, s.used_today, s.last_paced) = saved;
@@ -592,6 +593,20 @@ mod tests {
         clock.set(midnight);
         now(q.poll(Priority::WatchesDue));
         assert_eq!(q.snapshot().used_today, 1);
+    }
+
+    #[test]
+    fn next_ready_at_takes_nothing_and_survives_midnight() {
+        let (clock, q) = quota(QuotaConfig::rate_only(1.0));
+        assert_eq!(q.next_ready_at(Priority::WatchesDue), Some(start()));
+        assert_eq!(q.next_ready_at(Priority::WatchesDue), Some(start()));
+        now(q.poll(Priority::WatchesDue));
+        clock.set(start() + TimeDelta::days(1));
+        assert_eq!(
+            q.next_ready_at(Priority::WatchesDue),
+            Some(start() + TimeDelta::days(1))
+        );
+        assert_eq!(q.snapshot().used_today, 0, "the new day starts at zero");
     }
 
     #[test]
