@@ -632,6 +632,71 @@ mod tests {
         now(q.poll(Priority::Interactive));
     }
 
+    /// A sleeper that waits until the test moves the clock (and says so on a channel).
+    #[derive(Debug)]
+    struct GateSleeper(tokio::sync::watch::Receiver<DateTime<Utc>>);
+
+    #[async_trait::async_trait]
+    impl Sleeper for GateSleeper {
+        async fn sleep_until(&self, at: DateTime<Utc>) {
+            let mut rx = self.0.clone();
+            let _ = rx.wait_for(|now| *now >= at).await;
+        }
+    }
+
+    /// A sleeper that only yields: its task asks again as soon as it runs.
+    #[derive(Debug)]
+    struct EagerSleeper;
+
+    #[async_trait::async_trait]
+    impl Sleeper for EagerSleeper {
+        async fn sleep_until(&self, _at: DateTime<Utc>) {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_waiting_interactive_lookup_goes_before_waiting_background_work() {
+        let (clock, q) = quota(QuotaConfig::rate_only(1.0));
+        let q = Arc::new(q);
+        let (tx, rx) = tokio::sync::watch::channel(start());
+        now(q.poll(Priority::WatchesDue));
+        // Analytics asks again all the time; the interactive lookup sleeps until woken.
+        let analytics = {
+            let q = q.clone();
+            tokio::spawn(
+                async move { q.acquire(Priority::Analytics, &EagerSleeper).await.unwrap() },
+            )
+        };
+        let interactive = {
+            let q = q.clone();
+            tokio::spawn(async move {
+                q.acquire(Priority::Interactive, &GateSleeper(rx))
+                    .await
+                    .unwrap()
+            })
+        };
+        while q.lock().waiting != [1, 0, 0, 1] {
+            tokio::task::yield_now().await;
+        }
+        // The next second opens; analytics gets many chances before the lookup wakes up.
+        clock.set(start() + TimeDelta::seconds(1));
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !analytics.is_finished(),
+            "analytics took the lookup's request"
+        );
+        tx.send(clock.now()).unwrap();
+        let i = interactive.await.unwrap();
+        assert_eq!(i.at, start() + TimeDelta::seconds(1), "interactive first");
+        clock.set(start() + TimeDelta::seconds(2));
+        let a = analytics.await.unwrap();
+        assert_eq!(a.at, start() + TimeDelta::seconds(2), "analytics next");
+        assert_eq!(q.lock().waiting, [0; 4]);
+    }
+
     #[tokio::test]
     async fn acquire_on_a_manual_clock_advances_the_simulation() {
         let (clock, q) = quota(QuotaConfig::rate_only(2.0));
