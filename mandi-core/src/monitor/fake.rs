@@ -68,6 +68,7 @@ pub struct FakeSource {
     volatile_period_secs: i64,
     calls: AtomicU64,
     outage: std::sync::atomic::AtomicBool,
+    poisoned: Mutex<Vec<Asin>>,
     faults: Mutex<HashMap<FaultKind, u64>>,
 }
 
@@ -82,6 +83,7 @@ impl FakeSource {
             volatile_period_secs: 3_600,
             calls: AtomicU64::new(0),
             outage: std::sync::atomic::AtomicBool::new(false),
+            poisoned: Mutex::new(Vec::new()),
             faults: Mutex::new(HashMap::new()),
         }
     }
@@ -97,6 +99,15 @@ impl FakeSource {
     /// Starts or ends an outage: while it lasts every call fails with HTTP 503.
     pub fn set_outage(&self, down: bool) {
         self.outage.store(down, Ordering::Relaxed);
+    }
+
+    /// Makes every call that asks for `asin` fail with an unreadable reply (a product the
+    /// source cannot describe).
+    pub fn poison(&self, asin: Asin) {
+        self.poisoned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(asin);
     }
 
     /// Calls answered or failed so far.
@@ -161,6 +172,18 @@ impl ProductSource for FakeSource {
                 source_name: name,
                 status: 503,
                 message: "ServiceUnavailable (outage)".into(),
+            });
+        }
+        let poisoned = self
+            .poisoned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(bad) = request.asins.iter().find(|a| poisoned.contains(a)) {
+            return Err(SourceError::Decode {
+                source_name: name,
+                path: format!("ItemsResult.Items[{bad}]"),
+                message: "unexpected value".into(),
             });
         }
         let fault = self.fault();

@@ -4,9 +4,9 @@
 //!
 //! # Design
 //!
-//! Every piece reads time through the [`Clock`](crate::Clock) port and waits through the
+//! Every piece reads time through the [`Clock`] port and waits through the
 //! [`Sleeper`] seam defined here, so the same code runs against the wall clock
-//! ([`TokioSleeper`]) and in simulations that move a [`ManualClock`](crate::ManualClock)
+//! ([`TokioSleeper`]) and in simulations that move a [`ManualClock`]
 //! instead of sleeping ([`ManualSleeper`]): thirty simulated days take seconds.
 //!
 //! The planning core ([`scheduler::Planner`]) is pure: given the time, the watched products
@@ -35,8 +35,8 @@ use crate::ports::clock::{Clock, ManualClock};
 pub use breaker::{BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Rejected};
 pub use quota::{Grant, Permit, Priority, Quota, QuotaConfig, QuotaError, QuotaSnapshot};
 pub use scheduler::{
-    BatchSink, FetchedBatch, Monitor, MonitorStats, PlannedBatch, Planner, PlannerConfig,
-    ProductKey, RefreshHint, SinkError, StepOutcome,
+    BatchSink, Fallback, FetchedBatch, Monitor, MonitorStats, PlannedBatch, Planner, PlannerConfig,
+    PlannerStats, ProductKey, RefreshHint, SinkError, StepOutcome,
 };
 pub use service::{MonitorProgress, MonitoringService, MonitoringSettings};
 

@@ -401,6 +401,7 @@ impl Quota {
     pub fn next_ready_at(&self, priority: Priority) -> Option<DateTime<Utc>> {
         let now = self.clock.now();
         let mut s = self.lock();
+        Self::roll_day(&mut s, now);
         let saved = (s.tat, s.used_today, s.last_paced);
         let grant = self.decide(&mut s, priority, now);
         (s.tat, s.used_today, s.last_paced) = saved;
@@ -595,6 +596,20 @@ mod tests {
     }
 
     #[test]
+    fn next_ready_at_takes_nothing_and_survives_midnight() {
+        let (clock, q) = quota(QuotaConfig::rate_only(1.0));
+        assert_eq!(q.next_ready_at(Priority::WatchesDue), Some(start()));
+        assert_eq!(q.next_ready_at(Priority::WatchesDue), Some(start()));
+        now(q.poll(Priority::WatchesDue));
+        clock.set(start() + TimeDelta::days(1));
+        assert_eq!(
+            q.next_ready_at(Priority::WatchesDue),
+            Some(start() + TimeDelta::days(1))
+        );
+        assert_eq!(q.snapshot().used_today, 0, "the new day starts at zero");
+    }
+
+    #[test]
     fn pacing_spreads_the_day_allowance() {
         let (clock, q) = quota(QuotaConfig::sandbox());
         now(q.poll(Priority::WatchesDue));
@@ -615,6 +630,71 @@ mod tests {
         q.lock().waiting[Priority::Interactive.index()] = 1;
         assert!(matches!(q.poll(Priority::Analytics), Grant::Wait(_)));
         now(q.poll(Priority::Interactive));
+    }
+
+    /// A sleeper that waits until the test moves the clock (and says so on a channel).
+    #[derive(Debug)]
+    struct GateSleeper(tokio::sync::watch::Receiver<DateTime<Utc>>);
+
+    #[async_trait::async_trait]
+    impl Sleeper for GateSleeper {
+        async fn sleep_until(&self, at: DateTime<Utc>) {
+            let mut rx = self.0.clone();
+            let _ = rx.wait_for(|now| *now >= at).await;
+        }
+    }
+
+    /// A sleeper that only yields: its task asks again as soon as it runs.
+    #[derive(Debug)]
+    struct EagerSleeper;
+
+    #[async_trait::async_trait]
+    impl Sleeper for EagerSleeper {
+        async fn sleep_until(&self, _at: DateTime<Utc>) {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_waiting_interactive_lookup_goes_before_waiting_background_work() {
+        let (clock, q) = quota(QuotaConfig::rate_only(1.0));
+        let q = Arc::new(q);
+        let (tx, rx) = tokio::sync::watch::channel(start());
+        now(q.poll(Priority::WatchesDue));
+        // Analytics asks again all the time; the interactive lookup sleeps until woken.
+        let analytics = {
+            let q = q.clone();
+            tokio::spawn(
+                async move { q.acquire(Priority::Analytics, &EagerSleeper).await.unwrap() },
+            )
+        };
+        let interactive = {
+            let q = q.clone();
+            tokio::spawn(async move {
+                q.acquire(Priority::Interactive, &GateSleeper(rx))
+                    .await
+                    .unwrap()
+            })
+        };
+        while q.lock().waiting != [1, 0, 0, 1] {
+            tokio::task::yield_now().await;
+        }
+        // The next second opens; analytics gets many chances before the lookup wakes up.
+        clock.set(start() + TimeDelta::seconds(1));
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !analytics.is_finished(),
+            "analytics took the lookup's request"
+        );
+        tx.send(clock.now()).unwrap();
+        let i = interactive.await.unwrap();
+        assert_eq!(i.at, start() + TimeDelta::seconds(1), "interactive first");
+        clock.set(start() + TimeDelta::seconds(2));
+        let a = analytics.await.unwrap();
+        assert_eq!(a.at, start() + TimeDelta::seconds(2), "analytics next");
+        assert_eq!(q.lock().waiting, [0; 4]);
     }
 
     #[tokio::test]

@@ -132,6 +132,8 @@ struct Entry {
     volatility_permille: u32,
     refreshes: u64,
     failures: u32,
+    /// Calls in a row that failed with an unreadable reply while carrying this product.
+    unreadable: u32,
     slot: (DateTime<Utc>, u64),
 }
 
@@ -160,6 +162,9 @@ pub struct PlannerStats {
     /// Mean age of the refreshed products' last refresh.
     pub mean_age: Option<TimeDelta>,
 }
+
+/// Unreadable replies in a row after which a product is sent alone.
+pub const UNREADABLE_ISOLATION: u32 = 2;
 
 /// The pure planning core (see the [module docs](self)).
 #[derive(Debug, Clone)]
@@ -259,6 +264,7 @@ impl Planner {
                     volatility_permille: 0,
                     refreshes: 0,
                     failures: 0,
+                    unreadable: 0,
                     slot,
                 },
             );
@@ -325,6 +331,13 @@ impl Planner {
     pub fn plan(&self, now: DateTime<Utc>) -> Option<PlannedBatch> {
         let (&(first_due, _), &first) = self.queue.iter().next()?;
         let send_at = first_due.max(now);
+        if self.isolated(&first) {
+            return Some(PlannedBatch {
+                marketplace: first.marketplace,
+                asins: vec![first.asin],
+                send_at,
+            });
+        }
         let horizon =
             send_at + self.config.max_interval * i32::from(self.config.pull_ahead_percent) / 100;
         let mut asins = Vec::with_capacity(self.config.batch_size);
@@ -332,7 +345,7 @@ impl Planner {
             if due > horizon || asins.len() == self.config.batch_size {
                 break;
             }
-            if key.marketplace != first.marketplace {
+            if key.marketplace != first.marketplace || self.isolated(&key) {
                 continue;
             }
             let early = if due > send_at {
@@ -367,6 +380,7 @@ impl Planner {
         entry.last_price = price;
         entry.refreshes += 1;
         entry.failures = 0;
+        entry.unreadable = 0;
         let at = product.fetched_at;
         entry.last_refreshed = Some(entry.last_refreshed.map_or(at, |l| l.max(at)));
         let due = at + self.wanted_interval(key, at);
@@ -374,7 +388,11 @@ impl Planner {
     }
 
     /// Records that a product could not be refreshed: it is retried after a delay that
-    /// doubles with each failure in a row (with jitter), capped at its wanted interval.
+    /// doubles with each failure in a row (with jitter), capped at its wanted interval for a
+    /// first failure and at the longest interval after that. After
+    /// a first failure the delay counts from when it was due (if that has passed), so under a
+    /// saturated quota a product hit by a passing fault keeps its place near the head of the
+    /// queue instead of waiting a full round; after repeated failures it counts from now.
     pub fn failed(&mut self, key: ProductKey, now: DateTime<Utc>, jitter: &Jitter) {
         let interval = self.wanted_interval(key, now);
         let Some(entry) = self.entries.get_mut(&key) else {
@@ -382,10 +400,37 @@ impl Planner {
         };
         entry.failures = entry.failures.saturating_add(1);
         let exp = entry.failures.saturating_sub(1).min(16);
-        let step = (self.config.retry_delay * (1_i32 << exp)).min(interval);
+        let step = self.config.retry_delay * (1_i32 << exp);
+        let step = if entry.failures == 1 {
+            step.min(interval)
+        } else {
+            step.min(self.config.max_interval)
+        };
         let half = step.num_milliseconds().max(0) / 2;
         let wait = TimeDelta::milliseconds(half + jitter.below(half as u64 + 1) as i64);
-        self.reslot(key, now + wait);
+        // A first failure keeps the product's place; repeated ones send it behind the rest.
+        let from = if entry.failures == 1 {
+            entry.slot.0.min(now)
+        } else {
+            now
+        };
+        self.reslot(key, from + wait);
+    }
+
+    /// Records that a call carrying this product got an unreadable reply. A product in
+    /// [`UNREADABLE_ISOLATION`] such calls in a row goes out alone from then on, so one
+    /// ASIN the source cannot describe does not spoil the batches of nine others.
+    pub fn failed_unreadable(&mut self, key: ProductKey, now: DateTime<Utc>, jitter: &Jitter) {
+        if let Some(entry) = self.entries.get_mut(&key) {
+            entry.unreadable = entry.unreadable.saturating_add(1);
+        }
+        self.failed(key, now, jitter);
+    }
+
+    fn isolated(&self, key: &ProductKey) -> bool {
+        self.entries
+            .get(key)
+            .is_some_and(|e| e.unreadable >= UNREADABLE_ISOLATION)
     }
 
     /// Records that the catalogue no longer knows a product: it is checked again after the
@@ -844,8 +889,13 @@ impl Monitor {
                 self.quota.record(Err(&error));
                 self.breaker.record(Err(&error));
                 self.record_usage(plan.asins.len(), false).await;
+                let unreadable = matches!(error, SourceError::Decode { .. });
                 for key in &keys {
-                    self.planner.failed(*key, now, &self.jitter);
+                    if unreadable {
+                        self.planner.failed_unreadable(*key, now, &self.jitter);
+                    } else {
+                        self.planner.failed(*key, now, &self.jitter);
+                    }
                 }
                 StepOutcome::Failed(error)
             }
@@ -1508,6 +1558,31 @@ mod tests {
         let batches = r.sink.batches.lock().unwrap();
         assert_eq!(batches.last().unwrap().requested.len(), 3);
         assert_eq!(r.monitor.planner().stats(r.clock.now()).never_refreshed, 7);
+    }
+
+    #[tokio::test]
+    async fn an_asin_the_source_cannot_describe_is_isolated_and_the_rest_stay_fresh() {
+        let mut r = rig(40, 0, QuotaConfig::rate_only(1.0), BreakerConfig::default());
+        let asins = numbered_asins(1, 40);
+        r.source.poison(asins[7]);
+        r.monitor
+            .run_until(start() + TimeDelta::minutes(10), TimeDelta::hours(1))
+            .await;
+        let now = r.clock.now();
+        for (i, a) in asins.iter().enumerate() {
+            let last = r.monitor.planner().last_refreshed(ProductKey::new(IN, *a));
+            if i == 7 {
+                assert_eq!(last, None);
+            } else {
+                assert!(
+                    last.is_some_and(|t| now - t <= TimeDelta::seconds(30)),
+                    "{a}: {last:?}"
+                );
+            }
+        }
+        assert_eq!(r.monitor.breaker().state(), BreakerState::Closed);
+        let stats = r.monitor.stats();
+        assert!(stats.failed_calls * 10 < stats.calls, "{stats:?}");
     }
 
     #[tokio::test]
