@@ -225,8 +225,8 @@ impl BotSettings {
         match self.source {
             SourceKind::Sandbox => Err(ConfigError::Invalid {
                 key: "source",
-                message: "the sandbox marketplace is not available in this build yet; set \
-                          `source = \"creators\"` or `\"paapi5\"` with credentials"
+                message: "the sandbox marketplace is started by the binary (it runs on the \
+                          async runtime); this builds only the Creators API and PA-API sources"
                     .to_owned(),
             }),
             SourceKind::Creators => {

@@ -1,9 +1,11 @@
-//! TEMPORARY: a small local stand-in for `mandi_core::links`, which is being written on
-//! another branch. It finds an ASIN in what a user pastes (a bare ASIN, or an Amazon URL with
-//! `/dp/<ASIN>`, `/gp/product/<ASIN>` or `/gp/aw/d/<ASIN>`) and builds a product link with
-//! the affiliate tag. Replace every use with `mandi_core::links` once that lands; nothing else
-//! in the bot depends on how this is done.
+//! What the bot reads as a product in a message, on top of `mandi_core::links` (every
+//! amazon.in link shape, lookalike refusal, affiliate links): a link anywhere in the text, or
+//! a bare ASIN among its words.
 
+use mandi_core::links::{
+    AssociateTag, LinkErrorKind, affiliate_link, canonical_url, parse_product_input,
+    parse_product_link,
+};
 use mandi_core::{Asin, Marketplace};
 
 /// A product found in a message.
@@ -15,21 +17,22 @@ pub struct FoundProduct {
     pub asin: Asin,
 }
 
-/// Finds the first product in a text: URLs first (Amazon hosts only), then a bare ASIN.
+/// Finds the product in a text: a product link anywhere in it (Amazon hosts only, lookalikes
+/// refused), else a bare ASIN among its words. Short links (amzn.in…) are not expanded here.
 pub fn find_product(text: &str, default: Marketplace) -> Option<FoundProduct> {
-    for word in text.split_whitespace() {
-        let word = word.trim_matches(|c: char| matches!(c, '(' | ')' | '<' | '>' | '"' | '\''));
-        if let Ok(url) = url::Url::parse(word)
-            && matches!(url.scheme(), "http" | "https")
-            && let Some(host) = url.host_str()
-            && let Some(marketplace) = Marketplace::from_host(host)
-            && let Some(asin) = asin_in_path(url.path())
-        {
-            return Some(FoundProduct { marketplace, asin });
+    match parse_product_input(text, default).or_else(|_| parse_product_link(text)) {
+        Ok(p) => {
+            return Some(FoundProduct {
+                marketplace: p.marketplace,
+                asin: p.asin,
+            });
         }
+        // A link that is not Amazon's (or only looks like it) is not read for ASINs.
+        Err(e) if e.kind() != LinkErrorKind::NoLink => return None,
+        Err(_) => {}
     }
     text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.len() == 10 && w.starts_with(['B', 'b']))
+        .filter(|w| w.len() == 10)
         .find_map(|w| Asin::parse(w).ok())
         .map(|asin| FoundProduct {
             marketplace: default,
@@ -37,26 +40,12 @@ pub fn find_product(text: &str, default: Marketplace) -> Option<FoundProduct> {
         })
 }
 
-fn asin_in_path(path: &str) -> Option<Asin> {
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    segs.windows(2).find_map(|w| match w {
-        ["dp" | "product" | "d", candidate] => Asin::parse(candidate).ok(),
-        _ => None,
-    })
-}
-
-/// The product page with the affiliate tag (`https://www.amazon.in/dp/<ASIN>?tag=<tag>`).
+/// The product page, with the affiliate tag when it is a valid Associates tag.
 pub fn product_url(marketplace: Marketplace, asin: Asin, tag: Option<&str>) -> String {
-    let mut url = format!("https://{}/dp/{}", marketplace.domain(), asin.as_str());
-    if let Some(tag) = tag.filter(|t| {
-        !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    }) {
-        url.push_str("?tag=");
-        url.push_str(tag);
+    match tag.and_then(|t| AssociateTag::parse(t).ok()) {
+        Some(tag) => affiliate_link(asin, marketplace, &tag),
+        None => canonical_url(asin, marketplace),
     }
-    url
 }
 
 #[cfg(test)]
@@ -85,7 +74,8 @@ mod tests {
                 "https://amazon.in.evil.com/dp/B0CX59H5W7",
                 Marketplace::India
             )
-            .is_some_and(|f| f.marketplace == Marketplace::India)
+            .is_none(),
+            "a lookalike link is refused, not mined for an ASIN"
         );
         assert!(find_product("hello there", Marketplace::India).is_none());
     }

@@ -14,12 +14,15 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use mandi_bot::bot::{Bot, BotConfig};
-use mandi_bot::config::BotSettings;
+use mandi_bot::config::{BotSettings, SourceKind};
 use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
 use mandi_bot::telegram::{BotClient, Poller, webhook_router};
 use mandi_core::catalog::CatalogService;
+use mandi_core::monitor::{MonitoringService, MonitoringSettings, TokioSleeper};
 use mandi_core::store::SqliteStore;
-use mandi_core::{Clock, Store, SystemClock};
+use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
+use mandi_paapi::creators::CredentialVersion;
+use mandi_paapi::sandbox::Sandbox;
 
 fn config_path() -> Option<PathBuf> {
     let mut args = std::env::args().skip(1);
@@ -83,7 +86,25 @@ fn main() -> ExitCode {
 async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Result<()> {
     let marketplace = settings.marketplace()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let source = settings.build_source(clock.clone())?;
+    // The sandbox marketplace runs in-process on loopback (the default until credentials
+    // are configured); kept alive for as long as the bot runs.
+    let (source, _sandbox) = match settings.source {
+        SourceKind::Sandbox => {
+            let sandbox = Sandbox::builder()
+                .clock(clock.clone())
+                .start()
+                .await
+                .context("starting the sandbox marketplace")?;
+            let source: Arc<dyn ProductSource> = Arc::new(
+                sandbox
+                    .creators_source(CredentialVersion::V2_2)
+                    .context("the sandbox client")?,
+            );
+            tracing::info!(base_url = sandbox.base_url(), "sandbox marketplace started");
+            (source, Some(sandbox))
+        }
+        _ => (settings.build_source(clock.clone())?, None),
+    };
     let db = settings
         .database
         .clone()
@@ -91,7 +112,8 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&db).with_context(|| format!("opening the database {}", db.display()))?,
     );
-    let catalog = CatalogService::new(source.clone(), store.clone(), clock);
+    let catalog = CatalogService::new(source.clone(), store.clone(), clock.clone())
+        .with_channels(vec!["telegram".to_owned()]);
     let mut builder = BotClient::builder().token(token);
     if let Some(url) = &settings.api_base_url {
         builder = builder.base_url(url.clone());
@@ -114,6 +136,24 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         .with_events(Arc::new(StoreRecipientEvents::new(store.clone())))
         .with_catalog(catalog.clone()),
     );
+    // Monitoring: watched products refreshed at the quota limit, alerts delivered through
+    // the Telegram notifier (quiet hours, digests and daily caps applied on the way).
+    let mut monitoring = MonitoringService::new(
+        &catalog,
+        vec![notifier.clone() as Arc<dyn Notifier>],
+        Arc::new(TokioSleeper::new(clock.clone())),
+        MonitoringSettings::default(),
+        None,
+    )
+    .context("setting up monitoring")?;
+    let monitor_task = tokio::spawn(async move {
+        if let Err(e) = monitoring
+            .run_until(chrono::DateTime::<chrono::Utc>::MAX_UTC, |_| {})
+            .await
+        {
+            tracing::error!(error = %e, "monitoring stopped");
+        }
+    });
     let bot = Arc::new(Bot::new(
         catalog,
         notifier,
@@ -150,11 +190,13 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             }
         }
     };
-    tokio::select! {
+    let result = tokio::select! {
         r = serve => r,
         _ = tokio::signal::ctrl_c() => {
             tracing::info!("stopping");
             Ok(())
         }
-    }
+    };
+    monitor_task.abort();
+    result
 }

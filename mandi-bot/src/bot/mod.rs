@@ -15,10 +15,9 @@ use chrono::{Duration as ChronoDuration, NaiveTime};
 use mandi_core::catalog::{CatalogError, CatalogService, HistoryReport};
 use mandi_core::{
     AlertMode, AlertRule, Clock, Currency, ExternalIdentity, Language, Marketplace, Money, NewUser,
-    NewWatch, Product, QuietHours, SearchRequest, Store, StoreError, User, UserId, UserSettings,
-    Watch, WatchId, WatchState, WatchTarget,
+    Product, QuietHours, SearchRequest, Store, StoreError, User, UserId, UserSettings, Watch,
+    WatchId, WatchState,
 };
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 pub use callback::Callback;
@@ -32,11 +31,11 @@ use crate::telegram::types::{
 };
 use crate::telegram::{InputFile, Poller, SendOptions, TelegramError};
 use crate::text::{ellipsize, escape_html};
+use mandi_core::links::ProductRef;
+use mandi_core::watches::{WatchError, WatchService, WatchSpec};
 
 /// How many results a search page shows.
 const SEARCH_PAGE_SIZE: u8 = 5;
-/// The most watches one import may create.
-const MAX_IMPORT: usize = 100;
 /// The most watches shown with buttons in one list.
 const MAX_LISTED: usize = 20;
 
@@ -62,18 +61,6 @@ impl Default for BotConfig {
             source_name: "sandbox".to_owned(),
         }
     }
-}
-
-/// One exported watch (`/export` writes a JSON list of these, `/import` reads it back).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExportedWatch {
-    /// What it follows.
-    pub target: WatchTarget,
-    /// Its rules.
-    pub rules: Vec<AlertRule>,
-    /// Its label.
-    #[serde(default)]
-    pub label: Option<String>,
 }
 
 /// The bot.
@@ -405,42 +392,37 @@ impl Bot {
 
     async fn watch_found(&self, ctx: &Ctx, found: FoundProduct) -> Result<(), BotError> {
         let t = ctx.t();
-        let target = WatchTarget::Product {
-            marketplace: found.marketplace,
-            asin: found.asin,
+        let added = match self
+            .watches()
+            .add(
+                &ctx.user,
+                ProductRef::new(found.asin, found.marketplace),
+                WatchSpec::default(),
+            )
+            .await
+        {
+            Ok(added) => added,
+            Err(WatchError::Duplicate(_)) => {
+                return self.reply(ctx, t.watch_exists, None).await.map(drop);
+            }
+            Err(WatchError::UnknownProduct(_)) => {
+                return self.reply(ctx, t.unknown_product, None).await.map(drop);
+            }
+            Err(e) => return Err(e.into()),
         };
-        let existing = self.store().list_watches(ctx.user.id).await?;
-        if existing.iter().any(|w| w.target == target) {
-            return self.reply(ctx, t.watch_exists, None).await.map(drop);
-        }
-        let batch = self
-            .catalog
-            .lookup(found.marketplace, &[found.asin])
-            .await?;
-        let Some(product) = batch.items.into_iter().find(|p| p.asin == found.asin) else {
-            return self.reply(ctx, t.unknown_product, None).await.map(drop);
-        };
-        let price = buy_price(&product);
-        let new = NewWatch {
-            user_id: ctx.user.id,
-            target,
-            rules: vec![
-                AlertRule::DropFromBaseline { bps: 500 },
-                AlertRule::AllTimeLow,
-                AlertRule::BackInStock,
-            ],
-            baseline_price: price,
-            label: None,
-        };
-        let watch = self.store().create_watch(&new, self.clock().now()).await?;
         let text = format!(
             "{} <b>{}</b>\n{}",
             t.watch_created,
-            escape_html(&ellipsize(&product.title, 200)),
-            money_text(price, t)
+            escape_html(&ellipsize(&added.product.title, 200)),
+            money_text(added.product.price(), t)
         );
-        let kb = self.watch_keyboard(&watch, t, true);
+        let kb = self.watch_keyboard(&added.watch, t, true);
         self.reply(ctx, &text, Some(kb)).await.map(drop)
+    }
+
+    /// The library's watch service over the bot's catalog.
+    fn watches(&self) -> WatchService {
+        WatchService::new(self.catalog.clone())
     }
 
     fn watch_keyboard(&self, w: &Watch, t: &Texts, with_buy: bool) -> InlineKeyboardMarkup {
@@ -922,45 +904,33 @@ impl Bot {
     }
 
     async fn cmd_export(&self, ctx: &Ctx) -> Result<(), BotError> {
-        let watches = self.store().list_watches(ctx.user.id).await?;
-        let exported: Vec<ExportedWatch> = watches
-            .into_iter()
-            .map(|w| ExportedWatch {
-                target: w.target,
-                rules: w.rules,
-                label: w.label,
-            })
-            .collect();
-        let json = serde_json::to_string(&exported).map_err(|e| BotError::Input(e.to_string()))?;
+        let doc = self.watches().export(&ctx.user).await?;
+        let json = serde_json::to_string(&doc).map_err(|e| BotError::Input(e.to_string()))?;
         let text = format!("{}\n<pre>{}</pre>", ctx.t().export_done, escape_html(&json));
         self.reply(ctx, &text, None).await.map(drop)
     }
 
     async fn cmd_import(&self, ctx: &Ctx, args: &str) -> Result<(), BotError> {
         let t = ctx.t();
-        let parsed: Result<Vec<ExportedWatch>, _> = serde_json::from_str(args.trim());
-        let Ok(list) = parsed else {
+        if args.trim().is_empty() {
             return self.reply(ctx, t.import_usage, None).await.map(drop);
-        };
-        let existing = self.store().list_watches(ctx.user.id).await?;
-        let mut created = 0;
-        for e in list.into_iter().take(MAX_IMPORT) {
-            if existing.iter().any(|w| w.target == e.target) || e.rules.is_empty() {
-                continue;
-            }
-            let new = NewWatch {
-                user_id: ctx.user.id,
-                target: e.target,
-                rules: e.rules,
-                baseline_price: None,
-                label: e.label.map(|l| ellipsize(&l, 100)),
-            };
-            self.store().create_watch(&new, self.clock().now()).await?;
-            created += 1;
         }
-        self.reply(ctx, &format!("{} {created}", t.imported), None)
-            .await
-            .map(drop)
+        // Every entry is checked before anything is created; a bad file changes nothing.
+        match self.watches().import(&ctx.user, args.trim(), true).await {
+            Ok(report) => self
+                .reply(ctx, &format!("{} {}", t.imported, report.created), None)
+                .await
+                .map(drop),
+            Err(WatchError::Invalid(reason)) => self
+                .reply(
+                    ctx,
+                    &format!("{}\n{}", t.import_usage, escape_html(&reason)),
+                    None,
+                )
+                .await
+                .map(drop),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn cmd_admin(&self, ctx: &Ctx, cmd: &str, args: &str) -> Result<(), BotError> {
@@ -1369,4 +1339,7 @@ pub enum BotError {
     /// Input that could not be used.
     #[error("{0}")]
     Input(String),
+    /// A watch operation failed.
+    #[error(transparent)]
+    Watch(#[from] WatchError),
 }
