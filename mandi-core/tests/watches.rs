@@ -325,3 +325,36 @@ async fn an_import_with_one_bad_entry_changes_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_alert_step_tells_the_scheduler_how_close_a_price_is_to_a_target() {
+    use mandi_core::monitor::{HintBoard, ProductKey};
+    let (service, _store, _clock) = setup();
+    let user = service
+        .user(ExternalIdentity::new("cli", "local"), None)
+        .await
+        .expect("user");
+    let spec = WatchSpec {
+        rules: vec![AlertRule::TargetPrice {
+            at_or_below: Money::from_major(19_000, Currency::INR),
+        }],
+        ..WatchSpec::default()
+    };
+    service.add(&user, product(PHONE), spec).await.expect("add");
+    let board = Arc::new(HintBoard::new());
+    let step = service
+        .catalog()
+        .monitor()
+        .clone()
+        .with_hints(board.clone());
+    let asin: Asin = PHONE.parse().expect("asin");
+    step.refresh(Marketplace::India, &[asin])
+        .await
+        .expect("refresh");
+    let hint = board
+        .take(ProductKey::new(Marketplace::India, asin))
+        .expect("a hint for the refreshed product");
+    // ₹20,000 against a ₹19,000 target: 1,000 / 19,000 = 526 basis points above it.
+    assert_eq!(hint.target_gap_bps, Some(526));
+    assert_eq!(hint.deal_ends_at, None);
+}

@@ -74,6 +74,7 @@ pub struct Monitor {
     scorer: Option<Arc<dyn Scorer>>,
     engine: RuleEngine,
     channels: Vec<String>,
+    hints: Option<Arc<crate::monitor::HintBoard>>,
 }
 
 impl fmt::Debug for Monitor {
@@ -101,6 +102,7 @@ impl Monitor {
             scorer: None,
             engine: RuleEngine::default(),
             channels: vec!["terminal".to_owned()],
+            hints: None,
         }
     }
 
@@ -113,6 +115,13 @@ impl Monitor {
     /// Evaluates with `engine` (noise controls).
     pub fn with_engine(mut self, engine: RuleEngine) -> Self {
         self.engine = engine;
+        self
+    }
+
+    /// Leaves a refresh hint per handled product on `board` (how close its price is to the
+    /// nearest target of a live watch, a running lightning deal) for the scheduler.
+    pub fn with_hints(mut self, board: Arc<crate::monitor::HintBoard>) -> Self {
+        self.hints = Some(board);
         self
     }
 
@@ -261,6 +270,12 @@ impl Monitor {
             .into_iter()
             .filter(|w| RuleEngine::follows_product(w, &product))
             .collect();
+        if let Some(board) = &self.hints {
+            board.set(
+                crate::monitor::ProductKey::new(product.marketplace, product.asin),
+                refresh_hint(&product, &watches, self.clock.now()),
+            );
+        }
         let mut update = PriceUpdate {
             channels: self.channels.clone(),
             ..PriceUpdate::default()
@@ -349,5 +364,40 @@ impl crate::monitor::BatchSink for Monitor {
             tracing::info!(alerts = report.alerts_created, "alerts fired");
         }
         Ok(())
+    }
+}
+
+/// How close the product's price is to the nearest target of a live watch, and the end of a
+/// running lightning deal: what makes the scheduler look at it more often.
+fn refresh_hint(
+    product: &Product,
+    watches: &[crate::domain::Watch],
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::monitor::RefreshHint {
+    let price = product.price();
+    let target_gap_bps = watches
+        .iter()
+        .filter(|w| w.state.is_live_at(now))
+        .flat_map(|w| w.rules.iter())
+        .filter_map(|r| match r {
+            AlertRule::TargetPrice { at_or_below } => Some(*at_or_below),
+            _ => None,
+        })
+        .filter_map(|target| {
+            let p = price.filter(|p| p.currency() == target.currency())?;
+            let above = (p.minor() - target.minor()).max(0);
+            let bps = i128::from(above) * 10_000 / i128::from(target.minor().max(1));
+            u32::try_from(bps).ok().or(Some(u32::MAX))
+        })
+        .min();
+    let deal_ends_at = product
+        .buy_box()
+        .and_then(|o| o.deal.as_ref())
+        .filter(|d| d.is_lightning())
+        .and_then(|d| d.ends_at)
+        .filter(|end| *end > now);
+    crate::monitor::RefreshHint {
+        target_gap_bps,
+        deal_ends_at,
     }
 }

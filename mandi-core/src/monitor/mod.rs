@@ -35,8 +35,8 @@ use crate::ports::clock::{Clock, ManualClock};
 pub use breaker::{BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Rejected};
 pub use quota::{Grant, Permit, Priority, Quota, QuotaConfig, QuotaError, QuotaSnapshot};
 pub use scheduler::{
-    BatchSink, Fallback, FetchedBatch, Monitor, MonitorStats, PlannedBatch, Planner, PlannerConfig,
-    PlannerStats, ProductKey, RefreshHint, SinkError, StepOutcome,
+    BatchSink, Fallback, FetchedBatch, HintBoard, Monitor, MonitorStats, PlannedBatch, Planner,
+    PlannerConfig, PlannerStats, ProductKey, RefreshHint, SinkError, StepOutcome,
 };
 pub use service::{MonitorProgress, MonitoringService, MonitoringSettings};
 

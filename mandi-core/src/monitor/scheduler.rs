@@ -72,6 +72,36 @@ pub struct RefreshHint {
     pub deal_ends_at: Option<DateTime<Utc>>,
 }
 
+/// Where the alerting step leaves a [`RefreshHint`] per product for the driver to read after
+/// it handled a batch: how close the price is to someone's target, a running lightning deal.
+#[derive(Debug, Default)]
+pub struct HintBoard {
+    hints: std::sync::Mutex<HashMap<ProductKey, RefreshHint>>,
+}
+
+impl HintBoard {
+    /// An empty board.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Leaves the hint of a product (replacing an unread one).
+    pub fn set(&self, key: ProductKey, hint: RefreshHint) {
+        self.hints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, hint);
+    }
+
+    /// Takes the hint of a product, if one was left.
+    pub fn take(&self, key: ProductKey) -> Option<RefreshHint> {
+        self.hints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key)
+    }
+}
+
 /// The planner's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannerConfig {
@@ -670,6 +700,7 @@ pub struct Monitor {
     cache: Option<Arc<dyn Cache>>,
     fallback: Option<Fallback>,
     store: Option<Arc<dyn Store>>,
+    hints: Option<Arc<HintBoard>>,
     jitter: Jitter,
     stats: MonitorStats,
 }
@@ -711,9 +742,16 @@ impl Monitor {
             cache: None,
             fallback: None,
             store: None,
+            hints: None,
             jitter: Jitter::new(0x6d61_6e64_6921),
             stats: MonitorStats::default(),
         }
+    }
+
+    /// Reads the alerting step's refresh hints from `board` after each handled batch.
+    pub fn with_hints(mut self, board: Arc<HintBoard>) -> Self {
+        self.hints = Some(board);
+        self
     }
 
     /// Keeps fresh copies in `cache` and answers from it while the source is unavailable.
@@ -918,6 +956,10 @@ impl Monitor {
         }
         for p in &fetched.products {
             self.planner.refreshed(p);
+            let key = ProductKey::new(p.marketplace, p.asin);
+            if let Some(hint) = self.hints.as_ref().and_then(|b| b.take(key)) {
+                self.planner.set_hint(key, hint, now);
+            }
             if let Some(cache) = &self.cache
                 && let Err(e) = cache.put(p).await
             {

@@ -116,7 +116,14 @@ impl MonitoringService {
         let clock = catalog.clock().clone();
         let store: Arc<dyn Store> = catalog.store().clone();
         let channels: Vec<String> = notifiers.iter().map(|n| n.channel().to_owned()).collect();
-        let sink = Arc::new(catalog.monitor().clone().with_channels(channels));
+        let hints = Arc::new(super::HintBoard::new());
+        let sink = Arc::new(
+            catalog
+                .monitor()
+                .clone()
+                .with_channels(channels)
+                .with_hints(hints.clone()),
+        );
         let quota = Arc::new(Quota::new(
             settings.quota.clone(),
             clock.clone(),
@@ -141,7 +148,8 @@ impl MonitoringService {
             sink,
         )
         .with_cache(cache)
-        .with_store(store.clone());
+        .with_store(store.clone())
+        .with_hints(hints);
         if let Some(fallback) = fallback {
             driver = driver.with_fallback(fallback);
         }
