@@ -154,16 +154,23 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             tracing::error!(error = %e, "monitoring stopped");
         }
     });
-    let bot = Arc::new(Bot::new(
-        catalog,
-        notifier,
-        BotConfig {
-            admins: settings.admins.clone(),
-            marketplace,
-            affiliate_tag: settings.affiliate_tag.clone(),
-            source_name: source.name().to_owned(),
-        },
-    ));
+    let bot = Arc::new(
+        Bot::new(
+            catalog,
+            notifier,
+            BotConfig {
+                admins: settings.admins.clone(),
+                marketplace,
+                affiliate_tag: settings.affiliate_tag.clone(),
+                source_name: source.name().to_owned(),
+            },
+        )
+        .with_resolver(Arc::new(
+            mandi_paapi::resolver::HttpLinkResolver::builder()
+                .build()
+                .context("the short-link resolver")?,
+        )),
+    );
     if let Err(e) = bot.register_commands().await {
         tracing::warn!(error = %e, "could not register the command menu");
     }

@@ -31,7 +31,7 @@ use crate::telegram::types::{
 };
 use crate::telegram::{InputFile, Poller, SendOptions, TelegramError};
 use crate::text::{ellipsize, escape_html};
-use mandi_core::links::ProductRef;
+use mandi_core::links::{LinkResolver, OfflineResolver, ProductRef, resolve_and_parse};
 use mandi_core::watches::{WatchError, WatchService, WatchSpec};
 
 /// How many results a search page shows.
@@ -69,6 +69,7 @@ pub struct Bot {
     notifier: Arc<TelegramNotifier>,
     config: BotConfig,
     awaiting_target: Mutex<HashMap<i64, WatchId>>,
+    resolver: Arc<dyn LinkResolver>,
 }
 
 impl std::fmt::Debug for Bot {
@@ -125,6 +126,31 @@ impl Bot {
             notifier,
             config,
             awaiting_target: Mutex::new(HashMap::new()),
+            resolver: Arc::new(OfflineResolver),
+        }
+    }
+
+    /// Expands short links (amzn.in, amzn.to, a.co) with `resolver`; without one they are
+    /// refused offline.
+    pub fn with_resolver(mut self, resolver: Arc<dyn LinkResolver>) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// The product in a message: a link (short links expanded), else a bare ASIN.
+    async fn find(&self, text: &str, default: Marketplace) -> Option<FoundProduct> {
+        if let Some(found) = find_product(text, default) {
+            return Some(found);
+        }
+        match resolve_and_parse(text, self.resolver.as_ref()).await {
+            Ok(p) => Some(FoundProduct {
+                marketplace: p.marketplace,
+                asin: p.asin,
+            }),
+            Err(e) => {
+                tracing::debug!(error = %e, "no product in the message");
+                None
+            }
         }
     }
 
@@ -359,8 +385,8 @@ impl Bot {
             return self.set_target(ctx, watch_id, text).await;
         }
         let all = format!("{text} {urls}");
-        if find_product(&all, ctx.user.settings.marketplace).is_some() {
-            return self.cmd_watch(ctx, &all).await;
+        if let Some(found) = self.find(&all, ctx.user.settings.marketplace).await {
+            return self.watch_found(ctx, found).await;
         }
         self.reply(ctx, ctx.t().not_a_product, None).await.map(drop)
     }
@@ -384,7 +410,7 @@ impl Bot {
     }
 
     async fn cmd_watch(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
-        match find_product(text, ctx.user.settings.marketplace) {
+        match self.find(text, ctx.user.settings.marketplace).await {
             Some(found) => self.watch_found(ctx, found).await,
             None => self.reply(ctx, ctx.t().not_a_product, None).await.map(drop),
         }
@@ -537,7 +563,7 @@ impl Bot {
 
     async fn cmd_price(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
         let t = ctx.t();
-        let Some(found) = find_product(text, ctx.user.settings.marketplace) else {
+        let Some(found) = self.find(text, ctx.user.settings.marketplace).await else {
             return self.reply(ctx, t.price_usage, None).await.map(drop);
         };
         let batch = self
@@ -594,7 +620,7 @@ impl Bot {
 
     async fn cmd_history(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
         let t = ctx.t();
-        let Some(found) = find_product(text, ctx.user.settings.marketplace) else {
+        let Some(found) = self.find(text, ctx.user.settings.marketplace).await else {
             return self.reply(ctx, t.history_usage, None).await.map(drop);
         };
         self.send_history(ctx, found.marketplace, found.asin).await

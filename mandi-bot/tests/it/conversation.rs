@@ -38,12 +38,20 @@ impl Drop for Harness {
 const ADMIN: i64 = 4242;
 
 async fn harness(config: NotifierConfig) -> Harness {
+    harness_with(config, None).await
+}
+
+async fn harness_with(
+    config: NotifierConfig,
+    resolver: Option<Arc<dyn mandi_core::links::LinkResolver>>,
+) -> Harness {
     let fake = FakeTelegram::start().await;
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let source =
         TestSource::with_product(asin(1), "Redmi Note 13 5G <Arctic White>", 59_999, 69_999);
     let clock = ManualClock::new(t0());
-    let catalog = CatalogService::new(source.clone(), store.clone(), Arc::new(clock.clone()));
+    let catalog = CatalogService::new(source.clone(), store.clone(), Arc::new(clock.clone()))
+        .with_channels(vec!["telegram".to_owned()]);
     let notifier = Arc::new(
         TelegramNotifier::new(
             client_for(&fake),
@@ -55,7 +63,7 @@ async fn harness(config: NotifierConfig) -> Harness {
         .with_events(Arc::new(StoreRecipientEvents::new(store.clone())))
         .with_catalog(catalog.clone()),
     );
-    let bot = Arc::new(Bot::new(
+    let mut bot = Bot::new(
         catalog.clone(),
         notifier.clone(),
         BotConfig {
@@ -64,7 +72,11 @@ async fn harness(config: NotifierConfig) -> Harness {
             source_name: "test".into(),
             ..BotConfig::default()
         },
-    ));
+    );
+    if let Some(resolver) = resolver {
+        bot = bot.with_resolver(resolver);
+    }
+    let bot = Arc::new(bot);
     let poller = Poller::new(client_for(&fake), 1);
     let task = tokio::spawn(async move {
         let _ = bot.run_polling(poller).await;
@@ -163,17 +175,20 @@ async fn start_paste_a_link_watch_then_one_alert_with_photo_and_buy_button() {
     assert_eq!(watches.len(), 1);
     assert_eq!(watches[0].baseline_price, Some(inr(59_999)));
 
-    // The price drops; the scheduler's lookup records it; the rule engine makes an alert and
-    // the outbox delivers it (twice, as after a lost acknowledgement).
+    // The price drops 8 %; a refresh records it and the rule engine (a 5 % drop from the price
+    // when watched, by default) writes the alert and its outbox row in the same transaction;
+    // the dispatcher delivers it through the Telegram notifier, and a second pass (as after a
+    // restart) delivers nothing more.
     h.clock.advance(ChronoDuration::hours(6));
     h.source.set_price(asin(1), 54_999, h.clock.now_utc());
-    h.catalog
-        .lookup(Marketplace::India, &[asin(1)])
-        .await
-        .unwrap();
-    let n = alert_for(&h, u, 54_999, 59_999).await;
-    h.notifier.deliver(&n).await.unwrap();
-    h.notifier.deliver(&n).await.unwrap();
+    h.catalog.monitor().refresh_watched().await.unwrap();
+    let dispatcher = mandi_core::alerts::Dispatcher::new(
+        h.store.clone(),
+        vec![h.notifier.clone() as Arc<dyn Notifier>],
+        Arc::new(h.clock.clone()),
+    );
+    assert_eq!(dispatcher.drain().await.unwrap().sent, 1);
+    assert_eq!(dispatcher.drain().await.unwrap().sent, 0);
     let sent = h.fake.sent_to(u);
     assert_eq!(sent.len(), 3, "the alert arrived exactly once");
     let alert = &sent[2];
@@ -666,4 +681,39 @@ async fn webhook_mode_feeds_the_same_bot() {
     assert!(fake.sent_to(8001)[0].body().contains("Kettle"));
     server.abort();
     lanes.abort();
+}
+
+#[tokio::test]
+async fn a_pasted_short_link_is_expanded_and_watched() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let amzn = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/d/abc123"))
+        .respond_with(
+            ResponseTemplate::new(301)
+                .insert_header("location", "https://www.amazon.in/dp/B000000001?ref=x"),
+        )
+        .expect(1)
+        .mount(&amzn)
+        .await;
+    let resolver = mandi_paapi::resolver::HttpLinkResolver::builder()
+        .base_url(&amzn.uri())
+        .unwrap()
+        .build()
+        .unwrap();
+    let h = harness_with(NotifierConfig::default(), Some(Arc::new(resolver))).await;
+    let u = 1009;
+    h.fake
+        .push_text(u, "Dekho ye deal: https://amzn.in/d/abc123");
+    wait_for("the watch confirmation", 10, || {
+        !h.fake.sent_to(u).is_empty()
+    })
+    .await;
+    let confirm = h.fake.sent_to(u)[0].body().to_owned();
+    assert!(confirm.contains("Watching"), "{confirm}");
+    let user = user_of(&h, u).await;
+    let watches = h.store.list_watches(user.id).await.unwrap();
+    assert_eq!(watches.len(), 1);
+    assert_eq!(watches[0].target.asin(), asin(1));
 }
