@@ -172,7 +172,15 @@ impl CatalogService {
         asins: &[Asin],
     ) -> Result<ItemsBatch, CatalogError> {
         let request = ItemsRequest::new(marketplace, asins.iter().copied());
-        let batch = self.source.get_items(&request).await?;
+        let unique = request.unique_asins().len();
+        let result = self.source.get_items(&request).await;
+        // One call per ten ASINs, counted against the account's quota.
+        for chunk in 0..unique.div_ceil(crate::ports::MAX_ITEMS_PER_CALL) {
+            let items = (unique - chunk * crate::ports::MAX_ITEMS_PER_CALL)
+                .min(crate::ports::MAX_ITEMS_PER_CALL);
+            self.record_usage("getItems", items, result.is_ok()).await;
+        }
+        let batch = result?;
         self.save_products(&batch.items).await?;
         Ok(batch)
     }
@@ -189,7 +197,14 @@ impl CatalogService {
         user: Option<UserId>,
     ) -> Result<SearchPage, CatalogError> {
         request.validate()?;
-        let page = self.source.search_items(request).await?;
+        let result = self.source.search_items(request).await;
+        self.record_usage(
+            "searchItems",
+            result.as_ref().map_or(0, |p| p.items.len()),
+            result.is_ok(),
+        )
+        .await;
+        let page = result?;
         self.save_products(&page.items).await?;
         let query = [
             request.keywords.as_deref(),
@@ -222,7 +237,14 @@ impl CatalogService {
         request: &VariationsRequest,
     ) -> Result<VariationFamily, CatalogError> {
         request.validate()?;
-        let family = self.source.get_variations(request).await?;
+        let result = self.source.get_variations(request).await;
+        self.record_usage(
+            "getVariations",
+            result.as_ref().map_or(0, |f| f.items.len()),
+            result.is_ok(),
+        )
+        .await;
+        let family = result?;
         self.store
             .upsert_variations(request.marketplace, &family)
             .await?;
@@ -239,7 +261,10 @@ impl CatalogService {
         request: &BrowseNodesRequest,
     ) -> Result<Vec<BrowseNode>, CatalogError> {
         request.validate()?;
-        let nodes = self.source.get_browse_nodes(request).await?;
+        let result = self.source.get_browse_nodes(request).await;
+        self.record_usage("getBrowseNodes", request.ids.len(), result.is_ok())
+            .await;
+        let nodes = result?;
         self.store
             .upsert_browse_nodes(request.marketplace, &nodes)
             .await?;
@@ -296,6 +321,20 @@ impl CatalogService {
             patterns,
             score,
         })
+    }
+
+    /// Counts one API call against the source's quota (a failure to count is only logged).
+    async fn record_usage(&self, operation: &str, items: usize, ok: bool) {
+        let usage = crate::ports::ApiUsage {
+            source: self.source.name().to_owned(),
+            operation: operation.to_owned(),
+            at: self.clock.now(),
+            items: u32::try_from(items).unwrap_or(u32::MAX),
+            ok,
+        };
+        if let Err(e) = self.store.record_api_usage(&usage).await {
+            tracing::warn!(error = %e, "could not record API usage");
+        }
     }
 
     /// Saves products through the monitoring step: product, price points, and the alerts
@@ -409,6 +448,16 @@ mod tests {
         assert_eq!(batch.items.len(), 1);
         assert_eq!(batch.errors.len(), 1);
         assert_eq!(batch.errors[0].asin, missing);
+        let usage = service
+            .store()
+            .api_usage("one", clock.now().date_naive())
+            .await
+            .expect("usage");
+        assert_eq!(
+            (usage.calls, usage.items),
+            (1, 2),
+            "one call for two distinct ASINs"
+        );
 
         clock.advance(chrono::Duration::days(1));
         *source.price.lock().expect("lock") = Some(Money::from_major(49_999, Currency::INR));
