@@ -1,4 +1,5 @@
 //! Seeded corpus generators shared by the criterion benchmarks.
 
 pub mod alerts;
+pub mod calibration;
 pub mod links;
