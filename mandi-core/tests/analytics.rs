@@ -242,7 +242,28 @@ fn an_mrp_raised_just_before_the_discount_is_a_fake_sale() {
 }
 
 #[test]
-fn a_price_raised_before_a_big_discount_is_a_fake_sale() {
+fn a_deal_badge_over_a_raised_price_is_a_fake_sale() {
+    let mut history = daily(t0(), 60, |_| (Some(1_000), Some(2_000)));
+    history.extend(daily(t0() + Duration::days(60), 3, |_| {
+        (Some(1_300), Some(2_000))
+    }));
+    let now = t0() + Duration::days(63);
+    let mut p = product(Some(1_300), Some(2_000), Some((420, 900)), now);
+    p.offers[0].deal = Some(DealDetails {
+        badge: Some("Limited time deal".into()),
+        access_type: None,
+        starts_at: Some(now - Duration::hours(1)),
+        ends_at: Some(now + Duration::days(2)),
+        percent_claimed: None,
+    });
+    let s = score(&p, &history, now);
+    assert_eq!(s.verdict, DealVerdict::FakeSale, "{s:?}");
+}
+
+#[test]
+fn a_plain_price_rise_is_poor_not_a_fake_sale() {
+    // Calibration against the sandbox oracle: price rises under an unchanged MRP, with no
+    // "deal" claimed, are common and are not fake sales.
     let mut history = daily(t0(), 60, |_| (Some(1_000), Some(2_000)));
     history.extend(daily(t0() + Duration::days(60), 3, |_| {
         (Some(1_300), Some(2_000))
@@ -253,7 +274,52 @@ fn a_price_raised_before_a_big_discount_is_a_fake_sale() {
         &history,
         now,
     );
+    assert_ne!(s.verdict, DealVerdict::FakeSale, "{s:?}");
+    assert!(s.score < 70, "{s:?}");
+}
+
+#[test]
+fn a_fake_sale_after_a_raised_run_up_compares_with_the_price_before_the_raise() {
+    // 60 days at ₹10,000 (MRP ₹14,000); a 10-day run-up at ₹12,500 with the MRP at ₹18,000;
+    // then a "45% off" sale at ₹9,900: the usual price of the last 30 days includes the
+    // run-up, but against the price before the raise there is no saving.
+    let mut history = daily(t0(), 60, |_| (Some(10_000), Some(14_000)));
+    history.extend(daily(t0() + Duration::days(60), 10, |_| {
+        (Some(12_500), Some(18_000))
+    }));
+    history.extend(daily(t0() + Duration::days(70), 3, |_| {
+        (Some(9_900), Some(18_000))
+    }));
+    let now = t0() + Duration::days(73);
+    let s = score(
+        &product(Some(9_900), Some(18_000), Some((430, 5_000)), now),
+        &history,
+        now,
+    );
     assert_eq!(s.verdict, DealVerdict::FakeSale, "{s:?}");
+    // The run-up itself (raised MRP, raised price) is flagged too.
+    let run_up_now = t0() + Duration::days(65);
+    let s = score(
+        &product(Some(12_500), Some(18_000), Some((430, 5_000)), run_up_now),
+        &history[..66],
+        run_up_now,
+    );
+    assert_eq!(s.verdict, DealVerdict::FakeSale, "{s:?}");
+}
+
+#[test]
+fn a_fixed_discount_off_mrp_earns_no_discount_points() {
+    // "20% off MRP" every day of the year is the usual price, not a saving.
+    let history = daily(t0(), 120, |_| (Some(8_000), Some(10_000)));
+    let now = t0() + Duration::days(120);
+    let s = score(
+        &product(Some(8_000), Some(10_000), Some((430, 5_000)), now),
+        &history,
+        now,
+    );
+    let discount = s.parts.iter().find(|p| p.name == "discount").unwrap();
+    assert_eq!(discount.points, 0, "{s:?}");
+    assert!(discount.explanation.contains("20% off MRP"), "{s:?}");
 }
 
 #[test]
