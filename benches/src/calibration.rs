@@ -29,6 +29,9 @@ use mandi_paapi::sandbox::{Catalog, Oracle, TrueOffer};
 /// A good deal is a real price at least this far (basis points) below the regular price.
 pub const GOOD_DEAL_BPS: i64 = 1_000;
 
+/// Reviews + seller points from which an item counts as well rated (of 30).
+pub const WELL_RATED_POINTS: i32 = 22;
+
 /// What to simulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CalibrationConfig {
@@ -188,6 +191,10 @@ pub struct CalibrationReport {
     pub fake_sale_window_only: Confusion,
     /// "Good deal" (score ≥ 70, not fake) against the oracle's good deals.
     pub good_deal: Confusion,
+    /// "Good deal" on well-rated items from a trusted seller only (the score's reviews and
+    /// seller parts together ≥ [`WELL_RATED_POINTS`]): the part of the score the oracle's
+    /// price-only truth does not see is held high, so this isolates the price judgement.
+    pub good_deal_well_rated: Confusion,
     /// Moments per oracle state: (state, scored, fake-sale verdicts, good-deal verdicts).
     pub by_state: Vec<(OracleState, u64, u64, u64)>,
 }
@@ -310,6 +317,17 @@ pub fn run(config: &CalibrationConfig, scorer: &dyn Scorer) -> CalibrationReport
                 report.fake_sale_window_only.add(said_fake, offer.fake_sale);
             }
             report.good_deal.add(said_good, is_good_deal(&offer));
+            let quality: i32 = score
+                .parts
+                .iter()
+                .filter(|p| p.name == "reviews" || p.name == "seller")
+                .map(|p| p.points)
+                .sum();
+            if quality >= WELL_RATED_POINTS {
+                report
+                    .good_deal_well_rated
+                    .add(said_good, is_good_deal(&offer));
+            }
             let state = OracleState::of(&offer);
             if let Some(row) = states.iter_mut().find(|r| r.0 == state) {
                 row.1 += 1;
@@ -349,6 +367,10 @@ pub fn markdown(config: &CalibrationConfig, report: &CalibrationReport) -> Strin
             &report.fake_sale_window_only,
         ),
         ("good deal (score ≥ 70)", &report.good_deal),
+        (
+            "good deal, well-rated items from a trusted seller",
+            &report.good_deal_well_rated,
+        ),
     ] {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
@@ -373,5 +395,6 @@ pub fn markdown(config: &CalibrationConfig, report: &CalibrationReport) -> Strin
             good
         ));
     }
+    out.push('\n');
     out
 }

@@ -317,7 +317,7 @@ fn a_fixed_discount_off_mrp_earns_no_discount_points() {
         &history,
         now,
     );
-    let discount = s.parts.iter().find(|p| p.name == "discount").unwrap();
+    let discount = s.parts.iter().find(|p| p.name == "discount").expect("discount part");
     assert_eq!(discount.points, 0, "{s:?}");
     assert!(discount.explanation.contains("20% off MRP"), "{s:?}");
 }
