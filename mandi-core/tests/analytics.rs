@@ -317,7 +317,11 @@ fn a_fixed_discount_off_mrp_earns_no_discount_points() {
         &history,
         now,
     );
-    let discount = s.parts.iter().find(|p| p.name == "discount").expect("discount part");
+    let discount = s
+        .parts
+        .iter()
+        .find(|p| p.name == "discount")
+        .expect("discount part");
     assert_eq!(discount.points, 0, "{s:?}");
     assert!(discount.explanation.contains("20% off MRP"), "{s:?}");
 }
@@ -457,4 +461,57 @@ fn patterns_measure_volatility_and_trend() {
         p.trend_bps_per_30d
     );
     assert!(p.volatility_bps.is_some_and(|v| v > 0));
+}
+
+#[test]
+fn each_offer_kind_has_its_own_summary() {
+    // 40 days of fetches with a buy-box, a third-party and a used offer; the used offer drops
+    // to ₹6,000 on day 30 while the buy box holds at ₹9,000–₹9,400.
+    let mut history = Vec::new();
+    for d in 0..40 {
+        let at = t0() + Duration::days(d);
+        let mut p = Product::new(asin(), Marketplace::India, "Test phone", at);
+        p.offers.push(Offer::new(
+            Some(inr(9_000 + ((d + 1) % 3) * 200)),
+            Availability::InStock,
+        ));
+        let mut third = Offer::new(Some(inr(9_500)), Availability::InStock);
+        third.is_buy_box_winner = false;
+        p.offers.push(third);
+        let mut used = Offer::new(
+            Some(inr(if d >= 30 { 6_000 } else { 7_000 })),
+            Availability::InStock,
+        );
+        used.is_buy_box_winner = false;
+        used.condition = mandi_core::Condition::Used;
+        p.offers.push(used);
+        history.extend(PricePoint::from_product(&p));
+    }
+    let now = t0() + Duration::days(40);
+    let of = |kind: OfferKind| -> Vec<PricePoint> {
+        history
+            .iter()
+            .filter(|p| p.offer_kind == kind)
+            .cloned()
+            .collect()
+    };
+    let buy_box = summarize(&of(OfferKind::BuyBox), now);
+    let third = summarize(&of(OfferKind::ThirdPartyNew), now);
+    let used = summarize(&of(OfferKind::Used), now);
+    let low = |s: &mandi_core::analytics::HistorySummary| {
+        s.window(None).and_then(|w| w.lowest).map(|l| l.price)
+    };
+    assert_eq!(low(&buy_box), Some(inr(9_000)));
+    assert_eq!(low(&third), Some(inr(9_500)));
+    assert_eq!(low(&used), Some(inr(6_000)));
+    assert_eq!(
+        used.window(None).and_then(|w| w.lowest).map(|l| l.at),
+        Some(t0() + Duration::days(30))
+    );
+    assert!(used.is_all_time_low);
+    assert_eq!((used.drops, used.rises), (1, 0));
+    assert_eq!(third.drops + third.rises, 0);
+    // An unchanged price has held since the first observation.
+    assert_eq!(third.last_change_at, Some(t0()));
+    assert!(buy_box.drops > 0 && !buy_box.is_all_time_low);
 }
