@@ -4,13 +4,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use mandi_benches::calibration::{CalibrationConfig, is_good_deal, run};
+use mandi_benches::calibration::{CalibrationConfig, is_good_deal, markdown, run};
 use mandi_core::analytics::HistoryScorer;
 
 #[test]
 fn the_scorer_agrees_with_the_oracle_on_fake_sales_and_good_deals() {
     let config = CalibrationConfig::quick();
     let report = run(&config, &HistoryScorer::default());
+    eprintln!("{}", markdown(&config, &report));
     assert_eq!(report.products, config.products);
     assert!(report.scored > 10_000, "{report:?}");
     // The sample holds both kinds of truth, so the ratios below say something.
@@ -48,4 +49,31 @@ fn the_good_deal_truth_needs_a_real_ten_percent_saving() {
         }
     }
     assert!(seen_good, "a phone has real sales in a year");
+}
+
+#[test]
+fn products_built_from_the_oracle_carry_its_listing() {
+    use chrono::{TimeZone, Utc};
+    use mandi_benches::calibration::{observe, product};
+    use mandi_paapi::sandbox::{Catalog, Oracle};
+    let oracle = Oracle::new(Catalog::for_seed(1));
+    let sample = oracle.catalog().sample();
+    assert!(oracle.listing_facts(sample.unknown).is_none());
+    assert!(oracle.listing_facts(sample.family_parent).is_none());
+    let (reviews, merchant) = oracle.listing_facts(sample.phone).unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 10, 20, 6, 0, 0).unwrap();
+    let offer = oracle.offer(sample.phone, at).unwrap();
+    let p = product(&oracle, &offer);
+    assert_eq!(p.reviews, Some(reviews));
+    let buy_box = p.buy_box().unwrap();
+    assert_eq!(buy_box.merchant, merchant);
+    assert_eq!(buy_box.price, offer.price);
+    let point = observe(&offer);
+    assert_eq!(point.price, offer.price);
+    assert_eq!(point.at, at);
+    // The MRP is the list price exactly when there is a saving against it.
+    assert_eq!(
+        point.list_price.is_some(),
+        offer.price.is_some_and(|x| x.minor() < offer.mrp.minor())
+    );
 }
