@@ -48,10 +48,15 @@ impl Default for ScorerSettings {
 /// Scores deals from history; pure and deterministic.
 ///
 /// Parts: history (0–40: where the price sits among its own past prices, near the all-time
-/// low), discount (0–20: against MRP, but zero when the MRP was raised just before the
-/// "discount"), reviews (0–20, Bayesian-shrunk), availability and seller (0–10), deal badge
-/// (0–10). Verdict: `FakeSale` when the discount rests on a raised MRP or a raised price,
-/// `NotEnoughData` when history is too short, else by score (≥ 85 great, ≥ 70 good, ≥ 45 fair).
+/// low), discount (0–20: when the offer shows a discount against MRP, the real saving against
+/// the usual price — the MRP discount is explained but counts only as far as the price is
+/// really below its usual level — and zero when the MRP was raised just before the
+/// "discount"), reviews (0–20, Bayesian-shrunk), availability
+/// and seller (0–10), deal badge (0–10). Verdict: `FakeSale` when the MRP was raised recently
+/// and the price is not clearly below its usual price before the raise, or when a deal badge
+/// runs on a price above its usual level; `NotEnoughData` when history is too short; else by
+/// score (≥ 85 great, ≥ 70 good, ≥ 45 fair). The thresholds were calibrated against the
+/// sandbox oracle (`docs/benchmarks.md`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HistoryScorer {
     settings: ScorerSettings,
