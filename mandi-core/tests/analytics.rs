@@ -515,3 +515,31 @@ fn each_offer_kind_has_its_own_summary() {
     assert_eq!(third.last_change_at, Some(t0()));
     assert!(buy_box.drops > 0 && !buy_box.is_all_time_low);
 }
+
+#[test]
+fn a_month_long_sale_is_still_a_deal_in_its_fourth_week() {
+    // ₹10,000 for 90 days, then a festival sale at ₹8,500 (15 % off) that has run 25 days:
+    // the last 30 days are mostly sale days, but the usual price is the one before the sale.
+    let mut history = daily(t0(), 90, |_| (Some(10_000), Some(12_000)));
+    history.extend(daily(t0() + Duration::days(90), 25, |_| {
+        (Some(8_500), Some(12_000))
+    }));
+    let now = t0() + Duration::days(115);
+    let mut p = product(Some(8_500), Some(12_000), Some((430, 5_000)), now);
+    p.offers[0].deal = Some(DealDetails {
+        badge: Some("Great Indian Festival".into()),
+        access_type: None,
+        starts_at: Some(t0() + Duration::days(90)),
+        ends_at: Some(now + Duration::days(10)),
+        percent_claimed: None,
+    });
+    let s = score(&p, &history, now);
+    let discount = s
+        .parts
+        .iter()
+        .find(|p| p.name == "discount")
+        .expect("discount part");
+    assert!(discount.points >= 15, "{s:?}");
+    assert!(discount.explanation.contains("15% below"), "{s:?}");
+    assert!(s.score >= 70, "{s:?}");
+}

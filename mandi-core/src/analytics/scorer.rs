@@ -188,11 +188,20 @@ impl Scorer for HistoryScorer {
         let enough_history = known_secs >= s.min_history.num_seconds();
 
         // Usual price: time-weighted average over the 30 days before the last week (so the
-        // current sale does not define its own reference).
+        // current sale does not define its own reference), or before a running deal began
+        // when that was longer ago (a month-long festival sale is not its own usual price).
+        let usual_end = offer
+            .and_then(|o| o.deal.as_ref())
+            .filter(|d| d.ends_at.is_none_or(|e| e > now))
+            .and_then(|d| d.starts_at)
+            .filter(|start| *start < now)
+            .map_or(now - Duration::days(7), |start| {
+                start.min(now - Duration::days(7))
+            });
         let usual = series::time_weighted_average(series::window(
             &segments,
-            now - Duration::days(37),
-            now - Duration::days(7),
+            usual_end - Duration::days(30),
+            usual_end,
         ))
         .or_else(|| series::time_weighted_average(window90()));
 
