@@ -94,6 +94,28 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
+    // The same year whose last 20 days run under an MRP raised by 30 % (a fake sale's
+    // run-up and "sale"): the scorer's slower path (walk back to the raise, usual price
+    // before it).
+    let mut raised = history.clone();
+    let raised_from = now - Duration::days(20);
+    for p in raised.iter_mut().filter(|p| p.at >= raised_from) {
+        p.list_price = Some(Money::from_minor(9_099_900, Currency::INR));
+    }
+    let mut fake_product = product.clone();
+    fake_product.offers[0].list_price = Some(Money::from_minor(9_099_900, Currency::INR));
+    c.bench_function(
+        "score one product, a year of hourly history, MRP raised 20 days ago",
+        |b| {
+            b.iter(|| {
+                black_box(scorer.score(&ScoreInput {
+                    product: black_box(&fake_product),
+                    history: black_box(&raised),
+                    now,
+                }))
+            })
+        },
+    );
     c.bench_function("summarise a year of hourly history", |b| {
         b.iter(|| black_box(summarize(black_box(&history), now)))
     });

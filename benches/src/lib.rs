@@ -1,5 +1,6 @@
 //! Seeded corpus generators shared by the criterion benchmarks.
 
 pub mod alerts;
+pub mod calibration;
 pub mod links;
 pub mod monitor_sim;

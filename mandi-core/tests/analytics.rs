@@ -242,7 +242,28 @@ fn an_mrp_raised_just_before_the_discount_is_a_fake_sale() {
 }
 
 #[test]
-fn a_price_raised_before_a_big_discount_is_a_fake_sale() {
+fn a_deal_badge_over_a_raised_price_is_a_fake_sale() {
+    let mut history = daily(t0(), 60, |_| (Some(1_000), Some(2_000)));
+    history.extend(daily(t0() + Duration::days(60), 3, |_| {
+        (Some(1_300), Some(2_000))
+    }));
+    let now = t0() + Duration::days(63);
+    let mut p = product(Some(1_300), Some(2_000), Some((420, 900)), now);
+    p.offers[0].deal = Some(DealDetails {
+        badge: Some("Limited time deal".into()),
+        access_type: None,
+        starts_at: Some(now - Duration::hours(1)),
+        ends_at: Some(now + Duration::days(2)),
+        percent_claimed: None,
+    });
+    let s = score(&p, &history, now);
+    assert_eq!(s.verdict, DealVerdict::FakeSale, "{s:?}");
+}
+
+#[test]
+fn a_plain_price_rise_is_poor_not_a_fake_sale() {
+    // Calibration against the sandbox oracle: price rises under an unchanged MRP, with no
+    // "deal" claimed, are common and are not fake sales.
     let mut history = daily(t0(), 60, |_| (Some(1_000), Some(2_000)));
     history.extend(daily(t0() + Duration::days(60), 3, |_| {
         (Some(1_300), Some(2_000))
@@ -253,7 +274,56 @@ fn a_price_raised_before_a_big_discount_is_a_fake_sale() {
         &history,
         now,
     );
+    assert_ne!(s.verdict, DealVerdict::FakeSale, "{s:?}");
+    assert!(s.score < 70, "{s:?}");
+}
+
+#[test]
+fn a_fake_sale_after_a_raised_run_up_compares_with_the_price_before_the_raise() {
+    // 60 days at ₹10,000 (MRP ₹14,000); a 10-day run-up at ₹12,500 with the MRP at ₹18,000;
+    // then a "45% off" sale at ₹9,900: the usual price of the last 30 days includes the
+    // run-up, but against the price before the raise there is no saving.
+    let mut history = daily(t0(), 60, |_| (Some(10_000), Some(14_000)));
+    history.extend(daily(t0() + Duration::days(60), 10, |_| {
+        (Some(12_500), Some(18_000))
+    }));
+    history.extend(daily(t0() + Duration::days(70), 3, |_| {
+        (Some(9_900), Some(18_000))
+    }));
+    let now = t0() + Duration::days(73);
+    let s = score(
+        &product(Some(9_900), Some(18_000), Some((430, 5_000)), now),
+        &history,
+        now,
+    );
     assert_eq!(s.verdict, DealVerdict::FakeSale, "{s:?}");
+    // The run-up itself (raised MRP, raised price) is flagged too.
+    let run_up_now = t0() + Duration::days(65);
+    let s = score(
+        &product(Some(12_500), Some(18_000), Some((430, 5_000)), run_up_now),
+        &history[..66],
+        run_up_now,
+    );
+    assert_eq!(s.verdict, DealVerdict::FakeSale, "{s:?}");
+}
+
+#[test]
+fn a_fixed_discount_off_mrp_earns_no_discount_points() {
+    // "20% off MRP" every day of the year is the usual price, not a saving.
+    let history = daily(t0(), 120, |_| (Some(8_000), Some(10_000)));
+    let now = t0() + Duration::days(120);
+    let s = score(
+        &product(Some(8_000), Some(10_000), Some((430, 5_000)), now),
+        &history,
+        now,
+    );
+    let discount = s
+        .parts
+        .iter()
+        .find(|p| p.name == "discount")
+        .expect("discount part");
+    assert_eq!(discount.points, 0, "{s:?}");
+    assert!(discount.explanation.contains("20% off MRP"), "{s:?}");
 }
 
 #[test]
@@ -391,4 +461,85 @@ fn patterns_measure_volatility_and_trend() {
         p.trend_bps_per_30d
     );
     assert!(p.volatility_bps.is_some_and(|v| v > 0));
+}
+
+#[test]
+fn each_offer_kind_has_its_own_summary() {
+    // 40 days of fetches with a buy-box, a third-party and a used offer; the used offer drops
+    // to ₹6,000 on day 30 while the buy box holds at ₹9,000–₹9,400.
+    let mut history = Vec::new();
+    for d in 0..40 {
+        let at = t0() + Duration::days(d);
+        let mut p = Product::new(asin(), Marketplace::India, "Test phone", at);
+        p.offers.push(Offer::new(
+            Some(inr(9_000 + ((d + 1) % 3) * 200)),
+            Availability::InStock,
+        ));
+        let mut third = Offer::new(Some(inr(9_500)), Availability::InStock);
+        third.is_buy_box_winner = false;
+        p.offers.push(third);
+        let mut used = Offer::new(
+            Some(inr(if d >= 30 { 6_000 } else { 7_000 })),
+            Availability::InStock,
+        );
+        used.is_buy_box_winner = false;
+        used.condition = mandi_core::Condition::Used;
+        p.offers.push(used);
+        history.extend(PricePoint::from_product(&p));
+    }
+    let now = t0() + Duration::days(40);
+    let of = |kind: OfferKind| -> Vec<PricePoint> {
+        history
+            .iter()
+            .filter(|p| p.offer_kind == kind)
+            .cloned()
+            .collect()
+    };
+    let buy_box = summarize(&of(OfferKind::BuyBox), now);
+    let third = summarize(&of(OfferKind::ThirdPartyNew), now);
+    let used = summarize(&of(OfferKind::Used), now);
+    let low = |s: &mandi_core::analytics::HistorySummary| {
+        s.window(None).and_then(|w| w.lowest).map(|l| l.price)
+    };
+    assert_eq!(low(&buy_box), Some(inr(9_000)));
+    assert_eq!(low(&third), Some(inr(9_500)));
+    assert_eq!(low(&used), Some(inr(6_000)));
+    assert_eq!(
+        used.window(None).and_then(|w| w.lowest).map(|l| l.at),
+        Some(t0() + Duration::days(30))
+    );
+    assert!(used.is_all_time_low);
+    assert_eq!((used.drops, used.rises), (1, 0));
+    assert_eq!(third.drops + third.rises, 0);
+    // An unchanged price has held since the first observation.
+    assert_eq!(third.last_change_at, Some(t0()));
+    assert!(buy_box.drops > 0 && !buy_box.is_all_time_low);
+}
+
+#[test]
+fn a_month_long_sale_is_still_a_deal_in_its_fourth_week() {
+    // ₹10,000 for 90 days, then a festival sale at ₹8,500 (15 % off) that has run 25 days:
+    // the last 30 days are mostly sale days, but the usual price is the one before the sale.
+    let mut history = daily(t0(), 90, |_| (Some(10_000), Some(12_000)));
+    history.extend(daily(t0() + Duration::days(90), 25, |_| {
+        (Some(8_500), Some(12_000))
+    }));
+    let now = t0() + Duration::days(115);
+    let mut p = product(Some(8_500), Some(12_000), Some((430, 5_000)), now);
+    p.offers[0].deal = Some(DealDetails {
+        badge: Some("Great Indian Festival".into()),
+        access_type: None,
+        starts_at: Some(t0() + Duration::days(90)),
+        ends_at: Some(now + Duration::days(10)),
+        percent_claimed: None,
+    });
+    let s = score(&p, &history, now);
+    let discount = s
+        .parts
+        .iter()
+        .find(|p| p.name == "discount")
+        .expect("discount part");
+    assert!(discount.points >= 15, "{s:?}");
+    assert!(discount.explanation.contains("15% below"), "{s:?}");
+    assert!(s.score >= 70, "{s:?}");
 }

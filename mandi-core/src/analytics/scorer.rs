@@ -18,6 +18,12 @@ pub struct ScorerSettings {
     pub mrp_raise_lookback: Duration,
     /// A "discounted" price within this margin (basis points) of the usual price is no saving.
     pub no_saving_margin_bps: i64,
+    /// Under a recently raised MRP, a price less than this (basis points) below its usual
+    /// price before the raise is no saving (the "sale" merely undoes the run-up).
+    pub raised_mrp_margin_bps: i64,
+    /// A saving this far (basis points) below the usual price, beyond the margin, earns the
+    /// discount part in full.
+    pub full_saving_bps: i64,
     /// Prior mean rating (centi-stars) for Bayesian shrinkage.
     pub prior_rating_centi: i64,
     /// Prior weight (ratings) for Bayesian shrinkage.
@@ -31,6 +37,8 @@ impl Default for ScorerSettings {
             mrp_raise_bps: 500,
             mrp_raise_lookback: Duration::days(45),
             no_saving_margin_bps: 300,
+            full_saving_bps: 1_500,
+            raised_mrp_margin_bps: 800,
             prior_rating_centi: 400,
             prior_weight: 30,
         }
@@ -40,10 +48,15 @@ impl Default for ScorerSettings {
 /// Scores deals from history; pure and deterministic.
 ///
 /// Parts: history (0–40: where the price sits among its own past prices, near the all-time
-/// low), discount (0–20: against MRP, but zero when the MRP was raised just before the
-/// "discount"), reviews (0–20, Bayesian-shrunk), availability and seller (0–10), deal badge
-/// (0–10). Verdict: `FakeSale` when the discount rests on a raised MRP or a raised price,
-/// `NotEnoughData` when history is too short, else by score (≥ 85 great, ≥ 70 good, ≥ 45 fair).
+/// low), discount (0–20: when the offer shows a discount against MRP, the real saving against
+/// the usual price — the MRP discount is explained but counts only as far as the price is
+/// really below its usual level — and zero when the MRP was raised just before the
+/// "discount"), reviews (0–20, Bayesian-shrunk), availability
+/// and seller (0–10), deal badge (0–10). Verdict: `FakeSale` when the MRP was raised recently
+/// and the price is not clearly below its usual price before the raise, or when a deal badge
+/// runs on a price above its usual level; `NotEnoughData` when history is too short; else by
+/// score (≥ 85 great, ≥ 70 good, ≥ 45 fair). The thresholds were calibrated against the
+/// sandbox oracle (`docs/benchmarks.md`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HistoryScorer {
     settings: ScorerSettings,
@@ -63,6 +76,9 @@ struct MrpCheck {
     earlier_mrp: Option<Money>,
     /// True when the current MRP is a recent raise.
     raised: bool,
+    /// When the raised MRP was first seen (the start of the latest unbroken run of raised
+    /// list prices), when `raised`.
+    raised_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn mrp_check(
@@ -75,6 +91,7 @@ fn mrp_check(
         return MrpCheck {
             earlier_mrp: None,
             raised: false,
+            raised_since: None,
         };
     };
     // The MRP in force before the lookback window: the most common list price seen between
@@ -106,13 +123,29 @@ fn mrp_check(
         return MrpCheck {
             earlier_mrp: None,
             raised: false,
+            raised_since: None,
         };
     };
-    let raised = i128::from(mrp.minor()) * 10_000
-        > i128::from(earlier) * i128::from(10_000 + s.mrp_raise_bps);
+    let is_raised = |m: i64| {
+        i128::from(m) * 10_000 > i128::from(earlier) * i128::from(10_000 + s.mrp_raise_bps)
+    };
+    let raised = is_raised(mrp.minor());
+    // Walk back from the newest point while the list price stays raised (points without a
+    // list price say nothing and are skipped).
+    let mut raised_since = None;
+    if raised {
+        for p in history.iter().rev().filter(|p| p.at <= now) {
+            match p.list_price.filter(|m| m.currency() == mrp.currency()) {
+                Some(m) if is_raised(m.minor()) => raised_since = Some(p.at),
+                Some(_) => break,
+                None => {}
+            }
+        }
+    }
     MrpCheck {
         earlier_mrp: Some(Money::from_minor(earlier, mrp.currency())),
         raised,
+        raised_since: raised_since.or(Some(now)),
     }
 }
 
@@ -120,8 +153,10 @@ fn median(mut v: Vec<i64>) -> Option<i64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_unstable();
-    Some(v[v.len() / 2])
+    let mid = v.len() / 2;
+    // The element a full sort would put in the middle, in linear time.
+    let (_, m, _) = v.select_nth_unstable(mid);
+    Some(*m)
 }
 
 impl Scorer for HistoryScorer {
@@ -153,11 +188,20 @@ impl Scorer for HistoryScorer {
         let enough_history = known_secs >= s.min_history.num_seconds();
 
         // Usual price: time-weighted average over the 30 days before the last week (so the
-        // current sale does not define its own reference).
+        // current sale does not define its own reference), or before a running deal began
+        // when that was longer ago (a month-long festival sale is not its own usual price).
+        let usual_end = offer
+            .and_then(|o| o.deal.as_ref())
+            .filter(|d| d.ends_at.is_none_or(|e| e > now))
+            .and_then(|d| d.starts_at)
+            .filter(|start| *start < now)
+            .map_or(now - Duration::days(7), |start| {
+                start.min(now - Duration::days(7))
+            });
         let usual = series::time_weighted_average(series::window(
             &segments,
-            now - Duration::days(37),
-            now - Duration::days(7),
+            usual_end - Duration::days(30),
+            usual_end,
         ))
         .or_else(|| series::time_weighted_average(window90()));
 
@@ -205,8 +249,22 @@ impl Scorer for HistoryScorer {
             .filter(|m| m.currency() == currency);
         let claimed_bps = mrp.and_then(|m| price.discount_bps(m)).unwrap_or(0).max(0);
         let check = mrp_check(input.history, mrp, now, s);
-        let below_usual_bps = usual.and_then(|u| price.discount_bps(u)).unwrap_or(0);
-        let no_real_saving = usual.is_some() && below_usual_bps < s.no_saving_margin_bps;
+        // With a raised MRP the reference is the usual price before the raise (the run-up
+        // of a fake sale raises the price too, and must not become its own reference).
+        let reference = match check.raised_since.filter(|_| check.raised) {
+            Some(since) => series::time_weighted_average(series::window(
+                &segments,
+                since - Duration::days(30),
+                since,
+            ))
+            .or(usual),
+            None => usual,
+        };
+        let below_reference_bps = reference.and_then(|u| price.discount_bps(u)).unwrap_or(0);
+        let no_real_saving = reference.is_some() && below_reference_bps < s.raised_mrp_margin_bps;
+        let deal_claimed = offer
+            .and_then(|o| o.deal.as_ref())
+            .is_some_and(|d| d.ends_at.is_none_or(|e| e > now));
         let mut fake = false;
         let discount_points = if claimed_bps == 0 {
             parts.push(ScorePart {
@@ -225,11 +283,12 @@ impl Scorer for HistoryScorer {
                     mrp.map_or_else(String::new, |m| m.display_short()),
                     check.earlier_mrp.map_or_else(String::new, |m| m.display_short()),
                     claimed_bps / 100,
-                    usual.map_or_else(String::new, |u| u.display_short()),
+                    reference.map_or_else(String::new, |u| u.display_short()),
                 ),
             });
             0
-        } else if claimed_bps >= 1_500
+        } else if deal_claimed
+            && claimed_bps >= 1_500
             && usual.is_some_and(|u| {
                 i128::from(price.minor()) * 10_000
                     > i128::from(u.minor()) * i128::from(10_000 + s.no_saving_margin_bps)
@@ -240,7 +299,7 @@ impl Scorer for HistoryScorer {
                 name: "discount".to_owned(),
                 points: 0,
                 explanation: format!(
-                    "fake sale: {}% off MRP, but the price is above its usual {}",
+                    "fake sale: a deal badge and {}% off MRP, but the price is above its usual {}",
                     claimed_bps / 100,
                     usual.map_or_else(String::new, |u| u.display_short())
                 ),
@@ -256,18 +315,38 @@ impl Scorer for HistoryScorer {
             } else {
                 claimed_bps
             };
-            let pts = (effective_bps * 20 / 5_000).min(20);
+            let mrp_points = (effective_bps * 20 / 5_000).min(20);
+            // An MRP discount counts only as far as the price is really below its usual
+            // price: most listings sit a fixed "x% off MRP" below an MRP nobody pays.
+            let saving_points = reference.map(|_| {
+                ((below_reference_bps - s.no_saving_margin_bps).max(0) * 20
+                    / s.full_saving_bps.max(1))
+                .min(20)
+            });
+            let pts = saving_points.unwrap_or(mrp_points);
+            let saving_text = match reference {
+                Some(u) if below_reference_bps > 0 => {
+                    format!(
+                        ", {}% below its usual {}",
+                        below_reference_bps / 100,
+                        u.display_short()
+                    )
+                }
+                Some(u) => format!(", not below its usual {}", u.display_short()),
+                None => String::new(),
+            };
             parts.push(ScorePart {
                 name: "discount".to_owned(),
                 points: pts as i32,
                 explanation: if check.raised {
                     format!(
-                        "{}% off the earlier MRP (the MRP was raised recently, so the shown {}% is overstated)",
+                        "{}% off the earlier MRP (the MRP was raised recently, so the shown {}% is overstated){}",
                         effective_bps / 100,
-                        claimed_bps / 100
+                        claimed_bps / 100,
+                        saving_text
                     )
                 } else {
-                    format!("{}% off MRP", claimed_bps / 100)
+                    format!("{}% off MRP{}", claimed_bps / 100, saving_text)
                 },
             });
             pts

@@ -20,7 +20,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use mandi_core::{Asin, Availability, Currency, Money};
+use mandi_core::{Asin, Availability, Currency, Merchant, Money, Reviews};
 use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
@@ -28,7 +28,7 @@ use super::catalog::calendar::{
     DAY_SECS, SaleCalendar, SaleKind, SaleWindow, ist_day, ist_midnight, to_utc,
 };
 use super::catalog::lines::shop_round;
-use super::catalog::model::Item;
+use super::catalog::model::{Item, SELLERS};
 use super::catalog::rng::{hash3, unit};
 
 const SALT_NOISE: u64 = 0x6E01;
@@ -255,6 +255,22 @@ impl Oracle {
     pub fn offer(&self, asin: Asin, at: DateTime<Utc>) -> Option<TrueOffer> {
         let item = self.catalog.item(asin)?;
         Some(self.offer_of(item, at))
+    }
+
+    /// The review summary and seller a buyable item's offers show (constant over time), for
+    /// backtests that build [`mandi_core::Product`]s straight from the oracle; `None` for an
+    /// ASIN the catalogue does not sell.
+    pub fn listing_facts(&self, asin: Asin) -> Option<(Reviews, Merchant)> {
+        let item = self.catalog.item(asin)?;
+        let seller = SELLERS[item.merchant.min(SELLERS.len() - 1)];
+        Some((
+            item.reviews,
+            Merchant {
+                id: Some(seller.id.to_owned()),
+                name: Some(seller.name.to_owned()),
+                fulfilled_by_amazon: item.fba,
+            },
+        ))
     }
 
     /// Every sale of the calendar overlapping `[from, to)`.
