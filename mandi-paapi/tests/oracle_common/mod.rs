@@ -1,0 +1,148 @@
+//! Shared by the oracle proofs: a recording notifier and the independent expectation of
+//! which alerts a watch must fire over a series of observations, written straight from the
+//! rule definitions in `mandi_core::alerts::engine` (not by calling the engine).
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mandi_core::{AlertRule, Asin, Availability, Notification, Notifier, NotifyError, WatchState};
+
+/// Records every delivery it is asked to make (repeats included).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub seen: Mutex<Vec<Notification>>,
+}
+
+#[async_trait]
+impl Notifier for Recorder {
+    fn channel(&self) -> &str {
+        "terminal"
+    }
+
+    async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
+        self.seen.lock().unwrap().push(n.clone());
+        Ok(())
+    }
+}
+
+/// A watch as planned by the test.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub asin: Asin,
+    pub rules: Vec<AlertRule>,
+    pub baseline: Option<i64>,
+    pub state: WatchState,
+}
+
+/// One observation as the oracle says it must be: when, price (unknown while out of stock or
+/// when the fetch failed) and stock (`Unknown` for a failed fetch).
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub at: DateTime<Utc>,
+    pub price: Option<i64>,
+    pub availability: Availability,
+}
+
+/// One alert: which watch, which of its rules, which product, when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Firing {
+    pub watch: i64,
+    pub rule: usize,
+    pub asin: Asin,
+    pub at: DateTime<Utc>,
+}
+
+impl Firing {
+    /// The firing a delivered notification stands for.
+    pub fn of(n: &Notification) -> Self {
+        let rule: usize = n.alert.dedupe_key.split(':').nth(1).unwrap()[1..]
+            .parse()
+            .unwrap();
+        Firing {
+            watch: n.alert.watch_id.0,
+            rule,
+            asin: n.alert.asin,
+            at: n.alert.triggered_at,
+        }
+    }
+}
+
+/// `bps` basis points of `v`, rounded half away from zero (prices are positive here).
+pub fn bps_of(v: i64, bps: i64) -> i64 {
+    (v * bps + 5_000) / 10_000
+}
+
+/// In stock or orderable before release.
+pub fn buyable(a: Availability) -> bool {
+    matches!(a, Availability::InStock | Availability::Preorder)
+}
+
+/// The firings of one watch over the observation series of its product (in time order).
+pub fn expected(watch: i64, p: &Planned, series: &[Seen]) -> Vec<Firing> {
+    let n = p.rules.len();
+    let mut armed = vec![true; n];
+    let mut level: Vec<Option<i64>> = vec![None; n];
+    let mut reference: Vec<Option<i64>> = vec![None; n];
+    let mut last_known: Option<Availability> = None;
+    let mut out = Vec::new();
+    for s in series {
+        let live = match p.state {
+            WatchState::Active => true,
+            WatchState::Paused => false,
+            WatchState::Snoozed { until } => s.at >= until,
+            _ => unreachable!(),
+        };
+        if live && s.availability != Availability::Unknown {
+            for (r, rule) in p.rules.iter().enumerate() {
+                let fired = match (rule, s.price) {
+                    (AlertRule::TargetPrice { at_or_below }, Some(q)) => {
+                        let tgt = at_or_below.minor();
+                        threshold(&mut armed[r], &mut level[r], q, q <= tgt, tgt)
+                    }
+                    (AlertRule::DropFromBaseline { bps }, Some(q)) => {
+                        if reference[r].is_none() {
+                            reference[r] = Some(q);
+                        }
+                        let b = p.baseline.or(reference[r]).unwrap();
+                        let lvl = b - bps_of(b, i64::from(*bps));
+                        threshold(&mut armed[r], &mut level[r], q, q <= lvl, lvl)
+                    }
+                    (AlertRule::BackInStock, _) => {
+                        buyable(s.availability) && last_known == Some(Availability::OutOfStock)
+                    }
+                    _ => false,
+                };
+                if fired {
+                    out.push(Firing {
+                        watch,
+                        rule: r,
+                        asin: p.asin,
+                        at: s.at,
+                    });
+                }
+            }
+        }
+        if s.availability != Availability::Unknown {
+            last_known = Some(s.availability);
+        }
+    }
+    out
+}
+
+/// Fires when armed and hit (then disarms at `lvl`); re-arms once the price is above the last
+/// trigger level by more than 1 %.
+fn threshold(armed: &mut bool, level: &mut Option<i64>, q: i64, hit: bool, lvl: i64) -> bool {
+    if !*armed && level.is_some_and(|l| q > l + bps_of(l, 100)) {
+        *armed = true;
+    }
+    if *armed && hit {
+        *armed = false;
+        *level = Some(lvl);
+        true
+    } else {
+        false
+    }
+}
