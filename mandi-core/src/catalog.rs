@@ -323,6 +323,44 @@ impl CatalogService {
         })
     }
 
+    /// Applies a retention policy to a product's stored history as of now: full resolution
+    /// for recent points, older ones thinned per hour then per day without losing any
+    /// minimum, maximum or gap ([`analytics::downsample`]). Returns how many points were
+    /// deleted.
+    ///
+    /// # Errors
+    ///
+    /// The store failed (nothing of that offer kind was changed).
+    pub async fn apply_retention(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        policy: &analytics::RetentionPolicy,
+    ) -> Result<usize, CatalogError> {
+        let now = self.clock.now();
+        let until = now - policy.full_resolution;
+        let mut deleted = 0;
+        for kind in [OfferKind::BuyBox, OfferKind::ThirdPartyNew, OfferKind::Used] {
+            let query = HistoryQuery {
+                offer_kind: Some(kind),
+                until: Some(until),
+                ..HistoryQuery::buy_box(marketplace, asin)
+            };
+            let points = self.store.price_history(&query).await?;
+            if points.len() < 2 {
+                continue;
+            }
+            let kept: Vec<DateTime<Utc>> = analytics::downsample(&points, now, policy)
+                .iter()
+                .map(|p| p.at)
+                .collect();
+            if kept.len() < points.len() {
+                deleted += self.store.retain_history(&query, &kept).await?;
+            }
+        }
+        Ok(deleted)
+    }
+
     /// Counts one API call against the source's quota (a failure to count is only logged).
     async fn record_usage(&self, operation: &str, items: usize, ok: bool) {
         let usage = crate::ports::ApiUsage {
@@ -479,6 +517,64 @@ mod tests {
         );
         assert!(report.product.is_some());
         assert!(report.score.is_some());
+    }
+
+    #[tokio::test]
+    async fn retention_thins_old_history_but_keeps_lows_highs_and_recent_points() {
+        let (source, clock, service) = setup();
+        // Hourly prices for 60 days.
+        for h in 0..(60 * 24) {
+            let rupees = 50_000 + (h * 37 % 1_000) - if h == 500 { 9_000 } else { 0 };
+            *source.price.lock().expect("lock") = Some(Money::from_major(rupees, Currency::INR));
+            service
+                .lookup(Marketplace::India, &[source.asin])
+                .await
+                .expect("lookup");
+            clock.advance(chrono::Duration::hours(1));
+        }
+        let before = service
+            .history(Marketplace::India, source.asin, false)
+            .await
+            .expect("history");
+        let policy = analytics::RetentionPolicy {
+            full_resolution: chrono::Duration::days(7),
+            hourly: chrono::Duration::days(30),
+        };
+        let deleted = service
+            .apply_retention(Marketplace::India, source.asin, &policy)
+            .await
+            .expect("retention");
+        assert!(deleted > 500, "deleted {deleted}");
+        let after = service
+            .history(Marketplace::India, source.asin, false)
+            .await
+            .expect("history");
+        assert_eq!(after.points.len() + deleted, before.points.len());
+        let low = |r: &HistoryReport| {
+            r.summary
+                .window(None)
+                .and_then(|w| w.lowest)
+                .map(|d| d.price)
+        };
+        let high = |r: &HistoryReport| {
+            r.summary
+                .window(None)
+                .and_then(|w| w.highest)
+                .map(|d| d.price)
+        };
+        assert_eq!(low(&after), low(&before), "the all-time low survives");
+        assert_eq!(high(&after), high(&before), "the all-time high survives");
+        let recent = |r: &HistoryReport| {
+            r.points
+                .iter()
+                .filter(|p| p.at >= r.now - chrono::Duration::days(7))
+                .count()
+        };
+        assert_eq!(
+            recent(&after),
+            recent(&before),
+            "the last week is untouched"
+        );
     }
 
     #[tokio::test]

@@ -376,6 +376,48 @@ pub async fn history_comes_back_in_time_order(store: impl Store) {
     assert_eq!(history[2], points[0]);
 }
 
+/// Retention deletes only the named kind's points in range that are not kept, in one go.
+pub async fn retention_keeps_the_named_points_of_one_kind(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let points = vec![
+        point(a, OfferKind::BuyBox, t(100), Some(100_000)),
+        point(a, OfferKind::BuyBox, t(200), Some(90_000)),
+        point(a, OfferKind::BuyBox, t(300), Some(95_000)),
+        point(a, OfferKind::Used, t(200), Some(50_000)),
+        point(a, OfferKind::BuyBox, t(900), Some(99_000)),
+    ];
+    store.record_prices(&points).await.expect("record");
+    let mut q = HistoryQuery::buy_box(Marketplace::India, a);
+    q.until = Some(t(500));
+    let deleted = store
+        .retain_history(&q, &[t(100), t(200)])
+        .await
+        .expect("retain");
+    assert_eq!(deleted, 1, "only the buy-box point at 300 goes");
+    let left: Vec<_> = store
+        .price_history(&all_history(a))
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|p| (p.at, p.offer_kind))
+        .collect();
+    assert_eq!(
+        left,
+        vec![
+            (t(100), OfferKind::BuyBox),
+            (t(200), OfferKind::BuyBox),
+            (t(200), OfferKind::Used),
+            (t(900), OfferKind::BuyBox),
+        ]
+    );
+    let mut every_kind = q.clone();
+    every_kind.offer_kind = None;
+    assert!(
+        store.retain_history(&every_kind, &[]).await.is_err(),
+        "retention names one offer kind"
+    );
+}
+
 /// `since` is inclusive, `until` exclusive, and the offer kind filters.
 pub async fn history_filters_by_range_and_kind(store: impl Store) {
     let a = asin("B0CX59H5W7");
@@ -1263,6 +1305,7 @@ macro_rules! store_contract {
             upsert_product_records_its_price_points,
             history_comes_back_in_time_order,
             history_filters_by_range_and_kind,
+            retention_keeps_the_named_points_of_one_kind,
             duplicate_points_are_skipped_and_counted,
             ten_thousand_points_in_one_call,
             invalid_points_are_refused_and_nothing_is_written,

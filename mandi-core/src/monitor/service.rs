@@ -32,6 +32,8 @@ pub struct MonitoringSettings {
     pub cache_capacity: usize,
     /// How long an in-memory cached product stays fresh.
     pub cache_ttl: TimeDelta,
+    /// How stored history is thinned as it ages (applied once a day to watched products).
+    pub retention: crate::analytics::RetentionPolicy,
 }
 
 impl Default for MonitoringSettings {
@@ -44,6 +46,7 @@ impl Default for MonitoringSettings {
             dispatch_every: TimeDelta::seconds(10),
             cache_capacity: 10_000,
             cache_ttl: TimeDelta::hours(1),
+            retention: crate::analytics::RetentionPolicy::default(),
         }
     }
 }
@@ -87,6 +90,8 @@ pub struct MonitoringService {
     sleeper: Arc<dyn Sleeper>,
     settings: MonitoringSettings,
     delivered: DispatchReport,
+    catalog: CatalogService,
+    next_retention: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for MonitoringService {
@@ -153,13 +158,16 @@ impl MonitoringService {
         if let Some(fallback) = fallback {
             driver = driver.with_fallback(fallback);
         }
+        let next_retention = clock.now();
         Ok(Self {
+            next_retention,
             driver,
             dispatcher: Dispatcher::new(store, notifiers, clock.clone()),
             clock,
             sleeper,
             settings,
             delivered: DispatchReport::default(),
+            catalog: catalog.clone(),
         })
     }
 
@@ -184,9 +192,37 @@ impl MonitoringService {
                 self.sleeper.sleep_until(slice_end).await;
             }
             self.dispatch().await?;
+            if self.clock.now() >= self.next_retention {
+                self.retain().await?;
+                self.next_retention = self.clock.now() + TimeDelta::days(1);
+            }
             on_progress(&self.progress());
         }
         Ok(())
+    }
+
+    /// Thins the stored history of every watched product by the retention policy.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn retain(&self) -> Result<usize, StoreError> {
+        let mut deleted = 0;
+        for w in self.catalog.store().watched_products().await? {
+            match self
+                .catalog
+                .apply_retention(w.marketplace, w.asin, &self.settings.retention)
+                .await
+            {
+                Ok(n) => deleted += n,
+                Err(crate::catalog::CatalogError::Store(e)) => return Err(e),
+                Err(e) => tracing::warn!(error = %e, asin = %w.asin, "retention skipped"),
+            }
+        }
+        if deleted > 0 {
+            tracing::info!(deleted, "old price history thinned");
+        }
+        Ok(deleted)
     }
 
     /// Delivers every due alert now.

@@ -302,6 +302,15 @@ pub trait Store: Send + Sync {
     /// Price history in time order.
     async fn price_history(&self, query: &HistoryQuery) -> StoreResult<Vec<PricePoint>>;
 
+    /// Retention: among a product's stored points of one offer kind in `query`'s range,
+    /// keeps only those made at the `keep` moments and deletes the rest, in one transaction.
+    /// Returns how many were deleted. `query.offer_kind` must be set.
+    async fn retain_history(
+        &self,
+        query: &HistoryQuery,
+        keep: &[DateTime<Utc>],
+    ) -> StoreResult<usize>;
+
     /// Saves browse nodes (with their ancestors and children).
     async fn upsert_browse_nodes(
         &self,
@@ -476,6 +485,13 @@ macro_rules! forward_store {
             }
             async fn price_history(&self, q: &HistoryQuery) -> StoreResult<Vec<PricePoint>> {
                 (**self).price_history(q).await
+            }
+            async fn retain_history(
+                &self,
+                q: &HistoryQuery,
+                keep: &[DateTime<Utc>],
+            ) -> StoreResult<usize> {
+                (**self).retain_history(q, keep).await
             }
             async fn upsert_browse_nodes(
                 &self,

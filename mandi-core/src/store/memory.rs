@@ -334,6 +334,35 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn retain_history(
+        &self,
+        query: &HistoryQuery,
+        keep: &[DateTime<Utc>],
+    ) -> StoreResult<usize> {
+        validate_query(query)?;
+        let Some(kind) = query.offer_kind else {
+            return Err(StoreError::Invalid {
+                what: "retention",
+                reason: "retention works on one offer kind at a time".to_owned(),
+            });
+        };
+        let keep: std::collections::HashSet<i64> = keep.iter().map(|t| millis(*t)).collect();
+        let since = query.since.map(millis);
+        let until = query.until.map(millis);
+        let mut state = self.lock()?;
+        let Some(series) = state.history.get_mut(&(query.marketplace, query.asin)) else {
+            return Ok(0);
+        };
+        let before = series.len();
+        series.retain(|(at, k), _| {
+            *k != kind.as_str()
+                || since.is_some_and(|s| *at < s)
+                || until.is_some_and(|u| *at >= u)
+                || keep.contains(at)
+        });
+        Ok(before - series.len())
+    }
+
     async fn upsert_browse_nodes(
         &self,
         marketplace: Marketplace,

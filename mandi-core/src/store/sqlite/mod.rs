@@ -1247,6 +1247,45 @@ impl Store for SqliteStore {
             .await
     }
 
+    #[tracing::instrument(skip_all, err, fields(asin = %query.asin, keep = keep.len()))]
+    async fn retain_history(
+        &self,
+        query: &HistoryQuery,
+        keep: &[DateTime<Utc>],
+    ) -> StoreResult<usize> {
+        validate_query(query)?;
+        let Some(kind) = query.offer_kind else {
+            return Err(StoreError::Invalid {
+                what: "retention",
+                reason: "retention works on one offer kind at a time".to_owned(),
+            });
+        };
+        let keep: std::collections::HashSet<i64> = keep.iter().map(|t| millis(*t)).collect();
+        let query = query.clone();
+        self.write("price point", move |tx| {
+            let stored = read_history(tx, &query)?;
+            let mut delete = tx
+                .prepare_cached(
+                    "DELETE FROM price_history
+                     WHERE marketplace = ?1 AND asin = ?2 AND offer_kind = ?3 AND at_ms = ?4",
+                )
+                .ctx("price point")?;
+            let mut deleted = 0;
+            for p in stored.iter().filter(|p| !keep.contains(&millis(p.at))) {
+                deleted += delete
+                    .execute(rusqlite::params![
+                        marketplace_code(query.marketplace),
+                        query.asin.as_str(),
+                        kind.as_str(),
+                        millis(p.at)
+                    ])
+                    .ctx("price point")?;
+            }
+            Ok(deleted)
+        })
+        .await
+    }
+
     #[tracing::instrument(skip_all, err, fields(nodes = nodes.len()))]
     async fn upsert_browse_nodes(
         &self,
