@@ -195,25 +195,12 @@ pub fn watch_error(e: mandi_core::watches::WatchError) -> Error {
     Error::Input(e.to_string())
 }
 
+/// A snooze length: `12h`, `2d`, `1w`, at most a year.
 fn parse_duration(text: &str) -> Result<Duration> {
-    let t = text.trim().to_ascii_lowercase();
-    let bad = || {
-        Error::Input(format!(
-            "--for {text:?} is not a duration such as 12h, 2d or 1w"
-        ))
-    };
-    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let n: i64 = t[..split].parse().map_err(|_| bad())?;
-    let d = match &t[split..] {
-        "m" | "min" => Duration::minutes(n),
-        "h" => Duration::hours(n),
-        "d" => Duration::days(n),
-        "w" => Duration::weeks(n),
-        _ => return Err(bad()),
-    };
-    if d <= Duration::zero() || d > Duration::days(365) {
+    let d = super::monitor::parse_duration(text, "--for")?;
+    if d > Duration::days(365) {
         return Err(Error::Input(format!(
-            "--for {text:?} must be above zero and at most a year"
+            "--for {text:?} is longer than a year; pause the watch instead"
         )));
     }
     Ok(d)
