@@ -18,7 +18,9 @@ use mandi_bot::config::{BotSettings, SourceKind};
 use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
 use mandi_bot::telegram::{BotClient, Poller, webhook_router};
 use mandi_core::catalog::CatalogService;
-use mandi_core::monitor::{MonitoringService, MonitoringSettings, TokioSleeper};
+use mandi_core::monitor::{
+    MonitoringService, MonitoringSettings, Quota, QuotaConfig, TokioSleeper,
+};
 use mandi_core::store::SqliteStore;
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
 use mandi_paapi::creators::CredentialVersion;
@@ -112,8 +114,13 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&db).with_context(|| format!("opening the database {}", db.display()))?,
     );
+    // One quota for the account: chat lookups take interactive permits ahead of the
+    // monitoring loop, which shares it.
+    let quota =
+        Arc::new(Quota::new(QuotaConfig::default(), clock.clone(), 0x626f74).context("the quota")?);
     let catalog = CatalogService::new(source.clone(), store.clone(), clock.clone())
-        .with_channels(vec!["telegram".to_owned()]);
+        .with_channels(vec!["telegram".to_owned()])
+        .with_quota(quota, Arc::new(TokioSleeper::new(clock.clone())));
     let mut builder = BotClient::builder().token(token);
     if let Some(url) = &settings.api_base_url {
         builder = builder.base_url(url.clone());

@@ -90,6 +90,7 @@ pub struct CatalogService {
     clock: Arc<dyn Clock>,
     scorer: Arc<dyn Scorer>,
     monitor: Monitor,
+    quota: Option<(Arc<crate::monitor::Quota>, Arc<dyn crate::monitor::Sleeper>)>,
 }
 
 impl std::fmt::Debug for CatalogService {
@@ -116,7 +117,48 @@ impl CatalogService {
             clock,
             scorer,
             monitor,
+            quota: None,
         }
+    }
+
+    /// The same service taking every call from `quota` at the interactive priority, ahead
+    /// of monitoring, enrichment and analytics sharing that quota (a [`MonitoringService`]
+    /// built over this service uses it too). `sleeper` waits for a permit.
+    ///
+    /// [`MonitoringService`]: crate::monitor::MonitoringService
+    pub fn with_quota(
+        mut self,
+        quota: Arc<crate::monitor::Quota>,
+        sleeper: Arc<dyn crate::monitor::Sleeper>,
+    ) -> Self {
+        self.quota = Some((quota, sleeper));
+        self
+    }
+
+    /// The shared quota, when one was given.
+    pub fn quota(&self) -> Option<&Arc<crate::monitor::Quota>> {
+        self.quota.as_ref().map(|(q, _)| q)
+    }
+
+    /// Waits for an interactive permit (when a quota is shared), then records the outcome.
+    async fn with_permit<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, SourceError>>,
+    ) -> Result<T, SourceError> {
+        let Some((quota, sleeper)) = &self.quota else {
+            return call.await;
+        };
+        quota
+            .acquire(crate::monitor::Priority::Interactive, sleeper.as_ref())
+            .await
+            .map_err(|e| SourceError::Throttled {
+                source_name: self.source.name().to_owned(),
+                retry_after: None,
+                message: format!("the account's quota is spent: {e}"),
+            })?;
+        let result = call.await;
+        quota.record(result.as_ref().map(|_| ()));
+        result
     }
 
     /// The same service with another scorer (for history reports and deal-score rules).
@@ -173,7 +215,7 @@ impl CatalogService {
     ) -> Result<ItemsBatch, CatalogError> {
         let request = ItemsRequest::new(marketplace, asins.iter().copied());
         let unique = request.unique_asins().len();
-        let result = self.source.get_items(&request).await;
+        let result = self.with_permit(self.source.get_items(&request)).await;
         // One call per ten ASINs, counted against the account's quota.
         for chunk in 0..unique.div_ceil(crate::ports::MAX_ITEMS_PER_CALL) {
             let items = (unique - chunk * crate::ports::MAX_ITEMS_PER_CALL)
@@ -197,7 +239,7 @@ impl CatalogService {
         user: Option<UserId>,
     ) -> Result<SearchPage, CatalogError> {
         request.validate()?;
-        let result = self.source.search_items(request).await;
+        let result = self.with_permit(self.source.search_items(request)).await;
         self.record_usage(
             "searchItems",
             result.as_ref().map_or(0, |p| p.items.len()),
@@ -237,7 +279,7 @@ impl CatalogService {
         request: &VariationsRequest,
     ) -> Result<VariationFamily, CatalogError> {
         request.validate()?;
-        let result = self.source.get_variations(request).await;
+        let result = self.with_permit(self.source.get_variations(request)).await;
         self.record_usage(
             "getVariations",
             result.as_ref().map_or(0, |f| f.items.len()),
@@ -261,7 +303,9 @@ impl CatalogService {
         request: &BrowseNodesRequest,
     ) -> Result<Vec<BrowseNode>, CatalogError> {
         request.validate()?;
-        let result = self.source.get_browse_nodes(request).await;
+        let result = self
+            .with_permit(self.source.get_browse_nodes(request))
+            .await;
         self.record_usage("getBrowseNodes", request.ids.len(), result.is_ok())
             .await;
         let nodes = result?;
@@ -574,6 +618,37 @@ mod tests {
             recent(&after),
             recent(&before),
             "the last week is untouched"
+        );
+    }
+
+    #[tokio::test]
+    async fn lookups_take_interactive_permits_from_a_shared_quota() {
+        use crate::monitor::{ManualSleeper, Quota, QuotaConfig};
+        let (source, clock, service) = setup();
+        let config = QuotaConfig {
+            daily_limit: 3,
+            interactive_reserve: 0,
+            watches_reserve: 0,
+            enrichment_reserve: 0,
+            ..QuotaConfig::rate_only(10.0)
+        };
+        let quota = Arc::new(Quota::new(config, clock.clone(), 1).expect("quota"));
+        let sleeper = Arc::new(ManualSleeper::new((*clock).clone()));
+        let service = service.with_quota(quota.clone(), sleeper);
+        for _ in 0..3 {
+            service
+                .lookup(Marketplace::India, &[source.asin])
+                .await
+                .expect("within the quota");
+        }
+        assert_eq!(quota.snapshot().used_today, 3);
+        let err = service
+            .lookup(Marketplace::India, &[source.asin])
+            .await
+            .expect_err("the day's quota is spent");
+        assert!(
+            matches!(err, CatalogError::Source(SourceError::Throttled { .. })),
+            "{err:?}"
         );
     }
 

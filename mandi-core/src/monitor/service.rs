@@ -129,11 +129,15 @@ impl MonitoringService {
                 .with_channels(channels)
                 .with_hints(hints.clone()),
         );
-        let quota = Arc::new(Quota::new(
-            settings.quota.clone(),
-            clock.clone(),
-            0x6d61_6e64,
-        )?);
+        // One quota for the account: the catalog's, when its interactive lookups share one.
+        let quota = match catalog.quota() {
+            Some(q) => q.clone(),
+            None => Arc::new(Quota::new(
+                settings.quota.clone(),
+                clock.clone(),
+                0x6d61_6e64,
+            )?),
+        };
         let breaker = Arc::new(CircuitBreaker::new(
             catalog.source().name(),
             settings.breaker.clone(),
