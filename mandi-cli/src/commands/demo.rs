@@ -337,7 +337,7 @@ async fn simulate(
 
     tour.step(
         6,
-        &format!("{days} days of monitoring, simulated in seconds: at most 1 call a second, ten products a call"),
+        &format!("{days} days of monitoring, simulated in seconds: at most 1 call a second, up to ten products a call"),
         "mandi monitor",
     )?;
     let began = std::time::Instant::now();
@@ -386,7 +386,11 @@ async fn simulate(
         })
         .collect();
     tour.lines(table(&["WHEN", "ASIN", "PRICE", "ALERT"], &rows))?;
-    tour.lines(["$ mandi alerts".to_owned()])?;
+    tour.lines([
+        "$ mandi alerts".to_owned(),
+        String::new(),
+        format!("What the {days} days did to the prices ($ mandi history <ASIN>):"),
+    ])?;
 
     let mut reports: Vec<HistoryReport> = Vec::new();
     for asin in tracked {
@@ -437,7 +441,7 @@ async fn simulate(
         });
     if let Some(r) = pick {
         tour.step(
-            6,
+            7,
             "Is it a real deal? The score explained, and the price patterns",
             &format!("mandi insights {}", r.asin),
         )?;
