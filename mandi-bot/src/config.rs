@@ -208,20 +208,16 @@ impl BotSettings {
 
     /// Builds the product source the settings pick, as the CLI does.
     ///
-    /// The seam for the sandbox: when `mandi_paapi::sandbox` can serve a catalogue in-process,
-    /// [`SourceKind::Sandbox`] builds it here (it is the default).
+    /// The sandbox (the default) runs on the async runtime, so the binary starts it; this
+    /// builds the Creators API and PA-API sources through `mandi_paapi::connect`.
     ///
     /// # Errors
     ///
-    /// Missing credentials, or the sandbox (not built yet).
+    /// Missing or unusable credentials, naming the config key; [`SourceKind::Sandbox`].
     pub fn build_source(
         &self,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<dyn ProductSource>, ConfigError> {
-        let missing = |key: &'static str| ConfigError::Invalid {
-            key,
-            message: "missing; add it to the config file".to_owned(),
-        };
         match self.source {
             SourceKind::Sandbox => Err(ConfigError::Invalid {
                 key: "source",
@@ -231,78 +227,56 @@ impl BotSettings {
             }),
             SourceKind::Creators => {
                 let c = &self.creators;
-                let version = match c.version.as_deref() {
-                    Some(v) => {
-                        v.parse()
-                            .map_err(|e: mandi_paapi::error::Error| ConfigError::Invalid {
-                                key: "creators.version",
-                                message: e.to_string(),
-                            })?
-                    }
-                    None => mandi_paapi::creators::CredentialVersion::V2_2,
-                };
-                let mut b = mandi_paapi::creators::CreatorsApiSource::builder()
-                    .credential_id(
-                        c.credential_id
-                            .clone()
-                            .ok_or_else(|| missing("creators.credential_id"))?,
-                    )
-                    .credential_secret(
-                        c.credential_secret
-                            .as_ref()
-                            .ok_or_else(|| missing("creators.credential_secret"))?
-                            .expose_secret()
-                            .to_owned(),
-                    )
-                    .credential_version(version)
-                    .partner_tag(
-                        self.affiliate_tag
-                            .clone()
-                            .ok_or_else(|| missing("affiliate_tag"))?,
-                    )
-                    .clock(clock);
-                if let Some(u) = &c.base_url {
-                    b = b.base_url(u.clone());
-                }
-                if let Some(u) = &c.token_url {
-                    b = b.token_url(u.clone());
-                }
-                Ok(Arc::new(b.build().map_err(|e| ConfigError::Invalid {
-                    key: "creators",
-                    message: e.to_string(),
-                })?))
+                mandi_paapi::connect::creators_source(
+                    &mandi_paapi::connect::CreatorsConnection {
+                        credential_id: c.credential_id.as_deref(),
+                        credential_secret: c.credential_secret.as_ref(),
+                        version: c.version.as_deref(),
+                        partner_tag: self.affiliate_tag.as_deref(),
+                        base_url: c.base_url.as_deref(),
+                        token_url: c.token_url.as_deref(),
+                    },
+                    clock,
+                )
+                .map(|s| Arc::new(s) as Arc<dyn ProductSource>)
+                .map_err(|e| connect_error("creators", e))
             }
             SourceKind::Paapi5 => {
                 let p = &self.paapi;
-                let mut b = mandi_paapi::paapi5::PaApi5Source::builder()
-                    .access_key(
-                        p.access_key
-                            .clone()
-                            .ok_or_else(|| missing("paapi.access_key"))?,
-                    )
-                    .secret_key(
-                        p.secret_key
-                            .as_ref()
-                            .ok_or_else(|| missing("paapi.secret_key"))?
-                            .expose_secret()
-                            .to_owned(),
-                    )
-                    .partner_tag(
-                        self.affiliate_tag
-                            .clone()
-                            .ok_or_else(|| missing("affiliate_tag"))?,
-                    )
-                    .clock(clock);
-                if let Some(h) = &p.host {
-                    b = b.base_url(format!("https://{h}"));
-                }
-                Ok(Arc::new(b.build().map_err(|e| ConfigError::Invalid {
-                    key: "paapi",
-                    message: e.to_string(),
-                })?))
+                mandi_paapi::connect::paapi5_source(
+                    &mandi_paapi::connect::PaapiConnection {
+                        access_key: p.access_key.as_deref(),
+                        secret_key: p.secret_key.as_ref(),
+                        partner_tag: self.affiliate_tag.as_deref(),
+                        host: p.host.as_deref(),
+                    },
+                    clock,
+                )
+                .map(|s| Arc::new(s) as Arc<dyn ProductSource>)
+                .map_err(|e| connect_error("paapi", e))
             }
         }
     }
+}
+
+/// The bot's configuration key of a setting the source builder found missing or bad.
+fn connect_error(section: &'static str, e: mandi_paapi::connect::ConnectError) -> ConfigError {
+    let key: &'static str = match (section, e.field()) {
+        (_, "partner_tag") => "affiliate_tag",
+        ("creators", "credential_id") => "creators.credential_id",
+        ("creators", "credential_secret") => "creators.credential_secret",
+        ("creators", "version") => "creators.version",
+        ("paapi", "access_key") => "paapi.access_key",
+        ("paapi", "secret_key") => "paapi.secret_key",
+        _ => section,
+    };
+    let message = match e {
+        mandi_paapi::connect::ConnectError::Missing { .. } => {
+            "missing; add it to the config file".to_owned()
+        }
+        other => other.to_string(),
+    };
+    ConfigError::Invalid { key, message }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use mandi_core::catalog::CatalogService;
 use mandi_core::store::SqliteStore;
 use mandi_core::{Clock, Marketplace, ProductSource, Store, SystemClock};
+use mandi_paapi::connect::{self, ConnectError, CreatorsConnection, PaapiConnection};
 use mandi_paapi::creators::{CreatorsApiSource, CredentialVersion};
 use mandi_paapi::paapi5::PaApi5Source;
 use secrecy::ExposeSecret;
@@ -264,72 +265,57 @@ fn setup_error(what: &'static str) -> impl Fn(mandi_paapi::error::Error) -> Erro
     }
 }
 
+/// Names the CLI's configuration key for a setting the source builder found missing or bad.
+fn connect_error(section: &'static str) -> impl Fn(ConnectError) -> Error {
+    move |e| {
+        let key = match e.field() {
+            "partner_tag" if section == "creators" => "general.associate_tag".to_owned(),
+            field if field == section => section.to_owned(),
+            field => format!("{section}.{field}"),
+        };
+        match e {
+            ConnectError::Missing { .. } => Error::Input(format!(
+                "{} needs `{key}` in the config (or MANDI_{}); run `mandi config init` for a \
+                 starter file",
+                if section == "creators" {
+                    "the Creators API"
+                } else {
+                    "PA-API 5.0"
+                },
+                key.replace('.', "__").to_uppercase()
+            )),
+            ConnectError::Invalid { message, .. } => Error::Input(format!("`{key}`: {message}")),
+            _ => Error::Input(format!("`{key}`: {e}")),
+        }
+    }
+}
+
 fn creators_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<CreatorsApiSource> {
     let c = &settings.creators;
-    let missing = |what: &str| {
-        Error::Input(format!(
-            "the Creators API needs `creators.{what}` in the config (or MANDI_CREATORS__{}); \
-         run `mandi config init` for a starter file",
-            what.to_uppercase()
-        ))
-    };
-    let id = c
-        .credential_id
-        .clone()
-        .ok_or_else(|| missing("credential_id"))?;
-    let secret = c
-        .credential_secret
-        .as_ref()
-        .ok_or_else(|| missing("credential_secret"))?;
-    let version = match c.version.as_deref() {
-        Some(v) => v
-            .parse::<CredentialVersion>()
-            .map_err(|e| Error::Input(e.to_string()))?,
-        None => CredentialVersion::V2_2,
-    };
-    let tag = settings.general.associate_tag.clone().ok_or_else(|| {
-        Error::Input(
-            "the Creators API needs your partner tag: set `general.associate_tag` in the config"
-                .into(),
-        )
-    })?;
-    let mut builder = CreatorsApiSource::builder()
-        .credential_id(id)
-        .credential_secret(secret.expose_secret().to_owned())
-        .credential_version(version)
-        .partner_tag(tag)
-        .clock(clock);
-    if let Some(url) = &c.base_url {
-        builder = builder.base_url(url.clone());
-    }
-    if let Some(url) = &c.token_url {
-        builder = builder.token_url(url.clone());
-    }
-    builder.build().map_err(setup_error("Creators API client"))
+    connect::creators_source(
+        &CreatorsConnection {
+            credential_id: c.credential_id.as_deref(),
+            credential_secret: c.credential_secret.as_ref(),
+            version: c.version.as_deref(),
+            partner_tag: settings.general.associate_tag.as_deref(),
+            base_url: c.base_url.as_deref(),
+            token_url: c.token_url.as_deref(),
+        },
+        clock,
+    )
+    .map_err(connect_error("creators"))
 }
 
 fn paapi5_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<PaApi5Source> {
     let p = &settings.paapi;
-    let missing = |what: &str| {
-        Error::Input(format!(
-            "PA-API 5.0 needs `paapi.{what}` in the config (or MANDI_PAAPI__{}); \
-         run `mandi config init` for a starter file",
-            what.to_uppercase()
-        ))
-    };
-    let access = p.access_key.clone().ok_or_else(|| missing("access_key"))?;
-    let secret = p.secret_key.as_ref().ok_or_else(|| missing("secret_key"))?;
-    let tag = p
-        .partner_tag
-        .clone()
-        .ok_or_else(|| missing("partner_tag"))?;
-    let mut builder = PaApi5Source::builder()
-        .access_key(access)
-        .secret_key(secret.expose_secret().to_owned())
-        .partner_tag(tag)
-        .clock(clock);
-    if let Some(host) = &p.host {
-        builder = builder.base_url(format!("https://{host}"));
-    }
-    builder.build().map_err(setup_error("PA-API 5.0 client"))
+    connect::paapi5_source(
+        &PaapiConnection {
+            access_key: p.access_key.as_deref(),
+            secret_key: p.secret_key.as_ref(),
+            partner_tag: p.partner_tag.as_deref(),
+            host: p.host.as_deref(),
+        },
+        clock,
+    )
+    .map_err(connect_error("paapi"))
 }

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod connect;
 pub mod creators;
 pub mod error;
 pub mod paapi5;
