@@ -75,6 +75,8 @@ pub enum Command {
     Sandbox(commands::sandbox::Cmd),
     /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
     Asin(commands::asin::Cmd),
+    /// Backtest the price-drop predictor on the sandbox's simulated years.
+    Backtest(commands::backtest::Cmd),
 }
 
 #[cfg(test)]
