@@ -240,6 +240,8 @@ pub struct PredictSettings {
     pub sale_lightning_rate: f64,
     /// Weight (days) of the lightning priors.
     pub lightning_prior_days: f64,
+    /// Weight (days) of the sale-day lightning prior.
+    pub sale_lightning_prior_days: f64,
     /// Prior probability that the product takes part in a big sale.
     pub participation: f64,
     /// Weight (sales) of the participation prior.
@@ -269,11 +271,12 @@ impl Default for PredictSettings {
             level_band_bps: 300,
             lightning_rate: 0.025,
             sale_lightning_rate: 0.2,
-            lightning_prior_days: 40.0,
+            lightning_prior_days: 100.0,
+            sale_lightning_prior_days: 20.0,
             participation: 0.75,
             participation_prior_sales: 4.0,
-            level_return: 0.9,
-            residual_daily: 0.001,
+            level_return: 0.95,
+            residual_daily: 0.004,
             prior_strength: 20.0,
             analog_weight: 0.05,
             lookback_days: 730,
@@ -516,8 +519,8 @@ fn hazard_model(
     } else {
         price as f64
     };
-    // Lightning deals in the last year, outside sales and on sale days.
-    let year = &past[today.saturating_sub(365)..];
+    // Lightning deals in the lookback, outside sales and on sale days.
+    let year = &past[today.saturating_sub(settings.lookback_days as usize)..];
     let (mut n_out, mut k_out, mut n_in, mut k_in) = (0.0, 0.0, 0.0, 0.0);
     let mut depths = Vec::new();
     for d in year {
@@ -539,7 +542,8 @@ fn hazard_model(
     }
     let w = settings.lightning_prior_days;
     let rate_out = (k_out + settings.lightning_rate * w) / (n_out + w);
-    let rate_in = (k_in + settings.sale_lightning_rate * w) / (n_in + w);
+    let w_in = settings.sale_lightning_prior_days;
+    let rate_in = (k_in + settings.sale_lightning_rate * w_in) / (n_in + w_in);
     // Past big sales: did it take part, and how deep.
     let mut sales = 0.0;
     let mut taken = 0.0;
@@ -780,15 +784,6 @@ pub fn predict_daily(history: &DailyHistory, now: DateTime<Utc>, settings: &Pred
         reasons.push("little history of this product in a similar situation; the estimate leans on how products like it behave".to_owned());
     }
 
-    let lookback = today.saturating_sub(365);
-    let year = &days[lookback.min(days.len())..today.min(days.len())];
-    let deal_days = year.iter().filter(|d| d.deal && !windows.iter().any(|w| w.start <= d.day && d.day <= w.end)).count();
-    let known_days = year.iter().filter(|d| d.high.is_some()).count();
-    if known_days >= 30 && deal_days > 0 {
-        reasons.push(format!(
-            "lightning deals on {deal_days} of the last {known_days} days outside big sales"
-        ));
-    }
     let cycle = drop_cycle(days, today.min(days.len()), settings.drop_bps);
     if let Some(gap) = cycle {
         reasons.push(format!("its price has dropped about every {gap:.0} days"));

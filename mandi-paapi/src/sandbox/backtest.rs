@@ -44,9 +44,9 @@ pub struct BaselineRates {
 impl Default for BaselineRates {
     fn default() -> Self {
         Self {
-            overall: 0.55,
-            sale_ahead: 0.75,
-            no_sale_ahead: 0.45,
+            overall: 0.71,
+            sale_ahead: 0.91,
+            no_sale_ahead: 0.59,
         }
     }
 }
@@ -96,7 +96,7 @@ impl BacktestConfig {
 }
 
 /// Money outcomes of one strategy.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Savings {
     /// Total saved against buying at once at every prediction moment (paise; negative: paid
     /// more).
@@ -105,6 +105,8 @@ pub struct Savings {
     pub buy_now_paise: i64,
     /// Purchases simulated.
     pub purchases: u64,
+    /// Days waited in total before buying (0 for buying at once).
+    pub days_waited: f64,
 }
 
 /// Observed rate of the event in one (sale phase, price level) cell of the model.
@@ -141,7 +143,12 @@ pub struct BacktestReport {
     pub buy_now_brier: Option<f64>,
     /// "Wait for the next big sale" (two rates).
     pub next_sale_brier: Option<f64>,
-    /// The better of the two baselines.
+    /// "Always buy now" read literally as a forecast: probability 0 of a drop.
+    pub buy_now_literal_brier: Option<f64>,
+    /// "Wait for the next big sale" read literally: probability 1 when a sale starts within
+    /// the horizon, else 0.
+    pub next_sale_literal_brier: Option<f64>,
+    /// The better of the two (fitted) baselines.
     pub baseline_brier: Option<f64>,
     /// Brier skill score against the better baseline.
     pub skill: Option<f64>,
@@ -228,7 +235,7 @@ struct Pending {
     sale_ahead: bool,
 }
 
-/// The first in-stock price at or after `hour` (looking at most `limit` hours on), from the
+/// The first in-stock price at or after `hour`, and its hour (looking at most `limit` hours on), from the
 /// hourly prices, falling back to the oracle past their end.
 fn first_in_stock(
     oracle: &Oracle,
@@ -237,13 +244,16 @@ fn first_in_stock(
     first: DateTime<Utc>,
     hour: usize,
     limit: usize,
-) -> Option<i64> {
-    (hour..hour + limit).find_map(|h| match hourly.get(h) {
-        Some(p) => *p,
-        None => oracle
-            .offer(asin, first + Duration::hours(h as i64))
-            .and_then(|o| o.price)
-            .map(|m| m.minor()),
+) -> Option<(i64, usize)> {
+    (hour..hour + limit).find_map(|h| {
+        match hourly.get(h) {
+            Some(p) => *p,
+            None => oracle
+                .offer(asin, first + Duration::hours(h as i64))
+                .and_then(|o| o.price)
+                .map(|m| m.minor()),
+        }
+        .map(|p| (p, h))
     })
 }
 
@@ -264,6 +274,8 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
     let mut model = ForecastTally::new();
     let mut buy_now = ForecastTally::new();
     let mut next_sale = ForecastTally::new();
+    let mut buy_now_literal = ForecastTally::new();
+    let mut next_sale_literal = ForecastTally::new();
     let mut advice = AdviceTally::default();
     let mut advice_savings = Savings::default();
     let mut sale_savings = Savings::default();
@@ -345,6 +357,8 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
                 },
                 happened,
             );
+            buy_now_literal.add(0.0, happened);
+            next_sale_literal.add(if p.sale_ahead { 1.0 } else { 0.0 }, happened);
             advice.add(p.wait, happened);
             let cell = &mut cells[p.cell.0.min(2)][p.cell.1.min(2)];
             cell.0 += 1;
@@ -355,13 +369,15 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
 
             // Following the advice.
             let paid = if !p.wait {
-                Some(p.price)
+                Some((p.price, 0))
             } else if let Some(i) = hit {
-                window[i]
+                window[i].map(|v| (v, i + 1))
             } else {
                 first_in_stock(&oracle, *asin, &hourly, first, p.hour + horizon_hours + 1, 24 * 60)
+                    .map(|(v, h)| (v, h - p.hour))
             };
-            if let Some(paid) = paid {
+            if let Some((paid, hours)) = paid {
+                advice_savings.days_waited += hours as f64 / 24.0;
                 advice_savings.saved_paise += p.price - paid;
                 advice_savings.buy_now_paise += p.price;
                 advice_savings.purchases += 1;
@@ -370,14 +386,16 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
             let at = first + Duration::hours(p.hour as i64);
             let running = sales.iter().any(|s| s.starts_at <= at && at < s.ends_at);
             let paid = if running {
-                Some(p.price)
+                Some((p.price, 0))
             } else {
                 sales.iter().find(|s| s.starts_at > at).and_then(|s| {
                     let h = ((s.starts_at - first).num_hours().max(0) + 6) as usize;
                     first_in_stock(&oracle, *asin, &hourly, first, h, 24 * 60)
+                        .map(|(v, h)| (v, h - p.hour))
                 })
             };
-            if let Some(paid) = paid {
+            if let Some((paid, hours)) = paid {
+                sale_savings.days_waited += hours as f64 / 24.0;
                 sale_savings.saved_paise += p.price - paid;
                 sale_savings.buy_now_paise += p.price;
                 sale_savings.purchases += 1;
@@ -405,6 +423,8 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
         brier,
         buy_now_brier,
         next_sale_brier,
+        buy_now_literal_brier: buy_now_literal.brier(),
+        next_sale_literal_brier: next_sale_literal.brier(),
         baseline_brier,
         skill: brier.zip(baseline_brier).and_then(|(b, base)| skill(b, base)),
         calibration: model.calibration(),
