@@ -27,7 +27,8 @@ fn full_backtest_when_asked() {
     config.use_scorer = env_or("MANDI_BACKTEST_SCORER", 1) == 1;
     // Model settings to try (JSON of `PredictSettings`), for tuning on the tuning seed.
     if let Ok(json) = std::env::var("MANDI_BACKTEST_SETTINGS").map(|s| s.trim().to_owned())
-        && !json.is_empty() {
+        && !json.is_empty()
+    {
         match serde_json::from_str(&json) {
             Ok(settings) => config.settings = settings,
             Err(e) => panic!("MANDI_BACKTEST_SETTINGS: {e}"),

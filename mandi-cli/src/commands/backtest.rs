@@ -77,7 +77,10 @@ pub fn run(cmd: Cmd, _ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         return Err(Error::Input(format!("--years {}: give 1 to 10", cmd.years)));
     }
     if cmd.drop == 0 || cmd.drop >= 100 {
-        return Err(Error::Input(format!("--drop {}: give 1 to 99 (percent)", cmd.drop)));
+        return Err(Error::Input(format!(
+            "--drop {}: give 1 to 99 (percent)",
+            cmd.drop
+        )));
     }
     if cmd.days == 0 || cmd.days > 365 {
         return Err(Error::Input(format!("--days {}: give 1 to 365", cmd.days)));

@@ -222,8 +222,6 @@ pub enum PriceLevel {
     High,
 }
 
-
-
 /// The model's settings. The defaults are the model chosen on the sandbox's tuning seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PredictSettings {
@@ -579,8 +577,7 @@ fn hazard_model(
     let mut no_drop = 1.0;
     // A raised price coming back to its usual level.
     let raised = price as f64 * (1.0 - drop) / usual - 1.0;
-    let level = statrs::distribution::Normal::new(0.01, 0.015)
-        .map_or(0.0, |n| n.cdf(raised))
+    let level = statrs::distribution::Normal::new(0.01, 0.015).map_or(0.0, |n| n.cdf(raised))
         * settings.level_return;
     no_drop *= 1.0 - level;
     if level > 0.3 {
@@ -601,15 +598,16 @@ fn hazard_model(
             Some(win) if Some(win.start) == current => {
                 // The sale running now: today's price already holds its discount.
                 sale_days += 1;
-                let p = rate_in * share_at_least(&depths, 1.0 - target / price as f64, 0.08, 0.2, 3.0);
+                let p =
+                    rate_in * share_at_least(&depths, 1.0 - target / price as f64, 0.08, 0.2, 3.0);
                 no_drop *= 1.0 - p;
             }
             Some(win) => {
                 sale_days += 1;
                 if !seen_windows.contains(&win.start) {
                     seen_windows.push(win.start);
-                    let p = participation
-                        * share_at_least(&sale_depths, need_regular, 0.05, 0.25, 2.0);
+                    let p =
+                        participation * share_at_least(&sale_depths, need_regular, 0.05, 0.25, 2.0);
                     no_drop *= 1.0 - p;
                 }
                 let sale_price = usual * (1.0 - typical_depth);
@@ -659,12 +657,20 @@ fn beta(alpha: f64, beta: f64) -> Option<Beta> {
 /// assert!(p.current.is_none());
 /// assert!((0.0..=1.0).contains(&p.probability));
 /// ```
-pub fn predict(history: &[PricePoint], now: DateTime<Utc>, settings: &PredictSettings) -> Prediction {
+pub fn predict(
+    history: &[PricePoint],
+    now: DateTime<Utc>,
+    settings: &PredictSettings,
+) -> Prediction {
     predict_daily(&DailyHistory::from_points(history, now), now, settings)
 }
 
 /// Predicts a price drop from a daily history (all of it observed by `now`).
-pub fn predict_daily(history: &DailyHistory, now: DateTime<Utc>, settings: &PredictSettings) -> Prediction {
+pub fn predict_daily(
+    history: &DailyHistory,
+    now: DateTime<Utc>,
+    settings: &PredictSettings,
+) -> Prediction {
     let h = i64::from(settings.horizon_days.max(1));
     let today_date = ist_day(now);
     let days = history.days();
@@ -758,11 +764,9 @@ pub fn predict_daily(history: &DailyHistory, now: DateTime<Utc>, settings: &Pred
         .iter()
         .find(|w| w.end >= today_date && w.start <= today_date + Duration::days(h));
     match (phase, upcoming) {
-        (SalePhase::During, Some(w)) => reasons.push(format!(
-            "{} runs until {}",
-            w.name,
-            w.end.format("%-d %b")
-        )),
+        (SalePhase::During, Some(w)) => {
+            reasons.push(format!("{} runs until {}", w.name, w.end.format("%-d %b")))
+        }
         (SalePhase::Ahead, Some(w)) => reasons.push(format!(
             "{} is expected from {} (in {} days)",
             w.name,
@@ -810,7 +814,9 @@ pub fn predict_daily(history: &DailyHistory, now: DateTime<Utc>, settings: &Pred
     };
 
     let restock = match latest {
-        Some((_, None, Availability::OutOfStock)) => Some(restock(days, today.min(days.len().saturating_sub(1)), h)),
+        Some((_, None, Availability::OutOfStock)) => {
+            Some(restock(days, today.min(days.len().saturating_sub(1)), h))
+        }
         _ => None,
     };
     if let Some(r) = &restock {
@@ -893,7 +899,10 @@ fn restock(days: &[DayPrices], today: usize, horizon: i64) -> RestockPrediction 
         .map_or_else(|| days.last().map_or(NaiveDate::MIN, |d| d.day), |d| d.day);
     let elapsed = (today.saturating_sub(current_start) + 1) as f64;
     let longer: Vec<f64> = spells.iter().copied().filter(|s| *s >= elapsed).collect();
-    let back_within = longer.iter().filter(|s| **s < elapsed + horizon as f64).count() as f64;
+    let back_within = longer
+        .iter()
+        .filter(|s| **s < elapsed + horizon as f64)
+        .count() as f64;
     // Beta(1, 1) prior on "back within the horizon, given out this long".
     let probability = beta(1.0 + back_within, 1.0 + longer.len() as f64 - back_within)
         .and_then(|b| b.mean())
@@ -952,7 +961,11 @@ pub struct Advice {
 ///
 /// A likely drop means wait, unless today's price is already a great deal and the drop is
 /// not very likely; a fake sale lowers the bar for waiting (its price comes back).
-pub fn advise(prediction: &Prediction, score: Option<&DealScore>, settings: &PredictSettings) -> Advice {
+pub fn advise(
+    prediction: &Prediction,
+    score: Option<&DealScore>,
+    settings: &PredictSettings,
+) -> Advice {
     let Some(current) = prediction.current else {
         return Advice {
             verdict: Verdict::Unavailable,
@@ -993,5 +1006,145 @@ pub fn advise(prediction: &Prediction, score: Option<&DealScore>, settings: &Pre
                 prediction.horizon_days
             ),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::domain::{Asin, DataOrigin, Marketplace};
+
+    fn point(at: DateTime<Utc>, price: Option<i64>, badge: Option<&str>) -> PricePoint {
+        PricePoint {
+            marketplace: Marketplace::India,
+            asin: Asin::parse("B0TEST0001").unwrap(),
+            offer_kind: OfferKind::BuyBox,
+            at,
+            price: price.map(|p| Money::from_minor(p, Currency::INR)),
+            list_price: None,
+            availability: if price.is_some() {
+                Availability::InStock
+            } else {
+                Availability::OutOfStock
+            },
+            deal_badge: badge.map(str::to_owned),
+            origin: DataOrigin::Api,
+        }
+    }
+
+    /// Four-hourly points for `days` IST days from 1 March 2025, the price from `f(day, hour)`.
+    fn history(
+        days: i64,
+        f: impl Fn(i64, i64) -> (Option<i64>, Option<&'static str>),
+    ) -> (Vec<PricePoint>, DateTime<Utc>) {
+        // IST midnight starting 1 March 2025.
+        let start = Utc.with_ymd_and_hms(2025, 2, 28, 18, 30, 0).unwrap();
+        let mut points = Vec::new();
+        for d in 0..days {
+            for h in (0..24).step_by(4) {
+                let (price, badge) = f(d, h);
+                points.push(point(
+                    start + Duration::days(d) + Duration::hours(h),
+                    price,
+                    badge,
+                ));
+            }
+        }
+        (points, start + Duration::days(days))
+    }
+
+    #[test]
+    fn daily_history_keeps_lows_highs_and_lightning_days() {
+        let (points, now) = history(10, |d, h| {
+            if d == 3 && h == 8 {
+                (Some(8_000), Some("Lightning Deal"))
+            } else {
+                (Some(10_000), None)
+            }
+        });
+        let daily = DailyHistory::from_points(&points, now);
+        assert_eq!(daily.days().len(), 10);
+        let dip = daily.days().iter().find(|d| d.lightning).unwrap();
+        assert_eq!((dip.low, dip.high), (Some(8_000), Some(10_000)));
+        assert_eq!(daily.days().iter().filter(|d| d.lightning).count(), 1);
+    }
+
+    #[test]
+    fn a_raised_price_is_predicted_to_come_back_down() {
+        // ₹10,000 for months with lightning deals now and then, then 12 % above for the
+        // last ten days (mid-June, no sale on the calendar ahead).
+        let (points, now) = history(100, |d, h| {
+            let price = if d >= 90 { 1_120_000 } else { 1_000_000 };
+            if d % 20 == 5 && h == 12 {
+                (Some(850_000), Some("Lightning Deal"))
+            } else {
+                (Some(price), None)
+            }
+        });
+        let p = predict(&points, now, &PredictSettings::default());
+        assert_eq!(p.current, Some(Money::from_minor(1_120_000, Currency::INR)));
+        assert_eq!(p.price_level, Some(PriceLevel::High));
+        assert!(p.probability > 0.85, "{}", p.probability);
+        assert!(
+            p.reasons
+                .iter()
+                .any(|r| r.contains("above its usual price")),
+            "{:?}",
+            p.reasons
+        );
+        let advice = advise(&p, None, &PredictSettings::default());
+        assert_eq!(advice.verdict, Verdict::Wait);
+        assert_eq!(
+            advice.target,
+            Some(Money::from_minor(1_064_000, Currency::INR))
+        );
+    }
+
+    #[test]
+    fn a_steady_price_without_deals_or_sales_ahead_means_buy_now() {
+        // Flat ₹5,000 from March to early June: no lightning deal ever, no sale within 7
+        // days.
+        let (points, now) = history(95, |_, _| (Some(500_000), None));
+        let settings = PredictSettings {
+            horizon_days: 7,
+            ..PredictSettings::default()
+        };
+        let p = predict(&points, now, &settings);
+        assert!(p.probability < 0.3, "{}", p.probability);
+        assert_eq!(p.sale_phase, SalePhase::None);
+        assert_eq!(advise(&p, None, &settings).verdict, Verdict::BuyNow);
+    }
+
+    #[test]
+    fn a_sale_on_the_calendar_raises_the_chance_and_names_the_window() {
+        // Lightning-free ₹20,000 until 1 July 2025; Prime Day (12–14 July) is ahead.
+        let (points, now) = history(122, |_, _| (Some(2_000_000), None));
+        let p = predict(&points, now, &PredictSettings::default());
+        assert_eq!(p.sale_phase, SalePhase::Ahead);
+        let window = p.window.unwrap();
+        assert!(window.reason.contains("Prime Day"), "{}", window.reason);
+        assert!(p.probability > 0.5, "{}", p.probability);
+    }
+
+    #[test]
+    fn restock_is_predicted_from_past_stock_outs() {
+        // Three past stock-outs of 4 days each; out of stock for the last 2 days.
+        let (points, now) = history(120, |d, _| {
+            let out =
+                (20..24).contains(&d) || (50..54).contains(&d) || (80..84).contains(&d) || d >= 118;
+            (if out { None } else { Some(300_000) }, None)
+        });
+        let p = predict(&points, now, &PredictSettings::default());
+        assert!(p.current.is_none());
+        let r = p.restock.clone().unwrap();
+        assert_eq!(r.past_stockouts, 3);
+        assert_eq!(r.median_days, Some(4.0));
+        assert!(r.probability_within_horizon > 0.7);
+        assert_eq!(r.expected_back, Some(r.out_since + Duration::days(4)));
+        assert_eq!(
+            advise(&p, None, &PredictSettings::default()).verdict,
+            Verdict::Unavailable
+        );
     }
 }

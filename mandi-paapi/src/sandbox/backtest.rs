@@ -23,8 +23,8 @@ use mandi_core::analytics::predict::{
     DailyHistory, PredictSettings, Verdict, advise, predict_daily,
 };
 use mandi_core::{
-    Asin, DataOrigin, DealDetails, Marketplace, Offer, OfferKind, PricePoint,
-    Product, ScoreInput, Scorer,
+    Asin, DataOrigin, DealDetails, Marketplace, Offer, OfferKind, PricePoint, Product, ScoreInput,
+    Scorer,
 };
 use serde::{Deserialize, Serialize};
 
@@ -283,7 +283,10 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
     let (mut ahead, mut not_ahead) = ((0u64, 0u64), (0u64, 0u64));
     let mut out_of_stock = 0u64;
 
-    let sales = oracle.sales(first, first + Duration::hours(total_hours as i64 + 24 * 400));
+    let sales = oracle.sales(
+        first,
+        first + Duration::hours(total_hours as i64 + 24 * 400),
+    );
 
     let mut hourly: Vec<Option<i64>> = Vec::with_capacity(total_hours);
     let mut points: Vec<PricePoint> = Vec::new();
@@ -342,7 +345,8 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
         }
         for p in &pending {
             let target = i128::from(p.price) * drop;
-            let window = &hourly[(p.hour + 1).min(hourly.len())..(p.hour + 1 + horizon_hours).min(hourly.len())];
+            let window = &hourly
+                [(p.hour + 1).min(hourly.len())..(p.hour + 1 + horizon_hours).min(hourly.len())];
             let hit = window
                 .iter()
                 .position(|x| x.is_some_and(|v| i128::from(v) * 10_000 <= target));
@@ -363,7 +367,11 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
             let cell = &mut cells[p.cell.0.min(2)][p.cell.1.min(2)];
             cell.0 += 1;
             cell.1 += u64::from(happened);
-            let tally = if p.sale_ahead { &mut ahead } else { &mut not_ahead };
+            let tally = if p.sale_ahead {
+                &mut ahead
+            } else {
+                &mut not_ahead
+            };
             tally.0 += 1;
             tally.1 += u64::from(happened);
 
@@ -373,8 +381,15 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
             } else if let Some(i) = hit {
                 window[i].map(|v| (v, i + 1))
             } else {
-                first_in_stock(&oracle, *asin, &hourly, first, p.hour + horizon_hours + 1, 24 * 60)
-                    .map(|(v, h)| (v, h - p.hour))
+                first_in_stock(
+                    &oracle,
+                    *asin,
+                    &hourly,
+                    first,
+                    p.hour + horizon_hours + 1,
+                    24 * 60,
+                )
+                .map(|(v, h)| (v, h - p.hour))
             };
             if let Some((paid, hours)) = paid {
                 advice_savings.days_waited += hours as f64 / 24.0;
@@ -426,7 +441,9 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
         buy_now_literal_brier: buy_now_literal.brier(),
         next_sale_literal_brier: next_sale_literal.brier(),
         baseline_brier,
-        skill: brier.zip(baseline_brier).and_then(|(b, base)| skill(b, base)),
+        skill: brier
+            .zip(baseline_brier)
+            .and_then(|(b, base)| skill(b, base)),
         calibration: model.calibration(),
         wait_precision: advice.precision(),
         wait_recall: advice.recall(),
@@ -438,7 +455,10 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
             .iter()
             .enumerate()
             .flat_map(|(i, ph)| {
-                levels.iter().enumerate().map(move |(j, lv)| (i, j, *ph, *lv))
+                levels
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, lv)| (i, j, *ph, *lv))
             })
             .map(|(i, j, ph, lv)| CellRate {
                 sale_phase: ph.to_owned(),
