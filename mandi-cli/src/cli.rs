@@ -77,6 +77,8 @@ pub enum Command {
     Asin(commands::asin::Cmd),
     /// Backtest the price-drop predictor on the sandbox's simulated years.
     Backtest(commands::backtest::Cmd),
+    /// Will the price drop if I wait? Probability, expected low, window and a verdict.
+    Predict(commands::predict::Cmd),
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod insights;
 pub mod lookup;
 pub mod monitor;
 pub mod nodes;
+pub mod predict;
 pub mod sandbox;
 pub mod search;
 pub mod variations;
@@ -101,6 +102,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Import(cmd) => watch::run_import(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
         Command::Backtest(cmd) => backtest::run(cmd, &ctx, out),
+        Command::Predict(cmd) => predict::run(cmd, &ctx, out),
     }
 }
 

@@ -55,3 +55,33 @@ mtest!(backtest_refuses_a_size_of_zero, |dir, cmd| {
     assert_one_line_error(&err);
     assert!(err.contains("--products"), "{err}");
 });
+
+mtest!(predict_gives_a_probability_and_a_verdict, |dir, cmd| {
+    let s = mandi_paapi::sandbox::Catalog::for_seed(42).sample();
+    let doc: serde_json::Value = cmd.args(["predict", s.laptop.as_str()]).json();
+    assert_eq!(doc["type"], "forecast");
+    let p = doc["data"]["prediction"]["probability"]
+        .as_f64()
+        .expect("a probability");
+    assert!((0.0..=1.0).contains(&p), "{p}");
+    let verdict = doc["data"]["advice"]["verdict"]
+        .as_str()
+        .expect("a verdict");
+    assert!(
+        ["buy_now", "wait", "unavailable"].contains(&verdict),
+        "{verdict}"
+    );
+    assert!(
+        doc["data"]["prediction"]["reasons"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty())
+    );
+});
+
+mtest!(predict_refuses_a_drop_of_100_percent, |dir, cmd| {
+    let err = cmd
+        .args(["predict", "B0CX59H5W7", "--drop", "100"])
+        .fails_with(2);
+    assert_one_line_error(&err);
+    assert!(err.contains("--drop"), "{err}");
+});

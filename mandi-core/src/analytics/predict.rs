@@ -1009,6 +1009,51 @@ pub fn advise(
     }
 }
 
+/// A prediction with its buy-or-wait advice, what front-ends (CLI, bot, digest) show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// The product.
+    pub asin: crate::domain::Asin,
+    /// The prediction.
+    pub prediction: Prediction,
+    /// The advice.
+    pub advice: Advice,
+}
+
+/// The forecast of a product from its history report (the catalog's
+/// [`CatalogService::history`](crate::catalog::CatalogService::history): its buy-box points,
+/// deal score and moment).
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use mandi_core::analytics::predict::{forecast, PredictSettings, Verdict};
+/// use mandi_core::analytics::summarize;
+/// # use mandi_core::{Asin, Marketplace};
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 6, 0, 0).unwrap();
+/// let report = mandi_core::catalog::HistoryReport {
+///     marketplace: Marketplace::India,
+///     asin: Asin::parse("B0CX59H5W7").unwrap(),
+///     product: None,
+///     now,
+///     as_of: now,
+///     points: vec![],
+///     summary: summarize(&[], now),
+///     patterns: mandi_core::analytics::patterns(&[], now),
+///     score: None,
+/// };
+/// let f = forecast(&report, &PredictSettings::default());
+/// assert_eq!(f.advice.verdict, Verdict::Unavailable);
+/// ```
+pub fn forecast(report: &crate::catalog::HistoryReport, settings: &PredictSettings) -> Forecast {
+    let prediction = predict(&report.points, report.as_of, settings);
+    let advice = advise(&prediction, report.score.as_ref(), settings);
+    Forecast {
+        asin: report.asin,
+        prediction,
+        advice,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
