@@ -119,15 +119,15 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
                 w.reason
             ))?;
         }
-        if let Some(r) = &p.restock {
-            if let Some(back) = r.expected_back {
-                out.line(format!(
-                    "Likely back in stock: {} ({:.0} % within {} days)",
-                    back.format("%-d %b %Y"),
-                    r.probability_within_horizon * 100.0,
-                    cmd.days
-                ))?;
-            }
+        if let Some(r) = &p.restock
+            && let Some(back) = r.expected_back
+        {
+            out.line(format!(
+                "Likely back in stock: {} ({:.0} % within {} days)",
+                back.format("%-d %b %Y"),
+                r.probability_within_horizon * 100.0,
+                cmd.days
+            ))?;
         }
         out.line("Why:")?;
         for reason in &p.reasons {
