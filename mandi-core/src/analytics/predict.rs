@@ -7,13 +7,17 @@
 //! weeks before) and its outcome (did the price fall by at least the asked percentage within
 //! the horizon; how low did it go).
 //!
-//! The probability for today is a Beta posterior (statrs): the prior is the rate of the same
-//! state across the tuning seed's catalogue ([`PredictSettings::cell_priors`], fitted by the
-//! sandbox backtest on one seed and reported on another), updated with this product's own
-//! analogs in that state. The expected low and its interval are quantiles of the analogs'
-//! lowest-to-anchor ratios. The likely window names the next sale on the calendar, the
-//! product's lightning-deal rate and its own drop cycle; restocks are predicted from the
-//! lengths of past stock-outs.
+//! The probability for today comes from a hazard model: one minus the chance that none of a
+//! drop's causes happens within the horizon — a raised price coming back to its usual level
+//! (statrs Normal), a big sale on the calendar that the product takes part in deeply enough
+//! (its own past sales, shrunk towards a prior), lightning deals outside sales and on sale days
+//! (its own rates and depths, shrunk towards priors), and a small residual. That probability is
+//! then the prior of a Beta posterior (statrs) updated with the product's own analog days in
+//! the same state. The priors and weights in [`PredictSettings::default`] were chosen on the
+//! sandbox backtest's seed 1 and reported on seed 2 (`docs/benchmarks.md`). The expected low
+//! and its interval are quantiles of the analogs' lowest-to-anchor ratios. The likely window
+//! names the next sale on the calendar or the product's own drop cycle; restocks are
+//! predicted from the lengths of past stock-outs.
 //!
 //! Everything is a pure function of the history and a `now` from the `Clock` port.
 
@@ -59,9 +63,10 @@ pub struct DayPrices {
     pub out_of_stock: bool,
     /// Whether a deal badge was seen that day.
     pub deal: bool,
-    /// Whether a lightning deal was seen that day (its badge, or an in-day dip of 5 % or more).
+    /// Whether a lightning-deal badge was seen that day (the model also counts an in-day dip of
+    /// 5 % or more as one).
     pub lightning: bool,
-    /// The median of the daily highs of the [`REFERENCE_DAYS`] days before (its usual price
+    /// The median of the daily highs of the 28 days before (its usual price
     /// going into the day), when enough of them are known.
     pub reference: Option<i64>,
 }
