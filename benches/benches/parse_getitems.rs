@@ -19,6 +19,7 @@ fn parse(c: &mut Criterion) {
     let ctx = MapContext {
         source_name: "creators",
         marketplace: Marketplace::India,
+        currency: Marketplace::India.currency(),
         fetched_at: Utc
             .with_ymd_and_hms(2026, 11, 25, 6, 0, 0)
             .single()
