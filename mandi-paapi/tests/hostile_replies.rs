@@ -234,10 +234,13 @@ async fn amounts_that_are_not_prices_are_unknown_and_the_other_items_survive() {
     }
 }
 
+/// What an error must look like.
+type Expect = fn(&SourceError) -> bool;
+
 #[tokio::test]
 async fn a_200_reply_with_errors_is_an_error_of_that_kind_not_not_found() {
     for api in APIS {
-        let cases: [(&str, &str, fn(&SourceError) -> bool); 3] = [
+        let cases: [(&str, &str, Expect); 3] = [
             (
                 "creators_getItems_200_throttled.json",
                 "paapi5_GetItems_200_TooManyRequests.json",

@@ -3082,9 +3082,10 @@ macro_rules! wire_models {
                     .enumerate()
                     .map(|(i, slot)| {
                         slot.and_then(|item| {
-                            let asin = item.asin.as_str().to_owned();
+                            // A borrowed clone: no allocation unless the item fails.
+                            let asin = item.asin.clone();
                             item.into_product(ctx).map_err(|mut f| {
-                                f.asin = Some(asin);
+                                f.asin = Some(asin.into_string());
                                 f
                             })
                         })
