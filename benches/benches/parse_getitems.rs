@@ -62,6 +62,23 @@ fn parse(c: &mut Criterion) {
             black_box(chunk)
         })
     });
+    // The decoding step of `client` alone (borrowing views, no domain values), and the
+    // floor for any serde_json decoding of these bytes: skipping them as `IgnoredAny`.
+    group.bench_function("client_decode_only", |b| {
+        b.iter(|| {
+            let decoded = view::decode_get_items("creators", black_box(REPLY.as_bytes()))
+                .expect("bench input is valid");
+            assert_eq!(decoded.items.len(), 10);
+            black_box(decoded)
+        })
+    });
+    group.bench_function("serde_json_skip_floor", |b| {
+        b.iter(|| {
+            let skipped: serde::de::IgnoredAny =
+                serde_json::from_slice(black_box(REPLY.as_bytes())).expect("JSON");
+            black_box(skipped)
+        })
+    });
     group.bench_function("owned", |b| {
         b.iter(|| {
             let reply: GetItemsResponse =

@@ -2956,7 +2956,13 @@ macro_rules! wire_models {
                 Raw: Deserialize<'a>,
             {
                 $crate::transport::check_json_body(source_name, body)?;
-                if let Ok(reply) = serde_json::from_slice::<Full>(body) {
+                // One UTF-8 check of the whole body up front is cheaper than one per string.
+                let text = std::str::from_utf8(body).map_err(|e| SourceError::Decode {
+                    source_name: source_name.to_owned(),
+                    path: "body".to_owned(),
+                    message: format!("the reply is not UTF-8: {e}"),
+                })?;
+                if let Ok(reply) = serde_json::from_str::<Full>(text) {
                     return Ok(full(reply));
                 }
                 match serde_json::from_slice::<Raw>(body) {
