@@ -75,6 +75,10 @@ pub enum Command {
     Sandbox(commands::sandbox::Cmd),
     /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
     Asin(commands::asin::Cmd),
+    /// Backtest the price-drop predictor on the sandbox's simulated years.
+    Backtest(commands::backtest::Cmd),
+    /// Will the price drop if I wait? Probability, expected low, window and a verdict.
+    Predict(commands::predict::Cmd),
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! One module per noun, each with a clap `Cmd` and a `run`.
 
 pub mod asin;
+pub mod backtest;
 pub mod chart;
 pub mod config;
 pub mod demo;
@@ -9,6 +10,7 @@ pub mod insights;
 pub mod lookup;
 pub mod monitor;
 pub mod nodes;
+pub mod predict;
 pub mod sandbox;
 pub mod search;
 pub mod variations;
@@ -99,6 +101,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Export(cmd) => watch::run_export(cmd, &ctx, out),
         Command::Import(cmd) => watch::run_import(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
+        Command::Backtest(cmd) => backtest::run(cmd, &ctx, out),
+        Command::Predict(cmd) => predict::run(cmd, &ctx, out),
     }
 }
 
