@@ -134,6 +134,10 @@ pub struct ImportReport {
     pub settings_replaced: bool,
 }
 
+/// The largest amount, in major units of the marketplace's currency (₹10 crore), a rule may
+/// name: a target above any plausible price is a typo, refused like a negative one.
+pub const MAX_PLAUSIBLE_PRICE_MAJOR: i64 = 100_000_000;
+
 /// Checks rules before they are stored: ranges, and money in the marketplace's currency.
 ///
 /// # Errors
@@ -162,6 +166,12 @@ pub fn validate_rules(rules: &[AlertRule], currency: Currency) -> WatchResult<()
         if m.minor() <= 0 {
             return Err(WatchError::Invalid(format!(
                 "{what} must be above zero, got {m}"
+            )));
+        }
+        let max = Money::from_major(MAX_PLAUSIBLE_PRICE_MAJOR, currency);
+        if m.minor() > max.minor() {
+            return Err(WatchError::Invalid(format!(
+                "{what} {m} is above any plausible price (at most {max})"
             )));
         }
         Ok(())
@@ -693,5 +703,33 @@ fn clean_label(label: Option<String>) -> WatchResult<Option<String>> {
             "a label may not hold control characters".into(),
         )),
         other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_above_any_plausible_price_is_refused_like_a_negative_one() {
+        let target = |m: Money| vec![AlertRule::TargetPrice { at_or_below: m }];
+        let ten_crore = Money::from_major(MAX_PLAUSIBLE_PRICE_MAJOR, Currency::INR);
+        assert!(validate_rules(&target(ten_crore), Currency::INR).is_ok());
+        let above = Money::from_minor(ten_crore.minor() + 1, Currency::INR);
+        let err = validate_rules(&target(above), Currency::INR).unwrap_err();
+        assert!(err.to_string().contains("above any plausible price"), "{err}");
+        let negative = Money::from_minor(-100, Currency::INR);
+        assert!(matches!(
+            validate_rules(&target(negative), Currency::INR),
+            Err(WatchError::Invalid(_))
+        ));
+        let huge_drop = vec![AlertRule::DropSinceLastAlert {
+            amount: Some(Money::from_minor(i64::MAX, Currency::INR)),
+            bps: None,
+        }];
+        assert!(matches!(
+            validate_rules(&huge_drop, Currency::INR),
+            Err(WatchError::Invalid(_))
+        ));
     }
 }
