@@ -717,7 +717,10 @@ mod tests {
         assert!(validate_rules(&target(ten_crore), Currency::INR).is_ok());
         let above = Money::from_minor(ten_crore.minor() + 1, Currency::INR);
         let err = validate_rules(&target(above), Currency::INR).unwrap_err();
-        assert!(err.to_string().contains("above any plausible price"), "{err}");
+        assert!(
+            err.to_string().contains("above any plausible price"),
+            "{err}"
+        );
         let negative = Money::from_minor(-100, Currency::INR);
         assert!(matches!(
             validate_rules(&target(negative), Currency::INR),

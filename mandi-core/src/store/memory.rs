@@ -16,8 +16,8 @@ use super::{
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
     Alert, AlertId, Asin, BrowseNode, DealDetails, DeliveryStatus, ExternalIdentity, Marketplace,
-    NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId, VariationAttribute,
-    VariationFamily, Watch, WatchId, WatchState, WatchTarget,
+    NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
+    VariationAttribute, VariationFamily, Watch, WatchId, WatchState, WatchTarget,
 };
 use crate::ports::store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceStats,
