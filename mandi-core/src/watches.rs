@@ -116,8 +116,42 @@ pub struct WatchExport {
     pub exported_at: DateTime<Utc>,
     /// The user's settings.
     pub settings: UserSettings,
-    /// The watches.
+    /// The watches (a document with more than [`MAX_WATCHES_PER_USER`] is refused while
+    /// it is read, before the rest of it is parsed).
+    #[serde(deserialize_with = "capped_watches")]
     pub watches: Vec<ExportedWatch>,
+}
+
+/// The start of the error a document with too many watches fails with.
+const TOO_MANY_WATCHES: &str = "the file holds more than";
+
+/// Reads the watch list, stopping at the first entry past [`MAX_WATCHES_PER_USER`]: a file of
+/// a million watches is refused after reading 501 of them, in bounded time and memory.
+fn capped_watches<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ExportedWatch>, D::Error> {
+    struct Capped;
+    impl<'de> serde::de::Visitor<'de> for Capped {
+        type Value = Vec<ExportedWatch>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_WATCHES_PER_USER} watches")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out =
+                Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_WATCHES_PER_USER));
+            while let Some(w) = seq.next_element::<ExportedWatch>()? {
+                if out.len() == MAX_WATCHES_PER_USER {
+                    return Err(serde::de::Error::custom(format!(
+                        "{TOO_MANY_WATCHES} {MAX_WATCHES_PER_USER} watches; one person may hold at most {MAX_WATCHES_PER_USER}"
+                    )));
+                }
+                out.push(w);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Capped)
 }
 
 /// The export format this build writes.
@@ -583,11 +617,34 @@ impl WatchService {
         json: &str,
         replace_settings: bool,
     ) -> WatchResult<ImportReport> {
-        let doc: WatchExport = serde_json::from_str(json).map_err(|e| {
-            WatchError::Invalid(format!(
-                "not a Mandi export: {e} (make one with `mandi export` or /export)"
-            ))
-        })?;
+        let doc: WatchExport = serde_json::from_str(json).map_err(export_error)?;
+        self.import_document(user, doc, replace_settings).await
+    }
+
+    /// [`WatchService::import`] reading the export from `reader` as it goes: a file with more
+    /// watches than one person may hold is refused after its first 501 entries, without
+    /// reading (or holding) the rest.
+    ///
+    /// # Errors
+    ///
+    /// As [`WatchService::import`]; an unreadable `reader` is [`WatchError::Invalid`].
+    pub async fn import_from_reader(
+        &self,
+        user: &User,
+        reader: impl std::io::Read,
+        replace_settings: bool,
+    ) -> WatchResult<ImportReport> {
+        let doc: WatchExport =
+            serde_json::from_reader(std::io::BufReader::new(reader)).map_err(export_error)?;
+        self.import_document(user, doc, replace_settings).await
+    }
+
+    async fn import_document(
+        &self,
+        user: &User,
+        doc: WatchExport,
+        replace_settings: bool,
+    ) -> WatchResult<ImportReport> {
         if doc.version != EXPORT_VERSION {
             return Err(WatchError::Invalid(format!(
                 "export format version {} is not one this Mandi reads ({EXPORT_VERSION})",
@@ -601,6 +658,10 @@ impl WatchService {
             )));
         }
         let existing = self.list(user).await?;
+        let existing_targets: std::collections::HashSet<WatchTarget> =
+            existing.iter().map(|w| w.target).collect();
+        let mut fresh_targets: std::collections::HashSet<WatchTarget> =
+            std::collections::HashSet::new();
         let mut fresh: Vec<&ExportedWatch> = Vec::new();
         let mut already = 0;
         for (i, w) in doc.watches.iter().enumerate() {
@@ -614,9 +675,9 @@ impl WatchService {
                     "the baseline price {b} is not usable"
                 ))));
             }
-            if existing.iter().any(|e| e.target == w.target) {
+            if existing_targets.contains(&w.target) {
                 already += 1;
-            } else if fresh.iter().any(|f| f.target == w.target) {
+            } else if !fresh_targets.insert(w.target) {
                 return Err(at(WatchError::Invalid(
                     "this product is listed twice".into(),
                 )));
@@ -682,6 +743,18 @@ impl WatchService {
     /// The marketplace a bare ASIN means for this user.
     pub fn marketplace_of(user: &User) -> Marketplace {
         user.settings.marketplace
+    }
+}
+
+/// An export that could not be read: too many watches, or not an export at all.
+fn export_error(e: serde_json::Error) -> WatchError {
+    let text = e.to_string();
+    if text.starts_with(TOO_MANY_WATCHES) {
+        WatchError::Invalid(text)
+    } else {
+        WatchError::Invalid(format!(
+            "not a Mandi export: {text} (make one with `mandi export` or /export)"
+        ))
     }
 }
 
