@@ -20,7 +20,7 @@ use mandi_core::analytics::HistoryScorer;
 use mandi_core::monitor::fake::{FakeSource, numbered_asins};
 use mandi_core::store::SqliteStore;
 use mandi_core::{
-    AlertRule, Asin, Availability, Clock, Currency, DataOrigin, ExternalIdentity, ManualClock,
+    AlertRule, Asin, Availability, Currency, DataOrigin, ExternalIdentity, ManualClock,
     Marketplace, Money, NewUser, NewWatch, Offer, OfferKind, PricePoint, PriceUpdate, Product,
     ScoreInput, Scorer, Store, UserSettings, WatchTarget,
 };
@@ -263,7 +263,7 @@ fn hourly_year() -> (Vec<PricePoint>, DateTime<Utc>) {
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             let r = z ^ (z >> 31);
-            let unknown = r % 200 == 0;
+            let unknown = r.is_multiple_of(200);
             let festival = (330 * 24..345 * 24).contains(&h);
             let base: i64 = if festival { 4_799_900 } else { 5_499_900 };
             let mut p = point(

@@ -225,7 +225,7 @@ impl Scorer for HistoryScorer {
         series::segments_into(input.history, now, currency, &mut segments.0);
         let segments: &[series::Segment] = &segments.0;
         let from90 = now - Duration::days(90);
-        let window90 = || series::window(&segments, from90, now);
+        let window90 = || series::window(segments, from90, now);
         let known_secs: i64 = window90()
             .filter(|x| x.price.is_some())
             .map(|x| x.duration_secs())
@@ -244,7 +244,7 @@ impl Scorer for HistoryScorer {
                 start.min(now - Duration::days(7))
             });
         let usual = series::time_weighted_average(series::window(
-            &segments,
+            segments,
             usual_end - Duration::days(30),
             usual_end,
         ))
@@ -298,7 +298,7 @@ impl Scorer for HistoryScorer {
         // of a fake sale raises the price too, and must not become its own reference).
         let reference = match check.raised_since.filter(|_| check.raised) {
             Some(since) => series::time_weighted_average(series::window(
-                &segments,
+                segments,
                 since - Duration::days(30),
                 since,
             ))
