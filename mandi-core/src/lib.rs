@@ -22,7 +22,7 @@
 //! use mandi_core::{Asin, Currency, Money};
 //! let asin: Asin = "B0CX59H5W7".parse()?;
 //! let price = Money::parse("₹54,999", Currency::INR)?;
-//! assert_eq!(price.to_string(), "₹54,999.00");
+//! assert_eq!(price.to_string(), "₹54,999");
 //! # let _ = asin;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

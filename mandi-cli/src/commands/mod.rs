@@ -2,6 +2,7 @@
 
 pub mod asin;
 pub mod chart;
+pub mod completions;
 pub mod config;
 pub mod demo;
 pub mod history;
@@ -41,6 +42,16 @@ pub struct Context {
     pub source_flag: Option<SourceKind>,
     /// The environment captured at start-up.
     pub env: Env,
+    /// `--color`: whether progress lines and colour may be written to a terminal.
+    pub color: crate::style::ColorWhen,
+}
+
+impl Context {
+    /// True when live progress (a line redrawn in place) may go to stderr: it is a terminal,
+    /// `--color` allows escape codes, and stdout is not JSON.
+    pub fn live_progress(&self, out: &Output<'_>) -> bool {
+        !out.is_json() && crate::style::stderr_enabled(self.color)
+    }
 }
 
 impl Context {
@@ -80,6 +91,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         config_flag: cli.config,
         source_flag: cli.source,
         env: Env::capture(),
+        color: cli.color,
     };
     match cli.command {
         Command::Config(cmd) => config::run(cmd, &ctx, out),
@@ -99,6 +111,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Export(cmd) => watch::run_export(cmd, &ctx, out),
         Command::Import(cmd) => watch::run_import(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
+        Command::Completions(cmd) => completions::run(cmd, out),
+        Command::Man(cmd) => completions::run_man(cmd, out),
     }
 }
 
@@ -122,11 +136,22 @@ pub fn product_inputs(
                 Err(LinkError::ShortLink { .. }) => {
                     asin::expand(text, default_marketplace, false, ctx)?
                 }
-                Err(e) => return Err(Error::Input(format!("{text:?}: {e}"))),
+                Err(e) => return Err(Error::Input(input_error(text, &e.to_string()))),
             };
             Ok((product.marketplace, product.asin))
         })
         .collect()
+}
+
+/// The message for an input that holds no product: the error as it is when it already quotes
+/// the input, else prefixed with the input (quoted, and cut to 60 characters).
+pub fn input_error(text: &str, error: &str) -> String {
+    let head: String = text.trim().chars().take(20).collect();
+    if !head.is_empty() && error.contains(&head) {
+        error.to_owned()
+    } else {
+        format!("{:?}: {error}", crate::render::truncate(text.trim(), 60))
+    }
 }
 
 /// The configured associate tag, checked.
