@@ -13,4 +13,5 @@ mod cli;
 mod config;
 mod demo;
 mod products;
+mod release;
 mod watch;
