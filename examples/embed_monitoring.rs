@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
     let mut host_ticks = 0u32;
     while !monitoring.is_finished() {
         host_ticks += 1;
-        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let progress = monitoring.await??;
     println!(
