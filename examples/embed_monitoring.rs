@@ -62,7 +62,8 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // 3. Monitoring on a background task; alerts are printed as they are delivered.
-    let notifiers: Vec<Arc<dyn Notifier>> = vec![Arc::new(TerminalNotifier::new(std::io::stdout()))];
+    let notifiers: Vec<Arc<dyn Notifier>> =
+        vec![Arc::new(TerminalNotifier::new(std::io::stdout()))];
     let settings = MonitoringSettings {
         dispatch_every: Duration::hours(1),
         resync_every: Duration::hours(1),
@@ -92,7 +93,9 @@ async fn main() -> anyhow::Result<()> {
     // 5. What the history says now, through the same services.
     for text in pasted {
         let product = parse_product_input(text, Marketplace::India)?;
-        let report = catalog.history(product.marketplace, product.asin, false).await?;
+        let report = catalog
+            .history(product.marketplace, product.asin, false)
+            .await?;
         println!(
             "{}: {} observations, {} drops, now {}",
             product.asin,

@@ -876,17 +876,15 @@ pub fn init(path: &Path) -> Result<(), ConfigError> {
     // The file holds credentials: readable by its owner only.
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                ConfigError::Exists {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                write_err(e)
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            ConfigError::Exists {
+                path: path.to_path_buf(),
             }
-        })?;
+        } else {
+            write_err(e)
+        }
+    })?;
     file.write_all(EXAMPLE.as_bytes()).map_err(write_err)
 }
 

@@ -187,7 +187,11 @@ mod tests {
         for width in [40, 60, 80] {
             let fitted = table_fit(&["ASIN", "PRICE", "TITLE"], &rows, Some(width));
             for line in &fitted {
-                assert!(line.width() <= width, "{width}: {line:?} is {}", line.width());
+                assert!(
+                    line.width() <= width,
+                    "{width}: {line:?} is {}",
+                    line.width()
+                );
             }
             assert!(fitted[1].starts_with("B0CX59H5W7  ₹54,999  "));
             assert!(fitted[1].ends_with('…'));

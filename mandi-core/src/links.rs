@@ -724,7 +724,14 @@ fn is_ad_host(host: &str) -> bool {
 }
 
 /// The query parameters ad and redirect links carry their destination in.
-const CARRIER_KEYS: [&str; 6] = ["url", "u", "location", "redirecturl", "redirect_url", "dest"];
+const CARRIER_KEYS: [&str; 6] = [
+    "url",
+    "u",
+    "location",
+    "redirecturl",
+    "redirect_url",
+    "dest",
+];
 
 /// The product of a link carried inside `url`: a sponsored result's `url=%2F…%2Fdp%2FASIN`
 /// (a path on the same shop), an absolute Amazon shop link in such a parameter, or one
@@ -793,11 +800,17 @@ fn short_form(url: &Url) -> Option<LinkError> {
 /// Names the Amazon pages people share that are not one product.
 fn not_a_product_page(url: &Url) -> Option<LinkError> {
     let segs = segments(url);
-    let seg = |i: usize| segs.get(i).map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+    let seg = |i: usize| {
+        segs.get(i)
+            .map(|s| s.to_ascii_lowercase())
+            .unwrap_or_default()
+    };
     let (first, second) = (seg(0), seg(1));
     let page = match (first.as_str(), second.as_str()) {
         ("hz", "wishlist") | ("wishlist", _) => "a wish list",
-        ("gp", "registry") | ("registry", _) | ("baby-reg", _) | ("wedding", _) => "a gift registry",
+        ("gp", "registry") | ("registry", _) | ("baby-reg", _) | ("wedding", _) => {
+            "a gift registry"
+        }
         ("s", _) => "a search results page",
         ("gp", "search") => "a search results page",
         ("stores", _) => "a brand store",

@@ -407,10 +407,19 @@ fn real_world_link_shapes() {
 #[test]
 fn pages_that_are_not_products_are_named() {
     for (link, page) in [
-        ("https://www.amazon.in/hz/wishlist/ls/2ABCDEFGHIJKL", "a wish list"),
+        (
+            "https://www.amazon.in/hz/wishlist/ls/2ABCDEFGHIJKL",
+            "a wish list",
+        ),
         ("https://www.amazon.in/s?k=redmi", "a search results page"),
-        ("https://www.amazon.in/stores/Redmi/page/ABC", "a brand store"),
-        ("https://www.amazon.in/deals?ref_=nav_cs_gb", "the deals page"),
+        (
+            "https://www.amazon.in/stores/Redmi/page/ABC",
+            "a brand store",
+        ),
+        (
+            "https://www.amazon.in/deals?ref_=nav_cs_gb",
+            "the deals page",
+        ),
     ] {
         let e = parse_product_link(link).unwrap_err();
         assert!(e.to_string().contains(page), "{link}: {e}");
@@ -452,7 +461,8 @@ fn errors_name_what_to_do() {
     assert!(err.to_string().contains("short link"), "{err}");
     let err = parse_product_link("https://www.amazon.in/s?k=phone").expect_err("search");
     assert!(
-        err.to_string().contains("a search results page, not a product page"),
+        err.to_string()
+            .contains("a search results page, not a product page"),
         "{err}"
     );
     let err = parse_product_link("https://www.amazon.in/gp/help/customer").expect_err("help");

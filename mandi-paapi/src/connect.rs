@@ -194,17 +194,17 @@ mod tests {
         assert_eq!(e.field(), "version");
         #[cfg(feature = "paapi5")]
         {
-        let e =
-            paapi5_source(&PaapiConnection::default(), Arc::new(SystemClock)).expect_err("no keys");
-        assert_eq!(e.field(), "access_key");
-        let p = PaapiConnection {
-            access_key: Some("AK"),
-            secret_key: Some(&secret),
-            partner_tag: Some("tag-21"),
-            host: None,
-        };
-        assert!(paapi5_source(&p, Arc::new(SystemClock)).is_ok());
-        assert!(!format!("{p:?}").contains("hush-hush"));
+            let e = paapi5_source(&PaapiConnection::default(), Arc::new(SystemClock))
+                .expect_err("no keys");
+            assert_eq!(e.field(), "access_key");
+            let p = PaapiConnection {
+                access_key: Some("AK"),
+                secret_key: Some(&secret),
+                partner_tag: Some("tag-21"),
+                host: None,
+            };
+            assert!(paapi5_source(&p, Arc::new(SystemClock)).is_ok());
+            assert!(!format!("{p:?}").contains("hush-hush"));
         }
     }
 }

@@ -492,7 +492,11 @@ async fn a_fast_price_clock_leaves_tokens_on_the_wall_clock() {
         }
     };
     prices.advance(chrono::Duration::days(2));
-    assert_eq!(call(tok.clone()).await, 200, "prices moved on, the token did not");
+    assert_eq!(
+        call(tok.clone()).await,
+        200,
+        "prices moved on, the token did not"
+    );
     wall.advance(chrono::Duration::seconds(3_601));
     assert_eq!(call(tok).await, 401, "an hour of real time expires it");
 }

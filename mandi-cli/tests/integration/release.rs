@@ -7,15 +7,21 @@ use crate::util::assert_one_line_error;
 /// An ASIN well-formed but not in the sandbox catalogue.
 const UNKNOWN: &str = "B0ZZZZZZZ1";
 
-mtest!(the_asins_the_docs_use_work_on_the_default_source, |dir, cmd| {
-    let text = cmd.args(["lookup", "B0CX59H5W7", "B0D5YCYS1G"]).stdout();
-    assert!(text.contains("B0CX59H5W7") && text.contains("B0D5YCYS1G"), "{text}");
-    let family = dir.mandi().args(["variations", "B0CX59H5W7"]).stdout();
-    assert!(family.contains("B0CX59H5W7"), "{family}");
-    dir.mandi()
-        .args(["watch", "add", "B0CX59H5W7", "--below", "54999"])
-        .stdout();
-});
+mtest!(
+    the_asins_the_docs_use_work_on_the_default_source,
+    |dir, cmd| {
+        let text = cmd.args(["lookup", "B0CX59H5W7", "B0D5YCYS1G"]).stdout();
+        assert!(
+            text.contains("B0CX59H5W7") && text.contains("B0D5YCYS1G"),
+            "{text}"
+        );
+        let family = dir.mandi().args(["variations", "B0CX59H5W7"]).stdout();
+        assert!(family.contains("B0CX59H5W7"), "{family}");
+        dir.mandi()
+            .args(["watch", "add", "B0CX59H5W7", "--below", "54999"])
+            .stdout();
+    }
+);
 
 mtest!(not_found_exits_1_everywhere_with_one_line, |dir, cmd| {
     let err = cmd.args(["chart", UNKNOWN]).fails_with(1);
@@ -73,11 +79,7 @@ mtest!(colour_only_when_asked_or_on_a_terminal, |dir, cmd| {
         .args(["--color", "never", "chart", UNKNOWN])
         .fails_with(1);
     assert!(!err.contains('\x1b'), "{err:?}");
-    let help = dir
-        .mandi()
-        .env("NO_COLOR", "1")
-        .args(["--help"])
-        .stdout();
+    let help = dir.mandi().env("NO_COLOR", "1").args(["--help"]).stdout();
     assert!(!help.contains('\x1b'));
     let err = dir
         .mandi()
@@ -88,9 +90,13 @@ mtest!(colour_only_when_asked_or_on_a_terminal, |dir, cmd| {
 
 mtest!(global_options_have_their_own_heading, |dir, cmd| {
     let help = cmd.args(["--help"]).stdout();
-    let heading = help.find("Global options:").expect("a Global options heading");
+    let heading = help
+        .find("Global options:")
+        .expect("a Global options heading");
     for flag in ["--json", "--config", "--source", "--verbose", "--color"] {
-        let at = help.find(flag).unwrap_or_else(|| panic!("{flag} in --help"));
+        let at = help
+            .find(flag)
+            .unwrap_or_else(|| panic!("{flag} in --help"));
         assert!(at > heading, "{flag} is listed under Global options");
     }
     let sub = dir.mandi().args(["lookup", "--help"]).stdout();
@@ -99,7 +105,10 @@ mtest!(global_options_have_their_own_heading, |dir, cmd| {
 
 mtest!(completions_for_each_shell_and_a_man_page, |dir, cmd| {
     let bash = cmd.args(["completions", "bash"]).stdout();
-    assert!(bash.contains("_mandi()") && bash.contains("complete "), "{bash}");
+    assert!(
+        bash.contains("_mandi()") && bash.contains("complete "),
+        "{bash}"
+    );
     assert!(bash.contains("watch") && bash.contains("--color"));
     for (shell, marker) in [
         ("zsh", "#compdef mandi"),
@@ -113,7 +122,10 @@ mtest!(completions_for_each_shell_and_a_man_page, |dir, cmd| {
     assert!(err.contains("tcsh"), "{err}");
     let man = dir.mandi().args(["man"]).stdout();
     assert!(man.starts_with(".ie") || man.contains(".TH mandi"), "{man}");
-    assert!(man.contains("completions") && man.contains("\\-\\-color"), "{man}");
+    assert!(
+        man.contains("completions") && man.contains("\\-\\-color"),
+        "{man}"
+    );
 });
 
 mtest!(tables_fit_the_terminal_width, |dir, cmd| {
@@ -175,21 +187,24 @@ mtest!(the_config_file_is_private, |dir, cmd| {
     assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
 });
 
-mtest!(pasted_ad_and_sponsored_links_find_the_product, |dir, cmd| {
-    let links = [
-        "https://www.amazon.in/sspa/click?ie=UTF8&spc=MTo0&url=%2FRedmi-Note-13%2Fdp%2FB0CX59H5W7%2Fref%3Dsr_1_1_sspa%3Fpsc%3D1&sp_csd=d2lk",
-        "https://www.amazon.in/gp/slredirect/picassoRedirect.html/ref=pa_sp_atf?ie=UTF8&adId=A01&url=%2Fdp%2FB0CX59H5W7%2F&qualifier=1",
-        "https://aax-eu.amazon-adsystem.com/x/c/RHdk/https://www.amazon.in/dp/B0CX59H5W7?tag=x-21",
-        "https://m.amazon.in/gp/product/glance/B0CX59H5W7",
-        "https://www.amazon.in/-/hi/dp/B0CX59H5W7",
-    ];
-    for link in links {
-        let text = dir.mandi().args(["asin", link]).stdout();
-        assert!(text.contains("B0CX59H5W7"), "{link}: {text}");
+mtest!(
+    pasted_ad_and_sponsored_links_find_the_product,
+    |dir, cmd| {
+        let links = [
+            "https://www.amazon.in/sspa/click?ie=UTF8&spc=MTo0&url=%2FRedmi-Note-13%2Fdp%2FB0CX59H5W7%2Fref%3Dsr_1_1_sspa%3Fpsc%3D1&sp_csd=d2lk",
+            "https://www.amazon.in/gp/slredirect/picassoRedirect.html/ref=pa_sp_atf?ie=UTF8&adId=A01&url=%2Fdp%2FB0CX59H5W7%2F&qualifier=1",
+            "https://aax-eu.amazon-adsystem.com/x/c/RHdk/https://www.amazon.in/dp/B0CX59H5W7?tag=x-21",
+            "https://m.amazon.in/gp/product/glance/B0CX59H5W7",
+            "https://www.amazon.in/-/hi/dp/B0CX59H5W7",
+        ];
+        for link in links {
+            let text = dir.mandi().args(["asin", link]).stdout();
+            assert!(text.contains("B0CX59H5W7"), "{link}: {text}");
+        }
+        let err = cmd
+            .args(["asin", "https://www.amazon.in/hz/wishlist/ls/2ABCDEFGHIJ"])
+            .fails_with(2);
+        assert_one_line_error(&err);
+        assert!(err.contains("wish list"), "{err}");
     }
-    let err = cmd
-        .args(["asin", "https://www.amazon.in/hz/wishlist/ls/2ABCDEFGHIJ"])
-        .fails_with(2);
-    assert_one_line_error(&err);
-    assert!(err.contains("wish list"), "{err}");
-});
+);

@@ -354,7 +354,8 @@ fn give_well_known_asins(
     tree: &Tree,
     used: &mut HashSet<Asin>,
 ) {
-    let smartphone = |i: &Item| i.category == Category::Phones && tree.node(i.node).id == "1805560031";
+    let smartphone =
+        |i: &Item| i.category == Category::Phones && tree.node(i.node).id == "1805560031";
     let in_family = families
         .iter()
         .find(|f| f.children.len() >= 2 && smartphone(&items[f.children[0]]))
@@ -520,7 +521,8 @@ mod tests {
             }
             let first = Asin::parse(WELL_KNOWN_ASINS[0]).unwrap_or_else(|e| panic!("{e}"));
             assert!(
-                c.family_parents().any(|p| c.family_children(p).contains(&first)),
+                c.family_parents()
+                    .any(|p| c.family_children(p).contains(&first)),
                 "seed {seed}: {first} has variations"
             );
         }
