@@ -306,7 +306,7 @@ mod tests {
         p.offers.push(offer);
         p.reviews = Some(Reviews {
             rating_centi: 430,
-            count: 1_85_016,
+            count: 185_016,
         });
         assert_eq!(
             product_row(&p, 40),

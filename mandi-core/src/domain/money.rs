@@ -493,7 +493,7 @@ impl fmt::Display for Money {
         let whole = group_digits(&(abs / per).to_string(), self.currency == Currency::INR);
         let sign = if self.minor < 0 { "-" } else { "" };
         let places = self.currency.exponent() as usize;
-        if places == 0 || (abs % per == 0 && !f.alternate()) {
+        if places == 0 || (abs.is_multiple_of(per) && !f.alternate()) {
             write!(f, "{sign}{}{whole}", self.currency.symbol())
         } else {
             write!(
