@@ -945,7 +945,7 @@ mod tests {
             hi.contains("दाम गिरा") && hi.contains("&lt;b&gt;fake&lt;/b&gt; &amp; co"),
             "{hi}"
         );
-        assert!(hi.contains("<s>₹59,999.00</s> → <b>₹54,999.00</b>"), "{hi}");
+        assert!(hi.contains("<s>₹59,999</s> → <b>₹54,999</b>"), "{hi}");
         let en = alert_card(&alert, None, texts(mandi_core::Language::English));
         assert!(en.contains("Price drop"));
     }

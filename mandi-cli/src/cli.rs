@@ -6,12 +6,18 @@ use clap::{Parser, Subcommand};
 
 use crate::commands;
 use crate::config::SourceKind;
+use crate::style::ColorWhen;
+
+/// The heading the options that work with every command are listed under in `--help`.
+pub const GLOBAL_HEADING: &str = "Global options";
 
 const EXAMPLES: &str = "\
 Examples:
+  mandi lookup B0CX59H5W7
   mandi asin \"https://www.amazon.in/dp/B0CX59H5W7\"
   mandi --json asin B0CX59H5W7
   mandi config show
+  mandi completions bash > ~/.local/share/bash-completion/completions/mandi
 
 Exit status: 0 success, 1 nothing found, 2 error.
 Logs go to stderr; set RUST_LOG (for example RUST_LOG=debug) or pass -v for more.";
@@ -21,18 +27,35 @@ Logs go to stderr; set RUST_LOG (for example RUST_LOG=debug) or pass -v for more
 #[command(name = "mandi", version, about, after_help = EXAMPLES)]
 pub struct Cli {
     /// Print one JSON document (JSON Lines for streams) instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL_HEADING)]
     pub json: bool,
     /// Read settings from this file instead of mandi.toml in the config directory.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL_HEADING)]
     pub config: Option<PathBuf>,
     /// Where product data comes from (default: from the config; the sandbox until
     /// credentials are configured).
-    #[arg(long, global = true, value_enum, value_name = "SOURCE")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "SOURCE",
+        help_heading = GLOBAL_HEADING
+    )]
     pub source: Option<SourceKind>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL_HEADING)]
     pub verbose: u8,
+    /// When to use colour and terminal escape codes: auto (a terminal without NO_COLOR),
+    /// always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorWhen::Auto,
+        help_heading = GLOBAL_HEADING
+    )]
+    pub color: ColorWhen,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -79,6 +102,10 @@ pub enum Command {
     Backtest(commands::backtest::Cmd),
     /// Will the price drop if I wait? Probability, expected low, window and a verdict.
     Predict(commands::predict::Cmd),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(commands::completions::Cmd),
+    /// Print the manual page (roff) for `man`.
+    Man(commands::completions::ManCmd),
 }
 
 #[cfg(test)]

@@ -29,24 +29,18 @@ pub fn discount(offer: Option<&Offer>) -> String {
     }
 }
 
-/// `4.3★ (12,345)`, or "unknown" when there are no ratings to show.
+/// `4.3★ (1,85,016)` (the count in Indian grouping, as prices are), or "unknown" when there
+/// are no ratings to show.
 pub fn rating(reviews: Option<&Reviews>) -> String {
     match reviews {
-        Some(r) if r.count > 0 => format!("{}★ ({})", r.rating_text(), group_thousands(r.count)),
+        Some(r) if r.count > 0 => format!("{}★ ({})", r.rating_text(), count(r.count)),
         _ => "unknown".to_owned(),
     }
 }
 
-fn group_thousands(n: u32) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+/// A count in Indian grouping: `1,85,016`.
+pub fn count(n: impl Into<u64>) -> String {
+    mandi_core::group_count(n.into())
 }
 
 /// A moment in IST: `25 Nov 2026, 14:05 IST`.
@@ -107,7 +101,13 @@ pub fn product_card(p: &Product, tag: Option<&AssociateTag>) -> Vec<String> {
     }
     lines.push(price_line);
     lines.push(format!("  stock   {}", availability(p.availability())));
-    lines.push(format!("  rating  {}", rating(p.reviews.as_ref())));
+    lines.push(format!(
+        "  rating  {}",
+        match p.reviews.as_ref() {
+            Some(r) if r.count > 0 => format!("{}★ ({} ratings)", r.rating_text(), count(r.count)),
+            _ => "unknown".to_owned(),
+        }
+    ));
     if let Some(deal) = offer.and_then(|o| o.deal.as_ref()) {
         let ends = deal
             .ends_at
@@ -306,7 +306,7 @@ mod tests {
         p.offers.push(offer);
         p.reviews = Some(Reviews {
             rating_centi: 430,
-            count: 12_345,
+            count: 185_016,
         });
         assert_eq!(
             product_row(&p, 40),
@@ -316,7 +316,7 @@ mod tests {
                 "₹1,000",
                 "25%",
                 "in stock",
-                "4.3★ (12,345)",
+                "4.3★ (1,85,016)",
                 "Phone"
             ]
         );

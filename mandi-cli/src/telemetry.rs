@@ -18,7 +18,10 @@ pub fn default_filter(verbose: u8) -> String {
 ///
 /// A malformed `RUST_LOG` falls back to the default filter (with a warning) rather than
 /// failing the command.
-pub fn init(verbose: u8) {
+///
+/// `ansi` turns on colour and escape codes (only when stderr is a terminal, see
+/// [`crate::style`]).
+pub fn init(verbose: u8, ansi: bool) {
     let fallback = default_filter(verbose);
     let (filter, bad) = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => match EnvFilter::try_new(&spec) {
@@ -30,6 +33,7 @@ pub fn init(verbose: u8) {
     let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(verbose > 1)
         .try_init()
         .is_ok();

@@ -22,20 +22,23 @@
 //! use mandi_core::{Asin, Currency, Money};
 //! let asin: Asin = "B0CX59H5W7".parse()?;
 //! let price = Money::parse("₹54,999", Currency::INR)?;
-//! assert_eq!(price.to_string(), "₹54,999.00");
+//! assert_eq!(price.to_string(), "₹54,999");
 //! # let _ = asin;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod alerts;
 pub mod analytics;
 pub mod cache;
 pub mod catalog;
 #[cfg(feature = "charts")]
+#[cfg_attr(docsrs, doc(cfg(feature = "charts")))]
 pub mod charts;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod contract;
 pub mod domain;
 pub mod links;

@@ -2,10 +2,16 @@
 //!
 //! People paste links in every shape Amazon and its apps produce: `/dp/ASIN`,
 //! `/gp/product/ASIN`, `/gp/aw/d/ASIN` (mobile), `/exec/obidos/ASIN/ASIN` (very old),
-//! `/product-reviews/ASIN`, `/gp/offer-listing/ASIN`, an SEO slug before `/dp/`, `m.` and bare
-//! domains, tracking parameters (`ref=`, `tag=`, `th=`, `psc=`…), percent-encoding, odd case,
-//! and usually a whole chat message around the link. [`parse_product_link`] finds the product
-//! in all of these without touching the network.
+//! `/product-reviews/ASIN`, `/gp/offer-listing/ASIN`, `/gp/product/glance/ASIN`,
+//! `/o/ASIN/ASIN`, `/-/hi/dp/ASIN` (a language prefix), an SEO slug before `/dp/`, `m.`,
+//! `smile.` and bare domains, tracking parameters (`ref=`, `tag=`, `th=`, `psc=`…),
+//! percent-encoding, odd case, and usually a whole chat message around the link. Sponsored
+//! results and ad redirects carry the product link URL-encoded in a parameter
+//! (`/sspa/click?…&url=%2F…%2Fdp%2FASIN`, `/gp/slredirect/picassoRedirect.html?…&url=…`,
+//! `aax-eu.amazon-adsystem.com/x/c/…/https://www.amazon.in/dp/ASIN`): the carried link is read
+//! as if pasted itself, and only when it is an Amazon shop link. [`parse_product_link`] finds
+//! the product in all of these without touching the network, and names the page when a link
+//! is to a wish list, a search or a store rather than a product.
 //!
 //! Short links (`amzn.in`, `amzn.to`, `a.co`, `amzn.eu`…) carry no ASIN; expanding them
 //! needs an HTTP round trip, which goes through the [`LinkResolver`] port
@@ -117,6 +123,14 @@ pub enum LinkError {
         /// The link.
         url: String,
     },
+    /// An Amazon link to a page that is not one product: a wish list, a search, a store.
+    #[error("{url} is {page}, not a product page; open one product from it and share that link")]
+    NotAProductPage {
+        /// The link.
+        url: String,
+        /// What the page is ("a wish list", "a search results page"…).
+        page: &'static str,
+    },
     /// The link has a product path but what stands where the ASIN goes is not one.
     #[error("the link {url} names {found:?} as the product, which is not an ASIN: {source}")]
     InvalidAsin {
@@ -178,13 +192,16 @@ pub enum LinkErrorKind {
 impl LinkError {
     /// The kind of error.
     pub fn kind(&self) -> LinkErrorKind {
+        if let Self::NotAProductPage { .. } = self {
+            return LinkErrorKind::NotAProduct;
+        }
         match self {
             Self::Empty => LinkErrorKind::Empty,
             Self::NoLink { .. } => LinkErrorKind::NoLink,
             Self::UnsupportedScheme { .. } => LinkErrorKind::UnsupportedScheme,
             Self::NotAmazon { .. } => LinkErrorKind::NotAmazon,
             Self::Lookalike { .. } => LinkErrorKind::Lookalike,
-            Self::NotAProduct { .. } => LinkErrorKind::NotAProduct,
+            Self::NotAProduct { .. } | Self::NotAProductPage { .. } => LinkErrorKind::NotAProduct,
             Self::InvalidAsin { .. } | Self::Asin(_) => LinkErrorKind::InvalidAsin,
             Self::ShortLink { .. } => LinkErrorKind::ShortLink,
             Self::Resolve { .. } => LinkErrorKind::Resolve,
@@ -198,7 +215,7 @@ impl LinkError {
             Self::ShortLink { .. } => 9,
             Self::Lookalike { .. } => 8,
             Self::InvalidAsin { .. } | Self::Asin(_) => 7,
-            Self::NotAProduct { .. } => 6,
+            Self::NotAProduct { .. } | Self::NotAProductPage { .. } => 6,
             Self::Resolve { .. } => 5,
             Self::NotAmazon { .. } => 4,
             Self::UnsupportedScheme { .. } => 3,
@@ -627,6 +644,14 @@ fn parse_url_text(text: &str) -> Result<ProductRef, LinkError> {
 
 /// Finds the product in one parsed link.
 fn parse_url(url: &Url) -> Result<ProductRef, LinkError> {
+    parse_url_at(url, 0)
+}
+
+/// How deep links carried inside links are followed (an ad redirect holding a product link).
+const MAX_CARRIED_DEPTH: u8 = 2;
+
+/// [`parse_url`] for a link found `depth` levels inside another.
+fn parse_url_at(url: &Url, depth: u8) -> Result<ProductRef, LinkError> {
     match url.scheme() {
         "http" | "https" => {}
         other => {
@@ -652,7 +677,24 @@ fn parse_url(url: &Url) -> Result<ProductRef, LinkError> {
         return Err(LinkError::Lookalike { host, reason });
     }
     if let Some(marketplace) = marketplace_of_host(&host) {
-        return find_asin(url).map(|asin| ProductRef::new(asin, marketplace));
+        return match find_asin(url) {
+            Ok(asin) => Ok(ProductRef::new(asin, marketplace)),
+            Err(e) => match carried_product(url, depth) {
+                Some(found) => found,
+                None => Err(short_form(url)
+                    .or_else(|| not_a_product_page(url))
+                    .unwrap_or(e)),
+            },
+        };
+    }
+    if is_ad_host(&host) {
+        return match carried_product(url, depth) {
+            Some(found) => found,
+            None => Err(LinkError::NotAProductPage {
+                url: url.as_str().to_owned(),
+                page: "an Amazon ad link that carries no product link",
+            }),
+        };
     }
     if is_short_link_host(&host) {
         // amzn.com/ASIN is the one short form that carries the ASIN itself.
@@ -673,6 +715,116 @@ fn parse_url(url: &Url) -> Result<ProductRef, LinkError> {
         Some(reason) => Err(LinkError::Lookalike { host, reason }),
         None => Err(LinkError::NotAmazon { host }),
     }
+}
+
+/// Amazon's ad server, whose click links carry the shop link they lead to.
+fn is_ad_host(host: &str) -> bool {
+    let lower = host.to_ascii_lowercase();
+    lower == "amazon-adsystem.com" || lower.ends_with(".amazon-adsystem.com")
+}
+
+/// The query parameters ad and redirect links carry their destination in.
+const CARRIER_KEYS: [&str; 6] = [
+    "url",
+    "u",
+    "location",
+    "redirecturl",
+    "redirect_url",
+    "dest",
+];
+
+/// The product of a link carried inside `url`: a sponsored result's `url=%2F…%2Fdp%2FASIN`
+/// (a path on the same shop), an absolute Amazon shop link in such a parameter, or one
+/// written into an ad server's path. `None` when nothing is carried; a carried link that is
+/// not an Amazon shop link is not followed.
+fn carried_product(url: &Url, depth: u8) -> Option<Result<ProductRef, LinkError>> {
+    if depth >= MAX_CARRIED_DEPTH {
+        return None;
+    }
+    let mut carried: Vec<String> = url
+        .query_pairs()
+        .filter(|(k, _)| CARRIER_KEYS.iter().any(|c| k.eq_ignore_ascii_case(c)))
+        .map(|(_, v)| v.into_owned())
+        .take(4)
+        .collect();
+    if is_ad_host(url.host_str().unwrap_or_default()) {
+        let path = percent_decode_str(url.path()).decode_utf8_lossy();
+        if let Some(at) = find_ci(&path, "/https://").or_else(|| find_ci(&path, "/http://")) {
+            let mut inner = path[at + 1..].to_owned();
+            if let Some(q) = url.query() {
+                inner.push('?');
+                inner.push_str(q);
+            }
+            carried.insert(0, inner);
+        }
+    }
+    for text in carried {
+        let text = text.trim();
+        let inner = if text.starts_with('/') && !text.starts_with("//") {
+            // A path on the shop the link is on.
+            if marketplace_of_host(url.host_str().unwrap_or_default()).is_none() {
+                continue;
+            }
+            url.join(text).ok()
+        } else {
+            Url::parse(text).ok()
+        };
+        let Some(inner) = inner else { continue };
+        let on_shop = inner
+            .host_str()
+            .is_some_and(|h| marketplace_of_host(h.trim_end_matches('.')).is_some());
+        if !on_shop || !inner.username().is_empty() {
+            continue;
+        }
+        if let Ok(found) = parse_url_at(&inner, depth + 1) {
+            return Some(Ok(found));
+        }
+    }
+    None
+}
+
+/// `amazon.in/d/XXXX`: the app's share form, a short link on the shop's own host. It needs
+/// the network like `amzn.in/d/…`.
+fn short_form(url: &Url) -> Option<LinkError> {
+    let segs = segments(url);
+    match segs.as_slice() {
+        [d, code] if d.eq_ignore_ascii_case("d") && code.len() <= 32 => {
+            Some(LinkError::ShortLink {
+                url: url.as_str().to_owned(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Names the Amazon pages people share that are not one product.
+fn not_a_product_page(url: &Url) -> Option<LinkError> {
+    let segs = segments(url);
+    let seg = |i: usize| {
+        segs.get(i)
+            .map(|s| s.to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let (first, second) = (seg(0), seg(1));
+    let page = match (first.as_str(), second.as_str()) {
+        ("hz", "wishlist") | ("wishlist", _) => "a wish list",
+        ("gp", "registry") | ("registry", _) | ("baby-reg", _) | ("wedding", _) => {
+            "a gift registry"
+        }
+        ("s", _) => "a search results page",
+        ("gp", "search") => "a search results page",
+        ("stores", _) => "a brand store",
+        ("shop", _) => "an influencer's storefront",
+        ("gp", "cart") | ("cart", _) => "the shopping cart",
+        ("gp", "goldbox") | ("deals", _) => "the deals page",
+        ("b", _) | ("gp", "browse.html") => "a category page",
+        ("gp", "bestsellers") | ("bestsellers", _) => "a best-sellers list",
+        _ => return None,
+    };
+    Some(LinkError::NotAProductPage {
+        url: url.as_str().to_owned(),
+        page,
+    })
 }
 
 /// `https://amazon.in@evil.com/…`: the part before `@` is a user name, not the host.
@@ -782,7 +934,8 @@ fn is_marker(segs: &[Cow<'_, str>], i: usize) -> bool {
         || eq(s, "product-reviews")
         || eq(s, "asin")
         || (eq(s, "product") && (eq(prev, "gp") || eq(prev, "review") || eq(prev, "dp")))
-        || (eq(s, "d") && eq(prev, "aw"))
+        || ((eq(s, "d") || eq(s, "ol") || eq(s, "cr")) && eq(prev, "aw"))
+        || ((eq(s, "glance") || eq(s, "images")) && eq(prev, "product"))
         || (eq(s, "detail") && eq(prev, "video"))
         || (s == "-" && eq(prev, "detail"))
         || (eq(s, "o") && i == 0)
@@ -813,7 +966,7 @@ fn find_asin(url: &Url) -> Result<Asin, LinkError> {
         }
     }
     for (key, value) in url.query_pairs() {
-        if ["asin", "creativeasin", "pd_rd_i"]
+        if ["asin", "asin.1", "creativeasin", "pd_rd_i"]
             .iter()
             .any(|k| key.eq_ignore_ascii_case(k))
             && let Ok(asin) = Asin::parse(asin_text(&value))

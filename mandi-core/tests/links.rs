@@ -293,6 +293,87 @@ const CASES: &[(&str, Expect)] = &[
         Error(LinkErrorKind::NoLink),
     ),
     ("   ", Error(LinkErrorKind::Empty)),
+    // Sponsored search results and ad redirects carry the product link URL-encoded.
+    (
+        "https://www.amazon.in/sspa/click?ie=UTF8&spc=MTo0NTY3OjE3MDAwMDAwMDA6c3BfYXRmOjMwMDA&url=%2FRedmi-Arctic-White-128GB-Storage%2Fdp%2FB0CX59H5W7%2Fref%3Dsr_1_1_sspa%3Fkeywords%3Dredmi%26psc%3D1&sp_csd=d2lkZ2V0TmFtZT1zcF9hdGY",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/gp/slredirect/picassoRedirect.html/ref=pa_sp_atf_aps_sr_pg1_1?ie=UTF8&adId=A0123456789ABCDEFGHIJ&url=%2FRedmi-Note-13%2Fdp%2FB0CX59H5W7%2Fref%3Dsr_1_1_sspa%3Fpsc%3D1&qualifier=1700000000&id=1234567890123456&widgetName=sp_atf",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://aax-eu.amazon-adsystem.com/x/c/RHdkYWJjZGVm/https://www.amazon.in/dp/B0CX59H5W7?tag=deals-21&linkCode=ogi",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/gp/r.html?C=ABC&R=1&T=C&U=https%3A%2F%2Fwww.amazon.in%2Fdp%2FB0CX59H5W7%3Fref_%3Dpe_123",
+        Product("B0CX59H5W7", India),
+    ),
+    // An ad redirect towards another site is not followed.
+    (
+        "https://www.amazon.in/sspa/click?url=https%3A%2F%2Fevil.example%2Fdp%2FB0CX59H5W7",
+        Error(LinkErrorKind::NotAProduct),
+    ),
+    (
+        "https://aax-eu.amazon-adsystem.com/x/c/RHdkYWJj/https://evil.example/dp/B0CX59H5W7",
+        Error(LinkErrorKind::NotAProduct),
+    ),
+    // Other /gp/ sub-paths and old shapes.
+    (
+        "https://www.amazon.in/gp/product/glance/B0CX59H5W7/ref=x",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/gp/product/images/B0CX59H5W7",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/gp/aw/ol/B0CX59H5W7?ie=UTF8",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/gp/aw/cr/B0CX59H5W7",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/o/ASIN/B0CX59H5W7/ref=nosim",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/dp/product/B0CX59H5W7",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/-/hi/dp/B0CX59H5W7",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://www.amazon.in/-/hi/Redmi-Note-13/dp/B0CX59H5W7?th=1",
+        Product("B0CX59H5W7", India),
+    ),
+    (
+        "https://smile.amazon.com/dp/B08N5WRWNW",
+        Product("B08N5WRWNW", UnitedStates),
+    ),
+    (
+        "https://www.amazon.in/gp/aws/cart/add.html?ASIN.1=B0CX59H5W7&Quantity.1=1",
+        Product("B0CX59H5W7", India),
+    ),
+    // The app's share form on the shop's own host needs the network, like amzn.in.
+    (
+        "https://www.amazon.in/d/8Zx3kLmQ",
+        Error(LinkErrorKind::ShortLink),
+    ),
+    // Pages that are not one product are named.
+    (
+        "https://www.amazon.in/hz/wishlist/ls/2ABCDEFGHIJKL?ref_=wl_share",
+        Error(LinkErrorKind::NotAProduct),
+    ),
+    (
+        "https://www.amazon.in/s?k=redmi+note+13&ref=nb_sb_noss",
+        Error(LinkErrorKind::NotAProduct),
+    ),
 ];
 
 #[test]
@@ -324,6 +405,38 @@ fn real_world_link_shapes() {
 }
 
 #[test]
+fn pages_that_are_not_products_are_named() {
+    for (link, page) in [
+        (
+            "https://www.amazon.in/hz/wishlist/ls/2ABCDEFGHIJKL",
+            "a wish list",
+        ),
+        ("https://www.amazon.in/s?k=redmi", "a search results page"),
+        (
+            "https://www.amazon.in/stores/Redmi/page/ABC",
+            "a brand store",
+        ),
+        (
+            "https://www.amazon.in/deals?ref_=nav_cs_gb",
+            "the deals page",
+        ),
+    ] {
+        let e = parse_product_link(link).unwrap_err();
+        assert!(e.to_string().contains(page), "{link}: {e}");
+        assert_eq!(e.kind(), LinkErrorKind::NotAProduct, "{link}");
+    }
+    // The ad server is Amazon's, not a lookalike; with no product in it, it says so.
+    let e = parse_product_link("https://aax-eu.amazon-adsystem.com/x/c/RHdk/").unwrap_err();
+    assert!(e.to_string().contains("ad link"), "{e}");
+    // Lookalikes of the ad server are still refused.
+    let e = parse_product_link(
+        "https://amazon-adsystem.com.evil.example/x/c/a/https://www.amazon.in/dp/B0CX59H5W7",
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), LinkErrorKind::Lookalike, "{e}");
+}
+
+#[test]
 fn lookalikes_say_why() {
     let reason = |text: &str| match parse_product_link(text) {
         Err(LinkError::Lookalike { host, reason }) => format!("{host}: {reason}"),
@@ -347,6 +460,12 @@ fn errors_name_what_to_do() {
     let err = parse_product_link("https://amzn.in/d/3xYzAbC").expect_err("short");
     assert!(err.to_string().contains("short link"), "{err}");
     let err = parse_product_link("https://www.amazon.in/s?k=phone").expect_err("search");
+    assert!(
+        err.to_string()
+            .contains("a search results page, not a product page"),
+        "{err}"
+    );
+    let err = parse_product_link("https://www.amazon.in/gp/help/customer").expect_err("help");
     assert!(
         err.to_string().contains("does not point at a product"),
         "{err}"

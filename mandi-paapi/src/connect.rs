@@ -8,6 +8,7 @@ use mandi_core::Clock;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::creators::{CreatorsApiSource, CredentialVersion};
+#[cfg(feature = "paapi5")]
 use crate::paapi5::PaApi5Source;
 
 /// Why a source could not be built from the configuration.
@@ -144,6 +145,8 @@ pub fn creators_source(
 ///
 /// [`ConnectError::Missing`] for a missing key or partner tag, [`ConnectError::Invalid`] for
 /// an unusable host.
+#[cfg(feature = "paapi5")]
+#[cfg_attr(docsrs, doc(cfg(feature = "paapi5")))]
 pub fn paapi5_source(
     p: &PaapiConnection<'_>,
     clock: Arc<dyn Clock>,
@@ -189,16 +192,19 @@ mod tests {
         };
         let e = creators_source(&bad, Arc::new(SystemClock)).expect_err("bad version");
         assert_eq!(e.field(), "version");
-        let e =
-            paapi5_source(&PaapiConnection::default(), Arc::new(SystemClock)).expect_err("no keys");
-        assert_eq!(e.field(), "access_key");
-        let p = PaapiConnection {
-            access_key: Some("AK"),
-            secret_key: Some(&secret),
-            partner_tag: Some("tag-21"),
-            host: None,
-        };
-        assert!(paapi5_source(&p, Arc::new(SystemClock)).is_ok());
-        assert!(!format!("{p:?}").contains("hush-hush"));
+        #[cfg(feature = "paapi5")]
+        {
+            let e = paapi5_source(&PaapiConnection::default(), Arc::new(SystemClock))
+                .expect_err("no keys");
+            assert_eq!(e.field(), "access_key");
+            let p = PaapiConnection {
+                access_key: Some("AK"),
+                secret_key: Some(&secret),
+                partner_tag: Some("tag-21"),
+                host: None,
+            };
+            assert!(paapi5_source(&p, Arc::new(SystemClock)).is_ok());
+            assert!(!format!("{p:?}").contains("hush-hush"));
+        }
     }
 }

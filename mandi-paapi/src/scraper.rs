@@ -670,7 +670,7 @@ impl ProductSource for ScraperSource {
     /// [`SourceError::Throttled`] for HTTP 429 (with its `Retry-After`),
     /// [`SourceError::Server`] for other 5xx that are not a robot check,
     /// [`SourceError::Timeout`] / [`SourceError::Network`] when no page arrived.
-    #[tracing::instrument(skip_all, err, fields(asins = request.asins.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(asins = request.asins.len()))]
     async fn get_items(&self, request: &ItemsRequest) -> Result<ItemsBatch, SourceError> {
         let mut batch = ItemsBatch::default();
         let asins = request.unique_asins();

@@ -463,6 +463,45 @@ async fn expired_and_revoked_tokens_make_the_client_fetch_a_new_one() {
 }
 
 #[tokio::test]
+async fn a_fast_price_clock_leaves_tokens_on_the_wall_clock() {
+    // `mandi sandbox --speed 3600`: a day of prices passes in seconds, but a token issued for
+    // an hour still lives an hour of real time.
+    let prices = Arc::new(ManualClock::new(t0()));
+    let wall = Arc::new(ManualClock::new(t0()));
+    let s = Sandbox::builder()
+        .seed(3)
+        .clock(prices.clone())
+        .wall_clock(wall.clone())
+        .start()
+        .await
+        .unwrap();
+    let asin = s.catalog().sample().phone;
+    let tok = token(&s, CredentialVersion::V3_2).await;
+    let call = |tok: String| {
+        let url = format!("{}/catalog/v1/getItems", s.base_url());
+        async move {
+            http()
+                .post(url)
+                .header("authorization", format!("Bearer {tok}"))
+                .header("x-marketplace", "www.amazon.in")
+                .json(&json!({"partnerTag": "mandi-21", "itemIds": [asin.as_str()]}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    prices.advance(chrono::Duration::days(2));
+    assert_eq!(
+        call(tok.clone()).await,
+        200,
+        "prices moved on, the token did not"
+    );
+    wall.advance(chrono::Duration::seconds(3_601));
+    assert_eq!(call(tok).await, 401, "an hour of real time expires it");
+}
+
+#[tokio::test]
 async fn the_quota_answers_429_as_amazon_does() {
     let clock = Arc::new(ManualClock::new(t0()));
     let s = start_with(clock, Faults::none(), Quota::new(Some(2), Some(1_000))).await;

@@ -201,7 +201,7 @@ async fn start_paste_a_link_watch_then_one_alert_with_photo_and_buy_button() {
     );
     let caption = alert.body();
     assert!(
-        caption.contains("<s>₹59,999.00</s> → <b>₹54,999.00</b>"),
+        caption.contains("<s>₹59,999</s> → <b>₹54,999</b>"),
         "{caption}"
     );
     assert!(caption.contains("off MRP"), "{caption}");

@@ -79,8 +79,14 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             days: cmd.days,
             title: report.product.as_ref().map(|p| p.title.clone()),
         };
-        let png = render_price_chart(&report.points, report.as_of, &options)
-            .map_err(|e| Error::Input(format!("{asin}: {e}")))?;
+        let png =
+            render_price_chart(&report.points, report.as_of, &options).map_err(|e| match e {
+                // Nothing to draw is "nothing found" (exit 1), not a failure.
+                mandi_core::charts::ChartError::NoData { .. } => {
+                    Error::NotFound(format!("{asin}: {e}"))
+                }
+                _ => Error::Input(format!("{asin}: {e}")),
+            })?;
         std::fs::write(&path, &png).map_err(|e| Error::Setup {
             what: "chart file",
             message: format!("cannot write {}: {e}", path.display()),

@@ -61,6 +61,8 @@ fn ist_midnight(day: NaiveDate) -> DateTime<Utc> {
 
 struct Tour<'a, 'o> {
     out: &'a mut Output<'o>,
+    /// Progress may be redrawn on stderr (a terminal, stdout not redirected).
+    live: bool,
 }
 
 impl Tour<'_, '_> {
@@ -84,7 +86,8 @@ impl Tour<'_, '_> {
 /// # Errors
 ///
 /// Bad options, or the sandbox or the temporary store cannot start.
-pub fn run(cmd: Cmd, _ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
+pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
+    let live = ctx.live_progress(out) && std::io::IsTerminal::is_terminal(&std::io::stdout());
     if !(1..=180).contains(&cmd.days) {
         return Err(Error::Input(format!(
             "--days must be 1 to 180, got {}",
@@ -127,7 +130,7 @@ pub fn run(cmd: Cmd, _ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         let db = dir.path().join("mandi.db");
         let store = Arc::new(SqliteStore::open(&db)?);
         let catalog = CatalogService::new(source, store, clock.clone());
-        let mut tour = Tour { out };
+        let mut tour = Tour { out, live };
         tour.out.line(format!(
             "Mandi demo: an offline amazon.in (sandbox marketplace, seed {}, {} products) at {}",
             cmd.seed,
@@ -356,8 +359,31 @@ async fn simulate(
                 message: e.to_string(),
             }
         })?;
-    let until = clock.now() + Duration::days(i64::from(days));
-    service.run_until(until, |_| {}).await?;
+    let start = clock.now();
+    let until = start + Duration::days(i64::from(days));
+    // On a terminal, one line redrawn in place shows the simulated days going by; piped
+    // output gets only the summary below.
+    let live = tour.live;
+    let mut shown_day = -1;
+    service
+        .run_until(until, |p| {
+            let day = (p.at - start).num_days();
+            if live && day != shown_day {
+                shown_day = day;
+                eprint!(
+                    "\r\x1b[2K   day {}/{days} · {} calls · {} alerts sent",
+                    (day + 1).min(i64::from(days)),
+                    p.stats.calls,
+                    p.alerts_sent
+                );
+                let _ = std::io::Write::flush(&mut std::io::stderr());
+            }
+        })
+        .await?;
+    if live {
+        eprint!("\r\x1b[2K");
+        let _ = std::io::Write::flush(&mut std::io::stderr());
+    }
     let p = service.progress();
     tour.lines([format!(
         "{} calls carrying {:.1} products each over {days} simulated days in {:.1} s; now {}",

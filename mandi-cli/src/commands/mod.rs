@@ -3,6 +3,7 @@
 pub mod asin;
 pub mod backtest;
 pub mod chart;
+pub mod completions;
 pub mod config;
 pub mod demo;
 pub mod history;
@@ -43,6 +44,16 @@ pub struct Context {
     pub source_flag: Option<SourceKind>,
     /// The environment captured at start-up.
     pub env: Env,
+    /// `--color`: whether progress lines and colour may be written to a terminal.
+    pub color: crate::style::ColorWhen,
+}
+
+impl Context {
+    /// True when live progress (a line redrawn in place) may go to stderr: it is a terminal,
+    /// `--color` allows escape codes, and stdout is not JSON.
+    pub fn live_progress(&self, out: &Output<'_>) -> bool {
+        !out.is_json() && crate::style::stderr_enabled(self.color)
+    }
 }
 
 impl Context {
@@ -82,6 +93,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         config_flag: cli.config,
         source_flag: cli.source,
         env: Env::capture(),
+        color: cli.color,
     };
     match cli.command {
         Command::Config(cmd) => config::run(cmd, &ctx, out),
@@ -103,6 +115,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
         Command::Backtest(cmd) => backtest::run(cmd, &ctx, out),
         Command::Predict(cmd) => predict::run(cmd, &ctx, out),
+        Command::Completions(cmd) => completions::run(cmd, out),
+        Command::Man(cmd) => completions::run_man(cmd, out),
     }
 }
 
@@ -126,11 +140,22 @@ pub fn product_inputs(
                 Err(LinkError::ShortLink { .. }) => {
                     asin::expand(text, default_marketplace, false, ctx)?
                 }
-                Err(e) => return Err(Error::Input(format!("{text:?}: {e}"))),
+                Err(e) => return Err(Error::Input(input_error(text, &e.to_string()))),
             };
             Ok((product.marketplace, product.asin))
         })
         .collect()
+}
+
+/// The message for an input that holds no product: the error as it is when it already quotes
+/// the input, else prefixed with the input (quoted, and cut to 60 characters).
+pub fn input_error(text: &str, error: &str) -> String {
+    let head: String = text.trim().chars().take(20).collect();
+    if !head.is_empty() && error.contains(&head) {
+        error.to_owned()
+    } else {
+        format!("{:?}: {error}", crate::render::truncate(text.trim(), 60))
+    }
 }
 
 /// The configured associate tag, checked.

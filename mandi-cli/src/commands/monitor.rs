@@ -1,6 +1,6 @@
 //! `mandi monitor` (the monitoring loop with a live progress line) and `mandi status`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -187,7 +187,8 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
                 .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
         let status = status_path(&app.database);
         let source = app.catalog.source().name().to_owned();
-        let tty = std::io::stderr().is_terminal();
+        // A line redrawn in place only on a terminal that takes escape codes (`--color`).
+        let tty = crate::style::stderr_enabled(ctx.color);
         let mut last_line = SystemClock.now() - Duration::minutes(5);
         let mut on_progress = |p: &MonitorProgress| {
             let file = StatusFile {

@@ -86,6 +86,9 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         let running = Sandbox::builder()
             .seed(seed)
             .clock(clock)
+            // `--speed` runs prices fast; tokens, quotas and signatures keep real time, so a
+            // monitor holding an hour's token is not refused after a second.
+            .wall_clock(Arc::new(SystemClock))
             .faults(faults)
             .quota(quota)
             .bind(SocketAddr::from(([127, 0, 0, 1], cmd.port)))

@@ -190,9 +190,15 @@ pub async fn local_user(watches: &WatchService) -> Result<User> {
         .map_err(watch_error)
 }
 
-/// Maps a watch-service error: bad input exits 2 with the reason.
+/// Maps a watch-service error: an unknown product or watch exits 1, bad input 2, each with
+/// the reason.
 pub fn watch_error(e: mandi_core::watches::WatchError) -> Error {
-    Error::Input(e.to_string())
+    use mandi_core::watches::WatchError;
+    match e {
+        WatchError::UnknownProduct(_) | WatchError::NotFound(_) => Error::NotFound(e.to_string()),
+        WatchError::Catalog(c) => Error::Catalog(c),
+        e => Error::Input(e.to_string()),
+    }
 }
 
 /// A snooze length: `12h`, `2d`, `1w`, at most a year.

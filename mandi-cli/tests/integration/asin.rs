@@ -138,7 +138,7 @@ mtest!(bad_input_exits_2_with_a_one_line_reason, |dir, cmd| {
         ("https://www.amazon.in@evil.com/dp/B0CX59H5W7", "user name"),
         (
             "https://www.amazon.in/s?k=phone",
-            "does not point at a product",
+            "a search results page, not a product page",
         ),
         ("https://www.amazon.in/dp/A0CX59H5W7", "not an ASIN"),
         ("A0CX59H5W7", "must start with \"B0\""),

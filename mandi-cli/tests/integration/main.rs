@@ -14,4 +14,5 @@ mod cli;
 mod config;
 mod demo;
 mod products;
+mod release;
 mod watch;

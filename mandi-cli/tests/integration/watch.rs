@@ -78,7 +78,8 @@ mtest!(
                 .fails_with(2);
             assert_one_line_error(&err);
         }
-        let err = dir.mandi().args(["watch", "rm", "999"]).fails_with(2);
+        // A watch that does not exist is "not found" (exit 1), like any unknown thing.
+        let err = dir.mandi().args(["watch", "rm", "999"]).fails_with(1);
         assert!(err.contains("no watch 999"), "{err}");
     }
 );

@@ -255,7 +255,7 @@ impl Dispatcher {
     ///
     /// The store failing; rows already handled stay handled, the rest come due again after
     /// the lease.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     pub async fn run_once(&self) -> Result<DispatchReport, StoreError> {
         let now = self.clock.now();
         let claimed = self

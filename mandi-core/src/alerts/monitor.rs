@@ -185,7 +185,7 @@ impl Monitor {
     /// # Errors
     ///
     /// [`MonitorError::Store`] when the store fails; products handled before stay written.
-    #[tracing::instrument(skip_all, err, fields(%marketplace, asins = asins.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%marketplace, asins = asins.len()))]
     pub async fn refresh(
         &self,
         marketplace: Marketplace,

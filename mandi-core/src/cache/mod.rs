@@ -49,6 +49,29 @@ pub enum CacheError {
 }
 
 /// Recent copies of products (see the [module docs](self)).
+///
+/// # Example
+///
+/// The in-memory adapter; `StoreCache` and `TieredCache` answer the same calls:
+///
+/// ```
+/// use std::sync::Arc;
+/// use chrono::{TimeDelta, Utc};
+/// use mandi_core::cache::{Cache, MemoryCache};
+/// use mandi_core::{Asin, Marketplace, Product, SystemClock};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let cache = MemoryCache::new(1_000, TimeDelta::minutes(15), Arc::new(SystemClock));
+/// let asin: Asin = "B0CX59H5W7".parse()?;
+/// let product = Product::new(asin, Marketplace::India, "Phone", Utc::now());
+/// assert!(cache.put(&product).await?);
+/// assert_eq!(cache.get(Marketplace::India, asin).await?.map(|p| p.asin), Some(asin));
+/// cache.invalidate(Marketplace::India, asin).await?;
+/// assert!(cache.get(Marketplace::India, asin).await?.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[async_trait]
 pub trait Cache: Send + Sync {
     /// A short name for logs (`memory`, `store`, `tiered`).

@@ -13,7 +13,7 @@ pub use alert::{Alert, AlertId, DeliveryStatus, OutboxEntry};
 pub use asin::{Asin, AsinError};
 pub use history::PricePoint;
 pub use marketplace::{CredentialGroup, Marketplace, UnknownMarketplace};
-pub use money::{Currency, Money, MoneyError};
+pub use money::{Currency, Money, MoneyError, group_count};
 pub use product::{
     Availability, BrowseNode, BrowseNodeRef, Condition, DataOrigin, DealDetails, Image, Merchant,
     Offer, OfferKind, Product, Reviews, Savings, VariationAttribute, VariationFamily,

@@ -188,8 +188,9 @@ pub enum MoneyError {
 /// use mandi_core::{Currency, Money};
 /// let price = Money::parse("₹1,23,456", Currency::INR)?;
 /// assert_eq!(price.minor(), 12_345_600);
-/// assert_eq!(price.to_string(), "₹1,23,456.00");
-/// assert_eq!(Money::parse("Rs. 999", Currency::INR)?.to_string(), "₹999.00");
+/// assert_eq!(price.to_string(), "₹1,23,456");
+/// assert_eq!(format!("{price:#}"), "₹1,23,456.00");
+/// assert_eq!(Money::parse("Rs. 999.50", Currency::INR)?.to_string(), "₹999.50");
 /// assert_eq!(Money::parse("79,999.00", Currency::INR)?, Money::from_major(79_999, Currency::INR));
 /// # Ok::<(), mandi_core::MoneyError>(())
 /// ```
@@ -383,15 +384,15 @@ impl Money {
         ))
     }
 
-    /// The amount without trailing zero minor units: `₹54,999` rather than `₹54,999.00`,
-    /// but `₹54,999.50` stays as it is.
+    /// The amount as people read it, the same as `Display`: `₹54,999` rather than
+    /// `₹54,999.00`, but `₹54,999.50` stays as it is.
     pub fn display_short(&self) -> String {
-        let full = self.to_string();
-        let zeros = format!(".{}", "0".repeat(self.currency.exponent() as usize));
-        match full.strip_suffix(&zeros) {
-            Some(short) if self.currency.exponent() > 0 => short.to_owned(),
-            _ => full,
-        }
+        self.to_string()
+    }
+
+    /// The amount with every minor unit written out, the same as `{:#}`: `₹54,999.00`.
+    pub fn display_full(&self) -> String {
+        format!("{self:#}")
     }
 }
 
@@ -453,6 +454,17 @@ fn split_currency(text: &str, default: Currency) -> (Currency, &str) {
     (default, t)
 }
 
+/// A count written the way amounts in rupees are, with Indian grouping: `1,85,016`
+/// (ratings, reviews, products).
+///
+/// ```
+/// assert_eq!(mandi_core::group_count(185_016), "1,85,016");
+/// assert_eq!(mandi_core::group_count(999), "999");
+/// ```
+pub fn group_count(n: u64) -> String {
+    group_digits(&n.to_string(), true)
+}
+
 fn group_digits(digits: &str, indian: bool) -> String {
     let len = digits.len();
     if len <= 3 {
@@ -471,15 +483,17 @@ fn group_digits(digits: &str, indian: bool) -> String {
     format!("{},{}", parts.join(","), last3)
 }
 
+/// One way money reads everywhere (terminal, chat, alert texts, charts): `₹1,23,456` for INR
+/// (Indian grouping), `$1,234.50` for others; minor units are shown only when there are some.
+/// The alternate form (`{:#}`) always writes them: `₹1,23,456.00`.
 impl fmt::Display for Money {
-    /// `₹1,23,456.00` for INR (Indian grouping), `$1,234.50` for others.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let per = self.currency.minor_per_major().unsigned_abs();
         let abs = self.minor.unsigned_abs();
         let whole = group_digits(&(abs / per).to_string(), self.currency == Currency::INR);
         let sign = if self.minor < 0 { "-" } else { "" };
         let places = self.currency.exponent() as usize;
-        if places == 0 {
+        if places == 0 || (abs.is_multiple_of(per) && !f.alternate()) {
             write!(f, "{sign}{}{whole}", self.currency.symbol())
         } else {
             write!(
@@ -519,7 +533,13 @@ mod tests {
             (-5_000, "-₹50.00"),
         ];
         for (minor, text) in cases {
-            assert_eq!(Money::from_minor(minor, Currency::INR).to_string(), text);
+            let money = Money::from_minor(minor, Currency::INR);
+            assert_eq!(format!("{money:#}"), text);
+            // The everyday form drops `.00` but keeps real paise.
+            let short = text.strip_suffix(".00").unwrap_or(text);
+            assert_eq!(money.to_string(), short);
+            assert_eq!(money.display_short(), short);
+            assert_eq!(money.display_full(), text);
         }
     }
 

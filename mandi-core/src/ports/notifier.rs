@@ -66,6 +66,45 @@ pub struct Notification {
 }
 
 /// Delivers alerts through one channel.
+///
+/// A notifier must be idempotent per [`Notification::idempotency_key`] (the dispatcher may
+/// retry after a crash) and should sort its failures: [`NotifyError::RateLimited`] and
+/// [`NotifyError::Transient`] are retried with backoff, [`NotifyError::Permanent`] is not.
+///
+/// # Example
+///
+/// A notifier that appends alerts to a log file (`examples/custom_notifier.rs` runs a whole
+/// monitor with one):
+///
+/// ```no_run
+/// use std::io::Write;
+/// use async_trait::async_trait;
+/// use mandi_core::{Notification, Notifier, NotifyError};
+///
+/// struct AlertLog(std::path::PathBuf);
+///
+/// #[async_trait]
+/// impl Notifier for AlertLog {
+///     fn channel(&self) -> &str {
+///         "alert-log"
+///     }
+///     async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
+///         let line = format!("{} {} {}\n", n.idempotency_key, n.user.id, n.alert.message);
+///         std::fs::OpenOptions::new()
+///             .create(true)
+///             .append(true)
+///             .open(&self.0)
+///             .and_then(|mut f| f.write_all(line.as_bytes()))
+///             .map_err(|e| NotifyError::Transient {
+///                 channel: "alert-log".into(),
+///                 reason: e.to_string(),
+///             })
+///     }
+/// }
+///
+/// let notifier: std::sync::Arc<dyn Notifier> = std::sync::Arc::new(AlertLog("alerts.log".into()));
+/// # let _ = notifier;
+/// ```
 #[async_trait]
 pub trait Notifier: Send + Sync {
     /// The channel name stored in the outbox (`terminal`, `webhook`, `telegram`).

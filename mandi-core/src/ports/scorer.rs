@@ -60,6 +60,46 @@ pub struct ScoreInput<'a> {
 }
 
 /// Rates deals. Pure computation: implementations read no I/O and no clock.
+///
+/// # Example
+///
+/// A scorer that only looks at the discount from MRP (the built-in
+/// `analytics::HistoryScorer` also weighs the price history and spots fake sales):
+///
+/// ```
+/// use chrono::Utc;
+/// use mandi_core::{
+///     Asin, Availability, Currency, DealScore, DealVerdict, Marketplace, Money, Offer, Product,
+///     ScoreInput, ScorePart, Scorer,
+/// };
+///
+/// struct MrpOnly;
+///
+/// impl Scorer for MrpOnly {
+///     fn score(&self, input: &ScoreInput<'_>) -> DealScore {
+///         let off_bps = input.product.buy_box().and_then(Offer::discount_bps).unwrap_or(0);
+///         let score = (off_bps / 100).clamp(0, 100) as u8;
+///         DealScore {
+///             score,
+///             verdict: if score >= 40 { DealVerdict::GoodDeal } else { DealVerdict::Fair },
+///             parts: vec![ScorePart {
+///                 name: "discount".into(),
+///                 points: i32::from(score),
+///                 explanation: format!("{}% below MRP", off_bps / 100),
+///             }],
+///         }
+///     }
+/// }
+///
+/// let asin: Asin = "B0CX59H5W7".parse()?;
+/// let mut p = Product::new(asin, Marketplace::India, "Phone", Utc::now());
+/// let mut offer = Offer::new(Some(Money::from_major(12_000, Currency::INR)), Availability::InStock);
+/// offer.list_price = Some(Money::from_major(20_000, Currency::INR));
+/// p.offers.push(offer);
+/// let s = MrpOnly.score(&ScoreInput { product: &p, history: &[], now: Utc::now() });
+/// assert_eq!((s.score, s.verdict), (40, DealVerdict::GoodDeal));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Scorer: Send + Sync {
     /// Scores a product's current offer against its history.
     fn score(&self, input: &ScoreInput<'_>) -> DealScore;

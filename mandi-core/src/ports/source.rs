@@ -561,6 +561,65 @@ impl BrowseNodesRequest {
 ///
 /// Implementations must be usable as `Arc<dyn ProductSource>`; the same contract-test suite
 /// (`mandi_core::source_contract!`, feature `test-util`) runs against every one.
+///
+/// # Example
+///
+/// A source that knows a fixed shelf of products (a test double, or a shop's own feed):
+///
+/// ```
+/// use std::sync::Arc;
+/// use async_trait::async_trait;
+/// use chrono::Utc;
+/// use mandi_core::{
+///     Asin, Availability, BrowseNode, BrowseNodesRequest, Currency, ItemError, ItemErrorKind,
+///     ItemsBatch, ItemsRequest, Marketplace, Money, Offer, Product, ProductSource, SearchPage,
+///     SearchRequest, SourceError, VariationFamily, VariationsRequest,
+/// };
+///
+/// struct Shelf(Vec<Product>);
+///
+/// #[async_trait]
+/// impl ProductSource for Shelf {
+///     fn name(&self) -> &str {
+///         "shelf"
+///     }
+///     async fn get_items(&self, request: &ItemsRequest) -> Result<ItemsBatch, SourceError> {
+///         let mut batch = ItemsBatch::default();
+///         for asin in &request.asins {
+///             match self.0.iter().find(|p| p.asin == *asin) {
+///                 Some(p) => batch.items.push(p.clone()),
+///                 None => batch.errors.push(ItemError {
+///                     asin: *asin,
+///                     kind: ItemErrorKind::NotFound,
+///                     code: "ItemNotFound".into(),
+///                     message: "not on the shelf".into(),
+///                 }),
+///             }
+///         }
+///         Ok(batch)
+///     }
+///     async fn search_items(&self, _: &SearchRequest) -> Result<SearchPage, SourceError> {
+///         Ok(SearchPage::default())
+///     }
+///     async fn get_variations(&self, r: &VariationsRequest) -> Result<VariationFamily, SourceError> {
+///         Err(SourceError::NotFound { code: "NoVariations".into(), message: r.asin.to_string() })
+///     }
+///     async fn get_browse_nodes(&self, _: &BrowseNodesRequest) -> Result<Vec<BrowseNode>, SourceError> {
+///         Ok(Vec::new())
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let asin: Asin = "B0CX59H5W7".parse()?;
+/// let mut phone = Product::new(asin, Marketplace::India, "Redmi Note 13 5G", Utc::now());
+/// phone.offers.push(Offer::new(Some(Money::from_major(17_999, Currency::INR)), Availability::InStock));
+/// let source: Arc<dyn ProductSource> = Arc::new(Shelf(vec![phone]));
+/// let batch = source.get_items(&ItemsRequest::new(Marketplace::India, [asin])).await?;
+/// assert_eq!(batch.items[0].price(), Some(Money::from_major(17_999, Currency::INR)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[async_trait]
 pub trait ProductSource: Send + Sync {
     /// A short name for logs and errors (`creators`, `paapi5`, `sandbox`).

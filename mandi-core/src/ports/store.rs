@@ -331,6 +331,28 @@ impl PriceStats {
 /// Every method is scoped: watch methods take the user id and never touch another user's
 /// rows (they answer [`StoreError::NotFound`] instead). Times are passed in (from the
 /// `Clock` port); a store never reads the clock itself.
+///
+/// Front-ends do not call a store directly: they go through the library services
+/// (`CatalogService`, `WatchService`, `MonitoringService`). A new adapter implements every
+/// method and runs `store_contract!` (feature `test-util`).
+///
+/// # Example
+///
+/// ```no_run
+/// use chrono::Utc;
+/// use mandi_core::store::SqliteStore;
+/// use mandi_core::{Asin, Marketplace, Product, Store};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let store = SqliteStore::open("mandi.db")?;
+/// let asin: Asin = "B0CX59H5W7".parse()?;
+/// store.upsert_product(&Product::new(asin, Marketplace::India, "Phone", Utc::now())).await?;
+/// let saved = store.get_product(Marketplace::India, asin).await?;
+/// assert_eq!(saved.map(|p| p.title), Some("Phone".to_owned()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[async_trait]
 pub trait Store: Send + Sync {
     // --- products and catalogue ---

@@ -423,7 +423,7 @@ impl ProductSource for PaApi5Source {
         SOURCE_NAME
     }
 
-    #[tracing::instrument(skip_all, err, fields(asins = request.asins.len(), marketplace = %request.marketplace))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(asins = request.asins.len(), marketplace = %request.marketplace))]
     async fn get_items(&self, request: &ItemsRequest) -> Result<ItemsBatch, SourceError> {
         if request.asins.is_empty() {
             return Ok(ItemsBatch::default());
@@ -432,7 +432,7 @@ impl ProductSource for PaApi5Source {
         wire::get_items_chunked(request, |chunk| self.fetch_chunk(marketplace, chunk)).await
     }
 
-    #[tracing::instrument(skip_all, err, fields(marketplace = %request.marketplace))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(marketplace = %request.marketplace))]
     async fn search_items(&self, request: &SearchRequest) -> Result<SearchPage, SourceError> {
         let body = self.search_body(request)?;
         let reply = match self.send("SearchItems", request.marketplace, &body).await {
@@ -458,7 +458,7 @@ impl ProductSource for PaApi5Source {
         )
     }
 
-    #[tracing::instrument(skip_all, err, fields(asin = %request.asin))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(asin = %request.asin))]
     async fn get_variations(
         &self,
         request: &VariationsRequest,
@@ -505,7 +505,7 @@ impl ProductSource for PaApi5Source {
         }
     }
 
-    #[tracing::instrument(skip_all, err, fields(ids = request.ids.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(ids = request.ids.len()))]
     async fn get_browse_nodes(
         &self,
         request: &BrowseNodesRequest,

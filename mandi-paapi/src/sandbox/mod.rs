@@ -175,6 +175,7 @@ impl SandboxCredentials {
 pub struct SandboxBuilder {
     seed: u64,
     clock: Option<Arc<dyn Clock>>,
+    wall_clock: Option<Arc<dyn Clock>>,
     faults: Faults,
     quota: Quota,
     addr: SocketAddr,
@@ -193,6 +194,7 @@ impl Sandbox {
         SandboxBuilder {
             seed: DEFAULT_SEED,
             clock: None,
+            wall_clock: None,
             faults: Faults::none(),
             quota: Quota::unlimited(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -212,6 +214,15 @@ impl SandboxBuilder {
     /// The clock prices, token expiry and signature dates are judged by.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// A separate clock for what happens in real time when prices run fast (a
+    /// `ScaledClock` as [`SandboxBuilder::clock`]): token lifetimes, quota windows and the
+    /// dates signatures are checked against. Without it these follow the price clock, which
+    /// is what a simulation on a `ManualClock` wants.
+    pub fn wall_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.wall_clock = Some(clock);
         self
     }
 
@@ -268,7 +279,7 @@ impl SandboxBuilder {
         let base_url = format!("http://{addr}");
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let oracle = Oracle::new(Catalog::for_seed(self.seed));
-        let shared = Arc::new(server::Shared::new(
+        let mut shared = server::Shared::new(
             oracle,
             clock,
             self.credentials,
@@ -276,7 +287,11 @@ impl SandboxBuilder {
             self.quota,
             base_url.clone(),
             i64::try_from(self.token_lifetime.as_secs()).unwrap_or(3600),
-        ));
+        );
+        if let Some(wall) = self.wall_clock {
+            shared.wall_clock = wall;
+        }
+        let shared = Arc::new(shared);
         let app = server::router(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -46,6 +46,9 @@ struct IssuedToken {
 pub(crate) struct Shared {
     pub(crate) oracle: Oracle,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The clock of things that happen in real time whatever the price clock's speed: token
+    /// lifetimes, quota windows and signature dates (the same as `clock` unless set apart).
+    pub(crate) wall_clock: Arc<dyn Clock>,
     pub(crate) credentials: SandboxCredentials,
     pub(crate) faults: Faults,
     pub(crate) quota: Quota,
@@ -80,6 +83,7 @@ impl Shared {
     ) -> Self {
         Self {
             oracle,
+            wall_clock: clock.clone(),
             clock,
             credentials,
             faults,
@@ -112,7 +116,7 @@ impl Shared {
             format!("eyJraWQiOiJzYW5kYm94In0.sbx{h:016x}{n:x}")
         };
         let lifetime = self.token_lifetime_secs;
-        let now = self.clock.now();
+        let now = self.wall_clock.now();
         let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         // Expired tokens are forgotten, so a long-running sandbox does not grow.
         tokens.retain(|_, t| t.expires_at > now);
@@ -132,7 +136,7 @@ impl Shared {
         self.quota_state
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .admit(self.quota, who, self.clock.now())
+            .admit(self.quota, who, self.wall_clock.now())
     }
 }
 
@@ -1011,7 +1015,7 @@ fn creators_auth(s: &Shared, headers: &HeaderMap) -> Result<IssuedToken, ApiErro
                 "The access token is invalid or has expired.",
             )
         })?;
-    if s.clock.now() >= issued.expires_at {
+    if s.wall_clock.now() >= issued.expires_at {
         return Err(ApiError::unauthorized(
             "TokenExpired",
             "The access token has expired; fetch a new one from the token endpoint.",
@@ -1134,7 +1138,7 @@ fn verify_signature(
     match sigv4::verify(
         &request,
         &lookup,
-        s.clock.now(),
+        s.wall_clock.now(),
         ChronoDuration::minutes(15),
         "eu-west-1",
         paapi5::SERVICE,

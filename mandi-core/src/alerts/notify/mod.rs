@@ -7,9 +7,11 @@
 mod jsonl;
 mod terminal;
 #[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 mod webhook;
 
 pub use jsonl::{JsonLinesNotifier, JsonLinesRecord};
 pub use terminal::TerminalNotifier;
 #[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 pub use webhook::{IDEMPOTENCY_HEADER, SIGNATURE_HEADER, WebhookNotifier, sign_body};

@@ -1243,7 +1243,7 @@ fn not_found(what: &'static str, id: impl ToString) -> StoreError {
 
 #[async_trait]
 impl Store for SqliteStore {
-    #[tracing::instrument(skip_all, err, fields(asin = %product.asin, offers = product.offers.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(asin = %product.asin, offers = product.offers.len()))]
     async fn upsert_product(&self, product: &Product) -> StoreResult<()> {
         validate_product(product)?;
         let product = product.clone();
@@ -1251,7 +1251,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%asin))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%asin))]
     async fn get_product(
         &self,
         marketplace: Marketplace,
@@ -1261,7 +1261,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(points = points.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(points = points.len()))]
     async fn record_prices(&self, points: &[PricePoint]) -> StoreResult<usize> {
         validate_points(points)?;
         if points.is_empty() {
@@ -1272,7 +1272,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(asin = %query.asin))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(asin = %query.asin))]
     async fn price_history(&self, query: &HistoryQuery) -> StoreResult<Vec<PricePoint>> {
         validate_query(query)?;
         let query = query.clone();
@@ -1280,7 +1280,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(asin = %query.asin, keep = keep.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(asin = %query.asin, keep = keep.len()))]
     async fn retain_history(
         &self,
         query: &HistoryQuery,
@@ -1319,7 +1319,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(nodes = nodes.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(nodes = nodes.len()))]
     async fn upsert_browse_nodes(
         &self,
         marketplace: Marketplace,
@@ -1340,7 +1340,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(id))]
     async fn get_browse_node(
         &self,
         marketplace: Marketplace,
@@ -1351,7 +1351,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(parent = %family.parent_asin, items = family.items.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(parent = %family.parent_asin, items = family.items.len()))]
     async fn upsert_variations(
         &self,
         marketplace: Marketplace,
@@ -1375,7 +1375,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%parent))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%parent))]
     async fn variation_children(
         &self,
         marketplace: Marketplace,
@@ -1387,7 +1387,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(results = log.result_count))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(results = log.result_count))]
     async fn record_search(&self, log: &SearchLog) -> StoreResult<()> {
         let log = log.clone();
         self.write("search", move |tx| {
@@ -1414,7 +1414,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(limit))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(limit))]
     async fn recent_searches(
         &self,
         user: Option<UserId>,
@@ -1447,7 +1447,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(provider = %new.identity.provider))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(provider = %new.identity.provider))]
     async fn upsert_user(&self, new: &NewUser, now: DateTime<Utc>) -> StoreResult<User> {
         validate_new_user(new)?;
         let new = new.clone();
@@ -1486,7 +1486,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(user = %id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %id))]
     async fn get_user(&self, id: UserId) -> StoreResult<User> {
         self.run("user", move |conn| {
             user_by(conn, "id = ?1", params![id.0])?.ok_or_else(|| not_found("user", id))
@@ -1494,7 +1494,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(provider = %identity.provider))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(provider = %identity.provider))]
     async fn find_user(&self, identity: &ExternalIdentity) -> StoreResult<Option<User>> {
         let identity = identity.clone();
         self.run("user", move |conn| {
@@ -1507,7 +1507,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(user = %user.id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %user.id))]
     async fn update_user(&self, user: &User) -> StoreResult<()> {
         let user = user.clone();
         self.write("user", move |tx| {
@@ -1532,7 +1532,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(user = %new.user_id, asin = %new.target.asin()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %new.user_id, asin = %new.target.asin()))]
     async fn create_watch(&self, new: &NewWatch, now: DateTime<Utc>) -> StoreResult<Watch> {
         validate_baseline(new.baseline_price, new.target.asin())?;
         for rule in &new.rules {
@@ -1580,7 +1580,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user, watch = %id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, watch = %id))]
     async fn get_watch(&self, user: UserId, id: WatchId) -> StoreResult<Watch> {
         self.run("watch", move |conn| {
             watches_where(conn, "id = ?1 AND user_id = ?2", params![id.0, user.0])?
@@ -1590,7 +1590,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
     async fn list_watches(&self, user: UserId) -> StoreResult<Vec<Watch>> {
         self.run("watch", move |conn| {
             watches_where(
@@ -1602,7 +1602,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(user = %watch.user_id, watch = %watch.id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %watch.user_id, watch = %watch.id))]
     async fn update_watch(&self, watch: &Watch) -> StoreResult<()> {
         validate_baseline(watch.baseline_price, watch.target.asin())?;
         for rule in &watch.rules {
@@ -1643,7 +1643,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user, watch = %id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, watch = %id))]
     async fn delete_watch(&self, user: UserId, id: WatchId) -> StoreResult<()> {
         self.write("watch", move |tx| {
             let changed = tx
@@ -1659,7 +1659,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%asin))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%asin))]
     async fn watches_on(&self, marketplace: Marketplace, asin: Asin) -> StoreResult<Vec<Watch>> {
         self.run("watch", move |conn| {
             watches_where(
@@ -1680,7 +1680,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn watched_products(&self) -> StoreResult<Vec<WatchedProduct>> {
         const W: &str = "watch";
         self.run(W, move |conn| {
@@ -1709,7 +1709,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(alerts = update.alerts.len(), states = update.rule_states.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(alerts = update.alerts.len(), states = update.rule_states.len()))]
     async fn apply_update(&self, update: &PriceUpdate) -> StoreResult<AppliedUpdate> {
         super::validate_update(update)?;
         let update = update.clone();
@@ -1717,7 +1717,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(watches = watches.len()))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(watches = watches.len()))]
     async fn rule_states(&self, watches: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>> {
         let watches = watches.to_vec();
         self.run("rule states", move |conn| {
@@ -1739,7 +1739,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(limit))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(limit))]
     async fn claim_due_deliveries(
         &self,
         now: DateTime<Utc>,
@@ -1776,7 +1776,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(outbox_id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(outbox_id))]
     async fn mark_sent(&self, outbox_id: i64, at: DateTime<Utc>) -> StoreResult<()> {
         self.write("outbox row", move |tx| {
             change_pending(
@@ -1790,7 +1790,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(outbox_id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(outbox_id))]
     async fn mark_failed(
         &self,
         outbox_id: i64,
@@ -1811,7 +1811,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(outbox_id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(outbox_id))]
     async fn mark_dead(&self, outbox_id: i64, error: &str) -> StoreResult<()> {
         let error = error.to_owned();
         self.write("outbox row", move |tx| {
@@ -1827,7 +1827,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(outbox_id))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(outbox_id))]
     async fn hold_delivery(
         &self,
         outbox_id: i64,
@@ -1846,7 +1846,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
     async fn held_deliveries(
         &self,
         user: UserId,
@@ -1864,7 +1864,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
     async fn release_held(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<usize> {
         self.write("outbox row", move |tx| {
             tx.prepare_cached(
@@ -1879,7 +1879,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user, limit, offset))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, limit, offset))]
     async fn alert_history(
         &self,
         user: UserId,
@@ -1898,7 +1898,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user, %watch))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, %watch))]
     async fn watch_alerts(&self, user: UserId, watch: WatchId) -> StoreResult<Vec<Alert>> {
         self.run("alert", move |conn| {
             if watch_owner(conn, watch)? != Some(user) {
@@ -1913,7 +1913,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user, %alert))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, %alert))]
     async fn alert_deliveries(
         &self,
         user: UserId,
@@ -1940,7 +1940,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(%user))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
     async fn count_sent(
         &self,
         user: UserId,
@@ -1962,7 +1962,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(source = %usage.source, items = usage.items))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(source = %usage.source, items = usage.items))]
     async fn record_api_usage(&self, usage: &ApiUsage) -> StoreResult<()> {
         super::validate_usage(usage)?;
         let usage = usage.clone();
@@ -1985,7 +1985,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, err, fields(source, %day))]
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(source, %day))]
     async fn api_usage(&self, source: &str, day: NaiveDate) -> StoreResult<ApiUsageTotals> {
         let source = source.to_owned();
         let (start, end) = day_bounds_ms(day);

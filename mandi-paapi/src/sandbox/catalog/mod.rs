@@ -205,6 +205,7 @@ impl Catalog {
                 }
             }
         }
+        give_well_known_asins(&mut items, &families, &tree, &mut used);
         // Sales ranks within each leaf node, by popularity.
         let mut by_node: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
@@ -341,6 +342,43 @@ impl Catalog {
     }
 }
 
+/// Real amazon.in ASINs that the README, the guides and `mandi --help` use as examples. Every
+/// catalogue gives them to generated smartphones (the first to a variation child, so
+/// `mandi variations B0CX59H5W7` has a family to show), so the examples work offline on the
+/// sandbox. Prices and titles stay those the seed drew.
+pub const WELL_KNOWN_ASINS: [&str; 2] = ["B0CX59H5W7", "B0D5YCYS1G"];
+
+fn give_well_known_asins(
+    items: &mut [Item],
+    families: &[Family],
+    tree: &Tree,
+    used: &mut HashSet<Asin>,
+) {
+    let smartphone =
+        |i: &Item| i.category == Category::Phones && tree.node(i.node).id == "1805560031";
+    let in_family = families
+        .iter()
+        .find(|f| f.children.len() >= 2 && smartphone(&items[f.children[0]]))
+        .map(|f| f.children[0]);
+    let single = items
+        .iter()
+        .position(|i| smartphone(i) && i.family.is_none())
+        .or_else(|| {
+            items
+                .iter()
+                .position(|i| smartphone(i) && Some(i.family) != in_family.map(|c| items[c].family))
+        });
+    for (text, index) in WELL_KNOWN_ASINS.iter().zip([in_family, single]) {
+        let (Ok(asin), Some(index)) = (Asin::parse(text), index) else {
+            continue;
+        };
+        if used.insert(asin) {
+            used.remove(&items[index].asin);
+            items[index].asin = asin;
+        }
+    }
+}
+
 fn draw_reviews(g: &mut SplitMix) -> Reviews {
     let rating = g.normal(4.1, 0.28).clamp(2.6, 4.9);
     let rating_centi = ((rating * 10.0).round() as u16) * 10;
@@ -471,6 +509,23 @@ mod tests {
         let laptops = a.items.iter().filter(|i| i.category == Category::Laptops);
         assert!(laptops.clone().any(|i| i.title.contains("RTX 4060")));
         assert!(laptops.clone().all(|i| i.title.contains("GB RAM")));
+    }
+
+    #[test]
+    fn the_asins_the_docs_use_are_smartphones_in_every_catalogue() {
+        for seed in [crate::sandbox::DEFAULT_SEED, 3, 42] {
+            let c = Catalog::generate(seed);
+            for text in WELL_KNOWN_ASINS {
+                let asin = Asin::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                assert_eq!(c.category_name(asin), Some("phones"), "seed {seed}: {text}");
+            }
+            let first = Asin::parse(WELL_KNOWN_ASINS[0]).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                c.family_parents()
+                    .any(|p| c.family_children(p).contains(&first)),
+                "seed {seed}: {first} has variations"
+            );
+        }
     }
 
     #[test]
