@@ -1334,6 +1334,11 @@ macro_rules! store_contract {
             held_deliveries_wait_until_released,
             alert_history_is_newest_first_paged_and_private,
             deleting_a_watch_drops_its_states_and_pending_alerts,
+            api_keys_round_trip_and_revoke,
+            bad_api_keys_are_refused,
+            key_usage_adds_up_per_day,
+            bulk_jobs_progress_and_stay_private,
+            activity_facts_summarise_users,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1345,6 +1350,9 @@ macro_rules! store_contract {
         )*
     };
 }
+
+mod server;
+pub use server::*;
 
 // --- alerts and their outbox ---
 

@@ -6,6 +6,7 @@ mod history;
 mod marketplace;
 mod money;
 mod product;
+mod server;
 mod user;
 mod watch;
 
@@ -22,3 +23,7 @@ pub use user::{
     AlertMode, ExternalIdentity, Language, NewUser, QuietHours, User, UserId, UserSettings,
 };
 pub use watch::{AlertRule, NewWatch, Watch, WatchId, WatchState, WatchTarget};
+pub use server::{
+    ActivityFacts, AlertFact, ApiKey, ApiKeyId, BulkCounts, BulkItem, BulkItemStatus, BulkJob,
+    BulkJobId, BulkSpec, KeyScope, KeyUsage, NewApiKey, NewBulkJob, RateLimit, UserFacts,
+};
