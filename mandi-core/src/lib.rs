@@ -30,6 +30,8 @@
 #![deny(missing_docs)]
 
 pub mod alerts;
+#[cfg(feature = "api")]
+pub mod api;
 pub mod analytics;
 pub mod cache;
 pub mod catalog;
