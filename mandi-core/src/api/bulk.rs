@@ -182,8 +182,13 @@ impl BulkService {
             }
             items.push(item);
         }
+        let effective = if spec.rules.is_empty() {
+            default_rules()
+        } else {
+            spec.rules.clone()
+        };
         for currency in currencies {
-            validate_rules(&spec.rules, currency).map_err(invalid)?;
+            validate_rules(&effective, currency).map_err(invalid)?;
         }
         let job = NewBulkJob {
             user_id: user.id,

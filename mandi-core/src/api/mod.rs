@@ -7,6 +7,7 @@
 //! asks the [`RateLimiter`], and calls these services and the
 //! [`WatchService`](crate::watches::WatchService) as the key's user.
 
+pub mod account;
 pub mod admin;
 pub mod bulk;
 pub mod keys;
