@@ -75,6 +75,10 @@ pub enum Command {
     Sandbox(commands::sandbox::Cmd),
     /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
     Asin(commands::asin::Cmd),
+    /// Serve the REST API and the admin dashboard (with the monitoring loop).
+    Serve(commands::serve::ServeCmd),
+    /// API keys of `mandi serve`: create (shown once), list, revoke.
+    Keys(commands::serve::KeysCmd),
 }
 
 #[cfg(test)]

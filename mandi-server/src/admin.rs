@@ -192,7 +192,8 @@ fn opt_ist(t: Option<DateTime<Utc>>) -> String {
 
 /// An inline SVG bar chart of a daily series.
 fn bars(series: &[DayCount], label: &str) -> Markup {
-    let max = series.iter().map(|d| d.count).max().unwrap_or(0).max(1);
+    let peak = series.iter().map(|d| d.count).max().unwrap_or(0);
+    let max = peak.max(1);
     let w = 12u32;
     let h = 80u32;
     let width = w * u32::try_from(series.len()).unwrap_or(0);
@@ -207,7 +208,7 @@ fn bars(series: &[DayCount], label: &str) -> Markup {
                 }
                 line x1="0" y1=(h) x2=(width) y2=(h) stroke="#888";
             }
-            figcaption { (label) " — last " (series.len()) " days, peak " (max) }
+            figcaption { (label) " — last " (series.len()) " days, peak " (peak) }
         }
     }
 }

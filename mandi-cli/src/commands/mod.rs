@@ -11,6 +11,7 @@ pub mod monitor;
 pub mod nodes;
 pub mod sandbox;
 pub mod search;
+pub mod serve;
 pub mod variations;
 pub mod watch;
 
@@ -99,6 +100,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Export(cmd) => watch::run_export(cmd, &ctx, out),
         Command::Import(cmd) => watch::run_import(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
+        Command::Serve(cmd) => serve::run(cmd, &ctx, out),
+        Command::Keys(cmd) => serve::run_keys(cmd, &ctx, out),
     }
 }
 
