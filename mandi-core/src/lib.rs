@@ -30,9 +30,9 @@
 #![deny(missing_docs)]
 
 pub mod alerts;
+pub mod analytics;
 #[cfg(feature = "api")]
 pub mod api;
-pub mod analytics;
 pub mod cache;
 pub mod catalog;
 #[cfg(feature = "charts")]

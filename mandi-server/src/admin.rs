@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Kolkata;
-use maud::{DOCTYPE, Markup, html};
 use mandi_core::api::admin::{DayCount, Segment, UserSort};
 use mandi_core::{KeyScope, Marketplace, UserId};
+use maud::{DOCTYPE, Markup, html};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -56,23 +56,22 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 impl Sessions {
-    fn create(&self, lifetime: chrono::Duration) -> (String, Session) {
+    fn create(&self, now: DateTime<Utc>, lifetime: chrono::Duration) -> (String, Session) {
         let id = token();
         let session = Session {
             csrf: token(),
-            expires: Utc::now() + lifetime,
+            expires: now + lifetime,
         };
         if let Ok(mut map) = self.map.lock() {
-            let now = Utc::now();
             map.retain(|_, s| s.expires > now);
             map.insert(id.clone(), session.clone());
         }
         (id, session)
     }
 
-    fn get(&self, id: &str) -> Option<Session> {
+    fn get(&self, id: &str, now: DateTime<Utc>) -> Option<Session> {
         let map = self.map.lock().ok()?;
-        map.get(id).filter(|s| s.expires > Utc::now()).cloned()
+        map.get(id).filter(|s| s.expires > now).cloned()
     }
 
     fn remove(&self, id: &str) {
@@ -95,7 +94,10 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 fn session(state: &AppState, headers: &HeaderMap) -> Option<(String, Session)> {
     let id = cookie(headers, COOKIE)?;
-    let s = state.inner.sessions.get(&id)?;
+    let s = state
+        .inner
+        .sessions
+        .get(&id, state.catalog().clock().now())?;
     Some((id, s))
 }
 
@@ -108,9 +110,15 @@ fn page(markup: Markup) -> Response {
 
 fn secure(r: &mut Response) {
     let h = r.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
@@ -130,7 +138,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}", get(user))
         .route("/admin/products", get(products))
         .route("/admin/products/{market}/{asin}", get(product))
-        .route("/admin/products/{market}/{asin}/chart.png", get(product_chart))
+        .route(
+            "/admin/products/{market}/{asin}/chart.png",
+            get(product_chart),
+        )
         .route("/admin/revenue", get(revenue))
         .route("/admin/health", get(health))
         .with_state(state)
@@ -183,7 +194,9 @@ fn layout(title: &str, csrf: Option<&str>, body: Markup) -> Markup {
 }
 
 fn ist(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Kolkata).format("%d %b %Y %H:%M IST").to_string()
+    t.with_timezone(&Kolkata)
+        .format("%d %b %Y %H:%M IST")
+        .to_string()
 }
 
 fn opt_ist(t: Option<DateTime<Utc>>) -> String {
@@ -245,7 +258,11 @@ fn login_page(error: Option<&str>) -> Response {
     r
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let csrf_ok = cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same(&c, &form.csrf));
     if !csrf_ok {
         let mut r = login_page(Some("The form expired; please log in again."));
@@ -271,7 +288,10 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Fo
         return r;
     }
     let lifetime = state.inner.config.session_lifetime;
-    let (id, _) = state.inner.sessions.create(lifetime);
+    let (id, _) = state
+        .inner
+        .sessions
+        .create(state.catalog().clock().now(), lifetime);
     let mut r = Redirect::to("/admin/overview").into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={}",
@@ -287,7 +307,11 @@ struct CsrfForm {
     csrf: String,
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     let Some((id, s)) = session(&state, &headers) else {
         return to_login();
     };
@@ -307,7 +331,11 @@ fn failure(e: impl std::fmt::Display) -> Response {
     tracing::warn!(error = %e, "admin page failed");
     let mut r = (
         StatusCode::INTERNAL_SERVER_ERROR,
-        layout("Error", None, html! { p { "The page could not be built: " (e.to_string()) } }),
+        layout(
+            "Error",
+            None,
+            html! { p { "The page could not be built: " (e.to_string()) } },
+        ),
     )
         .into_response();
     secure(&mut r);
@@ -383,7 +411,11 @@ struct TableQuery {
     segment: Option<String>,
 }
 
-async fn users(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<TableQuery>) -> Response {
+async fn users(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TableQuery>,
+) -> Response {
     let Some((_, s)) = session(&state, &headers) else {
         return to_login();
     };
@@ -405,7 +437,11 @@ async fn users(State(state): State<AppState>, headers: HeaderMap, Query(q): Quer
         format!("/admin/users?sort={sort}&dir={dir}&page={page}&segment={seg}")
     };
     let header_link = |key: &str, label: &str| {
-        let dir = if sort_name == key && !desc { "desc" } else { "asc" };
+        let dir = if sort_name == key && !desc {
+            "desc"
+        } else {
+            "asc"
+        };
         html! { th { a href=(link(key, dir, 1)) { (label) } } }
     };
     let dir = if desc { "desc" } else { "asc" };
@@ -447,7 +483,11 @@ async fn user(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<
     let detail = match state.inner.stats.user(UserId(id)).await {
         Ok(d) => d,
         Err(mandi_core::api::admin::AdminError::NotFound(what)) => {
-            let mut r = (StatusCode::NOT_FOUND, layout("Not found", Some(&s.csrf), html! { p { "No " (what) "." } })).into_response();
+            let mut r = (
+                StatusCode::NOT_FOUND,
+                layout("Not found", Some(&s.csrf), html! { p { "No " (what) "." } }),
+            )
+                .into_response();
             secure(&mut r);
             return r;
         }
@@ -478,11 +518,20 @@ struct PageOnly {
     page: Option<u32>,
 }
 
-async fn products(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<PageOnly>) -> Response {
+async fn products(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<PageOnly>,
+) -> Response {
     let Some((_, s)) = session(&state, &headers) else {
         return to_login();
     };
-    let (rows, categories) = match state.inner.stats.products(q.page.unwrap_or(1), PER_PAGE).await {
+    let (rows, categories) = match state
+        .inner
+        .stats
+        .products(q.page.unwrap_or(1), PER_PAGE)
+        .await
+    {
         Ok(r) => r,
         Err(e) => return failure(e),
     };
@@ -519,7 +568,11 @@ fn market_asin(market: &str, asin: &str) -> Option<(Marketplace, mandi_core::Asi
     Some((market.parse().ok()?, asin.parse().ok()?))
 }
 
-async fn product(State(state): State<AppState>, headers: HeaderMap, Path((market, asin)): Path<(String, String)>) -> Response {
+async fn product(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((market, asin)): Path<(String, String)>,
+) -> Response {
     let Some((_, s)) = session(&state, &headers) else {
         return to_login();
     };
@@ -530,7 +583,10 @@ async fn product(State(state): State<AppState>, headers: HeaderMap, Path((market
         Ok(r) => r,
         Err(e) => return failure(e),
     };
-    let title = report.product.as_ref().map_or_else(|| a.to_string(), |p| p.title.clone());
+    let title = report
+        .product
+        .as_ref()
+        .map_or_else(|| a.to_string(), |p| p.title.clone());
     let body = html! {
         p id="product-title" { (title) }
         table {
@@ -548,7 +604,11 @@ async fn product(State(state): State<AppState>, headers: HeaderMap, Path((market
     page(layout("Product", Some(&s.csrf), body))
 }
 
-async fn product_chart(State(state): State<AppState>, headers: HeaderMap, Path((market, asin)): Path<(String, String)>) -> Response {
+async fn product_chart(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((market, asin)): Path<(String, String)>,
+) -> Response {
     if session(&state, &headers).is_none() {
         return StatusCode::UNAUTHORIZED.into_response();
     }
@@ -559,7 +619,13 @@ async fn product_chart(State(state): State<AppState>, headers: HeaderMap, Path((
         Ok(r) => r,
         Err(e) => return failure(e),
     };
-    match crate::api::chart_png(report.points, report.as_of, mandi_core::charts::ChartOptions::default()).await {
+    match crate::api::chart_png(
+        report.points,
+        report.as_of,
+        mandi_core::charts::ChartOptions::default(),
+    )
+    .await
+    {
         Ok(png) => ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
         Err(e) => e.into_response(),
     }

@@ -99,7 +99,10 @@ pub fn router(state: AppState) -> Router {
     let (keyed, _) = routes();
     let doc = openapi();
     let doc_json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
-    let keyed = keyed.route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate));
+    let keyed = keyed.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        authenticate,
+    ));
     Router::new()
         .route("/healthz", axum::routing::get(healthz))
         .route(
@@ -203,9 +206,9 @@ pub struct MarketQuery {
 fn marketplace(q: Option<&str>, user: &User) -> ApiResult<Marketplace> {
     match q {
         None => Ok(user.settings.marketplace),
-        Some(code) => code
-            .parse()
-            .map_err(|_| ApiError::BadRequest(format!("{code:?} is not a marketplace code such as IN"))),
+        Some(code) => code.parse().map_err(|_| {
+            ApiError::BadRequest(format!("{code:?} is not a marketplace code such as IN"))
+        }),
     }
 }
 
@@ -320,9 +323,17 @@ pub async fn history(
         for point in &report.points {
             csv.push_str(&format!(
                 "{},{},{},{}\n",
-                point.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                point.price.map(|p| p.minor().to_string()).unwrap_or_default(),
-                point.price.map(|p| p.currency().to_string()).unwrap_or_default(),
+                point
+                    .at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                point
+                    .price
+                    .map(|p| p.minor().to_string())
+                    .unwrap_or_default(),
+                point
+                    .price
+                    .map(|p| p.currency().to_string())
+                    .unwrap_or_default(),
                 point.availability.as_str()
             ));
         }
@@ -655,7 +666,13 @@ pub async fn submit_bulk(
             }
             None => Vec::new(),
         };
-        (bulk_svc::csv_inputs(text), BulkSpec { rules, label: q.label })
+        (
+            bulk_svc::csv_inputs(text),
+            BulkSpec {
+                rules,
+                label: q.label,
+            },
+        )
     } else {
         return Err(ApiError::BadRequest(
             "send the products as application/json or text/csv".into(),

@@ -143,7 +143,9 @@ impl From<WatchError> for ApiError {
     fn from(e: WatchError) -> Self {
         match e {
             WatchError::Invalid(m) => Self::Unprocessable(m),
-            WatchError::UnknownProduct(_) | WatchError::NotFound(_) => Self::NotFound(e.to_string()),
+            WatchError::UnknownProduct(_) | WatchError::NotFound(_) => {
+                Self::NotFound(e.to_string())
+            }
             WatchError::Duplicate(_) => Self::Conflict(e.to_string()),
             WatchError::Catalog(c) => c.into(),
             WatchError::Store(s) => s.into(),

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::Harness;
 use mandi_core::{
-    Asin, ExternalIdentity, KeyScope, Marketplace, NewUser, NewWatch, Product, Store,
-    UserSettings, WatchTarget,
+    Asin, ExternalIdentity, KeyScope, Marketplace, NewUser, NewWatch, Product, Store, UserSettings,
+    WatchTarget,
 };
 use mandi_server::ServerConfig;
 use secrecy::SecretString;
@@ -31,7 +31,7 @@ fn config() -> ServerConfig {
 /// watches.
 async fn seed(h: &Harness) -> Asin {
     let store: &Arc<dyn Store> = &h.store;
-    let now = chrono::Utc::now();
+    let now = mandi_core::Clock::now(&mandi_core::SystemClock);
     let asin: Asin = "B0XSS00001".parse().expect("asin");
     let mut product = Product::new(asin, Marketplace::India, XSS, now);
     product.brand = Some(XSS.to_owned());
@@ -123,7 +123,11 @@ async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
     assert_eq!(resp.headers()["location"], "/admin/login");
     assert_eq!(login(&h, "wrong").await, Err(401));
     let reader = h.key("reader", KeyScope::Read, None).await;
-    assert_eq!(login(&h, &reader).await, Err(401), "a read key is not an admin");
+    assert_eq!(
+        login(&h, &reader).await,
+        Err(401),
+        "a read key is not an admin"
+    );
     // A login without the form's token is refused.
     let resp = http
         .post(h.url("/admin/login"))
@@ -153,14 +157,26 @@ async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
             .await
             .expect("page");
         assert_eq!(resp.status(), 200, "{path}");
-        let csp = resp.headers()["content-security-policy"].to_str().expect("csp").to_owned();
-        assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .to_owned();
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            "{csp}"
+        );
         let html = resp.text().await.expect("html");
-        assert!(!html.contains("<script"), "{path} has a script tag:\n{html}");
+        assert!(
+            !html.contains("<script"),
+            "{path} has a script tag:\n{html}"
+        );
         if ["/admin/users/1", "/admin/products"].contains(&path.as_str())
             || path.starts_with("/admin/products/IN")
         {
-            assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path} shows the title escaped");
+            assert!(
+                html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+                "{path} shows the title escaped"
+            );
         }
     }
     // The overview's numbers are the store's.
@@ -174,8 +190,14 @@ async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
         .await
         .expect("html");
     // 1 seeded user + 24 key users + reader + ops (keys make one user per name).
-    assert!(html.contains("<div class=\"card\" id=\"users-total\"><b>27</b>"), "{html}");
-    assert!(html.contains("<div class=\"card\" id=\"watches-total\"><b>1</b>"), "{html}");
+    assert!(
+        html.contains("<div class=\"card\" id=\"users-total\"><b>27</b>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<div class=\"card\" id=\"watches-total\"><b>1</b>"),
+        "{html}"
+    );
     // Logging out needs the session's CSRF token and ends the session.
     let csrf = hidden_csrf(&html);
     let resp = http
@@ -265,9 +287,8 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
     }))
     .expect("caps");
     let url = format!("http://127.0.0.1:{port}");
-    let mut builder = fantoccini::ClientBuilder::new(
-        hyper_util::client::legacy::connect::HttpConnector::new(),
-    );
+    let mut builder =
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
     builder.capabilities(caps);
     let mut client = None;
     for _ in 0..50 {
@@ -291,7 +312,13 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
     };
     use fantoccini::Locator;
     c.goto(&h.url("/admin/overview")).await.expect("goto");
-    assert!(c.current_url().await.expect("url").path().ends_with("/admin/login"));
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/admin/login")
+    );
     shot("01-login").await;
     c.find(Locator::Id("secret"))
         .await
@@ -299,7 +326,12 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
         .send_keys(PASSWORD)
         .await
         .expect("type");
-    c.find(Locator::Id("login")).await.expect("button").click().await.expect("click");
+    c.find(Locator::Id("login"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     let users_total = c
         .find(Locator::Css("#users-total b"))
         .await
@@ -309,10 +341,14 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
         .expect("text");
     let facts = h
         .store
-        .activity_facts(chrono::Utc::now())
+        .activity_facts(mandi_core::Clock::now(&mandi_core::SystemClock))
         .await
         .expect("facts");
-    assert_eq!(users_total, facts.users.len().to_string(), "the store's user count");
+    assert_eq!(
+        users_total,
+        facts.users.len().to_string(),
+        "the store's user count"
+    );
     assert_eq!(users_total, "25");
     let watches_total = c
         .find(Locator::Css("#watches-total b"))
@@ -322,15 +358,42 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
         .await
         .expect("text");
     let watches: u32 = facts.users.iter().map(|u| u.watches).sum();
-    assert_eq!(watches_total, watches.to_string(), "the store's watch count");
+    assert_eq!(
+        watches_total,
+        watches.to_string(),
+        "the store's watch count"
+    );
     shot("02-overview").await;
     c.goto(&h.url("/admin/users?sort=id")).await.expect("users");
-    assert_eq!(c.find(Locator::Id("page")).await.expect("page").text().await.expect("t"), "1");
+    assert_eq!(
+        c.find(Locator::Id("page"))
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("t"),
+        "1"
+    );
     shot("03-users-page-1").await;
-    c.find(Locator::Id("next")).await.expect("next").click().await.expect("click");
-    assert_eq!(c.find(Locator::Id("page")).await.expect("page").text().await.expect("t"), "2");
+    c.find(Locator::Id("next"))
+        .await
+        .expect("next")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(
+        c.find(Locator::Id("page"))
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("t"),
+        "2"
+    );
     shot("04-users-page-2").await;
-    c.goto(&h.url(&format!("/admin/products/IN/{asin}"))).await.expect("product");
+    c.goto(&h.url(&format!("/admin/products/IN/{asin}")))
+        .await
+        .expect("product");
     let title = c
         .find(Locator::Id("product-title"))
         .await
@@ -344,10 +407,28 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
     c.goto(&h.url("/admin/users/1")).await.expect("user");
     assert!(c.get_alert_text().await.is_err(), "no script ran");
     shot("06-user").await;
-    c.find(Locator::Id("logout")).await.expect("logout").click().await.expect("click");
-    assert!(c.current_url().await.expect("url").path().ends_with("/admin/login"));
+    c.find(Locator::Id("logout"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("click");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/admin/login")
+    );
     c.goto(&h.url("/admin/overview")).await.expect("goto");
-    assert!(c.current_url().await.expect("url").path().ends_with("/admin/login"), "logged out");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/admin/login"),
+        "logged out"
+    );
     shot("07-logged-out").await;
     c.close().await.expect("close");
     h.stop().await;

@@ -33,7 +33,10 @@ fn check_schema(doc: &Value, schema: &Value, instance: &Value, what: &str) {
 /// The schema the document declares for `method path` answering `status` in JSON.
 fn response_schema(doc: &Value, method: &str, path: &str, status: u16) -> Value {
     let op = &doc["paths"][path][method];
-    assert!(op.is_object(), "{method} {path} is not in the OpenAPI document");
+    assert!(
+        op.is_object(),
+        "{method} {path} is not in the OpenAPI document"
+    );
     let content = &op["responses"][status.to_string()]["content"];
     let schema = content["application/json"]["schema"].clone();
     let schema = if schema.is_null() {
@@ -109,7 +112,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     // Every documented route is served (no 404 from the router for any of them).
     for route in &documented {
         let (method, path) = route.split_once(' ').expect("route");
-        let path = path.replace("{asin}", "B0CX59H5W7").replace("{id}", "999999");
+        let path = path
+            .replace("{asin}", "B0CX59H5W7")
+            .replace("{id}", "999999");
         let req = h
             .http
             .request(method.parse().expect("method"), h.url(&path))
@@ -120,34 +125,78 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
                 .headers()
                 .get("content-type")
                 .is_some_and(|v| v.to_str().unwrap_or("").contains("problem"))
-                && !resp.text().await.unwrap_or_default().contains("no such route");
+                && !resp
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .contains("no such route");
         assert!(routed, "{route} is documented but not routed");
     }
 
     let asin = h.known_asins(1).remove(0);
     let (s, health) = json_of(h.http.get(h.url("/healthz")).send().await.expect("h")).await;
-    check_schema(&doc, &response_schema(&doc, "get", "/healthz", s), &health, "healthz");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/healthz", s),
+        &health,
+        "healthz",
+    );
 
-    let (s, product) = json_of(h.get(&format!("/api/v1/products/{asin}"), &key).send().await.expect("p")).await;
+    let (s, product) = json_of(
+        h.get(&format!("/api/v1/products/{asin}"), &key)
+            .send()
+            .await
+            .expect("p"),
+    )
+    .await;
     assert_eq!(s, 200, "{product}");
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/products/{asin}", s), &product, "product");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/products/{asin}", s),
+        &product,
+        "product",
+    );
     let link = format!("https://www.amazon.in/dp/{asin}?tag=x");
-    let by_link = h
-        .get("/api/v1/products/x", &key)
-        .send()
-        .await
-        .expect("x");
+    let by_link = h.get("/api/v1/products/x", &key).send().await.expect("x");
     assert_eq!(by_link.status(), 400);
     let encoded: String = url_encode(&link);
-    let (s, p2) = json_of(h.get(&format!("/api/v1/products/{encoded}"), &key).send().await.expect("p")).await;
+    let (s, p2) = json_of(
+        h.get(&format!("/api/v1/products/{encoded}"), &key)
+            .send()
+            .await
+            .expect("p"),
+    )
+    .await;
     assert_eq!((s, &p2["asin"]), (200, &product["asin"]));
 
-    let (s, search) = json_of(h.get("/api/v1/search?q=phone", &key).send().await.expect("s")).await;
+    let (s, search) = json_of(
+        h.get("/api/v1/search?q=phone", &key)
+            .send()
+            .await
+            .expect("s"),
+    )
+    .await;
     assert_eq!(s, 200, "{search}");
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/search", s), &search, "search");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/search", s),
+        &search,
+        "search",
+    );
 
-    let (s, history) = json_of(h.get(&format!("/api/v1/products/{asin}/history"), &key).send().await.expect("h")).await;
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/products/{asin}/history", s), &history, "history");
+    let (s, history) = json_of(
+        h.get(&format!("/api/v1/products/{asin}/history"), &key)
+            .send()
+            .await
+            .expect("h"),
+    )
+    .await;
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/products/{asin}/history", s),
+        &history,
+        "history",
+    );
     let csv = h
         .get(&format!("/api/v1/products/{asin}/history?format=csv"), &key)
         .send()
@@ -155,13 +204,34 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         .expect("csv");
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.expect("text");
-    assert!(csv.starts_with("at,price_minor,currency,availability\n"), "{csv}");
-    assert!(csv.lines().count() >= 2, "the lookup recorded a price point: {csv}");
+    assert!(
+        csv.starts_with("at,price_minor,currency,availability\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().count() >= 2,
+        "the lookup recorded a price point: {csv}"
+    );
 
-    let (s, insights) = json_of(h.get(&format!("/api/v1/products/{asin}/insights"), &key).send().await.expect("i")).await;
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/products/{asin}/insights", s), &insights, "insights");
+    let (s, insights) = json_of(
+        h.get(&format!("/api/v1/products/{asin}/insights"), &key)
+            .send()
+            .await
+            .expect("i"),
+    )
+    .await;
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/products/{asin}/insights", s),
+        &insights,
+        "insights",
+    );
 
-    let chart = h.get(&format!("/api/v1/products/{asin}/chart"), &key).send().await.expect("c");
+    let chart = h
+        .get(&format!("/api/v1/products/{asin}/chart"), &key)
+        .send()
+        .await
+        .expect("c");
     assert_eq!(chart.status(), 200);
     assert_eq!(chart.headers()["content-type"], "image/png");
     assert!(chart.bytes().await.expect("png").starts_with(b"\x89PNG"));
@@ -175,7 +245,12 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     )
     .await;
     assert_eq!(s, 201, "{created}");
-    check_schema(&doc, &response_schema(&doc, "post", "/api/v1/watches", s), &created, "watch");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "post", "/api/v1/watches", s),
+        &created,
+        "watch",
+    );
     let id = created["id"].as_i64().expect("id");
     let (s, dup) = json_of(
         h.post("/api/v1/watches", &key)
@@ -186,13 +261,34 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     )
     .await;
     assert_eq!(s, 409);
-    check_schema(&doc, &response_schema(&doc, "post", "/api/v1/watches", s), &dup, "conflict");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "post", "/api/v1/watches", s),
+        &dup,
+        "conflict",
+    );
     assert_eq!(dup["type"], "https://mandi.dev/problems/conflict");
 
     let (s, list) = json_of(h.get("/api/v1/watches", &key).send().await.expect("l")).await;
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/watches", s), &list, "watches");
-    let (s, paused) = json_of(h.post(&format!("/api/v1/watches/{id}/pause"), &key).send().await.expect("p")).await;
-    check_schema(&doc, &response_schema(&doc, "post", "/api/v1/watches/{id}/pause", s), &paused, "paused");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/watches", s),
+        &list,
+        "watches",
+    );
+    let (s, paused) = json_of(
+        h.post(&format!("/api/v1/watches/{id}/pause"), &key)
+            .send()
+            .await
+            .expect("p"),
+    )
+    .await;
+    check_schema(
+        &doc,
+        &response_schema(&doc, "post", "/api/v1/watches/{id}/pause", s),
+        &paused,
+        "paused",
+    );
     assert_eq!(paused["state"], "paused");
     let (s, patched) = json_of(
         h.http
@@ -204,8 +300,16 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
             .expect("patch"),
     )
     .await;
-    check_schema(&doc, &response_schema(&doc, "patch", "/api/v1/watches/{id}", s), &patched, "patched");
-    assert_eq!((patched["state"].as_str(), patched["label"].as_str()), (Some("active"), Some("renamed")));
+    check_schema(
+        &doc,
+        &response_schema(&doc, "patch", "/api/v1/watches/{id}", s),
+        &patched,
+        "patched",
+    );
+    assert_eq!(
+        (patched["state"].as_str(), patched["label"].as_str()),
+        (Some("active"), Some("renamed"))
+    );
     let (s, bad_rule) = json_of(
         h.http
             .patch(h.url(&format!("/api/v1/watches/{id}")))
@@ -218,47 +322,124 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     .await;
     assert_eq!(s, 422, "{bad_rule}");
     let (s, alerts) = json_of(h.get("/api/v1/alerts", &key).send().await.expect("a")).await;
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/alerts", s), &alerts, "alerts");
-    let (s, walerts) = json_of(h.get(&format!("/api/v1/watches/{id}/alerts"), &key).send().await.expect("a")).await;
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/watches/{id}/alerts", s), &walerts, "watch alerts");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/alerts", s),
+        &alerts,
+        "alerts",
+    );
+    let (s, walerts) = json_of(
+        h.get(&format!("/api/v1/watches/{id}/alerts"), &key)
+            .send()
+            .await
+            .expect("a"),
+    )
+    .await;
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/watches/{id}/alerts", s),
+        &walerts,
+        "watch alerts",
+    );
     let (s, me) = json_of(h.get("/api/v1/keys/me", &key).send().await.expect("me")).await;
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/keys/me", s), &me, "me");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/keys/me", s),
+        &me,
+        "me",
+    );
 
     // Export, then import into another key's account: all or nothing.
-    let export = h.get("/api/v1/export", &key).send().await.expect("e").text().await.expect("t");
+    let export = h
+        .get("/api/v1/export", &key)
+        .send()
+        .await
+        .expect("e")
+        .text()
+        .await
+        .expect("t");
     let other = h.key("importer", KeyScope::Write, None).await;
-    let (s, report) = json_of(h.post("/api/v1/import", &other).body(export.clone()).send().await.expect("i")).await;
-    check_schema(&doc, &response_schema(&doc, "post", "/api/v1/import", s), &report, "import");
+    let (s, report) = json_of(
+        h.post("/api/v1/import", &other)
+            .body(export.clone())
+            .send()
+            .await
+            .expect("i"),
+    )
+    .await;
+    check_schema(
+        &doc,
+        &response_schema(&doc, "post", "/api/v1/import", s),
+        &report,
+        "import",
+    );
     assert_eq!(report["created"], 1);
     let mut broken: Value = serde_json::from_str(&export).expect("export json");
     broken["watches"][0]["rules"] = json!([{"rule": "drop_from_baseline", "bps": 0}]);
     let third = h.key("third", KeyScope::Write, None).await;
-    let (s, refused) = json_of(h.post("/api/v1/import", &third).json(&broken).send().await.expect("i")).await;
+    let (s, refused) = json_of(
+        h.post("/api/v1/import", &third)
+            .json(&broken)
+            .send()
+            .await
+            .expect("i"),
+    )
+    .await;
     assert_eq!(s, 422, "{refused}");
     let (_, none) = json_of(h.get("/api/v1/watches", &third).send().await.expect("l")).await;
     assert_eq!(none, json!([]));
 
     // A read key may not write.
     let reader = h.key("reader", KeyScope::Read, None).await;
-    let (s, forbidden) = json_of(h.post(&format!("/api/v1/watches/{id}/pause"), &reader).send().await.expect("f")).await;
+    let (s, forbidden) = json_of(
+        h.post(&format!("/api/v1/watches/{id}/pause"), &reader)
+            .send()
+            .await
+            .expect("f"),
+    )
+    .await;
     assert_eq!(s, 403);
     assert_eq!(forbidden["type"], "https://mandi.dev/problems/forbidden");
 
-    let resp = h.http.delete(h.url(&format!("/api/v1/watches/{id}"))).bearer_auth(&key).send().await.expect("d");
+    let resp = h
+        .http
+        .delete(h.url(&format!("/api/v1/watches/{id}")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("d");
     assert_eq!(resp.status(), 204);
-    let (s, gone) = json_of(h.get(&format!("/api/v1/watches/{id}"), &key).send().await.expect("g")).await;
+    let (s, gone) = json_of(
+        h.get(&format!("/api/v1/watches/{id}"), &key)
+            .send()
+            .await
+            .expect("g"),
+    )
+    .await;
     assert_eq!(s, 404);
-    check_schema(&doc, &response_schema(&doc, "get", "/api/v1/watches/{id}", s), &gone, "not found");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/watches/{id}", s),
+        &gone,
+        "not found",
+    );
 
     // No key, a bad key, an oversized body: problem documents.
-    let resp = h.http.get(h.url("/api/v1/watches")).send().await.expect("n");
+    let resp = h
+        .http
+        .get(h.url("/api/v1/watches"))
+        .send()
+        .await
+        .expect("n");
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     let resp = h.get("/api/v1/watches", "mk_0000").send().await.expect("n");
     assert_eq!(resp.status(), 401);
     // A body over the limit is refused from its Content-Length, before it is read.
     let addr = h.base.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     stream
         .write_all(
@@ -275,7 +456,10 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("application/problem+json"), "{answer}");
-    assert!(answer.contains("https://mandi.dev/problems/payload-too-large"), "{answer}");
+    assert!(
+        answer.contains("https://mandi.dev/problems/payload-too-large"),
+        "{answer}"
+    );
     h.stop().await;
 }
 
@@ -318,7 +502,11 @@ async fn a_key_cannot_see_change_or_delete_another_keys_watch() {
         if guess == aid {
             continue;
         }
-        let get = h.get(&format!("/api/v1/watches/{guess}"), &a).send().await.expect("g");
+        let get = h
+            .get(&format!("/api/v1/watches/{guess}"), &a)
+            .send()
+            .await
+            .expect("g");
         assert_eq!(get.status(), 404, "read {guess}");
         let patch = h
             .http
@@ -329,9 +517,17 @@ async fn a_key_cannot_see_change_or_delete_another_keys_watch() {
             .await
             .expect("p");
         assert_eq!(patch.status(), 404, "change {guess}");
-        let pause = h.post(&format!("/api/v1/watches/{guess}/pause"), &a).send().await.expect("p");
+        let pause = h
+            .post(&format!("/api/v1/watches/{guess}/pause"), &a)
+            .send()
+            .await
+            .expect("p");
         assert_eq!(pause.status(), 404, "pause {guess}");
-        let alerts = h.get(&format!("/api/v1/watches/{guess}/alerts"), &a).send().await.expect("a");
+        let alerts = h
+            .get(&format!("/api/v1/watches/{guess}/alerts"), &a)
+            .send()
+            .await
+            .expect("a");
         assert_eq!(alerts.status(), 404, "alerts {guess}");
         let del = h
             .http
@@ -346,7 +542,13 @@ async fn a_key_cannot_see_change_or_delete_another_keys_watch() {
     assert_eq!(a_list.as_array().map(Vec::len), Some(1));
     assert_eq!(a_list[0]["id"], aid);
     // B's watch is untouched.
-    let (s, still) = json_of(h.get(&format!("/api/v1/watches/{bid}"), &b).send().await.expect("g")).await;
+    let (s, still) = json_of(
+        h.get(&format!("/api/v1/watches/{bid}"), &b)
+            .send()
+            .await
+            .expect("g"),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(still["label"], Value::Null);
     assert_eq!(still["state"], "active");
@@ -361,9 +563,20 @@ async fn a_key_cannot_see_change_or_delete_another_keys_watch() {
     .await;
     assert_eq!(s, 202, "{job}");
     let jid = job["id"].as_i64().expect("id");
-    assert_eq!(h.get(&format!("/api/v1/bulk/{jid}"), &a).send().await.expect("j").status(), 404);
     assert_eq!(
-        h.get(&format!("/api/v1/bulk/{jid}/results.csv"), &a).send().await.expect("j").status(),
+        h.get(&format!("/api/v1/bulk/{jid}"), &a)
+            .send()
+            .await
+            .expect("j")
+            .status(),
+        404
+    );
+    assert_eq!(
+        h.get(&format!("/api/v1/bulk/{jid}/results.csv"), &a)
+            .send()
+            .await
+            .expect("j")
+            .status(),
         404
     );
     h.stop().await;
@@ -373,7 +586,14 @@ async fn a_key_cannot_see_change_or_delete_another_keys_watch() {
 async fn the_rate_limit_answers_429_with_retry_after_and_headers() {
     let h = Harness::start(ServerConfig::default()).await;
     let key = h
-        .key("limited", KeyScope::Read, Some(RateLimit { per_second: 1, burst: 3 }))
+        .key(
+            "limited",
+            KeyScope::Read,
+            Some(RateLimit {
+                per_second: 1,
+                burst: 3,
+            }),
+        )
         .await;
     let other = h.key("free", KeyScope::Read, None).await;
     let mut statuses = Vec::new();
@@ -394,9 +614,23 @@ async fn the_rate_limit_answers_429_with_retry_after_and_headers() {
     let (_, body) = json_of(last).await;
     assert_eq!(body["type"], "https://mandi.dev/problems/rate-limited");
     // Another key is not affected; the limited key recovers after a second.
-    assert_eq!(h.get("/api/v1/watches", &other).send().await.expect("o").status(), 200);
+    assert_eq!(
+        h.get("/api/v1/watches", &other)
+            .send()
+            .await
+            .expect("o")
+            .status(),
+        200
+    );
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    assert_eq!(h.get("/api/v1/watches", &key).send().await.expect("r").status(), 200);
+    assert_eq!(
+        h.get("/api/v1/watches", &key)
+            .send()
+            .await
+            .expect("r")
+            .status(),
+        200
+    );
     // Usage is recorded per key (accepted and refused).
     h.state.keys().flush_usage().await.expect("flush");
     tokio::time::sleep(Duration::from_millis(1_100)).await;
@@ -442,11 +676,20 @@ async fn a_bulk_job_of_5000_lines_accounts_for_every_line() {
     assert_eq!(job["total"], 5_000);
     let id = job["id"].as_i64().expect("id");
     let done = loop {
-        let (_, j) = json_of(h.get(&format!("/api/v1/bulk/{id}"), &key).send().await.expect("poll")).await;
+        let (_, j) = json_of(
+            h.get(&format!("/api/v1/bulk/{id}"), &key)
+                .send()
+                .await
+                .expect("poll"),
+        )
+        .await;
         if j["status"] == "finished" {
             break j;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "still running: {j}");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "still running: {j}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     eprintln!("bulk job of 5000 lines finished in {:?}", started.elapsed());
@@ -455,7 +698,11 @@ async fn a_bulk_job_of_5000_lines_accounts_for_every_line() {
     assert_eq!(c["pending"], 0);
     assert_eq!(c["invalid"], 10);
     assert_eq!(c["watching"].as_u64(), Some(known as u64), "{done}");
-    assert_eq!(c["not_found"].as_u64(), Some((4_990 - known) as u64), "{done}");
+    assert_eq!(
+        c["not_found"].as_u64(),
+        Some((4_990 - known) as u64),
+        "{done}"
+    );
     let results = h
         .get(&format!("/api/v1/bulk/{id}/results.csv"), &key)
         .send()
@@ -465,7 +712,10 @@ async fn a_bulk_job_of_5000_lines_accounts_for_every_line() {
         .await
         .expect("text");
     let lines: Vec<&str> = results.lines().collect();
-    assert_eq!(lines[0], "position,input,marketplace,asin,status,watch_id,detail");
+    assert_eq!(
+        lines[0],
+        "position,input,marketplace,asin,status,watch_id,detail"
+    );
     assert_eq!(lines.len(), 5_001);
     for (i, line) in lines[1..].iter().enumerate() {
         assert!(line.starts_with(&format!("{i},")), "line {i}: {line}");

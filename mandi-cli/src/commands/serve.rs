@@ -220,7 +220,10 @@ pub fn run_keys(cmd: KeysCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Out
                         .collect();
                     out.json(&serde_json::json!({ "type": "api_keys", "data": rows }))?;
                 } else if list.is_empty() {
-                    out.line("no keys yet; make one with `mandi keys create --name … --scope …`".to_owned())?;
+                    out.line(
+                        "no keys yet; make one with `mandi keys create --name … --scope …`"
+                            .to_owned(),
+                    )?;
                     return Ok(Outcome::NothingFound);
                 } else {
                     for k in list {
@@ -232,7 +235,11 @@ pub fn run_keys(cmd: KeysCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Out
                             k.prefix,
                             k.rate_limit.per_second,
                             k.rate_limit.burst,
-                            if k.revoked_at.is_some() { "  (revoked)" } else { "" }
+                            if k.revoked_at.is_some() {
+                                "  (revoked)"
+                            } else {
+                                ""
+                            }
                         ))?;
                     }
                 }

@@ -221,7 +221,11 @@ fn paginate<T>(rows: Vec<T>, page: u32, per_page: u32) -> Page<T> {
     let pages = total.div_ceil(per_page).max(1);
     let page = page.clamp(1, pages);
     let start = ((page - 1) * per_page) as usize;
-    let rows = rows.into_iter().skip(start).take(per_page as usize).collect();
+    let rows = rows
+        .into_iter()
+        .skip(start)
+        .take(per_page as usize)
+        .collect();
     Page {
         rows,
         page,
@@ -314,10 +318,7 @@ impl AdminStats {
     /// # Errors
     ///
     /// The store failed.
-    pub async fn overview(
-        &self,
-        monitor: Option<MonitorProgress>,
-    ) -> Result<Overview, AdminError> {
+    pub async fn overview(&self, monitor: Option<MonitorProgress>) -> Result<Overview, AdminError> {
         let store = self.catalog.store();
         let now = self.catalog.clock().now();
         let since = now - Duration::days(i64::from(SERIES_DAYS) + 1);
@@ -327,7 +328,10 @@ impl AdminStats {
                 facts
                     .users
                     .iter()
-                    .filter(|u| u.last_active_at.is_some_and(|t| now - t < Duration::days(days)))
+                    .filter(|u| {
+                        u.last_active_at
+                            .is_some_and(|t| now - t < Duration::days(days))
+                    })
                     .count(),
             )
         };
@@ -441,7 +445,12 @@ impl AdminStats {
             .collect();
         match sort {
             UserSort::Id => rows.sort_by_key(|r| r.id),
-            UserSort::Name => rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id))),
+            UserSort::Name => rows.sort_by(|a, b| {
+                a.name
+                    .to_lowercase()
+                    .cmp(&b.name.to_lowercase())
+                    .then(a.id.cmp(&b.id))
+            }),
             UserSort::Watches => rows.sort_by_key(|r| (r.watches, r.id)),
             UserSort::LastActive => rows.sort_by_key(|r| (r.last_active_at, r.id)),
         }
@@ -520,7 +529,10 @@ impl AdminStats {
         }
         let mut page = paginate(rows, page, per_page);
         for row in &mut page.rows {
-            let report = self.catalog.history(row.marketplace, row.asin, false).await?;
+            let report = self
+                .catalog
+                .history(row.marketplace, row.asin, false)
+                .await?;
             row.deal_score = report.score.map(|s| s.score);
         }
         let mut categories: Vec<CategoryCount> = categories
@@ -531,7 +543,11 @@ impl AdminStats {
                 watchers,
             })
             .collect();
-        categories.sort_by(|a, b| b.watchers.cmp(&a.watchers).then(a.category.cmp(&b.category)));
+        categories.sort_by(|a, b| {
+            b.watchers
+                .cmp(&a.watchers)
+                .then(a.category.cmp(&b.category))
+        });
         Ok((page, categories))
     }
 }

@@ -285,9 +285,7 @@ mod tests {
     use crate::store::MemoryStore;
 
     fn service() -> (KeyService, ManualClock) {
-        let clock = ManualClock::new(
-            DateTime::from_timestamp(1_750_000_000, 0).expect("time"),
-        );
+        let clock = ManualClock::new(DateTime::from_timestamp(1_750_000_000, 0).expect("time"));
         (
             KeyService::new(Arc::new(MemoryStore::new()), Arc::new(clock.clone())),
             clock,
@@ -325,7 +323,14 @@ mod tests {
         let (keys, clock) = service();
         let a = keys.create("team", KeyScope::Read, None).await.expect("a");
         let b = keys
-            .create("team", KeyScope::Admin, Some(RateLimit { per_second: 1, burst: 2 }))
+            .create(
+                "team",
+                KeyScope::Admin,
+                Some(RateLimit {
+                    per_second: 1,
+                    burst: 2,
+                }),
+            )
             .await
             .expect("b");
         assert_eq!(a.key.user_id, b.key.user_id);
@@ -338,7 +343,10 @@ mod tests {
         assert_eq!(keys.flush_usage().await.expect("flush"), 0);
         let usage = keys.usage(a.key.id, 7).await.expect("usage");
         assert_eq!(
-            usage.iter().map(|u| (u.requests, u.rejected)).collect::<Vec<_>>(),
+            usage
+                .iter()
+                .map(|u| (u.requests, u.rejected))
+                .collect::<Vec<_>>(),
             vec![(2, 1), (1, 0)]
         );
         assert!(matches!(

@@ -71,7 +71,11 @@ impl RateLimiter {
             tokens: burst,
             at: now,
         });
-        let elapsed = (now - bucket.at).num_microseconds().unwrap_or(i64::MAX).max(0) as f64 / 1e6;
+        let elapsed = (now - bucket.at)
+            .num_microseconds()
+            .unwrap_or(i64::MAX)
+            .max(0) as f64
+            / 1e6;
         bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
         bucket.at = now;
         let allowed = bucket.tokens >= 1.0;
@@ -79,7 +83,8 @@ impl RateLimiter {
             bucket.tokens -= 1.0;
         }
         let reset_secs = ((burst - bucket.tokens) / rate).ceil() as u64;
-        let retry_after_secs = (!allowed).then(|| (((1.0 - bucket.tokens) / rate).ceil() as u64).max(1));
+        let retry_after_secs =
+            (!allowed).then(|| (((1.0 - bucket.tokens) / rate).ceil() as u64).max(1));
         RateDecision {
             allowed,
             limit: limit.burst,
@@ -123,9 +128,15 @@ mod tests {
         // Another key has its own bucket.
         assert!(limiter.check(ApiKeyId(2), limit).allowed);
         clock.advance(chrono::Duration::milliseconds(500));
-        let allowed = (0..10).filter(|_| limiter.check(key, limit).allowed).count();
+        let allowed = (0..10)
+            .filter(|_| limiter.check(key, limit).allowed)
+            .count();
         assert_eq!(allowed, 5, "half a second brings back five tokens");
         clock.advance(chrono::Duration::seconds(60));
-        assert_eq!(limiter.check(key, limit).remaining, 49, "never above the burst");
+        assert_eq!(
+            limiter.check(key, limit).remaining,
+            49,
+            "never above the burst"
+        );
     }
 }

@@ -19,11 +19,11 @@ pub use product::{
     Availability, BrowseNode, BrowseNodeRef, Condition, DataOrigin, DealDetails, Image, Merchant,
     Offer, OfferKind, Product, Reviews, Savings, VariationAttribute, VariationFamily,
 };
-pub use user::{
-    AlertMode, ExternalIdentity, Language, NewUser, QuietHours, User, UserId, UserSettings,
-};
-pub use watch::{AlertRule, NewWatch, Watch, WatchId, WatchState, WatchTarget};
 pub use server::{
     ActivityFacts, AlertFact, ApiKey, ApiKeyId, BulkCounts, BulkItem, BulkItemStatus, BulkJob,
     BulkJobId, BulkSpec, KeyScope, KeyUsage, NewApiKey, NewBulkJob, RateLimit, UserFacts,
 };
+pub use user::{
+    AlertMode, ExternalIdentity, Language, NewUser, QuietHours, User, UserId, UserSettings,
+};
+pub use watch::{AlertRule, NewWatch, Watch, WatchId, WatchState, WatchTarget};

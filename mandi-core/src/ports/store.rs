@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
+    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
+};
+use crate::domain::{
     Alert, AlertId, AlertRule, Asin, Availability, BrowseNode, ExternalIdentity, Marketplace,
     Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
     VariationFamily, Watch, WatchId,
-};
-use crate::domain::{
-    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
 
 /// Errors any `Store` adapter may return.
@@ -685,7 +685,11 @@ macro_rules! forward_store {
             async fn api_usage(&self, s: &str, d: NaiveDate) -> StoreResult<ApiUsageTotals> {
                 (**self).api_usage(s, d).await
             }
-            async fn create_api_key(&self, n: &NewApiKey, now: DateTime<Utc>) -> StoreResult<ApiKey> {
+            async fn create_api_key(
+                &self,
+                n: &NewApiKey,
+                now: DateTime<Utc>,
+            ) -> StoreResult<ApiKey> {
                 (**self).create_api_key(n, now).await
             }
             async fn api_key_by_hash(&self, h: &str) -> StoreResult<Option<ApiKey>> {
@@ -703,7 +707,11 @@ macro_rules! forward_store {
             async fn key_usage(&self, id: ApiKeyId, s: NaiveDate) -> StoreResult<Vec<KeyUsage>> {
                 (**self).key_usage(id, s).await
             }
-            async fn create_bulk_job(&self, n: &NewBulkJob, now: DateTime<Utc>) -> StoreResult<BulkJob> {
+            async fn create_bulk_job(
+                &self,
+                n: &NewBulkJob,
+                now: DateTime<Utc>,
+            ) -> StoreResult<BulkJob> {
                 (**self).create_bulk_job(n, now).await
             }
             async fn get_bulk_job(&self, u: UserId, id: BulkJobId) -> StoreResult<BulkJob> {

@@ -17,12 +17,12 @@ use super::{
 };
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
+    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
+};
+use crate::domain::{
     Alert, AlertId, Asin, BrowseNode, DealDetails, DeliveryStatus, ExternalIdentity, Marketplace,
     NewUser, NewWatch, OutboxEntry, PricePoint, Product, User, UserId, VariationAttribute,
     VariationFamily, Watch, WatchId, WatchState, WatchTarget,
-};
-use crate::domain::{
-    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
 use crate::ports::store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceUpdate,

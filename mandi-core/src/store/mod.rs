@@ -315,7 +315,10 @@ pub(crate) fn validate_bulk_job(j: &crate::domain::NewBulkJob) -> StoreResult<()
         if item.position as usize != i {
             return Err(invalid(
                 "bulk job",
-                format!("item {i} has position {}; positions run 0, 1, 2…", item.position),
+                format!(
+                    "item {i} has position {}; positions run 0, 1, 2…",
+                    item.position
+                ),
             ));
         }
     }
@@ -323,10 +326,7 @@ pub(crate) fn validate_bulk_job(j: &crate::domain::NewBulkJob) -> StoreResult<()
 }
 
 /// The later of two optional times.
-pub(crate) fn latest(
-    a: Option<DateTime<Utc>>,
-    b: Option<DateTime<Utc>>,
-) -> Option<DateTime<Utc>> {
+pub(crate) fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, None) => a,

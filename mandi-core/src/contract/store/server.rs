@@ -50,7 +50,13 @@ pub async fn api_keys_round_trip_and_revoke(store: impl Store) {
     assert_eq!(made.user_id, u);
     assert_eq!(made.name, "pricing");
     assert_eq!(made.scope, KeyScope::Write);
-    assert_eq!(made.rate_limit, RateLimit { per_second: 3, burst: 7 });
+    assert_eq!(
+        made.rate_limit,
+        RateLimit {
+            per_second: 3,
+            burst: 7
+        }
+    );
     assert_eq!(made.created_at, t(10));
     assert_eq!(made.revoked_at, None);
     let found = store
@@ -59,7 +65,10 @@ pub async fn api_keys_round_trip_and_revoke(store: impl Store) {
         .expect("find")
         .expect("found by an upper-case hash too");
     assert_eq!(found, made);
-    assert_eq!(store.api_key_by_hash(&"b".repeat(64)).await.expect("f"), None);
+    assert_eq!(
+        store.api_key_by_hash(&"b".repeat(64)).await.expect("f"),
+        None
+    );
     let other = store
         .create_api_key(&new_key(u, "second", 'b'), t(11))
         .await
@@ -216,7 +225,10 @@ pub async fn bulk_jobs_progress_and_stay_private(store: impl Store) {
     assert_eq!(job.counts.invalid, 1);
     assert_eq!(job.finished_at, None);
     assert_eq!(job.spec, new.spec);
-    assert_eq!(store.unfinished_bulk_jobs().await.expect("u"), vec![job.clone()]);
+    assert_eq!(
+        store.unfinished_bulk_jobs().await.expect("u"),
+        vec![job.clone()]
+    );
     let mut done = item(0, "B0CX59H5W7", BulkItemStatus::Watching);
     done.watch_id = Some(WatchId(17));
     store
@@ -251,14 +263,16 @@ pub async fn bulk_jobs_progress_and_stay_private(store: impl Store) {
     ));
     assert!(matches!(
         store
-            .record_bulk_items(job.id, &[item(3, "B0CX59H5W7", BulkItemStatus::Failed)], None)
+            .record_bulk_items(
+                job.id,
+                &[item(3, "B0CX59H5W7", BulkItemStatus::Failed)],
+                None
+            )
             .await,
         Err(StoreError::Invalid { .. })
     ));
     assert!(matches!(
-        store
-            .record_bulk_items(BulkJobId(999), &[], None)
-            .await,
+        store.record_bulk_items(BulkJobId(999), &[], None).await,
         Err(StoreError::NotFound { .. })
     ));
 }
@@ -301,6 +315,9 @@ pub async fn activity_facts_summarise_users(store: impl Store) {
     assert_eq!(facts.watches_created, vec![t(200)]);
     assert!(facts.alerts.is_empty());
     assert_eq!((facts.outbox_pending, facts.outbox_dead), (0, 0));
-    let all = store.activity_facts(t(0) - TimeDelta::days(1)).await.expect("f");
+    let all = store
+        .activity_facts(t(0) - TimeDelta::days(1))
+        .await
+        .expect("f");
     assert_eq!(all.watches_created, vec![t(100), t(200)]);
 }

@@ -70,7 +70,11 @@ pub(super) fn list_api_keys(state: &State) -> Vec<ApiKey> {
     state.server.keys.values().cloned().collect()
 }
 
-pub(super) fn revoke_api_key(state: &mut State, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) fn revoke_api_key(
+    state: &mut State,
+    id: ApiKeyId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let key = state
         .server
         .keys

@@ -45,13 +45,13 @@ use super::{
 };
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
+    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
+};
+use crate::domain::{
     Alert, AlertId, AlertRule, Asin, BrowseNode, BrowseNodeRef, DealDetails, DeliveryStatus,
     ExternalIdentity, Image, Marketplace, Merchant, NewUser, NewWatch, Offer, OutboxEntry,
     PricePoint, Product, Reviews, Savings, User, UserId, UserSettings, VariationAttribute,
     VariationFamily, Watch, WatchId, WatchState, WatchTarget,
-};
-use crate::domain::{
-    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
 use crate::ports::store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceUpdate,
@@ -2010,7 +2010,8 @@ impl Store for SqliteStore {
     }
 
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
-        self.run("api key", |conn| server::list_api_keys(conn)).await
+        self.run("api key", |conn| server::list_api_keys(conn))
+            .await
     }
 
     async fn revoke_api_key(&self, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
@@ -2025,8 +2026,10 @@ impl Store for SqliteStore {
     }
 
     async fn key_usage(&self, id: ApiKeyId, since: NaiveDate) -> StoreResult<Vec<KeyUsage>> {
-        self.run("api key usage", move |conn| server::key_usage(conn, id, since))
-            .await
+        self.run("api key usage", move |conn| {
+            server::key_usage(conn, id, since)
+        })
+        .await
     }
 
     async fn create_bulk_job(&self, new: &NewBulkJob, now: DateTime<Utc>) -> StoreResult<BulkJob> {
@@ -2042,8 +2045,10 @@ impl Store for SqliteStore {
     }
 
     async fn bulk_job_items(&self, user: UserId, id: BulkJobId) -> StoreResult<Vec<BulkItem>> {
-        self.run("bulk job", move |conn| server::bulk_job_items(conn, user, id))
-            .await
+        self.run("bulk job", move |conn| {
+            server::bulk_job_items(conn, user, id)
+        })
+        .await
     }
 
     async fn record_bulk_items(
@@ -2068,7 +2073,6 @@ impl Store for SqliteStore {
         self.run("activity", move |conn| server::activity_facts(conn, since))
             .await
     }
-
 }
 
 impl SqliteStore {

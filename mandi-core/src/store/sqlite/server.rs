@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::rows::{Ctx, asin, col, from_json, marketplace, marketplace_code, opt_time, time, to_json};
+use super::rows::{
+    Ctx, asin, col, from_json, marketplace, marketplace_code, opt_time, time, to_json,
+};
 use super::{USER_COLUMNS, collect, not_found, read_user, user_exists};
 use crate::domain::{
     ActivityFacts, AlertFact, ApiKey, ApiKeyId, BulkCounts, BulkItem, BulkItemStatus, BulkJob,
@@ -39,7 +41,11 @@ fn read_key(r: &Row<'_>) -> StoreResult<ApiKey> {
     })
 }
 
-fn keys_where(conn: &Connection, clause: &str, args: impl rusqlite::Params) -> StoreResult<Vec<ApiKey>> {
+fn keys_where(
+    conn: &Connection,
+    clause: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Vec<ApiKey>> {
     let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE {clause}");
     let mut stmt = conn.prepare_cached(&sql).ctx("api key")?;
     let rows = stmt.query_map(args, |r| Ok(read_key(r))).ctx("api key")?;
@@ -131,7 +137,11 @@ pub(super) fn add_key_usage(tx: &Connection, usage: &[KeyUsage]) -> StoreResult<
     Ok(())
 }
 
-pub(super) fn key_usage(conn: &Connection, id: ApiKeyId, since: NaiveDate) -> StoreResult<Vec<KeyUsage>> {
+pub(super) fn key_usage(
+    conn: &Connection,
+    id: ApiKeyId,
+    since: NaiveDate,
+) -> StoreResult<Vec<KeyUsage>> {
     const W: &str = "api key usage";
     let last_used: Option<i64> = conn
         .prepare_cached("SELECT last_used_at_ms FROM api_keys WHERE id = ?1")
@@ -184,7 +194,9 @@ fn read_job(conn: &Connection, r: &Row<'_>) -> StoreResult<BulkJob> {
     let spec: BulkSpec = from_json(&col::<String>(r, 2, W)?, W)?;
     let mut counts = BulkCounts::default();
     let mut stmt = conn
-        .prepare_cached("SELECT status, COUNT(*) FROM bulk_job_items WHERE job_id = ?1 GROUP BY status")
+        .prepare_cached(
+            "SELECT status, COUNT(*) FROM bulk_job_items WHERE job_id = ?1 GROUP BY status",
+        )
         .ctx(W)?;
     let rows = stmt
         .query_map(params![id.0], |r| {
@@ -212,7 +224,11 @@ fn read_job(conn: &Connection, r: &Row<'_>) -> StoreResult<BulkJob> {
     })
 }
 
-fn jobs_where(conn: &Connection, clause: &str, args: impl rusqlite::Params) -> StoreResult<Vec<BulkJob>> {
+fn jobs_where(
+    conn: &Connection,
+    clause: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Vec<BulkJob>> {
     let sql = format!(
         "SELECT id, user_id, spec_json, total, created_at_ms, finished_at_ms FROM bulk_jobs
          WHERE {clause}"
@@ -360,7 +376,10 @@ pub(super) fn unfinished_bulk_jobs(conn: &Connection) -> StoreResult<Vec<BulkJob
     jobs_where(conn, "finished_at_ms IS NULL ORDER BY id", [])
 }
 
-pub(super) fn activity_facts(conn: &Connection, since: DateTime<Utc>) -> StoreResult<ActivityFacts> {
+pub(super) fn activity_facts(
+    conn: &Connection,
+    since: DateTime<Utc>,
+) -> StoreResult<ActivityFacts> {
     const W: &str = "activity";
     let since = millis(since);
     let sql = format!(
@@ -395,10 +414,14 @@ pub(super) fn activity_facts(conn: &Connection, since: DateTime<Utc>) -> StoreRe
         .ctx(W)?;
     let users = collect(rows, W)?;
     let mut stmt = conn
-        .prepare_cached("SELECT created_at_ms FROM watches WHERE created_at_ms >= ?1 ORDER BY created_at_ms")
+        .prepare_cached(
+            "SELECT created_at_ms FROM watches WHERE created_at_ms >= ?1 ORDER BY created_at_ms",
+        )
         .ctx(W)?;
     let rows = stmt
-        .query_map(params![since], |r| Ok(col(r, 0, W).and_then(|ms| time(ms, W))))
+        .query_map(params![since], |r| {
+            Ok(col(r, 0, W).and_then(|ms| time(ms, W)))
+        })
         .ctx(W)?;
     let watches_created = collect(rows, W)?;
     let mut stmt = conn
