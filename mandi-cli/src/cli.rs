@@ -106,6 +106,10 @@ pub enum Command {
     Completions(commands::completions::Cmd),
     /// Print the manual page (roff) for `man`.
     Man(commands::completions::ManCmd),
+    /// Serve the REST API and the admin dashboard (with the monitoring loop).
+    Serve(commands::serve::ServeCmd),
+    /// API keys of `mandi serve`: create (shown once), list, revoke.
+    Keys(commands::serve::KeysCmd),
 }
 
 #[cfg(test)]

@@ -151,6 +151,17 @@ pub struct Settings {
     pub monitor: MonitorSettings,
     /// `[notify]`
     pub notify: NotifySettings,
+    /// `[server]`
+    pub server: ServerSettings,
+}
+
+/// `[server]`: `mandi serve`'s admin dashboard.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// The admin dashboard's password (redacted, never printed); an admin-scope API key
+    /// logs in too.
+    pub admin_password: Option<SecretString>,
 }
 
 /// `[monitor]`: the account's quota and the fallback scraper.

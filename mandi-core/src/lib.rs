@@ -32,6 +32,8 @@
 
 pub mod alerts;
 pub mod analytics;
+#[cfg(feature = "api")]
+pub mod api;
 pub mod cache;
 pub mod catalog;
 #[cfg(feature = "charts")]

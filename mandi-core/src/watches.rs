@@ -766,7 +766,7 @@ fn not_found(e: StoreError, id: WatchId) -> WatchError {
     }
 }
 
-fn clean_label(label: Option<String>) -> WatchResult<Option<String>> {
+pub(crate) fn clean_label(label: Option<String>) -> WatchResult<Option<String>> {
     match label.map(|l| l.trim().to_owned()) {
         Some(l) if l.is_empty() => Ok(None),
         Some(l) if l.chars().count() > MAX_LABEL_CHARS => Err(WatchError::Invalid(format!(

@@ -14,6 +14,7 @@ pub mod nodes;
 pub mod predict;
 pub mod sandbox;
 pub mod search;
+pub mod serve;
 pub mod variations;
 pub mod watch;
 
@@ -117,6 +118,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Predict(cmd) => predict::run(cmd, &ctx, out),
         Command::Completions(cmd) => completions::run(cmd, out),
         Command::Man(cmd) => completions::run_man(cmd, out),
+        Command::Serve(cmd) => serve::run(cmd, &ctx, out),
+        Command::Keys(cmd) => serve::run_keys(cmd, &ctx, out),
     }
 }
 

@@ -1337,6 +1337,11 @@ macro_rules! store_contract {
             price_stats_are_kept_with_every_point_added,
             apply_updates_writes_a_whole_reply_or_nothing,
             variation_children_of_reads_several_families,
+            api_keys_round_trip_and_revoke,
+            bad_api_keys_are_refused,
+            key_usage_adds_up_per_day,
+            bulk_jobs_progress_and_stay_private,
+            activity_facts_summarise_users,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1348,6 +1353,9 @@ macro_rules! store_contract {
         )*
     };
 }
+
+mod server;
+pub use server::*;
 
 // --- alerts and their outbox ---
 

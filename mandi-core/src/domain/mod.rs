@@ -6,6 +6,7 @@ mod history;
 mod marketplace;
 mod money;
 mod product;
+mod server;
 mod user;
 mod watch;
 
@@ -17,6 +18,10 @@ pub use money::{Currency, Money, MoneyError, group_count};
 pub use product::{
     Availability, BrowseNode, BrowseNodeRef, Condition, DataOrigin, DealDetails, Image, Merchant,
     Offer, OfferKind, Product, Reviews, Savings, VariationAttribute, VariationFamily,
+};
+pub use server::{
+    ActivityFacts, AlertFact, ApiKey, ApiKeyId, BulkCounts, BulkItem, BulkItemStatus, BulkJob,
+    BulkJobId, BulkSpec, KeyScope, KeyUsage, NewApiKey, NewBulkJob, RateLimit, UserFacts,
 };
 pub use user::{
     AlertMode, ExternalIdentity, Language, NewUser, QuietHours, User, UserId, UserSettings,

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
+    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
+};
+use crate::domain::{
     Alert, AlertId, AlertRule, Asin, Availability, BrowseNode, ExternalIdentity, Marketplace,
     Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
     VariationFamily, Watch, WatchId,
@@ -591,6 +594,51 @@ pub trait Store: Send + Sync {
         }
         Ok(out)
     }
+    // --- API keys, bulk jobs and admin facts (the REST API server) ---
+
+    /// Stores a new API key (its secret already hashed).
+    async fn create_api_key(&self, new: &NewApiKey, now: DateTime<Utc>) -> StoreResult<ApiKey>;
+
+    /// The key whose secret hashes to `secret_hash`, revoked or not.
+    async fn api_key_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiKey>>;
+
+    /// Every key, oldest first.
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
+
+    /// Revokes a key at `now` (revoking a revoked key keeps the first time).
+    async fn revoke_api_key(&self, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Adds requests to the per-day usage of keys (counts add up; the latest use is kept)
+    /// in one transaction. Usage of an unknown key is [`StoreError::NotFound`].
+    async fn add_key_usage(&self, usage: &[KeyUsage]) -> StoreResult<()>;
+
+    /// A key's usage per day from `since` on, oldest first.
+    async fn key_usage(&self, id: ApiKeyId, since: NaiveDate) -> StoreResult<Vec<KeyUsage>>;
+
+    /// Stores a bulk job with its items.
+    async fn create_bulk_job(&self, new: &NewBulkJob, now: DateTime<Utc>) -> StoreResult<BulkJob>;
+
+    /// One of a user's bulk jobs with its progress.
+    async fn get_bulk_job(&self, user: UserId, id: BulkJobId) -> StoreResult<BulkJob>;
+
+    /// The items of one of a user's bulk jobs, in input order.
+    async fn bulk_job_items(&self, user: UserId, id: BulkJobId) -> StoreResult<Vec<BulkItem>>;
+
+    /// Saves the outcome of some items of a job (matched by position) in one transaction,
+    /// and marks the job finished at `finished_at` when given.
+    async fn record_bulk_items(
+        &self,
+        id: BulkJobId,
+        items: &[BulkItem],
+        finished_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+
+    /// Jobs not finished yet (to resume after a restart), oldest first.
+    async fn unfinished_bulk_jobs(&self) -> StoreResult<Vec<BulkJob>>;
+
+    /// The raw facts of the admin statistics: every user with their activity, and the
+    /// watches made and alerts fired since `since`.
+    async fn activity_facts(&self, since: DateTime<Utc>) -> StoreResult<ActivityFacts>;
 }
 
 macro_rules! forward_store {
@@ -776,6 +824,55 @@ macro_rules! forward_store {
                 p: &[Asin],
             ) -> StoreResult<Vec<Vec<Asin>>> {
                 (**self).variation_children_of(m, p).await
+            }
+            async fn create_api_key(
+                &self,
+                n: &NewApiKey,
+                now: DateTime<Utc>,
+            ) -> StoreResult<ApiKey> {
+                (**self).create_api_key(n, now).await
+            }
+            async fn api_key_by_hash(&self, h: &str) -> StoreResult<Option<ApiKey>> {
+                (**self).api_key_by_hash(h).await
+            }
+            async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+                (**self).list_api_keys().await
+            }
+            async fn revoke_api_key(&self, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
+                (**self).revoke_api_key(id, now).await
+            }
+            async fn add_key_usage(&self, u: &[KeyUsage]) -> StoreResult<()> {
+                (**self).add_key_usage(u).await
+            }
+            async fn key_usage(&self, id: ApiKeyId, s: NaiveDate) -> StoreResult<Vec<KeyUsage>> {
+                (**self).key_usage(id, s).await
+            }
+            async fn create_bulk_job(
+                &self,
+                n: &NewBulkJob,
+                now: DateTime<Utc>,
+            ) -> StoreResult<BulkJob> {
+                (**self).create_bulk_job(n, now).await
+            }
+            async fn get_bulk_job(&self, u: UserId, id: BulkJobId) -> StoreResult<BulkJob> {
+                (**self).get_bulk_job(u, id).await
+            }
+            async fn bulk_job_items(&self, u: UserId, id: BulkJobId) -> StoreResult<Vec<BulkItem>> {
+                (**self).bulk_job_items(u, id).await
+            }
+            async fn record_bulk_items(
+                &self,
+                id: BulkJobId,
+                i: &[BulkItem],
+                f: Option<DateTime<Utc>>,
+            ) -> StoreResult<()> {
+                (**self).record_bulk_items(id, i, f).await
+            }
+            async fn unfinished_bulk_jobs(&self) -> StoreResult<Vec<BulkJob>> {
+                (**self).unfinished_bulk_jobs().await
+            }
+            async fn activity_facts(&self, s: DateTime<Utc>) -> StoreResult<ActivityFacts> {
+                (**self).activity_facts(s).await
             }
         }
     };

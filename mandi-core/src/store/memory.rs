@@ -3,6 +3,8 @@
 //! It behaves like [`SqliteStore`](crate::store::SqliteStore) (both run the same contract
 //! suite) and serves tests, simulations and embedding where nothing needs to persist.
 
+mod server;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
@@ -14,6 +16,9 @@ use super::{
     validate_new_user, validate_points, validate_product, validate_query, validate_usage,
 };
 use crate::alerts::WatchRuleStates;
+use crate::domain::{
+    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
+};
 use crate::domain::{
     Alert, AlertId, Asin, BrowseNode, DealDetails, DeliveryStatus, ExternalIdentity, Marketplace,
     NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
@@ -81,6 +86,8 @@ struct State {
     dedupe: HashMap<String, i64>,
     outbox: BTreeMap<i64, OutboxRow>,
     last_outbox_id: i64,
+    /// API keys, their usage and bulk jobs.
+    server: server::ServerState,
 }
 
 /// An outbox row with the columns `OutboxEntry` does not show.
@@ -990,5 +997,58 @@ impl Store for MemoryStore {
                     .unwrap_or_default()
             })
             .collect())
+    }
+
+    async fn create_api_key(&self, new: &NewApiKey, now: DateTime<Utc>) -> StoreResult<ApiKey> {
+        server::create_api_key(&mut *self.lock()?, new, now)
+    }
+
+    async fn api_key_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiKey>> {
+        Ok(server::api_key_by_hash(&*self.lock()?, secret_hash))
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        Ok(server::list_api_keys(&*self.lock()?))
+    }
+
+    async fn revoke_api_key(&self, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
+        server::revoke_api_key(&mut *self.lock()?, id, now)
+    }
+
+    async fn add_key_usage(&self, usage: &[KeyUsage]) -> StoreResult<()> {
+        server::add_key_usage(&mut *self.lock()?, usage)
+    }
+
+    async fn key_usage(&self, id: ApiKeyId, since: NaiveDate) -> StoreResult<Vec<KeyUsage>> {
+        Ok(server::key_usage(&*self.lock()?, id, since))
+    }
+
+    async fn create_bulk_job(&self, new: &NewBulkJob, now: DateTime<Utc>) -> StoreResult<BulkJob> {
+        server::create_bulk_job(&mut *self.lock()?, new, now)
+    }
+
+    async fn get_bulk_job(&self, user: UserId, id: BulkJobId) -> StoreResult<BulkJob> {
+        server::get_bulk_job(&*self.lock()?, user, id)
+    }
+
+    async fn bulk_job_items(&self, user: UserId, id: BulkJobId) -> StoreResult<Vec<BulkItem>> {
+        server::bulk_job_items(&*self.lock()?, user, id)
+    }
+
+    async fn record_bulk_items(
+        &self,
+        id: BulkJobId,
+        items: &[BulkItem],
+        finished_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        server::record_bulk_items(&mut *self.lock()?, id, items, finished_at)
+    }
+
+    async fn unfinished_bulk_jobs(&self) -> StoreResult<Vec<BulkJob>> {
+        Ok(server::unfinished_bulk_jobs(&*self.lock()?))
+    }
+
+    async fn activity_facts(&self, since: DateTime<Utc>) -> StoreResult<ActivityFacts> {
+        Ok(server::activity_facts(&*self.lock()?, since))
     }
 }

@@ -283,3 +283,55 @@ pub(crate) fn validate_update(u: &crate::ports::store::PriceUpdate) -> StoreResu
     }
     Ok(())
 }
+
+/// Refuses a key that cannot be stored (nothing is written).
+pub(crate) fn validate_new_key(k: &crate::domain::NewApiKey) -> StoreResult<()> {
+    let name = k.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(invalid(
+            "api key",
+            format!(
+                "a key needs a name of 1 to 100 characters without control characters (got {:?})",
+                k.name
+            ),
+        ));
+    }
+    if k.secret_hash.len() != 64 || !k.secret_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid(
+            "api key",
+            "the secret hash must be 64 hex digits (SHA-256)".to_owned(),
+        ));
+    }
+    if k.rate_limit.per_second == 0 || k.rate_limit.burst == 0 {
+        return Err(invalid(
+            "api key",
+            "a rate limit needs at least 1 request a second and a burst of at least 1".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a bulk job that cannot be stored (nothing is written).
+pub(crate) fn validate_bulk_job(j: &crate::domain::NewBulkJob) -> StoreResult<()> {
+    for (i, item) in j.items.iter().enumerate() {
+        if item.position as usize != i {
+            return Err(invalid(
+                "bulk job",
+                format!(
+                    "item {i} has position {}; positions run 0, 1, 2…",
+                    item.position
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The later of two optional times.
+pub(crate) fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}

@@ -19,9 +19,11 @@
 //! Tables (version 4): `products`, `offers`, `customer_reviews`, `browse_nodes`,
 //! `browse_node_ancestry`, `product_browse_nodes`, `variations`, `price_history` (v1);
 //! `users`, `watches`, `alert_rules`, `search_queries` (v2); `alerts`, `alert_outbox`,
-//! `api_usage` (v3); `watch_rule_states` and the outbox's `hold` / `sent_at_ms` (v4).
+//! `api_usage` (v3); `watch_rule_states` and the outbox's `hold` / `sent_at_ms` (v4);
+//! price aggregates (v5); `api_keys`, `api_key_usage`, `bulk_jobs`, `bulk_job_items` (v6).
 
 mod rows;
+mod server;
 mod stats;
 
 use std::fmt;
@@ -44,6 +46,9 @@ use super::{
 };
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
+    ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
+};
+use crate::domain::{
     Alert, AlertId, AlertRule, Asin, BrowseNode, BrowseNodeRef, DealDetails, DeliveryStatus,
     ExternalIdentity, Image, Marketplace, Merchant, NewUser, NewWatch, Offer, OutboxEntry,
     PricePoint, Product, Reviews, Savings, User, UserId, UserSettings, VariationAttribute,
@@ -55,12 +60,13 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
     include_str!("migrations/0004_alert_delivery.sql"),
     include_str!("migrations/0005_engine_price_stats.sql"),
+    include_str!("migrations/0006_serve_keys_bulk.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -2052,6 +2058,84 @@ impl Store for SqliteStore {
                 .collect()
         })
         .await
+    }
+
+    async fn create_api_key(&self, new: &NewApiKey, now: DateTime<Utc>) -> StoreResult<ApiKey> {
+        super::validate_new_key(new)?;
+        let new = new.clone();
+        self.write("api key", move |tx| server::create_api_key(tx, &new, now))
+            .await
+    }
+
+    async fn api_key_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiKey>> {
+        let hash = secret_hash.to_owned();
+        self.run("api key", move |conn| server::api_key_by_hash(conn, &hash))
+            .await
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        self.run("api key", |conn| server::list_api_keys(conn))
+            .await
+    }
+
+    async fn revoke_api_key(&self, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
+        self.write("api key", move |tx| server::revoke_api_key(tx, id, now))
+            .await
+    }
+
+    async fn add_key_usage(&self, usage: &[KeyUsage]) -> StoreResult<()> {
+        let usage = usage.to_vec();
+        self.write("api key usage", move |tx| server::add_key_usage(tx, &usage))
+            .await
+    }
+
+    async fn key_usage(&self, id: ApiKeyId, since: NaiveDate) -> StoreResult<Vec<KeyUsage>> {
+        self.run("api key usage", move |conn| {
+            server::key_usage(conn, id, since)
+        })
+        .await
+    }
+
+    async fn create_bulk_job(&self, new: &NewBulkJob, now: DateTime<Utc>) -> StoreResult<BulkJob> {
+        super::validate_bulk_job(new)?;
+        let new = new.clone();
+        self.write("bulk job", move |tx| server::create_bulk_job(tx, &new, now))
+            .await
+    }
+
+    async fn get_bulk_job(&self, user: UserId, id: BulkJobId) -> StoreResult<BulkJob> {
+        self.run("bulk job", move |conn| server::get_bulk_job(conn, user, id))
+            .await
+    }
+
+    async fn bulk_job_items(&self, user: UserId, id: BulkJobId) -> StoreResult<Vec<BulkItem>> {
+        self.run("bulk job", move |conn| {
+            server::bulk_job_items(conn, user, id)
+        })
+        .await
+    }
+
+    async fn record_bulk_items(
+        &self,
+        id: BulkJobId,
+        items: &[BulkItem],
+        finished_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        let items = items.to_vec();
+        self.write("bulk job", move |tx| {
+            server::record_bulk_items(tx, id, &items, finished_at)
+        })
+        .await
+    }
+
+    async fn unfinished_bulk_jobs(&self) -> StoreResult<Vec<BulkJob>> {
+        self.run("bulk job", |conn| server::unfinished_bulk_jobs(conn))
+            .await
+    }
+
+    async fn activity_facts(&self, since: DateTime<Utc>) -> StoreResult<ActivityFacts> {
+        self.run("activity", move |conn| server::activity_facts(conn, since))
+            .await
     }
 }
 

@@ -1,0 +1,435 @@
+//! The admin dashboard over real HTTP on loopback: login with CSRF and a strict session
+//! cookie, escaping of untrusted text under a script-free CSP, numbers matching the store;
+//! and the same flow in headless Chromium (skipped when chromium/chromedriver are absent).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::Harness;
+use mandi_core::{
+    Asin, ExternalIdentity, KeyScope, Marketplace, NewUser, NewWatch, Product, Store, UserSettings,
+    WatchTarget,
+};
+use mandi_server::ServerConfig;
+use secrecy::SecretString;
+
+const XSS: &str = "<script>alert(1)</script>";
+const PASSWORD: &str = "correct horse battery staple";
+
+fn config() -> ServerConfig {
+    ServerConfig {
+        admin_password: Some(SecretString::from(PASSWORD)),
+        ..ServerConfig::default()
+    }
+}
+
+/// 25 users (one named with a script tag, watching a product titled with one) and their
+/// watches.
+async fn seed(h: &Harness) -> Asin {
+    let store: &Arc<dyn Store> = &h.store;
+    let now = mandi_core::Clock::now(&mandi_core::SystemClock);
+    let asin: Asin = "B0XSS00001".parse().expect("asin");
+    let mut product = Product::new(asin, Marketplace::India, XSS, now);
+    product.brand = Some(XSS.to_owned());
+    store.upsert_product(&product).await.expect("product");
+    let user = store
+        .upsert_user(
+            &NewUser {
+                identity: ExternalIdentity::new("telegram", "42"),
+                display_name: Some(XSS.to_owned()),
+                settings: UserSettings::default(),
+            },
+            now,
+        )
+        .await
+        .expect("user");
+    store
+        .create_watch(
+            &NewWatch {
+                user_id: user.id,
+                target: WatchTarget::Product {
+                    marketplace: Marketplace::India,
+                    asin,
+                },
+                rules: mandi_core::watches::default_rules(),
+                baseline_price: None,
+                label: Some(XSS.to_owned()),
+            },
+            now,
+        )
+        .await
+        .expect("watch");
+    for i in 0..24 {
+        h.key(&format!("user-{i:02}"), KeyScope::Read, None).await;
+    }
+    asin
+}
+
+fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn hidden_csrf(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[at..at + 64].to_owned()
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Logs in over HTTP; returns the session cookie (`mandi_admin=…`).
+async fn login(h: &Harness, secret: &str) -> Result<String, u16> {
+    let http = no_redirects();
+    let form = http.get(h.url("/admin/login")).send().await.expect("form");
+    let login_cookie = set_cookie(&form, "mandi_login").expect("login cookie");
+    let pair = login_cookie.split(';').next().expect("pair").to_owned();
+    let csrf = hidden_csrf(&form.text().await.expect("html"));
+    let resp = http
+        .post(h.url("/admin/login"))
+        .header("cookie", pair)
+        .form(&[("secret", secret), ("csrf", &csrf)])
+        .send()
+        .await
+        .expect("login");
+    if resp.status() != 303 {
+        return Err(resp.status().as_u16());
+    }
+    let session = set_cookie(&resp, "mandi_admin").expect("session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Strict"), "{session}");
+    Ok(session.split(';').next().expect("pair").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
+    let h = Harness::start(config()).await;
+    let asin = seed(&h).await;
+    let http = no_redirects();
+    let resp = http.get(h.url("/admin/overview")).send().await.expect("o");
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/admin/login");
+    assert_eq!(login(&h, "wrong").await, Err(401));
+    let reader = h.key("reader", KeyScope::Read, None).await;
+    assert_eq!(
+        login(&h, &reader).await,
+        Err(401),
+        "a read key is not an admin"
+    );
+    // A login without the form's token is refused.
+    let resp = http
+        .post(h.url("/admin/login"))
+        .form(&[("secret", PASSWORD), ("csrf", "0")])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(resp.status(), 403);
+    let admin_key = h.key("ops", KeyScope::Admin, None).await;
+    login(&h, &admin_key).await.expect("an admin key logs in");
+    let cookie = login(&h, PASSWORD).await.expect("the password logs in");
+
+    for path in [
+        "/admin/overview".to_owned(),
+        "/admin/users".to_owned(),
+        "/admin/users?page=2&sort=name&dir=desc".to_owned(),
+        "/admin/users/1".to_owned(),
+        "/admin/products".to_owned(),
+        format!("/admin/products/IN/{asin}"),
+        "/admin/revenue".to_owned(),
+        "/admin/health".to_owned(),
+    ] {
+        let resp = http
+            .get(h.url(&path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(resp.status(), 200, "{path}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .to_owned();
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            "{csp}"
+        );
+        let html = resp.text().await.expect("html");
+        assert!(
+            !html.contains("<script"),
+            "{path} has a script tag:\n{html}"
+        );
+        if ["/admin/users/1", "/admin/products"].contains(&path.as_str())
+            || path.starts_with("/admin/products/IN")
+        {
+            assert!(
+                html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+                "{path} shows the title escaped"
+            );
+        }
+    }
+    // The overview's numbers are the store's.
+    let html = http
+        .get(h.url("/admin/overview"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("o")
+        .text()
+        .await
+        .expect("html");
+    // 1 seeded user + 24 key users + reader + ops (keys make one user per name).
+    assert!(
+        html.contains("<div class=\"card\" id=\"users-total\"><b>27</b>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<div class=\"card\" id=\"watches-total\"><b>1</b>"),
+        "{html}"
+    );
+    // Logging out needs the session's CSRF token and ends the session.
+    let csrf = hidden_csrf(&html);
+    let resp = http
+        .post(h.url("/admin/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(resp.status(), 403);
+    let resp = http
+        .post(h.url("/admin/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(resp.status(), 303);
+    let resp = http
+        .get(h.url("/admin/overview"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("o");
+    assert_eq!(resp.status(), 303, "the session is gone");
+    h.stop().await;
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| PathBuf::from(d).join(name))
+        .find(|p| p.is_file())
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("browser-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifact dir");
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
+    let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
+        eprintln!("skipped: no chromium/chromedriver");
+        return;
+    };
+    let h = Harness::start(config()).await;
+    let asin = seed(&h).await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let _driver = Driver(
+        Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let profile = tempfile::tempdir().expect("profile dir");
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    }))
+    .expect("caps");
+    let url = format!("http://127.0.0.1:{port}");
+    let mut builder =
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+    builder.capabilities(caps);
+    let mut client = None;
+    for _ in 0..50 {
+        match builder.connect(&url).await {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("a WebDriver session");
+    let dir = artifacts();
+    let shot = |name: &'static str| {
+        let c = c.clone();
+        let dir = dir.clone();
+        async move {
+            let png = c.screenshot().await.expect("screenshot");
+            std::fs::write(dir.join(format!("{name}.png")), png).expect("save screenshot");
+        }
+    };
+    use fantoccini::Locator;
+    c.goto(&h.url("/admin/overview")).await.expect("goto");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/admin/login")
+    );
+    shot("01-login").await;
+    c.find(Locator::Id("secret"))
+        .await
+        .expect("field")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Id("login"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    let users_total = c
+        .find(Locator::Css("#users-total b"))
+        .await
+        .expect("overview card")
+        .text()
+        .await
+        .expect("text");
+    let facts = h
+        .store
+        .activity_facts(mandi_core::Clock::now(&mandi_core::SystemClock))
+        .await
+        .expect("facts");
+    assert_eq!(
+        users_total,
+        facts.users.len().to_string(),
+        "the store's user count"
+    );
+    assert_eq!(users_total, "25");
+    let watches_total = c
+        .find(Locator::Css("#watches-total b"))
+        .await
+        .expect("card")
+        .text()
+        .await
+        .expect("text");
+    let watches: u32 = facts.users.iter().map(|u| u.watches).sum();
+    assert_eq!(
+        watches_total,
+        watches.to_string(),
+        "the store's watch count"
+    );
+    shot("02-overview").await;
+    c.goto(&h.url("/admin/users?sort=id")).await.expect("users");
+    assert_eq!(
+        c.find(Locator::Id("page"))
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("t"),
+        "1"
+    );
+    shot("03-users-page-1").await;
+    c.find(Locator::Id("next"))
+        .await
+        .expect("next")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(
+        c.find(Locator::Id("page"))
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("t"),
+        "2"
+    );
+    shot("04-users-page-2").await;
+    c.goto(&h.url(&format!("/admin/products/IN/{asin}")))
+        .await
+        .expect("product");
+    let title = c
+        .find(Locator::Id("product-title"))
+        .await
+        .expect("title")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(title, XSS, "the title shows as text");
+    assert!(c.get_alert_text().await.is_err(), "no script ran");
+    shot("05-product").await;
+    c.goto(&h.url("/admin/users/1")).await.expect("user");
+    assert!(c.get_alert_text().await.is_err(), "no script ran");
+    shot("06-user").await;
+    c.find(Locator::Id("logout"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("click");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/admin/login")
+    );
+    c.goto(&h.url("/admin/overview")).await.expect("goto");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/admin/login"),
+        "logged out"
+    );
+    shot("07-logged-out").await;
+    c.close().await.expect("close");
+    h.stop().await;
+}

@@ -1,0 +1,103 @@
+//! A server on loopback port 0 over the in-process sandbox and SQLite in a temp dir.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Arc;
+
+use mandi_core::catalog::CatalogService;
+use mandi_core::store::SqliteStore;
+use mandi_core::{Clock, KeyScope, RateLimit, Store, SystemClock};
+use mandi_paapi::creators::CredentialVersion;
+use mandi_paapi::sandbox::{RunningSandbox, Sandbox};
+use mandi_server::{AppState, ServerConfig};
+use secrecy::ExposeSecret;
+
+pub struct Harness {
+    pub base: String,
+    pub state: AppState,
+    pub store: Arc<dyn Store>,
+    pub sandbox: RunningSandbox,
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub async fn start(config: ServerConfig) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let sandbox = Sandbox::builder()
+            .seed(7)
+            .clock(clock.clone())
+            .start()
+            .await
+            .expect("sandbox");
+        let source = sandbox
+            .creators_source(CredentialVersion::V2_2)
+            .expect("sandbox source");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(dir.path().join("mandi.db")).expect("store"));
+        let catalog = CatalogService::new(Arc::new(source), store.clone(), clock);
+        let state = AppState::new(catalog, config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(mandi_server::serve(listener, state.clone(), async move {
+            let _ = rx.await;
+        }));
+        Self {
+            base,
+            state,
+            store,
+            sandbox,
+            http: reqwest::Client::new(),
+            shutdown: Some(tx),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    /// Makes a key and returns its secret.
+    pub async fn key(&self, name: &str, scope: KeyScope, limit: Option<RateLimit>) -> String {
+        let made = self
+            .state
+            .keys()
+            .create(name, scope, limit)
+            .await
+            .expect("key");
+        made.secret.expose_secret().to_owned()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str, key: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(path)).bearer_auth(key)
+    }
+
+    pub fn post(&self, path: &str, key: &str) -> reqwest::RequestBuilder {
+        self.http.post(self.url(path)).bearer_auth(key)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Some ASINs the sandbox knows.
+    pub fn known_asins(&self, n: usize) -> Vec<String> {
+        self.sandbox
+            .catalog()
+            .asins()
+            .take(n)
+            .map(|a| a.to_string())
+            .collect()
+    }
+}
