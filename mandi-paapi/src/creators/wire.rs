@@ -129,57 +129,6 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
     }
 }
 
-/// A JSON value kept as its exact text (an amount, a rating), borrowed from the reply.
-///
-/// It reads the same under both parsers the clients use: sonic-rs (the fast path) hands
-/// it the value's raw text as a lazy value, serde_json (the per-item fallback and the
-/// error paths) through its `RawValue`. The text is owned only when sonic-rs had to
-/// unescape a string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawJson<'a>(pub std::borrow::Cow<'a, str>);
-
-impl RawJson<'_> {
-    /// The value's JSON text, exactly as in the reply.
-    pub fn get(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The newtype name under which sonic-rs hands out a value's raw text.
-const SONIC_RAW_TOKEN: &str = "$sonic_rs::LazyValue";
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for RawJson<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RawJson<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            // sonic-rs: the raw text of the value.
-            fn visit_borrowed_str<E: serde::de::Error>(
-                self,
-                v: &'de str,
-            ) -> Result<RawJson<'de>, E> {
-                Ok(RawJson(std::borrow::Cow::Borrowed(v)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawJson<'de>, E> {
-                Ok(RawJson(std::borrow::Cow::Owned(v.to_owned())))
-            }
-            // serde_json (and serde_path_to_error over it): a plain newtype, read as
-            // serde_json's raw value.
-            fn visit_newtype_struct<D: serde::Deserializer<'de>>(
-                self,
-                d: D,
-            ) -> Result<RawJson<'de>, D::Error> {
-                let raw = <&'de serde_json::value::RawValue as serde::Deserialize>::deserialize(d)?;
-                Ok(RawJson(std::borrow::Cow::Borrowed(raw.get())))
-            }
-        }
-        d.deserialize_newtype_struct(SONIC_RAW_TOKEN, V)
-    }
-}
-
 /// The part an amount plays in a reply, for the checks and the log.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2139,7 +2088,7 @@ macro_rules! wire_models {
         /// They hold only what is mapped into domain types and borrow every string from the
         /// reply's bytes ([`Text`](crate::creators::wire::Text) owns only strings with escapes),
         /// so decoding allocates little beyond the domain values themselves; amounts are kept
-        /// as their JSON text (`RawJson`: raw text under both sonic-rs and serde_json) and checked exactly. The owned structs of the
+        /// as their JSON text (`&RawValue`) and checked exactly. The owned structs of the
         /// parent module remain the full schema the sandbox writes.
         pub mod view {
             use mandi_core::{
@@ -2151,7 +2100,7 @@ macro_rules! wire_models {
             use serde_json::value::RawValue;
 
             use $crate::creators::wire::{
-                AmountRole, ItemFault, MapContext, RawJson, Text, availability_from_type, lenient_u32,
+                AmountRole, ItemFault, MapContext, Text, availability_from_type, lenient_u32,
                 parse_deal_time,
             };
 
@@ -2298,7 +2247,7 @@ macro_rules! wire_models {
             pub struct MoneyView<'a> {
                 /// The amount's JSON text (a number, or a string holding one).
                 #[serde(borrow, default)]
-                pub amount: Option<RawJson<'a>>,
+                pub amount: Option<&'a RawValue>,
                 /// ISO 4217 code.
                 #[serde(borrow, default)]
                 pub currency: Option<Text<'a>>,
@@ -2314,7 +2263,7 @@ macro_rules! wire_models {
                     ctx.checked_money(
                         asin,
                         role,
-                        self.amount.as_ref().map(RawJson::get),
+                        self.amount.map(RawValue::get),
                         self.currency.as_ref().map(Text::as_str),
                     )
                 }
@@ -2709,7 +2658,7 @@ macro_rules! wire_models {
             pub struct StarView<'a> {
                 /// Stars out of 5, as sent.
                 #[serde(borrow, default)]
-                pub value: Option<RawJson<'a>>,
+                pub value: Option<&'a RawValue>,
             }
 
             fn text(t: Option<Text<'_>>) -> Option<String> {
@@ -3013,9 +2962,7 @@ macro_rules! wire_models {
                     path: "body".to_owned(),
                     message: format!("the reply is not UTF-8: {e}"),
                 })?;
-                // The fast path: sonic-rs (SIMD). Anything it refuses goes the serde_json way
-                // below, item by item, with the path of the fault.
-                if let Ok(reply) = sonic_rs::from_str::<Full>(text) {
+                if let Ok(reply) = serde_json::from_str::<Full>(text) {
                     return Ok(full(reply));
                 }
                 match serde_json::from_slice::<Raw>(body) {
