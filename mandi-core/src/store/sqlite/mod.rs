@@ -22,6 +22,7 @@
 //! `api_usage` (v3); `watch_rule_states` and the outbox's `hold` / `sent_at_ms` (v4).
 
 mod rows;
+mod users_batch;
 
 use std::fmt;
 use std::path::Path;
@@ -1986,6 +1987,52 @@ impl Store for SqliteStore {
                 failed: clamp(failed),
                 items: clamp(items),
             })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(limit))]
+    async fn list_users(&self, after: Option<UserId>, limit: usize) -> StoreResult<Vec<User>> {
+        self.run("user", move |conn| users_batch::list_users(conn, after, limit))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(user = %id, provider = %identity.provider))]
+    async fn update_user_identity(
+        &self,
+        id: UserId,
+        identity: &ExternalIdentity,
+    ) -> StoreResult<()> {
+        super::validate_identity(identity)?;
+        let identity = identity.clone();
+        self.write("user", move |tx| users_batch::update_identity(tx, id, &identity))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(products = asins.len()))]
+    async fn get_products(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+    ) -> StoreResult<Vec<Product>> {
+        let asins = asins.to_vec();
+        self.run("product", move |conn| {
+            users_batch::products(conn, marketplace, &asins)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(queries = queries.len()))]
+    async fn price_histories(
+        &self,
+        queries: &[HistoryQuery],
+    ) -> StoreResult<Vec<Vec<PricePoint>>> {
+        for q in queries {
+            validate_query(q)?;
+        }
+        let queries = queries.to_vec();
+        self.run("price point", move |conn| {
+            users_batch::histories(conn, &queries)
         })
         .await
     }
