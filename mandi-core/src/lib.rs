@@ -42,6 +42,7 @@ pub mod links;
 pub mod monitor;
 pub mod ports;
 pub mod store;
+pub mod users;
 pub mod watches;
 
 pub use domain::*;

@@ -388,10 +388,11 @@ impl Dispatcher {
             Err(e) => {
                 let attempts = d.entry.attempts.saturating_add(1);
                 if matches!(e, NotifyError::RecipientGone { .. }) {
-                    tracing::warn!(user = %user.id, error = %e, "recipient gone; user marked inactive");
-                    let mut gone = user;
-                    gone.active = false;
-                    self.store.update_user(&gone).await?;
+                    tracing::warn!(user = %user.id, error = %e, "recipient gone; user deactivated");
+                    // The one place a gone recipient is handled: inactive, watches paused.
+                    let gone = crate::users::UserService::new(self.store.clone(), self.clock.clone())
+                        .deactivate(&user)
+                        .await?;
                     self.store.mark_dead(id, &e.to_string()).await?;
                     report.dead += 1;
                     return Ok(Some(gone));
