@@ -37,7 +37,9 @@ pub mod catalog;
 pub mod charts;
 #[cfg(feature = "test-util")]
 pub mod contract;
+pub mod digest;
 pub mod domain;
+pub mod insights;
 pub mod links;
 pub mod monitor;
 pub mod ports;
