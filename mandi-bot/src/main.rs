@@ -15,7 +15,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use mandi_bot::bot::{Bot, BotConfig};
 use mandi_bot::config::{BotSettings, SourceKind};
-use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
+use mandi_bot::notifier::{NotifierConfig, TelegramNotifier, UserRecipientEvents};
 use mandi_bot::telegram::{BotClient, Poller, webhook_router};
 use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{
@@ -135,12 +135,14 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         TelegramNotifier::new(
             client.clone(),
             NotifierConfig {
-                affiliate_tag: settings.affiliate_tag.clone(),
+                associate_tag: settings.affiliate_tag.clone(),
                 attach_chart: true,
                 ..NotifierConfig::default()
             },
         )
-        .with_events(Arc::new(StoreRecipientEvents::new(store.clone())))
+        .with_events(Arc::new(UserRecipientEvents::new(
+            mandi_core::users::UserService::for_catalog(&catalog),
+        )))
         .with_catalog(catalog.clone()),
     );
     // Monitoring: watched products refreshed at the quota limit, alerts delivered through
@@ -168,7 +170,7 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             BotConfig {
                 admins: settings.admins.clone(),
                 marketplace,
-                affiliate_tag: settings.affiliate_tag.clone(),
+                associate_tag: settings.affiliate_tag.clone(),
                 source_name: source.name().to_owned(),
             },
         )

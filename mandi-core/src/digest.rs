@@ -193,7 +193,11 @@ impl std::fmt::Debug for DigestBuilder {
         f.debug_struct("DigestBuilder")
             .field(
                 "contributors",
-                &self.contributors.iter().map(|c| c.name()).collect::<Vec<_>>(),
+                &self
+                    .contributors
+                    .iter()
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analytics;
 use crate::catalog::{CatalogError, CatalogService, HistoryReport};
 use crate::domain::{Asin, Currency, Marketplace, Money, User, WatchState};
-use crate::ports::{DealScore, HistoryQuery, ScoreInput};
+use crate::ports::{ApiUsageTotals, DealScore, HistoryQuery, ScoreInput};
 
 /// History reports of several products (as [`CatalogService::history`] without a
 /// refresh), read from the store in two batched reads, in `targets`' order.
@@ -111,6 +111,19 @@ impl SavingsReport {
             .copied()
             .unwrap_or_else(|| Money::from_minor(0, currency))
     }
+}
+
+/// What an operator sees about the service (`/admin_status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceStatus {
+    /// Products under active watches.
+    pub watched_products: usize,
+    /// Users, active or not.
+    pub users: usize,
+    /// Users still reachable.
+    pub active_users: usize,
+    /// The source's API usage today (UTC).
+    pub usage: ApiUsageTotals,
 }
 
 /// Deals and savings over the catalog's store.
@@ -221,6 +234,25 @@ impl InsightsService {
                 .count(),
             cheaper,
             saved: saved.into_values().collect(),
+        })
+    }
+
+    /// The service's status: watched products, users, and `source`'s API usage today.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn status(&self, source: &str) -> Result<ServiceStatus, CatalogError> {
+        let store = self.catalog.store();
+        let today = self.catalog.clock().now().date_naive();
+        let users = crate::users::UserService::new(store.clone(), self.catalog.clock().clone())
+            .all()
+            .await?;
+        Ok(ServiceStatus {
+            watched_products: store.watched_products().await?.len(),
+            users: users.len(),
+            active_users: users.iter().filter(|u| u.active).count(),
+            usage: store.api_usage(source, today).await?,
         })
     }
 }

@@ -29,6 +29,11 @@ impl UserService {
         Self { store, clock }
     }
 
+    /// The service over a catalog's store and clock.
+    pub fn for_catalog(catalog: &crate::catalog::CatalogService) -> Self {
+        Self::new(catalog.store().clone(), catalog.clock().clone())
+    }
+
     /// The user known by `identity`, if any.
     ///
     /// # Errors

@@ -475,6 +475,41 @@ impl WatchService {
         Ok(self.catalog.store().list_watches(user.id).await?)
     }
 
+    /// A user's watches, oldest first, each with its product as last saved (`None` when it
+    /// was never fetched), read in one batch per marketplace.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn list_with_products(
+        &self,
+        user: &User,
+    ) -> WatchResult<Vec<(Watch, Option<Product>)>> {
+        let watches = self.list(user).await?;
+        let mut by_market: std::collections::BTreeMap<Marketplace, Vec<crate::Asin>> =
+            std::collections::BTreeMap::new();
+        for w in &watches {
+            by_market
+                .entry(w.target.marketplace())
+                .or_default()
+                .push(w.target.asin());
+        }
+        let mut products = Vec::new();
+        for (m, asins) in by_market {
+            products.extend(self.catalog.store().get_products(m, &asins).await?);
+        }
+        Ok(watches
+            .into_iter()
+            .map(|w| {
+                let p = products
+                    .iter()
+                    .find(|p| p.marketplace == w.target.marketplace() && p.asin == w.target.asin())
+                    .cloned();
+                (w, p)
+            })
+            .collect())
+    }
+
     /// One of a user's watches.
     ///
     /// # Errors

@@ -413,7 +413,12 @@ async fn setting_a_target_keeps_every_other_rules_own_state() {
         .watch;
     let asin = fired_low_states(&store, old.id).await;
     let mut w = store.get_watch(user.id, old.id).await.expect("watch");
-    w.rules.insert(0, AlertRule::TargetPrice { at_or_below: target });
+    w.rules.insert(
+        0,
+        AlertRule::TargetPrice {
+            at_or_below: target,
+        },
+    );
     store.update_watch(&w).await.expect("save");
     let low_at = w
         .rules
@@ -439,7 +444,9 @@ async fn setting_a_target_keeps_every_other_rules_own_state() {
     assert_eq!(updated.rules[..3], default_rules()[..]);
     assert_eq!(
         updated.rules[3],
-        AlertRule::TargetPrice { at_or_below: target }
+        AlertRule::TargetPrice {
+            at_or_below: target
+        }
     );
     assert_eq!(
         state_at(&store, w.id, asin, 1).await,
@@ -463,7 +470,10 @@ async fn setting_a_target_keeps_every_other_rules_own_state() {
     let lower = Money::from_major(17_000, Currency::INR);
     let again = service.set_target(&user, w.id, lower).await.expect("again");
     assert_eq!(again.rules.len(), 4);
-    assert_eq!(again.rules[3], AlertRule::TargetPrice { at_or_below: lower });
+    assert_eq!(
+        again.rules[3],
+        AlertRule::TargetPrice { at_or_below: lower }
+    );
     let t = state_at(&store, w.id, asin, 3).await;
     assert!(t.armed, "a changed target is re-armed");
     assert_eq!(t.epoch, 5, "the epoch only grows");

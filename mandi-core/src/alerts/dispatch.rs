@@ -296,10 +296,7 @@ impl Dispatcher {
                     u
                 }
             };
-            if let Some(gone) = self
-                .handle(d, user, now, &mut report, &mut digests)
-                .await?
-            {
+            if let Some(gone) = self.handle(d, user, now, &mut report, &mut digests).await? {
                 users.insert(gone.id, Some(gone));
             }
         }
@@ -510,9 +507,10 @@ impl Dispatcher {
                 if matches!(e, NotifyError::RecipientGone { .. }) {
                     tracing::warn!(user = %user.id, error = %e, "recipient gone; user deactivated");
                     // The one place a gone recipient is handled: inactive, watches paused.
-                    let gone = crate::users::UserService::new(self.store.clone(), self.clock.clone())
-                        .deactivate(&user)
-                        .await?;
+                    let gone =
+                        crate::users::UserService::new(self.store.clone(), self.clock.clone())
+                            .deactivate(&user)
+                            .await?;
                     self.store.mark_dead(id, &e.to_string()).await?;
                     report.dead += 1;
                     return Ok(Some(gone));

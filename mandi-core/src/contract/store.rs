@@ -1919,7 +1919,13 @@ pub async fn users_are_listed_in_pages(store: impl Store) {
     assert!(store.list_users(None, 10).await.expect("list").is_empty());
     let mut ids = Vec::new();
     for s in ["3001", "3002", "3003", "3004", "3005"] {
-        ids.push(store.upsert_user(&new_user(s), t(0)).await.expect("user").id);
+        ids.push(
+            store
+                .upsert_user(&new_user(s), t(0))
+                .await
+                .expect("user")
+                .id,
+        );
     }
     let mut gone = store.get_user(ids[1]).await.expect("user");
     gone.active = false;
@@ -2054,11 +2060,5 @@ pub async fn batched_reads_match_single_reads(store: impl Store) {
     }
     assert!(histories[1].is_empty());
     assert!(!histories[2].is_empty());
-    assert!(
-        store
-            .price_histories(&[])
-            .await
-            .expect("none")
-            .is_empty()
-    );
+    assert!(store.price_histories(&[]).await.expect("none").is_empty());
 }

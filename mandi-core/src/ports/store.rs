@@ -495,8 +495,7 @@ pub trait Store: Send + Sync {
 
     /// The price histories of several queries in one read, in the queries' order (each as
     /// [`Store::price_history`] would answer it).
-    async fn price_histories(&self, queries: &[HistoryQuery])
-    -> StoreResult<Vec<Vec<PricePoint>>>;
+    async fn price_histories(&self, queries: &[HistoryQuery]) -> StoreResult<Vec<Vec<PricePoint>>>;
 }
 
 macro_rules! forward_store {

@@ -996,10 +996,7 @@ impl Store for MemoryStore {
         Ok(found)
     }
 
-    async fn price_histories(
-        &self,
-        queries: &[HistoryQuery],
-    ) -> StoreResult<Vec<Vec<PricePoint>>> {
+    async fn price_histories(&self, queries: &[HistoryQuery]) -> StoreResult<Vec<Vec<PricePoint>>> {
         let mut all = Vec::with_capacity(queries.len());
         for q in queries {
             all.push(self.price_history(q).await?);

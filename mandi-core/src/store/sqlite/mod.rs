@@ -1993,8 +1993,10 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all, err, fields(limit))]
     async fn list_users(&self, after: Option<UserId>, limit: usize) -> StoreResult<Vec<User>> {
-        self.run("user", move |conn| users_batch::list_users(conn, after, limit))
-            .await
+        self.run("user", move |conn| {
+            users_batch::list_users(conn, after, limit)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, err, fields(user = %id, provider = %identity.provider))]
@@ -2005,8 +2007,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         super::validate_identity(identity)?;
         let identity = identity.clone();
-        self.write("user", move |tx| users_batch::update_identity(tx, id, &identity))
-            .await
+        self.write("user", move |tx| {
+            users_batch::update_identity(tx, id, &identity)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, err, fields(products = asins.len()))]
@@ -2023,10 +2027,7 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all, err, fields(queries = queries.len()))]
-    async fn price_histories(
-        &self,
-        queries: &[HistoryQuery],
-    ) -> StoreResult<Vec<Vec<PricePoint>>> {
+    async fn price_histories(&self, queries: &[HistoryQuery]) -> StoreResult<Vec<Vec<PricePoint>>> {
         for q in queries {
             validate_query(q)?;
         }
