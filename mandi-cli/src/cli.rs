@@ -75,6 +75,10 @@ pub enum Command {
     Sandbox(commands::sandbox::Cmd),
     /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
     Asin(commands::asin::Cmd),
+    /// The best deals among watched products, by deal score (as the bot's /deals).
+    Deals(commands::deals::DealsCmd),
+    /// Your watches and what they saved you (as the bot's /stats).
+    Stats(commands::deals::StatsCmd),
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod asin;
 pub mod chart;
 pub mod config;
+pub mod deals;
 pub mod demo;
 pub mod history;
 pub mod insights;
@@ -99,6 +100,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Export(cmd) => watch::run_export(cmd, &ctx, out),
         Command::Import(cmd) => watch::run_import(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
+        Command::Deals(cmd) => deals::run_deals(cmd, &ctx, out),
+        Command::Stats(cmd) => deals::run_stats(cmd, &ctx, out),
     }
 }
 

@@ -382,22 +382,21 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             }
             Action::Pause { id } => {
                 let w = watches
-                    .set_state(&user, WatchId(id), WatchState::Paused)
+                    .pause(&user, WatchId(id))
                     .await
                     .map_err(watch_error)?;
                 show(out, &w)?;
             }
             Action::Resume { id } => {
                 let w = watches
-                    .set_state(&user, WatchId(id), WatchState::Active)
+                    .resume(&user, WatchId(id))
                     .await
                     .map_err(watch_error)?;
                 show(out, &w)?;
             }
             Action::Snooze { id, duration } => {
-                let until = app.catalog.clock().now() + parse_duration(&duration)?;
                 let w = watches
-                    .set_state(&user, WatchId(id), WatchState::Snoozed { until })
+                    .snooze(&user, WatchId(id), parse_duration(&duration)?)
                     .await
                     .map_err(watch_error)?;
                 show(out, &w)?;
