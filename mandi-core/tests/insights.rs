@@ -1,6 +1,9 @@
 //! Deals, savings and the digest's watches section: read from the store in batches, the
 //! same for every front-end.
 
+// Amounts in paise are written rupees_paise (`1_000_00` is ₹1,000.00) on purpose.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
