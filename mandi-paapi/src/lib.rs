@@ -10,5 +10,6 @@ pub mod paapi5;
 pub mod resolver;
 pub mod sandbox;
 pub mod scraper;
+pub mod settings;
 pub mod sigv4;
 pub mod transport;
