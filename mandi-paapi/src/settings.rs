@@ -601,10 +601,12 @@ pub fn load(location: &ConfigLocation, env: &Env) -> Result<Settings, ConfigErro
         serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
             let key = e.path().to_string();
             let message = e.inner().message().to_owned();
-            match env_keys
-                .iter()
-                .find(|(k, _)| key.starts_with(k.as_str()) || *k == key)
-            {
+            // The variable that brought the key (or, for an unknown key, the one whose
+            // path it starts): `MANDI_FOO__BAR` is named, not just `foo`.
+            let under =
+                |long: &str, short: &str| long == short || long.starts_with(&format!("{short}."));
+            let hit = |k: &str| under(&key, k) || (!key.is_empty() && key != "." && under(k, &key));
+            match env_keys.iter().find(|(k, _)| hit(k)) {
                 Some((_, var)) => ConfigError::Env {
                     var: var.clone(),
                     message,
