@@ -130,7 +130,7 @@ impl BotSettings {
                         credential_id: c.credential_id.as_deref(),
                         credential_secret: c.credential_secret.as_ref(),
                         version: c.version.as_deref(),
-                        partner_tag: s.general.associate_tag.as_deref(),
+                        associate_tag: s.general.associate_tag.as_deref(),
                         base_url: c.base_url.as_deref(),
                         token_url: c.token_url.as_deref(),
                     },
@@ -145,7 +145,7 @@ impl BotSettings {
                     &PaapiConnection {
                         access_key: p.access_key.as_deref(),
                         secret_key: p.secret_key.as_ref(),
-                        partner_tag: p.partner_tag.as_deref(),
+                        associate_tag: p.associate_tag.as_deref(),
                         host: p.host.as_deref(),
                     },
                     clock,
@@ -166,7 +166,7 @@ impl BotSettings {
 /// The configuration key of a setting the source builder found missing or bad.
 fn connect_error(section: &'static str, e: ConnectError) -> ConfigError {
     let key = match e.field() {
-        "partner_tag" if section == "creators" => "general.associate_tag".to_owned(),
+        "associate_tag" if section == "creators" => "general.associate_tag".to_owned(),
         field => format!("{section}.{field}"),
     };
     let message = match e {

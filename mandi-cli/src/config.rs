@@ -38,7 +38,7 @@ pub fn view(settings: &Settings, location: &ConfigLocation) -> SettingsView {
         paapi: PaapiView {
             access_key: this.paapi.access_key.clone(),
             secret_key: mask(&this.paapi.secret_key),
-            partner_tag: this.paapi.partner_tag.clone(),
+            associate_tag: this.paapi.associate_tag.clone(),
             host: this.paapi.host.clone(),
         },
         sandbox: SandboxView {
@@ -149,7 +149,7 @@ pub struct PaapiView {
     pub secret_key: Option<String>,
     /// The partner tag.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partner_tag: Option<String>,
+    pub associate_tag: Option<String>,
     /// The host override.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
@@ -246,6 +246,20 @@ mod tests {
     }
 
     #[test]
+    fn the_old_partner_tag_key_is_read_as_associate_tag_but_not_both() {
+        let s = load_text("[paapi]\nassociate_tag = \"new-21\"\n", &[]).expect("loads");
+        assert_eq!(s.paapi.associate_tag.as_deref(), Some("new-21"));
+        let s = load_text("[paapi]\npartner_tag = \"old-21\"\n", &[]).expect("loads");
+        assert_eq!(s.paapi.associate_tag.as_deref(), Some("old-21"));
+        let e = load_text(
+            "[paapi]\nassociate_tag = \"new-21\"\n",
+            &[("MANDI_PAAPI__PARTNER_TAG", "old-21")],
+        )
+        .expect_err("both names");
+        assert!(e.to_string().contains("MANDI_PAAPI__PARTNER_TAG"), "{e}");
+    }
+
+    #[test]
     fn environment_overrides_the_file_with_double_underscore_nesting() {
         let s = load_text(
             "[paapi]\npartner_tag = \"file-21\"\n[sandbox]\nseed = 1\n",
@@ -257,7 +271,7 @@ mod tests {
             ],
         )
         .expect("loads");
-        assert_eq!(s.paapi.partner_tag.as_deref(), Some("env-21"));
+        assert_eq!(s.paapi.associate_tag.as_deref(), Some("env-21"));
         assert_eq!(s.sandbox.seed, 7);
         assert_eq!(
             s.creators

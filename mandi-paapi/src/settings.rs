@@ -315,8 +315,10 @@ pub struct PaapiSettings {
     pub access_key: Option<String>,
     /// The secret key (redacted in `Debug`, never printed).
     pub secret_key: Option<SecretString>,
-    /// The partner (associate) tag the requests are made for.
-    pub partner_tag: Option<String>,
+    /// The Amazon Associates tag the requests are made for (PA-API's `PartnerTag`); the
+    /// old key `partner_tag` is still read, with a warning.
+    #[serde(alias = "partner_tag")]
+    pub associate_tag: Option<String>,
     /// Overrides the marketplace's PA-API host.
     pub host: Option<String>,
 }
@@ -324,7 +326,7 @@ pub struct PaapiSettings {
 impl PaapiSettings {
     /// True when the access key, secret key and partner tag are all set.
     pub fn has_credentials(&self) -> bool {
-        self.access_key.is_some() && self.secret_key.is_some() && self.partner_tag.is_some()
+        self.access_key.is_some() && self.secret_key.is_some() && self.associate_tag.is_some()
     }
 }
 
@@ -597,6 +599,7 @@ pub fn load(location: &ConfigLocation, env: &Env) -> Result<Settings, ConfigErro
         insert_override(&mut table, var, &path, value)?;
         env_keys.push((path.join("."), var.to_owned()));
     }
+    rename_old_keys(&mut table, &env_keys)?;
     let settings: Settings =
         serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
             let key = e.path().to_string();
@@ -617,6 +620,40 @@ pub fn load(location: &ConfigLocation, env: &Env) -> Result<Settings, ConfigErro
     let settings = normalise(settings);
     validate(&settings)?;
     Ok(settings)
+}
+
+/// Keys renamed for one name per concept: read under the old name with a warning.
+const RENAMED: &[(&str, &str, &str)] = &[("paapi", "partner_tag", "associate_tag")];
+
+fn rename_old_keys(
+    table: &mut toml::Table,
+    env_keys: &[(String, String)],
+) -> Result<(), ConfigError> {
+    for (section, old, new) in RENAMED {
+        let Some(toml::Value::Table(t)) = table.get_mut(*section) else {
+            continue;
+        };
+        let Some(value) = t.remove(*old) else {
+            continue;
+        };
+        let old_key = format!("{section}.{old}");
+        let new_key = format!("{section}.{new}");
+        let from = env_keys
+            .iter()
+            .find(|(k, _)| *k == old_key)
+            .map_or_else(|| format!("`{old_key}`"), |(_, var)| var.clone());
+        if t.contains_key(*new) {
+            return Err(ConfigError::Invalid {
+                key: new_key.clone(),
+                message: format!(
+                    "set twice: as `{new_key}` and under its old name {from}; keep `{new_key}`"
+                ),
+            });
+        }
+        tracing::warn!("{from} is deprecated: use `{new_key}`");
+        t.insert((*new).to_owned(), value);
+    }
+    Ok(())
 }
 
 /// Parses the file's text, checking it against [`Settings`] so that errors name the line.
@@ -704,7 +741,7 @@ fn normalise(mut s: Settings) -> Settings {
     blank(&mut s.creators.token_url);
     blank(&mut s.paapi.access_key);
     blank_secret(&mut s.paapi.secret_key);
-    blank(&mut s.paapi.partner_tag);
+    blank(&mut s.paapi.associate_tag);
     blank(&mut s.paapi.host);
     blank(&mut s.notify.webhook_url);
     blank_secret(&mut s.notify.webhook_secret);
