@@ -804,7 +804,7 @@ pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> S
 }
 
 fn pct(bps: i64) -> String {
-    format!("{}.{}%", bps / 100, (bps % 100) / 10)
+    mandi_core::Bps(bps).to_string()
 }
 
 /// The verdict's text.

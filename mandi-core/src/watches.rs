@@ -168,10 +168,9 @@ pub fn validate_rules(rules: &[AlertRule], currency: Currency) -> WatchResult<()
     let share = |what: &str, bps: u32, max: u32| -> WatchResult<()> {
         if bps == 0 || bps > max {
             return Err(WatchError::Invalid(format!(
-                "{what} must be above 0% and at most {}%, got {}.{:02}%",
-                max / 100,
-                bps / 100,
-                bps % 100
+                "{what} must be above 0% and at most {}, got {}",
+                crate::Bps::from(max),
+                crate::Bps::from(bps)
             )));
         }
         Ok(())

@@ -306,10 +306,9 @@ impl Bot {
             && let Some(bps) = price.discount_bps(mrp).filter(|b| *b > 0)
         {
             lines.push(format!(
-                "MRP <s>{}</s> (−{}.{}% {})",
+                "MRP <s>{}</s> (−{} {})",
                 mrp.display_short(),
-                bps / 100,
-                (bps % 100) / 10,
+                mandi_core::Bps(bps),
                 t.off_mrp
             ));
         }

@@ -216,7 +216,7 @@ enum Document<'a> {
 
 /// A rule in words.
 pub fn rule_text(rule: &AlertRule) -> String {
-    let pct = |bps: u32| format!("{}.{:02}%", bps / 100, bps % 100).replace(".00%", "%");
+    let pct = |bps: u32| mandi_core::Bps::from(bps).to_string();
     match rule {
         AlertRule::TargetPrice { at_or_below } => {
             format!("at or below {}", at_or_below.display_short())
