@@ -1,12 +1,18 @@
-//! The bot's settings: a TOML file (`--config <path>` or `MANDI_BOT_CONFIG`) and environment
-//! overrides (`TELEGRAM_BOT_TOKEN`, `MANDI_BOT_ADMINS`). Secrets are redacted in `Debug`.
+//! The bot's settings: the library's `mandi.toml` ([`mandi_paapi::settings`], the same file,
+//! keys and `MANDI_*` variables as the CLI), of which the bot reads `[general]`, the source
+//! sections and `[telegram]`. The token may also come from `TELEGRAM_BOT_TOKEN`, the name
+//! Telegram tools commonly use. Secrets are redacted in `Debug`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mandi_core::{Clock, Marketplace, ProductSource};
+use mandi_paapi::connect::{ConnectError, CreatorsConnection, PaapiConnection};
+use mandi_paapi::settings::{self, Env, Settings, SourceKind};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+
+/// The conventional variable for a bot token, read besides `MANDI_TELEGRAM__TOKEN`.
+pub const TOKEN_VAR: &str = "TELEGRAM_BOT_TOKEN";
 
 /// Errors reading the settings or building what they describe.
 #[non_exhaustive]
@@ -14,166 +20,58 @@ use serde::Deserialize;
 pub enum ConfigError {
     /// No bot token anywhere.
     #[error(
-        "no Telegram bot token: set TELEGRAM_BOT_TOKEN (from @BotFather) or `token` in the config file"
+        "no Telegram bot token: set {TOKEN_VAR} or MANDI_TELEGRAM__TOKEN (the token from @BotFather), or `token` in [telegram] of the config file"
     )]
     NoToken,
-    /// The file could not be read or parsed.
-    #[error("config file {path}: {message}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What was wrong.
-        message: String,
-    },
+    /// The configuration could not be found, read or used (names the file, line and key,
+    /// or the environment variable).
+    #[error(transparent)]
+    Settings(#[from] settings::ConfigError),
     /// A setting has a value that cannot be used.
     #[error("setting `{key}`: {message}")]
     Invalid {
-        /// The setting.
-        key: &'static str,
+        /// The setting's dotted key.
+        key: String,
         /// What was wrong and what to do.
         message: String,
     },
 }
 
-/// Which product source the bot reads.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    /// The offline sandbox marketplace (the default once it is built).
-    #[default]
-    Sandbox,
-    /// The Creators API.
-    Creators,
-    /// PA-API 5.0.
-    Paapi5,
-}
-
-/// Creators API credentials.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct CreatorsSettings {
-    /// Credential id.
-    pub credential_id: Option<String>,
-    /// Credential secret.
-    pub credential_secret: Option<SecretString>,
-    /// Credential version (`2.2`…).
-    pub version: Option<String>,
-    /// Override of the API root (tests).
-    pub base_url: Option<String>,
-    /// Override of the token endpoint (tests).
-    pub token_url: Option<String>,
-}
-
-/// PA-API 5.0 credentials.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct PaapiSettings {
-    /// Access key.
-    pub access_key: Option<String>,
-    /// Secret key.
-    pub secret_key: Option<SecretString>,
-    /// Host override.
-    pub host: Option<String>,
-}
-
-/// Webhook mode (long polling when absent).
-#[derive(Debug, Clone, Deserialize)]
-pub struct WebhookSettings {
-    /// The public HTTPS URL Telegram posts to.
-    pub url: String,
-    /// The local address to listen on (`127.0.0.1:8443`).
-    pub listen: String,
-    /// The path of the handler (`/telegram`).
-    #[serde(default = "default_webhook_path")]
-    pub path: String,
-    /// The secret Telegram echoes in `X-Telegram-Bot-Api-Secret-Token`.
-    pub secret: SecretString,
-}
-
-fn default_webhook_path() -> String {
-    "/telegram".to_owned()
-}
-
-/// Everything the bot reads from its config.
-#[derive(Clone, Default, Deserialize)]
-#[serde(default)]
+/// What the bot reads: the shared settings and the token.
+#[derive(Clone)]
 pub struct BotSettings {
-    /// The bot token (better from `TELEGRAM_BOT_TOKEN`).
-    pub token: Option<SecretString>,
-    /// The Bot API root (`https://api.telegram.org`; tests point it at a loopback fake).
-    pub api_base_url: Option<String>,
-    /// Telegram user ids allowed to run admin commands.
-    pub admins: Vec<i64>,
-    /// Affiliate (partner) tag for Buy links and the APIs.
-    pub affiliate_tag: Option<String>,
-    /// Marketplace code or domain (`IN`, `www.amazon.in`); India by default.
-    pub marketplace: Option<String>,
-    /// The SQLite database; `mandi-bot.db` in the working directory by default.
-    pub database: Option<PathBuf>,
-    /// The product source.
-    pub source: SourceKind,
-    /// Creators API credentials.
-    pub creators: CreatorsSettings,
-    /// PA-API 5.0 credentials.
-    pub paapi: PaapiSettings,
-    /// Webhook mode.
-    pub webhook: Option<WebhookSettings>,
+    /// The shared settings.
+    pub settings: Settings,
+    token: Option<SecretString>,
 }
 
 impl std::fmt::Debug for BotSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BotSettings")
+            .field("settings", &self.settings)
             .field("token", &self.token.as_ref().map(|_| "[redacted]"))
-            .field("api_base_url", &self.api_base_url)
-            .field("admins", &self.admins)
-            .field("marketplace", &self.marketplace)
-            .field("database", &self.database)
-            .field("source", &self.source)
-            .field("webhook", &self.webhook.as_ref().map(|w| &w.url))
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
 impl BotSettings {
-    /// Reads the file (if any) and applies environment overrides from `env`.
+    /// Reads `mandi.toml` (`config`, else `MANDI_CONFIG_DIR`, else the platform config
+    /// directory) and the `MANDI_*` variables of `env`; the token from `[telegram]` or
+    /// `TELEGRAM_BOT_TOKEN` (which wins).
     ///
     /// # Errors
     ///
-    /// The file cannot be read or parsed, or an override is malformed.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let mut s = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-                    path: path.to_owned(),
-                    message: e.to_string(),
-                })?;
-                toml::from_str(&text).map_err(|e| ConfigError::File {
-                    path: path.to_owned(),
-                    message: e.to_string(),
-                })?
-            }
-            None => Self::default(),
-        };
-        if let Some(t) = env("TELEGRAM_BOT_TOKEN").filter(|t| !t.trim().is_empty()) {
-            s.token = Some(SecretString::from(t.trim().to_owned()));
-        }
-        if let Some(a) = env("MANDI_BOT_ADMINS") {
-            s.admins = a
-                .split(',')
-                .filter(|x| !x.trim().is_empty())
-                .map(|x| x.trim().parse::<i64>())
-                .collect::<Result<_, _>>()
-                .map_err(|e| ConfigError::Invalid {
-                    key: "MANDI_BOT_ADMINS",
-                    message: format!("{e}; give Telegram user ids separated by commas"),
-                })?;
-        }
-        if let Some(tag) = env("MANDI_AFFILIATE_TAG") {
-            s.affiliate_tag = Some(tag);
-        }
-        Ok(s)
+    /// The file or a variable is unreadable, unknown or invalid.
+    pub fn load(config: Option<&Path>, env: &Env) -> Result<Self, ConfigError> {
+        let location = settings::locate(config, env)?;
+        let settings = settings::load(&location, env)?;
+        let token = env
+            .get(TOKEN_VAR)
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| SecretString::from(t.to_owned()))
+            .or_else(|| settings.telegram.token.clone());
+        Ok(Self { settings, token })
     }
 
     /// The token, or [`ConfigError::NoToken`].
@@ -184,55 +82,55 @@ impl BotSettings {
     pub fn token(&self) -> Result<SecretString, ConfigError> {
         self.token
             .clone()
-            .filter(|t| !t.expose_secret().is_empty())
+            .filter(|t| !t.expose_secret().trim().is_empty())
             .ok_or(ConfigError::NoToken)
     }
 
-    /// The marketplace.
-    ///
-    /// # Errors
-    ///
-    /// An unknown marketplace name.
-    pub fn marketplace(&self) -> Result<Marketplace, ConfigError> {
-        match &self.marketplace {
-            None => Ok(Marketplace::India),
-            Some(m) => {
-                m.parse()
-                    .map_err(|e: mandi_core::UnknownMarketplace| ConfigError::Invalid {
-                        key: "marketplace",
-                        message: e.to_string(),
-                    })
-            }
-        }
+    /// The marketplace of bare ASINs and searches.
+    pub fn marketplace(&self) -> Marketplace {
+        self.settings.general.marketplace
     }
 
-    /// Builds the product source the settings pick, as the CLI does.
-    ///
-    /// The sandbox (the default) runs on the async runtime, so the binary starts it; this
-    /// builds the Creators API and PA-API sources through `mandi_paapi::connect`.
+    /// The Amazon Associates tag of Buy links.
+    pub fn associate_tag(&self) -> Option<String> {
+        self.settings.general.associate_tag.clone()
+    }
+
+    /// The SQLite database: `general.database`, else `mandi.db` in the platform data
+    /// directory (the CLI's).
     ///
     /// # Errors
     ///
-    /// Missing or unusable credentials, naming the config key; [`SourceKind::Sandbox`].
+    /// No data directory can be found.
+    pub fn database_path(&self) -> Result<PathBuf, ConfigError> {
+        Ok(self.settings.database_path()?)
+    }
+
+    /// The source the settings pick (as the CLI picks it).
+    pub fn source(&self) -> SourceKind {
+        self.settings.source()
+    }
+
+    /// Builds the Creators API or PA-API source the settings pick, through
+    /// `mandi_paapi::connect` (the sandbox runs on the async runtime; the binary starts it).
+    ///
+    /// # Errors
+    ///
+    /// Missing or unusable credentials, naming the config key; the sandbox.
     pub fn build_source(
         &self,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<dyn ProductSource>, ConfigError> {
-        match self.source {
-            SourceKind::Sandbox => Err(ConfigError::Invalid {
-                key: "source",
-                message: "the sandbox marketplace is started by the binary (it runs on the \
-                          async runtime); this builds only the Creators API and PA-API sources"
-                    .to_owned(),
-            }),
+        let s = &self.settings;
+        match self.source() {
             SourceKind::Creators => {
-                let c = &self.creators;
+                let c = &s.creators;
                 mandi_paapi::connect::creators_source(
-                    &mandi_paapi::connect::CreatorsConnection {
+                    &CreatorsConnection {
                         credential_id: c.credential_id.as_deref(),
                         credential_secret: c.credential_secret.as_ref(),
                         version: c.version.as_deref(),
-                        partner_tag: self.affiliate_tag.as_deref(),
+                        associate_tag: s.general.associate_tag.as_deref(),
                         base_url: c.base_url.as_deref(),
                         token_url: c.token_url.as_deref(),
                     },
@@ -242,12 +140,12 @@ impl BotSettings {
                 .map_err(|e| connect_error("creators", e))
             }
             SourceKind::Paapi5 => {
-                let p = &self.paapi;
+                let p = &s.paapi;
                 mandi_paapi::connect::paapi5_source(
-                    &mandi_paapi::connect::PaapiConnection {
+                    &PaapiConnection {
                         access_key: p.access_key.as_deref(),
                         secret_key: p.secret_key.as_ref(),
-                        partner_tag: self.affiliate_tag.as_deref(),
+                        associate_tag: p.associate_tag.as_deref(),
                         host: p.host.as_deref(),
                     },
                     clock,
@@ -255,25 +153,27 @@ impl BotSettings {
                 .map(|s| Arc::new(s) as Arc<dyn ProductSource>)
                 .map_err(|e| connect_error("paapi", e))
             }
+            _ => Err(ConfigError::Invalid {
+                key: "general.source".to_owned(),
+                message: "the sandbox marketplace is started by the binary (it runs on the \
+                          async runtime); this builds only the Creators API and PA-API sources"
+                    .to_owned(),
+            }),
         }
     }
 }
 
-/// The bot's configuration key of a setting the source builder found missing or bad.
-fn connect_error(section: &'static str, e: mandi_paapi::connect::ConnectError) -> ConfigError {
-    let key: &'static str = match (section, e.field()) {
-        (_, "partner_tag") => "affiliate_tag",
-        ("creators", "credential_id") => "creators.credential_id",
-        ("creators", "credential_secret") => "creators.credential_secret",
-        ("creators", "version") => "creators.version",
-        ("paapi", "access_key") => "paapi.access_key",
-        ("paapi", "secret_key") => "paapi.secret_key",
-        _ => section,
+/// The configuration key of a setting the source builder found missing or bad.
+fn connect_error(section: &'static str, e: ConnectError) -> ConfigError {
+    let key = match e.field() {
+        "associate_tag" if section == "creators" => "general.associate_tag".to_owned(),
+        field => format!("{section}.{field}"),
     };
     let message = match e {
-        mandi_paapi::connect::ConnectError::Missing { .. } => {
-            "missing; add it to the config file".to_owned()
-        }
+        ConnectError::Missing { .. } => format!(
+            "missing; set it in the config file or MANDI_{}",
+            key.replace('.', "__").to_uppercase()
+        ),
         other => other.to_string(),
     };
     ConfigError::Invalid { key, message }
@@ -283,32 +183,107 @@ fn connect_error(section: &'static str, e: mandi_paapi::connect::ConnectError) -
 mod tests {
     use super::*;
 
+    fn dir() -> tempfile_like::Dir {
+        tempfile_like::Dir::new()
+    }
+
+    /// A temporary directory removed on drop (no extra dependency).
+    mod tempfile_like {
+        pub struct Dir(pub std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Self {
+                use std::sync::atomic::{AtomicU32, Ordering};
+                static N: AtomicU32 = AtomicU32::new(0);
+                let p = std::env::temp_dir().join(format!(
+                    "mandi-bot-cfg-{}-{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed)
+                ));
+                std::fs::create_dir_all(&p).unwrap();
+                Self(p)
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<BotSettings, ConfigError> {
+        let d = dir();
+        let file = d.0.join("mandi.toml");
+        std::fs::write(&file, text).unwrap();
+        BotSettings::load(Some(&file), &Env::from_pairs(env.iter().copied()))
+    }
+
     #[test]
     fn env_overrides_the_file_and_secrets_stay_hidden() {
-        let dir = std::env::temp_dir().join(format!("mandi-bot-cfg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("bot.toml");
-        std::fs::write(&file, "token = \"1:FILE\"\nadmins = [1]\nsource = \"paapi5\"\n[paapi]\nsecret_key = \"SHH\"\n").unwrap();
-        let s = BotSettings::load(Some(&file), |k| match k {
-            "TELEGRAM_BOT_TOKEN" => Some("2:ENV".into()),
-            "MANDI_BOT_ADMINS" => Some("5, 6".into()),
-            _ => None,
-        })
+        let s = load(
+            "[telegram]\ntoken = \"1:FILE\"\nadmins = [1]\n[general]\nsource = \"paapi5\"\n[paapi]\nsecret_key = \"SHH\"\n",
+            &[
+                ("MANDI_TELEGRAM__TOKEN", "2:ENV"),
+                ("MANDI_TELEGRAM__ADMINS", "5, 6"),
+                ("MANDI_TELEGRAM__WEBHOOK__URL", "https://bot.example/tg"),
+                ("MANDI_TELEGRAM__WEBHOOK__LISTEN", "127.0.0.1:8443"),
+                ("MANDI_TELEGRAM__WEBHOOK__SECRET", "HOOK-SECRET"),
+            ],
+        )
         .unwrap();
         assert_eq!(s.token().unwrap().expose_secret(), "2:ENV");
-        assert_eq!(s.admins, vec![5, 6]);
-        assert_eq!(s.source, SourceKind::Paapi5);
+        assert_eq!(s.settings.telegram.admins, vec![5, 6]);
+        assert_eq!(s.source(), SourceKind::Paapi5);
+        let hook = s.settings.telegram.webhook.as_ref().unwrap();
+        assert_eq!(hook.path, "/telegram");
         let shown = format!("{s:?}");
-        assert!(!shown.contains("ENV") && !shown.contains("SHH"), "{shown}");
-        assert!(BotSettings::load(None, |_| None).unwrap().token().is_err());
-        assert!(
-            BotSettings::load(None, |k| (k == "MANDI_BOT_ADMINS").then(|| "x".into())).is_err()
-        );
-        std::fs::write(&file, "admins = \"oops\"").unwrap();
+        for secret in ["ENV", "SHH", "FILE", "HOOK-SECRET"] {
+            assert!(!shown.contains(secret), "{secret} shown: {shown}");
+        }
+        // The conventional variable wins.
+        let s = load("", &[("TELEGRAM_BOT_TOKEN", "3:TG")]).unwrap();
+        assert_eq!(s.token().unwrap().expose_secret(), "3:TG");
         assert!(matches!(
-            BotSettings::load(Some(&file), |_| None),
-            Err(ConfigError::File { .. })
+            load("", &[]).unwrap().token(),
+            Err(ConfigError::NoToken)
         ));
-        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_and_variables_are_refused_by_name() {
+        let e = load("[telegram]\ntokn = \"1:x\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("tokn") && e.contains("mandi.toml"), "{e}");
+        let e = load("", &[("MANDI_FOO__BAR", "1")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MANDI_FOO__BAR"), "{e}");
+        let e = load("", &[("MANDI_TELEGRAM__ADMINS", "x")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MANDI_TELEGRAM__ADMINS"), "{e}");
+        let e = load("admins = [", &[]).unwrap_err().to_string();
+        assert!(e.contains("mandi.toml") && e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn the_database_defaults_to_the_clis_data_directory() {
+        let s = load("", &[]).unwrap();
+        let db = s.database_path().unwrap();
+        assert!(db.ends_with("mandi.db"), "{}", db.display());
+        assert!(db.is_absolute());
+        let s = load("[general]\ndatabase = \"/tmp/x.db\"\n", &[]).unwrap();
+        assert_eq!(s.database_path().unwrap(), PathBuf::from("/tmp/x.db"));
+    }
+
+    #[test]
+    fn missing_credentials_name_the_key() {
+        let s = load("[general]\nsource = \"creators\"\n", &[]).unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(mandi_core::SystemClock);
+        let Err(e) = s.build_source(clock) else {
+            panic!("no credentials, no source");
+        };
+        let e = e.to_string();
+        assert!(e.contains("creators."), "{e}");
     }
 }

@@ -1,7 +1,7 @@
 //! `mandi-bot`: Mandi's reference Telegram front-end.
 //!
 //! ```text
-//! TELEGRAM_BOT_TOKEN=123:ABC mandi-bot [--config mandi-bot.toml]
+//! TELEGRAM_BOT_TOKEN=123:ABC mandi-bot [--config mandi.toml]
 //! ```
 //!
 //! Exit codes: 0 after Ctrl-C, 2 on a setup error (no token, bad config, token refused).
@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use mandi_bot::bot::{Bot, BotConfig};
-use mandi_bot::config::{BotSettings, SourceKind};
-use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
+use mandi_bot::config::BotSettings;
+use mandi_bot::notifier::{NotifierConfig, TelegramNotifier, UserRecipientEvents};
 use mandi_bot::telegram::{BotClient, Poller, webhook_router};
 use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{
@@ -25,37 +25,47 @@ use mandi_core::store::SqliteStore;
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::Sandbox;
+use mandi_paapi::settings::{Env, SourceKind};
 
-fn config_path() -> Option<PathBuf> {
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        if a == "--config" {
-            return args.next().map(PathBuf::from);
-        }
-        if let Some(p) = a.strip_prefix("--config=") {
-            return Some(PathBuf::from(p));
-        }
-    }
-    std::env::var_os("MANDI_BOT_CONFIG").map(PathBuf::from)
+/// Mandi's Telegram bot: watch Amazon products and get deal alerts.
+///
+/// Settings come from `mandi.toml` (the CLI's file: `--config`, `MANDI_CONFIG_DIR`, or the
+/// platform config directory) and `MANDI_<SECTION>__<KEY>` variables; the token from
+/// `TELEGRAM_BOT_TOKEN` or `MANDI_TELEGRAM__TOKEN`.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "mandi-bot",
+    version,
+    about,
+    after_help = "Examples:\n  TELEGRAM_BOT_TOKEN=123:ABC mandi-bot\n  mandi-bot --config ./mandi.toml\n\n\
+Environment:\n  TELEGRAM_BOT_TOKEN          the bot token from @BotFather\n  \
+MANDI_TELEGRAM__ADMINS      admin Telegram user ids, comma-separated\n  \
+MANDI_GENERAL__DATABASE     the SQLite database (default: mandi.db in the data directory)\n  \
+MANDI_CONFIG_DIR            the directory holding mandi.toml"
+)]
+struct Args {
+    /// The configuration file (TOML); `mandi.toml` in the config directory by default.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
+    // Argument errors (`--bogus`) name the flag and exit 2; `--version` and `--help` exit 0.
+    let args = match <Args as clap::Parser>::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    if std::env::args().any(|a| a == "--help" || a == "-h") {
-        println!(
-            "mandi-bot: Mandi's Telegram bot\n\nUsage: mandi-bot [--config <file>]\n\n\
-             TELEGRAM_BOT_TOKEN   the bot token from @BotFather (or `token` in the config)\n\
-             MANDI_BOT_CONFIG     the config file (TOML) when --config is not given\n\
-             MANDI_BOT_ADMINS     admin Telegram user ids, comma-separated"
-        );
-        return ExitCode::SUCCESS;
-    }
-    let settings = match BotSettings::load(config_path().as_deref(), |k| std::env::var(k).ok()) {
+    let settings = match BotSettings::load(args.config.as_deref(), &Env::capture()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("mandi-bot: {e}");
@@ -86,13 +96,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Result<()> {
-    let marketplace = settings.marketplace()?;
+    let marketplace = settings.marketplace();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // The sandbox marketplace runs in-process on loopback (the default until credentials
     // are configured); kept alive for as long as the bot runs.
-    let (source, _sandbox) = match settings.source {
+    let (source, _sandbox) = match settings.source() {
         SourceKind::Sandbox => {
             let sandbox = Sandbox::builder()
+                .seed(settings.settings.sandbox.seed)
                 .clock(clock.clone())
                 .start()
                 .await
@@ -107,10 +118,11 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         }
         _ => (settings.build_source(clock.clone())?, None),
     };
-    let db = settings
-        .database
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("mandi-bot.db"));
+    let db = settings.database_path()?;
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    }
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&db).with_context(|| format!("opening the database {}", db.display()))?,
     );
@@ -122,7 +134,7 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         .with_channels(vec!["telegram".to_owned()])
         .with_quota(quota, Arc::new(TokioSleeper::new(clock.clone())));
     let mut builder = BotClient::builder().token(token);
-    if let Some(url) = &settings.api_base_url {
+    if let Some(url) = &settings.settings.telegram.api_base_url {
         builder = builder.base_url(url.clone());
     }
     let client = builder.build()?;
@@ -135,12 +147,14 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         TelegramNotifier::new(
             client.clone(),
             NotifierConfig {
-                affiliate_tag: settings.affiliate_tag.clone(),
+                associate_tag: settings.associate_tag(),
                 attach_chart: true,
                 ..NotifierConfig::default()
             },
         )
-        .with_events(Arc::new(StoreRecipientEvents::new(store.clone())))
+        .with_events(Arc::new(UserRecipientEvents::new(
+            mandi_core::users::UserService::for_catalog(&catalog),
+        )))
         .with_catalog(catalog.clone()),
     );
     // Monitoring: watched products refreshed at the quota limit, alerts delivered through
@@ -166,9 +180,9 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             catalog,
             notifier,
             BotConfig {
-                admins: settings.admins.clone(),
+                admins: settings.settings.telegram.admins.clone(),
                 marketplace,
-                affiliate_tag: settings.affiliate_tag.clone(),
+                associate_tag: settings.associate_tag(),
                 source_name: source.name().to_owned(),
             },
         )
@@ -182,7 +196,7 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         tracing::warn!(error = %e, "could not register the command menu");
     }
     let serve = async {
-        match &settings.webhook {
+        match &settings.settings.telegram.webhook {
             Some(w) => {
                 client.set_webhook(&w.url, &w.secret, false).await?;
                 let (tx, rx) = tokio::sync::mpsc::channel(1024);

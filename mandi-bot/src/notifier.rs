@@ -11,7 +11,7 @@
 //! * **Flood control**: a 429 pauses all sending for `retry_after`, then the message is sent
 //!   again (up to `max_attempts`).
 //! * **Blocked users**: a 403 is a permanent [`NotifyError::RecipientGone`] and calls
-//!   [`RecipientEvents::blocked`] (the [`StoreRecipientEvents`] hook deactivates the user and
+//!   [`RecipientEvents::blocked`] (the [`UserRecipientEvents`] hook deactivates the user and
 //!   pauses their watches).
 //! * **Migrated groups**: a 400 with `migrate_to_chat_id` is followed to the supergroup (and
 //!   remembered), and reported through [`RecipientEvents::migrated`].
@@ -28,9 +28,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use mandi_core::catalog::{CatalogService, HistoryReport};
-use mandi_core::{
-    Alert, DealVerdict, Notification, Notifier, NotifyError, Store, User, WatchState,
-};
+use mandi_core::ports::notifier::DigestNotification;
+use mandi_core::users::UserService;
+use mandi_core::{Alert, DealVerdict, ExternalIdentity, Notification, Notifier, NotifyError, User};
 use tokio::time::Instant;
 
 use crate::i18n::{Texts, texts};
@@ -58,8 +58,8 @@ pub struct NotifierConfig {
     pub max_attempts: u32,
     /// Delivered idempotency keys remembered.
     pub remember_keys: usize,
-    /// The affiliate tag added to Buy links.
-    pub affiliate_tag: Option<String>,
+    /// The Amazon Associates tag added to Buy links.
+    pub associate_tag: Option<String>,
     /// Attach a mini price chart to alerts when there is history to draw.
     pub attach_chart: bool,
     /// Telegram's own limits, checked causally on answered requests (a guarantee under the
@@ -102,7 +102,7 @@ impl Default for NotifierConfig {
             group_interval: Duration::from_millis(3150),
             max_attempts: 5,
             remember_keys: 100_000,
-            affiliate_tag: None,
+            associate_tag: None,
             attach_chart: false,
             limits: TelegramLimits::default(),
         }
@@ -310,60 +310,36 @@ pub trait RecipientEvents: Send + Sync {
     async fn migrated(&self, user: &User, from_chat: i64, to_chat: i64);
 }
 
-/// The [`RecipientEvents`] hook on the `Store` port: a blocked user is deactivated and their
-/// watches paused. A migration is logged: the `Store` port cannot change a user's identity
-/// yet, so the notifier keeps following the new id in memory.
-#[derive(Clone)]
-pub struct StoreRecipientEvents {
-    store: Arc<dyn Store>,
+/// The [`RecipientEvents`] hook on the library's [`UserService`]: a user who blocked the bot
+/// is deactivated (watches paused) by one library call, and a group that became a supergroup
+/// moves to its new chat id in the store, so its watches follow.
+#[derive(Debug, Clone)]
+pub struct UserRecipientEvents {
+    users: UserService,
 }
 
-impl std::fmt::Debug for StoreRecipientEvents {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreRecipientEvents")
-            .finish_non_exhaustive()
-    }
-}
-
-impl StoreRecipientEvents {
-    /// A hook over a store.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+impl UserRecipientEvents {
+    /// A hook over the user service.
+    pub fn new(users: UserService) -> Self {
+        Self { users }
     }
 }
 
 #[async_trait]
-impl RecipientEvents for StoreRecipientEvents {
+impl RecipientEvents for UserRecipientEvents {
     async fn blocked(&self, user: &User) {
-        if let Err(e) = deactivate_user(self.store.as_ref(), user).await {
+        if let Err(e) = self.users.deactivate(user).await {
             tracing::error!(user = %user.id, error = %e, "could not deactivate a user who blocked the bot");
         }
     }
 
     async fn migrated(&self, user: &User, from_chat: i64, to_chat: i64) {
-        tracing::warn!(user = %user.id, from_chat, to_chat,
-            "group moved to a supergroup; the store keeps the old chat id until it can update identities");
-    }
-}
-
-/// Marks a user inactive and pauses every watch of theirs.
-///
-/// # Errors
-///
-/// The store failed (what was done stays done).
-pub async fn deactivate_user(store: &dyn Store, user: &User) -> Result<(), mandi_core::StoreError> {
-    let mut stored = store.get_user(user.id).await?;
-    if stored.active {
-        stored.active = false;
-        store.update_user(&stored).await?;
-    }
-    for mut w in store.list_watches(user.id).await? {
-        if w.state != WatchState::Paused {
-            w.state = WatchState::Paused;
-            store.update_watch(&w).await?;
+        let from = ExternalIdentity::new(PROVIDER, from_chat.to_string());
+        let to = ExternalIdentity::new(PROVIDER, to_chat.to_string());
+        if let Err(e) = self.users.move_identity(&from, &to).await {
+            tracing::error!(user = %user.id, from_chat, to_chat, error = %e, "could not store a group's new chat id");
         }
     }
-    Ok(())
 }
 
 #[derive(Debug, Default)]
@@ -414,6 +390,14 @@ impl std::fmt::Debug for TelegramNotifier {
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
+}
+
+/// Who asked for a send: a reply to the person (a gone recipient is reported through
+/// [`RecipientEvents`]) or an alert or digest from the dispatcher (which handles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Reply,
+    Alert,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -484,6 +468,18 @@ impl TelegramNotifier {
         html: &str,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<Message, NotifyError> {
+        self.send_html_as(Origin::Reply, user, chat, html, keyboard)
+            .await
+    }
+
+    async fn send_html_as(
+        &self,
+        origin: Origin,
+        user: Option<&User>,
+        chat: i64,
+        html: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<Message, NotifyError> {
         let parts = text::split_message(html, MAX_MESSAGE_LEN);
         let last = parts.len().saturating_sub(1);
         let mut sent = None;
@@ -494,7 +490,7 @@ impl TelegramNotifier {
                 disable_preview: true,
             };
             let m = self
-                .paced(user, chat, |c| {
+                .paced(origin, user, chat, |c| {
                     let options = options.clone();
                     async move { self.client.send_message(c, part, &options).await }
                 })
@@ -517,6 +513,19 @@ impl TelegramNotifier {
         caption: &str,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<Message, NotifyError> {
+        self.send_photo_as(Origin::Reply, user, chat, photo, caption, keyboard)
+            .await
+    }
+
+    async fn send_photo_as(
+        &self,
+        origin: Origin,
+        user: Option<&User>,
+        chat: i64,
+        photo: InputFile,
+        caption: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<Message, NotifyError> {
         let fits = text::visible_len(caption) <= MAX_CAPTION_LEN;
         let options = SendOptions {
             html: true,
@@ -525,7 +534,7 @@ impl TelegramNotifier {
         };
         let cap = fits.then_some(caption);
         let m = self
-            .paced(user, chat, |c| {
+            .paced(origin, user, chat, |c| {
                 let options = options.clone();
                 let photo = &photo;
                 async move { self.client.send_photo(c, photo, cap, &options).await }
@@ -534,12 +543,14 @@ impl TelegramNotifier {
         if fits {
             return Ok(m);
         }
-        self.send_html(user, chat, caption, keyboard).await
+        self.send_html_as(origin, user, chat, caption, keyboard)
+            .await
     }
 
     /// Runs one send under the throttle, following migrations and waiting out flood control.
     async fn paced<F, Fut>(
         &self,
+        origin: Origin,
         user: Option<&User>,
         chat: i64,
         op: F,
@@ -609,7 +620,10 @@ impl TelegramNotifier {
                 }
                 Err(TelegramError::Forbidden { description, .. }) => {
                     self.stats.blocked.fetch_add(1, Ordering::Relaxed);
-                    if let (Some(ev), Some(u)) = (&self.events, user) {
+                    // An alert's dispatcher handles a gone recipient itself (once).
+                    if origin == Origin::Reply
+                        && let (Some(ev), Some(u)) = (&self.events, user)
+                    {
                         ev.blocked(u).await;
                     }
                     return Err(NotifyError::RecipientGone {
@@ -667,7 +681,7 @@ impl TelegramNotifier {
         let buy = product_url(
             n.alert.marketplace,
             n.alert.asin,
-            self.config.affiliate_tag.as_deref(),
+            self.config.associate_tag.as_deref(),
         );
         let keyboard = InlineKeyboardMarkup {
             inline_keyboard: vec![
@@ -687,11 +701,11 @@ impl TelegramNotifier {
         let photo = self.alert_photo(report.as_ref());
         match photo {
             Some(p) => self
-                .send_photo(Some(&n.user), chat, p, &card, Some(keyboard))
+                .send_photo_as(Origin::Alert, Some(&n.user), chat, p, &card, Some(keyboard))
                 .await
                 .map(drop),
             None => self
-                .send_html(Some(&n.user), chat, &card, Some(keyboard))
+                .send_html_as(Origin::Alert, Some(&n.user), chat, &card, Some(keyboard))
                 .await
                 .map(drop),
         }
@@ -790,7 +804,7 @@ pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> S
 }
 
 fn pct(bps: i64) -> String {
-    format!("{}.{}%", bps / 100, (bps % 100) / 10)
+    mandi_core::Bps(bps).to_string()
 }
 
 /// The verdict's text.
@@ -835,6 +849,49 @@ impl Notifier for TelegramNotifier {
             });
         }
         let result = self.deliver_inner(notification).await;
+        self.finish(key, result.is_ok());
+        result
+    }
+
+    /// One message for the whole digest, in the user's language (split only past
+    /// Telegram's 4096-character limit); a key seen before is not sent again.
+    #[tracing::instrument(skip_all, fields(user = %digest.user.id, alerts = digest.digest.alerts.len()))]
+    async fn deliver_digest(&self, digest: &DigestNotification) -> Result<(), NotifyError> {
+        let key = digest.idempotency_key.as_str();
+        match self.begin(key) {
+            KeyState::Done => {
+                self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            KeyState::InFlight => {
+                return Err(NotifyError::Transient {
+                    channel: CHANNEL.to_owned(),
+                    reason: "the same digest is being delivered right now".to_owned(),
+                });
+            }
+            KeyState::New => {}
+        }
+        if !digest.user.active {
+            self.finish(key, false);
+            return Err(NotifyError::RecipientGone {
+                channel: CHANNEL.to_owned(),
+                reason: "the user is inactive (blocked the bot earlier)".to_owned(),
+            });
+        }
+        let result = match chat_of(&digest.user) {
+            Ok(chat) => {
+                let t = texts(digest.digest.language);
+                let html = crate::bot::views::digest_html(
+                    &digest.digest,
+                    t,
+                    self.config.associate_tag.as_deref(),
+                );
+                self.send_html_as(Origin::Alert, Some(&digest.user), chat, &html, None)
+                    .await
+                    .map(drop)
+            }
+            Err(e) => Err(e),
+        };
         self.finish(key, result.is_ok());
         result
     }

@@ -269,7 +269,7 @@ fn setup_error(what: &'static str) -> impl Fn(mandi_paapi::error::Error) -> Erro
 fn connect_error(section: &'static str) -> impl Fn(ConnectError) -> Error {
     move |e| {
         let key = match e.field() {
-            "partner_tag" if section == "creators" => "general.associate_tag".to_owned(),
+            "associate_tag" if section == "creators" => "general.associate_tag".to_owned(),
             field if field == section => section.to_owned(),
             field => format!("{section}.{field}"),
         };
@@ -297,7 +297,7 @@ fn creators_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Creator
             credential_id: c.credential_id.as_deref(),
             credential_secret: c.credential_secret.as_ref(),
             version: c.version.as_deref(),
-            partner_tag: settings.general.associate_tag.as_deref(),
+            associate_tag: settings.general.associate_tag.as_deref(),
             base_url: c.base_url.as_deref(),
             token_url: c.token_url.as_deref(),
         },
@@ -312,7 +312,7 @@ fn paapi5_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<PaApi5Sou
         &PaapiConnection {
             access_key: p.access_key.as_deref(),
             secret_key: p.secret_key.as_ref(),
-            partner_tag: p.partner_tag.as_deref(),
+            associate_tag: p.associate_tag.as_deref(),
             host: p.host.as_deref(),
         },
         clock,

@@ -110,6 +110,10 @@ pub enum Command {
     Serve(commands::serve::ServeCmd),
     /// API keys of `mandi serve`: create (shown once), list, revoke.
     Keys(commands::serve::KeysCmd),
+    /// The best deals among watched products, by deal score (as the bot's /deals).
+    Deals(commands::deals::DealsCmd),
+    /// Your watches and what they saved you (as the bot's /stats).
+    Stats(commands::deals::StatsCmd),
 }
 
 #[cfg(test)]

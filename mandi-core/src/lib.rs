@@ -42,11 +42,14 @@ pub mod charts;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod contract;
+pub mod digest;
 pub mod domain;
+pub mod insights;
 pub mod links;
 pub mod monitor;
 pub mod ports;
 pub mod store;
+pub mod users;
 pub mod watches;
 
 pub use domain::*;

@@ -8,7 +8,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::alerts::WatchRuleStates;
 use crate::catalog::{CatalogError, CatalogService};
 use crate::domain::{
     AlertRule, Currency, ExternalIdentity, Marketplace, Money, NewUser, NewWatch, Product, User,
@@ -213,10 +212,9 @@ pub fn validate_rules(rules: &[AlertRule], currency: Currency) -> WatchResult<()
     let share = |what: &str, bps: u32, max: u32| -> WatchResult<()> {
         if bps == 0 || bps > max {
             return Err(WatchError::Invalid(format!(
-                "{what} must be above 0% and at most {}%, got {}.{:02}%",
-                max / 100,
-                bps / 100,
-                bps % 100
+                "{what} must be above 0% and at most {}, got {}",
+                crate::Bps::from(max),
+                crate::Bps::from(bps)
             )));
         }
         Ok(())
@@ -362,7 +360,7 @@ impl WatchService {
         &self.catalog
     }
 
-    /// The user a front-end knows by `identity`, created on first use.
+    /// The user a front-end knows by `identity`, created on first use with default settings.
     ///
     /// # Errors
     ///
@@ -372,16 +370,55 @@ impl WatchService {
         identity: ExternalIdentity,
         display_name: Option<String>,
     ) -> WatchResult<User> {
+        self.user_with(identity, display_name, UserSettings::default())
+            .await
+    }
+
+    /// The user a front-end knows by `identity`, created on first use with `settings` (the
+    /// language and marketplace the front-end guessed); an existing user keeps theirs.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::Invalid`] for an empty identity, or the store failed.
+    pub async fn user_with(
+        &self,
+        identity: ExternalIdentity,
+        display_name: Option<String>,
+        settings: UserSettings,
+    ) -> WatchResult<User> {
+        if identity.provider.trim().is_empty() || identity.subject.trim().is_empty() {
+            return Err(WatchError::Invalid(
+                "a user needs an identity with a provider and a subject".into(),
+            ));
+        }
+        let store = self.catalog.store();
+        if let Some(u) = store.find_user(&identity).await? {
+            return Ok(u);
+        }
         let new = NewUser {
             identity,
             display_name,
-            settings: UserSettings::default(),
+            settings,
         };
-        Ok(self
-            .catalog
-            .store()
-            .upsert_user(&new, self.catalog.clock().now())
-            .await?)
+        Ok(store.upsert_user(&new, self.catalog.clock().now()).await?)
+    }
+
+    /// Saves a user's settings (alert mode, quiet hours, cap, language, time zone).
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::Invalid`] for a time zone that is not one, or the store failed.
+    pub async fn save_settings(&self, user: &User, settings: UserSettings) -> WatchResult<User> {
+        if settings.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(WatchError::Invalid(format!(
+                "{:?} is not a time zone such as Asia/Kolkata",
+                settings.time_zone
+            )));
+        }
+        let mut updated = self.catalog.store().get_user(user.id).await?;
+        updated.settings = settings;
+        self.catalog.store().update_user(&updated).await?;
+        Ok(updated)
     }
 
     /// Watches a product: looks it up (its price now is the baseline for "% drop" rules)
@@ -481,6 +518,41 @@ impl WatchService {
         Ok(self.catalog.store().list_watches(user.id).await?)
     }
 
+    /// A user's watches, oldest first, each with its product as last saved (`None` when it
+    /// was never fetched), read in one batch per marketplace.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn list_with_products(
+        &self,
+        user: &User,
+    ) -> WatchResult<Vec<(Watch, Option<Product>)>> {
+        let watches = self.list(user).await?;
+        let mut by_market: std::collections::BTreeMap<Marketplace, Vec<crate::Asin>> =
+            std::collections::BTreeMap::new();
+        for w in &watches {
+            by_market
+                .entry(w.target.marketplace())
+                .or_default()
+                .push(w.target.asin());
+        }
+        let mut products = Vec::new();
+        for (m, asins) in by_market {
+            products.extend(self.catalog.store().get_products(m, &asins).await?);
+        }
+        Ok(watches
+            .into_iter()
+            .map(|w| {
+                let p = products
+                    .iter()
+                    .find(|p| p.marketplace == w.target.marketplace() && p.asin == w.target.asin())
+                    .cloned();
+                (w, p)
+            })
+            .collect())
+    }
+
     /// One of a user's watches.
     ///
     /// # Errors
@@ -551,22 +623,7 @@ impl WatchService {
         let label = clean_label(label)?;
         let store = self.catalog.store();
         if watch.rules != rules {
-            let mut states = store
-                .rule_states(&[id])
-                .await?
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| WatchRuleStates::new(id));
-            states.rearm_all();
-            for p in &mut states.products {
-                p.rules.truncate(rules.len());
-            }
-            store
-                .apply_update(&PriceUpdate {
-                    rule_states: vec![states],
-                    ..PriceUpdate::default()
-                })
-                .await?;
+            self.reconcile_states(&watch, &rules).await?;
         }
         watch.rules = rules;
         if label.is_some() {
@@ -575,6 +632,107 @@ impl WatchService {
         watch.updated_at = self.catalog.clock().now();
         store.update_watch(&watch).await?;
         Ok(watch)
+    }
+
+    /// Sets (or changes) a watch's target price: the watch's target rule is replaced in
+    /// place, or a target rule is appended when it had none, so no other rule changes
+    /// position; the target rule's saved state is reset (re-armed) and every other rule
+    /// keeps its own.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::NotFound`], or [`WatchError::Invalid`] for a price that is not above
+    /// zero or not in the marketplace's currency, or a watch that already has 16 rules.
+    pub async fn set_target(&self, user: &User, id: WatchId, price: Money) -> WatchResult<Watch> {
+        let watch = self.get(user, id).await?;
+        let mut rules = watch.rules.clone();
+        let target = AlertRule::TargetPrice { at_or_below: price };
+        match rules
+            .iter()
+            .position(|r| matches!(r, AlertRule::TargetPrice { .. }))
+        {
+            Some(i) => {
+                rules[i] = target;
+                // A second target rule (only possible in hand-made data) would shadow it.
+                let mut seen = false;
+                rules.retain(|r| {
+                    let is_target = matches!(r, AlertRule::TargetPrice { .. });
+                    let keep = !is_target || !seen;
+                    seen |= is_target;
+                    keep
+                });
+            }
+            None => rules.push(target),
+        }
+        self.edit(user, id, rules, None).await
+    }
+
+    /// Pauses a watch: no alerts until it is resumed.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::NotFound`].
+    pub async fn pause(&self, user: &User, id: WatchId) -> WatchResult<Watch> {
+        self.set_state(user, id, WatchState::Paused).await
+    }
+
+    /// Resumes a paused or snoozed watch.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::NotFound`].
+    pub async fn resume(&self, user: &User, id: WatchId) -> WatchResult<Watch> {
+        self.set_state(user, id, WatchState::Active).await
+    }
+
+    /// Snoozes a watch for `length` from now (at most a year).
+    ///
+    /// # Errors
+    ///
+    /// [`WatchError::NotFound`], or [`WatchError::Invalid`] for a length that is not above
+    /// zero or longer than a year.
+    pub async fn snooze(
+        &self,
+        user: &User,
+        id: WatchId,
+        length: chrono::Duration,
+    ) -> WatchResult<Watch> {
+        if length <= chrono::Duration::zero() || length > chrono::Duration::days(365) {
+            return Err(WatchError::Invalid(format!(
+                "a snooze lasts from a minute to a year, got {} minutes",
+                length.num_minutes()
+            )));
+        }
+        let until = self.catalog.clock().now() + length;
+        self.set_state(user, id, WatchState::Snoozed { until })
+            .await
+    }
+
+    /// Saves the rule states for a watch whose rules become `rules`: a rule that stays at
+    /// its position with the same settings keeps its state; every other position is re-armed
+    /// (keeping its epoch, so later dedupe keys stay unique). States are kept by position,
+    /// so a rule that moved must not inherit its new neighbour's memory.
+    async fn reconcile_states(&self, watch: &Watch, rules: &[AlertRule]) -> WatchResult<()> {
+        let store = self.catalog.store();
+        let Some(mut states) = store.rule_states(&[watch.id]).await?.into_iter().next() else {
+            return Ok(());
+        };
+        for p in &mut states.products {
+            for (i, st) in p.rules.iter_mut().enumerate() {
+                if watch.rules.get(i) != rules.get(i) {
+                    st.rearm();
+                }
+            }
+            // States past the new rule count are kept (re-armed): their epochs keep the
+            // dedupe keys of a rule added there later unique.
+        }
+        store
+            .apply_update(&PriceUpdate {
+                rule_states: vec![states],
+                ..PriceUpdate::default()
+            })
+            .await?;
+        Ok(())
     }
 
     /// Everything a user set up, as a document [`WatchService::import`] reads back.

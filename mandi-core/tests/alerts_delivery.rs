@@ -451,3 +451,183 @@ async fn terminal_prints_ist_time_and_drops_repeats() {
     let out = String::from_utf8(terminal.into_inner()).unwrap();
     assert_eq!(out, "[2026-11-25 12:00 IST] alert k1\n");
 }
+
+/// A notifier with a digest form: records each digest (one message) and answers digests
+/// from a script.
+#[derive(Default)]
+struct DigestRecorder {
+    script: Mutex<VecDeque<Result<(), NotifyError>>>,
+    digests: Mutex<Vec<mandi_core::ports::notifier::DigestNotification>>,
+    singles: Mutex<usize>,
+}
+
+#[async_trait]
+impl Notifier for DigestRecorder {
+    fn channel(&self) -> &str {
+        "terminal"
+    }
+
+    async fn deliver(&self, _n: &Notification) -> Result<(), NotifyError> {
+        *self.singles.lock().unwrap() += 1;
+        Ok(())
+    }
+
+    async fn deliver_digest(
+        &self,
+        d: &mandi_core::ports::notifier::DigestNotification,
+    ) -> Result<(), NotifyError> {
+        let next = self.script.lock().unwrap().pop_front().unwrap_or(Ok(()));
+        if next.is_ok() {
+            self.digests.lock().unwrap().push(d.clone());
+        }
+        next
+    }
+}
+
+/// A contributor standing in for a later module (predictions): adds one section.
+struct Predictions;
+
+#[async_trait]
+impl mandi_core::digest::DigestContributor for Predictions {
+    fn name(&self) -> &str {
+        "predictions"
+    }
+
+    async fn section(
+        &self,
+        user: &mandi_core::User,
+        alerts: &[mandi_core::Alert],
+        _now: DateTime<Utc>,
+    ) -> Result<Option<mandi_core::digest::DigestSection>, mandi_core::digest::DigestError> {
+        Ok(Some(mandi_core::digest::DigestSection::Extra {
+            source: "predictions".into(),
+            title: format!("{} alerts, {:?}", alerts.len(), user.settings.language),
+            lines: vec!["more drops likely".into()],
+        }))
+    }
+}
+
+/// A contributor that always fails: the digest goes out without its section.
+struct Broken;
+
+#[async_trait]
+impl mandi_core::digest::DigestContributor for Broken {
+    fn name(&self) -> &str {
+        "broken"
+    }
+
+    async fn section(
+        &self,
+        _user: &mandi_core::User,
+        _alerts: &[mandi_core::Alert],
+        _now: DateTime<Utc>,
+    ) -> Result<Option<mandi_core::digest::DigestSection>, mandi_core::digest::DigestError> {
+        Err(mandi_core::digest::DigestError {
+            source_name: "broken".into(),
+            reason: "no model".into(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_digest_is_one_message_per_period_delivered_once() {
+    let s = setup(UserSettings {
+        alert_mode: AlertMode::DailyDigest,
+        language: mandi_core::Language::Hindi,
+        ..UserSettings::default()
+    })
+    .await;
+    for k in ["k1", "k2", "k3"] {
+        s.alert(k).await;
+        s.clock.advance(Duration::minutes(30));
+    }
+    let n = Arc::new(DigestRecorder {
+        script: Mutex::new(
+            vec![Err(NotifyError::Transient {
+                channel: "terminal".into(),
+                reason: "503".into(),
+            })]
+            .into(),
+        ),
+        ..DigestRecorder::default()
+    });
+    let d = s
+        .dispatcher(n.clone())
+        .with_policy(DeliveryPolicy {
+            digest_at: NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
+        })
+        .with_digest(
+            mandi_core::digest::DigestBuilder::new()
+                .with(Arc::new(Broken))
+                .with(Arc::new(Predictions)),
+        );
+    assert_eq!(d.run_once().await.unwrap().held, 3);
+    s.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 25, 14, 30, 0).unwrap());
+    // The first try fails: every row is retried together.
+    let r = d.run_once().await.unwrap();
+    assert_eq!((r.sent, r.retried), (0, 3));
+    assert!(n.digests.lock().unwrap().is_empty());
+    s.clock.advance(Duration::minutes(1));
+    let r = d.run_once().await.unwrap();
+    assert_eq!(r.sent, 3);
+    let digests = n.digests.lock().unwrap().clone();
+    assert_eq!(digests.len(), 1, "one message for the whole period");
+    let digest = &digests[0].digest;
+    assert_eq!(
+        digest
+            .alerts
+            .iter()
+            .map(|a| a.dedupe_key.as_str())
+            .collect::<Vec<_>>(),
+        ["k1", "k2", "k3"]
+    );
+    assert_eq!(digest.language, mandi_core::Language::Hindi);
+    assert_eq!(
+        digest.sections,
+        vec![mandi_core::digest::DigestSection::Extra {
+            source: "predictions".into(),
+            title: "3 alerts, Hindi".into(),
+            lines: vec!["more drops likely".into()],
+        }],
+        "the failing contributor is left out, the other one is added"
+    );
+    assert_eq!(*n.singles.lock().unwrap(), 0, "nothing went out one by one");
+    assert!(
+        s.status()
+            .await
+            .iter()
+            .all(|(st, _)| *st == DeliveryStatus::Sent)
+    );
+    // Nothing more goes out later: the rows are final.
+    s.clock.advance(Duration::days(1));
+    assert_eq!(d.run_once().await.unwrap().claimed, 0);
+    assert_eq!(n.digests.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_digest_due_in_quiet_hours_waits_until_they_end() {
+    let s = setup(UserSettings {
+        alert_mode: AlertMode::DailyDigest,
+        quiet_hours: Some(QuietHours {
+            start: NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
+        }),
+        ..UserSettings::default()
+    })
+    .await;
+    s.alert("k1").await;
+    let n = Arc::new(DigestRecorder::default());
+    let d = s.dispatcher(n.clone()).with_policy(DeliveryPolicy {
+        digest_at: NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
+    });
+    assert_eq!(d.run_once().await.unwrap().held, 1);
+    // 20:00 IST is inside the quiet hours; 21:00 IST = 15:30 UTC.
+    s.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 25, 15, 29, 0).unwrap());
+    assert_eq!(d.run_once().await.unwrap().claimed, 0);
+    s.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 25, 15, 30, 0).unwrap());
+    assert_eq!(d.run_once().await.unwrap().sent, 1);
+    assert_eq!(n.digests.lock().unwrap().len(), 1);
+}

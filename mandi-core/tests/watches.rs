@@ -504,3 +504,191 @@ async fn a_huge_import_is_refused_by_the_cap_while_it_is_read() {
     assert_eq!(report.created, 500);
     assert!(one.watch.id.0 > 0);
 }
+
+/// Rule states as saved for a watch with the default rules: the all-time-low rule (index 1)
+/// has fired twice and is disarmed at ₹15,000; the others are fresh.
+async fn fired_low_states(store: &MemoryStore, watch: mandi_core::WatchId) -> Asin {
+    use mandi_core::alerts::WatchRuleStates;
+    let asin: Asin = PHONE.parse().expect("asin");
+    let mut states = WatchRuleStates::new(watch);
+    let p = states.for_asin_mut(asin, 3);
+    p.rules[1].armed = false;
+    p.rules[1].epoch = 2;
+    p.rules[1].trigger_level = Some(Money::from_major(15_000, Currency::INR));
+    store
+        .apply_update(&mandi_core::PriceUpdate {
+            rule_states: vec![states],
+            ..Default::default()
+        })
+        .await
+        .expect("states");
+    asin
+}
+
+/// The saved state of the rule at `index`, as the engine reads it (by position).
+async fn state_at(
+    store: &MemoryStore,
+    watch: mandi_core::WatchId,
+    asin: Asin,
+    index: usize,
+) -> mandi_core::alerts::RuleState {
+    store.rule_states(&[watch]).await.expect("states")[0]
+        .for_asin(asin)
+        .expect("asin states")
+        .rules[index]
+        .clone()
+}
+
+/// Regression (issue #14): the bot set a target by inserting the rule at the front of the
+/// watch and saving it directly; states are kept by rule position, so every rule inherited
+/// its neighbour's state. This reproduces that, then checks `WatchService::set_target`.
+#[tokio::test]
+async fn setting_a_target_keeps_every_other_rules_own_state() {
+    let (service, store, _clock) = setup();
+    let user = service
+        .user(ExternalIdentity::new("telegram", "42"), None)
+        .await
+        .expect("user");
+    let target = Money::from_major(18_000, Currency::INR);
+
+    // What the bot did before: insert at the front, save the watch, leave states alone.
+    let old = service
+        .add(&user, product(PHONE), WatchSpec::default())
+        .await
+        .expect("add")
+        .watch;
+    let asin = fired_low_states(&store, old.id).await;
+    let mut w = store.get_watch(user.id, old.id).await.expect("watch");
+    w.rules.insert(
+        0,
+        AlertRule::TargetPrice {
+            at_or_below: target,
+        },
+    );
+    store.update_watch(&w).await.expect("save");
+    let low_at = w
+        .rules
+        .iter()
+        .position(|r| *r == AlertRule::AllTimeLow)
+        .expect("low rule");
+    assert_eq!(low_at, 2);
+    // The bug: the new target rule reads the drop rule's state, the all-time-low rule reads
+    // the back-in-stock rule's (armed, so it fires again at the same low) …
+    assert!(state_at(&store, old.id, asin, low_at).await.armed);
+    // … and the back-in-stock rule (now index 3) has no state of its own at all.
+    store.delete_watch(user.id, old.id).await.expect("delete");
+
+    // Through the service: the target rule is appended, nothing moves, states stay put.
+    let w = service
+        .add(&user, product(PHONE), WatchSpec::default())
+        .await
+        .expect("add")
+        .watch;
+    let asin = fired_low_states(&store, w.id).await;
+    let before_low = state_at(&store, w.id, asin, 1).await;
+    let updated = service.set_target(&user, w.id, target).await.expect("set");
+    assert_eq!(updated.rules[..3], default_rules()[..]);
+    assert_eq!(
+        updated.rules[3],
+        AlertRule::TargetPrice {
+            at_or_below: target
+        }
+    );
+    assert_eq!(
+        state_at(&store, w.id, asin, 1).await,
+        before_low,
+        "the all-time-low rule keeps its own state"
+    );
+    assert!(!state_at(&store, w.id, asin, 1).await.armed);
+
+    // Changing the target replaces it in place; only that rule is re-armed (epoch kept).
+    let mut states = store.rule_states(&[w.id]).await.expect("states")[0].clone();
+    let p = states.for_asin_mut(asin, 4);
+    p.rules[3].armed = false;
+    p.rules[3].epoch = 5;
+    store
+        .apply_update(&mandi_core::PriceUpdate {
+            rule_states: vec![states],
+            ..Default::default()
+        })
+        .await
+        .expect("states");
+    let lower = Money::from_major(17_000, Currency::INR);
+    let again = service.set_target(&user, w.id, lower).await.expect("again");
+    assert_eq!(again.rules.len(), 4);
+    assert_eq!(
+        again.rules[3],
+        AlertRule::TargetPrice { at_or_below: lower }
+    );
+    let t = state_at(&store, w.id, asin, 3).await;
+    assert!(t.armed, "a changed target is re-armed");
+    assert_eq!(t.epoch, 5, "the epoch only grows");
+    assert_eq!(state_at(&store, w.id, asin, 1).await, before_low);
+
+    // Validation: zero, negative, another currency; someone else's watch.
+    for bad in [
+        Money::from_minor(0, Currency::INR),
+        Money::from_minor(-100, Currency::INR),
+        Money::from_major(10, Currency::USD),
+    ] {
+        assert!(matches!(
+            service.set_target(&user, w.id, bad).await,
+            Err(WatchError::Invalid(_))
+        ));
+    }
+    let other = service
+        .user(ExternalIdentity::new("telegram", "43"), None)
+        .await
+        .expect("other");
+    assert!(matches!(
+        service.set_target(&other, w.id, target).await,
+        Err(WatchError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn pause_resume_and_snooze_validate_and_stamp_the_change() {
+    let (service, _store, clock) = setup();
+    let user = service
+        .user(ExternalIdentity::new("telegram", "42"), None)
+        .await
+        .expect("user");
+    let w = service
+        .add(&user, product(PHONE), WatchSpec::default())
+        .await
+        .expect("add")
+        .watch;
+    clock.advance(Duration::minutes(5));
+    let paused = service.pause(&user, w.id).await.expect("pause");
+    assert_eq!(paused.state, WatchState::Paused);
+    assert_eq!(paused.updated_at, clock.now());
+    assert_eq!(service.get(&user, w.id).await.expect("get"), paused);
+    clock.advance(Duration::minutes(5));
+    let snoozed = service
+        .snooze(&user, w.id, Duration::hours(24))
+        .await
+        .expect("snooze");
+    assert_eq!(
+        snoozed.state,
+        WatchState::Snoozed {
+            until: clock.now() + Duration::hours(24)
+        }
+    );
+    assert_eq!(snoozed.updated_at, clock.now());
+    for bad in [Duration::zero(), Duration::hours(-1), Duration::days(400)] {
+        assert!(matches!(
+            service.snooze(&user, w.id, bad).await,
+            Err(WatchError::Invalid(_))
+        ));
+    }
+    let resumed = service.resume(&user, w.id).await.expect("resume");
+    assert_eq!(resumed.state, WatchState::Active);
+    let other = service
+        .user(ExternalIdentity::new("telegram", "43"), None)
+        .await
+        .expect("other");
+    assert!(matches!(
+        service.pause(&other, w.id).await,
+        Err(WatchError::NotFound(_))
+    ));
+}

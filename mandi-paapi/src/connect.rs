@@ -16,7 +16,7 @@ use crate::paapi5::PaApi5Source;
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// A setting the source needs is not set; `field` is its name (`credential_id`,
-    /// `partner_tag`…), for the front-end to name its own key.
+    /// `associate_tag`…), for the front-end to name its own key.
     #[error("`{field}` is not set")]
     Missing {
         /// The setting's name.
@@ -50,8 +50,8 @@ pub struct CreatorsConnection<'a> {
     pub credential_secret: Option<&'a SecretString>,
     /// The credential version (`2.2` by default for amazon.in).
     pub version: Option<&'a str>,
-    /// The partner (associate) tag.
-    pub partner_tag: Option<&'a str>,
+    /// The Amazon Associates tag (PA-API's `PartnerTag` on the wire).
+    pub associate_tag: Option<&'a str>,
     /// A base URL override.
     pub base_url: Option<&'a str>,
     /// A token URL override.
@@ -78,8 +78,8 @@ pub struct PaapiConnection<'a> {
     pub access_key: Option<&'a str>,
     /// The secret key.
     pub secret_key: Option<&'a SecretString>,
-    /// The partner (associate) tag.
-    pub partner_tag: Option<&'a str>,
+    /// The Amazon Associates tag (PA-API's `PartnerTag` on the wire).
+    pub associate_tag: Option<&'a str>,
     /// A host override (`webservices.amazon.in`).
     pub host: Option<&'a str>,
 }
@@ -125,7 +125,7 @@ pub fn creators_source(
                 .to_owned(),
         )
         .credential_version(version)
-        .partner_tag(required(c.partner_tag, "partner_tag")?)
+        .partner_tag(required(c.associate_tag, "associate_tag")?)
         .clock(clock);
     if let Some(url) = c.base_url {
         builder = builder.base_url(url);
@@ -158,7 +158,7 @@ pub fn paapi5_source(
                 .expose_secret()
                 .to_owned(),
         )
-        .partner_tag(required(p.partner_tag, "partner_tag")?)
+        .partner_tag(required(p.associate_tag, "associate_tag")?)
         .clock(clock);
     if let Some(host) = p.host {
         builder = builder.base_url(format!("https://{host}"));
@@ -183,11 +183,11 @@ mod tests {
             ..CreatorsConnection::default()
         };
         let e = creators_source(&c, Arc::new(SystemClock)).expect_err("no partner tag");
-        assert_eq!(e.field(), "partner_tag");
+        assert_eq!(e.field(), "associate_tag");
         assert!(!format!("{c:?}").contains("hush-hush"));
         let bad = CreatorsConnection {
             version: Some("9.9"),
-            partner_tag: Some("tag-21"),
+            associate_tag: Some("tag-21"),
             ..c
         };
         let e = creators_source(&bad, Arc::new(SystemClock)).expect_err("bad version");
@@ -200,7 +200,7 @@ mod tests {
             let p = PaapiConnection {
                 access_key: Some("AK"),
                 secret_key: Some(&secret),
-                partner_tag: Some("tag-21"),
+                associate_tag: Some("tag-21"),
                 host: None,
             };
             assert!(paapi5_source(&p, Arc::new(SystemClock)).is_ok());

@@ -30,6 +30,7 @@ pub mod sandbox;
 #[cfg(feature = "scraper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "scraper")))]
 pub mod scraper;
+pub mod settings;
 #[cfg(feature = "paapi5")]
 #[cfg_attr(docsrs, doc(cfg(feature = "paapi5")))]
 pub mod sigv4;

@@ -8,13 +8,13 @@ use std::time::Duration;
 use chrono::Duration as ChronoDuration;
 use mandi_bot::bot::{Bot, BotConfig};
 use mandi_bot::fake::{FakeTelegram, Limits, SentPhoto};
-use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
+use mandi_bot::notifier::{NotifierConfig, TelegramNotifier, UserRecipientEvents};
 use mandi_bot::telegram::Poller;
 use mandi_core::catalog::CatalogService;
 use mandi_core::store::MemoryStore;
 use mandi_core::{
     Alert, AlertId, AlertRule, Availability, ExternalIdentity, Language, ManualClock, Marketplace,
-    Notification, Notifier, NotifyError, Store, WatchState,
+    Notification, Notifier, Store, WatchState,
 };
 
 use crate::support::{TestSource, asin, client_for, inr, t0};
@@ -56,11 +56,13 @@ async fn harness_with(
         TelegramNotifier::new(
             client_for(&fake),
             NotifierConfig {
-                affiliate_tag: Some("mandi-21".into()),
+                associate_tag: Some("mandi-21".into()),
                 ..config
             },
         )
-        .with_events(Arc::new(StoreRecipientEvents::new(store.clone())))
+        .with_events(Arc::new(UserRecipientEvents::new(
+            mandi_core::users::UserService::for_catalog(&catalog),
+        )))
         .with_catalog(catalog.clone()),
     );
     let mut bot = Bot::new(
@@ -68,7 +70,7 @@ async fn harness_with(
         notifier.clone(),
         BotConfig {
             admins: vec![ADMIN],
-            affiliate_tag: Some("mandi-21".into()),
+            associate_tag: Some("mandi-21".into()),
             source_name: "test".into(),
             ..BotConfig::default()
         },
@@ -244,6 +246,7 @@ async fn watch_buttons_change_only_the_owners_watch() {
 
     // Another user presses the owner's delete button (data copied): refused.
     h.fake.push_callback(other, 1, &delete);
+    h.clock.advance(ChronoDuration::hours(1));
     h.fake.push_callback(owner, list.message_id, &pause);
     wait_for("two answers", 10, || {
         h.fake.calls("answerCallbackQuery").len() == 2
@@ -257,6 +260,9 @@ async fn watch_buttons_change_only_the_owners_watch() {
             .is_some_and(|w| w.state == WatchState::Paused)
     })
     .await;
+    // The pause went through WatchService: the change is stamped.
+    let paused = h.store.list_watches(owner_user.id).await.unwrap().remove(0);
+    assert_eq!(paused.updated_at, t0() + ChronoDuration::hours(1));
     let answers: Vec<String> = h
         .fake
         .calls("answerCallbackQuery")
@@ -297,10 +303,43 @@ async fn watch_buttons_change_only_the_owners_watch() {
     })
     .await;
     let w = h.store.list_watches(owner_user.id).await.unwrap().remove(0);
+    // The target joins the default rules at the end: no rule moves, so none inherits
+    // another's saved state (issue #14).
+    assert_eq!(w.rules.len(), 4);
+    assert_eq!(w.rules[..3], mandi_core::watches::default_rules()[..]);
     assert_eq!(
-        w.rules[0],
+        w.rules[3],
         AlertRule::TargetPrice {
             at_or_below: inr(52_000)
+        }
+    );
+    // A second target replaces the first in place.
+    h.fake.push_callback(owner, list.message_id, &target);
+    wait_for("the second prompt", 10, || {
+        h.fake
+            .sent_to(owner)
+            .iter()
+            .filter(|s| s.body().contains("target price"))
+            .count()
+            == 2
+    })
+    .await;
+    h.fake.push_text(owner, "₹51,000");
+    wait_for("the second confirmation", 10, || {
+        h.fake
+            .sent_to(owner)
+            .iter()
+            .filter(|s| s.body().contains("Target set"))
+            .count()
+            == 2
+    })
+    .await;
+    let w = h.store.list_watches(owner_user.id).await.unwrap().remove(0);
+    assert_eq!(w.rules.len(), 4);
+    assert_eq!(
+        w.rules[3],
+        AlertRule::TargetPrice {
+            at_or_below: inr(51_000)
         }
     );
 
@@ -348,9 +387,9 @@ async fn watch_buttons_change_only_the_owners_watch() {
     .await;
     let w = h.store.list_watches(owner_user.id).await.unwrap().remove(0);
     assert_eq!(
-        w.rules[0],
+        w.rules[3],
         AlertRule::TargetPrice {
-            at_or_below: inr(52_000)
+            at_or_below: inr(51_000)
         }
     );
 }
@@ -362,9 +401,37 @@ async fn a_blocked_user_is_deactivated_by_a_403_or_by_leaving_the_chat() {
     h.fake.push_text(u, "B000000001");
     wait_for("the watch", 10, || h.fake.sent_to(u).len() == 1).await;
     h.fake.block_chat(u);
+    // The alert goes through the outbox; the dispatcher handles the gone recipient.
     let n = alert_for(&h, u, 54_999, 59_999).await;
-    let e = h.notifier.deliver(&n).await.unwrap_err();
-    assert!(matches!(e, NotifyError::RecipientGone { .. }));
+    h.store
+        .apply_update(&mandi_core::PriceUpdate {
+            alerts: vec![mandi_core::NewAlert {
+                user_id: n.alert.user_id,
+                watch_id: n.alert.watch_id,
+                marketplace: n.alert.marketplace,
+                asin: n.alert.asin,
+                rule: n.alert.rule.clone(),
+                price: n.alert.price,
+                previous_price: n.alert.previous_price,
+                availability: n.alert.availability,
+                message: n.alert.message.clone(),
+                triggered_at: n.alert.triggered_at,
+                dedupe_key: n.alert.dedupe_key.clone(),
+            }],
+            channels: vec!["telegram".into()],
+            ..mandi_core::PriceUpdate::default()
+        })
+        .await
+        .unwrap();
+    let report = mandi_core::alerts::Dispatcher::new(
+        h.store.clone(),
+        vec![h.notifier.clone() as Arc<dyn Notifier>],
+        Arc::new(h.clock.clone()),
+    )
+    .run_once()
+    .await
+    .unwrap();
+    assert_eq!(report.dead, 1);
     let user = user_of(&h, u).await;
     assert!(!user.active);
     assert!(
@@ -716,4 +783,119 @@ async fn a_pasted_short_link_is_expanded_and_watched() {
     let watches = h.store.list_watches(user.id).await.unwrap();
     assert_eq!(watches.len(), 1);
     assert_eq!(watches[0].target.asin(), asin(1));
+}
+
+#[tokio::test]
+async fn a_group_that_becomes_a_supergroup_keeps_its_watches_under_the_new_id() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    let (group, member, supergroup) = (-4242_i64, 77, -1_000_000_004_242_i64);
+    h.fake.push_group_text(group, member, "/watch B000000001");
+    wait_for("the watch", 10, || h.fake.sent_to(group).len() == 1).await;
+    let before = user_of(&h, group).await;
+    h.fake.push_raw(serde_json::json!({
+        "message": {
+            "message_id": 900,
+            "chat": {"id": group, "type": "group", "title": "Deals group"},
+            "date": 1_764_000_100,
+            "migrate_to_chat_id": supergroup,
+        }
+    }));
+    wait_for("the move", 10, || {
+        futures::executor::block_on(
+            h.store
+                .find_user(&ExternalIdentity::new("telegram", supergroup.to_string())),
+        )
+        .unwrap()
+        .is_some()
+    })
+    .await;
+    let after = user_of(&h, supergroup).await;
+    assert_eq!(after.id, before.id, "the same user, so the same watches");
+    assert_eq!(h.store.list_watches(after.id).await.unwrap().len(), 1);
+    // The supergroup's next command finds its watches.
+    h.fake.push_group_text(supergroup, member, "/watches");
+    wait_for("the list", 10, || {
+        h.fake
+            .sent_to(supergroup)
+            .iter()
+            .any(|s| s.body().contains("Redmi"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_digest_user_gets_one_message_in_their_language_delivered_once() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    let u = 5001;
+    h.fake.push_text(u, "B000000001");
+    wait_for("the watch", 10, || h.fake.sent_to(u).len() == 1).await;
+    let mut user = user_of(&h, u).await;
+    user.settings.alert_mode = mandi_core::AlertMode::DailyDigest;
+    user.settings.language = Language::Hindi;
+    h.store.update_user(&user).await.unwrap();
+    let watch = h.store.list_watches(user.id).await.unwrap().remove(0);
+    let alerts: Vec<mandi_core::NewAlert> = ["first drop", "second drop"]
+        .iter()
+        .enumerate()
+        .map(|(i, msg)| mandi_core::NewAlert {
+            user_id: user.id,
+            watch_id: watch.id,
+            marketplace: Marketplace::India,
+            asin: crate::support::asin(1),
+            rule: AlertRule::AllTimeLow,
+            price: Some(inr(50_000 - i as i64 * 1_000)),
+            previous_price: Some(inr(59_999)),
+            availability: Availability::InStock,
+            message: (*msg).to_owned(),
+            triggered_at: t0(),
+            dedupe_key: format!("d{i}"),
+        })
+        .collect();
+    h.store
+        .apply_update(&mandi_core::PriceUpdate {
+            alerts,
+            channels: vec!["telegram".into()],
+            ..mandi_core::PriceUpdate::default()
+        })
+        .await
+        .unwrap();
+    let dispatcher = mandi_core::alerts::Dispatcher::new(
+        h.store.clone(),
+        vec![h.notifier.clone() as Arc<dyn Notifier>],
+        Arc::new(h.clock.clone()),
+    )
+    .with_digest(mandi_core::digest::DigestBuilder::standard(
+        h.catalog.clone(),
+    ));
+    assert_eq!(dispatcher.run_once().await.unwrap().held, 2);
+    let before = h.fake.sent_to(u).len();
+    // The next 09:00 IST after t0 (06:00 UTC = 11:30 IST) is 03:30 UTC the next day.
+    h.clock
+        .advance(ChronoDuration::hours(21) + ChronoDuration::minutes(30));
+    let r = dispatcher.run_once().await.unwrap();
+    assert_eq!(r.sent, 2);
+    let sent = h.fake.sent_to(u);
+    assert_eq!(sent.len(), before + 1, "one message for both alerts");
+    let body = sent[before].body();
+    assert!(body.contains("आपका सार"), "in the user's language: {body}");
+    assert!(
+        body.contains("first drop") && body.contains("second drop"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Redmi"),
+        "the watches section is there: {body}"
+    );
+    // Nothing more goes out: the rows are sent, and a repeat of the key is dropped.
+    h.clock.advance(ChronoDuration::days(1));
+    assert_eq!(dispatcher.run_once().await.unwrap().claimed, 0);
+    assert_eq!(h.fake.sent_to(u).len(), before + 1);
 }

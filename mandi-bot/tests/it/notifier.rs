@@ -6,10 +6,15 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use mandi_bot::fake::FakeTelegram;
-use mandi_bot::notifier::{NotifierConfig, StoreRecipientEvents, TelegramNotifier};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use mandi_bot::notifier::{NotifierConfig, RecipientEvents, TelegramNotifier, UserRecipientEvents};
+use mandi_core::alerts::Dispatcher;
 use mandi_core::store::MemoryStore;
+use mandi_core::users::UserService;
 use mandi_core::{
-    AlertRule, Marketplace, NewWatch, Notifier, NotifyError, Store, WatchState, WatchTarget,
+    AlertRule, ExternalIdentity, ManualClock, Marketplace, NewAlert, NewWatch, Notifier,
+    NotifyError, PriceUpdate, Store, WatchState, WatchTarget,
 };
 
 use crate::support::{asin, client_for, inr, new_tg_user, notification, t0, tg_user};
@@ -108,10 +113,7 @@ async fn flood_control_is_waited_out_and_the_message_arrives_once() {
     assert!(matches!(e, NotifyError::RateLimited { .. }) && e.is_retryable());
 }
 
-#[tokio::test]
-async fn a_blocked_user_is_deactivated_and_their_watches_paused() {
-    let fake = FakeTelegram::start().await;
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+async fn blocked_user_with_watches(store: &Arc<dyn Store>) -> mandi_core::User {
     let user = store.upsert_user(&new_tg_user(77), t0()).await.unwrap();
     for i in 1..=2 {
         store
@@ -133,14 +135,67 @@ async fn a_blocked_user_is_deactivated_and_their_watches_paused() {
             .await
             .unwrap();
     }
-    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default())
-        .with_events(Arc::new(StoreRecipientEvents::new(store.clone())));
+    user
+}
+
+fn users(store: &Arc<dyn Store>) -> UserService {
+    UserService::new(store.clone(), Arc::new(ManualClock::new(t0())))
+}
+
+/// An alert to a user who blocked the bot: the dispatcher deactivates them (one library
+/// call) and the row is kept dead; the notifier itself does not handle it a second time.
+#[tokio::test]
+async fn a_blocked_user_is_deactivated_once_and_their_watches_paused() {
+    let fake = FakeTelegram::start().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let user = blocked_user_with_watches(&store).await;
+    let events = Arc::new(CountingEvents {
+        inner: UserRecipientEvents::new(users(&store)),
+        blocked: AtomicUsize::new(0),
+    });
+    let notifier = Arc::new(
+        TelegramNotifier::new(client_for(&fake), NotifierConfig::default())
+            .with_events(events.clone()),
+    );
     fake.block_chat(77);
-    let e = notifier.deliver(&notification(&user, 1)).await.unwrap_err();
-    assert!(matches!(e, NotifyError::RecipientGone { .. }) && !e.is_retryable());
+    let watch = store.list_watches(user.id).await.unwrap()[0].id;
+    store
+        .apply_update(&PriceUpdate {
+            alerts: vec![NewAlert {
+                user_id: user.id,
+                watch_id: watch,
+                marketplace: Marketplace::India,
+                asin: asin(1),
+                rule: AlertRule::TargetPrice {
+                    at_or_below: inr(100),
+                },
+                price: Some(inr(99)),
+                previous_price: Some(inr(120)),
+                availability: mandi_core::Availability::InStock,
+                message: "down".into(),
+                triggered_at: t0(),
+                dedupe_key: "k1".into(),
+            }],
+            channels: vec!["telegram".into()],
+            ..PriceUpdate::default()
+        })
+        .await
+        .unwrap();
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        vec![notifier.clone() as Arc<dyn Notifier>],
+        Arc::new(ManualClock::new(t0())),
+    );
+    let report = dispatcher.run_once().await.unwrap();
+    assert_eq!(report.dead, 1);
     assert!(!store.get_user(user.id).await.unwrap().active);
     let watches = store.list_watches(user.id).await.unwrap();
     assert!(watches.iter().all(|w| w.state == WatchState::Paused));
+    assert_eq!(
+        events.blocked.load(Ordering::SeqCst),
+        0,
+        "the dispatcher handles a gone recipient of an alert; the hook is for replies"
+    );
     // Later deliveries to the inactive user are refused without a request.
     let stored = store.get_user(user.id).await.unwrap();
     let e = notifier
@@ -151,18 +206,81 @@ async fn a_blocked_user_is_deactivated_and_their_watches_paused() {
     assert!(fake.sent().is_empty());
 }
 
+/// A reply (not an alert) to a user who blocked the bot goes through the hook.
+#[tokio::test]
+async fn a_reply_to_a_blocked_user_deactivates_them_through_the_hook() {
+    let fake = FakeTelegram::start().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let user = blocked_user_with_watches(&store).await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default())
+        .with_events(Arc::new(UserRecipientEvents::new(users(&store))));
+    fake.block_chat(77);
+    let e = notifier
+        .send_html(Some(&user), 77, "hello", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NotifyError::RecipientGone { .. }));
+    assert!(!store.get_user(user.id).await.unwrap().active);
+    assert!(
+        store
+            .list_watches(user.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|w| w.state == WatchState::Paused)
+    );
+}
+
+struct CountingEvents {
+    inner: UserRecipientEvents,
+    blocked: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl RecipientEvents for CountingEvents {
+    async fn blocked(&self, user: &mandi_core::User) {
+        self.blocked.fetch_add(1, Ordering::SeqCst);
+        self.inner.blocked(user).await;
+    }
+    async fn migrated(&self, user: &mandi_core::User, from: i64, to: i64) {
+        self.inner.migrated(user, from, to).await;
+    }
+}
+
 #[tokio::test]
 async fn a_migrated_group_is_followed_to_its_supergroup() {
     let fake = FakeTelegram::start().await;
-    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let group = store.upsert_user(&new_tg_user(-42), t0()).await.unwrap();
+    let watch = blocked_user_with_watches(&store).await;
+    drop(watch);
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::default())
+        .with_events(Arc::new(UserRecipientEvents::new(users(&store))));
     fake.migrate_chat(-42, -1_000_000_000_042);
-    let group = tg_user(5, -42);
     notifier.deliver(&notification(&group, 1)).await.unwrap();
     notifier.deliver(&notification(&group, 2)).await.unwrap();
     assert!(fake.sent_to(-42).is_empty());
     assert_eq!(fake.sent_to(-1_000_000_000_042).len(), 2);
     assert_eq!(notifier.current_chat(-42), -1_000_000_000_042);
     assert_eq!(fake.rate_limit_violations(), 0);
+    // The new chat id is stored: the same user (and so its watches) is found under it, and
+    // a fresh notifier (a restart) reaches the supergroup directly.
+    let moved = store
+        .find_user(&ExternalIdentity::new("telegram", "-1000000000042"))
+        .await
+        .unwrap()
+        .expect("the group is stored under its new chat id");
+    assert_eq!(moved.id, group.id);
+    assert!(
+        store
+            .find_user(&ExternalIdentity::new("telegram", "-42"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let restarted = TelegramNotifier::new(client_for(&fake), NotifierConfig::default());
+    restarted.deliver(&notification(&moved, 3)).await.unwrap();
+    assert_eq!(fake.sent_to(-1_000_000_000_042).len(), 3);
 }
 
 #[tokio::test]

@@ -79,7 +79,7 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         }
         Action::Show => {
             let settings = ctx.settings()?;
-            let view = settings.view(&location);
+            let view = config::view(&settings, &location);
             if out.is_json() {
                 out.json(&Document::Settings(&view))?;
             } else {

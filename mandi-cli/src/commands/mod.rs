@@ -5,6 +5,7 @@ pub mod backtest;
 pub mod chart;
 pub mod completions;
 pub mod config;
+pub mod deals;
 pub mod demo;
 pub mod history;
 pub mod insights;
@@ -120,6 +121,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Man(cmd) => completions::run_man(cmd, out),
         Command::Serve(cmd) => serve::run(cmd, &ctx, out),
         Command::Keys(cmd) => serve::run_keys(cmd, &ctx, out),
+        Command::Deals(cmd) => deals::run_deals(cmd, &ctx, out),
+        Command::Stats(cmd) => deals::run_stats(cmd, &ctx, out),
     }
 }
 

@@ -222,7 +222,7 @@ enum Document<'a> {
 
 /// A rule in words.
 pub fn rule_text(rule: &AlertRule) -> String {
-    let pct = |bps: u32| format!("{}.{:02}%", bps / 100, bps % 100).replace(".00%", "%");
+    let pct = |bps: u32| mandi_core::Bps::from(bps).to_string();
     match rule {
         AlertRule::TargetPrice { at_or_below } => {
             format!("at or below {}", at_or_below.display_short())
@@ -388,22 +388,21 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             }
             Action::Pause { id } => {
                 let w = watches
-                    .set_state(&user, WatchId(id), WatchState::Paused)
+                    .pause(&user, WatchId(id))
                     .await
                     .map_err(watch_error)?;
                 show(out, &w)?;
             }
             Action::Resume { id } => {
                 let w = watches
-                    .set_state(&user, WatchId(id), WatchState::Active)
+                    .resume(&user, WatchId(id))
                     .await
                     .map_err(watch_error)?;
                 show(out, &w)?;
             }
             Action::Snooze { id, duration } => {
-                let until = app.catalog.clock().now() + parse_duration(&duration)?;
                 let w = watches
-                    .set_state(&user, WatchId(id), WatchState::Snoozed { until })
+                    .snooze(&user, WatchId(id), parse_duration(&duration)?)
                     .await
                     .map_err(watch_error)?;
                 show(out, &w)?;

@@ -114,7 +114,7 @@ mtest!(environment_overrides_the_file, |dir, cmd| {
             .args(["config", "show"])
             .json(),
     );
-    assert_eq!(s.paapi["partner_tag"], "env-21");
+    assert_eq!(s.paapi["associate_tag"], "env-21");
     assert_eq!(s.sandbox.seed, 11);
     assert_eq!(s.general.source, "paapi5");
 });

@@ -123,3 +123,29 @@ mtest!(alerts_is_empty_before_anything_fired, |dir, cmd| {
     let o = cmd.args(["alerts"]).output();
     assert_eq!(o.status.code(), Some(1));
 });
+
+mtest!(deals_and_stats_read_the_watched_products, |dir, cmd| {
+    let empty = dir.mandi().args(["deals"]).output();
+    assert_eq!(empty.status.code(), Some(1), "no watches, no deals");
+    cmd.args(["watch", "add", &phone()]).stdout();
+    let deals: Value = dir.mandi().args(["deals"]).json();
+    assert_eq!(deals["type"], "deals");
+    let list = deals["data"].as_array().expect("deals");
+    assert_eq!(list.len(), 1, "{deals}");
+    assert_eq!(list[0]["asin"], phone());
+    let score = list[0]["score"]["score"].as_u64().expect("a score");
+    assert!(score <= 100);
+    let text = dir.mandi().args(["deals"]).stdout();
+    assert!(text.contains("SCORE") && text.contains(&phone()), "{text}");
+    let err = dir.mandi().args(["deals", "--limit", "0"]).fails_with(2);
+    assert_one_line_error(&err);
+    assert!(err.contains("--limit"), "{err}");
+
+    let stats: Value = dir.mandi().args(["stats"]).json();
+    assert_eq!(stats["type"], "stats");
+    assert_eq!(stats["data"]["watches"], 1);
+    assert_eq!(stats["data"]["active"], 1);
+    let text = dir.mandi().args(["stats"]).stdout();
+    assert!(text.contains("watches: 1 (1 active)"), "{text}");
+    assert!(text.contains("saved:"), "{text}");
+});

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::digest::DigestBuilder;
 use crate::domain::{AlertMode, User, UserId};
 use crate::ports::Clock;
-use crate::ports::notifier::{Notification, Notifier, NotifyError};
+use crate::ports::notifier::{DigestNotification, Notification, Notifier, NotifyError};
 use crate::ports::store::{Delivery, HoldReason, Store, StoreError};
 
 /// How failed deliveries are retried.
@@ -124,6 +125,7 @@ pub struct Dispatcher {
     policy: DeliveryPolicy,
     lease: Duration,
     batch: usize,
+    digest: DigestBuilder,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -134,6 +136,7 @@ impl fmt::Debug for Dispatcher {
             .field("policy", &self.policy)
             .field("lease", &self.lease)
             .field("batch", &self.batch)
+            .field("digest", &self.digest)
             .finish_non_exhaustive()
     }
 }
@@ -174,9 +177,14 @@ fn local_day(now: DateTime<Utc>, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<
 
 enum Step {
     Deliver,
+    /// Released at digest time: goes out in the user's one digest message.
+    Digest,
     Hold(DateTime<Utc>, HoldReason),
     Dead(String),
 }
+
+/// The digest rows of one user and channel claimed in one pass.
+type DigestGroups = Vec<((UserId, String), User, Vec<Delivery>)>;
 
 impl Dispatcher {
     /// A dispatcher over these notifiers (one per channel) with default policies, a 5-minute
@@ -194,7 +202,14 @@ impl Dispatcher {
             policy: DeliveryPolicy::default(),
             lease: Duration::minutes(5),
             batch: 100,
+            digest: DigestBuilder::new(),
         }
+    }
+
+    /// Builds digests with `builder` (its contributors add sections after the alerts).
+    pub fn with_digest(mut self, builder: DigestBuilder) -> Self {
+        self.digest = builder;
+        self
     }
 
     /// Retries with `retry`.
@@ -267,6 +282,7 @@ impl Dispatcher {
             ..DispatchReport::default()
         };
         let mut users: HashMap<UserId, Option<User>> = HashMap::new();
+        let mut digests: DigestGroups = Vec::new();
         for d in claimed {
             let user = match users.get(&d.entry.user_id) {
                 Some(u) => u.clone(),
@@ -280,11 +296,101 @@ impl Dispatcher {
                     u
                 }
             };
-            if let Some(gone) = self.handle(d, user, now, &mut report).await? {
+            if let Some(gone) = self.handle(d, user, now, &mut report, &mut digests).await? {
                 users.insert(gone.id, Some(gone));
             }
         }
+        for ((_, channel), user, rows) in digests {
+            self.deliver_digest(&channel, user, rows, now, &mut report)
+                .await?;
+        }
         Ok(report)
+    }
+
+    /// Delivers the digest rows of one user and channel as one message, and marks every row
+    /// sent (or failed, or dead) together. The key is made from the rows, so a retry of the
+    /// same rows is recognised by the receiver.
+    async fn deliver_digest(
+        &self,
+        channel: &str,
+        user: User,
+        rows: Vec<Delivery>,
+        now: DateTime<Utc>,
+        report: &mut DispatchReport,
+    ) -> Result<(), StoreError> {
+        let ids: Vec<i64> = rows.iter().map(|d| d.entry.id).collect();
+        let first = ids.iter().min().copied().unwrap_or_default();
+        let last = ids.iter().max().copied().unwrap_or_default();
+        let key = format!(
+            "digest:u{}:{channel}:{first}-{last}:{}",
+            user.id.0,
+            ids.len()
+        );
+        let Some(notifier) = self.notifiers.iter().find(|n| n.channel() == channel) else {
+            for id in ids {
+                let next = now + self.retry.delay(1, &key);
+                self.store
+                    .mark_failed(id, next, "no notifier for this channel")
+                    .await?;
+                report.retried += 1;
+            }
+            return Ok(());
+        };
+        let attempts = rows
+            .iter()
+            .map(|d| d.entry.attempts)
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1);
+        let alerts = rows.into_iter().map(|d| d.alert).collect();
+        let digest = self.digest.build(&user, alerts, now).await;
+        let notification = DigestNotification {
+            idempotency_key: key.clone(),
+            user: user.clone(),
+            digest,
+        };
+        match notifier.deliver_digest(&notification).await {
+            Ok(()) => {
+                for id in ids {
+                    self.store.mark_sent(id, now).await?;
+                    report.sent += 1;
+                }
+            }
+            Err(e) if matches!(e, NotifyError::RecipientGone { .. }) => {
+                tracing::warn!(user = %user.id, error = %e, "recipient gone; user deactivated");
+                crate::users::UserService::new(self.store.clone(), self.clock.clone())
+                    .deactivate(&user)
+                    .await?;
+                for id in ids {
+                    self.store.mark_dead(id, &e.to_string()).await?;
+                    report.dead += 1;
+                }
+            }
+            Err(e) if !e.is_retryable() || attempts >= self.retry.max_attempts => {
+                tracing::warn!(user = %user.id, attempts, error = %e, "digest given up; rows kept as dead");
+                for id in ids {
+                    self.store
+                        .mark_dead(id, &format!("after {attempts} attempt(s): {e}"))
+                        .await?;
+                    report.dead += 1;
+                }
+            }
+            Err(e) => {
+                let mut wait = self.retry.delay(attempts, &key);
+                if let NotifyError::RateLimited { retry_after, .. } = &e
+                    && let Ok(after) = Duration::from_std(*retry_after)
+                {
+                    wait = wait.max(after);
+                }
+                for id in ids {
+                    self.store
+                        .mark_failed(id, now + wait, &e.to_string())
+                        .await?;
+                    report.retried += 1;
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn step(
@@ -303,12 +409,14 @@ impl Dispatcher {
         match user.settings.alert_mode {
             AlertMode::DailyDigest => {
                 if d.hold != Some(HoldReason::Digest) {
-                    return Ok(Step::Hold(
-                        next_local(now, tz, self.policy.digest_at),
-                        HoldReason::Digest,
-                    ));
+                    // The digest goes out at digest time, or when quiet hours covering it end.
+                    let at = match user.settings.quiet_hours {
+                        Some(q) if q.contains(self.policy.digest_at) => q.end,
+                        _ => self.policy.digest_at,
+                    };
+                    return Ok(Step::Hold(next_local(now, tz, at), HoldReason::Digest));
                 }
-                return Ok(Step::Deliver);
+                return Ok(Step::Digest);
             }
             _ => {
                 if let Some(q) = user.settings.quiet_hours
@@ -337,6 +445,7 @@ impl Dispatcher {
         user: Option<User>,
         now: DateTime<Utc>,
         report: &mut DispatchReport,
+        digests: &mut DigestGroups,
     ) -> Result<Option<User>, StoreError> {
         let id = d.entry.id;
         let Some(user) = user else {
@@ -355,6 +464,14 @@ impl Dispatcher {
             Step::Dead(why) => {
                 self.store.mark_dead(id, &why).await?;
                 report.dead += 1;
+                return Ok(None);
+            }
+            Step::Digest => {
+                let group = (user.id, d.entry.channel.clone());
+                match digests.iter_mut().find(|(k, _, _)| *k == group) {
+                    Some((_, _, rows)) => rows.push(d),
+                    None => digests.push((group, user, vec![d])),
+                }
                 return Ok(None);
             }
             Step::Deliver => {}
@@ -388,10 +505,12 @@ impl Dispatcher {
             Err(e) => {
                 let attempts = d.entry.attempts.saturating_add(1);
                 if matches!(e, NotifyError::RecipientGone { .. }) {
-                    tracing::warn!(user = %user.id, error = %e, "recipient gone; user marked inactive");
-                    let mut gone = user;
-                    gone.active = false;
-                    self.store.update_user(&gone).await?;
+                    tracing::warn!(user = %user.id, error = %e, "recipient gone; user deactivated");
+                    // The one place a gone recipient is handled: inactive, watches paused.
+                    let gone =
+                        crate::users::UserService::new(self.store.clone(), self.clock.clone())
+                            .deactivate(&user)
+                            .await?;
                     self.store.mark_dead(id, &e.to_string()).await?;
                     report.dead += 1;
                     return Ok(Some(gone));

@@ -1342,6 +1342,9 @@ macro_rules! store_contract {
             key_usage_adds_up_per_day,
             bulk_jobs_progress_and_stay_private,
             activity_facts_summarise_users,
+            users_are_listed_in_pages,
+            user_identity_moves_with_its_watches,
+            batched_reads_match_single_reads,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -2083,4 +2086,155 @@ pub async fn variation_children_of_reads_several_families(store: impl Store) {
             .expect("children"),
         vec![Vec::new(), vec![child.asin]]
     );
+}
+
+// --- users listing, identity moves, batched reads ---
+
+/// Users come back in id order, a page at a time, inactive ones included.
+pub async fn users_are_listed_in_pages(store: impl Store) {
+    assert!(store.list_users(None, 10).await.expect("list").is_empty());
+    let mut ids = Vec::new();
+    for s in ["3001", "3002", "3003", "3004", "3005"] {
+        ids.push(
+            store
+                .upsert_user(&new_user(s), t(0))
+                .await
+                .expect("user")
+                .id,
+        );
+    }
+    let mut gone = store.get_user(ids[1]).await.expect("user");
+    gone.active = false;
+    store.update_user(&gone).await.expect("update");
+    let first = store.list_users(None, 2).await.expect("page 1");
+    assert_eq!(
+        first.iter().map(|u| u.id).collect::<Vec<_>>(),
+        ids[..2].to_vec()
+    );
+    assert!(!first[1].active, "inactive users are listed too");
+    let second = store.list_users(Some(ids[1]), 2).await.expect("page 2");
+    assert_eq!(
+        second.iter().map(|u| u.id).collect::<Vec<_>>(),
+        ids[2..4].to_vec()
+    );
+    let last = store.list_users(Some(ids[3]), 2).await.expect("page 3");
+    assert_eq!(last.iter().map(|u| u.id).collect::<Vec<_>>(), vec![ids[4]]);
+    assert!(
+        store
+            .list_users(Some(ids[4]), 2)
+            .await
+            .expect("past the end")
+            .is_empty()
+    );
+    assert!(store.list_users(None, 0).await.expect("zero").is_empty());
+}
+
+/// A user moved to a new identity keeps id and watches; the old identity is free, and an
+/// identity another user holds is refused without changing anything.
+pub async fn user_identity_moves_with_its_watches(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "-4001", a).await;
+    let moved = ExternalIdentity::new("telegram", "-1004001");
+    store
+        .update_user_identity(user, &moved)
+        .await
+        .expect("move");
+    let found = store
+        .find_user(&moved)
+        .await
+        .expect("find")
+        .expect("found under the new identity");
+    assert_eq!(found.id, user);
+    assert_eq!(found.identity, moved);
+    assert_eq!(found.display_name.as_deref(), Some("user -4001"));
+    assert!(
+        store
+            .find_user(&ExternalIdentity::new("telegram", "-4001"))
+            .await
+            .expect("find old")
+            .is_none()
+    );
+    assert_eq!(
+        store.get_watch(user, watch).await.expect("watch").id,
+        watch,
+        "watches follow the user"
+    );
+    // Moving to the identity it already has is a no-op.
+    store
+        .update_user_identity(user, &moved)
+        .await
+        .expect("same identity");
+    let other = store
+        .upsert_user(&new_user("4002"), t(0))
+        .await
+        .expect("other")
+        .id;
+    match store.update_user_identity(other, &moved).await {
+        Err(StoreError::Conflict { .. }) => {}
+        r => panic!("expected a conflict, got {r:?}"),
+    }
+    assert_eq!(
+        store.get_user(other).await.expect("other").identity,
+        ExternalIdentity::new("telegram", "4002"),
+        "a refused move changes nothing"
+    );
+    assert_not_found(
+        store
+            .update_user_identity(UserId(9_999), &ExternalIdentity::new("telegram", "x"))
+            .await,
+        "user",
+    );
+    assert!(matches!(
+        store
+            .update_user_identity(user, &ExternalIdentity::new("telegram", " "))
+            .await,
+        Err(StoreError::Invalid { .. })
+    ));
+}
+
+/// Batched reads answer what the single reads answer, in order, leaving out what is missing.
+pub async fn batched_reads_match_single_reads(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let b = asin("B09G9HD6PD");
+    let missing = asin("B0000MISS1");
+    store
+        .upsert_product(&full_product(a, t(100)))
+        .await
+        .expect("a");
+    store
+        .upsert_product(&full_product(b, t(200)))
+        .await
+        .expect("b");
+    store
+        .record_prices(&[
+            point(a, OfferKind::BuyBox, t(300), Some(1_799_900)),
+            point(b, OfferKind::BuyBox, t(310), None),
+        ])
+        .await
+        .expect("points");
+    let products = store
+        .get_products(IN, &[b, missing, a])
+        .await
+        .expect("products");
+    assert_eq!(
+        products.iter().map(|p| p.asin).collect::<Vec<_>>(),
+        vec![b, a]
+    );
+    assert_eq!(
+        products[1],
+        store.get_product(IN, a).await.expect("a").expect("a saved")
+    );
+    let queries = [
+        HistoryQuery::buy_box(IN, b),
+        HistoryQuery::buy_box(IN, missing),
+        HistoryQuery::buy_box(IN, a),
+    ];
+    let histories = store.price_histories(&queries).await.expect("histories");
+    assert_eq!(histories.len(), 3);
+    for (q, h) in queries.iter().zip(&histories) {
+        assert_eq!(h, &store.price_history(q).await.expect("single"));
+    }
+    assert!(histories[1].is_empty());
+    assert!(!histories[2].is_empty());
+    assert!(store.price_histories(&[]).await.expect("none").is_empty());
 }

@@ -2,6 +2,7 @@
 
 mod alert;
 mod asin;
+mod bps;
 mod history;
 mod marketplace;
 mod money;
@@ -12,6 +13,7 @@ mod watch;
 
 pub use alert::{Alert, AlertId, DeliveryStatus, OutboxEntry};
 pub use asin::{Asin, AsinError};
+pub use bps::Bps;
 pub use history::PricePoint;
 pub use marketplace::{CredentialGroup, Marketplace, UnknownMarketplace};
 pub use money::{Currency, Money, MoneyError, group_count};

@@ -166,13 +166,21 @@ impl MonitoringService {
         Ok(Self {
             next_retention,
             driver,
-            dispatcher: Dispatcher::new(store, notifiers, clock.clone()),
+            dispatcher: Dispatcher::new(store, notifiers, clock.clone())
+                .with_digest(crate::digest::DigestBuilder::standard(catalog.clone())),
             clock,
             sleeper,
             settings,
             delivered: DispatchReport::default(),
             catalog: catalog.clone(),
         })
+    }
+
+    /// Builds digests with `builder` (the standard one, alerts and the user's watches, by
+    /// default); a prediction or recommendation module adds its sections this way.
+    pub fn with_digest(mut self, builder: crate::digest::DigestBuilder) -> Self {
+        self.dispatcher = self.dispatcher.with_digest(builder);
+        self
     }
 
     /// Runs until the clock reaches `until`: refreshes at the quota limit, delivers due alerts

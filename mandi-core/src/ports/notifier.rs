@@ -65,6 +65,18 @@ pub struct Notification {
     pub alert: Alert,
 }
 
+/// A user's digest to deliver as one message (see [`crate::digest`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestNotification {
+    /// Unique per digest (the same outbox rows always give the same key); a notifier that
+    /// sees a key twice delivers once.
+    pub idempotency_key: String,
+    /// The recipient.
+    pub user: User,
+    /// The digest.
+    pub digest: crate::digest::Digest,
+}
+
 /// Delivers alerts through one channel.
 ///
 /// A notifier must be idempotent per [`Notification::idempotency_key`] (the dispatcher may
@@ -112,6 +124,21 @@ pub trait Notifier: Send + Sync {
 
     /// Delivers one notification.
     async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError>;
+
+    /// Delivers a digest as one message. Channels that have no digest form keep this
+    /// default, which delivers the digest's alerts one by one (keys derived from the
+    /// digest's) and drops its other sections; the Telegram notifier sends one message.
+    async fn deliver_digest(&self, digest: &DigestNotification) -> Result<(), NotifyError> {
+        for alert in &digest.digest.alerts {
+            self.deliver(&Notification {
+                idempotency_key: format!("{}:{}", digest.idempotency_key, alert.dedupe_key),
+                user: digest.user.clone(),
+                alert: alert.clone(),
+            })
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 macro_rules! forward_notifier {
@@ -123,6 +150,9 @@ macro_rules! forward_notifier {
             }
             async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
                 (**self).deliver(n).await
+            }
+            async fn deliver_digest(&self, d: &DigestNotification) -> Result<(), NotifyError> {
+                (**self).deliver_digest(d).await
             }
         }
     };

@@ -639,6 +639,34 @@ pub trait Store: Send + Sync {
     /// The raw facts of the admin statistics: every user with their activity, and the
     /// watches made and alerts fired since `since`.
     async fn activity_facts(&self, since: DateTime<Utc>) -> StoreResult<ActivityFacts>;
+
+    // --- users, and batched reads for the front-ends' services ---
+
+    /// Users in id order (active or not): at most `limit` whose id is above `after`
+    /// (`None`: from the first). Page through everyone by passing the last id seen.
+    async fn list_users(&self, after: Option<UserId>, limit: usize) -> StoreResult<Vec<User>>;
+
+    /// Moves a user to a new external identity (a Telegram group that became a supergroup
+    /// gets a new chat id); the user's watches, alerts and outbox rows follow, since they
+    /// hang on the user id. [`StoreError::Conflict`] when another user already has that
+    /// identity, [`StoreError::NotFound`] when there is no such user.
+    async fn update_user_identity(
+        &self,
+        id: UserId,
+        identity: &ExternalIdentity,
+    ) -> StoreResult<()>;
+
+    /// The saved copies of several products of one marketplace, in one read; products
+    /// never saved are left out.
+    async fn get_products(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+    ) -> StoreResult<Vec<Product>>;
+
+    /// The price histories of several queries in one read, in the queries' order (each as
+    /// [`Store::price_history`] would answer it).
+    async fn price_histories(&self, queries: &[HistoryQuery]) -> StoreResult<Vec<Vec<PricePoint>>>;
 }
 
 macro_rules! forward_store {
@@ -873,6 +901,25 @@ macro_rules! forward_store {
             }
             async fn activity_facts(&self, s: DateTime<Utc>) -> StoreResult<ActivityFacts> {
                 (**self).activity_facts(s).await
+            }
+            async fn list_users(&self, after: Option<UserId>, n: usize) -> StoreResult<Vec<User>> {
+                (**self).list_users(after, n).await
+            }
+            async fn update_user_identity(
+                &self,
+                id: UserId,
+                i: &ExternalIdentity,
+            ) -> StoreResult<()> {
+                (**self).update_user_identity(id, i).await
+            }
+            async fn get_products(&self, m: Marketplace, a: &[Asin]) -> StoreResult<Vec<Product>> {
+                (**self).get_products(m, a).await
+            }
+            async fn price_histories(
+                &self,
+                q: &[HistoryQuery],
+            ) -> StoreResult<Vec<Vec<PricePoint>>> {
+                (**self).price_histories(q).await
             }
         }
     };

@@ -13,7 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     day_bounds_ms, family_children, millis, rule_kind, truncate, validate_baseline,
-    validate_new_user, validate_points, validate_product, validate_query, validate_usage,
+    validate_identity, validate_new_user, validate_points, validate_product, validate_query,
+    validate_usage,
 };
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
@@ -1050,5 +1051,67 @@ impl Store for MemoryStore {
 
     async fn activity_facts(&self, since: DateTime<Utc>) -> StoreResult<ActivityFacts> {
         Ok(server::activity_facts(&*self.lock()?, since))
+    }
+
+    async fn list_users(&self, after: Option<UserId>, limit: usize) -> StoreResult<Vec<User>> {
+        let from = after.map_or(i64::MIN, |a| a.0.saturating_add(1));
+        Ok(self
+            .lock()?
+            .users
+            .range(from..)
+            .take(limit)
+            .map(|(_, u)| u.clone())
+            .collect())
+    }
+
+    async fn update_user_identity(
+        &self,
+        id: UserId,
+        identity: &ExternalIdentity,
+    ) -> StoreResult<()> {
+        validate_identity(identity)?;
+        let mut state = self.lock()?;
+        if let Some(other) = state
+            .users
+            .values()
+            .find(|u| u.identity == *identity && u.id != id)
+        {
+            return Err(StoreError::Conflict {
+                what: "user identity",
+                detail: format!(
+                    "{}/{} belongs to user {}",
+                    identity.provider, identity.subject, other.id
+                ),
+            });
+        }
+        let user = state
+            .users
+            .get_mut(&id.0)
+            .ok_or_else(|| not_found("user", id))?;
+        user.identity = identity.clone();
+        Ok(())
+    }
+
+    async fn get_products(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+    ) -> StoreResult<Vec<Product>> {
+        let state = self.lock()?;
+        let mut found = Vec::with_capacity(asins.len());
+        for a in asins {
+            if let Some(p) = state.read_product(marketplace, *a)? {
+                found.push(p);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn price_histories(&self, queries: &[HistoryQuery]) -> StoreResult<Vec<Vec<PricePoint>>> {
+        let mut all = Vec::with_capacity(queries.len());
+        for q in queries {
+            all.push(self.price_history(q).await?);
+        }
+        Ok(all)
     }
 }

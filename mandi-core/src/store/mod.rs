@@ -189,6 +189,20 @@ pub(crate) fn validate_query(q: &HistoryQuery) -> StoreResult<()> {
 }
 
 /// Refuses a user without a provider or subject.
+/// Refuses an identity without a provider or a subject.
+pub(crate) fn validate_identity(i: &crate::domain::ExternalIdentity) -> StoreResult<()> {
+    if i.provider.trim().is_empty() || i.subject.trim().is_empty() {
+        return Err(invalid(
+            "user",
+            format!(
+                "the identity needs a provider and a subject (got {:?} / {:?})",
+                i.provider, i.subject
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn validate_new_user(n: &NewUser) -> StoreResult<()> {
     if n.identity.provider.trim().is_empty() || n.identity.subject.trim().is_empty() {
         return Err(invalid(

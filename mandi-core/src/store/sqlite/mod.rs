@@ -23,6 +23,7 @@
 //! price aggregates (v5); `api_keys`, `api_key_usage`, `bulk_jobs`, `bulk_job_items` (v6).
 
 mod rows;
+mod users_batch;
 mod server;
 mod stats;
 
@@ -2136,6 +2137,53 @@ impl Store for SqliteStore {
     async fn activity_facts(&self, since: DateTime<Utc>) -> StoreResult<ActivityFacts> {
         self.run("activity", move |conn| server::activity_facts(conn, since))
             .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(limit))]
+    async fn list_users(&self, after: Option<UserId>, limit: usize) -> StoreResult<Vec<User>> {
+        self.run("user", move |conn| {
+            users_batch::list_users(conn, after, limit)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(user = %id, provider = %identity.provider))]
+    async fn update_user_identity(
+        &self,
+        id: UserId,
+        identity: &ExternalIdentity,
+    ) -> StoreResult<()> {
+        super::validate_identity(identity)?;
+        let identity = identity.clone();
+        self.write("user", move |tx| {
+            users_batch::update_identity(tx, id, &identity)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(products = asins.len()))]
+    async fn get_products(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+    ) -> StoreResult<Vec<Product>> {
+        let asins = asins.to_vec();
+        self.run("product", move |conn| {
+            users_batch::products(conn, marketplace, &asins)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(queries = queries.len()))]
+    async fn price_histories(&self, queries: &[HistoryQuery]) -> StoreResult<Vec<Vec<PricePoint>>> {
+        for q in queries {
+            validate_query(q)?;
+        }
+        let queries = queries.to_vec();
+        self.run("price point", move |conn| {
+            users_batch::histories(conn, &queries)
+        })
+        .await
     }
 }
 

@@ -1,0 +1,309 @@
+//! What the bot shows: pure functions from the library's results to HTML and keyboards, in
+//! the user's language. No I/O here.
+
+use chrono::{DateTime, Utc};
+use mandi_core::catalog::HistoryReport;
+use mandi_core::digest::{Digest, DigestSection};
+use mandi_core::insights::{RankedDeal, SavingsReport};
+use mandi_core::{AlertMode, AlertRule, Currency, Money, Product, User, Watch, WatchState};
+
+use super::callback_data::Callback;
+use crate::i18n::{Texts, texts};
+use crate::links_local::product_url;
+use crate::notifier::verdict;
+use crate::telegram::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use crate::text::{ellipsize, escape_html};
+
+/// The most watches shown with buttons in one list.
+pub const MAX_LISTED: usize = 20;
+
+/// A price, or the "unknown" text (never 0).
+pub fn money_text(m: Option<Money>, t: &Texts) -> String {
+    m.map_or_else(|| t.price_unknown.to_owned(), |m| m.display_short())
+}
+
+/// The buy-box price of a product.
+pub fn buy_price(p: &Product) -> Option<Money> {
+    p.offers.first().and_then(|o| o.price)
+}
+
+/// The buttons under a watch: pause or resume, snooze, target, delete, and Buy.
+pub fn watch_keyboard(
+    w: &Watch,
+    t: &Texts,
+    with_buy: bool,
+    associate_tag: Option<&str>,
+) -> InlineKeyboardMarkup {
+    let toggle = if w.state == WatchState::Paused {
+        InlineKeyboardButton::callback(t.btn_resume, Callback::Resume(w.id).encode())
+    } else {
+        InlineKeyboardButton::callback(t.btn_pause, Callback::Pause(w.id).encode())
+    };
+    let mut rows = vec![
+        vec![
+            toggle,
+            InlineKeyboardButton::callback(t.btn_snooze, Callback::Snooze(w.id).encode()),
+        ],
+        vec![
+            InlineKeyboardButton::callback(t.btn_target, Callback::Target(w.id).encode()),
+            InlineKeyboardButton::callback(t.btn_delete, Callback::Delete(w.id).encode()),
+        ],
+    ];
+    if with_buy {
+        rows.push(vec![InlineKeyboardButton::url(
+            t.btn_buy,
+            product_url(w.target.marketplace(), w.target.asin(), associate_tag),
+        )]);
+    }
+    InlineKeyboardMarkup {
+        inline_keyboard: rows,
+    }
+}
+
+/// The `/watches` list: one numbered line per watch with four buttons each.
+pub fn watches_view(
+    watches: &[(Watch, Option<Product>)],
+    now: DateTime<Utc>,
+    t: &Texts,
+) -> (String, Option<InlineKeyboardMarkup>) {
+    if watches.is_empty() {
+        return (t.no_watches.to_owned(), None);
+    }
+    let mut lines = vec![t.your_watches.to_owned()];
+    let mut rows = Vec::new();
+    for (i, (w, product)) in watches.iter().enumerate().take(MAX_LISTED) {
+        let n = i + 1;
+        let title = product.as_ref().map_or_else(
+            || w.target.asin().as_str().to_owned(),
+            |p| ellipsize(&p.title, 60),
+        );
+        let price = money_text(product.as_ref().and_then(buy_price), t);
+        let state = match w.state {
+            WatchState::Paused => t.state_paused,
+            WatchState::Snoozed { until } if until > now => t.state_snoozed,
+            _ => t.state_active,
+        };
+        let target = w
+            .rules
+            .iter()
+            .find_map(|r| match r {
+                AlertRule::TargetPrice { at_or_below } => Some(at_or_below.display_short()),
+                _ => None,
+            })
+            .map(|p| format!(" · {} {p}", t.target))
+            .unwrap_or_default();
+        lines.push(format!(
+            "{n}. {} — {price} ({state}){target}",
+            escape_html(&title)
+        ));
+        let toggle = if w.state == WatchState::Paused {
+            InlineKeyboardButton::callback(format!("{n} ▶️"), Callback::Resume(w.id).encode())
+        } else {
+            InlineKeyboardButton::callback(format!("{n} ⏸"), Callback::Pause(w.id).encode())
+        };
+        rows.push(vec![
+            toggle,
+            InlineKeyboardButton::callback(format!("{n} 😴"), Callback::Snooze(w.id).encode()),
+            InlineKeyboardButton::callback(format!("{n} 🎯"), Callback::Target(w.id).encode()),
+            InlineKeyboardButton::callback(format!("{n} 🗑"), Callback::Delete(w.id).encode()),
+        ]);
+    }
+    if watches.len() > MAX_LISTED {
+        lines.push(format!("… +{}", watches.len() - MAX_LISTED));
+    }
+    (
+        lines.join("\n"),
+        Some(InlineKeyboardMarkup {
+            inline_keyboard: rows,
+        }),
+    )
+}
+
+/// The `/settings` card and its toggles.
+pub fn settings_view(user: &User) -> (String, InlineKeyboardMarkup) {
+    let t = texts(user.settings.language);
+    let s = &user.settings;
+    let mode = match s.alert_mode {
+        AlertMode::DailyDigest => t.mode_digest,
+        _ => t.mode_realtime,
+    };
+    let quiet = s.quiet_hours.map_or_else(
+        || t.quiet_off.to_owned(),
+        |q| {
+            format!(
+                "{}: {}–{}",
+                t.quiet_hours,
+                q.start.format("%H:%M"),
+                q.end.format("%H:%M")
+            )
+        },
+    );
+    let cap = s
+        .daily_cap
+        .map_or_else(|| t.no_cap.to_owned(), |c| format!("{}: {c}", t.daily_cap));
+    let text = format!(
+        "{}\n{mode}\n{quiet}\n{cap}\n{}",
+        t.settings_title, t.language
+    );
+    let kb = InlineKeyboardMarkup {
+        inline_keyboard: vec![
+            vec![InlineKeyboardButton::callback(
+                mode,
+                Callback::ToggleMode.encode(),
+            )],
+            vec![InlineKeyboardButton::callback(
+                quiet,
+                Callback::ToggleQuiet.encode(),
+            )],
+            vec![InlineKeyboardButton::callback(
+                cap,
+                Callback::CycleCap.encode(),
+            )],
+            vec![InlineKeyboardButton::callback(
+                "English / हिन्दी",
+                Callback::ToggleLanguage.encode(),
+            )],
+        ],
+    };
+    (text, kb)
+}
+
+/// The caption of a history chart: title, price now, 90-day low, high and average, verdict.
+pub fn history_caption(report: &HistoryReport, t: &Texts) -> String {
+    let mut lines = Vec::new();
+    if let Some(p) = &report.product {
+        lines.push(format!("<b>{}</b>", escape_html(&ellipsize(&p.title, 150))));
+    }
+    if let Some(c) = &report.summary.current {
+        lines.push(format!("<b>{}</b>", c.price.display_short()));
+    }
+    if let Some(w) = report.summary.window(Some(90)) {
+        if let Some(l) = &w.lowest {
+            lines.push(format!("{} (90d): {}", t.lowest, l.price.display_short()));
+        }
+        if let Some(h) = &w.highest {
+            lines.push(format!("{} (90d): {}", t.highest, h.price.display_short()));
+        }
+        if let Some(a) = w.average {
+            lines.push(format!("{} (90d): {}", t.average, a.display_short()));
+        }
+    }
+    if let Some(s) = &report.score {
+        lines.push(format!("{} ({}/100)", verdict(s.verdict, t), s.score));
+    }
+    lines.join("\n")
+}
+
+/// The `/deals` message: the ranked deals, grouped under their category (categories in
+/// the order of their best deal).
+pub fn deals_html(deals: &[RankedDeal], t: &Texts) -> String {
+    if deals.is_empty() {
+        return t.no_deals.to_owned();
+    }
+    let mut categories: Vec<Option<&str>> = Vec::new();
+    for d in deals {
+        if !categories.contains(&d.category.as_deref()) {
+            categories.push(d.category.as_deref());
+        }
+    }
+    let mut lines = vec![t.deals_title.to_owned()];
+    for c in categories {
+        if let Some(name) = c.filter(|n| !n.is_empty()) {
+            lines.push(format!("\n<i>{}</i>", escape_html(name)));
+        }
+        for d in deals.iter().filter(|d| d.category.as_deref() == c) {
+            let title = d
+                .title
+                .as_deref()
+                .map_or_else(|| d.asin.as_str().to_owned(), |s| ellipsize(s, 60));
+            lines.push(format!(
+                "{}/100 · {} — <b>{}</b> · {}",
+                d.score.score,
+                escape_html(&title),
+                money_text(d.price, t),
+                verdict(d.score.verdict, t)
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+/// The `/stats` message.
+pub fn stats_html(report: &SavingsReport, currency: Currency, t: &Texts) -> String {
+    let mut saved: Vec<String> = report.saved.iter().map(Money::display_short).collect();
+    if saved.is_empty() {
+        saved.push(report.saved_in(currency).display_short());
+    }
+    format!(
+        "{}\n👁 {} ({} {})\n💰 {}",
+        t.stats_title,
+        report.watches,
+        report.active,
+        t.state_active,
+        saved.join(" + ")
+    )
+}
+
+/// A digest as one HTML message: the alerts it carries, then each section.
+pub fn digest_html(digest: &Digest, t: &Texts, associate_tag: Option<&str>) -> String {
+    let mut lines = vec![t.digest_title.to_owned()];
+    for a in &digest.alerts {
+        let price = match (a.previous_price, a.price) {
+            (Some(old), Some(new)) if old != new => {
+                format!(
+                    "<s>{}</s> → <b>{}</b>",
+                    old.display_short(),
+                    new.display_short()
+                )
+            }
+            (_, p) => format!("<b>{}</b>", money_text(p, t)),
+        };
+        lines.push(format!(
+            "🔔 <a href=\"{}\">{}</a> — {price}",
+            escape_html(&product_url(a.marketplace, a.asin, associate_tag)),
+            escape_html(&ellipsize(&a.message, 120)),
+        ));
+    }
+    for section in &digest.sections {
+        match section {
+            DigestSection::Watches {
+                lines: watches,
+                more,
+            } => {
+                for w in watches {
+                    let title = w
+                        .title
+                        .as_deref()
+                        .map_or_else(|| w.asin.as_str().to_owned(), |s| ellipsize(s, 50));
+                    let change = match (w.previous, w.current) {
+                        (Some(p), Some(n)) if p != n => {
+                            format!("{} → <b>{}</b>", p.display_short(), n.display_short())
+                        }
+                        (_, n) => format!("<b>{}</b>", money_text(n, t)),
+                    };
+                    let low = if w.all_time_low { " 🏆" } else { "" };
+                    lines.push(format!("• {} — {change}{low}", escape_html(&title)));
+                }
+                if *more > 0 {
+                    lines.push(format!("… +{more}"));
+                }
+            }
+            DigestSection::Extra {
+                title,
+                lines: extra,
+                ..
+            } => {
+                if extra.is_empty() {
+                    continue;
+                }
+                lines.push(format!("\n<b>{}</b>", escape_html(title)));
+                lines.extend(extra.iter().map(|l| format!("• {}", escape_html(l))));
+            }
+            _ => {}
+        }
+    }
+    if digest.is_empty() {
+        lines.push(t.digest_empty.to_owned());
+    }
+    lines.join("\n")
+}
