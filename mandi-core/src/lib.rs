@@ -37,6 +37,7 @@ pub mod catalog;
 pub mod charts;
 #[cfg(feature = "test-util")]
 pub mod contract;
+pub mod discovery;
 pub mod domain;
 pub mod links;
 pub mod monitor;

@@ -1,0 +1,11 @@
+//! Discovery: natural-language queries, smart search, categories, comparisons, similar
+//! products and a watch builder grounded in price history.
+//!
+//! [`parse_query`] reads what a shopper types (English, Hinglish or Hindi) into a
+//! [`ParsedQuery`]; [`taxonomy`] is the offline browse tree, category words and brand list
+//! it uses.
+
+pub mod query;
+pub mod taxonomy;
+
+pub use query::{CategoryMatch, Intent, ParsedQuery, ProductMention, QuerySort, parse_query};
