@@ -75,6 +75,10 @@ pub enum Command {
     Sandbox(commands::sandbox::Cmd),
     /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
     Asin(commands::asin::Cmd),
+    /// Ask in words: "gaming laptop under 80k with RTX 4060", "iPhone 15 vs Galaxy S24".
+    Ask(commands::ask::Cmd),
+    /// Products like this one: same category, similar price, shared brand and specs.
+    Similar(commands::similar::Cmd),
 }
 
 #[cfg(test)]

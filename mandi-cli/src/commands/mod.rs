@@ -1,6 +1,7 @@
 //! One module per noun, each with a clap `Cmd` and a `run`.
 
 pub mod asin;
+pub mod ask;
 pub mod chart;
 pub mod config;
 pub mod demo;
@@ -11,6 +12,7 @@ pub mod monitor;
 pub mod nodes;
 pub mod sandbox;
 pub mod search;
+pub mod similar;
 pub mod variations;
 pub mod watch;
 
@@ -99,6 +101,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Export(cmd) => watch::run_export(cmd, &ctx, out),
         Command::Import(cmd) => watch::run_import(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
+        Command::Ask(cmd) => ask::run(cmd, &ctx, out),
+        Command::Similar(cmd) => similar::run(cmd, &ctx, out),
     }
 }
 

@@ -9,3 +9,9 @@ pub mod query;
 pub mod taxonomy;
 
 pub use query::{CategoryMatch, Intent, ParsedQuery, ProductMention, QuerySort, parse_query};
+pub mod service;
+
+pub use service::{
+    ComparedProduct, Comparison, DiscoveryError, DiscoveryResult, DiscoveryService, RankedProduct,
+    SearchAnswer, has_feature, key_specs, leaf_node,
+};
