@@ -15,6 +15,7 @@ pub mod search;
 pub mod similar;
 pub mod variations;
 pub mod watch;
+pub mod watch_builder;
 
 use std::path::PathBuf;
 

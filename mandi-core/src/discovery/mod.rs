@@ -10,8 +10,12 @@ pub mod taxonomy;
 
 pub use query::{CategoryMatch, Intent, ParsedQuery, ProductMention, QuerySort, parse_query};
 pub mod service;
+pub mod watch_builder;
 
 pub use service::{
     ComparedProduct, Comparison, DiscoveryError, DiscoveryResult, DiscoveryService, RankedProduct,
     SearchAnswer, has_feature, key_specs, leaf_node,
+};
+pub use watch_builder::{
+    ReviewIssue, TargetKind, TargetSuggestion, WatchReview, WatchSuggestions, target_suggestions,
 };

@@ -35,6 +35,9 @@ pub enum DiscoveryError {
     /// A short link must be expanded (over the network) before it can be used.
     #[error("{0} is a short link; expand it first (mandi asin --expand) or paste the full link")]
     ShortLink(String),
+    /// A watch could not be added.
+    #[error("{0}")]
+    Watch(String),
     /// A comparison needs at least two products.
     #[error("a comparison needs two products or more; found {0}")]
     NeedTwo(usize),
