@@ -41,7 +41,10 @@ fn parse(c: &mut Criterion) {
     });
     group.throughput(Throughput::Elements(1));
     for (name, q) in [
-        ("english", "gaming laptop under 80k with RTX 4060 16gb ram, 4+ rating"),
+        (
+            "english",
+            "gaming laptop under 80k with RTX 4060 16gb ram, 4+ rating",
+        ),
         ("hinglish", "boAt earbuds 1k ke andar sabse sasta"),
         ("hindi", "80 हज़ार से कम में लैपटॉप"),
     ] {

@@ -2,7 +2,9 @@
 //! watch builder of the library's `DiscoveryService`.
 
 use mandi_core::User;
-use mandi_core::discovery::{DiscoveryService, ReviewIssue, TargetKind, WatchReview, WatchSuggestions};
+use mandi_core::discovery::{
+    DiscoveryService, ReviewIssue, TargetKind, WatchReview, WatchSuggestions,
+};
 use mandi_core::links::ProductRef;
 use mandi_core::watches::{AddedWatch, WatchSpec};
 use serde::Serialize;
@@ -94,7 +96,12 @@ fn kind_text(k: TargetKind) -> String {
 /// # Errors
 ///
 /// The input is not a product, or the source or store failed.
-pub async fn suggest(app: &App, ctx: &Context, input: &str, out: &mut Output<'_>) -> Result<Outcome> {
+pub async fn suggest(
+    app: &App,
+    ctx: &Context,
+    input: &str,
+    out: &mut Output<'_>,
+) -> Result<Outcome> {
     let (marketplace, asin) = product_inputs(ctx, &[input.to_owned()], app.marketplace)?
         .first()
         .copied()
@@ -131,7 +138,10 @@ pub async fn suggest(app: &App, ctx: &Context, input: &str, out: &mut Output<'_>
                     ]
                 })
                 .collect();
-            for line in table(&["TARGET", "FROM", "FIRED/YEAR", "TIME BELOW", "WHY"], &rows) {
+            for line in table(
+                &["TARGET", "FROM", "FIRED/YEAR", "TIME BELOW", "WHY"],
+                &rows,
+            ) {
                 out.line(line)?;
             }
             out.line(format!(
@@ -170,7 +180,10 @@ pub async fn review(app: &App, user: &User, out: &mut Output<'_>) -> Result<Outc
                 ReviewIssue::Stale => "stale",
                 _ => "issue",
             };
-            out.line(format!("watch {} ({}): {issue} — {}", f.watch_id, f.asin, f.detail))?;
+            out.line(format!(
+                "watch {} ({}): {issue} — {}",
+                f.watch_id, f.asin, f.detail
+            ))?;
             out.line(format!("    suggestion: {}", f.suggestion))?;
         }
     }

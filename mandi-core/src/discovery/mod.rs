@@ -5,6 +5,7 @@
 //! [`ParsedQuery`]; [`taxonomy`] is the offline browse tree, category words and brand list
 //! it uses.
 
+pub mod categories;
 pub mod query;
 pub mod taxonomy;
 
@@ -12,6 +13,9 @@ pub use query::{CategoryMatch, Intent, ParsedQuery, ProductMention, QuerySort, p
 pub mod service;
 pub mod watch_builder;
 
+pub use categories::{
+    CategoryProduct, CategoryReport, NodeRef, PriceRange, Suggestion, SuggestionKind, price_range,
+};
 pub use service::{
     ComparedProduct, Comparison, DiscoveryError, DiscoveryResult, DiscoveryService, RankedProduct,
     SearchAnswer, has_feature, key_specs, leaf_node,

@@ -333,11 +333,7 @@ impl DiscoveryService {
         let mut added = Vec::new();
         for child in matching {
             let w = watches
-                .add(
-                    user,
-                    ProductRef::new(child.asin, marketplace),
-                    spec.clone(),
-                )
+                .add(user, ProductRef::new(child.asin, marketplace), spec.clone())
                 .await
                 .map_err(|e| DiscoveryError::Watch(e.to_string()))?;
             added.push(w);
@@ -392,14 +388,20 @@ impl DiscoveryService {
             let points = store
                 .price_history(&crate::ports::HistoryQuery::buy_box(marketplace, asin))
                 .await?;
-            let last_seen = points.iter().filter(|p| p.price.is_some()).map(|p| p.at).max();
+            let last_seen = points
+                .iter()
+                .filter(|p| p.price.is_some())
+                .map(|p| p.at)
+                .max();
             match last_seen {
                 Some(at) if now - at > STALE_AFTER => out.push(WatchReview {
                     watch_id: w.id,
                     asin,
                     issue: ReviewIssue::Stale,
                     detail: format!("no price seen for {} days", (now - at).num_days()),
-                    suggestion: "run the monitor (mandi monitor) or remove the watch if the product is gone".to_owned(),
+                    suggestion:
+                        "run the monitor (mandi monitor) or remove the watch if the product is gone"
+                            .to_owned(),
                     suggested_target: None,
                 }),
                 None => out.push(WatchReview {
@@ -407,7 +409,9 @@ impl DiscoveryService {
                     asin,
                     issue: ReviewIssue::Stale,
                     detail: "no price has ever been seen".to_owned(),
-                    suggestion: "run the monitor (mandi monitor) or remove the watch if the product is gone".to_owned(),
+                    suggestion:
+                        "run the monitor (mandi monitor) or remove the watch if the product is gone"
+                            .to_owned(),
                     suggested_target: None,
                 }),
                 _ => {}
@@ -426,7 +430,10 @@ impl DiscoveryService {
                 if fired > 0 {
                     continue;
                 }
-                let low = year.iter().filter_map(|s| s.price).min_by_key(|m| m.minor());
+                let low = year
+                    .iter()
+                    .filter_map(|s| s.price)
+                    .min_by_key(|m| m.minor());
                 let d90 = known(&segs, now + Duration::seconds(1), 90);
                 let better = reached_share(&d90, 1_000).or(low);
                 let days = (now - year[0].start_time()).num_days().max(1);
@@ -512,7 +519,11 @@ mod tests {
         // 100 for 10 days, 80 for 2, 100 for 10, 80 for 2, 100 again.
         let mut pts = Vec::new();
         for d in 0..30 {
-            let p = if (10..12).contains(&d) || (22..24).contains(&d) { 80 } else { 100 };
+            let p = if (10..12).contains(&d) || (22..24).contains(&d) {
+                80
+            } else {
+                100
+            };
             pts.push(point(d, p));
         }
         let now = pts[29].at + Duration::days(1);
@@ -524,7 +535,13 @@ mod tests {
         // Already at or below from the start: once.
         assert_eq!(firings(&segs, Money::from_major(100, Currency::INR)).0, 1);
         // Reached on 10% of the time: 80; on 50%: 100.
-        assert_eq!(reached_share(&segs, 1_000), Some(Money::from_major(80, Currency::INR)));
-        assert_eq!(reached_share(&segs, 5_000), Some(Money::from_major(100, Currency::INR)));
+        assert_eq!(
+            reached_share(&segs, 1_000),
+            Some(Money::from_major(80, Currency::INR))
+        );
+        assert_eq!(
+            reached_share(&segs, 5_000),
+            Some(Money::from_major(100, Currency::INR))
+        );
     }
 }
