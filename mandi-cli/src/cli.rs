@@ -79,6 +79,8 @@ pub enum Command {
     Ask(commands::ask::Cmd),
     /// Products like this one: same category, similar price, shared brand and specs.
     Similar(commands::similar::Cmd),
+    /// The browse tree: children, path, typical prices, most watched and trending products.
+    Categories(commands::categories::Cmd),
 }
 
 #[cfg(test)]

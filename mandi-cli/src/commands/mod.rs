@@ -2,6 +2,7 @@
 
 pub mod asin;
 pub mod ask;
+pub mod categories;
 pub mod chart;
 pub mod config;
 pub mod demo;
@@ -104,6 +105,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
         Command::Ask(cmd) => ask::run(cmd, &ctx, out),
         Command::Similar(cmd) => similar::run(cmd, &ctx, out),
+        Command::Categories(cmd) => categories::run(cmd, &ctx, out),
     }
 }
 

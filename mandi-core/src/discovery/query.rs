@@ -334,6 +334,12 @@ struct Lexicon {
     brands: Vec<(Vec<String>, &'static str, bool, String)>,
     /// Product-line words → (brand, category).
     lines: HashMap<&'static str, (&'static str, &'static str)>,
+    /// First word → indexes into `categories` (longest first).
+    category_first: HashMap<String, Vec<usize>>,
+    /// First word → indexes into `brands` (longest first).
+    brand_first: HashMap<String, Vec<usize>>,
+    /// The filler words.
+    stop: std::collections::HashSet<&'static str>,
 }
 
 fn words_of(text: &str) -> Vec<String> {
@@ -364,10 +370,25 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
         .iter()
         .map(|&(w, b, c)| (w, (b, c)))
         .collect();
+    let mut category_first: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (w, _)) in categories.iter().enumerate() {
+        if let Some(first) = w.first() {
+            category_first.entry(first.clone()).or_default().push(i);
+        }
+    }
+    let mut brand_first: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (w, ..)) in brands.iter().enumerate() {
+        if let Some(first) = w.first() {
+            brand_first.entry(first.clone()).or_default().push(i);
+        }
+    }
     Lexicon {
         categories,
         brands,
         lines,
+        category_first,
+        brand_first,
+        stop: STOPWORDS.iter().copied().collect(),
     }
 });
 
@@ -1064,7 +1085,10 @@ fn sort_pass(s: &mut Stream) -> (Option<QuerySort>, bool) {
 fn category_pass(s: &mut Stream) -> Option<&'static str> {
     let mut found: Option<&'static str> = None;
     for i in 0..s.len() {
-        for (words, id) in &LEXICON.categories {
+        let Some(candidates) = LEXICON.category_first.get(s.low(i)) else {
+            continue;
+        };
+        for (words, id) in candidates.iter().map(|&k| &LEXICON.categories[k]) {
             let end = i + words.len();
             if end <= s.len() && (i..end).all(|k| s.free(k) && s.low(k) == words[k - i]) {
                 // The more specific node wins (a child over its ancestor), otherwise the first.
@@ -1083,7 +1107,10 @@ fn category_pass(s: &mut Stream) -> Option<&'static str> {
 
 fn brand_pass(s: &mut Stream, brands: &mut Vec<(usize, &'static str)>, multi_word: bool) {
     for i in 0..s.len() {
-        for (words, brand, ambiguous, exact) in &LEXICON.brands {
+        let Some(candidates) = LEXICON.brand_first.get(s.low(i)) else {
+            continue;
+        };
+        for (words, brand, ambiguous, exact) in candidates.iter().map(|&k| &LEXICON.brands[k]) {
             if (words.len() > 1) != multi_word {
                 continue;
             }
@@ -1723,7 +1750,7 @@ fn name_of_without(s: &Stream, from: usize, to: usize, skip: Use) -> Option<Stri
                     t.used,
                     Use::Free | Use::Category | Use::Brand | Use::Feature
                 )
-                && !(t.used == Use::Free && STOPWORDS.contains(&t.low.as_str()))
+                && !(t.used == Use::Free && LEXICON.stop.contains(t.low.as_str()))
         })
         .map(|t| t.orig.as_str())
         .collect();
@@ -1904,7 +1931,7 @@ pub fn parse_query(text: &str) -> ParsedQuery {
         let words: Vec<&str> = s
             .toks
             .iter()
-            .filter(|t| t.used == Use::Free && !STOPWORDS.contains(&t.low.as_str()))
+            .filter(|t| t.used == Use::Free && !LEXICON.stop.contains(t.low.as_str()))
             .map(|t| t.orig.as_str())
             .collect();
         q.keywords = words.join(" ");

@@ -94,6 +94,9 @@ pub struct WatchReview {
     pub suggested_target: Option<Money>,
 }
 
+/// A target is only called unrealistic on at least this many days of history.
+pub const MIN_REVIEW_DAYS: i64 = 30;
+
 /// A watch is stale when no price has been seen for this long.
 pub const STALE_AFTER: Duration = Duration::days(14);
 
@@ -419,7 +422,11 @@ impl DiscoveryService {
             let currency = series::currency_of(&points).unwrap_or(Currency::INR);
             let segs = series::segments(&points, now + Duration::seconds(1), currency);
             let year = known(&segs, now + Duration::seconds(1), 365);
-            if year.is_empty() {
+            // A year's verdict needs at least MIN_REVIEW_DAYS of history.
+            let covered = year
+                .first()
+                .map_or(0, |s| (now - s.start_time()).num_days());
+            if covered < MIN_REVIEW_DAYS {
                 continue;
             }
             for rule in &w.rules {
