@@ -12,5 +12,6 @@ mod asin;
 mod cli;
 mod config;
 mod demo;
+mod discovery;
 mod products;
 mod watch;
