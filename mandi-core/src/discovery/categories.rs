@@ -304,10 +304,10 @@ mod tests {
             .collect();
         let r = price_range(&prices).unwrap_or_else(|| unreachable!());
         assert_eq!(r.products, 10);
-        assert_eq!(r.p10.minor(), 100_00);
-        assert_eq!(r.p25.minor(), 300_00);
-        assert_eq!(r.p50.minor(), 500_00);
-        assert_eq!(r.p90.minor(), 900_00);
+        assert_eq!(r.p10.minor(), 10_000);
+        assert_eq!(r.p25.minor(), 30_000);
+        assert_eq!(r.p50.minor(), 50_000);
+        assert_eq!(r.p90.minor(), 90_000);
         assert!(price_range(&[]).is_none());
     }
 }

@@ -583,13 +583,14 @@ fn amount_at(s: &Stream, i: usize) -> Option<Amount> {
     let mut has_mult = mult != 1;
     let mut weak = weak;
     j += 1;
-    if !has_mult && s.free(j) {
-        if let Some(m) = multiplier_word(s.low(j)) {
-            mult = m;
-            has_mult = true;
-            weak = false;
-            j += 1;
-        }
+    if !has_mult
+        && s.free(j)
+        && let Some(m) = multiplier_word(s.low(j))
+    {
+        mult = m;
+        has_mult = true;
+        weak = false;
+        j += 1;
     }
     if s.free(j) && is_currency_word(s.low(j)) && s.low(j) != "₹" {
         currency = true;
@@ -725,35 +726,35 @@ fn price_pass(s: &mut Stream, b: &mut Bounds) {
             // A currency sign before `i` already belongs to this amount.
         }
         // A range: A (-|to|se|and) B.
-        if let Some(after_join) = s.matches_any(a.end, RANGE_JOIN) {
-            if let Some(b2) = amount_at(s, after_join) {
-                let lead = s.ends_with_any(a.start, RANGE_LEAD);
-                let tail_max =
-                    s.matches_any(b2.end, &["tak", "तक", "ke beech", "के बीच", "ke bich"]);
-                let mut a_paise = a.paise();
-                if !a.has_mult && b2.has_mult && a.number.value_f64() < 1000.0 {
-                    let scaled = a.number.paise(b2.mult);
-                    if let (Some(x), Some(y)) = (scaled, b2.paise()) {
-                        if x <= y {
-                            a_paise = Some(x);
-                        }
-                    }
+        if let Some(after_join) = s.matches_any(a.end, RANGE_JOIN)
+            && let Some(b2) = amount_at(s, after_join)
+        {
+            let lead = s.ends_with_any(a.start, RANGE_LEAD);
+            let tail_max = s.matches_any(b2.end, &["tak", "तक", "ke beech", "के बीच", "ke bich"]);
+            let mut a_paise = a.paise();
+            if !a.has_mult && b2.has_mult && a.number.value_f64() < 1000.0 {
+                let scaled = a.number.paise(b2.mult);
+                if let (Some(x), Some(y)) = (scaled, b2.paise())
+                    && x <= y
+                {
+                    a_paise = Some(x);
                 }
-                let marked = a.strong() || b2.strong() || lead.is_some() || tail_max.is_some();
-                let both_big = a_paise.unwrap_or(0) >= 100_00 && b2.paise().unwrap_or(0) >= 100_00;
-                let join_word = s.low(a.end);
-                let join_ok = join_word != "and" || lead.is_some();
-                if (marked || both_big) && join_ok {
-                    if let (Some(x), Some(y)) = (a_paise, b2.paise()) {
-                        b.min = Some(x.min(y));
-                        b.max = Some(x.max(y));
-                        let from = lead.unwrap_or(a.start);
-                        let to = tail_max.unwrap_or(b2.end);
-                        s.claim(from, to, Use::Price);
-                        i = to;
-                        continue;
-                    }
-                }
+            }
+            let marked = a.strong() || b2.strong() || lead.is_some() || tail_max.is_some();
+            let both_big = a_paise.unwrap_or(0) >= 10_000 && b2.paise().unwrap_or(0) >= 10_000;
+            let join_word = s.low(a.end);
+            let join_ok = join_word != "and" || lead.is_some();
+            if (marked || both_big)
+                && join_ok
+                && let (Some(x), Some(y)) = (a_paise, b2.paise())
+            {
+                b.min = Some(x.min(y));
+                b.max = Some(x.max(y));
+                let from = lead.unwrap_or(a.start);
+                let to = tail_max.unwrap_or(b2.end);
+                s.claim(from, to, Use::Price);
+                i = to;
+                continue;
             }
         }
         let Some(paise) = a.paise() else {
@@ -766,10 +767,10 @@ fn price_pass(s: &mut Stream, b: &mut Bounds) {
         let before_in = s.ends_with_any(a.start, &["in", "for", "at"]);
         let after_max = s.matches_any(a.end, MAX_AFTER);
         let after_min = s.matches_any(a.end, MIN_AFTER);
-        let plausible = paise >= 100_00;
+        let plausible = paise >= 10_000;
         // `me`/`mein`/`में` after a bare number is only a bound when the number is a price.
         let after_max = after_max.filter(|_| {
-            !matches!(s.low(a.end), "me" | "mein" | "में") || a.strong() || paise >= 1_000_00
+            !matches!(s.low(a.end), "me" | "mein" | "में") || a.strong() || paise >= 100_000
         });
         let (kind, from, to) = if let Some(st) = before_max.filter(|_| plausible || a.strong()) {
             (Some('<'), st, after_max.unwrap_or(a.end))
@@ -781,7 +782,7 @@ fn price_pass(s: &mut Stream, b: &mut Bounds) {
             (Some('<'), a.start, e)
         } else if let Some(e) = after_min.filter(|_| plausible || a.strong()) {
             (Some('>'), a.start, e)
-        } else if let Some(st) = before_in.filter(|_| a.strong() || paise >= 1_000_00) {
+        } else if let Some(st) = before_in.filter(|_| a.strong() || paise >= 100_000) {
             (Some('<'), st, a.end)
         } else if a.strong() {
             (Some('<'), a.start, a.end)
@@ -1369,12 +1370,12 @@ fn feature_pass(s: &mut Stream, features: &mut Vec<String>, energy_context: bool
             continue;
         }
         // `67w`, `1.5l` (litres once no price claimed it), `260l`
-        if let Some((num, unit, end)) = number_unit(s, i, &["w", "l"]) {
-            if end == i + 1 {
-                add(format!("{num}{unit}"));
-                s.claim(i, end, Use::Feature);
-                continue;
-            }
+        if let Some((num, unit, end)) = number_unit(s, i, &["w", "l"])
+            && end == i + 1
+        {
+            add(format!("{num}{unit}"));
+            s.claim(i, end, Use::Feature);
+            continue;
         }
         if let Some(f) = title_feature(&low) {
             add(f);
@@ -1768,7 +1769,7 @@ const PLACEHOLDER: char = '\u{E000}';
 /// let q = parse_query("gaming laptop under 80k with RTX 4060");
 /// assert_eq!(q.intent, Intent::Search);
 /// assert_eq!(q.category.map(|c| c.browse_node).as_deref(), Some("22963796031"));
-/// assert_eq!(q.max_price.map(|m| m.minor()), Some(80_000_00));
+/// assert_eq!(q.max_price.map(|m| m.minor()), Some(8_000_000));
 /// assert_eq!(q.features, ["RTX 4060"]);
 /// ```
 pub fn parse_query(text: &str) -> ParsedQuery {
@@ -1816,12 +1817,11 @@ pub fn parse_query(text: &str) -> ParsedQuery {
         } else if t.low.len() == 10
             && (t.low.starts_with("b0") || t.low.bytes().all(|b| b.is_ascii_digit() || b == b'x'))
             && t.low.bytes().any(|b| b.is_ascii_digit())
+            && let Ok(asin) = Asin::parse(&t.low)
         {
-            if let Ok(asin) = Asin::parse(&t.low) {
-                t.used = Use::Product;
-                token_mention.insert(i, mentions.len());
-                mentions.push(ProductMention::Asin { asin });
-            }
+            t.used = Use::Product;
+            token_mention.insert(i, mentions.len());
+            mentions.push(ProductMention::Asin { asin });
         }
     }
 
@@ -1843,12 +1843,12 @@ pub fn parse_query(text: &str) -> ParsedQuery {
     // Product lines name a brand and a category without claiming the word.
     let mut category = category;
     for (i, t) in s.toks.iter().enumerate() {
-        if matches!(t.used, Use::Free | Use::Category) {
-            if let Some((brand, cat)) = LEXICON.lines.get(t.low.as_str()) {
-                brands.push((i, brand));
-                if category.is_none() && !cat.is_empty() {
-                    category = Some(cat);
-                }
+        if matches!(t.used, Use::Free | Use::Category)
+            && let Some((brand, cat)) = LEXICON.lines.get(t.low.as_str())
+        {
+            brands.push((i, brand));
+            if category.is_none() && !cat.is_empty() {
+                category = Some(cat);
             }
         }
     }
@@ -1972,7 +1972,7 @@ mod tests {
             0,
             false,
         ));
-        assert_eq!((n.paise(m), weak), (Some(150_000_00), true));
+        assert_eq!((n.paise(m), weak), (Some(15_000_000), true));
         let (n, m, _) = read_number("80k").unwrap_or((
             Number {
                 mantissa: 0,
@@ -1981,7 +1981,7 @@ mod tests {
             0,
             false,
         ));
-        assert_eq!(n.paise(m), Some(80_000_00));
+        assert_eq!(n.paise(m), Some(8_000_000));
         assert!(read_number("16gb").is_none());
         assert!(read_number("abc").is_none());
     }
@@ -2028,7 +2028,7 @@ mod tests {
     fn json_names_are_the_contract() {
         let q = parse_query("boAt earbuds 1k ke andar");
         let v = serde_json::to_value(&q).unwrap_or_default();
-        assert_eq!(v["max_price"]["amount"], 1_000_00);
+        assert_eq!(v["max_price"]["amount"], 100_000);
         assert_eq!(v["max_price"]["currency"], "INR");
         assert_eq!(v["brands"][0], "boAt");
         assert_eq!(v["category"]["browse_node"], "14146392031");

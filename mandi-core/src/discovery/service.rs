@@ -345,15 +345,15 @@ impl DiscoveryService {
             }
         }
         let price = product.price();
-        if let (Some(p), Some(max)) = (price, query.max_price) {
-            if p.minor() > max.minor() {
-                return Ok(None);
-            }
+        if let (Some(p), Some(max)) = (price, query.max_price)
+            && p.minor() > max.minor()
+        {
+            return Ok(None);
         }
-        if let (Some(p), Some(min)) = (price, query.min_price) {
-            if p.minor() < min.minor() {
-                return Ok(None);
-            }
+        if let (Some(p), Some(min)) = (price, query.min_price)
+            && p.minor() < min.minor()
+        {
+            return Ok(None);
         }
         let deal = self.deal_score(&product).await?;
         let mut reasons = Vec::new();
@@ -373,14 +373,13 @@ impl DiscoveryService {
         if !words.is_empty() && word_share > 0.0 {
             reasons.push(format!("matches \"{}\"", query.keywords.trim()));
         }
-        if let Some(c) = &query.category {
-            if product
+        if let Some(c) = &query.category
+            && product
                 .browse_nodes
                 .iter()
                 .any(|n| taxonomy::is_within(&n.id, &c.browse_node) || n.id == c.browse_node)
-            {
-                reasons.push(format!("in {}", c.name));
-            }
+        {
+            reasons.push(format!("in {}", c.name));
         }
         if let Some(b) = product
             .brand
@@ -651,7 +650,7 @@ impl DiscoveryService {
             let deal = self.deal_score(&p).await?;
             ranked.push(RankedProduct {
                 product: p,
-                score: (score as f64).round().clamp(0.0, 100.0) as u8,
+                score: score.round().clamp(0.0, 100.0) as u8,
                 deal,
                 matched_features: shared,
                 reasons,
