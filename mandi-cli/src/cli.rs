@@ -81,6 +81,10 @@ pub enum Command {
     Similar(commands::similar::Cmd),
     /// The browse tree: children, path, typical prices, most watched and trending products.
     Categories(commands::categories::Cmd),
+    /// Backtest the price-drop predictor on the sandbox's simulated years.
+    Backtest(commands::backtest::Cmd),
+    /// Will the price drop if I wait? Probability, expected low, window and a verdict.
+    Predict(commands::predict::Cmd),
 }
 
 #[cfg(test)]

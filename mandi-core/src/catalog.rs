@@ -5,6 +5,8 @@
 //! what is fetched is always saved the same way (every offer seen goes into the price history)
 //! and a history report is always computed the same way.
 
+mod coalesce;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -91,6 +93,7 @@ pub struct CatalogService {
     scorer: Arc<dyn Scorer>,
     monitor: Monitor,
     quota: Option<(Arc<crate::monitor::Quota>, Arc<dyn crate::monitor::Sleeper>)>,
+    coalescer: Option<Arc<coalesce::Coalescer>>,
 }
 
 impl std::fmt::Debug for CatalogService {
@@ -118,8 +121,22 @@ impl CatalogService {
             scorer,
             monitor,
             quota: None,
+            coalescer: None,
         }
     }
+
+    /// The same service packing lookups of up to ten ASINs that arrive within `window` of
+    /// each other (per marketplace) into one call of up to ten ASINs; each caller gets the
+    /// items and errors of its own ASINs. A zero window turns packing off. A service with a
+    /// shared quota ([`CatalogService::with_quota`]) packs within
+    /// [`CatalogService::DEFAULT_COALESCING_WINDOW`] unless told otherwise.
+    pub fn with_coalescing(mut self, window: std::time::Duration) -> Self {
+        self.coalescer = (!window.is_zero()).then(|| Arc::new(coalesce::Coalescer::new(window)));
+        self
+    }
+
+    /// How long a lookup waits for others to share its call, when a quota is shared.
+    pub const DEFAULT_COALESCING_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
 
     /// The same service taking every call from `quota` at the interactive priority, ahead
     /// of monitoring, enrichment and analytics sharing that quota (a [`MonitoringService`]
@@ -132,6 +149,9 @@ impl CatalogService {
         sleeper: Arc<dyn crate::monitor::Sleeper>,
     ) -> Self {
         self.quota = Some((quota, sleeper));
+        if self.coalescer.is_none() {
+            self = self.with_coalescing(Self::DEFAULT_COALESCING_WINDOW);
+        }
         self
     }
 
@@ -209,6 +229,64 @@ impl CatalogService {
     /// The source refused the whole call, or the store could not save.
     #[tracing::instrument(skip_all, fields(source = self.source.name(), asins = asins.len()))]
     pub async fn lookup(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+    ) -> Result<ItemsBatch, CatalogError> {
+        if let Some(coalescer) = &self.coalescer {
+            let unique = ItemsRequest::new(marketplace, asins.iter().copied()).unique_asins();
+            if !unique.is_empty() && unique.len() <= crate::ports::MAX_ITEMS_PER_CALL {
+                return self.lookup_shared(coalescer, marketplace, unique).await;
+            }
+        }
+        self.lookup_now(marketplace, asins).await
+    }
+
+    /// A lookup packed with others arriving within the window (see
+    /// [`CatalogService::with_coalescing`]).
+    async fn lookup_shared(
+        &self,
+        coalescer: &Arc<coalesce::Coalescer>,
+        marketplace: Marketplace,
+        asins: Vec<Asin>,
+    ) -> Result<ItemsBatch, CatalogError> {
+        use coalesce::{Joined, Shared};
+        let answer = match coalescer.join(marketplace, &asins) {
+            Joined::Waiting(answer) => answer,
+            Joined::Opened { id, full, answer } => {
+                let service = self.clone();
+                let coalescer = coalescer.clone();
+                // The call runs on its own task: a caller that goes away cancels nobody.
+                tokio::spawn(async move {
+                    tokio::select! {
+                        () = tokio::time::sleep(coalescer.window()) => {}
+                        () = full.notified() => {}
+                    }
+                    let Some((asins, waiters)) = coalescer.take(id) else {
+                        return;
+                    };
+                    let shared = match service.lookup_now(marketplace, &asins).await {
+                        Ok(batch) => Shared::Answered(Arc::new(batch)),
+                        Err(CatalogError::Source(e)) => Shared::Source(e),
+                        Err(CatalogError::Store(e)) => Shared::Store(e.to_string()),
+                    };
+                    for w in waiters {
+                        let _ = w.send(shared.clone());
+                    }
+                });
+                answer
+            }
+        };
+        let shared = answer.await.map_err(|_| {
+            CatalogError::Store(coalesce::store_error(
+                "the shared lookup ended without an answer".to_owned(),
+            ))
+        })?;
+        coalesce::answer_for(shared, &asins)
+    }
+
+    /// One call (per ten ASINs) now, saving what it finds.
+    async fn lookup_now(
         &self,
         marketplace: Marketplace,
         asins: &[Asin],
@@ -650,6 +728,70 @@ mod tests {
             matches!(err, CatalogError::Source(SourceError::Throttled { .. })),
             "{err:?}"
         );
+    }
+
+    /// 40 people paste 40 different links at once against a 1-call-a-second quota: packed
+    /// ten to a call, everyone is answered after 4 calls (about 3 s of quota time), not 40.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn forty_concurrent_lookups_share_four_calls() {
+        use crate::monitor::fake::{FakeSource, numbered_asins};
+        use crate::monitor::{ManualSleeper, Quota, QuotaConfig};
+        let start = Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let source = Arc::new(FakeSource::new(clock.clone(), 0, 1));
+        let asins = numbered_asins(1, 40);
+        for (i, a) in asins.iter().enumerate() {
+            source.add(Marketplace::India, *a, 100_000 + i as i64, false);
+        }
+        let quota =
+            Arc::new(Quota::new(QuotaConfig::rate_only(1.0), clock.clone(), 1).expect("quota"));
+        let sleeper = Arc::new(ManualSleeper::new((*clock).clone()));
+        let service =
+            CatalogService::new(source.clone(), Arc::new(MemoryStore::new()), clock.clone())
+                .with_quota(quota.clone(), sleeper)
+                .with_coalescing(std::time::Duration::from_millis(50));
+        let lookups: Vec<_> = asins
+            .iter()
+            .map(|a| {
+                let service = service.clone();
+                let a = *a;
+                tokio::spawn(async move { (a, service.lookup(Marketplace::India, &[a]).await) })
+            })
+            .collect();
+        for handle in lookups {
+            let (asin, result) = handle.await.expect("task");
+            let batch = result.expect("answered");
+            assert_eq!(batch.items.len(), 1, "{asin}: exactly its own product");
+            assert_eq!(batch.items[0].asin, asin);
+            assert!(
+                service
+                    .store()
+                    .get_product(Marketplace::India, asin)
+                    .await
+                    .expect("read")
+                    .is_some(),
+                "{asin} saved"
+            );
+        }
+        assert_eq!(source.calls(), 4, "ten ASINs a call");
+        assert_eq!(quota.snapshot().used_today, 4);
+        let waited = clock.now() - start;
+        assert!(
+            waited <= chrono::Duration::seconds(4),
+            "quota time {waited}"
+        );
+
+        // Without packing, the same lookups cost one call each.
+        let single =
+            CatalogService::new(source.clone(), Arc::new(MemoryStore::new()), clock.clone());
+        let before = source.calls();
+        for a in &asins[..5] {
+            single
+                .lookup(Marketplace::India, &[*a])
+                .await
+                .expect("lookup");
+        }
+        assert_eq!(source.calls() - before, 5);
     }
 
     #[tokio::test]

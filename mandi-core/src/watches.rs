@@ -116,8 +116,42 @@ pub struct WatchExport {
     pub exported_at: DateTime<Utc>,
     /// The user's settings.
     pub settings: UserSettings,
-    /// The watches.
+    /// The watches (a document with more than [`MAX_WATCHES_PER_USER`] is refused while
+    /// it is read, before the rest of it is parsed).
+    #[serde(deserialize_with = "capped_watches")]
     pub watches: Vec<ExportedWatch>,
+}
+
+/// The start of the error a document with too many watches fails with.
+const TOO_MANY_WATCHES: &str = "the file holds more than";
+
+/// Reads the watch list, stopping at the first entry past [`MAX_WATCHES_PER_USER`]: a file of
+/// a million watches is refused after reading 501 of them, in bounded time and memory.
+fn capped_watches<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ExportedWatch>, D::Error> {
+    struct Capped;
+    impl<'de> serde::de::Visitor<'de> for Capped {
+        type Value = Vec<ExportedWatch>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_WATCHES_PER_USER} watches")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out =
+                Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_WATCHES_PER_USER));
+            while let Some(w) = seq.next_element::<ExportedWatch>()? {
+                if out.len() == MAX_WATCHES_PER_USER {
+                    return Err(serde::de::Error::custom(format!(
+                        "{TOO_MANY_WATCHES} {MAX_WATCHES_PER_USER} watches; one person may hold at most {MAX_WATCHES_PER_USER}"
+                    )));
+                }
+                out.push(w);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Capped)
 }
 
 /// The export format this build writes.
@@ -133,6 +167,10 @@ pub struct ImportReport {
     /// True when the settings were replaced by the imported ones.
     pub settings_replaced: bool,
 }
+
+/// The largest amount, in major units of the marketplace's currency (₹10 crore), a rule may
+/// name: a target above any plausible price is a typo, refused like a negative one.
+pub const MAX_PLAUSIBLE_PRICE_MAJOR: i64 = 100_000_000;
 
 /// Checks rules before they are stored: ranges, and money in the marketplace's currency.
 ///
@@ -162,6 +200,12 @@ pub fn validate_rules(rules: &[AlertRule], currency: Currency) -> WatchResult<()
         if m.minor() <= 0 {
             return Err(WatchError::Invalid(format!(
                 "{what} must be above zero, got {m}"
+            )));
+        }
+        let max = Money::from_major(MAX_PLAUSIBLE_PRICE_MAJOR, currency);
+        if m.minor() > max.minor() {
+            return Err(WatchError::Invalid(format!(
+                "{what} {m} is above any plausible price (at most {max})"
             )));
         }
         Ok(())
@@ -573,11 +617,34 @@ impl WatchService {
         json: &str,
         replace_settings: bool,
     ) -> WatchResult<ImportReport> {
-        let doc: WatchExport = serde_json::from_str(json).map_err(|e| {
-            WatchError::Invalid(format!(
-                "not a Mandi export: {e} (make one with `mandi export` or /export)"
-            ))
-        })?;
+        let doc: WatchExport = serde_json::from_str(json).map_err(export_error)?;
+        self.import_document(user, doc, replace_settings).await
+    }
+
+    /// [`WatchService::import`] reading the export from `reader` as it goes: a file with more
+    /// watches than one person may hold is refused after its first 501 entries, without
+    /// reading (or holding) the rest.
+    ///
+    /// # Errors
+    ///
+    /// As [`WatchService::import`]; an unreadable `reader` is [`WatchError::Invalid`].
+    pub async fn import_from_reader(
+        &self,
+        user: &User,
+        reader: impl std::io::Read,
+        replace_settings: bool,
+    ) -> WatchResult<ImportReport> {
+        let doc: WatchExport =
+            serde_json::from_reader(std::io::BufReader::new(reader)).map_err(export_error)?;
+        self.import_document(user, doc, replace_settings).await
+    }
+
+    async fn import_document(
+        &self,
+        user: &User,
+        doc: WatchExport,
+        replace_settings: bool,
+    ) -> WatchResult<ImportReport> {
         if doc.version != EXPORT_VERSION {
             return Err(WatchError::Invalid(format!(
                 "export format version {} is not one this Mandi reads ({EXPORT_VERSION})",
@@ -591,6 +658,10 @@ impl WatchService {
             )));
         }
         let existing = self.list(user).await?;
+        let existing_targets: std::collections::HashSet<WatchTarget> =
+            existing.iter().map(|w| w.target).collect();
+        let mut fresh_targets: std::collections::HashSet<WatchTarget> =
+            std::collections::HashSet::new();
         let mut fresh: Vec<&ExportedWatch> = Vec::new();
         let mut already = 0;
         for (i, w) in doc.watches.iter().enumerate() {
@@ -604,9 +675,9 @@ impl WatchService {
                     "the baseline price {b} is not usable"
                 ))));
             }
-            if existing.iter().any(|e| e.target == w.target) {
+            if existing_targets.contains(&w.target) {
                 already += 1;
-            } else if fresh.iter().any(|f| f.target == w.target) {
+            } else if !fresh_targets.insert(w.target) {
                 return Err(at(WatchError::Invalid(
                     "this product is listed twice".into(),
                 )));
@@ -675,6 +746,18 @@ impl WatchService {
     }
 }
 
+/// An export that could not be read: too many watches, or not an export at all.
+fn export_error(e: serde_json::Error) -> WatchError {
+    let text = e.to_string();
+    if text.starts_with(TOO_MANY_WATCHES) {
+        WatchError::Invalid(text)
+    } else {
+        WatchError::Invalid(format!(
+            "not a Mandi export: {text} (make one with `mandi export` or /export)"
+        ))
+    }
+}
+
 fn not_found(e: StoreError, id: WatchId) -> WatchError {
     if e.is_not_found() {
         WatchError::NotFound(id)
@@ -693,5 +776,36 @@ fn clean_label(label: Option<String>) -> WatchResult<Option<String>> {
             "a label may not hold control characters".into(),
         )),
         other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_above_any_plausible_price_is_refused_like_a_negative_one() {
+        let target = |m: Money| vec![AlertRule::TargetPrice { at_or_below: m }];
+        let ten_crore = Money::from_major(MAX_PLAUSIBLE_PRICE_MAJOR, Currency::INR);
+        assert!(validate_rules(&target(ten_crore), Currency::INR).is_ok());
+        let above = Money::from_minor(ten_crore.minor() + 1, Currency::INR);
+        let err = validate_rules(&target(above), Currency::INR).unwrap_err();
+        assert!(
+            err.to_string().contains("above any plausible price"),
+            "{err}"
+        );
+        let negative = Money::from_minor(-100, Currency::INR);
+        assert!(matches!(
+            validate_rules(&target(negative), Currency::INR),
+            Err(WatchError::Invalid(_))
+        ));
+        let huge_drop = vec![AlertRule::DropSinceLastAlert {
+            amount: Some(Money::from_minor(i64::MAX, Currency::INR)),
+            bps: None,
+        }];
+        assert!(matches!(
+            validate_rules(&huge_drop, Currency::INR),
+            Err(WatchError::Invalid(_))
+        ));
     }
 }

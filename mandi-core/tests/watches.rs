@@ -358,3 +358,149 @@ async fn the_alert_step_tells_the_scheduler_how_close_a_price_is_to_a_target() {
     assert_eq!(hint.target_gap_bps, Some(526));
     assert_eq!(hint.deal_ends_at, None);
 }
+
+/// An export of `count` watches, produced as it is read (the test holds no big file).
+struct GeneratedExport {
+    head: Vec<u8>,
+    entry: String,
+    count: u64,
+    next: u64,
+    buf: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl GeneratedExport {
+    /// `template` is one exported watch whose ASIN is `B000000001`.
+    fn new(settings_json: &str, template: &str, count: u64) -> Self {
+        Self {
+            head: format!(
+                "{{\"version\":1,\"exported_at\":\"2026-10-01T00:00:00Z\",\"settings\":{settings_json},\"watches\":["
+            )
+            .into_bytes(),
+            entry: template.to_owned(),
+            count,
+            next: 0,
+            buf: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+impl std::io::Read for GeneratedExport {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            if !self.head.is_empty() {
+                self.buf = std::mem::take(&mut self.head);
+            } else if self.next < self.count {
+                if self.next > 0 {
+                    self.buf.push(b',');
+                }
+                let asin = format!("B{:09}", self.next + 1);
+                self.buf
+                    .extend_from_slice(self.entry.replace("B000000001", &asin).as_bytes());
+                self.next += 1;
+            } else if !self.done {
+                self.buf.extend_from_slice(b"]}");
+                self.done = true;
+            } else {
+                return Ok(0);
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// An import far over the per-person cap is refused after its first entries: linear, quick
+/// and in bounded memory however large the file. `MANDI_HEAVY_TESTS=1` runs it with
+/// 1,000,000 watches written to a real file (as `mandi import` reads it).
+#[tokio::test]
+async fn a_huge_import_is_refused_by_the_cap_while_it_is_read() {
+    let (service, _store, _clock) = setup();
+    let alice = service
+        .user(ExternalIdentity::new("cli", "alice"), None)
+        .await
+        .expect("alice");
+    let spec = WatchSpec::default();
+    let one = service
+        .add(&alice, product(PHONE), spec)
+        .await
+        .expect("add");
+    let doc = service.export(&alice).await.expect("export");
+    let mut entry = doc.watches[0].clone();
+    entry.target = WatchTarget::Product {
+        marketplace: Marketplace::India,
+        asin: "B000000001".parse().expect("asin"),
+    };
+    let template = serde_json::to_string(&entry).expect("json");
+    let settings = serde_json::to_string(&doc.settings).expect("json");
+    let bob = service
+        .user(ExternalIdentity::new("cli", "bob"), None)
+        .await
+        .expect("bob");
+    let heavy = std::env::var("MANDI_HEAVY_TESTS").is_ok_and(|v| v == "1");
+    let count: u64 = if heavy { 1_000_000 } else { 100_000 };
+    let began = std::time::Instant::now();
+    let err = if heavy {
+        let path = std::env::temp_dir().join(format!("mandi-import-{}.json", std::process::id()));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("file"));
+        std::io::copy(
+            &mut GeneratedExport::new(&settings, &template, count),
+            &mut file,
+        )
+        .expect("write");
+        drop(file);
+        let size = std::fs::metadata(&path).expect("size").len();
+        let began = std::time::Instant::now();
+        let err = service
+            .import_from_reader(&bob, std::fs::File::open(&path).expect("open"), true)
+            .await
+            .expect_err("over the cap");
+        eprintln!(
+            "{count} watches, {size} bytes: refused in {:?}",
+            began.elapsed()
+        );
+        let _ = std::fs::remove_file(&path);
+        err
+    } else {
+        service
+            .import_from_reader(
+                &bob,
+                GeneratedExport::new(&settings, &template, count),
+                true,
+            )
+            .await
+            .expect_err("over the cap")
+    };
+    assert!(
+        err.to_string().contains("one person may hold at most"),
+        "{err}"
+    );
+    assert!(
+        began.elapsed() < std::time::Duration::from_secs(if heavy { 60 } else { 10 }),
+        "{:?}",
+        began.elapsed()
+    );
+    assert!(service.list(&bob).await.expect("list").is_empty());
+
+    // Right at the cap it is read whole and lands (the phone Alice holds is one of them).
+    let carol = service
+        .user(ExternalIdentity::new("cli", "carol"), None)
+        .await
+        .expect("carol");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut GeneratedExport::new(&settings, &template, 500),
+        &mut text,
+    )
+    .expect("read");
+    let report = service.import(&carol, &text, false).await.expect("import");
+    assert_eq!(report.created, 500);
+    assert!(one.watch.id.0 > 0);
+}

@@ -786,8 +786,26 @@ mod tests {
         assert_eq!(inr("M.R.P.: ₹799"), Some(79_900));
         assert_eq!(inr("₹199 - ₹499"), None);
         assert_eq!(inr("₹0.00"), None);
+        assert_eq!(inr("₹0"), None);
+        assert_eq!(inr("-₹5"), None);
+        assert_eq!(inr("₹15,799.005"), None);
         assert_eq!(inr("$12.00"), None);
         assert_eq!(inr("Currently unavailable"), None);
+    }
+
+    #[test]
+    fn a_zero_page_price_is_unknown_not_free() {
+        for shown in ["₹0.00", "₹0", "₹15,799.005", "$59.49"] {
+            let html = format!(
+                r#"<span id="productTitle"> Phone </span>
+                   <div id="corePrice_feature_div"><span class="a-price"><span class="a-offscreen">{shown}</span></span></div>
+                   <div id="availability"><span>In stock</span></div>"#
+            );
+            let page = parse_product_page(&html, Marketplace::India);
+            assert_eq!(page.kind, PageKind::Product);
+            assert_eq!(page.price, None, "{shown}");
+            assert_eq!(page.availability, Availability::InStock);
+        }
     }
 
     #[test]

@@ -440,6 +440,33 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
 /// [`SourceError::Decode`] with the path (`itemsResult.items[0].asin`) or `body` when the
 /// reply is not JSON at all (an HTML error page, an empty body).
 pub fn decode_json<T: DeserializeOwned>(source_name: &str, body: &[u8]) -> Result<T, SourceError> {
+    decode_borrowed(source_name, body)
+}
+
+/// Like [`decode_json`], for types that borrow from the body (`&str`, `Cow`, `&RawValue`).
+///
+/// # Errors
+///
+/// As [`decode_json`].
+pub fn decode_borrowed<'a, T: serde::Deserialize<'a>>(
+    source_name: &str,
+    body: &'a [u8],
+) -> Result<T, SourceError> {
+    check_json_body(source_name, body)?;
+    // Fast path: a plain parse. Only a reply that fails is parsed again with path tracking,
+    // which allocates per key, to name where it went wrong.
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(decode_failure::<T>(source_name, body)),
+    }
+}
+
+/// Refuses an empty body and an HTML/XML page before any JSON parsing.
+///
+/// # Errors
+///
+/// [`SourceError::Decode`] at path `body`.
+pub fn check_json_body(source_name: &str, body: &[u8]) -> Result<(), SourceError> {
     let trimmed = body.trim_ascii_start();
     if trimmed.is_empty() {
         return Err(SourceError::Decode {
@@ -458,26 +485,37 @@ pub fn decode_json<T: DeserializeOwned>(source_name: &str, body: &[u8]) -> Resul
             ),
         });
     }
-    // Fast path: a plain parse. Only a reply that fails is parsed again with path tracking,
-    // which allocates per key, to name where it went wrong.
-    if let Ok(value) = serde_json::from_slice(body) {
-        return Ok(value);
-    }
+    Ok(())
+}
+
+/// The [`SourceError::Decode`] for a body that does not decode as `T`, naming the JSON path
+/// where it fails (parsed again with path tracking).
+pub fn decode_failure<'a, T: serde::Deserialize<'a>>(
+    source_name: &str,
+    body: &'a [u8],
+) -> SourceError {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        SourceError::Decode {
-            source_name: source_name.to_owned(),
-            path: if path == "." { "body".to_owned() } else { path },
-            message: e.into_inner().to_string(),
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            (
+                if path == "." { "body".to_owned() } else { path },
+                e.into_inner().to_string(),
+            )
         }
-    })?;
-    de.end().map_err(|e| SourceError::Decode {
+        Ok(_) => match de.end() {
+            Err(e) => ("body".to_owned(), e.to_string()),
+            Ok(()) => (
+                "body".to_owned(),
+                "the reply could not be decoded".to_owned(),
+            ),
+        },
+    };
+    SourceError::Decode {
         source_name: source_name.to_owned(),
-        path: "body".to_owned(),
-        message: e.to_string(),
-    })?;
-    Ok(value)
+        path: error.0,
+        message: error.1,
+    }
 }
 
 /// The first 120 characters of a body, for error messages.
@@ -532,10 +570,21 @@ impl Decimal {
     ///
     /// A message when the text is not a number or the result does not fit an `i64`.
     pub fn scaled(&self, places: u32) -> Result<i64, String> {
-        let (negative, digits, scale) = split_decimal(&self.0)?;
+        scaled_text(&self.0, places)
+    }
+}
+
+/// Decimal `text` times `10^places`, rounded half-up (away from zero on a tie).
+///
+/// # Errors
+///
+/// A message when the text is not a number or the result does not fit an `i64`.
+pub fn scaled_text(text: &str, places: u32) -> Result<i64, String> {
+    {
+        let (negative, digits, scale) = split_decimal(text)?;
         // value = digits * 10^-scale; want round(value * 10^places)
         let shift = i64::from(places) - scale;
-        let too_large = || format!("{} is too large an amount", self.0);
+        let too_large = || format!("{text} is too large an amount");
         let magnitude: i128 = if shift >= 0 {
             let factor = 10i128
                 .checked_pow(u32::try_from(shift).map_err(|_| too_large())?)
@@ -589,16 +638,19 @@ fn split_decimal(text: &str) -> Result<(bool, i128, i64), String> {
     {
         return Err(bad("it has characters other than digits"));
     }
-    let all: String = whole.chars().chain(frac.chars()).collect();
-    let significant = all.trim_start_matches('0');
-    if significant.len() > 36 {
-        return Err(bad("it has too many digits"));
+    // No allocation: the digits are read straight off the text.
+    let mut digits: i128 = 0;
+    let mut significant = 0usize;
+    for b in whole.bytes().chain(frac.bytes()) {
+        if significant == 0 && b == b'0' {
+            continue;
+        }
+        significant += 1;
+        if significant > 36 {
+            return Err(bad("it has too many digits"));
+        }
+        digits = digits * 10 + i128::from(b - b'0');
     }
-    let digits: i128 = if significant.is_empty() {
-        0
-    } else {
-        significant.parse().map_err(|_| bad("too many digits"))?
-    };
     let frac_len = i64::try_from(frac.len()).map_err(|_| bad("too many digits"))?;
     Ok((negative && digits != 0, digits, frac_len - exponent))
 }
@@ -650,30 +702,94 @@ impl serde::Serialize for Decimal {
 
 impl<'de> serde::Deserialize<'de> for Decimal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Decimal;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a decimal number")
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
-                Ok(Decimal(v.to_string()))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
-                Ok(Decimal(v.to_string()))
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Decimal, E> {
-                if !v.is_finite() {
-                    return Err(E::custom("a number must be finite"));
-                }
-                Ok(Decimal(format!("{v}")))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
-                Decimal::parse(v).map_err(E::custom)
-            }
-        }
-        d.deserialize_any(V)
+        use serde::de::Error as _;
+        // The number's own text, not an f64: `15799.005` stays three decimal places and
+        // `15799.0000000000000001` is not read as 15799.
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let text = amount_text(raw.get()).map_err(D::Error::custom)?;
+        Decimal::parse(text).map_err(D::Error::custom)
     }
+}
+
+/// The text of a JSON amount: a number as written, or the contents of a string holding one
+/// (`"59.49"`). `null`, objects, arrays and strings with escapes are refused.
+///
+/// # Errors
+///
+/// A message naming what was sent instead of a number.
+pub fn amount_text(raw: &str) -> Result<&str, String> {
+    let raw = raw.trim();
+    let text = match raw.as_bytes().first() {
+        Some(b'"') => raw
+            .strip_prefix('"')
+            .and_then(|r| r.strip_suffix('"'))
+            .filter(|inner| !inner.contains('\\'))
+            .ok_or_else(|| format!("{} is not a decimal number", snippet(raw.as_bytes())))?,
+        Some(b'-' | b'0'..=b'9') => raw,
+        _ => return Err(format!("{} is not a number", snippet(raw.as_bytes()))),
+    };
+    Ok(text)
+}
+
+/// Why an amount cannot be taken as money of a currency exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmountError {
+    /// Not a decimal number at all.
+    NotANumber(String),
+    /// More decimal places than the currency has minor units (`15799.005` rupees).
+    TooPrecise {
+        /// Decimal places that carry a value (trailing zeros do not count).
+        places: u32,
+        /// The currency's minor-unit places.
+        allowed: u32,
+    },
+    /// Does not fit the money type.
+    TooLarge,
+}
+
+impl fmt::Display for AmountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotANumber(why) => f.write_str(why),
+            Self::TooPrecise { places, allowed } => write!(
+                f,
+                "it has {places} decimal places but the currency has {allowed}"
+            ),
+            Self::TooLarge => f.write_str("it is too large an amount"),
+        }
+    }
+}
+
+/// The exact value of decimal `text` in units of `10^-places`, refusing anything that
+/// would need rounding. Trailing zeros carry no value (`1500.0` yen is 1500 yen);
+/// exponents are allowed (`1.5e3`). Counting is done on the text, never through `f64`.
+///
+/// # Errors
+///
+/// [`AmountError`] naming why the text is not an exact amount.
+pub fn exact_minor(text: &str, places: u32) -> Result<i64, AmountError> {
+    let (negative, mut digits, mut scale) = split_decimal(text).map_err(AmountError::NotANumber)?;
+    if digits == 0 {
+        return Ok(0);
+    }
+    while scale > 0 && digits % 10 == 0 {
+        digits /= 10;
+        scale -= 1;
+    }
+    let allowed = i64::from(places);
+    if scale > allowed {
+        return Err(AmountError::TooPrecise {
+            places: u32::try_from(scale).unwrap_or(u32::MAX),
+            allowed: places,
+        });
+    }
+    let shift = u32::try_from(allowed - scale).map_err(|_| AmountError::TooLarge)?;
+    let magnitude = 10i128
+        .checked_pow(shift)
+        .and_then(|f| digits.checked_mul(f))
+        .ok_or(AmountError::TooLarge)?;
+    let signed = if negative { -magnitude } else { magnitude };
+    i64::try_from(signed).map_err(|_| AmountError::TooLarge)
 }
 
 #[cfg(test)]

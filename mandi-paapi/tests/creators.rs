@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use mandi_core::{
-    Asin, Availability, BrowseNodesRequest, Condition, Currency, ItemErrorKind, ItemsRequest,
-    ManualClock, Marketplace, Money, ProductSource, SearchRequest, SourceError, VariationsRequest,
+    Asin, Availability, BrowseNodesRequest, Condition, Currency, ItemErrorKind, ItemsBatch,
+    ItemsRequest, ManualClock, Marketplace, Money, ProductSource, SearchRequest, SourceError,
+    VariationsRequest,
 };
 use mandi_paapi::creators::{CreatorsApiSource, CredentialVersion, model};
 use mandi_paapi::transport::{RateLimit, RetryPolicy, Timeouts};
@@ -25,6 +26,12 @@ const NODES: &str = include_str!("resources/creators_getBrowseNodes_ok.json");
 
 fn json_of(text: &str) -> Value {
     serde_json::from_str(text).expect("fixture is JSON")
+}
+
+/// A reply with only the first item of the full fixture (B0CX59H5W7).
+fn one_item() -> Value {
+    let item = json_of(FULL)["itemsResult"]["items"][0].clone();
+    json!({"itemsResult": {"items": [item]}})
 }
 
 fn asin(s: &str) -> Asin {
@@ -556,7 +563,7 @@ async fn a_401_refreshes_the_token_once_then_succeeds() {
 async fn concurrent_calls_share_exactly_one_token_request() {
     let h = Harness::new().await;
     op("getItems")
-        .respond_with(ResponseTemplate::new(200).set_body_string(PARTIAL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one_item()))
         .expect(8)
         .mount(&h.server)
         .await;
@@ -579,7 +586,7 @@ async fn concurrent_calls_share_exactly_one_token_request() {
 async fn the_token_is_refreshed_thirty_seconds_before_it_expires() {
     let h = Harness::with_token_lifetime(100).await;
     op("getItems")
-        .respond_with(ResponseTemplate::new(200).set_body_string(PARTIAL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one_item()))
         .expect(3)
         .mount(&h.server)
         .await;
@@ -615,7 +622,7 @@ async fn the_token_is_refreshed_thirty_seconds_before_it_expires() {
 async fn the_cognito_token_request_is_a_form_and_lwa_is_json() {
     let h = Harness::new().await;
     op("getItems")
-        .respond_with(ResponseTemplate::new(200).set_body_string(PARTIAL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one_item()))
         .expect(2)
         .mount(&h.server)
         .await;
@@ -902,7 +909,7 @@ async fn variations_and_browse_nodes_map_into_domain_types() {
     assert_eq!(nodes[1].children[0].id, "1805561031");
 }
 
-async fn hostile(template: ResponseTemplate) -> SourceError {
+async fn hostile_batch(template: ResponseTemplate) -> Result<ItemsBatch, SourceError> {
     let h = Harness::new().await;
     op("getItems")
         .respond_with(template)
@@ -913,43 +920,67 @@ async fn hostile(template: ResponseTemplate) -> SourceError {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
-        .get_items(&ItemsRequest::new(Marketplace::India, [asin("B0CX59H5W7")]))
+        .get_items(&ItemsRequest::new(Marketplace::India, full_asins()))
         .await
-        .expect_err("hostile reply")
+}
+
+async fn hostile(template: ResponseTemplate) -> SourceError {
+    hostile_batch(template).await.expect_err("hostile reply")
 }
 
 #[tokio::test]
 async fn hostile_replies_give_typed_errors_not_panics() {
+    let all = full_asins();
     let truncated = &FULL[..FULL.len() / 2];
     let e = hostile(ResponseTemplate::new(200).set_body_string(truncated)).await;
     assert!(matches!(e, SourceError::Decode { .. }), "{e:?}");
 
+    // A mistyped field costs only its item, which is reported with the path.
     let mut wrong = json_of(FULL);
     wrong["itemsResult"]["items"][0]["itemInfo"]["title"]["displayValue"] = json!(5);
-    let e = hostile(ResponseTemplate::new(200).set_body_json(wrong)).await;
+    let batch = hostile_batch(ResponseTemplate::new(200).set_body_json(wrong))
+        .await
+        .expect("nine good items");
+    assert_eq!(batch.items.len(), 9);
+    assert_eq!(batch.errors.len(), 1);
+    assert_eq!(batch.errors[0].asin, all[0]);
+    assert_eq!(batch.errors[0].code, "UnreadableItem");
     assert!(
-        matches!(&e, SourceError::Decode { path, .. } if path == "itemsResult.items[0].itemInfo.title.displayValue"),
-        "{e:?}"
+        batch.errors[0]
+            .message
+            .contains("itemsResult.items[0].itemInfo.title.displayValue"),
+        "{:?}",
+        batch.errors[0]
     );
 
+    // An unknown currency is not a price: unknown, and the product is kept.
     let mut price = json_of(FULL);
     price["itemsResult"]["items"][0]["offersV2"]["listings"][0]["price"]["money"]["currency"] =
         json!("XYZ");
-    let e = hostile(ResponseTemplate::new(200).set_body_json(price)).await;
-    assert!(
-        matches!(&e, SourceError::Decode { path, .. } if path == "itemsResult.items[0].offersV2.listings[0].price.money.currency"),
-        "{e:?}"
-    );
+    let batch = hostile_batch(ResponseTemplate::new(200).set_body_json(price))
+        .await
+        .expect("a batch");
+    assert_eq!(batch.items.len(), 10);
+    assert_eq!(batch.items[0].offers[0].price, None);
+    assert!(batch.items[1].offers[0].price.is_some());
 
+    // An item without an ASIN cannot be matched: the ASIN it left out is reported with why.
     let mut missing = json_of(FULL);
     missing["itemsResult"]["items"][0]
         .as_object_mut()
         .unwrap()
         .remove("asin");
-    let e = hostile(ResponseTemplate::new(200).set_body_json(missing)).await;
+    let batch = hostile_batch(ResponseTemplate::new(200).set_body_json(missing))
+        .await
+        .expect("nine good items");
+    assert_eq!(batch.items.len(), 9);
+    assert_eq!(batch.errors.len(), 1);
+    assert_eq!(batch.errors[0].asin, all[0]);
     assert!(
-        matches!(&e, SourceError::Decode { path, message, .. } if path == "itemsResult.items[0]" && message.contains("asin")),
-        "{e:?}"
+        batch.errors[0].message.contains("itemsResult.items[0]")
+            && batch.errors[0].message.contains("asin"),
+        "{:?}",
+        batch.errors[0]
     );
 
     let html = "<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>";
@@ -1024,9 +1055,11 @@ mod fuzz {
         let ctx = MapContext {
             source_name: "creators",
             marketplace: Marketplace::India,
+            currency: mandi_core::Currency::INR,
             fetched_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             pascal: false,
         };
+        parse_views(&ctx, bytes);
         if let Ok(reply) =
             mandi_paapi::transport::decode_json::<model::GetItemsResponse>("creators", bytes)
         {
@@ -1045,6 +1078,36 @@ mod fuzz {
             && let Some(v) = reply.variations_result
         {
             let _ = v.to_family(&ctx, asin("B0CX59H5W7"), "v");
+        }
+    }
+
+    /// The clients' own decoding path (borrowing views, checks, assembly).
+    fn parse_views(ctx: &MapContext<'_>, bytes: &[u8]) {
+        use mandi_paapi::creators::wire;
+        let asked = [asin("B0CX59H5W7"), asin("B09G9FPHY6")];
+        if let Ok(d) = model::view::decode_get_items("t", bytes) {
+            let items = model::view::products(d.items, ctx, "items");
+            let errors = d
+                .errors
+                .into_iter()
+                .map(model::view::ErrorView::into_pair)
+                .collect();
+            let _ = wire::assemble_items("t", &asked, items, "items", errors);
+        }
+        if let Ok(d) = model::view::decode_search("t", bytes) {
+            let items = model::view::products(d.items, ctx, "items");
+            let errors = d
+                .errors
+                .into_iter()
+                .map(model::view::ErrorView::into_pair)
+                .collect();
+            let _ = wire::search_page(ctx, items, errors, d.extra);
+        }
+        if let Ok(d) = model::view::decode_variations("t", bytes)
+            && let Some(summary) = d.extra
+        {
+            let items = model::view::products(d.items, ctx, "items");
+            let _ = model::view::family(items, summary, ctx, asked[0], "items");
         }
     }
 

@@ -28,6 +28,12 @@ fn json_of(text: &str) -> Value {
     serde_json::from_str(text).expect("fixture is JSON")
 }
 
+/// A reply with only the first item of the full fixture (B0CX59H5W7).
+fn one_item() -> Value {
+    let item = json_of(FULL)["ItemsResult"]["Items"][0].clone();
+    json!({"ItemsResult": {"Items": [item]}})
+}
+
 fn asin(s: &str) -> Asin {
     s.parse().expect("valid ASIN")
 }
@@ -169,7 +175,7 @@ async fn the_signing_time_follows_the_clock_and_the_region_the_marketplace() {
     let server = server().await;
     let clock = ManualClock::new(start());
     op("GetItems")
-        .respond_with(ResponseTemplate::new(200).set_body_string(PARTIAL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one_item()))
         .expect(2)
         .mount(&server)
         .await;
@@ -534,7 +540,7 @@ async fn variations_and_browse_nodes_map_into_domain_types() {
 
 #[tokio::test]
 async fn hostile_replies_give_typed_errors() {
-    async fn get(template: ResponseTemplate) -> SourceError {
+    async fn get(template: ResponseTemplate) -> Result<mandi_core::ItemsBatch, SourceError> {
         let server = server().await;
         let clock = ManualClock::new(start());
         op("GetItems")
@@ -546,25 +552,39 @@ async fn hostile_replies_give_typed_errors() {
             .retry_policy(RetryPolicy::none())
             .build()
             .unwrap()
-            .get_items(&ItemsRequest::new(Marketplace::India, [asin("B0CX59H5W7")]))
+            .get_items(&ItemsRequest::new(Marketplace::India, full_asins()))
             .await
-            .unwrap_err()
     }
+    let all = full_asins();
     let mut wrong = json_of(FULL);
     wrong["ItemsResult"]["Items"][2]["OffersV2"]["Listings"][0]["IsBuyBoxWinner"] = json!("yes");
-    let e = get(ResponseTemplate::new(200).set_body_json(wrong)).await;
+    let batch = get(ResponseTemplate::new(200).set_body_json(wrong))
+        .await
+        .expect("nine good items");
+    assert_eq!(batch.items.len(), 9);
+    assert_eq!(batch.errors.len(), 1);
+    assert_eq!(batch.errors[0].asin, all[2]);
     assert!(
-        matches!(&e, SourceError::Decode { path, .. } if path == "ItemsResult.Items[2].OffersV2.Listings[0].IsBuyBoxWinner"),
-        "{e:?}"
+        batch.errors[0]
+            .message
+            .contains("ItemsResult.Items[2].OffersV2.Listings[0].IsBuyBoxWinner"),
+        "{:?}",
+        batch.errors[0]
     );
-    let e = get(ResponseTemplate::new(200).set_body_string(&FULL[..100])).await;
+    let e = get(ResponseTemplate::new(200).set_body_string(&FULL[..100]))
+        .await
+        .unwrap_err();
     assert!(matches!(e, SourceError::Decode { .. }), "{e:?}");
-    let e = get(ResponseTemplate::new(200).set_body_string("<html>Gateway</html>")).await;
+    let e = get(ResponseTemplate::new(200).set_body_string("<html>Gateway</html>"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&e, SourceError::Decode { path, .. } if path == "body"),
         "{e:?}"
     );
-    let e = get(ResponseTemplate::new(200).set_body_string(" ".repeat(20 * 1024 * 1024))).await;
+    let e = get(ResponseTemplate::new(200).set_body_string(" ".repeat(20 * 1024 * 1024)))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&e, SourceError::Decode { message, .. } if message.contains("larger")),
         "{e:?}"
@@ -597,9 +617,11 @@ mod fuzz {
         let ctx = MapContext {
             source_name: "paapi5",
             marketplace: Marketplace::India,
+            currency: mandi_core::Currency::INR,
             fetched_at: start(),
             pascal: true,
         };
+        parse_views(&ctx, bytes);
         if let Ok(reply) =
             mandi_paapi::transport::decode_json::<model::GetItemsResponse>("paapi5", bytes)
         {
@@ -613,6 +635,36 @@ mod fuzz {
         }
         let _ = mandi_paapi::transport::decode_json::<model::SearchItemsResponse>("p", bytes);
         let _ = mandi_paapi::transport::decode_json::<model::ErrorResponse>("p", bytes);
+    }
+
+    /// The clients' own decoding path (borrowing views, checks, assembly).
+    fn parse_views(ctx: &MapContext<'_>, bytes: &[u8]) {
+        use mandi_paapi::creators::wire;
+        let asked = [asin("B0CX59H5W7"), asin("B09G9FPHY6")];
+        if let Ok(d) = model::view::decode_get_items("t", bytes) {
+            let items = model::view::products(d.items, ctx, "items");
+            let errors = d
+                .errors
+                .into_iter()
+                .map(model::view::ErrorView::into_pair)
+                .collect();
+            let _ = wire::assemble_items("t", &asked, items, "items", errors);
+        }
+        if let Ok(d) = model::view::decode_search("t", bytes) {
+            let items = model::view::products(d.items, ctx, "items");
+            let errors = d
+                .errors
+                .into_iter()
+                .map(model::view::ErrorView::into_pair)
+                .collect();
+            let _ = wire::search_page(ctx, items, errors, d.extra);
+        }
+        if let Ok(d) = model::view::decode_variations("t", bytes)
+            && let Some(summary) = d.extra
+        {
+            let items = model::view::products(d.items, ctx, "items");
+            let _ = model::view::family(items, summary, ctx, asked[0], "items");
+        }
     }
 
     proptest! {

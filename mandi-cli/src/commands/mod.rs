@@ -2,6 +2,7 @@
 
 pub mod asin;
 pub mod ask;
+pub mod backtest;
 pub mod categories;
 pub mod chart;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod insights;
 pub mod lookup;
 pub mod monitor;
 pub mod nodes;
+pub mod predict;
 pub mod sandbox;
 pub mod search;
 pub mod similar;
@@ -106,6 +108,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Ask(cmd) => ask::run(cmd, &ctx, out),
         Command::Similar(cmd) => similar::run(cmd, &ctx, out),
         Command::Categories(cmd) => categories::run(cmd, &ctx, out),
+        Command::Backtest(cmd) => backtest::run(cmd, &ctx, out),
+        Command::Predict(cmd) => predict::run(cmd, &ctx, out),
     }
 }
 

@@ -575,19 +575,22 @@ pub struct ImportCmd {
 ///
 /// The file is unreadable or invalid (nothing is changed), or the store failed.
 pub fn run_import(cmd: ImportCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
-    let text = if cmd.file.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())
-            .map_err(|e| Error::Input(format!("cannot read stdin: {e}")))?
+    // Read as it is parsed: an oversized file is refused after its first entries, in
+    // bounded memory, however large it is.
+    let reader: Box<dyn std::io::Read + Send> = if cmd.file.as_os_str() == "-" {
+        Box::new(std::io::stdin())
     } else {
-        std::fs::read_to_string(&cmd.file)
-            .map_err(|e| Error::Input(format!("cannot read {}: {e}", cmd.file.display())))?
+        Box::new(
+            std::fs::File::open(&cmd.file)
+                .map_err(|e| Error::Input(format!("cannot read {}: {e}", cmd.file.display())))?,
+        )
     };
     block_on(async {
         let app = App::open(ctx).await?;
         let watches = WatchService::new(app.catalog.clone());
         let user = local_user(&watches).await?;
         let report = watches
-            .import(&user, &text, !cmd.keep_settings)
+            .import_from_reader(&user, reader, !cmd.keep_settings)
             .await
             .map_err(|e| {
                 Error::Input(format!("{}: {e}; nothing was changed", cmd.file.display()))

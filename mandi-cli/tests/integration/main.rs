@@ -9,6 +9,7 @@ mod macros;
 mod util;
 
 mod asin;
+mod backtest;
 mod cli;
 mod config;
 mod demo;

@@ -138,16 +138,30 @@ impl Monitor {
     ///
     /// [`MonitorError::Store`] when the store fails.
     pub async fn refresh_watched(&self) -> Result<RefreshReport, MonitorError> {
-        let mut by_market: BTreeMap<&'static str, (Marketplace, Vec<Asin>)> = BTreeMap::new();
+        let mut watched: BTreeMap<&'static str, (Marketplace, Vec<Asin>)> = BTreeMap::new();
         for w in self.store.watched_products().await? {
-            let children = self.store.variation_children(w.marketplace, w.asin).await?;
-            let entry = by_market
+            watched
                 .entry(w.marketplace.country_code())
-                .or_insert_with(|| (w.marketplace, Vec::new()));
-            if children.is_empty() {
-                entry.1.push(w.asin);
-            } else {
-                entry.1.extend(children);
+                .or_insert_with(|| (w.marketplace, Vec::new()))
+                .1
+                .push(w.asin);
+        }
+        let mut by_market: BTreeMap<&'static str, (Marketplace, Vec<Asin>)> = BTreeMap::new();
+        for (code, (marketplace, asins)) in watched {
+            // One read for the families of every watched product of the marketplace.
+            let families = self
+                .store
+                .variation_children_of(marketplace, &asins)
+                .await?;
+            let entry = by_market
+                .entry(code)
+                .or_insert_with(|| (marketplace, Vec::new()));
+            for (asin, children) in asins.into_iter().zip(families) {
+                if children.is_empty() {
+                    entry.1.push(asin);
+                } else {
+                    entry.1.extend(children);
+                }
             }
         }
         let mut report = RefreshReport::default();
@@ -200,18 +214,20 @@ impl Monitor {
                     report.source_errors.push(e.to_string());
                 }
             }
+            let mut batch = Batch::default();
             for asin in chunk {
                 match found.remove(asin) {
                     Some(product) => {
                         report.fetched += 1;
-                        self.handle(product, &mut report).await?;
+                        self.prepare(product, &mut batch, &mut report).await?;
                     }
                     None => {
                         report.unknown += 1;
-                        self.record_unknown(marketplace, *asin).await?;
+                        batch.updates.push(self.unknown_update(marketplace, *asin));
                     }
                 }
             }
+            self.write(batch, &mut report).await?;
         }
         Ok(report)
     }
@@ -224,19 +240,20 @@ impl Monitor {
     /// [`MonitorError::Store`] when the store fails; products handled before stay written.
     pub async fn ingest(&self, products: Vec<Product>) -> Result<RefreshReport, MonitorError> {
         let mut report = RefreshReport::default();
-        for product in products {
-            report.fetched += 1;
-            self.handle(product, &mut report).await?;
+        for chunk in products.chunks(MAX_ITEMS_PER_CALL) {
+            let mut batch = Batch::default();
+            for product in chunk {
+                report.fetched += 1;
+                self.prepare(product.clone(), &mut batch, &mut report)
+                    .await?;
+            }
+            self.write(batch, &mut report).await?;
         }
         Ok(report)
     }
 
     /// A failed fetch: an unknown-price gap point, nothing else.
-    async fn record_unknown(
-        &self,
-        marketplace: Marketplace,
-        asin: Asin,
-    ) -> Result<(), MonitorError> {
+    fn unknown_update(&self, marketplace: Marketplace, asin: Asin) -> PriceUpdate {
         let point = PricePoint {
             marketplace,
             asin,
@@ -248,18 +265,32 @@ impl Monitor {
             deal_badge: None,
             origin: DataOrigin::Api,
         };
-        self.store
-            .apply_update(&PriceUpdate {
-                points: vec![point],
-                ..PriceUpdate::default()
-            })
-            .await?;
+        PriceUpdate {
+            points: vec![point],
+            ..PriceUpdate::default()
+        }
+    }
+
+    /// Writes a batch's updates in one store transaction.
+    async fn write(&self, batch: Batch, report: &mut RefreshReport) -> Result<(), MonitorError> {
+        if batch.updates.is_empty() {
+            return Ok(());
+        }
+        for applied in self.store.apply_updates(&batch.updates).await? {
+            report.alerts_created += applied.created.len();
+            report.duplicates += applied.duplicates;
+        }
         Ok(())
     }
 
-    async fn handle(
+    /// Evaluates the watches on a fetched product and adds its update to `batch`. Reads only
+    /// what the rules need: the product's running aggregates and the longest "lowest in N
+    /// days" window (the whole history only when a deal-score rule needs the scorer, or when
+    /// the product is older than what is stored).
+    async fn prepare(
         &self,
         product: Product,
+        batch: &mut Batch,
         report: &mut RefreshReport,
     ) -> Result<(), MonitorError> {
         let watches = self
@@ -281,54 +312,118 @@ impl Monitor {
             ..PriceUpdate::default()
         };
         if !watches.is_empty() {
-            let history = self
-                .store
-                .price_history(&HistoryQuery::buy_box(product.marketplace, product.asin))
-                .await?;
-            let mut windows: Vec<u32> = watches
+            let obs = self.observe(&product, &watches).await?;
+            let unseen: Vec<_> = watches
                 .iter()
-                .flat_map(|w| w.rules.iter())
-                .filter_map(|r| match r {
-                    AlertRule::LowestInDays { days } => Some(*days),
-                    _ => None,
-                })
+                .map(|w| w.id)
+                .filter(|id| !batch.states.contains_key(id))
                 .collect();
-            windows.sort_unstable();
-            windows.dedup();
-            let obs = ProductObservation::from_history(
-                &product,
-                &history,
-                self.clock.now(),
-                &windows,
-                self.scorer.as_deref(),
-            );
-            let ids: Vec<_> = watches.iter().map(|w| w.id).collect();
-            let mut stored: HashMap<_, WatchRuleStates> = self
-                .store
-                .rule_states(&ids)
-                .await?
-                .into_iter()
-                .map(|s| (s.watch_id, s))
-                .collect();
+            if !unseen.is_empty() {
+                for s in self.store.rule_states(&unseen).await? {
+                    batch.states.insert(s.watch_id, s);
+                }
+            }
             for w in &watches {
-                let mut states = stored
-                    .remove(&w.id)
+                // States changed earlier in this batch (a family watch seeing two of its
+                // children) are the ones to continue from.
+                let mut states = batch
+                    .states
+                    .get(&w.id)
+                    .cloned()
                     .unwrap_or_else(|| WatchRuleStates::new(w.id));
                 report.evaluations += 1;
                 if self
                     .engine
                     .evaluate(w, &obs, &mut states, &mut update.alerts)
                 {
+                    batch.states.insert(w.id, states.clone());
                     update.rule_states.push(states);
                 }
             }
         }
         update.product = Some(product);
-        let applied = self.store.apply_update(&update).await?;
-        report.alerts_created += applied.created.len();
-        report.duplicates += applied.duplicates;
+        batch.updates.push(update);
         Ok(())
     }
+
+    /// What the rules need about `product`, read as narrowly as they allow.
+    async fn observe(
+        &self,
+        product: &Product,
+        watches: &[crate::domain::Watch],
+    ) -> Result<ProductObservation, MonitorError> {
+        let mut windows: Vec<u32> = watches
+            .iter()
+            .flat_map(|w| w.rules.iter())
+            .filter_map(|r| match r {
+                AlertRule::LowestInDays { days } => Some(*days),
+                _ => None,
+            })
+            .collect();
+        windows.sort_unstable();
+        windows.dedup();
+        let scorer = self.scorer.as_deref().filter(|_| {
+            watches
+                .iter()
+                .flat_map(|w| w.rules.iter())
+                .any(|r| matches!(r, AlertRule::DealScoreAtLeast { .. }))
+        });
+        let at = product.fetched_at;
+        let stats = if scorer.is_none() {
+            self.store
+                .price_stats(product.marketplace, product.asin, OfferKind::BuyBox)
+                .await?
+        } else {
+            None
+        };
+        match stats {
+            // Everything stored is older than this observation: the aggregates are "before".
+            Some(stats) if stats.last_at.is_some_and(|t| t < at) => {
+                let recent = match ProductObservation::recent_since(at, &windows) {
+                    Some(since) => {
+                        self.store
+                            .price_history(&HistoryQuery {
+                                since: Some(since),
+                                until: Some(at),
+                                ..HistoryQuery::buy_box(product.marketplace, product.asin)
+                            })
+                            .await?
+                    }
+                    None => Vec::new(),
+                };
+                Ok(ProductObservation::from_stats(
+                    product, &stats, &recent, &windows,
+                ))
+            }
+            // Nothing stored yet.
+            None if scorer.is_none() => Ok(ProductObservation::from_stats(
+                product,
+                &crate::ports::PriceStats::default(),
+                &[],
+                &windows,
+            )),
+            _ => {
+                let history = self
+                    .store
+                    .price_history(&HistoryQuery::buy_box(product.marketplace, product.asin))
+                    .await?;
+                Ok(ProductObservation::from_history(
+                    product,
+                    &history,
+                    self.clock.now(),
+                    &windows,
+                    scorer,
+                ))
+            }
+        }
+    }
+}
+
+/// The updates of one reply, written in one transaction, and the rule states changed so far.
+#[derive(Default)]
+struct Batch {
+    updates: Vec<PriceUpdate>,
+    states: HashMap<crate::domain::WatchId, WatchRuleStates>,
 }
 
 /// The alerting step as the scheduler's sink: fresh products are recorded and evaluated;
@@ -346,24 +441,33 @@ impl crate::monitor::BatchSink for Monitor {
         }
         let mut report = RefreshReport::default();
         let mut answered = std::collections::HashSet::new();
+        let mut pending = Batch::default();
+        let store_error = |MonitorError::Store(e)| crate::monitor::SinkError::from(e);
         for product in &batch.products {
             answered.insert(product.asin);
             report.fetched += 1;
-            self.handle(product.clone(), &mut report)
+            self.prepare(product.clone(), &mut pending, &mut report)
                 .await
-                .map_err(|MonitorError::Store(e)| crate::monitor::SinkError::from(e))?;
+                .map_err(store_error)?;
         }
         for asin in &batch.requested {
             if !answered.contains(asin) {
-                self.record_unknown(batch.marketplace, *asin)
-                    .await
-                    .map_err(|MonitorError::Store(e)| crate::monitor::SinkError::from(e))?;
+                pending
+                    .updates
+                    .push(self.unknown_update(batch.marketplace, *asin));
             }
         }
+        self.write(pending, &mut report)
+            .await
+            .map_err(store_error)?;
         if report.alerts_created > 0 {
             tracing::info!(alerts = report.alerts_created, "alerts fired");
         }
         Ok(())
+    }
+
+    fn persists_products(&self) -> bool {
+        true
     }
 }
 

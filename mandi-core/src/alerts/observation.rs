@@ -171,15 +171,7 @@ impl ProductObservation {
                 None
             };
 
-        let lightning_deal = offer
-            .and_then(|o| o.deal.as_ref())
-            .filter(|d| d.is_lightning())
-            .filter(|d| d.starts_at.is_none_or(|s| s <= at) && d.ends_at.is_none_or(|e| e > at))
-            .map(|d| LightningDeal {
-                starts_at: d.starts_at,
-                ends_at: d.ends_at,
-                percent_claimed: d.percent_claimed,
-            });
+        let lightning_deal = lightning_deal(product, at);
 
         let deal_score = scorer.map(|s| {
             s.score(&ScoreInput {
@@ -205,6 +197,90 @@ impl ProductObservation {
         }
     }
 
+    /// Builds the observation of a freshly fetched `product` from its buy-box running
+    /// aggregates (`stats`, all made strictly before `product.fetched_at`) and only the
+    /// `recent` buy-box points a "lowest in N days" window needs: every point from
+    /// [`ProductObservation::recent_since`] on. Gives what [`ProductObservation::from_history`]
+    /// gives on the whole history, without the deal score (the caller scores when a rule
+    /// needs it), at a cost that does not grow with the length of the history.
+    pub fn from_stats(
+        product: &Product,
+        stats: &crate::ports::PriceStats,
+        recent: &[PricePoint],
+        windows_days: &[u32],
+    ) -> Self {
+        let at = product.fetched_at;
+        let offer = product.buy_box();
+        let price = offer.and_then(|o| o.price);
+        let availability = offer.map_or(Availability::Unknown, |o| o.availability);
+        let relevant = |p: &PricePoint| {
+            p.asin == product.asin && p.offer_kind == OfferKind::BuyBox && p.at < at
+        };
+        let filtered: Vec<PricePoint>;
+        let recent: &[PricePoint] = if recent.iter().all(relevant) {
+            recent
+        } else {
+            filtered = recent.iter().filter(|p| relevant(p)).cloned().collect();
+            &filtered
+        };
+        let currency = price
+            .map(|m| m.currency())
+            .or_else(|| stats.last_price.map(|(_, m)| m.currency()))
+            .unwrap_or(Currency::INR);
+        let first_known = stats.first_known_at;
+        let lowest_before = if windows_days.is_empty() {
+            Vec::new()
+        } else {
+            let segments = series::segments(recent, at, currency);
+            let mut lowest: Vec<(u32, Option<Money>)> = Vec::with_capacity(windows_days.len());
+            for &days in windows_days {
+                if lowest.iter().any(|(d, _)| *d == days) {
+                    continue;
+                }
+                let from = at - Duration::days(i64::from(days));
+                let low = if first_known.is_some_and(|f| f <= from) {
+                    series::window(&segments, from, at)
+                        .filter_map(|s| s.price)
+                        .min_by_key(|m| m.minor())
+                } else {
+                    None
+                };
+                lowest.push((days, low));
+            }
+            lowest
+        };
+        let all_time_low_before =
+            if first_known.is_some_and(|f| f <= at - MIN_HISTORY_FOR_ALL_TIME_LOW) {
+                stats.low.filter(|l| l.currency() == currency)
+            } else {
+                None
+            };
+        Self {
+            marketplace: product.marketplace,
+            asin: product.asin,
+            parent_asin: product.parent_asin,
+            at,
+            price,
+            previous_price: stats.last_price.map(|(_, m)| m),
+            availability,
+            last_known_availability: stats
+                .last_availability
+                .map_or(Availability::Unknown, |(_, a)| a),
+            lowest_before,
+            all_time_low_before,
+            lightning_deal: lightning_deal(product, at),
+            deal_score: None,
+        }
+    }
+
+    /// The earliest point [`ProductObservation::from_stats`] needs for these windows: the
+    /// longest window plus [`series::MAX_TRUSTED_SPAN`] (a point that old may still hold the
+    /// price at the window's start); `None` when no window is asked for.
+    pub fn recent_since(at: DateTime<Utc>, windows_days: &[u32]) -> Option<DateTime<Utc>> {
+        let longest = windows_days.iter().copied().max()?;
+        Some(at - Duration::days(i64::from(longest)) - series::MAX_TRUSTED_SPAN)
+    }
+
     /// The lowest known price in the `days` days before the observation; `None` when the
     /// window had no known price or was not computed.
     pub fn lowest_in_days(&self, days: u32) -> Option<Money> {
@@ -212,5 +288,85 @@ impl ProductObservation {
             .iter()
             .find(|(d, _)| *d == days)
             .and_then(|(_, m)| *m)
+    }
+}
+
+/// A lightning deal running on the product's buy box at `at`.
+fn lightning_deal(product: &Product, at: DateTime<Utc>) -> Option<LightningDeal> {
+    product
+        .buy_box()
+        .and_then(|o| o.deal.as_ref())
+        .filter(|d| d.is_lightning())
+        .filter(|d| d.starts_at.is_none_or(|s| s <= at) && d.ends_at.is_none_or(|e| e > at))
+        .map(|d| LightningDeal {
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            percent_claimed: d.percent_claimed,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::{DataOrigin, Offer};
+    use crate::ports::PriceStats;
+
+    /// Aggregates plus the recent window give what the whole history gives, on a long,
+    /// irregular history with gaps, unknown points, stock changes and old lows.
+    #[test]
+    fn aggregates_and_a_window_give_what_the_whole_history_gives() {
+        let asin: Asin = "B0CX59H5W7".parse().expect("asin");
+        let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let mut history = Vec::new();
+        let mut seed: u64 = 7;
+        let mut at = start;
+        for i in 0..3_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let r = (seed >> 33) % 1_000;
+            // Irregular steps: mostly hourly, now and then a gap of days.
+            at += if r < 10 {
+                Duration::days(4)
+            } else {
+                Duration::minutes(30 + (r as i64 % 90))
+            };
+            let price = (r >= 40)
+                .then(|| Money::from_minor(1_000_000 + (r as i64) * 997 - i, Currency::INR));
+            let availability = match r % 7 {
+                0 => Availability::Unknown,
+                1 => Availability::OutOfStock,
+                _ => Availability::InStock,
+            };
+            history.push(PricePoint {
+                marketplace: Marketplace::India,
+                asin,
+                offer_kind: OfferKind::BuyBox,
+                at,
+                price,
+                list_price: None,
+                availability,
+                deal_badge: None,
+                origin: DataOrigin::Api,
+            });
+        }
+        for (k, cut) in [100usize, 700, 1_500, 2_999].into_iter().enumerate() {
+            let now = history[cut].at + Duration::minutes(20);
+            let mut product = Product::new(asin, Marketplace::India, "Phone", now);
+            product.offers.push(Offer::new(
+                (k % 2 == 0).then(|| Money::from_minor(1_100_000, Currency::INR)),
+                Availability::InStock,
+            ));
+            let windows = [1, 7, 30, 90];
+            let before: Vec<PricePoint> = history[..=cut].to_vec();
+            let full = ProductObservation::from_history(&product, &before, now, &windows, None);
+            let stats = PriceStats::of(&before).expect("stats");
+            let since = ProductObservation::recent_since(now, &windows).expect("since");
+            let recent: Vec<PricePoint> =
+                before.iter().filter(|p| p.at >= since).cloned().collect();
+            assert!(recent.len() < before.len() || cut < 1_000);
+            let narrow = ProductObservation::from_stats(&product, &stats, &recent, &windows);
+            assert_eq!(narrow, full, "cut at {cut}");
+        }
     }
 }

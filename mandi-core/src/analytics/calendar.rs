@@ -54,16 +54,33 @@ fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
 }
 
+/// Prime Day India: the published dates where known, else the third Saturday of July and the
+/// Sunday after.
+fn prime_day(year: i32) -> (NaiveDate, NaiveDate) {
+    match year {
+        2022 => (ymd(2022, 7, 23), ymd(2022, 7, 24)),
+        2023 => (ymd(2023, 7, 15), ymd(2023, 7, 16)),
+        2024 => (ymd(2024, 7, 20), ymd(2024, 7, 21)),
+        2025 => (ymd(2025, 7, 12), ymd(2025, 7, 14)),
+        _ => {
+            let first = NaiveDate::from_weekday_of_month_opt(year, 7, chrono::Weekday::Sat, 3)
+                .unwrap_or_else(|| ymd(year, 7, 15));
+            (first, first + chrono::Duration::days(1))
+        }
+    }
+}
+
 /// The big amazon.in sales of one year, in date order.
 ///
 /// ```
 /// use mandi_core::analytics::calendar::sale_windows;
 /// let names: Vec<String> = sale_windows(2026).into_iter().map(|w| w.name).collect();
-/// assert_eq!(names, ["Great Republic Day Sale", "Prime Day", "Great Indian Festival", "Year End Sale"]);
+/// assert_eq!(names, ["Great Republic Day Sale", "Prime Day", "Great Freedom Festival", "Great Indian Festival", "Year End Sale"]);
 /// ```
 pub fn sale_windows(year: i32) -> Vec<SaleWindow> {
     let diwali = diwali(year);
     let festival_start = diwali - chrono::Duration::days(35);
+    let (prime_start, prime_end) = prime_day(year);
     vec![
         SaleWindow {
             name: "Great Republic Day Sale".to_owned(),
@@ -72,8 +89,13 @@ pub fn sale_windows(year: i32) -> Vec<SaleWindow> {
         },
         SaleWindow {
             name: "Prime Day".to_owned(),
-            start: ymd(year, 7, 11),
-            end: ymd(year, 7, 17),
+            start: prime_start,
+            end: prime_end,
+        },
+        SaleWindow {
+            name: "Great Freedom Festival".to_owned(),
+            start: ymd(year, 8, 6),
+            end: ymd(year, 8, 10),
         },
         SaleWindow {
             name: "Great Indian Festival".to_owned(),

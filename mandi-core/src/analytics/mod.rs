@@ -4,7 +4,9 @@
 //! taken from the `Clock` port, so it can be backtested on simulated history.
 
 pub mod calendar;
+pub mod forecast;
 mod patterns;
+pub mod predict;
 mod retention;
 mod scorer;
 pub mod series;

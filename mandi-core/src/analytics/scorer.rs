@@ -95,30 +95,44 @@ fn mrp_check(
         };
     };
     // The MRP in force before the lookback window: the most common list price seen between
-    // 2× and 1× the lookback ago (falling back to anything older than the lookback).
+    // 2× and 1× the lookback ago (falling back to anything older than the lookback). The
+    // history is in time order, so both ranges are found by binary search.
     let cutoff = now - s.mrp_raise_lookback;
-    let older: Vec<i64> = history
-        .iter()
-        .filter(|p| p.at < cutoff && p.at >= cutoff - s.mrp_raise_lookback)
-        .filter_map(|p| {
+    let sorted = history.is_sorted_by_key(|p| p.at);
+    let list_prices = |range: &[PricePoint], out: &mut Vec<i64>| {
+        out.extend(range.iter().filter_map(|p| {
             p.list_price
                 .filter(|m| m.currency() == mrp.currency())
                 .map(|m| m.minor())
-        })
-        .collect();
-    let older = if older.is_empty() {
-        history
-            .iter()
-            .filter(|p| p.at < cutoff)
-            .filter_map(|p| {
+        }));
+    };
+    let mut older: Vec<i64> = Vec::new();
+    if sorted {
+        let end = history.partition_point(|p| p.at < cutoff);
+        let begin = history[..end].partition_point(|p| p.at < cutoff - s.mrp_raise_lookback);
+        list_prices(&history[begin..end], &mut older);
+        if older.is_empty() {
+            list_prices(&history[..end], &mut older);
+        }
+    } else {
+        older.extend(
+            history
+                .iter()
+                .filter(|p| p.at < cutoff && p.at >= cutoff - s.mrp_raise_lookback)
+                .filter_map(|p| {
+                    p.list_price
+                        .filter(|m| m.currency() == mrp.currency())
+                        .map(|m| m.minor())
+                }),
+        );
+        if older.is_empty() {
+            older.extend(history.iter().filter(|p| p.at < cutoff).filter_map(|p| {
                 p.list_price
                     .filter(|m| m.currency() == mrp.currency())
                     .map(|m| m.minor())
-            })
-            .collect()
-    } else {
-        older
-    };
+            }));
+        }
+    }
     let Some(earlier) = median(older) else {
         return MrpCheck {
             earlier_mrp: None,
@@ -146,6 +160,35 @@ fn mrp_check(
         earlier_mrp: Some(Money::from_minor(earlier, mrp.currency())),
         raised,
         raised_since: raised_since.or(Some(now)),
+    }
+}
+
+thread_local! {
+    /// One segment buffer per thread, reused by every score: a year of hourly history is
+    /// about 9,000 segments, and allocating (and page-faulting) that on every call cost
+    /// about half of the scorer's time.
+    static SEGMENTS: std::cell::RefCell<Vec<series::Segment>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The thread's segment buffer, handed back when dropped.
+struct SegmentBuffer(Vec<series::Segment>);
+
+impl SegmentBuffer {
+    /// Buffers larger than this (segments) are not kept between calls.
+    const KEEP_AT_MOST: usize = 1 << 20;
+
+    fn take() -> Self {
+        Self(SEGMENTS.try_with(|b| b.take()).unwrap_or_default())
+    }
+}
+
+impl Drop for SegmentBuffer {
+    fn drop(&mut self) {
+        if self.0.capacity() <= Self::KEEP_AT_MOST {
+            let v = std::mem::take(&mut self.0);
+            let _ = SEGMENTS.try_with(|b| *b.borrow_mut() = v);
+        }
     }
 }
 
@@ -178,9 +221,11 @@ impl Scorer for HistoryScorer {
             };
         };
         let currency = price.currency();
-        let segments = series::segments(input.history, now, currency);
+        let mut segments = SegmentBuffer::take();
+        series::segments_into(input.history, now, currency, &mut segments.0);
+        let segments: &[series::Segment] = &segments.0;
         let from90 = now - Duration::days(90);
-        let window90 = || series::window(&segments, from90, now);
+        let window90 = || series::window(segments, from90, now);
         let known_secs: i64 = window90()
             .filter(|x| x.price.is_some())
             .map(|x| x.duration_secs())
@@ -199,7 +244,7 @@ impl Scorer for HistoryScorer {
                 start.min(now - Duration::days(7))
             });
         let usual = series::time_weighted_average(series::window(
-            &segments,
+            segments,
             usual_end - Duration::days(30),
             usual_end,
         ))
@@ -253,7 +298,7 @@ impl Scorer for HistoryScorer {
         // of a fake sale raises the price too, and must not become its own reference).
         let reference = match check.raised_since.filter(|_| check.raised) {
             Some(since) => series::time_weighted_average(series::window(
-                &segments,
+                segments,
                 since - Duration::days(30),
                 since,
             ))

@@ -48,34 +48,63 @@ pub const MAX_TRUSTED_SPAN: Duration = Duration::days(3);
 /// next point or for at most [`MAX_TRUSTED_SPAN`]; the rest is a gap. Points of a currency other
 /// than `currency` are treated as unknown (no analysis mixes currencies).
 pub fn segments(points: &[PricePoint], now: DateTime<Utc>, currency: Currency) -> Vec<Segment> {
-    let now = now.timestamp();
+    let mut out = Vec::new();
+    segments_into(points, now, currency, &mut out);
+    out
+}
+
+/// [`segments`] into a buffer the caller keeps (cleared first): hot paths reuse one buffer
+/// instead of allocating a history-sized vector on every call.
+pub fn segments_into(
+    points: &[PricePoint],
+    now: DateTime<Utc>,
+    currency: Currency,
+    out: &mut Vec<Segment>,
+) {
+    out.clear();
+    let now_ts = now.timestamp();
+    let price_of = |p: &PricePoint| p.price.filter(|m| m.currency() == currency);
+    if points.is_sorted_by_key(|p| p.at) {
+        // The usual case (histories come back in time order): no copy of the points.
+        let upto = points.partition_point(|p| p.at <= now);
+        let points = &points[..upto];
+        out.reserve(points.len());
+        let mut iter = points.iter().peekable();
+        let Some(first) = iter.peek() else {
+            return;
+        };
+        let mut at = first.at.timestamp();
+        while let Some(p) = iter.next() {
+            let next_at = iter.peek().map_or(now_ts, |n| n.at.timestamp());
+            extend(out, at, next_at, price_of(p));
+            at = next_at;
+        }
+        return;
+    }
     let mut sorted: Vec<(i64, Option<Money>)> = points
         .iter()
-        .map(|p| {
-            (
-                p.at.timestamp(),
-                p.price.filter(|m| m.currency() == currency),
-            )
-        })
-        .filter(|(at, _)| *at <= now)
+        .map(|p| (p.at.timestamp(), price_of(p)))
+        .filter(|(at, _)| *at <= now_ts)
         .collect();
-    if !sorted.is_sorted_by_key(|(at, _)| *at) {
-        sorted.sort_by_key(|(at, _)| *at);
-    }
-    let span = MAX_TRUSTED_SPAN.num_seconds();
-    let mut out: Vec<Segment> = Vec::with_capacity(sorted.len());
+    sorted.sort_by_key(|(at, _)| *at);
+    out.reserve(sorted.len());
     for (i, (at, price)) in sorted.iter().enumerate() {
-        let next_at = sorted.get(i + 1).map_or(now, |n| n.0);
-        if next_at <= *at {
-            continue;
-        }
-        let trusted_end = (at + span).min(next_at);
-        push_segment(&mut out, *at, trusted_end, *price);
-        if trusted_end < next_at {
-            push_segment(&mut out, trusted_end, next_at, None);
-        }
+        let next_at = sorted.get(i + 1).map_or(now_ts, |n| n.0);
+        extend(out, *at, next_at, *price);
     }
-    out
+}
+
+/// Adds the segment a point made at `at` opens, up to the next point at `next_at`: the price
+/// holds for at most [`MAX_TRUSTED_SPAN`], the rest is a gap.
+fn extend(out: &mut Vec<Segment>, at: i64, next_at: i64, price: Option<Money>) {
+    if next_at <= at {
+        return;
+    }
+    let trusted_end = (at + MAX_TRUSTED_SPAN.num_seconds()).min(next_at);
+    push_segment(out, at, trusted_end, price);
+    if trusted_end < next_at {
+        push_segment(out, trusted_end, next_at, None);
+    }
 }
 
 fn push_segment(out: &mut Vec<Segment>, start: i64, end: i64, price: Option<Money>) {

@@ -74,6 +74,13 @@ pub trait Cache: Send + Sync {
         let _ = keys;
         Ok(0)
     }
+
+    /// Like [`Cache::put`] for a product the caller has just saved in the store itself (the
+    /// monitoring step writes each observation once): a tier backed by that store does not
+    /// write it a second time. Returns true when kept.
+    async fn put_persisted(&self, product: &Product) -> Result<bool, CacheError> {
+        self.put(product).await
+    }
 }
 
 macro_rules! forward_cache {
@@ -94,6 +101,9 @@ macro_rules! forward_cache {
             }
             async fn warm(&self, keys: &[(Marketplace, Asin)]) -> Result<usize, CacheError> {
                 (**self).warm(keys).await
+            }
+            async fn put_persisted(&self, p: &Product) -> Result<bool, CacheError> {
+                (**self).put_persisted(p).await
             }
         }
     };

@@ -98,6 +98,12 @@ impl<S: Store> Cache for StoreCache<S> {
         Ok(true)
     }
 
+    async fn put_persisted(&self, product: &Product) -> Result<bool, CacheError> {
+        // The store already holds this observation: only lift an invalidation.
+        self.hidden().remove(&(product.marketplace, product.asin));
+        Ok(true)
+    }
+
     async fn invalidate(&self, marketplace: Marketplace, asin: Asin) -> Result<(), CacheError> {
         let saved = self
             .store

@@ -72,6 +72,19 @@ impl<A: Cache, B: Cache> Cache for TieredCache<A, B> {
         Ok(true)
     }
 
+    async fn put_persisted(&self, product: &Product) -> Result<bool, CacheError> {
+        if !self.l2.put_persisted(product).await? {
+            if let Err(e) = self.l1.invalidate(product.marketplace, product.asin).await {
+                tracing::warn!(error = %e, "L1 cache invalidation failed");
+            }
+            return Ok(false);
+        }
+        if let Err(e) = self.l1.put(product).await {
+            tracing::warn!(error = %e, "L1 cache write failed");
+        }
+        Ok(true)
+    }
+
     async fn invalidate(&self, marketplace: Marketplace, asin: Asin) -> Result<(), CacheError> {
         self.l2.invalidate(marketplace, asin).await?;
         self.l1.invalidate(marketplace, asin).await

@@ -1335,6 +1335,9 @@ macro_rules! store_contract {
             alert_history_is_newest_first_paged_and_private,
             deleting_a_watch_drops_its_states_and_pending_alerts,
             products_in_nodes_finds_linked_products_only,
+            price_stats_are_kept_with_every_point_added,
+            apply_updates_writes_a_whole_reply_or_nothing,
+            variation_children_of_reads_several_families,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1963,5 +1966,170 @@ pub async fn products_in_nodes_finds_linked_products_only(store: impl Store) {
             .await
             .expect("query")
             .is_empty()
+    );
+}
+
+// --- running aggregates and batched writes ---
+
+/// The running aggregates follow every write that adds points (in any order), skip
+/// duplicates, keep unknown prices out of the lows and survive retention.
+pub async fn price_stats_are_kept_with_every_point_added(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    assert_eq!(
+        store
+            .price_stats(IN, a, OfferKind::BuyBox)
+            .await
+            .expect("stats"),
+        None
+    );
+    let mut out_of_stock = point(a, OfferKind::BuyBox, t(400), None);
+    out_of_stock.availability = Availability::OutOfStock;
+    let points = vec![
+        point(a, OfferKind::BuyBox, t(300), Some(1_500_000)),
+        point(a, OfferKind::BuyBox, t(100), Some(1_700_000)),
+        point(a, OfferKind::BuyBox, t(200), Some(1_400_000)),
+        out_of_stock,
+        point(a, OfferKind::BuyBox, t(500), None),
+        point(a, OfferKind::Used, t(50), Some(900_000)),
+    ];
+    store.record_prices(&points).await.expect("record");
+    // A duplicate (same time and kind) changes nothing.
+    store
+        .record_prices(&[point(a, OfferKind::BuyBox, t(200), Some(1))])
+        .await
+        .expect("dup");
+    let stats = store
+        .price_stats(IN, a, OfferKind::BuyBox)
+        .await
+        .expect("stats")
+        .expect("some");
+    let buy_box: Vec<_> = points
+        .iter()
+        .filter(|p| p.offer_kind == OfferKind::BuyBox)
+        .cloned()
+        .collect();
+    assert_eq!(Some(stats), crate::ports::store::PriceStats::of(&buy_box));
+    assert_eq!(stats.first_known_at, Some(t(100)));
+    assert_eq!(stats.last_at, Some(t(500)));
+    assert_eq!(stats.last_price, Some((t(300), inr(1_500_000))));
+    assert_eq!(
+        stats.last_availability,
+        Some((t(400), Availability::OutOfStock))
+    );
+    assert_eq!(stats.low, Some(inr(1_400_000)));
+    assert_eq!(stats.high, Some(inr(1_700_000)));
+    let used = store
+        .price_stats(IN, a, OfferKind::Used)
+        .await
+        .expect("stats")
+        .expect("some");
+    assert_eq!(used.low, Some(inr(900_000)));
+
+    // A product saved through a price update counts too.
+    let p = full_product(a, t(600));
+    store
+        .apply_update(&PriceUpdate {
+            product: Some(p),
+            ..PriceUpdate::default()
+        })
+        .await
+        .expect("apply");
+    let after = store
+        .price_stats(IN, a, OfferKind::BuyBox)
+        .await
+        .expect("stats")
+        .expect("some");
+    assert_eq!(after.last_price, Some((t(600), inr(1_899_900))));
+    assert_eq!(after.high, Some(inr(1_899_900)));
+    assert_eq!(after.low, Some(inr(1_400_000)));
+
+    // Retention thins points, never the aggregates.
+    let mut q = all_history(a);
+    q.offer_kind = Some(OfferKind::BuyBox);
+    store.retain_history(&q, &[t(600)]).await.expect("retain");
+    assert_eq!(
+        store
+            .price_stats(IN, a, OfferKind::BuyBox)
+            .await
+            .expect("stats"),
+        Some(after)
+    );
+}
+
+/// A batch of updates is applied in order, each as `apply_update` would; a batch holding
+/// one refused update writes nothing at all.
+pub async fn apply_updates_writes_a_whole_reply_or_nothing(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let b = asin("B0CX59H5W8");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    let mut bad = point(b, OfferKind::BuyBox, t(10), Some(100));
+    bad.price = Some(inr(-5));
+    let good = PriceUpdate {
+        product: Some(full_product(a, t(10))),
+        rule_states: vec![states_of(watch, a, t(10), 1)],
+        alerts: vec![new_alert(user, watch, a, "k1", t(10))],
+        channels: channels(&["terminal"]),
+        ..PriceUpdate::default()
+    };
+    assert_invalid(
+        store
+            .apply_updates(&[
+                good.clone(),
+                PriceUpdate {
+                    points: vec![bad],
+                    ..PriceUpdate::default()
+                },
+            ])
+            .await,
+    );
+    assert_eq!(store.get_product(IN, a).await.expect("get"), None);
+    assert_eq!(
+        store.alert_history(user, 10, 0).await.expect("h"),
+        Vec::new()
+    );
+
+    let second = PriceUpdate {
+        product: Some(full_product(b, t(10))),
+        ..PriceUpdate::default()
+    };
+    let applied = store
+        .apply_updates(&[good.clone(), second, good])
+        .await
+        .expect("batch");
+    assert_eq!(applied.len(), 3);
+    assert_eq!(applied[0].created.len(), 1);
+    assert!(applied[0].points_added > 0);
+    assert!(applied[1].points_added > 0);
+    assert_eq!(applied[2].created.len(), 0);
+    assert_eq!(applied[2].duplicates, 1);
+    assert!(store.get_product(IN, b).await.expect("get").is_some());
+    assert_eq!(store.alert_history(user, 10, 0).await.expect("h").len(), 1);
+    assert_eq!(
+        store.apply_updates(&[]).await.expect("empty"),
+        Vec::<crate::ports::store::AppliedUpdate>::new()
+    );
+}
+
+/// The children of several parents in one read, in the order asked.
+pub async fn variation_children_of_reads_several_families(store: impl Store) {
+    let parent = asin("B0PARENT01");
+    let lonely = asin("B0PARENT02");
+    let mut child = full_product(asin("B0CHILD001"), t(0));
+    child.parent_asin = None;
+    child.variation_attributes = vec![attribute("color_name", "Arctic White")];
+    let family = VariationFamily {
+        parent_asin: parent,
+        dimensions: vec!["color_name".to_owned()],
+        items: vec![child.clone()],
+        variation_count: 1,
+        price_range: None,
+    };
+    store.upsert_variations(IN, &family).await.expect("upsert");
+    assert_eq!(
+        store
+            .variation_children_of(IN, &[lonely, parent])
+            .await
+            .expect("children"),
+        vec![Vec::new(), vec![child.asin]]
     );
 }

@@ -584,6 +584,12 @@ impl From<StoreError> for SinkError {
 pub trait BatchSink: Send + Sync {
     /// Handles one batch. An error makes the driver fetch the batch's products again soon.
     async fn handle(&self, batch: &FetchedBatch) -> Result<(), SinkError>;
+
+    /// True when handling a batch saves its products in the store the driver's cache reads
+    /// (the alert step does): the cache then keeps them without writing them again.
+    fn persists_products(&self) -> bool {
+        false
+    }
 }
 
 #[async_trait]
@@ -591,12 +597,18 @@ impl<T: BatchSink + ?Sized> BatchSink for Arc<T> {
     async fn handle(&self, batch: &FetchedBatch) -> Result<(), SinkError> {
         (**self).handle(batch).await
     }
+    fn persists_products(&self) -> bool {
+        (**self).persists_products()
+    }
 }
 
 #[async_trait]
 impl<T: BatchSink + ?Sized> BatchSink for &T {
     async fn handle(&self, batch: &FetchedBatch) -> Result<(), SinkError> {
         (**self).handle(batch).await
+    }
+    fn persists_products(&self) -> bool {
+        (**self).persists_products()
     }
 }
 
@@ -960,9 +972,12 @@ impl Monitor {
             if let Some(hint) = self.hints.as_ref().and_then(|b| b.take(key)) {
                 self.planner.set_hint(key, hint, now);
             }
-            if let Some(cache) = &self.cache
-                && let Err(e) = cache.put(p).await
-            {
+            let kept = match &self.cache {
+                Some(cache) if self.sink.persists_products() => Some(cache.put_persisted(p).await),
+                Some(cache) => Some(cache.put(p).await),
+                None => None,
+            };
+            if let Some(Err(e)) = kept {
                 tracing::warn!(error = %e, "cache write failed");
             }
         }

@@ -16,5 +16,5 @@ pub use source::{
 };
 pub use store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, NewAlert,
-    PriceUpdate, SearchLog, Store, StoreError, StoreResult, WatchedProduct,
+    PriceStats, PriceUpdate, SearchLog, Store, StoreError, StoreResult, WatchedProduct,
 };

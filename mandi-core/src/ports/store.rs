@@ -275,6 +275,57 @@ pub struct Delivery {
     pub hold: Option<HoldReason>,
 }
 
+/// Running aggregates of one product's price history for one offer kind, kept by the store in
+/// the same transaction as the points: what rules need about the past without reading it.
+///
+/// They survive retention (thinning old points never changes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PriceStats {
+    /// When the first point with a known price was made.
+    pub first_known_at: Option<DateTime<Utc>>,
+    /// When the newest point (known or not) was made.
+    pub last_at: Option<DateTime<Utc>>,
+    /// The newest known price and when it was seen.
+    pub last_price: Option<(DateTime<Utc>, Money)>,
+    /// The newest known (not `Unknown`) availability and when it was seen.
+    pub last_availability: Option<(DateTime<Utc>, Availability)>,
+    /// The lowest known price ever recorded.
+    pub low: Option<Money>,
+    /// The highest known price ever recorded.
+    pub high: Option<Money>,
+}
+
+impl PriceStats {
+    /// Folds one more point in (points may come in any order).
+    pub fn absorb(&mut self, p: &PricePoint) {
+        self.last_at = Some(self.last_at.map_or(p.at, |t| t.max(p.at)));
+        if let Some(m) = p.price {
+            self.first_known_at = Some(self.first_known_at.map_or(p.at, |t| t.min(p.at)));
+            if self.last_price.is_none_or(|(t, _)| p.at >= t) {
+                self.last_price = Some((p.at, m));
+            }
+            if self.low.is_none_or(|l| m.minor() < l.minor()) {
+                self.low = Some(m);
+            }
+            if self.high.is_none_or(|h| m.minor() > h.minor()) {
+                self.high = Some(m);
+            }
+        }
+        if p.availability.is_known() && self.last_availability.is_none_or(|(t, _)| p.at >= t) {
+            self.last_availability = Some((p.at, p.availability));
+        }
+    }
+
+    /// The aggregates of `points` (`None` when there are none).
+    pub fn of<'a>(points: impl IntoIterator<Item = &'a PricePoint>) -> Option<Self> {
+        let mut stats: Option<Self> = None;
+        for p in points {
+            stats.get_or_insert_with(Self::default).absorb(p);
+        }
+        stats
+    }
+}
+
 /// Everything Mandi keeps.
 ///
 /// Every method is scoped: watch methods take the user id and never touch another user's
@@ -479,6 +530,56 @@ pub trait Store: Send + Sync {
         node_ids: &[String],
         limit: usize,
     ) -> StoreResult<Vec<Asin>>;
+
+    // --- running aggregates and batched writes (issue 13) ---
+
+    /// The running aggregates of a product's history for one offer kind (`None` when nothing
+    /// was recorded). Kept up to date by every write that adds points.
+    ///
+    /// The default computes them from the whole history; adapters keep them instead.
+    async fn price_stats(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        offer_kind: OfferKind,
+    ) -> StoreResult<Option<PriceStats>> {
+        let history = self
+            .price_history(&HistoryQuery {
+                marketplace,
+                asin,
+                offer_kind: Some(offer_kind),
+                since: None,
+                until: None,
+            })
+            .await?;
+        Ok(PriceStats::of(&history))
+    }
+
+    /// Writes several price updates (a whole reply) in **one transaction**, in order, each
+    /// as [`Store::apply_update`] would; nothing is written when any of them is refused.
+    ///
+    /// The default applies them one by one (one transaction each); adapters batch.
+    async fn apply_updates(&self, updates: &[PriceUpdate]) -> StoreResult<Vec<AppliedUpdate>> {
+        let mut out = Vec::with_capacity(updates.len());
+        for u in updates {
+            out.push(self.apply_update(u).await?);
+        }
+        Ok(out)
+    }
+
+    /// The child ASINs saved for each of `parents` (in the order given; an empty list for a
+    /// parent with none), in one read.
+    async fn variation_children_of(
+        &self,
+        marketplace: Marketplace,
+        parents: &[Asin],
+    ) -> StoreResult<Vec<Vec<Asin>>> {
+        let mut out = Vec::with_capacity(parents.len());
+        for p in parents {
+            out.push(self.variation_children(marketplace, *p).await?);
+        }
+        Ok(out)
+    }
 }
 
 macro_rules! forward_store {
@@ -654,6 +755,24 @@ macro_rules! forward_store {
                 l: usize,
             ) -> StoreResult<Vec<Asin>> {
                 (**self).products_in_nodes(m, n, l).await
+            }
+            async fn price_stats(
+                &self,
+                m: Marketplace,
+                a: Asin,
+                k: OfferKind,
+            ) -> StoreResult<Option<PriceStats>> {
+                (**self).price_stats(m, a, k).await
+            }
+            async fn apply_updates(&self, u: &[PriceUpdate]) -> StoreResult<Vec<AppliedUpdate>> {
+                (**self).apply_updates(u).await
+            }
+            async fn variation_children_of(
+                &self,
+                m: Marketplace,
+                p: &[Asin],
+            ) -> StoreResult<Vec<Vec<Asin>>> {
+                (**self).variation_children_of(m, p).await
             }
         }
     };

@@ -16,12 +16,12 @@ use super::{
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
     Alert, AlertId, Asin, BrowseNode, DealDetails, DeliveryStatus, ExternalIdentity, Marketplace,
-    NewUser, NewWatch, OutboxEntry, PricePoint, Product, User, UserId, VariationAttribute,
-    VariationFamily, Watch, WatchId, WatchState, WatchTarget,
+    NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
+    VariationAttribute, VariationFamily, Watch, WatchId, WatchState, WatchTarget,
 };
 use crate::ports::store::{
-    ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceUpdate,
-    SearchLog, Store, StoreError, StoreResult, WatchedProduct,
+    ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceStats,
+    PriceUpdate, SearchLog, Store, StoreError, StoreResult, WatchedProduct,
 };
 
 /// A [`Store`] kept in memory.
@@ -67,6 +67,8 @@ struct State {
     variations: BTreeMap<Key, BTreeMap<Asin, Vec<VariationAttribute>>>,
     /// Per product: (time in ms, offer kind) → point.
     history: HashMap<Key, BTreeMap<(i64, &'static str), PricePoint>>,
+    /// Running aggregates per product and offer kind, updated with every point added.
+    stats: HashMap<(Key, OfferKind), PriceStats>,
     searches: Vec<SearchLog>,
     users: BTreeMap<i64, User>,
     last_user_id: i64,
@@ -201,6 +203,10 @@ impl State {
             let series = self.history.entry((p.marketplace, p.asin)).or_default();
             let key = (millis(p.at), p.offer_kind.as_str());
             if let std::collections::btree_map::Entry::Vacant(slot) = series.entry(key) {
+                self.stats
+                    .entry(((p.marketplace, p.asin), p.offer_kind))
+                    .or_default()
+                    .absorb(&p);
                 slot.insert(p);
                 added += 1;
             }
@@ -235,6 +241,89 @@ impl State {
         self.insert_points(&PricePoint::from_product(p));
         self.products
             .insert((p.marketplace, p.asin), (stored, links));
+    }
+
+    /// Applies a validated update (nothing in it can fail).
+    fn apply_update(&mut self, update: &PriceUpdate) -> AppliedUpdate {
+        let state = self;
+        let mut applied = AppliedUpdate::default();
+        if let Some(p) = &update.product {
+            let newer = state
+                .products
+                .get(&(p.marketplace, p.asin))
+                .is_none_or(|(old, _)| old.fetched_at <= truncate(p.fetched_at));
+            applied.points_added += state.insert_points(&PricePoint::from_product(p));
+            if newer {
+                state.write_product(p);
+            }
+        }
+        applied.points_added += state.insert_points(&update.points);
+        for rs in &update.rule_states {
+            if state.watches.contains_key(&rs.watch_id.0) {
+                state.rule_states.insert(rs.watch_id.0, rs.clone());
+            } else {
+                applied.orphans += 1;
+            }
+        }
+        for a in &update.alerts {
+            if state.dedupe.contains_key(&a.dedupe_key) {
+                applied.duplicates += 1;
+                continue;
+            }
+            if state
+                .watches
+                .get(&a.watch_id.0)
+                .is_none_or(|w| w.user_id != a.user_id)
+            {
+                applied.orphans += 1;
+                continue;
+            }
+            state.last_alert_id += 1;
+            let id = AlertId(state.last_alert_id);
+            let at = truncate(a.triggered_at);
+            state.alerts.insert(
+                id.0,
+                Alert {
+                    id,
+                    user_id: a.user_id,
+                    watch_id: a.watch_id,
+                    marketplace: a.marketplace,
+                    asin: a.asin,
+                    rule: a.rule.clone(),
+                    price: a.price,
+                    previous_price: a.previous_price,
+                    availability: a.availability,
+                    message: a.message.clone(),
+                    triggered_at: at,
+                    dedupe_key: a.dedupe_key.clone(),
+                },
+            );
+            state.dedupe.insert(a.dedupe_key.clone(), id.0);
+            for channel in &update.channels {
+                state.last_outbox_id += 1;
+                let row_id = state.last_outbox_id;
+                state.outbox.insert(
+                    row_id,
+                    OutboxRow {
+                        entry: OutboxEntry {
+                            id: row_id,
+                            alert_id: id,
+                            user_id: a.user_id,
+                            channel: channel.clone(),
+                            idempotency_key: super::idempotency_key(&a.dedupe_key, channel),
+                            status: DeliveryStatus::Pending,
+                            attempts: 0,
+                            next_attempt_at: at,
+                            last_error: None,
+                        },
+                        hold: None,
+                        sent_at: None,
+                    },
+                );
+            }
+            applied.created.push(id);
+        }
+        applied
     }
 
     fn read_product(&self, m: Marketplace, a: Asin) -> StoreResult<Option<Product>> {
@@ -646,84 +735,7 @@ impl Store for MemoryStore {
     async fn apply_update(&self, update: &PriceUpdate) -> StoreResult<AppliedUpdate> {
         super::validate_update(update)?;
         let mut state = self.lock()?;
-        let mut applied = AppliedUpdate::default();
-        if let Some(p) = &update.product {
-            let newer = state
-                .products
-                .get(&(p.marketplace, p.asin))
-                .is_none_or(|(old, _)| old.fetched_at <= truncate(p.fetched_at));
-            applied.points_added += state.insert_points(&PricePoint::from_product(p));
-            if newer {
-                state.write_product(p);
-            }
-        }
-        applied.points_added += state.insert_points(&update.points);
-        for rs in &update.rule_states {
-            if state.watches.contains_key(&rs.watch_id.0) {
-                state.rule_states.insert(rs.watch_id.0, rs.clone());
-            } else {
-                applied.orphans += 1;
-            }
-        }
-        for a in &update.alerts {
-            if state.dedupe.contains_key(&a.dedupe_key) {
-                applied.duplicates += 1;
-                continue;
-            }
-            if state
-                .watches
-                .get(&a.watch_id.0)
-                .is_none_or(|w| w.user_id != a.user_id)
-            {
-                applied.orphans += 1;
-                continue;
-            }
-            state.last_alert_id += 1;
-            let id = AlertId(state.last_alert_id);
-            let at = truncate(a.triggered_at);
-            state.alerts.insert(
-                id.0,
-                Alert {
-                    id,
-                    user_id: a.user_id,
-                    watch_id: a.watch_id,
-                    marketplace: a.marketplace,
-                    asin: a.asin,
-                    rule: a.rule.clone(),
-                    price: a.price,
-                    previous_price: a.previous_price,
-                    availability: a.availability,
-                    message: a.message.clone(),
-                    triggered_at: at,
-                    dedupe_key: a.dedupe_key.clone(),
-                },
-            );
-            state.dedupe.insert(a.dedupe_key.clone(), id.0);
-            for channel in &update.channels {
-                state.last_outbox_id += 1;
-                let row_id = state.last_outbox_id;
-                state.outbox.insert(
-                    row_id,
-                    OutboxRow {
-                        entry: OutboxEntry {
-                            id: row_id,
-                            alert_id: id,
-                            user_id: a.user_id,
-                            channel: channel.clone(),
-                            idempotency_key: super::idempotency_key(&a.dedupe_key, channel),
-                            status: DeliveryStatus::Pending,
-                            attempts: 0,
-                            next_attempt_at: at,
-                            last_error: None,
-                        },
-                        hold: None,
-                        sent_at: None,
-                    },
-                );
-            }
-            applied.created.push(id);
-        }
-        Ok(applied)
+        Ok(state.apply_update(update))
     }
 
     async fn rule_states(&self, watches: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>> {
@@ -959,5 +971,44 @@ impl Store for MemoryStore {
         found.sort_unstable();
         found.truncate(limit);
         Ok(found)
+    }
+
+    async fn price_stats(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        offer_kind: OfferKind,
+    ) -> StoreResult<Option<PriceStats>> {
+        Ok(self
+            .lock()?
+            .stats
+            .get(&((marketplace, asin), offer_kind))
+            .copied())
+    }
+
+    async fn apply_updates(&self, updates: &[PriceUpdate]) -> StoreResult<Vec<AppliedUpdate>> {
+        for u in updates {
+            super::validate_update(u)?;
+        }
+        let mut state = self.lock()?;
+        Ok(updates.iter().map(|u| state.apply_update(u)).collect())
+    }
+
+    async fn variation_children_of(
+        &self,
+        marketplace: Marketplace,
+        parents: &[Asin],
+    ) -> StoreResult<Vec<Vec<Asin>>> {
+        let state = self.lock()?;
+        Ok(parents
+            .iter()
+            .map(|p| {
+                state
+                    .variations
+                    .get(&(marketplace, *p))
+                    .map(|children| children.keys().copied().collect())
+                    .unwrap_or_default()
+            })
+            .collect())
     }
 }

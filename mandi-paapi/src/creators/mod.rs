@@ -43,9 +43,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use mandi_core::{
-    BrowseNode, BrowseNodesRequest, Clock, Condition, ItemsBatch, ItemsRequest, Marketplace,
-    ProductSource, SearchPage, SearchRequest, SourceError, SystemClock, VariationFamily,
-    VariationsRequest,
+    BrowseNode, BrowseNodesRequest, Clock, Condition, Currency, ItemsBatch, ItemsRequest,
+    Marketplace, ProductSource, SearchPage, SearchRequest, SourceError, SystemClock,
+    VariationFamily, VariationsRequest,
 };
 use secrecy::SecretString;
 use serde::Serialize;
@@ -289,10 +289,11 @@ impl CreatorsApiSource {
         Ok(())
     }
 
-    fn context(&self, marketplace: Marketplace) -> MapContext<'_> {
+    fn context(&self, marketplace: Marketplace, currency: Currency) -> MapContext<'_> {
         MapContext {
             source_name: SOURCE_NAME,
             marketplace,
+            currency,
             fetched_at: self.clock.now(),
             pascal: false,
         }
@@ -305,6 +306,18 @@ impl CreatorsApiSource {
         marketplace: Marketplace,
         body: &Req,
     ) -> Result<Resp, SourceError> {
+        let reply = self.send(operation, marketplace, body).await?;
+        decode_json(SOURCE_NAME, &reply)
+    }
+
+    /// Sends one operation and returns the body of its 2xx reply; other statuses become
+    /// typed errors. A 401 refreshes the token once.
+    async fn send<Req: Serialize + Sync>(
+        &self,
+        operation: &str,
+        marketplace: Marketplace,
+        body: &Req,
+    ) -> Result<bytes::Bytes, SourceError> {
         let body = serde_json::to_vec(body)
             .map_err(|e| SourceError::invalid(format!("could not encode the request: {e}")))?;
         let url = format!("{}/catalog/v1/{operation}", self.base_url);
@@ -343,7 +356,7 @@ impl CreatorsApiSource {
                 continue;
             }
             if (200..300).contains(&reply.status) {
-                return decode_json(SOURCE_NAME, &reply.body);
+                return Ok(reply.body);
             }
             let parsed: Option<model::ErrorResponse> = serde_json::from_slice(&reply.body).ok();
             let (code, message) = match parsed {
@@ -375,27 +388,16 @@ impl CreatorsApiSource {
                 .collect(),
             ..Default::default()
         };
-        let reply: model::GetItemsResponse = self.call("getItems", marketplace, &body).await?;
-        let ctx = self.context(marketplace);
-        let products = reply
-            .items_result
-            .iter()
-            .flat_map(|r| r.items.iter().flatten())
-            .enumerate()
-            .map(|(i, item)| item.to_product(&ctx, &format!("itemsResult.items[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let errors = reply
+        let reply = self.send("getItems", marketplace, &body).await?;
+        let ctx = self.context(marketplace, marketplace.currency());
+        let decoded = model::view::decode_get_items(SOURCE_NAME, &reply)?;
+        let items = model::view::products(decoded.items, &ctx, "itemsResult.items");
+        let errors = decoded
             .errors
             .into_iter()
-            .flatten()
-            .map(|e| {
-                (
-                    e.code.unwrap_or_else(|| "Unknown".to_owned()),
-                    e.message.unwrap_or_default(),
-                )
-            })
+            .map(model::view::ErrorView::into_pair)
             .collect();
-        Ok((products, errors))
+        wire::assemble_items(SOURCE_NAME, &asins, items, "itemsResult.items", errors)
     }
 
     /// The `searchItems` body for a request, validated; nothing is sent on error.
@@ -490,29 +492,27 @@ impl ProductSource for CreatorsApiSource {
     #[tracing::instrument(skip_all, err, fields(marketplace = %request.marketplace))]
     async fn search_items(&self, request: &SearchRequest) -> Result<SearchPage, SourceError> {
         let body = self.search_body(request)?;
-        let reply: model::SearchItemsResponse =
-            match self.call("searchItems", request.marketplace, &body).await {
-                Ok(reply) => reply,
-                // No results is an empty page, not a failure.
-                Err(SourceError::NotFound { .. }) => return Ok(SearchPage::default()),
-                Err(e) => return Err(e),
-            };
-        let ctx = self.context(request.marketplace);
-        let Some(result) = reply.search_result else {
-            return Ok(SearchPage::default());
+        let reply = match self.send("searchItems", request.marketplace, &body).await {
+            Ok(reply) => reply,
+            // No results is an empty page, not a failure.
+            Err(SourceError::NotFound { .. }) => return Ok(SearchPage::default()),
+            Err(e) => return Err(e),
         };
-        let items = result
-            .items
-            .iter()
-            .flatten()
-            .enumerate()
-            .map(|(i, item)| item.to_product(&ctx, &format!("searchResult.items[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(SearchPage {
-            items,
-            total_results: result.total_result_count,
-            search_url: result.search_url,
-        })
+        let currency = request
+            .currency_of_preference
+            .unwrap_or_else(|| request.marketplace.currency());
+        let ctx = self.context(request.marketplace, currency);
+        let decoded = model::view::decode_search(SOURCE_NAME, &reply)?;
+        wire::search_page(
+            &ctx,
+            model::view::products(decoded.items, &ctx, "searchResult.items"),
+            decoded
+                .errors
+                .into_iter()
+                .map(model::view::ErrorView::into_pair)
+                .collect(),
+            decoded.extra,
+        )
     }
 
     #[tracing::instrument(skip_all, err, fields(asin = %request.asin))]
@@ -534,24 +534,30 @@ impl ProductSource for CreatorsApiSource {
                 .collect(),
             ..Default::default()
         };
-        let reply: model::GetVariationsResponse = self
-            .call("getVariations", request.marketplace, &body)
+        let reply = self
+            .send("getVariations", request.marketplace, &body)
             .await?;
-        let ctx = self.context(request.marketplace);
-        match reply.variations_result {
-            Some(result) => result.to_family(&ctx, request.asin, "variationsResult"),
-            None => {
-                let (code, message) = reply
-                    .errors
-                    .and_then(|e| e.into_iter().next())
-                    .map(|e| (e.code, e.message))
-                    .unwrap_or((None, None));
-                Err(SourceError::NotFound {
-                    code: code.unwrap_or_else(|| "NoResults".to_owned()),
-                    message: message
-                        .unwrap_or_else(|| format!("{} has no variations", request.asin)),
-                })
-            }
+        let ctx = self.context(request.marketplace, request.marketplace.currency());
+        let decoded = model::view::decode_variations(SOURCE_NAME, &reply)?;
+        let errors: Vec<_> = decoded
+            .errors
+            .into_iter()
+            .map(model::view::ErrorView::into_pair)
+            .collect();
+        match decoded.extra {
+            Some(summary) => model::view::family(
+                model::view::products(decoded.items, &ctx, "variationsResult.items"),
+                summary,
+                &ctx,
+                request.asin,
+                "variationsResult.items",
+            ),
+            None => Err(wire::reply_error(SOURCE_NAME, errors).unwrap_or_else(|| {
+                SourceError::NotFound {
+                    code: "NoResults".to_owned(),
+                    message: format!("{} has no variations", request.asin),
+                }
+            })),
         }
     }
 

@@ -13,7 +13,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use mandi_core::{Availability, Currency, ItemErrorKind, Marketplace, Money, SourceError};
 
-use crate::transport::Decimal;
+use crate::transport::{AmountError, Decimal, amount_text, exact_minor};
 
 /// What mapping a reply into domain types needs to know.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +22,9 @@ pub struct MapContext<'a> {
     pub source_name: &'a str,
     /// The marketplace asked (its currency is the default).
     pub marketplace: Marketplace,
+    /// The currency prices must be in: the marketplace's, or the currency of preference a
+    /// search asked for. An amount in any other currency is not a price.
+    pub currency: Currency,
     /// When the reply arrived.
     pub fetched_at: DateTime<Utc>,
     /// True for PA-API 5.0 (PascalCase field names in error paths).
@@ -86,17 +89,338 @@ impl MapContext<'_> {
     }
 }
 
+/// A string of a reply, borrowed from the reply's bytes unless it had escapes to undo.
+///
+/// (`Cow<str>` itself always owns when decoded inside an `Option`; this newtype borrows.)
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text<'a>(pub std::borrow::Cow<'a, str>);
+
+impl Text<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text as an owned string (one allocation when borrowed, none when owned).
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The part an amount plays in a reply, for the checks and the log.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountRole {
+    /// The price to pay (`offersV2.listings[].price.money`).
+    Price,
+    /// The reference price (M.R.P., `savingBasis.money`).
+    ListPrice,
+    /// The amount saved (`savings.money`).
+    Savings,
+    /// The lowest or highest price of a variation family.
+    PriceRange,
+}
+
+impl AmountRole {
+    /// A short name for logs (`price`, `list_price`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Price => "price",
+            Self::ListPrice => "list_price",
+            Self::Savings => "savings",
+            Self::PriceRange => "price_range",
+        }
+    }
+}
+
+impl MapContext<'_> {
+    /// An amount checked as money of [`MapContext::currency`]; `None` (unknown) when there
+    /// is none or when it is not a price, with the reason logged as a warning.
+    ///
+    /// Not a price: an amount that is not a decimal number, zero or negative (a zero saving
+    /// is simply no saving), in another currency or an unknown one, with more decimal
+    /// places than the currency has minor units (`15799.005` rupees), or too large to hold.
+    /// `amount` is the amount's JSON text as sent (a number, or a string holding one), so
+    /// decimals are counted on the text and nothing goes through `f64`. A missing currency
+    /// code means the marketplace's.
+    pub fn checked_money(
+        &self,
+        asin: &str,
+        role: AmountRole,
+        amount: Option<&str>,
+        currency: Option<&str>,
+    ) -> Option<Money> {
+        let raw = amount?;
+        match self.check_money(role, raw, currency) {
+            Ok(money) => money,
+            Err(reason) => {
+                let shown: String = raw.chars().take(40).collect();
+                tracing::warn!(
+                    source = self.source_name,
+                    asin = %asin.chars().take(16).collect::<String>(),
+                    field = role.as_str(),
+                    amount = %shown,
+                    currency = currency.map(|c| c.chars().take(8).collect::<String>()).as_deref(),
+                    %reason,
+                    "not a price: recorded as unknown"
+                );
+                None
+            }
+        }
+    }
+
+    fn check_money(
+        &self,
+        role: AmountRole,
+        raw: &str,
+        currency: Option<&str>,
+    ) -> Result<Option<Money>, String> {
+        let text = amount_text(raw)?;
+        let currency = match currency {
+            None => self.marketplace.currency(),
+            Some(code) => code.trim().parse::<Currency>().map_err(|_| {
+                format!(
+                    "the currency {:?} is not one Mandi knows",
+                    code.chars().take(8).collect::<String>()
+                )
+            })?,
+        };
+        if currency != self.currency {
+            return Err(format!(
+                "it is in {} but prices here are in {}",
+                currency.code(),
+                self.currency.code()
+            ));
+        }
+        let minor = exact_minor(text, currency.exponent()).map_err(|e| match e {
+            AmountError::TooPrecise { .. } => format!("{text}: {e}"),
+            other => other.to_string(),
+        })?;
+        match minor {
+            0 if role == AmountRole::Savings => Ok(None),
+            0 => Err("it is zero".to_owned()),
+            m if m < 0 => Err("it is negative".to_owned()),
+            m => Ok(Some(Money::from_minor(m, currency))),
+        }
+    }
+}
+
+/// An item of a reply that could not be turned into a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFault {
+    /// The item's ASIN text, when it could be read.
+    pub asin: Option<String>,
+    /// The JSON path of the fault (`itemsResult.items[3].offersV2`).
+    pub path: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// The result of one `getItems` call of at most ten ASINs: the products and the per-item
+/// errors, every one about an ASIN that was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ItemsChunk {
+    /// The products returned.
+    pub products: Vec<mandi_core::Product>,
+    /// Per-item errors (not accessible, invalid, not found, unreadable).
+    pub errors: Vec<mandi_core::ItemError>,
+}
+
+/// True for the error codes Amazon gives about one item of a request (which name it in
+/// their message), as opposed to the whole request.
+pub fn is_item_error_code(code: &str) -> bool {
+    matches!(
+        code,
+        "ItemNotAccessible" | "InvalidParameterValue" | "InvalidItemId" | "ItemNotFound"
+    )
+}
+
+/// True for the codes that say nothing matched.
+fn is_not_found_code(code: &str) -> bool {
+    matches!(
+        code,
+        "NoResults" | "ItemNotFound" | "ResourceNotFound" | "NotFound"
+    )
+}
+
+/// Checks a `getItems` reply against the ASINs asked for and sorts its errors.
+///
+/// * A product or unreadable item whose ASIN was not asked for refuses the whole reply
+///   ([`SourceError::Decode`] naming the ASIN and its path), as does an ASIN returned twice:
+///   such a reply answers some other request.
+/// * An unreadable item with an ASIN asked for is a per-item error (`UnreadableItem`) and
+///   costs only that item.
+/// * An error entry with a per-item code ([`is_item_error_code`]) whose message names ASINs
+///   asked for is a per-item error for each; a "nothing matched" code (`NoResults`) makes the
+///   ASINs not returned not found; any other entry is an error of the whole request of its
+///   kind ([`classify_error`]: throttled, internal failure, invalid parameter…), never "not
+///   found".
+/// * A reply with neither items nor errors is refused.
+///
+/// # Errors
+///
+/// As above.
+pub fn assemble_items(
+    source_name: &str,
+    asked: &[mandi_core::Asin],
+    items: Vec<Result<mandi_core::Product, ItemFault>>,
+    items_path: &str,
+    errors: Vec<(Option<String>, Option<String>)>,
+) -> Result<ItemsChunk, SourceError> {
+    use mandi_core::{Asin, ItemError};
+
+    let decode = |path: String, message: String| SourceError::Decode {
+        source_name: source_name.to_owned(),
+        path,
+        message,
+    };
+    if items.is_empty() && errors.is_empty() {
+        return Err(decode(
+            "body".to_owned(),
+            "the reply has neither items nor errors".to_owned(),
+        ));
+    }
+    let mut chunk = ItemsChunk::default();
+    let mut unattributed: Vec<ItemFault> = Vec::new();
+    let mut seen: Vec<Asin> = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let path = || format!("{items_path}[{i}]");
+        let asin = match &item {
+            Ok(product) => Some(product.asin),
+            Err(fault) => fault.asin.as_deref().and_then(|a| Asin::parse(a).ok()),
+        };
+        let Some(asin) = asin else {
+            if let Err(fault) = item {
+                tracing::warn!(source = source_name, path = %fault.path, reason = %fault.message, "an item of the reply could not be read");
+                unattributed.push(fault);
+            }
+            continue;
+        };
+        if !asked.contains(&asin) {
+            return Err(decode(
+                path(),
+                format!("the reply has {asin}, which was not asked for"),
+            ));
+        }
+        if seen.contains(&asin) {
+            return Err(decode(path(), format!("the reply has {asin} twice")));
+        }
+        seen.push(asin);
+        match item {
+            Ok(product) => chunk.products.push(product),
+            Err(fault) => {
+                tracing::warn!(source = source_name, %asin, path = %fault.path, reason = %fault.message, "an item of the reply could not be read");
+                chunk.errors.push(ItemError {
+                    asin,
+                    kind: ItemErrorKind::Other,
+                    code: "UnreadableItem".to_owned(),
+                    message: format!("{}: {}", fault.path, fault.message),
+                });
+            }
+        }
+    }
+    let mut not_found: Option<(String, String)> = None;
+    for (code, message) in errors {
+        let code = code.unwrap_or_default();
+        let message = message.unwrap_or_default();
+        let named: Vec<Asin> = asked
+            .iter()
+            .filter(|a| message.contains(a.as_str()))
+            .copied()
+            .collect();
+        if is_item_error_code(&code) && !named.is_empty() {
+            for asin in named {
+                if seen.contains(&asin) {
+                    continue;
+                }
+                seen.push(asin);
+                chunk.errors.push(ItemError {
+                    asin,
+                    kind: item_error_kind(&code),
+                    code: code.clone(),
+                    message: message.clone(),
+                });
+            }
+        } else if is_not_found_code(&code) {
+            not_found.get_or_insert((code, message));
+        } else {
+            return Err(classify_error(
+                source_name,
+                200,
+                (!code.is_empty()).then_some(code),
+                Some(message).filter(|m| !m.is_empty()),
+                None,
+            ));
+        }
+    }
+    for asin in asked {
+        if seen.contains(asin) {
+            continue;
+        }
+        if let Some((code, message)) = &not_found {
+            chunk.errors.push(ItemError {
+                asin: *asin,
+                kind: ItemErrorKind::NotFound,
+                code: code.clone(),
+                message: message.clone(),
+            });
+        } else if let Some(first) = unattributed.first() {
+            chunk.errors.push(ItemError {
+                asin: *asin,
+                kind: ItemErrorKind::Other,
+                code: "UnreadableItem".to_owned(),
+                message: format!(
+                    "the reply did not include {asin} readably: {} item(s) could not be read ({}: {})",
+                    unattributed.len(),
+                    first.path,
+                    first.message
+                ),
+            });
+        }
+    }
+    Ok(chunk)
+}
+
 /// Maps an OffersV2 availability type to [`Availability`].
 ///
 /// `IN_STOCK`, `IN_STOCK_SCARCE` and `LEADTIME` (ships after a lead time) can be bought now;
 /// `PREORDER` and `AVAILABLE_DATE` are pre-orders; anything else, or nothing, is
 /// [`Availability::Unknown`], never "out of stock".
 pub fn availability_from_type(kind: Option<&str>) -> Availability {
-    match kind.map(str::to_ascii_uppercase).as_deref() {
-        Some("IN_STOCK" | "IN_STOCK_SCARCE" | "LEADTIME") => Availability::InStock,
-        Some("OUT_OF_STOCK") => Availability::OutOfStock,
-        Some("PREORDER" | "AVAILABLE_DATE") => Availability::Preorder,
-        _ => Availability::Unknown,
+    let Some(kind) = kind else {
+        return Availability::Unknown;
+    };
+    let is = |name: &str| kind.eq_ignore_ascii_case(name);
+    if is("IN_STOCK") || is("IN_STOCK_SCARCE") || is("LEADTIME") {
+        Availability::InStock
+    } else if is("OUT_OF_STOCK") {
+        Availability::OutOfStock
+    } else if is("PREORDER") || is("AVAILABLE_DATE") {
+        Availability::Preorder
+    } else {
+        Availability::Unknown
     }
 }
 
@@ -171,6 +495,18 @@ pub fn classify_error(
         .unwrap_or("")
         .trim_end_matches("Exception");
     match bare {
+        "InternalFailure"
+        | "InternalServer"
+        | "InternalServerError"
+        | "InternalError"
+        | "ServiceUnavailable"
+        | "ServerError" => {
+            return SourceError::Server {
+                source_name: name,
+                status,
+                message: format!("{code_text}: {message}"),
+            };
+        }
         "TooManyRequests" | "Throttling" | "Throttle" | "RequestThrottled" | "Throttled" => {
             return SourceError::Throttled {
                 source_name: name,
@@ -263,14 +599,68 @@ pub fn classify_error(
     }
 }
 
-/// The result of one `GetItems` call of at most ten ASINs: the products and the
-/// `(code, message)` of each per-item error.
-pub type ItemsChunk = (Vec<mandi_core::Product>, Vec<(String, String)>);
+/// The error of a reply that carries `errors` and no result: the first entry's kind
+/// ([`classify_error`]: `NoResults` is not found, `TooManyRequests` throttled,
+/// `InternalFailure` a server failure…); `None` without entries.
+pub fn reply_error(
+    source_name: &str,
+    errors: Vec<(Option<String>, Option<String>)>,
+) -> Option<SourceError> {
+    let (code, message) = errors.into_iter().next()?;
+    Some(classify_error(source_name, 200, code, message, None))
+}
+
+/// The search page of a decoded `searchItems` reply: readable items (others are logged
+/// and left out). A reply with `errors` and no items is an error of that kind (`NoResults`
+/// is an empty page); errors next to items are logged.
+///
+/// # Errors
+///
+/// The classified error of an error-only reply.
+pub fn search_page(
+    ctx: &MapContext<'_>,
+    items: Vec<Result<mandi_core::Product, ItemFault>>,
+    errors: Vec<(Option<String>, Option<String>)>,
+    (present, total_results, search_url): (bool, Option<u32>, Option<String>),
+) -> Result<mandi_core::SearchPage, SourceError> {
+    if items.is_empty() && !errors.is_empty() {
+        return match reply_error(ctx.source_name, errors) {
+            Some(SourceError::NotFound { .. }) | None => Ok(mandi_core::SearchPage::default()),
+            Some(e) => Err(e),
+        };
+    }
+    for (code, message) in &errors {
+        tracing::warn!(
+            source = ctx.source_name,
+            code = code.as_deref().unwrap_or(""),
+            message = message.as_deref().unwrap_or(""),
+            "search reply carries an error next to its results"
+        );
+    }
+    if !present {
+        return Ok(mandi_core::SearchPage::default());
+    }
+    let mut page = mandi_core::SearchPage {
+        items: Vec::with_capacity(items.len()),
+        total_results,
+        search_url,
+    };
+    for item in items {
+        match item {
+            Ok(p) => page.items.push(p),
+            Err(f) => {
+                tracing::warn!(source = ctx.source_name, path = %f.path, reason = %f.message, "a search result could not be read: left out");
+            }
+        }
+    }
+    Ok(page)
+}
 
 /// Splits a request into calls of at most [`mandi_core::MAX_ITEMS_PER_CALL`] unique ASINs,
 /// runs `fetch` on each in turn and assembles one batch in request order.
 ///
-/// Per-item errors are matched to the ASIN their message names. A call answered with
+/// `fetch` returns the products and per-item errors of its call, already checked against
+/// the ASINs it asked for ([`assemble_items`]). A call answered with
 /// [`SourceError::NotFound`] (every ASIN unknown) becomes a per-item error for each of its
 /// ASINs; any ASIN neither returned nor named by an error gets an `ItemNotReturned` error,
 /// so every ASIN asked for is accounted for.
@@ -295,20 +685,15 @@ where
     let mut failed: HashMap<mandi_core::Asin, ItemError> = HashMap::new();
     for chunk in unique.chunks(MAX_ITEMS_PER_CALL) {
         match fetch(chunk.to_vec()).await {
-            Ok((products, errors)) => {
+            Ok(ItemsChunk { products, errors }) => {
                 for product in products {
                     if chunk.contains(&product.asin) {
                         found.entry(product.asin).or_insert(product);
                     }
                 }
-                for (code, message) in errors {
-                    for asin in chunk.iter().filter(|a| message.contains(a.as_str())) {
-                        failed.entry(*asin).or_insert_with(|| ItemError {
-                            asin: *asin,
-                            kind: item_error_kind(&code),
-                            code: code.clone(),
-                            message: message.clone(),
-                        });
+                for error in errors {
+                    if chunk.contains(&error.asin) {
+                        failed.entry(error.asin).or_insert(error);
                     }
                 }
             }
@@ -1419,38 +1804,40 @@ macro_rules! wire_models {
             /// # Errors
             ///
             /// [`SourceError::Decode`] for unreadable money.
-            pub fn to_offer(&self, ctx: &MapContext<'_>, path: &str) -> Result<Offer, SourceError> {
-                let price_path = ctx.join(path, "price");
+            pub fn to_offer(
+                &self,
+                ctx: &MapContext<'_>,
+                asin: &str,
+                _path: &str,
+            ) -> Result<Offer, SourceError> {
+                use $crate::creators::wire::AmountRole;
+                let money = |m: Option<&MoneyAmount>, role| {
+                    m.and_then(|m| {
+                        ctx.checked_money(
+                            asin,
+                            role,
+                            m.amount.as_ref().map(Decimal::as_str),
+                            m.currency.as_deref(),
+                        )
+                    })
+                };
                 let price_data = self.price.as_ref();
-                let price = match price_data.and_then(|p| p.money.as_ref()) {
-                    Some(m) => m.to_money(ctx, &ctx.join(&price_path, "money"))?,
-                    None => None,
-                };
-                let basis_path = ctx.join(&price_path, "savingBasis");
-                let list_price = match price_data
-                    .and_then(|p| p.saving_basis.as_ref())
-                    .and_then(|b| b.money.as_ref())
-                {
-                    Some(m) => m.to_money(ctx, &ctx.join(&basis_path, "money"))?,
-                    None => None,
-                };
-                let savings_path = ctx.join(&price_path, "savings");
-                let savings = match price_data.and_then(|p| p.savings.as_ref()) {
-                    Some(s) => {
-                        let amount = match s.money.as_ref() {
-                            Some(m) => m.to_money(ctx, &ctx.join(&savings_path, "money"))?,
-                            None => None,
-                        };
-                        amount.map(|amount| Savings {
-                            amount,
-                            percent: s
-                                .percentage
-                                .and_then(|p| u8::try_from(p.min(100)).ok())
-                                .unwrap_or(0),
-                        })
-                    }
-                    None => None,
-                };
+                let price = money(price_data.and_then(|p| p.money.as_ref()), AmountRole::Price);
+                let list_price = money(
+                    price_data
+                        .and_then(|p| p.saving_basis.as_ref())
+                        .and_then(|b| b.money.as_ref()),
+                    AmountRole::ListPrice,
+                );
+                let savings = price_data.and_then(|p| p.savings.as_ref()).and_then(|s| {
+                    money(s.money.as_ref(), AmountRole::Savings).map(|amount| Savings {
+                        amount,
+                        percent: s
+                            .percentage
+                            .and_then(|p| u8::try_from(p.min(100)).ok())
+                            .unwrap_or(0),
+                    })
+                });
                 let deal = self.deal_details.as_ref().map(|d| DealDetails {
                     badge: d.badge.clone().or_else(|| {
                         self.listing_type
@@ -1604,7 +1991,7 @@ macro_rules! wire_models {
                     product.offers = listings
                         .iter()
                         .enumerate()
-                        .map(|(i, l)| l.to_offer(ctx, &format!("{base}[{i}]")))
+                        .map(|(i, l)| l.to_offer(ctx, &self.asin, &format!("{base}[{i}]")))
                         .collect::<Result<_, _>>()?;
                 }
                 if let Some(reviews) = &self.customer_reviews {
@@ -1663,7 +2050,6 @@ macro_rules! wire_models {
                     .find_map(|p| p.parent_asin)
                     .unwrap_or(requested);
                 let summary = self.variation_summary.as_ref();
-                let summary_path = ctx.join(path, "variationSummary");
                 let dimensions = summary
                     .and_then(|s| s.variation_dimensions.as_ref())
                     .map(|d| {
@@ -1672,16 +2058,19 @@ macro_rules! wire_models {
                             .collect()
                     })
                     .unwrap_or_default();
-                let price_path = ctx.join(&summary_path, "price");
                 let price = summary.and_then(|s| s.price.as_ref());
-                let lowest = match price.and_then(|p| p.lowest_price.as_ref()) {
-                    Some(m) => m.to_money(ctx, &ctx.join(&price_path, "lowestPrice"))?,
-                    None => None,
+                let range = |m: Option<&MoneyAmount>| {
+                    m.and_then(|m| {
+                        ctx.checked_money(
+                            requested.as_str(),
+                            $crate::creators::wire::AmountRole::PriceRange,
+                            m.amount.as_ref().map(Decimal::as_str),
+                            m.currency.as_deref(),
+                        )
+                    })
                 };
-                let highest = match price.and_then(|p| p.highest_price.as_ref()) {
-                    Some(m) => m.to_money(ctx, &ctx.join(&price_path, "highestPrice"))?,
-                    None => None,
-                };
+                let lowest = range(price.and_then(|p| p.lowest_price.as_ref()));
+                let highest = range(price.and_then(|p| p.highest_price.as_ref()));
                 let variation_count = summary
                     .and_then(|s| s.variation_count)
                     .unwrap_or_else(|| u32::try_from(items.len()).unwrap_or(u32::MAX));
@@ -1694,6 +2083,1086 @@ macro_rules! wire_models {
                 })
             }
         }
+        /// Borrowing views of the replies, for the clients' decoding.
+        ///
+        /// They hold only what is mapped into domain types and borrow every string from the
+        /// reply's bytes ([`Text`](crate::creators::wire::Text) owns only strings with escapes),
+        /// so decoding allocates little beyond the domain values themselves; amounts are kept
+        /// as their JSON text (`&RawValue`) and checked exactly. The owned structs of the
+        /// parent module remain the full schema the sandbox writes.
+        pub mod view {
+            use mandi_core::{
+                Asin, BrowseNode, BrowseNodeRef, Condition, DealDetails, Image, Merchant, Offer,
+                Product, Reviews, Savings, SourceError,
+                VariationAttribute as DomainVariationAttribute, VariationFamily,
+            };
+            use serde::Deserialize;
+            use serde_json::value::RawValue;
+
+            use $crate::creators::wire::{
+                AmountRole, ItemFault, MapContext, Text, availability_from_type, lenient_u32,
+                parse_deal_time,
+            };
+
+            /// One error entry.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ErrorView<'a> {
+                /// The code.
+                #[serde(borrow, default)]
+                pub code: Option<Text<'a>>,
+                /// The message.
+                #[serde(borrow, default)]
+                pub message: Option<Text<'a>>,
+            }
+
+            impl ErrorView<'_> {
+                /// `(code, message)` as owned strings.
+                pub fn into_pair(self) -> (Option<String>, Option<String>) {
+                    (
+                        self.code.map(Text::into_string),
+                        self.message.map(Text::into_string),
+                    )
+                }
+            }
+
+            /// A list of items, each decoded as `I` (an [`ItemView`], or its raw JSON).
+            #[derive(Debug, Deserialize)]
+            #[serde(rename_all = $case, bound(deserialize = "I: Deserialize<'de>"))]
+            pub struct ItemList<I> {
+                /// The items.
+                #[serde(default = "none")]
+                pub items: Option<Vec<I>>,
+            }
+
+            fn none<T>() -> Option<T> {
+                None
+            }
+
+            /// The `GetItems` reply.
+            #[derive(Debug, Deserialize)]
+            #[serde(rename_all = $case, bound(deserialize = "I: Deserialize<'de>, 'de: 'a"))]
+            pub struct GetItemsReply<'a, I> {
+                /// The items found.
+                #[serde(rename = $ir, alias = $ira, default = "none")]
+                pub items_result: Option<ItemList<I>>,
+                /// Per-item and whole-request errors.
+                #[serde(borrow, default)]
+                pub errors: Option<Vec<ErrorView<'a>>>,
+            }
+
+            /// One page of search results.
+            #[derive(Debug, Deserialize)]
+            #[serde(rename_all = $case, bound(deserialize = "I: Deserialize<'de>, 'de: 'a"))]
+            pub struct SearchList<'a, I> {
+                /// The items.
+                #[serde(default = "none")]
+                pub items: Option<Vec<I>>,
+                /// How many results the search has.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub total_result_count: Option<u32>,
+                /// The search's page on the shop.
+                #[serde(rename = $surl, borrow, default)]
+                pub search_url: Option<Text<'a>>,
+            }
+
+            /// The `SearchItems` reply.
+            #[derive(Debug, Deserialize)]
+            #[serde(rename_all = $case, bound(deserialize = "I: Deserialize<'de>, 'de: 'a"))]
+            pub struct SearchReply<'a, I> {
+                /// The results.
+                #[serde(borrow, default = "none")]
+                pub search_result: Option<SearchList<'a, I>>,
+                /// Errors.
+                #[serde(borrow, default)]
+                pub errors: Option<Vec<ErrorView<'a>>>,
+            }
+
+            /// The variations of a family.
+            #[derive(Debug, Deserialize)]
+            #[serde(rename_all = $case, bound(deserialize = "I: Deserialize<'de>, 'de: 'a"))]
+            pub struct VariationsList<'a, I> {
+                /// The child items on this page.
+                #[serde(default = "none")]
+                pub items: Option<Vec<I>>,
+                /// The family summary.
+                #[serde(borrow, default)]
+                pub variation_summary: Option<SummaryView<'a>>,
+            }
+
+            /// The `GetVariations` reply.
+            #[derive(Debug, Deserialize)]
+            #[serde(rename_all = $case, bound(deserialize = "I: Deserialize<'de>, 'de: 'a"))]
+            pub struct VariationsReply<'a, I> {
+                /// The variations.
+                #[serde(borrow, default = "none")]
+                pub variations_result: Option<VariationsList<'a, I>>,
+                /// Errors.
+                #[serde(borrow, default)]
+                pub errors: Option<Vec<ErrorView<'a>>>,
+            }
+
+            /// `variationSummary`.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct SummaryView<'a> {
+                /// Lowest and highest price.
+                #[serde(borrow, default)]
+                pub price: Option<RangeView<'a>>,
+                /// Variations in the family.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub variation_count: Option<u32>,
+                /// The dimensions.
+                #[serde(borrow, default)]
+                pub variation_dimensions: Option<Vec<DimensionView<'a>>>,
+            }
+
+            /// A family's price range.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct RangeView<'a> {
+                /// Highest price.
+                #[serde(borrow, default)]
+                pub highest_price: Option<MoneyView<'a>>,
+                /// Lowest price.
+                #[serde(borrow, default)]
+                pub lowest_price: Option<MoneyView<'a>>,
+            }
+
+            /// A variation dimension.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct DimensionView<'a> {
+                /// Name (`size_name`).
+                #[serde(borrow, default)]
+                pub name: Option<Text<'a>>,
+                /// Display name (`Size`).
+                #[serde(borrow, default)]
+                pub display_name: Option<Text<'a>>,
+            }
+
+            /// An amount as sent: its JSON text and currency code.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct MoneyView<'a> {
+                /// The amount's JSON text (a number, or a string holding one).
+                #[serde(borrow, default)]
+                pub amount: Option<&'a RawValue>,
+                /// ISO 4217 code.
+                #[serde(borrow, default)]
+                pub currency: Option<Text<'a>>,
+            }
+
+            impl MoneyView<'_> {
+                fn checked(
+                    &self,
+                    ctx: &MapContext<'_>,
+                    asin: &str,
+                    role: AmountRole,
+                ) -> Option<mandi_core::Money> {
+                    ctx.checked_money(
+                        asin,
+                        role,
+                        self.amount.map(RawValue::get),
+                        self.currency.as_ref().map(Text::as_str),
+                    )
+                }
+            }
+
+            /// Only the ASIN of an item (to name an item that could not be read).
+            #[derive(Debug, Default, Deserialize)]
+            pub struct AsinOnly<'a> {
+                /// The ASIN.
+                #[serde(rename = $asin, borrow, default)]
+                pub asin: Option<Text<'a>>,
+            }
+
+            /// An item with the resources Mandi maps.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ItemView<'a> {
+                /// The ASIN.
+                #[serde(rename = $asin, borrow)]
+                pub asin: Text<'a>,
+                /// The product page.
+                #[serde(rename = $dpu, borrow, default)]
+                pub detail_page_url: Option<Text<'a>>,
+                /// The parent ASIN.
+                #[serde(rename = $pasin, borrow, default)]
+                pub parent_asin: Option<Text<'a>>,
+                /// `itemInfo`.
+                #[serde(borrow, default)]
+                pub item_info: Option<InfoView<'a>>,
+                /// `images`.
+                #[serde(borrow, default)]
+                pub images: Option<ImagesView<'a>>,
+                /// `offersV2`.
+                #[serde(borrow, default)]
+                pub offers_v2: Option<OffersView<'a>>,
+                /// `customerReviews`.
+                #[serde(borrow, default)]
+                pub customer_reviews: Option<ReviewsView<'a>>,
+                /// `browseNodeInfo`.
+                #[serde(borrow, default)]
+                pub browse_node_info: Option<NodeInfoView<'a>>,
+                /// `variationAttributes`.
+                #[serde(borrow, default)]
+                pub variation_attributes: Option<Vec<AttributeView<'a>>>,
+            }
+
+            /// A single text attribute.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct DisplayView<'a> {
+                /// The value.
+                #[serde(borrow, default)]
+                pub display_value: Option<Text<'a>>,
+            }
+
+            /// A multi-valued text attribute.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct DisplayValuesView<'a> {
+                /// The values.
+                #[serde(borrow, default)]
+                pub display_values: Option<Vec<Text<'a>>>,
+            }
+
+            /// `itemInfo`.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct InfoView<'a> {
+                /// Title.
+                #[serde(borrow, default)]
+                pub title: Option<DisplayView<'a>>,
+                /// Brand, manufacturer, contributors.
+                #[serde(borrow, default)]
+                pub by_line_info: Option<ByLineView<'a>>,
+                /// Product group.
+                #[serde(borrow, default)]
+                pub classifications: Option<ClassificationsView<'a>>,
+                /// Features.
+                #[serde(borrow, default)]
+                pub features: Option<DisplayValuesView<'a>>,
+            }
+
+            /// `itemInfo.byLineInfo`.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ByLineView<'a> {
+                /// Brand.
+                #[serde(borrow, default)]
+                pub brand: Option<DisplayView<'a>>,
+                /// Manufacturer.
+                #[serde(borrow, default)]
+                pub manufacturer: Option<DisplayView<'a>>,
+                /// Contributors.
+                #[serde(borrow, default)]
+                pub contributors: Option<Vec<ContributorView<'a>>>,
+            }
+
+            /// A contributor.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ContributorView<'a> {
+                /// Name.
+                #[serde(borrow, default)]
+                pub name: Option<Text<'a>>,
+                /// Role as shown.
+                #[serde(borrow, default)]
+                pub role: Option<Text<'a>>,
+                /// Role type.
+                #[serde(borrow, default)]
+                pub role_type: Option<Text<'a>>,
+            }
+
+            /// `itemInfo.classifications`.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ClassificationsView<'a> {
+                /// Product group.
+                #[serde(borrow, default)]
+                pub product_group: Option<DisplayView<'a>>,
+            }
+
+            /// `images`.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ImagesView<'a> {
+                /// The main image.
+                #[serde(borrow, default)]
+                pub primary: Option<ImageTypeView<'a>>,
+                /// Other images.
+                #[serde(borrow, default)]
+                pub variants: Option<Vec<ImageTypeView<'a>>>,
+            }
+
+            /// One image in up to three sizes.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ImageTypeView<'a> {
+                /// Small.
+                #[serde(borrow, default)]
+                pub small: Option<ImageSizeView<'a>>,
+                /// Medium.
+                #[serde(borrow, default)]
+                pub medium: Option<ImageSizeView<'a>>,
+                /// Large.
+                #[serde(borrow, default)]
+                pub large: Option<ImageSizeView<'a>>,
+            }
+
+            /// An image URL with its size.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ImageSizeView<'a> {
+                /// URL.
+                #[serde(rename = $url, borrow)]
+                pub url: Text<'a>,
+                /// Height.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub height: Option<u32>,
+                /// Width.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub width: Option<u32>,
+            }
+
+            /// `browseNodeInfo`.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct NodeInfoView<'a> {
+                /// The nodes.
+                #[serde(borrow, default)]
+                pub browse_nodes: Option<Vec<NodeView<'a>>>,
+            }
+
+            /// A browse node.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct NodeView<'a> {
+                /// Id.
+                #[serde(borrow)]
+                pub id: Text<'a>,
+                /// Name.
+                #[serde(borrow, default)]
+                pub display_name: Option<Text<'a>>,
+                /// Name without context.
+                #[serde(borrow, default)]
+                pub context_free_name: Option<Text<'a>>,
+                /// Root?
+                #[serde(default)]
+                pub is_root: Option<bool>,
+                /// Sales rank.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub sales_rank: Option<u32>,
+                /// Parent ladder.
+                #[serde(borrow, default)]
+                pub ancestor: Option<Box<AncestorView<'a>>>,
+                /// Children.
+                #[serde(borrow, default)]
+                pub children: Option<Vec<ChildView<'a>>>,
+            }
+
+            /// A rung of the ancestry ladder.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct AncestorView<'a> {
+                /// Id.
+                #[serde(borrow)]
+                pub id: Text<'a>,
+                /// Name.
+                #[serde(borrow, default)]
+                pub display_name: Option<Text<'a>>,
+                /// Next rung up.
+                #[serde(borrow, default)]
+                pub ancestor: Option<Box<AncestorView<'a>>>,
+            }
+
+            /// A child node.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ChildView<'a> {
+                /// Id.
+                #[serde(borrow)]
+                pub id: Text<'a>,
+                /// Name.
+                #[serde(borrow, default)]
+                pub display_name: Option<Text<'a>>,
+            }
+
+            /// A variation attribute.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct AttributeView<'a> {
+                /// Dimension.
+                #[serde(borrow, default)]
+                pub name: Option<Text<'a>>,
+                /// Value.
+                #[serde(borrow, default)]
+                pub value: Option<Text<'a>>,
+            }
+
+            /// `offersV2`.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct OffersView<'a> {
+                /// Listings.
+                #[serde(borrow, default)]
+                pub listings: Option<Vec<ListingView<'a>>>,
+            }
+
+            /// One listing.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ListingView<'a> {
+                /// Stock.
+                #[serde(borrow, default)]
+                pub availability: Option<AvailabilityView<'a>>,
+                /// Condition.
+                #[serde(borrow, default)]
+                pub condition: Option<ConditionView<'a>>,
+                /// Deal.
+                #[serde(borrow, default)]
+                pub deal_details: Option<DealView<'a>>,
+                /// Buy box?
+                #[serde(default)]
+                pub is_buy_box_winner: Option<bool>,
+                /// Loyalty points.
+                #[serde(default)]
+                pub loyalty_points: Option<PointsView>,
+                /// Seller.
+                #[serde(borrow, default)]
+                pub merchant_info: Option<MerchantView<'a>>,
+                /// Price.
+                #[serde(borrow, default)]
+                pub price: Option<PriceView<'a>>,
+                /// Listing type.
+                #[serde(rename = $ty, borrow, default)]
+                pub listing_type: Option<Text<'a>>,
+            }
+
+            /// A listing's stock.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct AvailabilityView<'a> {
+                /// Type.
+                #[serde(rename = $ty, borrow, default)]
+                pub kind: Option<Text<'a>>,
+                /// Message.
+                #[serde(borrow, default)]
+                pub message: Option<Text<'a>>,
+            }
+
+            /// A listing's condition.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ConditionView<'a> {
+                /// Value.
+                #[serde(borrow, default)]
+                pub value: Option<Text<'a>>,
+            }
+
+            /// A listing's deal.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct DealView<'a> {
+                /// Access type.
+                #[serde(borrow, default)]
+                pub access_type: Option<Text<'a>>,
+                /// Badge.
+                #[serde(borrow, default)]
+                pub badge: Option<Text<'a>>,
+                /// End.
+                #[serde(borrow, default)]
+                pub end_time: Option<Text<'a>>,
+                /// Start.
+                #[serde(borrow, default)]
+                pub start_time: Option<Text<'a>>,
+                /// Percent claimed.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub percent_claimed: Option<u32>,
+            }
+
+            /// Loyalty points.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct PointsView {
+                /// Points.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub points: Option<u32>,
+            }
+
+            /// The seller.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct MerchantView<'a> {
+                /// Id.
+                #[serde(borrow, default)]
+                pub id: Option<Text<'a>>,
+                /// Name.
+                #[serde(borrow, default)]
+                pub name: Option<Text<'a>>,
+            }
+
+            /// A listing's price.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct PriceView<'a> {
+                /// The price to pay.
+                #[serde(borrow, default)]
+                pub money: Option<MoneyView<'a>>,
+                /// The reference price.
+                #[serde(borrow, default)]
+                pub saving_basis: Option<BasisView<'a>>,
+                /// The saving.
+                #[serde(borrow, default)]
+                pub savings: Option<SavingsView<'a>>,
+            }
+
+            /// A saving basis.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct BasisView<'a> {
+                /// The reference price.
+                #[serde(borrow, default)]
+                pub money: Option<MoneyView<'a>>,
+            }
+
+            /// A saving.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct SavingsView<'a> {
+                /// The amount saved.
+                #[serde(borrow, default)]
+                pub money: Option<MoneyView<'a>>,
+                /// Percent saved.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub percentage: Option<u32>,
+            }
+
+            /// `customerReviews`.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct ReviewsView<'a> {
+                /// Ratings.
+                #[serde(default, deserialize_with = "lenient_u32")]
+                pub count: Option<u32>,
+                /// Stars.
+                #[serde(borrow, default)]
+                pub star_rating: Option<StarView<'a>>,
+            }
+
+            /// Average stars.
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(rename_all = $case)]
+            pub struct StarView<'a> {
+                /// Stars out of 5, as sent.
+                #[serde(borrow, default)]
+                pub value: Option<&'a RawValue>,
+            }
+
+            fn text(t: Option<Text<'_>>) -> Option<String> {
+                t.map(Text::into_string)
+            }
+
+            fn display(d: Option<DisplayView<'_>>) -> Option<String> {
+                d.and_then(|d| text(d.display_value))
+            }
+
+            impl NodeView<'_> {
+                /// The domain browse node.
+                pub fn into_domain(self) -> BrowseNode {
+                    let mut ancestors = Vec::new();
+                    let mut next = self.ancestor;
+                    while let Some(a) = next {
+                        let a = *a;
+                        ancestors.push(BrowseNodeRef {
+                            id: a.id.into_string(),
+                            name: text(a.display_name).unwrap_or_default(),
+                        });
+                        next = a.ancestor;
+                    }
+                    BrowseNode {
+                        id: self.id.into_string(),
+                        name: text(self.display_name).unwrap_or_default(),
+                        context_free_name: text(self.context_free_name),
+                        is_root: self.is_root.unwrap_or(false),
+                        ancestors,
+                        children: self
+                            .children
+                            .into_iter()
+                            .flatten()
+                            .map(|c| BrowseNodeRef {
+                                id: c.id.into_string(),
+                                name: text(c.display_name).unwrap_or_default(),
+                            })
+                            .collect(),
+                        sales_rank: self.sales_rank,
+                    }
+                }
+            }
+
+            impl ListingView<'_> {
+                /// The domain offer; amounts that are not prices are unknown (logged).
+                pub fn into_offer(self, ctx: &MapContext<'_>, asin: &str) -> Offer {
+                    let price_data = self.price.as_ref();
+                    let price = price_data
+                        .and_then(|p| p.money.as_ref())
+                        .and_then(|m| m.checked(ctx, asin, AmountRole::Price));
+                    let list_price = price_data
+                        .and_then(|p| p.saving_basis.as_ref())
+                        .and_then(|b| b.money.as_ref())
+                        .and_then(|m| m.checked(ctx, asin, AmountRole::ListPrice));
+                    let savings = price_data.and_then(|p| p.savings.as_ref()).and_then(|s| {
+                        let amount = s.money.as_ref()?.checked(ctx, asin, AmountRole::Savings)?;
+                        Some(Savings {
+                            amount,
+                            percent: s
+                                .percentage
+                                .and_then(|p| u8::try_from(p.min(100)).ok())
+                                .unwrap_or(0),
+                        })
+                    });
+                    let lightning = self
+                        .listing_type
+                        .as_ref()
+                        .is_some_and(|t| t.as_str().eq_ignore_ascii_case("LIGHTNING_DEAL"));
+                    let deal = self.deal_details.map(|d| DealDetails {
+                        badge: text(d.badge)
+                            .or_else(|| lightning.then(|| "Lightning Deal".to_owned())),
+                        starts_at: d.start_time.as_ref().and_then(|t| parse_deal_time(t.as_str())),
+                        ends_at: d.end_time.as_ref().and_then(|t| parse_deal_time(t.as_str())),
+                        access_type: text(d.access_type),
+                        percent_claimed: d
+                            .percent_claimed
+                            .and_then(|p| u8::try_from(p.min(100)).ok()),
+                    });
+                    let merchant = self
+                        .merchant_info
+                        .map(|m| Merchant {
+                            id: text(m.id),
+                            name: text(m.name),
+                            fulfilled_by_amazon: false,
+                        })
+                        .unwrap_or_default();
+                    let (kind, availability_message) = match self.availability {
+                        Some(a) => (a.kind, text(a.message)),
+                        None => (None, None),
+                    };
+                    Offer {
+                        listing_id: None,
+                        price,
+                        list_price,
+                        savings,
+                        merchant,
+                        condition: self
+                            .condition
+                            .and_then(|c| c.value)
+                            .map_or(Condition::New, |v| Condition::from_str_lossy(v.as_str())),
+                        is_buy_box_winner: self.is_buy_box_winner.unwrap_or(false),
+                        deal,
+                        availability: availability_from_type(kind.as_ref().map(Text::as_str)),
+                        availability_message,
+                        loyalty_points: self.loyalty_points.and_then(|l| l.points),
+                    }
+                }
+            }
+
+            impl ItemView<'_> {
+                /// The domain product.
+                ///
+                /// Only an unreadable ASIN makes the item a fault (path relative to the
+                /// item, `.asin`); an amount that is not a price is an unknown price, and a
+                /// bad parent ASIN or star rating is left unknown, each logged.
+                ///
+                /// # Errors
+                ///
+                /// [`ItemFault`] when the ASIN is not an ASIN.
+                pub fn into_product(self, ctx: &MapContext<'_>) -> Result<Product, ItemFault> {
+                    let asin = Asin::parse(self.asin.as_str()).map_err(|e| ItemFault {
+                        asin: None,
+                        path: concat!(".", $asin).to_owned(),
+                        message: e.to_string(),
+                    })?;
+                    let asin_text = asin.as_str();
+                    let parent_asin = self.parent_asin.as_ref().and_then(|p| {
+                        Asin::parse(p.as_str())
+                            .map_err(|e| {
+                                tracing::warn!(source = ctx.source_name, asin = asin_text, reason = %e, "the parent ASIN is not an ASIN: left unknown");
+                            })
+                            .ok()
+                    });
+                    let mut info = self.item_info.unwrap_or_default();
+                    let title = display(info.title.take()).unwrap_or_default();
+                    let mut product = Product::new(asin, ctx.marketplace, title, ctx.fetched_at);
+                    product.parent_asin = parent_asin;
+                    product.detail_page_url = text(self.detail_page_url);
+                    if let Some(by_line) = info.by_line_info {
+                        product.brand = display(by_line.brand);
+                        product.manufacturer = display(by_line.manufacturer);
+                        product.contributors = by_line
+                            .contributors
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|c| {
+                                let name = text(c.name)?;
+                                let role = text(c.role)
+                                    .or_else(|| text(c.role_type))
+                                    .unwrap_or_else(|| "Contributor".to_owned());
+                                Some((role, name))
+                            })
+                            .collect();
+                    }
+                    product.product_group =
+                        display(info.classifications.and_then(|c| c.product_group));
+                    product.features = info
+                        .features
+                        .and_then(|f| f.display_values)
+                        .map(|v| v.into_iter().map(Text::into_string).collect())
+                        .unwrap_or_default();
+                    if let Some(images) = self.images {
+                        product.images = images
+                            .primary
+                            .into_iter()
+                            .chain(images.variants.into_iter().flatten())
+                            .filter_map(|i| {
+                                let size = i.large.or(i.medium).or(i.small)?;
+                                Some(Image {
+                                    url: size.url.into_string(),
+                                    width: size.width.unwrap_or(0),
+                                    height: size.height.unwrap_or(0),
+                                })
+                            })
+                            .collect();
+                    }
+                    if let Some(nodes) = self.browse_node_info.and_then(|b| b.browse_nodes) {
+                        product.browse_nodes =
+                            nodes.into_iter().map(NodeView::into_domain).collect();
+                    }
+                    product.variation_attributes = self
+                        .variation_attributes
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| {
+                            Some(DomainVariationAttribute {
+                                name: text(a.name)?,
+                                value: text(a.value)?,
+                            })
+                        })
+                        .collect();
+                    if let Some(listings) = self.offers_v2.and_then(|o| o.listings) {
+                        product.offers = listings
+                            .into_iter()
+                            .map(|l| l.into_offer(ctx, asin_text))
+                            .collect();
+                    }
+                    if let Some(reviews) = self.customer_reviews {
+                        let rating = reviews
+                            .star_rating
+                            .and_then(|s| s.value)
+                            .and_then(|raw| {
+                                let checked = $crate::transport::amount_text(raw.get())
+                                    .and_then(|t| $crate::transport::scaled_text(t, 2))
+                                    .ok()
+                                    .and_then(|c| u16::try_from(c).ok())
+                                    .filter(|c| *c <= 500);
+                                if checked.is_none() {
+                                    let shown: String = raw.get().chars().take(40).collect();
+                                    tracing::warn!(source = ctx.source_name, asin = asin_text, rating = %shown, "not a rating from 0 to 5: left unknown");
+                                }
+                                checked
+                            });
+                        if rating.is_some() || reviews.count.is_some() {
+                            product.reviews = Some(Reviews {
+                                rating_centi: rating.unwrap_or(0),
+                                count: reviews.count.unwrap_or(0),
+                            });
+                        }
+                    }
+                    Ok(product)
+                }
+            }
+
+            /// A decoded item, or why it could not be decoded (path relative to the item).
+            pub type Slot<'a> = Result<ItemView<'a>, ItemFault>;
+
+            /// Decodes one item from its raw JSON, naming the path of a fault.
+            pub fn slot_from_raw<'a>(raw: &'a RawValue) -> Slot<'a> {
+                let text = raw.get();
+                if let Ok(item) = serde_json::from_str::<ItemView<'a>>(text) {
+                    return Ok(item);
+                }
+                let mut de = serde_json::Deserializer::from_str(text);
+                let (path, message) =
+                    match serde_path_to_error::deserialize::<_, ItemView<'a>>(&mut de) {
+                        Err(e) => {
+                            let path = e.path().to_string();
+                            (
+                                if path == "." { String::new() } else { format!(".{path}") },
+                                e.into_inner().to_string(),
+                            )
+                        }
+                        Ok(_) => (String::new(), "the item could not be read".to_owned()),
+                    };
+                let asin = serde_json::from_str::<AsinOnly<'a>>(text)
+                    .ok()
+                    .and_then(|a| a.asin)
+                    .map(Text::into_string);
+                Err(ItemFault {
+                    asin,
+                    path,
+                    message,
+                })
+            }
+
+            /// Decodes items (as views or raw JSON) into slots.
+            pub trait IntoSlot<'a> {
+                /// The slot.
+                fn into_slot(self) -> Slot<'a>;
+            }
+
+            impl<'a> IntoSlot<'a> for ItemView<'a> {
+                fn into_slot(self) -> Slot<'a> {
+                    Ok(self)
+                }
+            }
+
+            impl<'a> IntoSlot<'a> for &'a RawValue {
+                fn into_slot(self) -> Slot<'a> {
+                    slot_from_raw(self)
+                }
+            }
+
+            fn slots<'a, I: IntoSlot<'a>>(items: Option<Vec<I>>) -> Vec<Slot<'a>> {
+                items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(IntoSlot::into_slot)
+                    .collect()
+            }
+
+            /// Decodes a reply of type `R<ItemView>`; when that fails, decodes it as
+            /// `R<&RawValue>` and each item alone, so one unreadable item costs only
+            /// itself. A reply that fails even so is a [`SourceError::Decode`] naming the
+            /// path.
+            fn lenient<'a, Full, Raw, Out>(
+                source_name: &str,
+                body: &'a [u8],
+                full: impl FnOnce(Full) -> Out,
+                raw: impl FnOnce(Raw) -> Out,
+            ) -> Result<Out, SourceError>
+            where
+                Full: Deserialize<'a>,
+                Raw: Deserialize<'a>,
+            {
+                $crate::transport::check_json_body(source_name, body)?;
+                // One UTF-8 check of the whole body up front is cheaper than one per string.
+                let text = std::str::from_utf8(body).map_err(|e| SourceError::Decode {
+                    source_name: source_name.to_owned(),
+                    path: "body".to_owned(),
+                    message: format!("the reply is not UTF-8: {e}"),
+                })?;
+                if let Ok(reply) = serde_json::from_str::<Full>(text) {
+                    return Ok(full(reply));
+                }
+                match serde_json::from_slice::<Raw>(body) {
+                    Ok(reply) => Ok(raw(reply)),
+                    Err(_) => Err($crate::transport::decode_failure::<Full>(source_name, body)),
+                }
+            }
+
+            /// A decoded list reply: the items (or faults) and the error entries.
+            #[derive(Debug)]
+            pub struct Decoded<'a, Extra> {
+                /// The items in reply order.
+                pub items: Vec<Slot<'a>>,
+                /// The `errors` entries.
+                pub errors: Vec<ErrorView<'a>>,
+                /// What else the reply carries (search totals, the family summary).
+                pub extra: Extra,
+            }
+
+            /// Decodes a `GetItems` reply.
+            ///
+            /// # Errors
+            ///
+            /// [`SourceError::Decode`] when the reply as a whole cannot be read.
+            pub fn decode_get_items<'a>(
+                source_name: &str,
+                body: &'a [u8],
+            ) -> Result<Decoded<'a, ()>, SourceError> {
+                fn out<'a, I: IntoSlot<'a>>(r: GetItemsReply<'a, I>) -> Decoded<'a, ()> {
+                    Decoded {
+                        items: slots(r.items_result.and_then(|l| l.items)),
+                        errors: r.errors.unwrap_or_default(),
+                        extra: (),
+                    }
+                }
+                lenient(
+                    source_name,
+                    body,
+                    out::<ItemView<'a>>,
+                    out::<&'a RawValue>,
+                )
+            }
+
+            /// What a search page carries besides items: `(present, total, search URL)`.
+            pub type SearchExtra = (bool, Option<u32>, Option<String>);
+
+            /// Decodes a `SearchItems` reply.
+            ///
+            /// # Errors
+            ///
+            /// [`SourceError::Decode`] when the reply as a whole cannot be read.
+            pub fn decode_search<'a>(
+                source_name: &str,
+                body: &'a [u8],
+            ) -> Result<Decoded<'a, SearchExtra>, SourceError> {
+                fn out<'a, I: IntoSlot<'a>>(r: SearchReply<'a, I>) -> Decoded<'a, SearchExtra> {
+                    let errors = r.errors.unwrap_or_default();
+                    match r.search_result {
+                        Some(s) => Decoded {
+                            items: slots(s.items),
+                            errors,
+                            extra: (true, s.total_result_count, text(s.search_url)),
+                        },
+                        None => Decoded {
+                            items: Vec::new(),
+                            errors,
+                            extra: (false, None, None),
+                        },
+                    }
+                }
+                lenient(
+                    source_name,
+                    body,
+                    out::<ItemView<'a>>,
+                    out::<&'a RawValue>,
+                )
+            }
+
+            /// Decodes a `GetVariations` reply; the extra is the summary, `None` when the
+            /// reply has no variations result.
+            ///
+            /// # Errors
+            ///
+            /// [`SourceError::Decode`] when the reply as a whole cannot be read.
+            pub fn decode_variations<'a>(
+                source_name: &str,
+                body: &'a [u8],
+            ) -> Result<Decoded<'a, Option<Option<SummaryView<'a>>>>, SourceError> {
+                fn out<'a, I: IntoSlot<'a>>(
+                    r: VariationsReply<'a, I>,
+                ) -> Decoded<'a, Option<Option<SummaryView<'a>>>> {
+                    let errors = r.errors.unwrap_or_default();
+                    match r.variations_result {
+                        Some(v) => Decoded {
+                            items: slots(v.items),
+                            errors,
+                            extra: Some(v.variation_summary),
+                        },
+                        None => Decoded {
+                            items: Vec::new(),
+                            errors,
+                            extra: None,
+                        },
+                    }
+                }
+                lenient(
+                    source_name,
+                    body,
+                    out::<ItemView<'a>>,
+                    out::<&'a RawValue>,
+                )
+            }
+
+            /// Maps slots to products, turning each fault's path into the full path
+            /// (`itemsResult.items[3].offersV2`).
+            pub fn products<'a>(
+                items: Vec<Slot<'a>>,
+                ctx: &MapContext<'_>,
+                items_path: &str,
+            ) -> Vec<Result<Product, ItemFault>> {
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, slot)| {
+                        slot.and_then(|item| {
+                            // A borrowed clone: no allocation unless the item fails.
+                            let asin = item.asin.clone();
+                            item.into_product(ctx).map_err(|mut f| {
+                                f.asin = Some(asin.into_string());
+                                f
+                            })
+                        })
+                        .map_err(|mut f| {
+                            f.path = format!("{items_path}[{i}]{}", f.path);
+                            f
+                        })
+                    })
+                    .collect()
+            }
+
+            /// The family of a `GetVariations` reply: readable items only (others are
+            /// logged and left out), all of one family.
+            ///
+            /// # Errors
+            ///
+            /// [`SourceError::Decode`] when the items name more than one parent ASIN.
+            pub fn family(
+                items: Vec<Result<Product, ItemFault>>,
+                summary: Option<SummaryView<'_>>,
+                ctx: &MapContext<'_>,
+                requested: Asin,
+                items_path: &str,
+            ) -> Result<VariationFamily, SourceError> {
+                let mut kept: Vec<Product> = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Ok(p) => kept.push(p),
+                        Err(f) => {
+                            tracing::warn!(source = ctx.source_name, path = %f.path, reason = %f.message, "a variation could not be read: left out");
+                        }
+                    }
+                }
+                let mut parents = kept.iter().filter_map(|p| p.parent_asin);
+                let parent_asin = parents.next();
+                if let Some(other) = parents.find(|p| Some(*p) != parent_asin) {
+                    return Err(SourceError::Decode {
+                        source_name: ctx.source_name.to_owned(),
+                        path: items_path.to_owned(),
+                        message: format!(
+                            "the variations of {requested} name two parents, {} and {other}",
+                            parent_asin.map(|p| p.to_string()).unwrap_or_default()
+                        ),
+                    });
+                }
+                let summary = summary.unwrap_or_default();
+                let range = summary.price.unwrap_or_default();
+                let checked = |m: Option<MoneyView<'_>>| {
+                    m.and_then(|m| m.checked(ctx, requested.as_str(), AmountRole::PriceRange))
+                };
+                let lowest = checked(range.lowest_price);
+                let highest = checked(range.highest_price);
+                let dimensions = summary
+                    .variation_dimensions
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| text(d.name).or_else(|| text(d.display_name)))
+                    .collect();
+                let variation_count = summary
+                    .variation_count
+                    .unwrap_or_else(|| u32::try_from(kept.len()).unwrap_or(u32::MAX));
+                Ok(VariationFamily {
+                    parent_asin: parent_asin.unwrap_or(requested),
+                    dimensions,
+                    items: kept,
+                    variation_count,
+                    price_range: lowest.zip(highest),
+                })
+            }
+        }
+
     };
 }
 
@@ -1742,14 +3211,72 @@ mod tests {
         }
     }
 
-    #[test]
-    fn field_names_follow_the_api_spelling() {
-        let mut ctx = MapContext {
+    fn india() -> MapContext<'static> {
+        MapContext {
             source_name: "t",
             marketplace: Marketplace::India,
+            currency: Currency::INR,
             fetched_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             pascal: false,
+        }
+    }
+
+    #[test]
+    fn amounts_that_are_not_prices_are_unknown() {
+        let ctx = india();
+        let price = |amount: &str, currency: Option<&str>| {
+            ctx.checked_money("B0CX59H5W7", AmountRole::Price, Some(amount), currency)
         };
+        let inr = |minor| Some(Money::from_minor(minor, Currency::INR));
+        assert_eq!(price("15799", Some("INR")), inr(1_579_900));
+        assert_eq!(price("15799.5", None), inr(1_579_950));
+        assert_eq!(price("15799.000", Some("INR")), inr(1_579_900));
+        assert_eq!(price("1.5e3", Some("INR")), inr(150_000));
+        assert_eq!(price("\"59.49\"", Some("INR")), inr(5949));
+        // Not prices: zero, negative, another or unknown currency, sub-paise, garbage.
+        for (amount, currency) in [
+            ("0", Some("INR")),
+            ("0.00", Some("INR")),
+            ("-1", Some("INR")),
+            ("-0.01", None),
+            ("15799", Some("USD")),
+            ("15799", Some("XYZ")),
+            ("15799.005", Some("INR")),
+            ("15799.0000000000000001", Some("INR")),
+            ("1e-3", Some("INR")),
+            ("1e30", Some("INR")),
+            ("\"12a\"", Some("INR")),
+            ("\"1\\u0030\"", Some("INR")),
+            ("true", Some("INR")),
+            ("{}", Some("INR")),
+            ("null", Some("INR")),
+        ] {
+            assert_eq!(price(amount, currency), None, "{amount} {currency:?}");
+        }
+        // A zero saving is no saving; a negative one is not one either.
+        let saving =
+            |amount| ctx.checked_money("B0CX59H5W7", AmountRole::Savings, Some(amount), None);
+        assert_eq!(saving("0"), None);
+        assert_eq!(saving("-5"), None);
+        assert_eq!(saving("250"), inr(25_000));
+        // A search that asked for another currency takes prices in it.
+        let usd = MapContext {
+            currency: Currency::USD,
+            ..india()
+        };
+        assert_eq!(
+            usd.checked_money("B0CX59H5W7", AmountRole::Price, Some("59.49"), Some("USD")),
+            Some(Money::from_minor(5949, Currency::USD))
+        );
+        assert_eq!(
+            usd.checked_money("B0CX59H5W7", AmountRole::Price, Some("59.49"), Some("INR")),
+            None
+        );
+    }
+
+    #[test]
+    fn field_names_follow_the_api_spelling() {
+        let mut ctx = india();
         assert_eq!(ctx.join("items[0]", "offersV2"), "items[0].offersV2");
         ctx.pascal = true;
         assert_eq!(ctx.join("Items[0]", "offersV2"), "Items[0].OffersV2");

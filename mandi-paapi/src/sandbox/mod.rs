@@ -38,6 +38,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod backtest;
 pub mod catalog;
 mod faults;
 mod html;

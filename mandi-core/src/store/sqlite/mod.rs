@@ -22,6 +22,7 @@
 //! `api_usage` (v3); `watch_rule_states` and the outbox's `hold` / `sent_at_ms` (v4).
 
 mod rows;
+mod stats;
 
 use std::fmt;
 use std::path::Path;
@@ -54,15 +55,19 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
     include_str!("migrations/0004_alert_delivery.sql"),
+    include_str!("migrations/0005_engine_price_stats.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Prepared statements kept per connection (more than the store has).
+const STATEMENT_CACHE_CAPACITY: usize = 128;
 
 /// How long a statement waits for another connection's lock before failing as busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -226,6 +231,9 @@ impl SqliteStore {
 
     fn prepare(mut conn: Connection, location: String, file: bool) -> StoreResult<Self> {
         conn.busy_timeout(BUSY_TIMEOUT).ctx("database connection")?;
+        // Room for every statement the store prepares (about 60): a smaller cache evicts
+        // and re-parses SQL on every monitoring step.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         conn.pragma_update(None, "foreign_keys", true)
             .ctx("database connection")?;
         // Read the version before anything writes: a newer or foreign file stays untouched.
@@ -741,7 +749,7 @@ fn insert_points(conn: &Connection, points: &[PricePoint]) -> StoreResult<usize>
     for p in points {
         let (price, price_cur) = money_parts(p.price);
         let (list, list_cur) = money_parts(p.list_price);
-        added += stmt
+        let inserted = stmt
             .execute(params![
                 marketplace_code(p.marketplace),
                 p.asin.as_str(),
@@ -756,6 +764,10 @@ fn insert_points(conn: &Connection, points: &[PricePoint]) -> StoreResult<usize>
                 p.origin.as_str(),
             ])
             .ctx(W)?;
+        if inserted > 0 {
+            stats::absorb(conn, p)?;
+        }
+        added += inserted;
     }
     Ok(added)
 }
@@ -1079,6 +1091,27 @@ fn watch_owner(conn: &Connection, id: WatchId) -> StoreResult<Option<UserId>> {
         .map(|o| o.map(UserId))
 }
 
+fn variation_children_tx(
+    conn: &Connection,
+    marketplace: Marketplace,
+    parent: Asin,
+) -> StoreResult<Vec<Asin>> {
+    let texts: Vec<String> = conn
+        .prepare_cached(
+            "SELECT child_asin FROM variations
+             WHERE marketplace = ?1 AND parent_asin = ?2 ORDER BY child_asin",
+        )
+        .ctx("variation")?
+        .query_map(
+            params![marketplace_code(marketplace), parent.as_str()],
+            |r| r.get(0),
+        )
+        .ctx("variation")?
+        .collect::<rusqlite::Result<_>>()
+        .ctx("variation")?;
+    texts.iter().map(|t| asin(t, "variation")).collect()
+}
+
 fn apply_update_tx(conn: &Connection, u: &PriceUpdate) -> StoreResult<AppliedUpdate> {
     let mut applied = AppliedUpdate::default();
     if let Some(p) = &u.product {
@@ -1349,20 +1382,7 @@ impl Store for SqliteStore {
         parent: Asin,
     ) -> StoreResult<Vec<Asin>> {
         self.run("variation", move |conn| {
-            let texts: Vec<String> = conn
-                .prepare_cached(
-                    "SELECT child_asin FROM variations
-                     WHERE marketplace = ?1 AND parent_asin = ?2 ORDER BY child_asin",
-                )
-                .ctx("variation")?
-                .query_map(
-                    params![marketplace_code(marketplace), parent.as_str()],
-                    |r| r.get(0),
-                )
-                .ctx("variation")?
-                .collect::<rusqlite::Result<_>>()
-                .ctx("variation")?;
-            texts.iter().map(|t| asin(t, "variation")).collect()
+            variation_children_tx(conn, marketplace, parent)
         })
         .await
     }
@@ -2020,6 +2040,50 @@ impl Store for SqliteStore {
                 .collect::<rusqlite::Result<_>>()
                 .ctx(W)?;
             texts.iter().map(|t| asin(t, W)).collect()
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(%asin))]
+    async fn price_stats(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        offer_kind: crate::domain::OfferKind,
+    ) -> StoreResult<Option<crate::ports::store::PriceStats>> {
+        self.run("price stats", move |conn| {
+            stats::read(conn, marketplace, asin, offer_kind)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(updates = updates.len()))]
+    async fn apply_updates(&self, updates: &[PriceUpdate]) -> StoreResult<Vec<AppliedUpdate>> {
+        for u in updates {
+            super::validate_update(u)?;
+        }
+        if updates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let updates = updates.to_vec();
+        self.write("price update", move |tx| {
+            updates.iter().map(|u| apply_update_tx(tx, u)).collect()
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(parents = parents.len()))]
+    async fn variation_children_of(
+        &self,
+        marketplace: Marketplace,
+        parents: &[Asin],
+    ) -> StoreResult<Vec<Vec<Asin>>> {
+        let parents = parents.to_vec();
+        self.run("variation", move |conn| {
+            parents
+                .iter()
+                .map(|p| variation_children_tx(conn, marketplace, *p))
+                .collect()
         })
         .await
     }

@@ -1,0 +1,87 @@
+//! `mandi backtest`: the predictor's backtest on the sandbox oracle, as JSON and as text.
+
+use serde::Deserialize;
+
+use crate::util::assert_one_line_error;
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+enum Doc {
+    Backtest(Report),
+}
+
+#[derive(Debug, Deserialize)]
+struct Bin {
+    count: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Report {
+    seed: u64,
+    products: usize,
+    predictions: u64,
+    brier: f64,
+    baseline_brier: f64,
+    savings_paise: i64,
+    calibration: Vec<Bin>,
+}
+
+mtest!(backtest_prints_its_metrics_as_json, |dir, cmd| {
+    let Doc::Backtest(report) = cmd
+        .args([
+            "backtest",
+            "--seed",
+            "3",
+            "--products",
+            "6",
+            "--years",
+            "1",
+            "--no-score",
+        ])
+        .json();
+    assert_eq!((report.seed, report.products), (3, 6));
+    assert_eq!(
+        report.calibration.iter().map(|b| b.count).sum::<u64>(),
+        report.predictions
+    );
+    assert!(report.predictions > 250, "{}", report.predictions);
+    assert!(report.brier > 0.0 && report.brier < report.baseline_brier);
+    // Money is whole paise (an integer in the JSON), and following the advice saves some.
+    assert!(report.savings_paise > 0, "{}", report.savings_paise);
+});
+
+mtest!(backtest_refuses_a_size_of_zero, |dir, cmd| {
+    let err = cmd.args(["backtest", "--products", "0"]).fails_with(2);
+    assert_one_line_error(&err);
+    assert!(err.contains("--products"), "{err}");
+});
+
+mtest!(predict_gives_a_probability_and_a_verdict, |dir, cmd| {
+    let s = mandi_paapi::sandbox::Catalog::for_seed(42).sample();
+    let doc: serde_json::Value = cmd.args(["predict", s.laptop.as_str()]).json();
+    assert_eq!(doc["type"], "forecast");
+    let p = doc["data"]["prediction"]["probability"]
+        .as_f64()
+        .expect("a probability");
+    assert!((0.0..=1.0).contains(&p), "{p}");
+    let verdict = doc["data"]["advice"]["verdict"]
+        .as_str()
+        .expect("a verdict");
+    assert!(
+        ["buy_now", "wait", "unavailable"].contains(&verdict),
+        "{verdict}"
+    );
+    assert!(
+        doc["data"]["prediction"]["reasons"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty())
+    );
+});
+
+mtest!(predict_refuses_a_drop_of_100_percent, |dir, cmd| {
+    let err = cmd
+        .args(["predict", "B0CX59H5W7", "--drop", "100"])
+        .fails_with(2);
+    assert_one_line_error(&err);
+    assert!(err.contains("--drop"), "{err}");
+});
