@@ -10,8 +10,15 @@ use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::render;
 
+const EXAMPLES: &str = "\
+Examples:
+  mandi similar B0CX59H5W7
+  mandi similar \"https://www.amazon.in/dp/B0CX59H5W7\" --limit 5
+  mandi --json similar B0CX59H5W7";
+
 /// `mandi similar`: products like this one.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Cmd {
     /// The product: ASIN or link.
     #[arg(value_name = "ASIN|LINK")]
