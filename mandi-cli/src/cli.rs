@@ -98,6 +98,12 @@ pub enum Command {
     Sandbox(commands::sandbox::Cmd),
     /// Find the ASIN and marketplace in an Amazon link, a chat message or an ASIN.
     Asin(commands::asin::Cmd),
+    /// Ask in words: "gaming laptop under 80k with RTX 4060", "iPhone 15 vs Galaxy S24".
+    Ask(commands::ask::Cmd),
+    /// Products like this one: same category, similar price, shared brand and specs.
+    Similar(commands::similar::Cmd),
+    /// The browse tree: children, path, typical prices, most watched and trending products.
+    Categories(commands::categories::Cmd),
     /// Backtest the price-drop predictor on the sandbox's simulated years.
     Backtest(commands::backtest::Cmd),
     /// Will the price drop if I wait? Probability, expected low, window and a verdict.

@@ -1,7 +1,9 @@
 //! One module per noun, each with a clap `Cmd` and a `run`.
 
 pub mod asin;
+pub mod ask;
 pub mod backtest;
+pub mod categories;
 pub mod chart;
 pub mod completions;
 pub mod config;
@@ -16,8 +18,10 @@ pub mod predict;
 pub mod sandbox;
 pub mod search;
 pub mod serve;
+pub mod similar;
 pub mod variations;
 pub mod watch;
+pub mod watch_builder;
 
 use std::path::PathBuf;
 
@@ -115,6 +119,9 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Export(cmd) => watch::run_export(cmd, &ctx, out),
         Command::Import(cmd) => watch::run_import(cmd, &ctx, out),
         Command::Asin(cmd) => asin::run(cmd, &ctx, out),
+        Command::Ask(cmd) => ask::run(cmd, &ctx, out),
+        Command::Similar(cmd) => similar::run(cmd, &ctx, out),
+        Command::Categories(cmd) => categories::run(cmd, &ctx, out),
         Command::Backtest(cmd) => backtest::run(cmd, &ctx, out),
         Command::Predict(cmd) => predict::run(cmd, &ctx, out),
         Command::Completions(cmd) => completions::run(cmd, out),

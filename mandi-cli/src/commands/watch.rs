@@ -138,6 +138,8 @@ enum Action {
         /// A label of your own.
         #[arg(long)]
         label: Option<String>,
+        #[command(flatten)]
+        variants: super::watch_builder::VariantFlags,
     },
     /// List your watches.
     #[command(after_help = "Examples:\n  mandi watch list\n  mandi --json watch list")]
@@ -180,6 +182,17 @@ enum Action {
         #[arg(long)]
         label: Option<String>,
     },
+    /// Target prices grounded in the product's history, each with how often it would have
+    /// fired in the past year.
+    #[command(after_help = "Example:\n  mandi watch suggest B0CX59H5W7")]
+    Suggest {
+        /// The product: ASIN or link.
+        #[arg(value_name = "ASIN|URL")]
+        input: String,
+    },
+    /// Review your watches: unrealistic targets, redundant and stale watches.
+    #[command(after_help = "Example:\n  mandi watch review")]
+    Review,
 }
 
 /// The local user of the command line.
@@ -272,6 +285,7 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             rules,
             family,
             label,
+            ..
         } => {
             let refs = product_inputs(
                 ctx,
@@ -320,6 +334,19 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             }
         };
         match cmd.action {
+            Action::Add { variants, .. } if variants.variants => {
+                let (Some(product), Some(spec)) = (product, spec) else {
+                    return Err(Error::Input("give one ASIN or link".into()));
+                };
+                super::watch_builder::add_variants(&app, &user, product, spec, &variants, out)
+                    .await?;
+            }
+            Action::Suggest { input } => {
+                return super::watch_builder::suggest(&app, ctx, &input, out).await;
+            }
+            Action::Review => {
+                return super::watch_builder::review(&app, &user, out).await;
+            }
             Action::Add { .. } => {
                 let (Some(product), Some(spec)) = (product, spec) else {
                     return Err(Error::Input("give one ASIN or link".into()));

@@ -13,6 +13,7 @@ mod backtest;
 mod cli;
 mod config;
 mod demo;
+mod discovery;
 mod products;
 mod release;
 mod watch;

@@ -1334,6 +1334,7 @@ macro_rules! store_contract {
             held_deliveries_wait_until_released,
             alert_history_is_newest_first_paged_and_private,
             deleting_a_watch_drops_its_states_and_pending_alerts,
+            products_in_nodes_finds_linked_products_only,
             price_stats_are_kept_with_every_point_added,
             apply_updates_writes_a_whole_reply_or_nothing,
             variation_children_of_reads_several_families,
@@ -1921,6 +1922,62 @@ pub async fn deleting_a_watch_drops_its_states_and_pending_alerts(store: impl St
         .await
         .expect("c");
     assert_eq!(claimed, Vec::new());
+}
+
+/// `products_in_nodes` lists the saved products linked to any of the nodes, per
+/// marketplace, sorted by ASIN and limited.
+pub async fn products_in_nodes_finds_linked_products_only(store: impl Store) {
+    let node = |id: &str| BrowseNode {
+        id: id.to_owned(),
+        name: format!("node {id}"),
+        context_free_name: None,
+        is_root: false,
+        ancestors: Vec::new(),
+        children: Vec::new(),
+        sales_rank: None,
+    };
+    let mut a = full_product(asin("B0CX59H5W7"), t(0));
+    a.browse_nodes = vec![node("1805560031")];
+    let mut b = full_product(asin("B0AAAAAAA1"), t(0));
+    b.browse_nodes = vec![node("1375424031"), node("22963796031")];
+    let mut c = full_product(asin("B0AAAAAAA2"), t(0));
+    c.browse_nodes = vec![node("976389031")];
+    let mut us = full_product(asin("B0AAAAAAA3"), t(0));
+    us.marketplace = Marketplace::UnitedStates;
+    us.browse_nodes = vec![node("1805560031")];
+    for p in [&a, &b, &c] {
+        store.upsert_product(p).await.expect("upsert");
+    }
+    let _ = store.upsert_product(&us).await;
+    let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        store
+            .products_in_nodes(IN, &ids(&["1805560031", "22963796031"]), 10)
+            .await
+            .expect("query"),
+        vec![b.asin, a.asin]
+    );
+    assert_eq!(
+        store
+            .products_in_nodes(IN, &ids(&["1805560031", "22963796031"]), 1)
+            .await
+            .expect("query"),
+        vec![b.asin]
+    );
+    assert!(
+        store
+            .products_in_nodes(IN, &ids(&["999"]), 10)
+            .await
+            .expect("query")
+            .is_empty()
+    );
+    assert!(
+        store
+            .products_in_nodes(IN, &[], 10)
+            .await
+            .expect("query")
+            .is_empty()
+    );
 }
 
 // --- running aggregates and batched writes ---

@@ -545,6 +545,17 @@ pub trait Store: Send + Sync {
     /// Usage totals of a source on a UTC day.
     async fn api_usage(&self, source: &str, day: NaiveDate) -> StoreResult<ApiUsageTotals>;
 
+    // --- discovery ---
+
+    /// The saved products linked to any of these browse nodes in a marketplace, by ASIN,
+    /// at most `limit` (categories, popular and trending products).
+    async fn products_in_nodes(
+        &self,
+        marketplace: Marketplace,
+        node_ids: &[String],
+        limit: usize,
+    ) -> StoreResult<Vec<Asin>>;
+
     // --- running aggregates and batched writes (issue 13) ---
 
     /// The running aggregates of a product's history for one offer kind (`None` when nothing
@@ -834,6 +845,14 @@ macro_rules! forward_store {
             }
             async fn api_usage(&self, s: &str, d: NaiveDate) -> StoreResult<ApiUsageTotals> {
                 (**self).api_usage(s, d).await
+            }
+            async fn products_in_nodes(
+                &self,
+                m: Marketplace,
+                n: &[String],
+                l: usize,
+            ) -> StoreResult<Vec<Asin>> {
+                (**self).products_in_nodes(m, n, l).await
             }
             async fn price_stats(
                 &self,

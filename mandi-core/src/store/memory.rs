@@ -961,6 +961,26 @@ impl Store for MemoryStore {
         Ok(totals)
     }
 
+    async fn products_in_nodes(
+        &self,
+        marketplace: Marketplace,
+        node_ids: &[String],
+        limit: usize,
+    ) -> StoreResult<Vec<Asin>> {
+        let state = self.lock()?;
+        let mut found: Vec<Asin> = state
+            .products
+            .iter()
+            .filter(|((m, _), (_, links))| {
+                *m == marketplace && links.iter().any(|(id, _)| node_ids.contains(id))
+            })
+            .map(|((_, a), _)| *a)
+            .collect();
+        found.sort_unstable();
+        found.truncate(limit);
+        Ok(found)
+    }
+
     async fn price_stats(
         &self,
         marketplace: Marketplace,

@@ -2017,6 +2017,40 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn products_in_nodes(
+        &self,
+        marketplace: Marketplace,
+        node_ids: &[String],
+        limit: usize,
+    ) -> StoreResult<Vec<Asin>> {
+        const W: &str = "products in nodes";
+        if node_ids.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(node_ids).map_err(|e| StoreError::Invalid {
+            what: "browse node ids",
+            reason: format!("cannot be encoded: {e}"),
+        })?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.run(W, move |conn| {
+            let texts: Vec<String> = conn
+                .prepare_cached(
+                    "SELECT DISTINCT asin FROM product_browse_nodes
+                     WHERE marketplace = ?1 AND node_id IN (SELECT value FROM json_each(?2))
+                     ORDER BY asin LIMIT ?3",
+                )
+                .ctx(W)?
+                .query_map(params![marketplace_code(marketplace), ids, limit], |r| {
+                    r.get(0)
+                })
+                .ctx(W)?
+                .collect::<rusqlite::Result<_>>()
+                .ctx(W)?;
+            texts.iter().map(|t| asin(t, W)).collect()
+        })
+        .await
+    }
+
     #[tracing::instrument(skip_all, err, fields(%asin))]
     async fn price_stats(
         &self,
