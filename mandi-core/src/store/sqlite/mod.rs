@@ -23,9 +23,9 @@
 //! price aggregates (v5); `api_keys`, `api_key_usage`, `bulk_jobs`, `bulk_job_items` (v6).
 
 mod rows;
-mod users_batch;
 mod server;
 mod stats;
+mod users_batch;
 
 use std::fmt;
 use std::path::Path;
