@@ -22,7 +22,7 @@ pub struct VariantFlags {
     #[arg(long)]
     pub variants: bool,
     /// With --variants: the colour (words of it: `blue` finds `Ocean Blue`).
-    #[arg(long, alias = "color", value_name = "COLOUR", requires = "variants")]
+    #[arg(long, value_name = "COLOUR", requires = "variants")]
     pub colour: Option<String>,
     /// With --variants: the storage or size (`256GB`, `8 kg`).
     #[arg(long, alias = "size", value_name = "STORAGE", requires = "variants")]
