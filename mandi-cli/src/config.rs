@@ -178,19 +178,20 @@ pub fn init(path: &Path) -> Result<(), ConfigError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(write_err)?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                ConfigError::Exists {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                write_err(e)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    // The file holds credentials: readable by its owner only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            ConfigError::Exists {
+                path: path.to_path_buf(),
             }
-        })?;
+        } else {
+            write_err(e)
+        }
+    })?;
     file.write_all(EXAMPLE.as_bytes()).map_err(write_err)
 }
 
