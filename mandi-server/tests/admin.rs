@@ -332,8 +332,11 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
         .click()
         .await
         .expect("click");
+    // The click navigates: wait for the overview to arrive rather than race it.
     let users_total = c
-        .find(Locator::Css("#users-total b"))
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#users-total b"))
         .await
         .expect("overview card")
         .text()
@@ -381,15 +384,18 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
         .click()
         .await
         .expect("click");
-    assert_eq!(
-        c.find(Locator::Id("page"))
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("t"),
-        "2"
-    );
+    // The click navigates: poll until the second page has replaced the first.
+    let mut page = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Id("page")).await {
+            page = e.text().await.unwrap_or_default();
+            if page == "2" {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(page, "2");
     shot("04-users-page-2").await;
     c.goto(&h.url(&format!("/admin/products/IN/{asin}")))
         .await
@@ -413,13 +419,19 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
         .click()
         .await
         .expect("click");
-    assert!(
-        c.current_url()
+    // The click navigates: poll until the login page has arrived.
+    let mut at_login = false;
+    for _ in 0..100 {
+        at_login = c
+            .current_url()
             .await
-            .expect("url")
-            .path()
-            .ends_with("/admin/login")
-    );
+            .is_ok_and(|u| u.path().ends_with("/admin/login"));
+        if at_login {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(at_login, "logging out leads to the login page");
     c.goto(&h.url("/admin/overview")).await.expect("goto");
     assert!(
         c.current_url()
