@@ -1346,6 +1346,9 @@ macro_rules! store_contract {
             users_are_listed_in_pages,
             user_identity_moves_with_its_watches,
             batched_reads_match_single_reads,
+            market_snapshot_folds_prices_at_moments,
+            co_watched_counts_distinct_active_watchers,
+            clicks_round_trip_per_user,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1360,6 +1363,8 @@ macro_rules! store_contract {
 
 mod server;
 pub use server::*;
+mod market;
+pub use market::*;
 
 // --- alerts and their outbox ---
 

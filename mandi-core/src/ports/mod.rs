@@ -18,3 +18,4 @@ pub use store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, NewAlert,
     PriceStats, PriceUpdate, SearchLog, Store, StoreError, StoreResult, WatchedProduct,
 };
+pub use store::{CoWatch, MarketRow, ProductClick};
