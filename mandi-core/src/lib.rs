@@ -47,6 +47,7 @@ pub mod discovery;
 pub mod domain;
 pub mod insights;
 pub mod links;
+pub mod market;
 pub mod monitor;
 pub mod ports;
 pub mod store;
