@@ -120,6 +120,8 @@ pub enum Command {
     Deals(commands::deals::DealsCmd),
     /// Your watches and what they saved you (as the bot's /stats).
     Stats(commands::deals::StatsCmd),
+    /// Market report: top deals, biggest movers, new lows, category price index, sales ahead.
+    Report(commands::report::Cmd),
 }
 
 #[cfg(test)]

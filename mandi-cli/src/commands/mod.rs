@@ -15,6 +15,7 @@ pub mod lookup;
 pub mod monitor;
 pub mod nodes;
 pub mod predict;
+pub mod report;
 pub mod sandbox;
 pub mod search;
 pub mod serve;
@@ -130,6 +131,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Keys(cmd) => serve::run_keys(cmd, &ctx, out),
         Command::Deals(cmd) => deals::run_deals(cmd, &ctx, out),
         Command::Stats(cmd) => deals::run_stats(cmd, &ctx, out),
+        Command::Report(cmd) => report::run(cmd, &ctx, out),
     }
 }
 

@@ -85,3 +85,31 @@ mtest!(predict_refuses_a_drop_of_100_percent, |dir, cmd| {
     assert_one_line_error(&err);
     assert!(err.contains("--drop"), "{err}");
 });
+
+mtest!(report_lists_the_market_and_draws_its_index, |dir, cmd| {
+    let s = mandi_paapi::sandbox::Catalog::for_seed(42).sample();
+    let empty = dir.mandi().args(["report"]).output();
+    assert_eq!(
+        empty.status.code(),
+        Some(1),
+        "nothing seen, nothing to report"
+    );
+    dir.mandi()
+        .args(["watch", "add", s.laptop.as_str()])
+        .stdout();
+    let doc: serde_json::Value = cmd.args(["report", "--period", "month"]).json();
+    assert_eq!(doc["type"], "market_report");
+    assert_eq!(doc["data"]["period"], "month");
+    assert_eq!(doc["data"]["products"], 1);
+    let text = dir.mandi().args(["report"]).stdout();
+    assert!(
+        text.contains("Biggest drops") && text.contains("Sales ahead"),
+        "{text}"
+    );
+    let err = dir
+        .mandi()
+        .args(["report", "--period", "year"])
+        .fails_with(2);
+    assert_one_line_error(&err);
+    assert!(err.contains("--period"), "{err}");
+});
