@@ -50,6 +50,7 @@ pub mod links;
 pub mod market;
 pub mod monitor;
 pub mod ports;
+pub mod recommend;
 pub mod store;
 pub mod users;
 pub mod watches;
