@@ -210,6 +210,27 @@ impl RecommendService {
         Self { catalog }
     }
 
+    /// Records that a user opened a product (front-ends call this when a user follows a
+    /// product link they were shown), for the profile.
+    ///
+    /// # Errors
+    ///
+    /// The store failed, or the user is unknown.
+    pub async fn record_click(
+        &self,
+        user: &User,
+        marketplace: Marketplace,
+        asin: Asin,
+    ) -> Result<(), CatalogError> {
+        let click = crate::ports::ProductClick {
+            user_id: user.id,
+            marketplace,
+            asin,
+            at: self.catalog.clock().now(),
+        };
+        Ok(self.catalog.store().record_click(&click).await?)
+    }
+
     /// A user's profile from their watches, clicks and searches.
     ///
     /// # Errors

@@ -15,6 +15,7 @@ pub mod lookup;
 pub mod monitor;
 pub mod nodes;
 pub mod predict;
+pub mod recommend;
 pub mod report;
 pub mod sandbox;
 pub mod search;
@@ -132,6 +133,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Deals(cmd) => deals::run_deals(cmd, &ctx, out),
         Command::Stats(cmd) => deals::run_stats(cmd, &ctx, out),
         Command::Report(cmd) => report::run(cmd, &ctx, out),
+        Command::Recommend(cmd) => recommend::run(cmd, &ctx, out),
     }
 }
 

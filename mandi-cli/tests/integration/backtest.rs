@@ -113,3 +113,31 @@ mtest!(report_lists_the_market_and_draws_its_index, |dir, cmd| {
     assert_one_line_error(&err);
     assert!(err.contains("--period"), "{err}");
 });
+
+mtest!(recommend_learns_a_profile_from_watches, |dir, cmd| {
+    let s = mandi_paapi::sandbox::Catalog::for_seed(42).sample();
+    let empty = dir.mandi().args(["recommend"]).output();
+    assert_eq!(
+        empty.status.code(),
+        Some(1),
+        "no watches, nothing to learn from"
+    );
+    let err = dir
+        .mandi()
+        .args(["recommend", "--limit", "0"])
+        .fails_with(2);
+    assert_one_line_error(&err);
+    cmd.args(["watch", "add", s.laptop.as_str(), "--drop", "10%"])
+        .stdout();
+    let o = dir.mandi().args(["recommend", "--json"]).output();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(doc["type"], "recommendations");
+    let profile = &doc["data"]["profile"];
+    assert_eq!(profile["signals"]["watches"], 1);
+    assert_eq!(profile["price_sensitivity_bps"], 1000);
+    assert_eq!(
+        profile["categories"].as_array().map(Vec::len),
+        Some(1),
+        "{profile}"
+    );
+});
