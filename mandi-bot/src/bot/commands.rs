@@ -44,6 +44,7 @@ impl Bot {
                 self.cmd_search(ctx, args, 1, None).await
             }
             "deals" => self.cmd_deals(ctx).await,
+            "foryou" => self.cmd_foryou(ctx).await,
             "settings" => self.cmd_settings(ctx, None).await,
             "digest" => self.cmd_digest(ctx).await,
             "stats" => self.cmd_stats(ctx).await,

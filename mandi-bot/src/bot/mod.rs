@@ -15,6 +15,7 @@
 mod callback_data;
 mod callbacks;
 mod commands;
+mod foryou;
 pub mod views;
 
 use std::collections::HashMap;
