@@ -43,6 +43,7 @@ pub mod charts;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod contract;
 pub mod digest;
+pub mod digest_intel;
 pub mod discovery;
 pub mod domain;
 pub mod insights;
