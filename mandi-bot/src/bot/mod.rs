@@ -121,7 +121,7 @@ fn split_command(text: &str) -> Option<(String, &str)> {
 
 impl Bot {
     /// A bot over the library's services built on `catalog` (its store and clock are the
-    /// bot's) and a notifier used as the paced sender. `/digest` shows the standard digest;
+    /// bot's) and a notifier used as the paced sender. `/digest` shows the personal digest;
     /// [`Bot::with_digest`] adds sections.
     pub fn new(
         catalog: CatalogService,
@@ -132,7 +132,7 @@ impl Bot {
             watches: WatchService::new(catalog.clone()),
             users: UserService::for_catalog(&catalog),
             insights: InsightsService::new(catalog.clone()),
-            digest: DigestBuilder::standard(catalog.clone()),
+            digest: DigestBuilder::personal(catalog.clone()),
             catalog,
             notifier,
             config,

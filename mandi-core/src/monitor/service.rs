@@ -167,7 +167,7 @@ impl MonitoringService {
             next_retention,
             driver,
             dispatcher: Dispatcher::new(store, notifiers, clock.clone())
-                .with_digest(crate::digest::DigestBuilder::standard(catalog.clone())),
+                .with_digest(crate::digest::DigestBuilder::personal(catalog.clone())),
             clock,
             sleeper,
             settings,
