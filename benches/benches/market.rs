@@ -80,7 +80,7 @@ fn main() {
                     .expect("product");
                 link.execute(rusqlite::params![a, format!("{}", 1_000 + i % CATEGORIES)])
                     .expect("link");
-                let base = 10_000_00 + (i as i64 % 997) * 1_000;
+                let base = 1_000_000 + (i as i64 % 997) * 1_000;
                 for d in 0..DAYS {
                     // A wobble, a drop in the last week for a third of the products, a rise for
                     // another third.

@@ -619,7 +619,7 @@ mod tests {
         assert_eq!(profile.price_sensitivity_bps, Some(1_000));
         let (lo, hi) = profile.price_band.unwrap();
         assert!(
-            lo.minor() >= 60_000_00 && hi.minor() <= 70_000_00,
+            lo.minor() >= 6_000_000 && hi.minor() <= 7_000_000,
             "{lo} {hi}"
         );
 

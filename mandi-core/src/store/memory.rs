@@ -1257,7 +1257,7 @@ impl Store for MemoryStore {
             .filter(|c| c.user_id == user && c.at >= since)
             .cloned()
             .collect();
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|c| std::cmp::Reverse(c.at));
         out.truncate(limit);
         Ok(out)
     }
