@@ -10,6 +10,8 @@
 //!   second or 21 to a group within a minute.
 //! * **Flood control**: a 429 pauses all sending for `retry_after`, then the message is sent
 //!   again (up to `max_attempts`).
+//! * **Server failures**: a 5xx or a network failure is retried after a pause that doubles
+//!   (`retry_backoff`, up to `max_attempts` sends).
 //! * **Blocked users**: a 403 is a permanent [`NotifyError::RecipientGone`] and calls
 //!   [`RecipientEvents::blocked`] (the [`UserRecipientEvents`] hook deactivates the user and
 //!   pauses their watches).
@@ -54,8 +56,11 @@ pub struct NotifierConfig {
     pub chat_interval: Duration,
     /// Shortest gap between two messages to one group (negative chat id).
     pub group_interval: Duration,
-    /// Sends of one message tried before a 429 is returned as an error.
+    /// Sends of one message tried before a 429, a 5xx or a network failure is returned as an
+    /// error.
     pub max_attempts: u32,
+    /// The first pause before resending after a 5xx or a network failure (doubling each time).
+    pub retry_backoff: Duration,
     /// Delivered idempotency keys remembered.
     pub remember_keys: usize,
     /// The Amazon Associates tag added to Buy links.
@@ -101,6 +106,7 @@ impl Default for NotifierConfig {
             chat_interval: Duration::from_millis(1050),
             group_interval: Duration::from_millis(3150),
             max_attempts: 5,
+            retry_backoff: Duration::from_millis(250),
             remember_keys: 100_000,
             associate_tag: None,
             attach_chart: false,
@@ -468,8 +474,58 @@ impl TelegramNotifier {
         html: &str,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<Message, NotifyError> {
-        self.send_html_as(Origin::Reply, user, chat, html, keyboard)
+        self.send_html_as(Origin::Reply, user, chat, html, keyboard, None)
             .await
+    }
+
+    /// [`TelegramNotifier::send_html`] threaded as a reply to `reply_to` (a message of the
+    /// chat), as the bot answers in groups.
+    ///
+    /// # Errors
+    ///
+    /// As [`TelegramNotifier::send_html`].
+    pub async fn send_html_reply(
+        &self,
+        user: Option<&User>,
+        chat: i64,
+        html: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+        reply_to: Option<i64>,
+    ) -> Result<Message, NotifyError> {
+        self.send_html_as(Origin::Reply, user, chat, html, keyboard, reply_to)
+            .await
+    }
+
+    /// Sends a document (paced like every message), with an HTML caption.
+    ///
+    /// # Errors
+    ///
+    /// As [`TelegramNotifier::send_html`].
+    pub async fn send_document(
+        &self,
+        user: Option<&User>,
+        chat: i64,
+        file_name: &str,
+        bytes: Vec<u8>,
+        caption: &str,
+        reply_to: Option<i64>,
+    ) -> Result<Message, NotifyError> {
+        let options = SendOptions {
+            html: true,
+            reply_markup: None,
+            disable_preview: true,
+            reply_to,
+        };
+        self.paced(Origin::Reply, user, chat, |c| {
+            let options = options.clone();
+            let bytes = bytes.clone();
+            async move {
+                self.client
+                    .send_document(c, file_name, bytes, Some(caption), &options)
+                    .await
+            }
+        })
+        .await
     }
 
     async fn send_html_as(
@@ -479,6 +535,7 @@ impl TelegramNotifier {
         chat: i64,
         html: &str,
         keyboard: Option<InlineKeyboardMarkup>,
+        reply_to: Option<i64>,
     ) -> Result<Message, NotifyError> {
         let parts = text::split_message(html, MAX_MESSAGE_LEN);
         let last = parts.len().saturating_sub(1);
@@ -488,6 +545,7 @@ impl TelegramNotifier {
                 html: true,
                 reply_markup: if i == last { keyboard.clone() } else { None },
                 disable_preview: true,
+                reply_to: if i == 0 { reply_to } else { None },
             };
             let m = self
                 .paced(origin, user, chat, |c| {
@@ -531,6 +589,7 @@ impl TelegramNotifier {
             html: true,
             reply_markup: if fits { keyboard.clone() } else { None },
             disable_preview: false,
+            reply_to: None,
         };
         let cap = fits.then_some(caption);
         let m = self
@@ -543,7 +602,7 @@ impl TelegramNotifier {
         if fits {
             return Ok(m);
         }
-        self.send_html_as(origin, user, chat, caption, keyboard)
+        self.send_html_as(origin, user, chat, caption, keyboard, None)
             .await
     }
 
@@ -632,10 +691,22 @@ impl TelegramNotifier {
                     });
                 }
                 Err(e) if e.is_retryable() => {
-                    return Err(NotifyError::Transient {
-                        channel: CHANNEL.to_owned(),
-                        reason: e.to_string(),
-                    });
+                    // Telegram's servers failed (5xx) or did not answer: try again after a
+                    // growing pause, then give up as a transient failure.
+                    attempts += 1;
+                    if attempts >= self.config.max_attempts {
+                        return Err(NotifyError::Transient {
+                            channel: CHANNEL.to_owned(),
+                            reason: e.to_string(),
+                        });
+                    }
+                    let backoff = self
+                        .config
+                        .retry_backoff
+                        .saturating_mul(1 << (attempts - 1).min(6))
+                        .min(Duration::from_secs(30));
+                    tracing::warn!(chat, error = %e, attempts, ?backoff, "Telegram failed; retrying");
+                    tokio::time::sleep(backoff).await;
                 }
                 Err(e) => return Err(permanent(&e.to_string())),
             }
@@ -705,7 +776,14 @@ impl TelegramNotifier {
                 .await
                 .map(drop),
             None => self
-                .send_html_as(Origin::Alert, Some(&n.user), chat, &card, Some(keyboard))
+                .send_html_as(
+                    Origin::Alert,
+                    Some(&n.user),
+                    chat,
+                    &card,
+                    Some(keyboard),
+                    None,
+                )
                 .await
                 .map(drop),
         }
