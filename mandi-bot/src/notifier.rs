@@ -32,7 +32,7 @@ use async_trait::async_trait;
 use mandi_core::catalog::{CatalogService, HistoryReport};
 use mandi_core::ports::notifier::DigestNotification;
 use mandi_core::users::UserService;
-use mandi_core::{Alert, DealVerdict, ExternalIdentity, Notification, Notifier, NotifyError, User};
+use mandi_core::{Alert, AlertHeadline, DealVerdict, ExternalIdentity, Notification, Notifier, NotifyError, User};
 use tokio::time::Instant;
 
 use crate::i18n::{Texts, texts};
@@ -842,18 +842,22 @@ pub fn chat_of(user: &User) -> Result<i64, NotifyError> {
 /// the verdict.
 pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> String {
     let mut lines = Vec::new();
-    lines.push(format!("<b>{}</b>", t.alert_title));
+    lines.push(format!("<b>{}</b>", headline_text(alert.headline(), t)));
     if let Some(p) = report.and_then(|r| r.product.as_ref()) {
         lines.push(escape_html(&text::ellipsize(&p.title, 200)));
     } else {
         lines.push(format!("<code>{}</code>", alert.asin.as_str()));
     }
-    let price = match (alert.previous_price, alert.price) {
-        (Some(old), Some(new)) => format!("<s>{old}</s> → <b>{new}</b>"),
+    // "old → new" only when the price really moved (the library decides).
+    let price = match (alert.price_change(), alert.price) {
+        (Some((old, new)), _) => format!("<s>{old}</s> → <b>{new}</b>"),
         (None, Some(new)) => format!("<b>{new}</b>"),
         _ => t.price_unknown.to_owned(),
     };
     lines.push(price);
+    if let AlertHeadline::TargetReached { target } = alert.headline() {
+        lines.push(format!("{} {target}", t.target));
+    }
     if let (Some(price), Some(report)) = (alert.price, report) {
         let mrp = report
             .product
@@ -864,7 +868,7 @@ pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> S
             lines.push(format!("−{} {}", pct(bps), t.off_mrp));
         }
         if let Some(avg) = report.summary.window(Some(90)).and_then(|w| w.average)
-            && let Some(bps) = price.discount_bps(avg)
+            && let Some(bps) = price.discount_bps(avg).filter(|b| *b != 0)
         {
             let sign = if bps >= 0 { "−" } else { "+" };
             lines.push(format!("{sign}{} {}", pct(bps.abs()), t.vs_avg90));
@@ -877,8 +881,26 @@ pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> S
             ));
         }
     }
-    lines.push(escape_html(&text::ellipsize(&alert.message, 300)));
+    // The engine's one-line message repeats the above in English only; the card says it all.
     lines.join("\n")
+}
+
+/// The headline of an alert in the user's language (which headline is the library's call).
+pub fn headline_text(h: AlertHeadline, t: &Texts) -> String {
+    match h {
+        AlertHeadline::TargetReached { .. } => t.headline_target.to_owned(),
+        AlertHeadline::LowestInDays { days } => {
+            t.headline_lowest_days.replace("{days}", &days.to_string())
+        }
+        AlertHeadline::AllTimeLow => t.headline_all_time_low.to_owned(),
+        AlertHeadline::BackInStock => t.headline_back_in_stock.to_owned(),
+        AlertHeadline::PriceRise => t.headline_rise.to_owned(),
+        AlertHeadline::DealScore { at_least } => {
+            t.headline_score.replace("{score}", &at_least.to_string())
+        }
+        AlertHeadline::LightningDeal => t.headline_lightning.to_owned(),
+        _ => t.headline_drop.to_owned(),
+    }
 }
 
 fn pct(bps: i64) -> String {
@@ -964,7 +986,7 @@ impl Notifier for TelegramNotifier {
                     t,
                     self.config.associate_tag.as_deref(),
                 );
-                self.send_html_as(Origin::Alert, Some(&digest.user), chat, &html, None)
+                self.send_html_as(Origin::Alert, Some(&digest.user), chat, &html, None, None)
                     .await
                     .map(drop)
             }
@@ -1076,13 +1098,25 @@ mod tests {
             dedupe_key: "k".into(),
         };
         let hi = alert_card(&alert, None, texts(mandi_core::Language::Hindi));
-        assert!(
-            hi.contains("दाम गिरा") && hi.contains("&lt;b&gt;fake&lt;/b&gt; &amp; co"),
-            "{hi}"
-        );
+        assert!(hi.contains("अब तक का सबसे कम दाम"), "{hi}");
+        assert!(!hi.contains("fake"), "{hi}");
         assert!(hi.contains("<s>₹59,999</s> → <b>₹54,999</b>"), "{hi}");
         let en = alert_card(&alert, None, texts(mandi_core::Language::English));
-        assert!(en.contains("Price drop"));
+        assert!(en.starts_with("<b>🏆 Lowest price ever</b>"), "{en}");
+        // A target reached without a price move: no "drop", no "old → new".
+        let target = mandi_core::AlertRule::TargetPrice {
+            at_or_below: inr(12_000),
+        };
+        let still = Alert {
+            rule: target,
+            price: Some(inr(11_499)),
+            previous_price: Some(inr(11_499)),
+            ..alert
+        };
+        let en = alert_card(&still, None, texts(mandi_core::Language::English));
+        assert!(en.starts_with("<b>🎯 Target price reached</b>"), "{en}");
+        assert!(!en.contains('→') && !en.contains("drop"), "{en}");
+        assert!(en.contains("<b>₹11,499</b>") && en.contains("target ₹12,000"), "{en}");
     }
 
     #[test]

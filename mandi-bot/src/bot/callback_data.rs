@@ -37,6 +37,8 @@ pub enum Callback {
     ToggleQuiet,
     /// Cycle the daily cap (none → 5 → 10 → 20 → none).
     CycleCap,
+    /// Resume every paused watch (offered to a user who comes back).
+    ResumeAll,
 }
 
 impl Callback {
@@ -55,6 +57,7 @@ impl Callback {
             Self::ToggleLanguage => "st:lang".to_owned(),
             Self::ToggleQuiet => "st:quiet".to_owned(),
             Self::CycleCap => "st:cap".to_owned(),
+            Self::ResumeAll => "ra:all".to_owned(),
         };
         truncate_bytes(&s, MAX_CALLBACK_DATA).to_owned()
     }
@@ -87,6 +90,7 @@ impl Callback {
                 "cap" => Self::CycleCap,
                 _ => return None,
             },
+            "ra" if rest == "all" => Self::ResumeAll,
             _ => return None,
         })
     }
@@ -109,6 +113,7 @@ mod tests {
                 query: "redmi note".into(),
             },
             Callback::CycleCap,
+            Callback::ResumeAll,
         ] {
             let d = c.encode();
             assert!(d.len() <= 64);

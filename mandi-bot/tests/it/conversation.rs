@@ -343,33 +343,24 @@ async fn watch_buttons_change_only_the_owners_watch() {
         }
     );
 
-    // Export, delete, import.
+    // Export (a .json document), delete, import by sending the file back.
     h.fake.push_text(owner, "/export");
     wait_for("the export", 10, || {
         h.fake
             .sent_to(owner)
             .iter()
-            .any(|s| s.body().contains("<pre>"))
+            .any(|s| s.method == "sendDocument")
     })
     .await;
     let export = h
         .fake
         .sent_to(owner)
         .into_iter()
-        .find(|s| s.body().contains("<pre>"))
+        .find(|s| s.method == "sendDocument")
         .unwrap();
-    let json = export
-        .body()
-        .split("<pre>")
-        .nth(1)
-        .unwrap()
-        .split("</pre>")
-        .next()
-        .unwrap()
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
+    let doc = export.document.clone().unwrap();
+    assert!(doc.file_name.ends_with(".json"), "{}", doc.file_name);
+    assert!(export.body().contains("Watches: 1"), "{}", export.body());
     h.fake.push_callback(owner, list.message_id, &delete);
     wait_for("the delete", 10, || {
         futures::executor::block_on(h.store.list_watches(owner_user.id))
@@ -377,7 +368,9 @@ async fn watch_buttons_change_only_the_owners_watch() {
             .is_empty()
     })
     .await;
-    h.fake.push_text(owner, &format!("/import {json}"));
+    // Sent back without a caption: read through getFile and the file download.
+    h.fake
+        .push_document(owner, &doc.file_name, doc.bytes.clone(), None);
     wait_for("the import", 10, || {
         h.fake
             .sent_to(owner)
