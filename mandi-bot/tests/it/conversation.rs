@@ -19,14 +19,14 @@ use mandi_core::{
 
 use crate::support::{TestSource, asin, client_for, inr, t0};
 
-struct Harness {
-    fake: FakeTelegram,
-    store: Arc<dyn Store>,
-    source: Arc<TestSource>,
-    clock: ManualClock,
-    catalog: CatalogService,
-    notifier: Arc<TelegramNotifier>,
-    task: tokio::task::JoinHandle<()>,
+pub(crate) struct Harness {
+    pub(crate) fake: FakeTelegram,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) source: Arc<TestSource>,
+    pub(crate) clock: ManualClock,
+    pub(crate) catalog: CatalogService,
+    pub(crate) notifier: Arc<TelegramNotifier>,
+    pub(crate) task: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Harness {
@@ -35,13 +35,13 @@ impl Drop for Harness {
     }
 }
 
-const ADMIN: i64 = 4242;
+pub(crate) const ADMIN: i64 = 4242;
 
-async fn harness(config: NotifierConfig) -> Harness {
+pub(crate) async fn harness(config: NotifierConfig) -> Harness {
     harness_with(config, None).await
 }
 
-async fn harness_with(
+pub(crate) async fn harness_with(
     config: NotifierConfig,
     resolver: Option<Arc<dyn mandi_core::links::LinkResolver>>,
 ) -> Harness {
@@ -72,6 +72,7 @@ async fn harness_with(
             admins: vec![ADMIN],
             associate_tag: Some("mandi-21".into()),
             source_name: "test".into(),
+            source_label: "sandbox (seed 42, loopback)".into(),
             ..BotConfig::default()
         },
     );
@@ -94,7 +95,7 @@ async fn harness_with(
     }
 }
 
-async fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
+pub(crate) async fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     while !cond() {
         assert!(
@@ -105,7 +106,7 @@ async fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
     }
 }
 
-async fn user_of(h: &Harness, chat: i64) -> mandi_core::User {
+pub(crate) async fn user_of(h: &Harness, chat: i64) -> mandi_core::User {
     h.store
         .find_user(&ExternalIdentity::new("telegram", chat.to_string()))
         .await
@@ -114,7 +115,7 @@ async fn user_of(h: &Harness, chat: i64) -> mandi_core::User {
 }
 
 /// The alert the rule engine would make for the user's first watch after a drop.
-async fn alert_for(h: &Harness, chat: i64, price: i64, previous: i64) -> Notification {
+pub(crate) async fn alert_for(h: &Harness, chat: i64, price: i64, previous: i64) -> Notification {
     let user = user_of(h, chat).await;
     let watch = h.store.list_watches(user.id).await.unwrap().remove(0);
     Notification {

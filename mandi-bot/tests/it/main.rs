@@ -7,3 +7,4 @@ mod conversation;
 mod notifier;
 #[allow(dead_code)]
 mod support;
+mod telegram_user;
