@@ -122,6 +122,7 @@ impl Bot {
         asin: mandi_core::Asin,
     ) -> Result<(), BotError> {
         let t = ctx.t();
+        self.chat_action(ctx, "upload_photo").await;
         let report = self.catalog.history(m, asin, true).await?;
         if report.points.iter().all(|p| p.price.is_none()) {
             return self.reply(ctx, t.no_history, None).await.map(drop);
@@ -227,7 +228,21 @@ impl Bot {
         self.reply(ctx, &text, Some(kb)).await.map(drop)
     }
 
+    /// Shows "sending a photo…" or similar while a slow answer is prepared; failures only
+    /// cost the indicator.
+    async fn chat_action(&self, ctx: &Ctx, action: &str) {
+        if let Err(e) = self
+            .notifier
+            .client()
+            .send_chat_action(ctx.chat, action)
+            .await
+        {
+            tracing::debug!(error = %e, action, "no chat action");
+        }
+    }
+
     async fn cmd_export(&self, ctx: &Ctx) -> Result<(), BotError> {
+        self.chat_action(ctx, "upload_document").await;
         let doc = self.watches.export(&ctx.user).await?;
         let json = serde_json::to_vec_pretty(&doc).map_err(|e| BotError::Input(e.to_string()))?;
         let name = format!(

@@ -101,6 +101,13 @@ async fn twenty_five_watches_export_as_one_document_and_import_all_or_nothing() 
         .find(|s| s.method == "sendDocument")
         .unwrap();
     let doc = export.document.unwrap();
+    // "sending a file…" was shown while the export was made.
+    assert!(
+        h.fake
+            .calls("sendChatAction")
+            .iter()
+            .any(|c| c.params["action"] == "upload_document")
+    );
     let parsed: Value = serde_json::from_slice(&doc.bytes).unwrap();
     assert_eq!(parsed["watches"].as_array().unwrap().len(), 25);
     assert!(doc.bytes.len() > 4096, "bigger than one message: {}", doc.bytes.len());
