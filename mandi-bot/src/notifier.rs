@@ -32,7 +32,9 @@ use async_trait::async_trait;
 use mandi_core::catalog::{CatalogService, HistoryReport};
 use mandi_core::ports::notifier::DigestNotification;
 use mandi_core::users::UserService;
-use mandi_core::{Alert, AlertHeadline, DealVerdict, ExternalIdentity, Notification, Notifier, NotifyError, User};
+use mandi_core::{
+    Alert, AlertHeadline, DealVerdict, ExternalIdentity, Notification, Notifier, NotifyError, User,
+};
 use tokio::time::Instant;
 
 use crate::i18n::{Texts, texts};
@@ -1116,7 +1118,10 @@ mod tests {
         let en = alert_card(&still, None, texts(mandi_core::Language::English));
         assert!(en.starts_with("<b>🎯 Target price reached</b>"), "{en}");
         assert!(!en.contains('→') && !en.contains("drop"), "{en}");
-        assert!(en.contains("<b>₹11,499</b>") && en.contains("target ₹12,000"), "{en}");
+        assert!(
+            en.contains("<b>₹11,499</b>") && en.contains("target ₹12,000"),
+            "{en}"
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use super::callback_data::Callback;
 use super::views::{self, buy_price, money_text};
 use super::{Bot, BotError, Ctx};
 use crate::links_local::{FoundProduct, find_product, product_url};
-use crate::telegram::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use crate::telegram::InputFile;
+use crate::telegram::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use crate::text::{ellipsize, escape_html};
 
 impl Bot {

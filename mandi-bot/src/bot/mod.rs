@@ -543,9 +543,13 @@ impl Bot {
                 Callback::ResumeAll.encode(),
             )]],
         };
-        self.reply(ctx, &format!("{} {paused}", t.welcome_back_paused), Some(kb))
-            .await
-            .map(drop)
+        self.reply(
+            ctx,
+            &format!("{} {paused}", t.welcome_back_paused),
+            Some(kb),
+        )
+        .await
+        .map(drop)
     }
 
     async fn on_inline(&self, q: InlineQuery) -> Result<(), BotError> {

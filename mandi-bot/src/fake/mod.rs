@@ -585,7 +585,11 @@ impl Incoming {
         if let Some(f) = self.files.get(param) {
             return Some(f);
         }
-        let name = self.params.get(param)?.as_str()?.strip_prefix("attach://")?;
+        let name = self
+            .params
+            .get(param)?
+            .as_str()?
+            .strip_prefix("attach://")?;
         self.files.get(name)
     }
 }
@@ -723,9 +727,11 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Re
         Err(d) => {
             let mut inner = shared.lock();
             inner.violations.push(format!("{method}: {d}"));
-            inner
-                .rejected
-                .push((method.clone(), chat_id_of(&incoming.params).unwrap_or(0), d.clone()));
+            inner.rejected.push((
+                method.clone(),
+                chat_id_of(&incoming.params).unwrap_or(0),
+                d.clone(),
+            ));
             return err(400, &d, None);
         }
     }
@@ -861,7 +867,10 @@ fn download(shared: &Shared, rest: &str) -> Response {
 /// `editMessageText` / `editMessageMedia`: refused, as by Telegram, when nothing changes.
 fn edit(shared: &Shared, method: &str, params: &Value) -> Response {
     let chat = chat_id_of(params).unwrap_or(0);
-    let message_id = params.get("message_id").and_then(Value::as_i64).unwrap_or(0);
+    let message_id = params
+        .get("message_id")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let mut formatted = None;
     if let Some(text) = params.get("text").and_then(Value::as_str) {
         if let Err(d) = check_text(text, 4096, params) {
@@ -1029,8 +1038,7 @@ fn format_text(text: &str, params: &Value) -> (String, Value) {
     let mut offset = 0usize;
     for word in visible.split_inclusive(char::is_whitespace) {
         let trimmed = word.trim_end();
-        if (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
-            && trimmed.len() > 8
+        if (trimmed.starts_with("https://") || trimmed.starts_with("http://")) && trimmed.len() > 8
         {
             let len = utf16_len(trimmed);
             let covered = entities.iter().any(|e| {

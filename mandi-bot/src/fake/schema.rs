@@ -76,7 +76,9 @@ impl Schema {
         let names: Vec<String> = params.keys().cloned().collect();
         for name in names {
             if !spec.params.contains_key(&name) {
-                notes.push(format!("{method}: unknown parameter {name:?} (Telegram ignores it)"));
+                notes.push(format!(
+                    "{method}: unknown parameter {name:?} (Telegram ignores it)"
+                ));
             }
         }
         let mut required: Vec<(&String, &Field)> = spec.params.iter().collect();
@@ -204,18 +206,16 @@ impl Schema {
                 for name in names {
                     let (types, req) = &fields[name];
                     let p = format!("{path}.{name}");
-                    match map.get_mut(name.as_str()) {
-                        None if *req => {
+                    let Some(v) = map.get_mut(name.as_str()) else {
+                        if *req {
                             why.push(format!("{p} is required"));
                             return false;
                         }
-                        None => {}
-                        Some(v) => {
-                            if !types.iter().any(|t| self.coerce(t, v, files, &p, why)) {
-                                why.push(format!("{p} must be {}", types.join(" or ")));
-                                return false;
-                            }
-                        }
+                        continue;
+                    };
+                    if !types.iter().any(|t| self.coerce(t, v, files, &p, why)) {
+                        why.push(format!("{p} must be {}", types.join(" or ")));
+                        return false;
                     }
                 }
                 true
@@ -358,8 +358,11 @@ mod tests {
     fn results_lacking_a_required_field_are_reported() {
         let s = schema();
         assert!(
-            !s.check_result("getWebhookInfo", &json!({"url": "", "pending_update_count": 0}))
-                .is_empty()
+            !s.check_result(
+                "getWebhookInfo",
+                &json!({"url": "", "pending_update_count": 0})
+            )
+            .is_empty()
         );
         assert!(
             s.check_result(

@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use super::error::TelegramError;
 use super::types::{
-    ApiResponse, BotCommand, Chat, File, InlineKeyboardMarkup, InlineQueryResultArticle, InputMediaPhoto,
-    LinkPreviewOptions, Message, ParseMode, ReplyParameters, Update, User, WebhookInfo,
+    ApiResponse, BotCommand, Chat, File, InlineKeyboardMarkup, InlineQueryResultArticle,
+    InputMediaPhoto, LinkPreviewOptions, Message, ParseMode, ReplyParameters, Update, User,
+    WebhookInfo,
 };
 
 /// The public Bot API endpoint; tests point the client at a loopback fake instead.
@@ -588,10 +589,13 @@ impl BotClient {
         if file.file_size.is_some_and(|s| s > max_bytes as u64) {
             return Err(too_large());
         }
-        let path = file.file_path.as_deref().ok_or_else(|| TelegramError::Request {
-            method: method.to_owned(),
-            message: "Telegram gave no path for the file (over 20 MB?)".to_owned(),
-        })?;
+        let path = file
+            .file_path
+            .as_deref()
+            .ok_or_else(|| TelegramError::Request {
+                method: method.to_owned(),
+                message: "Telegram gave no path for the file (over 20 MB?)".to_owned(),
+            })?;
         let url = format!(
             "{}/file/bot{}/{}",
             self.base,

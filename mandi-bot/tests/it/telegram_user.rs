@@ -30,7 +30,9 @@ async fn in_a_group_the_bot_answers_only_what_is_for_it_and_threads_its_replies(
         .fake
         .push_group_text(group, member, "anyone up for lunch?");
     let other_bot = h.fake.push_group_text(group, member, "/help@OtherBot");
-    let mine = h.fake.push_group_text(group, member, "/help@mandi_test_bot");
+    let mine = h
+        .fake
+        .push_group_text(group, member, "/help@mandi_test_bot");
     let _ = (chatter, other_bot, mine);
     wait_for("the help", 10, || h.fake.sent_to(group).len() == 1).await;
     // A link in the conversation is for the bot; the reply is threaded to it.
@@ -43,7 +45,12 @@ async fn in_a_group_the_bot_answers_only_what_is_for_it_and_threads_its_replies(
     // Let anything else that might come arrive.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sent = h.fake.sent_to(group);
-    assert_eq!(sent.len(), 2, "{:?}", sent.iter().map(|s| s.body()).collect::<Vec<_>>());
+    assert_eq!(
+        sent.len(),
+        2,
+        "{:?}",
+        sent.iter().map(|s| s.body()).collect::<Vec<_>>()
+    );
     assert!(sent[0].body().contains("Commands"), "{}", sent[0].body());
     assert!(!sent.iter().any(|s| s.body().contains("could not find")));
     // Message ids count per chat (the fake numbers incoming and sent alike): 1 chatter,
@@ -88,10 +95,7 @@ async fn twenty_five_watches_export_as_one_document_and_import_all_or_nothing() 
     .await;
     h.fake.push_text(u, "/export");
     wait_for("the export", 10, || {
-        h.fake
-            .sent_to(u)
-            .iter()
-            .any(|s| s.method == "sendDocument")
+        h.fake.sent_to(u).iter().any(|s| s.method == "sendDocument")
     })
     .await;
     let export = h
@@ -110,7 +114,11 @@ async fn twenty_five_watches_export_as_one_document_and_import_all_or_nothing() 
     );
     let parsed: Value = serde_json::from_slice(&doc.bytes).unwrap();
     assert_eq!(parsed["watches"].as_array().unwrap().len(), 25);
-    assert!(doc.bytes.len() > 4096, "bigger than one message: {}", doc.bytes.len());
+    assert!(
+        doc.bytes.len() > 4096,
+        "bigger than one message: {}",
+        doc.bytes.len()
+    );
 
     // A corrupted copy changes nothing: one bad entry refuses the whole file.
     for w in h.store.list_watches(user.id).await.unwrap() {
@@ -154,12 +162,19 @@ async fn a_variation_parent_offers_its_variations_instead_of_an_unknown_price() 
     h.source.add_family(
         parent,
         "Redmi 13C",
-        &[(asin(901), "Starfrost White", 8_999), (asin(902), "Navy Blue", 9_299)],
+        &[
+            (asin(901), "Starfrost White", 8_999),
+            (asin(902), "Navy Blue", 9_299),
+        ],
     );
     h.fake.push_text(u, parent.as_str());
     wait_for("the choice", 10, || !h.fake.sent_to(u).is_empty()).await;
     let offer = &h.fake.sent_to(u)[0];
-    assert!(offer.body().contains("several variations"), "{}", offer.body());
+    assert!(
+        offer.body().contains("several variations"),
+        "{}",
+        offer.body()
+    );
     assert!(offer.body().contains("Navy Blue") && offer.body().contains("₹9,299"));
     let buttons = offer.buttons();
     assert_eq!(buttons.len(), 2, "{buttons:?}");
@@ -182,8 +197,16 @@ async fn a_short_link_that_cannot_be_opened_says_so() {
     h.fake.push_text(u, "just words");
     wait_for("two answers", 10, || h.fake.sent_to(u).len() == 2).await;
     let sent = h.fake.sent_to(u);
-    assert!(sent[0].body().contains("couldn't open this short link"), "{}", sent[0].body());
-    assert!(sent[1].body().contains("could not find an Amazon product link"));
+    assert!(
+        sent[0].body().contains("couldn't open this short link"),
+        "{}",
+        sent[0].body()
+    );
+    assert!(
+        sent[1]
+            .body()
+            .contains("could not find an Amazon product link")
+    );
 }
 
 #[tokio::test]
@@ -229,7 +252,11 @@ async fn a_user_who_unblocks_the_bot_is_offered_to_resume_their_paused_watches()
     })
     .await;
     let back = &h.fake.sent_to(u)[1];
-    assert!(back.body().contains("your watches were paused"), "{}", back.body());
+    assert!(
+        back.body().contains("your watches were paused"),
+        "{}",
+        back.body()
+    );
     let (label, data) = back.buttons().remove(0);
     assert!(label.contains("Resume all"));
     h.fake.push_callback(u, back.message_id, &data);
@@ -284,19 +311,22 @@ async fn admin_status_names_the_real_source_and_broadcast_keeps_formatting() {
     h.fake.push_text(ADMIN, "/admin_status");
     wait_for("the status", 10, || !h.fake.sent_to(ADMIN).is_empty()).await;
     let status = h.fake.sent_to(ADMIN)[0].body().to_owned();
-    assert!(status.contains("source: sandbox (seed 42, loopback)"), "{status}");
+    assert!(
+        status.contains("source: sandbox (seed 42, loopback)"),
+        "{status}"
+    );
     // "/admin_broadcast Big sale <today>" with "Big sale" in bold and a link.
     let text = "/admin_broadcast Big sale <today> at shop";
     h.fake.push_raw(json!({"message": {
-        "message_id": 77, "date": 1,
-        "from": {"id": ADMIN, "is_bot": false, "first_name": "Admin"},
-        "chat": {"id": ADMIN, "type": "private", "first_name": "Admin"},
-        "text": text,
-        "entities": [
-            {"type": "bot_command", "offset": 0, "length": 16},
-            {"type": "bold", "offset": 17, "length": 8},
-            {"type": "text_link", "offset": 37, "length": 4, "url": "https://www.amazon.in/deals"}
-        ]}}));
+    "message_id": 77, "date": 1,
+    "from": {"id": ADMIN, "is_bot": false, "first_name": "Admin"},
+    "chat": {"id": ADMIN, "type": "private", "first_name": "Admin"},
+    "text": text,
+    "entities": [
+        {"type": "bot_command", "offset": 0, "length": 16},
+        {"type": "bold", "offset": 17, "length": 8},
+        {"type": "text_link", "offset": 37, "length": 4, "url": "https://www.amazon.in/deals"}
+    ]}}));
     wait_for("the broadcast", 10, || h.fake.sent_to(member).len() == 2).await;
     let b = h.fake.sent_to(member)[1].body().to_owned();
     assert_eq!(
@@ -309,20 +339,34 @@ async fn admin_status_names_the_real_source_and_broadcast_keeps_formatting() {
 async fn a_whole_conversation_keeps_to_the_published_bot_api_schema() {
     let h = quiet_harness().await;
     let u = 2901;
-    for text in ["/start", "B000000001", "/watches", "/price B000000001", "/export", "/settings"] {
+    for text in [
+        "/start",
+        "B000000001",
+        "/watches",
+        "/price B000000001",
+        "/export",
+        "/settings",
+    ] {
         h.fake.push_text(u, text);
     }
-    wait_for("six answers", 15, || h.fake.sent_to(u).len() >= 6)
-    .await;
+    wait_for("six answers", 15, || h.fake.sent_to(u).len() >= 6).await;
     let list = h
         .fake
         .sent_to(u)
         .into_iter()
         .find(|s| s.body().contains("Your watches"))
         .unwrap();
-    let pause = list.buttons().into_iter().find(|(l, _)| l.contains('⏸')).unwrap().1;
+    let pause = list
+        .buttons()
+        .into_iter()
+        .find(|(l, _)| l.contains('⏸'))
+        .unwrap()
+        .1;
     h.fake.push_callback(u, list.message_id, &pause);
-    wait_for("the edit", 10, || !h.fake.calls("editMessageText").is_empty()).await;
+    wait_for("the edit", 10, || {
+        !h.fake.calls("editMessageText").is_empty()
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Every request the bot made and every answer the fake gave conform (getUpdates without
     // a null offset, getWebhookInfo with has_custom_certificate, …).

@@ -221,9 +221,18 @@ mod headline_tests {
     #[test]
     fn a_target_reached_without_a_move_is_not_a_drop() {
         let target = Money::from_major(12_000, Currency::INR);
-        let a = alert(AlertRule::TargetPrice { at_or_below: target }, 11_499, 11_499);
+        let a = alert(
+            AlertRule::TargetPrice {
+                at_or_below: target,
+            },
+            11_499,
+            11_499,
+        );
         assert_eq!(a.headline(), AlertHeadline::TargetReached { target });
-        assert_eq!(a.headline().to_string(), "🎯 Target price reached (₹12,000)");
+        assert_eq!(
+            a.headline().to_string(),
+            "🎯 Target price reached (₹12,000)"
+        );
         assert_eq!(a.price_change(), None);
         assert_eq!(a.price_line().unwrap(), "₹11,499");
     }
@@ -233,8 +242,14 @@ mod headline_tests {
         let a = alert(AlertRule::LowestInDays { days: 30 }, 11_499, 12_999);
         assert_eq!(a.headline().to_string(), "📉 Lowest price in 30 days");
         assert_eq!(a.price_line().unwrap(), "₹12,999 → ₹11,499 (−11.53%)");
-        assert_eq!(alert(AlertRule::BackInStock, 1, 1).headline(), AlertHeadline::BackInStock);
-        assert_eq!(alert(AlertRule::AllTimeLow, 1, 2).headline(), AlertHeadline::AllTimeLow);
+        assert_eq!(
+            alert(AlertRule::BackInStock, 1, 1).headline(),
+            AlertHeadline::BackInStock
+        );
+        assert_eq!(
+            alert(AlertRule::AllTimeLow, 1, 2).headline(),
+            AlertHeadline::AllTimeLow
+        );
         assert_eq!(
             alert(AlertRule::DropFromBaseline { bps: 500 }, 1, 2).headline(),
             AlertHeadline::PriceDrop
