@@ -93,6 +93,16 @@ pub struct Texts {
     pub headline_rise: &'static str,
     pub headline_score: &'static str,
     pub headline_lightning: &'static str,
+    pub compare_title: &'static str,
+    pub recommended: &'static str,
+    pub confirm_watch: &'static str,
+    pub btn_confirm_watch: &'static str,
+    pub similar_title: &'static str,
+    pub categories_title: &'static str,
+    pub typical_price: &'static str,
+    pub popular: &'static str,
+    pub similar_usage: &'static str,
+    pub low_90d: &'static str,
 }
 
 static EN: Texts = Texts {
@@ -182,6 +192,16 @@ static EN: Texts = Texts {
     headline_rise: "📈 Price rise",
     headline_score: "⭐ Deal score {score}+",
     headline_lightning: "⚡ Lightning deal",
+    compare_title: "⚖️ Side by side",
+    recommended: "👉 My pick:",
+    confirm_watch: "Watch this product?",
+    btn_confirm_watch: "✅ Yes, watch it",
+    similar_title: "Products like",
+    categories_title: "🗂 Categories",
+    typical_price: "Typical price",
+    popular: "Most watched",
+    similar_usage: "Send /similar followed by an Amazon link or ASIN.",
+    low_90d: "90-day low",
 };
 
 static HI: Texts = Texts {
@@ -271,6 +291,16 @@ static HI: Texts = Texts {
     headline_rise: "📈 दाम बढ़ा",
     headline_score: "⭐ डील स्कोर {score}+",
     headline_lightning: "⚡ लाइटनिंग डील",
+    compare_title: "⚖️ आमने-सामने",
+    recommended: "👉 मेरी पसंद:",
+    confirm_watch: "इस प्रोडक्ट पर नज़र रखूँ?",
+    btn_confirm_watch: "✅ हाँ, नज़र रखें",
+    similar_title: "इसके जैसे प्रोडक्ट",
+    categories_title: "🗂 कैटेगरी",
+    typical_price: "आम दाम",
+    popular: "सबसे ज़्यादा देखे गए",
+    similar_usage: "/similar के बाद Amazon लिंक या ASIN भेजें।",
+    low_90d: "90 दिन का न्यूनतम",
 };
 
 /// The texts of a language.

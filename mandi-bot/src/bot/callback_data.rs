@@ -39,6 +39,8 @@ pub enum Callback {
     CycleCap,
     /// Resume every paused watch (offered to a user who comes back).
     ResumeAll,
+    /// Open a category of the browse tree (its node id).
+    Category(String),
 }
 
 impl Callback {
@@ -58,6 +60,7 @@ impl Callback {
             Self::ToggleQuiet => "st:quiet".to_owned(),
             Self::CycleCap => "st:cap".to_owned(),
             Self::ResumeAll => "ra:all".to_owned(),
+            Self::Category(id) => format!("c:{id}"),
         };
         truncate_bytes(&s, MAX_CALLBACK_DATA).to_owned()
     }
@@ -91,6 +94,14 @@ impl Callback {
                 _ => return None,
             },
             "ra" if rest == "all" => Self::ResumeAll,
+            "c" if !rest.is_empty()
+                && rest.len() <= 40
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+            {
+                Self::Category(rest.to_owned())
+            }
             _ => return None,
         })
     }
@@ -114,6 +125,7 @@ mod tests {
             },
             Callback::CycleCap,
             Callback::ResumeAll,
+            Callback::Category("1805560031".into()),
         ] {
             let d = c.encode();
             assert!(d.len() <= 64);

@@ -66,6 +66,10 @@ impl Bot {
                     None => self.reply(&ctx, &text, None).await.map(drop),
                 };
             }
+            Callback::Category(id) => {
+                client.answer_callback_query(&q.id, None).await?;
+                return self.cmd_categories(&ctx, &id, message_id).await;
+            }
             Callback::Watch(asin) => {
                 client.answer_callback_query(&q.id, None).await?;
                 let found = FoundProduct {

@@ -48,6 +48,8 @@ impl Bot {
             "digest" => self.cmd_digest(ctx).await,
             "stats" => self.cmd_stats(ctx).await,
             "export" => self.cmd_export(ctx).await,
+            "categories" | "category" => self.cmd_categories(ctx, args, None).await,
+            "similar" => self.cmd_similar(ctx, &format!("{args} {urls}")).await,
             "import" => self.cmd_import(ctx, args).await,
             c if c.starts_with("admin") => self.cmd_admin(ctx, c, args).await,
             _ => self.reply(ctx, t.unknown_command, None).await.map(drop),
@@ -64,15 +66,23 @@ impl Bot {
             return self.set_target(ctx, watch_id, text).await;
         }
         let all = format!("{text} {urls}");
+        // "A vs B" names two products: a comparison, not a watch of the first.
+        if self.discovery.parse(text).intent == mandi_core::discovery::Intent::Compare {
+            return self.ask(ctx, text).await;
+        }
         if let Some(found) = self.find(&all, ctx.user.settings.marketplace).await {
             return self.watch_found(ctx, found).await;
         }
-        self.not_found(ctx, &all).await
+        if super::has_short_link(&all) || super::has_amazon_link(&all) {
+            return self.not_found(ctx, &all).await;
+        }
+        // Words: a question for the library's discovery ("earbuds under 2k", "A vs B").
+        self.ask(ctx, text).await
     }
 
     /// Says why no product was found: a short link that could not be opened is not "no
     /// link".
-    async fn not_found(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
+    pub(super) async fn not_found(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
         let t = ctx.t();
         let msg = if super::has_short_link(text) {
             t.short_link_failed
@@ -387,7 +397,7 @@ impl Bot {
         self.reply(ctx, &lines.join("\n"), Some(kb)).await.map(drop)
     }
 
-    async fn cmd_price(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
+    pub(super) async fn cmd_price(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
         let t = ctx.t();
         let Some(found) = self.find(text, ctx.user.settings.marketplace).await else {
             return self.reply(ctx, t.price_usage, None).await.map(drop);

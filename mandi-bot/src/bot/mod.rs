@@ -15,6 +15,7 @@
 mod callback_data;
 mod callbacks;
 mod commands;
+mod discover;
 pub mod views;
 
 use std::collections::HashMap;
@@ -82,6 +83,7 @@ pub struct Bot {
     watches: WatchService,
     users: UserService,
     insights: InsightsService,
+    discovery: mandi_core::discovery::DiscoveryService,
     digest: DigestBuilder,
     notifier: Arc<TelegramNotifier>,
     config: BotConfig,
@@ -205,6 +207,7 @@ impl Bot {
             watches: WatchService::new(catalog.clone()),
             users: UserService::for_catalog(&catalog),
             insights: InsightsService::new(catalog.clone()),
+            discovery: mandi_core::discovery::DiscoveryService::new(catalog.clone()),
             digest: DigestBuilder::standard(catalog.clone()),
             catalog,
             notifier,
@@ -312,6 +315,8 @@ impl Bot {
             ("price", "Current price", "अभी का दाम"),
             ("history", "Price chart", "दाम का चार्ट"),
             ("search", "Find products", "प्रोडक्ट खोजें"),
+            ("categories", "Browse categories", "कैटेगरी देखें"),
+            ("similar", "Products like one", "मिलते-जुलते प्रोडक्ट"),
             ("deals", "Best deals now", "सबसे अच्छे डील"),
             ("settings", "Alerts, quiet hours, language", "सेटिंग्स"),
             ("digest", "Today's summary", "आज का सार"),
@@ -647,6 +652,9 @@ pub enum BotError {
     /// Input that could not be used.
     #[error("{0}")]
     Input(String),
+    /// A discovery query (search, compare, similar, categories) failed.
+    #[error(transparent)]
+    Discovery(#[from] mandi_core::discovery::DiscoveryError),
     /// A watch operation failed.
     #[error(transparent)]
     Watch(#[from] WatchError),

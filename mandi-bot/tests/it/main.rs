@@ -4,6 +4,7 @@
 mod binary;
 mod client;
 mod conversation;
+mod discovery;
 mod notifier;
 #[allow(dead_code)]
 mod support;
