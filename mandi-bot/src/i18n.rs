@@ -103,6 +103,7 @@ pub struct Texts {
     pub popular: &'static str,
     pub similar_usage: &'static str,
     pub low_90d: &'static str,
+    pub btn_cards: &'static str,
 }
 
 static EN: Texts = Texts {
@@ -202,6 +203,7 @@ static EN: Texts = Texts {
     popular: "Most watched",
     similar_usage: "Send /similar followed by an Amazon link or ASIN.",
     low_90d: "90-day low",
+    btn_cards: "🃏 Product cards",
 };
 
 static HI: Texts = Texts {
@@ -301,6 +303,7 @@ static HI: Texts = Texts {
     popular: "सबसे ज़्यादा देखे गए",
     similar_usage: "/similar के बाद Amazon लिंक या ASIN भेजें।",
     low_90d: "90 दिन का न्यूनतम",
+    btn_cards: "🃏 प्रोडक्ट कार्ड",
 };
 
 /// The texts of a language.

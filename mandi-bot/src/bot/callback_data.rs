@@ -41,6 +41,13 @@ pub enum Callback {
     ResumeAll,
     /// Open a category of the browse tree (its node id).
     Category(String),
+    /// One product card of a comparison carousel: which one, of these products.
+    Card {
+        /// The product shown (index into `asins`).
+        index: u8,
+        /// The products compared (at most 4, to fit the 64 bytes).
+        asins: Vec<Asin>,
+    },
 }
 
 impl Callback {
@@ -61,6 +68,15 @@ impl Callback {
             Self::CycleCap => "st:cap".to_owned(),
             Self::ResumeAll => "ra:all".to_owned(),
             Self::Category(id) => format!("c:{id}"),
+            Self::Card { index, asins } => format!(
+                "k:{index}:{}",
+                asins
+                    .iter()
+                    .take(4)
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
         };
         truncate_bytes(&s, MAX_CALLBACK_DATA).to_owned()
     }
@@ -94,6 +110,18 @@ impl Callback {
                 _ => return None,
             },
             "ra" if rest == "all" => Self::ResumeAll,
+            "k" => {
+                let (index, list) = rest.split_once(':')?;
+                let asins = list
+                    .split(',')
+                    .map(|a| Asin::parse(a).ok())
+                    .collect::<Option<Vec<_>>>()?;
+                let index: u8 = index.parse().ok()?;
+                if asins.is_empty() || asins.len() > 4 || usize::from(index) >= asins.len() {
+                    return None;
+                }
+                Self::Card { index, asins }
+            }
             "c" if !rest.is_empty()
                 && rest.len() <= 40
                 && rest
@@ -126,6 +154,10 @@ mod tests {
             Callback::CycleCap,
             Callback::ResumeAll,
             Callback::Category("1805560031".into()),
+            Callback::Card {
+                index: 3,
+                asins: vec![asin; 4],
+            },
         ] {
             let d = c.encode();
             assert!(d.len() <= 64);

@@ -66,6 +66,12 @@ impl Bot {
                     None => self.reply(&ctx, &text, None).await.map(drop),
                 };
             }
+            Callback::Card { index, asins } => {
+                client.answer_callback_query(&q.id, None).await?;
+                return self
+                    .product_card(&ctx, usize::from(index), &asins, message_id)
+                    .await;
+            }
             Callback::Category(id) => {
                 client.answer_callback_query(&q.id, None).await?;
                 return self.cmd_categories(&ctx, &id, message_id).await;

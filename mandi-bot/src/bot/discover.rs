@@ -198,6 +198,15 @@ impl Bot {
                 Callback::Watch(p.product.asin).encode(),
             )]);
         }
+        // A carousel of the products' cards, one at a time.
+        rows.push(vec![InlineKeyboardButton::callback(
+            t.btn_cards,
+            Callback::Card {
+                index: 0,
+                asins: c.products.iter().take(4).map(|p| p.product.asin).collect(),
+            }
+            .encode(),
+        )]);
         if let Some(best) = c.products.iter().find(|p| p.product.asin == c.recommended) {
             lines.push(format!(
                 "\n{} <b>{}</b>",
@@ -214,6 +223,88 @@ impl Bot {
                 inline_keyboard: rows,
             },
         )
+    }
+
+    /// One card of a comparison carousel (title, price, MRP, rating, Buy and Watch), with
+    /// buttons to the previous and next product; edits the message it was asked from.
+    pub(super) async fn product_card(
+        &self,
+        ctx: &Ctx,
+        index: usize,
+        asins: &[mandi_core::Asin],
+        edit: Option<i64>,
+    ) -> Result<(), BotError> {
+        let t = ctx.t();
+        let Some(asin) = asins.get(index).copied() else {
+            return Ok(());
+        };
+        let marketplace = ctx.user.settings.marketplace;
+        let batch = self.catalog.lookup(marketplace, &[asin]).await?;
+        let Some(p) = batch.items.into_iter().find(|p| p.asin == asin) else {
+            return self.reply(ctx, t.unknown_product, None).await.map(drop);
+        };
+        let mut lines = vec![
+            format!("{}/{}", index + 1, asins.len()),
+            format!("<b>{}</b>", escape_html(&ellipsize(&p.title, 200))),
+            format!("<b>{}</b>", money_text(p.price(), t)),
+        ];
+        if let Some(o) = p.offers.first()
+            && let (Some(price), Some(mrp)) = (o.price, o.list_price)
+            && let Some(bps) = price.discount_bps(mrp).filter(|b| *b > 0)
+        {
+            lines.push(format!(
+                "MRP <s>{}</s> (−{} {})",
+                mrp.display_short(),
+                mandi_core::Bps(bps),
+                t.off_mrp
+            ));
+        }
+        let specs = mandi_core::discovery::key_specs(&p);
+        if !specs.is_empty() {
+            lines.push(escape_html(&ellipsize(&specs.join(", "), 150)));
+        }
+        let mut nav = Vec::new();
+        if index > 0 {
+            nav.push(InlineKeyboardButton::callback(
+                t.btn_prev,
+                Callback::Card {
+                    index: (index - 1) as u8,
+                    asins: asins.to_vec(),
+                }
+                .encode(),
+            ));
+        }
+        if index + 1 < asins.len() {
+            nav.push(InlineKeyboardButton::callback(
+                t.btn_next,
+                Callback::Card {
+                    index: (index + 1) as u8,
+                    asins: asins.to_vec(),
+                }
+                .encode(),
+            ));
+        }
+        let mut rows = vec![
+            vec![InlineKeyboardButton::url(
+                t.btn_buy,
+                product_url(marketplace, asin, self.config.associate_tag.as_deref()),
+            )],
+            vec![InlineKeyboardButton::callback(
+                t.btn_watch,
+                Callback::Watch(asin).encode(),
+            )],
+        ];
+        if !nav.is_empty() {
+            rows.push(nav);
+        }
+        let kb = InlineKeyboardMarkup {
+            inline_keyboard: rows,
+        };
+        let html = lines.join("\n");
+        match edit {
+            Some(mid) => self.edit(ctx, mid, &html, Some(kb)).await,
+            None => self.reply(ctx, &html, Some(kb)).await.map(drop),
+        }
     }
 
     /// `/similar <link or ASIN>`.

@@ -126,7 +126,43 @@ async fn on_the_sandbox_compare_similar_and_categories_answer_with_cards() {
         cmp.body()
     );
     assert!(cmp.body().contains("My pick"), "{}", cmp.body());
-    assert_eq!(cmp.buttons().len(), 2);
+    let buttons = cmp.buttons();
+    assert_eq!(buttons.len(), 3, "{buttons:?}");
+    // The carousel: the first product's card, then the next one in the same message.
+    let cards = buttons
+        .iter()
+        .find(|(l, _)| l.contains("Product cards"))
+        .unwrap();
+    b.fake.push_callback(u, cmp.message_id, &cards.1);
+    wait_for("the first card", 20, || {
+        b.fake.calls("editMessageText").len() == 1
+    })
+    .await;
+    let first = b.fake.calls("editMessageText")[0].params.clone();
+    assert!(
+        first["text"].as_str().unwrap().starts_with("1/2"),
+        "{first}"
+    );
+    let next = first["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter())
+        .find(|b| b["text"].as_str().unwrap().contains("Next"))
+        .unwrap()["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.fake.push_callback(u, cmp.message_id, &next);
+    wait_for("the second card", 20, || {
+        b.fake.calls("editMessageText").len() == 2
+    })
+    .await;
+    let second = b.fake.calls("editMessageText")[1].params.clone();
+    assert!(
+        second["text"].as_str().unwrap().starts_with("2/2"),
+        "{second}"
+    );
 
     b.fake
         .push_text(u, &format!("/similar {}", s.laptop.as_str()));
@@ -146,10 +182,10 @@ async fn on_the_sandbox_compare_similar_and_categories_answer_with_cards() {
     // A child button opens that category in the same message.
     b.fake.push_callback(u, cat.message_id, &children[0].1);
     wait_for("the edit", 20, || {
-        !b.fake.calls("editMessageText").is_empty()
+        b.fake.calls("editMessageText").len() == 3
     })
     .await;
-    let edited = &b.fake.calls("editMessageText")[0].params;
+    let edited = &b.fake.calls("editMessageText")[2].params;
     assert!(
         edited["text"]
             .as_str()

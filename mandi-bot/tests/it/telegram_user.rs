@@ -195,7 +195,8 @@ async fn a_short_link_that_cannot_be_opened_says_so() {
     let u = 2401;
     h.fake.push_text(u, "ye dekho https://amzn.in/d/abc123");
     // A full Amazon link that is not a product still says no product was found.
-    h.fake.push_text(u, "https://www.amazon.in/gp/help/customer");
+    h.fake
+        .push_text(u, "https://www.amazon.in/gp/help/customer");
     wait_for("two answers", 10, || h.fake.sent_to(u).len() == 2).await;
     let sent = h.fake.sent_to(u);
     assert!(
