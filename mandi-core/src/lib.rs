@@ -49,6 +49,8 @@ pub mod insights;
 pub mod links;
 pub mod monitor;
 pub mod ports;
+#[cfg(feature = "redis")]
+pub mod redis_conn;
 pub mod store;
 pub mod users;
 pub mod watches;
