@@ -62,7 +62,7 @@ mod contract {
 async fn a_corrupt_entry_is_an_error_naming_the_key() {
     let server = server_or_skip();
     let connection = RedisConnection::open(&server.url()).expect("loopback URL");
-    let clock = ManualClock::new(chrono::Utc::now());
+    let clock = ManualClock::new(mandi_core::SystemClock.now());
     let cache = RedisCache::new(
         connection.clone(),
         "t",
@@ -90,7 +90,7 @@ async fn a_corrupt_entry_is_an_error_naming_the_key() {
 #[tokio::test]
 async fn two_processes_worth_of_caches_share_one_server() {
     let server = server_or_skip();
-    let clock = ManualClock::new(chrono::Utc::now());
+    let clock = ManualClock::new(mandi_core::SystemClock.now());
     let make = || {
         RedisCache::new(
             RedisConnection::open(&server.url()).expect("url"),
