@@ -52,6 +52,7 @@ pub mod ports;
 #[cfg(feature = "redis")]
 pub mod redis_conn;
 pub mod store;
+pub mod telemetry;
 pub mod users;
 pub mod watches;
 
