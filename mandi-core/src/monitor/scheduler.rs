@@ -35,11 +35,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::breaker::CircuitBreaker;
-use super::quota::{Priority, Quota, QuotaError};
+use super::quota::{Priority, QuotaError};
 use super::{Jitter, Sleeper};
 use crate::cache::Cache;
 use crate::domain::{Asin, DataOrigin, Marketplace, Money, Product};
 use crate::ports::clock::Clock;
+use crate::ports::quota::AccountQuota;
 use crate::ports::source::{
     ItemError, ItemErrorKind, ItemsRequest, MAX_ITEMS_PER_CALL, ProductSource, SourceError,
 };
@@ -505,6 +506,14 @@ impl Planner {
         due.into_iter().take(limit).map(|(_, k)| k).collect()
     }
 
+    /// The age of every refreshed product's last refresh (freshness lag), in no order.
+    pub fn ages(&self, now: DateTime<Utc>) -> Vec<TimeDelta> {
+        self.entries
+            .values()
+            .filter_map(|e| e.last_refreshed.map(|at| now - at))
+            .collect()
+    }
+
     /// Freshness figures now (walks every product).
     pub fn stats(&self, now: DateTime<Utc>) -> PlannerStats {
         let due_now = self.queue.range(..=(now, u64::MAX)).count();
@@ -681,7 +690,7 @@ pub struct Fallback {
     /// The fallback source.
     pub source: Arc<dyn ProductSource>,
     /// Its own pace, one permit per call (be gentle with pages).
-    pub quota: Arc<Quota>,
+    pub quota: Arc<dyn AccountQuota>,
     /// ASINs per fallback call (a scraper reads one page per ASIN), 1 to
     /// [`MAX_ITEMS_PER_CALL`]; the rest of the batch waits for the source.
     pub per_call: usize,
@@ -704,7 +713,7 @@ pub const WARM_LIMIT: usize = 1_000;
 pub struct MonitorLoop {
     planner: Planner,
     source: Arc<dyn ProductSource>,
-    quota: Arc<Quota>,
+    quota: Arc<dyn AccountQuota>,
     breaker: Arc<CircuitBreaker>,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
@@ -722,7 +731,7 @@ impl std::fmt::Debug for MonitorLoop {
         f.debug_struct("MonitorLoop")
             .field("products", &self.planner.len())
             .field("source", &self.source.name())
-            .field("quota", &self.quota.snapshot())
+            .field("quota", &self.quota.name())
             .field("breaker", &self.breaker.snapshot())
             .field("cache", &self.cache.as_ref().map(|c| c.name().to_owned()))
             .field("fallback", &self.fallback)
@@ -737,7 +746,7 @@ impl MonitorLoop {
     pub fn new(
         planner: Planner,
         source: Arc<dyn ProductSource>,
-        quota: Arc<Quota>,
+        quota: Arc<dyn AccountQuota>,
         breaker: Arc<CircuitBreaker>,
         clock: Arc<dyn Clock>,
         sleeper: Arc<dyn Sleeper>,
@@ -772,6 +781,11 @@ impl MonitorLoop {
         self
     }
 
+    /// Replaces the cache tiers (see [`MonitorLoop::with_cache`]).
+    pub fn set_cache(&mut self, cache: Arc<dyn Cache>) {
+        self.cache = Some(cache);
+    }
+
     /// Uses `fallback` (the scraper, off unless configured) while the breaker is open.
     pub fn with_fallback(mut self, fallback: Fallback) -> Self {
         self.fallback = Some(fallback);
@@ -801,7 +815,7 @@ impl MonitorLoop {
     }
 
     /// The quota.
-    pub fn quota(&self) -> &Arc<Quota> {
+    pub fn quota(&self) -> &Arc<dyn AccountQuota> {
         &self.quota
     }
 
@@ -894,6 +908,14 @@ impl MonitorLoop {
             Err(QuotaError::DailyLimitReached { resets_at, .. }) => {
                 return StepOutcome::QuotaSpent { resets_at };
             }
+            Err(e @ QuotaError::Backend { .. }) => {
+                // A shared quota that cannot be reached grants nothing: wait, then ask again.
+                tracing::warn!(error = %e, "the shared quota is unreachable; asking again in 5 s");
+                self.sleeper
+                    .sleep_until(self.clock.now() + TimeDelta::seconds(5))
+                    .await;
+                return StepOutcome::SinkFailed(e.to_string());
+            }
             Err(other) => return StepOutcome::SinkFailed(other.to_string()),
         }
         if let Err(rejected) = self.breaker.allow() {
@@ -913,7 +935,9 @@ impl MonitorLoop {
         let now = self.clock.now();
         match result {
             Ok(batch) => {
-                self.quota.record(Ok(()));
+                if let Err(e) = self.quota.record(Ok(())).await {
+                    tracing::warn!(error = %e, "could not record the call with the quota");
+                }
                 self.breaker.record(Ok(()));
                 self.record_usage(plan.asins.len(), true).await;
                 let mut products = batch.items;
@@ -936,7 +960,9 @@ impl MonitorLoop {
             Err(error) => {
                 tracing::warn!(source = self.source.name(), %error, asins = plan.asins.len(), "refresh call failed");
                 self.stats.failed_calls += 1;
-                self.quota.record(Err(&error));
+                if let Err(e) = self.quota.record(Err(&error)).await {
+                    tracing::warn!(error = %e, "could not record the call with the quota");
+                }
                 self.breaker.record(Err(&error));
                 self.record_usage(plan.asins.len(), false).await;
                 let unreadable = matches!(error, SourceError::Decode { .. });
@@ -1040,7 +1066,9 @@ impl MonitorLoop {
                 let request = ItemsRequest::new(plan.marketplace, asked.iter().copied());
                 match fallback.source.get_items(&request).await {
                     Ok(batch) => {
-                        fallback.quota.record(Ok(()));
+                        if let Err(e) = fallback.quota.record(Ok(())).await {
+                            tracing::warn!(error = %e, "could not record the call with the quota");
+                        }
                         let mut products = batch.items;
                         products.retain(|p| {
                             p.marketplace == plan.marketplace && asked.contains(&p.asin)
@@ -1078,7 +1106,9 @@ impl MonitorLoop {
                         };
                     }
                     Err(e) => {
-                        fallback.quota.record(Err(&e));
+                        if let Err(e) = fallback.quota.record(Err(&e)).await {
+                            tracing::warn!(error = %e, "could not record the call with the quota");
+                        }
                         tracing::warn!(error = %e, "fallback scraper failed");
                     }
                 }
@@ -1120,6 +1150,81 @@ impl MonitorLoop {
             cached: count,
             retry_at,
         }
+    }
+
+    /// Like [`MonitorLoop::run_until`], but returns early once `stop` turns true: a wait
+    /// (for the quota, the next due product or the next re-read) is cut short, while a call
+    /// already sent is finished and its answer handled (stored, alerts written) first.
+    pub async fn run_until_stopped(
+        &mut self,
+        until: DateTime<Utc>,
+        resync_every: TimeDelta,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut next_sync = self.clock.now();
+        while self.clock.now() < until && !*stop.borrow() {
+            if self.clock.now() >= next_sync {
+                if let Err(e) = self.sync_watched().await {
+                    tracing::warn!(error = %e, "could not read the watched products; keeping the plan");
+                }
+                next_sync = self.clock.now() + resync_every;
+                self.warm_cache(resync_every, WARM_LIMIT).await;
+            }
+            let wake = match self.planner.plan(self.clock.now()) {
+                None => Some(next_sync.min(until)),
+                Some(plan) if plan.send_at >= until => Some(until),
+                Some(plan) if plan.send_at > self.clock.now() => Some(plan.send_at),
+                Some(_) => None,
+            };
+            if let Some(at) = wake {
+                if !self.wait_or_stop(at, stop).await {
+                    return;
+                }
+                continue;
+            }
+            // Wait for the quota here, where stopping loses nothing; the step then takes the
+            // permit at once (unless another process sharing the quota got there first).
+            match self.quota.next_ready_at(Priority::WatchesDue).await {
+                Ok(Some(at)) if at > self.clock.now() => {
+                    if !self.wait_or_stop(at, stop).await {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+            match self.step().await {
+                StepOutcome::QuotaSpent { resets_at } => {
+                    if !self.wait_or_stop(resets_at.min(until), stop).await {
+                        return;
+                    }
+                }
+                StepOutcome::Idle => {
+                    if !self.wait_or_stop(next_sync.min(until), stop).await {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Sleeps until `at` unless `stop` turns true first; false when stopped.
+    async fn wait_or_stop(
+        &self,
+        at: DateTime<Utc>,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> bool {
+        if *stop.borrow() {
+            return false;
+        }
+        let slept = tokio::select! {
+            () = self.sleeper.sleep_until(at) => true,
+            _ = stop.wait_for(|s| *s) => false,
+        };
+        slept && !*stop.borrow()
     }
 
     /// Runs steps until the clock reaches `until`, re-reading the watched products from the
@@ -1170,7 +1275,7 @@ mod tests {
     use crate::monitor::ManualSleeper;
     use crate::monitor::breaker::{BreakerConfig, BreakerState};
     use crate::monitor::fake::{FakeSource, numbered_asins};
-    use crate::monitor::quota::QuotaConfig;
+    use crate::monitor::quota::{Quota, QuotaConfig};
     use crate::ports::clock::ManualClock;
     use crate::store::MemoryStore;
 

@@ -678,6 +678,14 @@ pub trait Store: Send + Sync {
     /// The price histories of several queries in one read, in the queries' order (each as
     /// [`Store::price_history`] would answer it).
     async fn price_histories(&self, queries: &[HistoryQuery]) -> StoreResult<Vec<Vec<PricePoint>>>;
+
+    /// Deliveries waiting in the outbox (pending rows, held and leased ones included), for
+    /// the `mandi_outbox_depth` gauge. The default counts through
+    /// [`Store::activity_facts`]; adapters answer it with one count.
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        let facts = self.activity_facts(DateTime::<Utc>::MAX_UTC).await?;
+        Ok(u64::from(facts.outbox_pending))
+    }
 }
 
 macro_rules! forward_store {
@@ -939,6 +947,9 @@ macro_rules! forward_store {
                 q: &[HistoryQuery],
             ) -> StoreResult<Vec<Vec<PricePoint>>> {
                 (**self).price_histories(q).await
+            }
+            async fn outbox_depth(&self) -> StoreResult<u64> {
+                (**self).outbox_depth().await
             }
         }
     };

@@ -1134,4 +1134,13 @@ impl Store for MemoryStore {
         }
         Ok(all)
     }
+
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        let state = self.lock()?;
+        Ok(state
+            .outbox
+            .values()
+            .filter(|o| o.entry.status == DeliveryStatus::Pending)
+            .count() as u64)
+    }
 }
