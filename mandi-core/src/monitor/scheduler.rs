@@ -932,6 +932,7 @@ impl MonitorLoop {
         self.stats.calls += 1;
         self.stats.asins_requested += plan.asins.len() as u64;
         let result = self.source.get_items(&request).await;
+        crate::telemetry::source_call(self.source.name(), result.as_ref().map(|_| ()));
         let now = self.clock.now();
         match result {
             Ok(batch) => {
@@ -1064,7 +1065,9 @@ impl MonitorLoop {
                     .min(plan.asins.len());
                 let asked = &plan.asins[..take];
                 let request = ItemsRequest::new(plan.marketplace, asked.iter().copied());
-                match fallback.source.get_items(&request).await {
+                let answer = fallback.source.get_items(&request).await;
+                crate::telemetry::source_call(fallback.source.name(), answer.as_ref().map(|_| ()));
+                match answer {
                     Ok(batch) => {
                         if let Err(e) = fallback.quota.record(Ok(())).await {
                             tracing::warn!(error = %e, "could not record the call with the quota");
