@@ -237,3 +237,110 @@ mtest!(serve_stops_on_sigterm_with_exit_zero, |dir, cmd| {
     sigterm(running.pid());
     exits_zero_soon(running.take(), Duration::from_secs(30));
 });
+
+/// The environment deploy/compose.yaml gives the containers (secrets as placeholders).
+fn compose_env(extra: &[(&str, &str)]) -> mandi_paapi::settings::Env {
+    let mut pairs = vec![
+        (
+            "MANDI_GENERAL__DATABASE",
+            "postgres://mandi:placeholder@postgres:5432/mandi",
+        ),
+        ("MANDI_CREATORS__CREDENTIAL_ID", "placeholder-id"),
+        ("MANDI_CREATORS__CREDENTIAL_SECRET", "placeholder-secret"),
+    ];
+    pairs.extend_from_slice(extra);
+    mandi_paapi::settings::Env::from_pairs(pairs)
+}
+
+fn deploy_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
+}
+
+fn load_deploy(file: &str, env: &mandi_paapi::settings::Env) -> mandi_paapi::settings::Settings {
+    let path = deploy_dir().join("config").join(file);
+    let location = mandi_paapi::settings::locate(Some(&path), env).expect("locate");
+    mandi_paapi::settings::load(&location, env)
+        .unwrap_or_else(|e| panic!("deploy/config/{file} does not load: {e}"))
+}
+
+#[test]
+fn deploy_configs_load_through_the_settings_loader() {
+    let compose = std::fs::read_to_string(deploy_dir().join("compose.yaml")).expect("compose");
+    let configs: Vec<String> = std::fs::read_dir(deploy_dir().join("config"))
+        .expect("deploy/config")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(configs.len() >= 2, "{configs:?}");
+    for file in &configs {
+        assert!(
+            compose.contains(&format!("./config/{file}:")),
+            "compose.yaml does not mount deploy/config/{file}"
+        );
+    }
+    let env = compose_env(&[]);
+    for (file, listen) in [("monitor.toml", None), ("bot.toml", Some("0.0.0.0:9184"))] {
+        let s = load_deploy(file, &env);
+        // Every process on the account shares one quota and one cache tier in Redis.
+        assert_eq!(
+            s.quota.redis_url.as_deref(),
+            Some("redis://redis:6379/0"),
+            "{file}"
+        );
+        assert_eq!(
+            s.cache.redis_url.as_deref(),
+            Some("redis://redis:6379/0"),
+            "{file}"
+        );
+        assert_eq!(s.quota.key_prefix, "mandi:quota:yourtag-21", "{file}");
+        assert_eq!((s.monitor.tps, s.monitor.tpd), (1, 8_640), "{file}");
+        assert_eq!(s.metrics.listen.as_deref(), listen, "{file}");
+        assert_eq!(
+            s.source(),
+            mandi_paapi::settings::SourceKind::Creators,
+            "{file}"
+        );
+        assert!(s.creators.has_credentials(), "{file}");
+        assert!(
+            s.general
+                .database
+                .as_ref()
+                .is_some_and(|d| d.to_string_lossy().starts_with("postgres://")),
+            "{file}: the database comes from MANDI_GENERAL__DATABASE"
+        );
+        // Secrets stay out of Debug output.
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("placeholder-secret"), "{file}: {shown}");
+    }
+    // The monitor workers also load through the real binary.
+    let monitor = deploy_dir().join("config/monitor.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mandi"))
+        .env_clear()
+        .env("MANDI_CREATORS__CREDENTIAL_ID", "placeholder-id")
+        .env("MANDI_CREATORS__CREDENTIAL_SECRET", "placeholder-secret")
+        .arg("--config")
+        .arg(&monitor)
+        .args(["config", "show"])
+        .output()
+        .expect("run mandi");
+    assert!(
+        out.status.success(),
+        "mandi config show: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_bad_redis_url_is_refused_naming_the_key() {
+    let env = compose_env(&[("MANDI_QUOTA__REDIS_URL", "http://redis:6379")]);
+    let path = deploy_dir().join("config/monitor.toml");
+    let location = mandi_paapi::settings::locate(Some(&path), &env).expect("locate");
+    let err = mandi_paapi::settings::load(&location, &env).expect_err("not a redis URL");
+    let text = err.to_string();
+    assert!(text.contains("quota.redis_url"), "{text}");
+    let env = compose_env(&[(
+        "MANDI_CACHE__REDIS_URL",
+        "redis://user:hunter2@redis:6379/0x",
+    )]);
+    let settings = mandi_paapi::settings::load(&location, &env).expect("a URL with a password");
+    assert!(!format!("{settings:?}").contains("hunter2"));
+}
