@@ -12,9 +12,9 @@ use crate::cache::Cache;
 use crate::domain::{Asin, DataOrigin, Marketplace, Product};
 use crate::monitor::breaker::CircuitBreaker;
 use crate::monitor::quota::{Priority, QuotaError};
-use crate::ports::quota::AccountQuota;
 use crate::monitor::{Jitter, Sleeper};
 use crate::ports::clock::Clock;
+use crate::ports::quota::AccountQuota;
 use crate::ports::source::{
     ItemError, ItemErrorKind, ItemsRequest, MAX_ITEMS_PER_CALL, ProductSource, SourceError,
 };
@@ -543,15 +543,12 @@ impl MonitorLoop {
                 let asked = &plan.asins[..take];
                 let request = ItemsRequest::new(plan.marketplace, asked.iter().copied());
                 let answer = fallback.source.get_items(&request).await;
-                crate::telemetry::source_call(
-                    fallback.source.name(),
-                    answer.as_ref().map(|_| ()),
-                );
+                crate::telemetry::source_call(fallback.source.name(), answer.as_ref().map(|_| ()));
                 match answer {
                     Ok(batch) => {
                         if let Err(e) = fallback.quota.record(Ok(())).await {
-                    tracing::warn!(error = %e, "could not record the call with the quota");
-                }
+                            tracing::warn!(error = %e, "could not record the call with the quota");
+                        }
                         let mut products = batch.items;
                         products.retain(|p| {
                             p.marketplace == plan.marketplace && asked.contains(&p.asin)
@@ -590,8 +587,8 @@ impl MonitorLoop {
                     }
                     Err(e) => {
                         if let Err(e) = fallback.quota.record(Err(&e)).await {
-                    tracing::warn!(error = %e, "could not record the call with the quota");
-                }
+                            tracing::warn!(error = %e, "could not record the call with the quota");
+                        }
                         tracing::warn!(error = %e, "fallback scraper failed");
                     }
                 }
