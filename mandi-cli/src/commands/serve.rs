@@ -109,10 +109,10 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
             let _ = stop_tx.send(true);
         };
         let served = mandi_server::serve(listener, state, shutdown).await;
-        if let Some(task) = monitor {
-            if let Err(e) = task.await {
-                tracing::error!(error = %e, "the monitoring task failed");
-            }
+        if let Some(task) = monitor
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "the monitoring task failed");
         }
         served.map_err(|e| Error::Setup {
             what: "server",

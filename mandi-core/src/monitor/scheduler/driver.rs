@@ -664,29 +664,27 @@ impl MonitorLoop {
             }
             // Wait for the quota here, where stopping loses nothing; the step then takes the
             // permit at once (unless another process sharing the quota got there first).
-            match self.quota.next_ready_at(Priority::WatchesDue).await {
-                Ok(Some(at)) if at > self.clock.now() => {
-                    if !self.wait_or_stop(at, stop).await {
-                        return;
-                    }
-                }
-                _ => {}
+            let quota_at = match self.quota.next_ready_at(Priority::WatchesDue).await {
+                Ok(Some(at)) if at > self.clock.now() => Some(at),
+                _ => None,
+            };
+            if let Some(at) = quota_at
+                && !self.wait_or_stop(at, stop).await
+            {
+                return;
             }
             if *stop.borrow() {
                 return;
             }
-            match self.step().await {
-                StepOutcome::QuotaSpent { resets_at } => {
-                    if !self.wait_or_stop(resets_at.min(until), stop).await {
-                        return;
-                    }
-                }
-                StepOutcome::Idle => {
-                    if !self.wait_or_stop(next_sync.min(until), stop).await {
-                        return;
-                    }
-                }
-                _ => {}
+            let wait_until = match self.step().await {
+                StepOutcome::QuotaSpent { resets_at } => Some(resets_at.min(until)),
+                StepOutcome::Idle => Some(next_sync.min(until)),
+                _ => None,
+            };
+            if let Some(at) = wait_until
+                && !self.wait_or_stop(at, stop).await
+            {
+                return;
             }
         }
     }
