@@ -52,7 +52,10 @@ pub mod market;
 pub mod monitor;
 pub mod ports;
 pub mod recommend;
+#[cfg(feature = "redis")]
+pub mod redis_conn;
 pub mod store;
+pub mod telemetry;
 pub mod users;
 pub mod watches;
 

@@ -752,6 +752,14 @@ pub trait Store: Send + Sync {
         since: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<ProductClick>>;
+
+    /// Deliveries waiting in the outbox (pending rows, held and leased ones included), for
+    /// the `mandi_outbox_depth` gauge. The default counts through
+    /// [`Store::activity_facts`]; adapters answer it with one count.
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        let facts = self.activity_facts(DateTime::<Utc>::MAX_UTC).await?;
+        Ok(u64::from(facts.outbox_pending))
+    }
 }
 
 macro_rules! forward_store {
@@ -1040,6 +1048,9 @@ macro_rules! forward_store {
                 n: usize,
             ) -> StoreResult<Vec<ProductClick>> {
                 (**self).clicks(u, s, n).await
+            }
+            async fn outbox_depth(&self) -> StoreResult<u64> {
+                (**self).outbox_depth().await
             }
         }
     };

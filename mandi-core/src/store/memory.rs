@@ -1261,4 +1261,13 @@ impl Store for MemoryStore {
         out.truncate(limit);
         Ok(out)
     }
+
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        let state = self.lock()?;
+        Ok(state
+            .outbox
+            .values()
+            .filter(|o| o.entry.status == DeliveryStatus::Pending)
+            .count() as u64)
+    }
 }

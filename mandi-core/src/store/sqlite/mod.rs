@@ -1000,6 +1000,18 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        self.run("outbox", |conn| {
+            let n: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM alert_outbox WHERE status = 'pending'")
+                .ctx("outbox")?
+                .query_row([], |r| r.get(0))
+                .ctx("outbox")?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
 }
 
 impl SqliteStore {
