@@ -644,7 +644,10 @@ mod tests {
         assert_eq!(deal_part(&input(&p)).points, 6);
         let p = with(Some(deal("Lightning Deal", Some(now - Duration::hours(1)))));
         let part = deal_part(&input(&p));
-        assert_eq!((part.points, part.explanation.as_str()), (0, "no deal badge"));
+        assert_eq!(
+            (part.points, part.explanation.as_str()),
+            (0, "no deal badge")
+        );
     }
 
     #[test]
