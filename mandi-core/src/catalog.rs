@@ -419,6 +419,30 @@ impl CatalogService {
         Ok(nodes)
     }
 
+    /// The products someone watches (paused watches and inactive users left out), most
+    /// watched first: what monitoring refreshes.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn watched_products(
+        &self,
+    ) -> Result<Vec<crate::ports::store::WatchedProduct>, CatalogError> {
+        Ok(self.store.watched_products().await?)
+    }
+
+    /// This service's source's API usage on one (UTC) day.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn api_usage_on(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<crate::ports::store::ApiUsageTotals, CatalogError> {
+        Ok(self.store.api_usage(self.source.name(), day).await?)
+    }
+
     /// The price-history report of a product from what the store holds, as of now.
     ///
     /// With `refresh`, the product is fetched first (so the report ends at the current

@@ -518,6 +518,24 @@ impl WatchService {
         Ok(self.catalog.store().list_watches(user.id).await?)
     }
 
+    /// A user's alerts, newest first: `limit` of them after skipping `offset`.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn alerts(
+        &self,
+        user: &User,
+        limit: usize,
+        offset: usize,
+    ) -> WatchResult<Vec<crate::domain::Alert>> {
+        Ok(self
+            .catalog
+            .store()
+            .alert_history(user.id, limit, offset)
+            .await?)
+    }
+
     /// A user's watches, oldest first, each with its product as last saved (`None` when it
     /// was never fetched), read in one batch per marketplace.
     ///

@@ -425,7 +425,7 @@ pub struct PaapiSettings {
 }
 
 impl PaapiSettings {
-    /// True when the access key, secret key and partner tag are all set.
+    /// True when the access key, secret key and associate tag are all set.
     pub fn has_credentials(&self) -> bool {
         self.access_key.is_some() && self.secret_key.is_some() && self.associate_tag.is_some()
     }

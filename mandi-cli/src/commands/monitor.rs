@@ -292,11 +292,10 @@ pub struct StatusCmd {}
 pub fn run_status(_cmd: StatusCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     block_on(async {
         let app = App::open(ctx).await?;
-        let store = app.catalog.store();
-        let watched = store.watched_products().await?;
+        let watched = app.catalog.watched_products().await?;
         let source = app.catalog.source().name().to_owned();
         let today = app.catalog.clock().now().date_naive();
-        let usage = store.api_usage(&source, today).await?;
+        let usage = app.catalog.api_usage_on(today).await?;
         let quota = app.quota_config()?;
         let snapshot: Option<StatusFile> = std::fs::read_to_string(status_path(&app.database))
             .ok()
