@@ -221,17 +221,7 @@ impl Scorer for HistoryScorer {
             };
         };
         let currency = price.currency();
-        let mut segments = SegmentBuffer::take();
-        series::segments_into(input.history, now, currency, &mut segments.0);
-        let segments: &[series::Segment] = &segments.0;
         let from90 = now - Duration::days(90);
-        let window90 = || series::window(segments, from90, now);
-        let known_secs: i64 = window90()
-            .filter(|x| x.price.is_some())
-            .map(|x| x.duration_secs())
-            .sum();
-        let enough_history = known_secs >= s.min_history.num_seconds();
-
         // Usual price: time-weighted average over the 30 days before the last week (so the
         // current sale does not define its own reference), or before a running deal began
         // when that was longer ago (a month-long festival sale is not its own usual price).
@@ -243,6 +233,31 @@ impl Scorer for HistoryScorer {
             .map_or(now - Duration::days(7), |start| {
                 start.min(now - Duration::days(7))
             });
+        let mrp = offer
+            .and_then(|o| o.list_price)
+            .filter(|m| m.currency() == currency);
+        let check = mrp_check(input.history, mrp, now, s);
+        let raised_since = check.raised_since.filter(|_| check.raised);
+        // Only the stretch the windows below look at is turned into segments (the 90 days,
+        // the usual-price month, the month before an MRP raise), not the whole history.
+        let earliest = [
+            Some(from90),
+            Some(usual_end - Duration::days(30)),
+            raised_since.map(|since| since - Duration::days(30)),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(from90);
+        let mut segments = SegmentBuffer::take();
+        series::segments_from_into(input.history, earliest, now, currency, &mut segments.0);
+        let segments: &[series::Segment] = &segments.0;
+        let window90 = || series::window(segments, from90, now);
+        let known_secs: i64 = window90()
+            .filter(|x| x.price.is_some())
+            .map(|x| x.duration_secs())
+            .sum();
+        let enough_history = known_secs >= s.min_history.num_seconds();
         let usual = series::time_weighted_average(series::window(
             segments,
             usual_end - Duration::days(30),
@@ -254,11 +269,8 @@ impl Scorer for HistoryScorer {
         let history_points = if enough_history {
             let pct = series::percentile_bps(window90(), price).unwrap_or(5_000);
             let base = i64::from(10_000 - pct.min(10_000)) * 35 / 10_000;
-            let all_time_low = segments
-                .iter()
-                .filter_map(|x| x.price)
-                .map(|m| m.minor())
-                .min();
+            let all_time_low =
+                series::lowest_known(input.history, now, currency).map(|m| m.minor());
             let near_low = all_time_low
                 .is_some_and(|low| i128::from(price.minor()) * 10_000 <= i128::from(low) * 10_200);
             let pts = base + if near_low { 5 } else { 0 };
@@ -289,14 +301,10 @@ impl Scorer for HistoryScorer {
         };
 
         // 2. Discount against MRP, with inflated-MRP and raised-price detection.
-        let mrp = offer
-            .and_then(|o| o.list_price)
-            .filter(|m| m.currency() == currency);
         let claimed_bps = mrp.and_then(|m| price.discount_bps(m)).unwrap_or(0).max(0);
-        let check = mrp_check(input.history, mrp, now, s);
         // With a raised MRP the reference is the usual price before the raise (the run-up
         // of a fake sale raises the price too, and must not become its own reference).
-        let reference = match check.raised_since.filter(|_| check.raised) {
+        let reference = match raised_since {
             Some(since) => series::time_weighted_average(series::window(
                 segments,
                 since - Duration::days(30),

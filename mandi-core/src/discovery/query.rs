@@ -251,30 +251,26 @@ fn is_word_char(c: char) -> bool {
 /// Splits text into words, numbers (`1,20,000`, `1.5`, `80k`) and the symbols that matter
 /// (`₹ % + - < > &`).
 fn lex(text: &str) -> Vec<Token> {
-    // Normalised characters for reading, and what was typed for each (a dropped nukta stays
-    // with the letter before it, so names and keywords come back as typed).
+    // Normalised characters for reading, and where each starts in what was typed (a dropped
+    // nukta stays with the letter before it, so names and keywords come back as typed: the
+    // text typed for characters `from..to` is `text[starts[from]..starts[to]]`).
     let mut chars: Vec<char> = Vec::with_capacity(text.len());
-    let mut raw: Vec<String> = Vec::with_capacity(text.len());
-    for c in text.chars() {
-        match norm_char(c) {
-            Some(n) => {
-                chars.push(n);
-                raw.push(c.to_string());
-            }
-            None => {
-                if let Some(last) = raw.last_mut() {
-                    last.push(c);
-                }
-            }
+    let mut starts: Vec<usize> = Vec::with_capacity(text.len() + 1);
+    // (Dropped characters before the first kept one belong to no token.)
+    for (at, c) in text.char_indices() {
+        if let Some(n) = norm_char(c) {
+            chars.push(n);
+            starts.push(at);
         }
     }
-    let mut out = Vec::new();
+    starts.push(text.len());
+    let mut out = Vec::with_capacity(text.len() / 4 + 1);
     let mut i = 0;
     let push = |out: &mut Vec<Token>, from: usize, to: usize| {
         let norm: String = chars[from..to].iter().collect();
         out.push(Token {
             low: norm.to_lowercase(),
-            orig: raw[from..to].concat(),
+            orig: text[starts[from]..starts[to]].to_owned(),
             used: Use::Free,
         });
     };
