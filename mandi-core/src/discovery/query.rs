@@ -403,16 +403,25 @@ impl Stream {
         self.toks.get(i).map_or("", |t| t.low.as_str())
     }
 
-    /// True when the free tokens from `i` spell `phrase` (words separated by spaces).
+    /// True when the free tokens from `i` spell `phrase` (words separated by single
+    /// spaces). Hot: every pass tries dozens of phrases at every token, so the phrase is
+    /// compared token by token as a prefix, failing on the first byte that differs, with no
+    /// splitting or allocation (a token never holds a space).
     fn matches(&self, i: usize, phrase: &str) -> Option<usize> {
         let mut j = i;
-        for w in phrase.split(' ') {
-            if !self.free(j) || self.low(j) != w {
+        let mut rest = phrase.as_bytes();
+        loop {
+            let tok = self.toks.get(j).filter(|t| t.used == Use::Free)?.low.as_bytes();
+            if tok.is_empty() || !rest.starts_with(tok) {
                 return None;
             }
             j += 1;
+            match rest.get(tok.len()) {
+                None => return Some(j),
+                Some(b' ') => rest = &rest[tok.len() + 1..],
+                Some(_) => return None,
+            }
         }
-        Some(j)
     }
 
     /// The first of `phrases` matching at `i`, as its end index.
@@ -422,8 +431,15 @@ impl Stream {
 
     /// The first of `phrases` ending just before `end` (free tokens), as its start index.
     fn ends_with_any(&self, end: usize, phrases: &[&str]) -> Option<usize> {
+        // The phrase's last word must be the token before `end` (checked first: cheap).
+        let last = self.toks.get(end.checked_sub(1)?)?.low.as_bytes();
         phrases.iter().find_map(|p| {
-            let n = p.split(' ').count();
+            let b = p.as_bytes();
+            if !b.ends_with(last) || (b.len() > last.len() && b[b.len() - last.len() - 1] != b' ')
+            {
+                return None;
+            }
+            let n = 1 + b.iter().filter(|&&c| c == b' ').count();
             let start = end.checked_sub(n)?;
             self.matches(start, p).filter(|&e| e == end).map(|_| start)
         })
@@ -1336,26 +1352,17 @@ fn feature_pass(s: &mut Stream, features: &mut Vec<String>, energy_context: bool
             }
             continue;
         }
-        let mut units: Vec<&str> = vec![
-            "hz",
-            "mp",
-            "mah",
-            "inch",
-            "inches",
-            "इंच",
-            "ton",
-            "tonne",
-            "kg",
-            "litre",
-            "liter",
-            "ltr",
-            "litres",
-            "liters",
+        const UNITS: &[&str] = &[
+            "hz", "mp", "mah", "inch", "inches", "इंच", "ton", "tonne", "kg", "litre", "liter",
+            "ltr", "litres", "liters", "star",
         ];
-        if energy_context {
-            units.push("star");
-        }
-        if let Some((num, unit, end)) = number_unit(s, i, &units) {
+        // "star" (energy rating) only counts for appliances.
+        let units = if energy_context {
+            UNITS
+        } else {
+            &UNITS[..UNITS.len() - 1]
+        };
+        if let Some((num, unit, end)) = number_unit(s, i, units) {
             add(format!("{num}{unit}"));
             let end = if unit == "MP" && s.matches(end, "camera").is_some() {
                 end + 1
