@@ -79,6 +79,19 @@ fn parse(c: &mut Criterion) {
             black_box(skipped)
         })
     });
+    // How much of the floor is the pretty-printing: the same reply without the whitespace
+    // that cannot change its meaning, and what removing it costs.
+    let compact = mandi_paapi::transport::compact_json(REPLY.as_bytes()).into_owned();
+    group.bench_function("serde_json_skip_floor_compacted", |b| {
+        b.iter(|| {
+            let skipped: serde::de::IgnoredAny =
+                serde_json::from_slice(black_box(&compact)).expect("JSON");
+            black_box(skipped)
+        })
+    });
+    group.bench_function("compact_json_only", |b| {
+        b.iter(|| black_box(mandi_paapi::transport::compact_json(black_box(REPLY.as_bytes()))))
+    });
     group.bench_function("owned", |b| {
         b.iter(|| {
             let reply: GetItemsResponse =
