@@ -500,60 +500,55 @@ pub fn compact_json(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let structural = |b: u8| matches!(b, b'{' | b'}' | b'[' | b']' | b':' | b',');
     let n = body.len();
     let mut out: Vec<u8> = Vec::new();
-    // `body[copied..i]` is pending copy: bytes are copied in runs, not one by one.
+    // `body[copied..]` is still to be copied: bytes are copied in runs, not one by one.
     let mut copied = 0;
     let mut i = 0;
-    while i < n {
-        match body[i] {
-            b'"' => {
-                // To the closing quote, skipping escaped characters.
-                i += 1;
-                loop {
-                    match memchr::memchr2(b'"', b'\\', &body[i.min(n)..]) {
-                        None => {
-                            i = n;
-                            break;
-                        }
-                        Some(k) if body[i + k] == b'\\' => i += k + 2,
-                        Some(k) => {
-                            i += k + 1;
-                            break;
-                        }
+    // Outside strings, jump to the next quote or run of whitespace (a tab or carriage
+    // return not after a space or line break is simply kept, which is always safe).
+    while let Some(k) = memchr::memchr3(b'"', b' ', b'\n', &body[i..]) {
+        let j = i + k;
+        if body[j] == b'"' {
+            // To the closing quote, skipping escaped characters.
+            i = j + 1;
+            loop {
+                match memchr::memchr2(b'"', b'\\', &body[i..]) {
+                    None => {
+                        i = n;
+                        break;
+                    }
+                    Some(k) if body[i + k] == b'\\' => i = (i + k + 2).min(n),
+                    Some(k) => {
+                        i += k + 1;
+                        break;
                     }
                 }
             }
-            b if is_ws(b) => {
-                let start = i;
-                // Indentation comes in long runs of spaces: eight at a time.
-                while i + 8 <= n
-                    && u64::from_ne_bytes([
-                        body[i],
-                        body[i + 1],
-                        body[i + 2],
-                        body[i + 3],
-                        body[i + 4],
-                        body[i + 5],
-                        body[i + 6],
-                        body[i + 7],
-                    ]) == SPACES
-                {
-                    i += 8;
+        } else {
+            let mut e = j + 1;
+            // Indentation comes in long runs of spaces: eight at a time.
+            while let Some(chunk) = body.get(e..e + 8) {
+                let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
+                if word != SPACES {
+                    break;
                 }
-                while i < n && is_ws(body[i]) {
-                    i += 1;
-                }
-                let prev = start.checked_sub(1).map(|p| body[p]);
-                let next = body.get(i).copied();
-                let droppable = prev.is_none_or(structural) || next.is_none_or(structural);
-                if droppable {
-                    if out.capacity() == 0 {
-                        out.reserve(n);
-                    }
-                    out.extend_from_slice(&body[copied..start]);
-                    copied = i;
-                }
+                e += 8;
             }
-            _ => i += 1,
+            while e < n && is_ws(body[e]) {
+                e += 1;
+            }
+            let prev = j.checked_sub(1).map(|p| body[p]);
+            let next = body.get(e).copied();
+            if prev.is_none_or(structural) || next.is_none_or(structural) {
+                if out.capacity() == 0 {
+                    out.reserve(n);
+                }
+                out.extend_from_slice(&body[copied..j]);
+                copied = e;
+            }
+            i = e;
+        }
+        if i >= n {
+            break;
         }
     }
     if copied == 0 {

@@ -412,7 +412,8 @@ impl Stream {
         let mut rest = phrase.as_bytes();
         loop {
             let tok = self.toks.get(j).filter(|t| t.used == Use::Free)?.low.as_bytes();
-            if tok.is_empty() || !rest.starts_with(tok) {
+            // The first byte rejects almost every try without a call to memcmp.
+            if tok.first().is_none_or(|b| rest.first() != Some(b)) || !rest.starts_with(tok) {
                 return None;
             }
             j += 1;
@@ -435,7 +436,9 @@ impl Stream {
         let last = self.toks.get(end.checked_sub(1)?)?.low.as_bytes();
         phrases.iter().find_map(|p| {
             let b = p.as_bytes();
-            if !b.ends_with(last) || (b.len() > last.len() && b[b.len() - last.len() - 1] != b' ')
+            if b.last() != last.last()
+                || !b.ends_with(last)
+                || (b.len() > last.len() && b[b.len() - last.len() - 1] != b' ')
             {
                 return None;
             }
