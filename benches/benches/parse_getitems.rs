@@ -47,9 +47,8 @@ fn parse(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(REPLY.len() as u64));
     group.bench_function("client", |b| {
         b.iter(|| {
-            let reply = mandi_paapi::transport::compact_json(black_box(REPLY.as_bytes()));
-            let decoded =
-                view::decode_get_items("creators", &reply).expect("bench input is valid");
+            let decoded = view::decode_get_items("creators", black_box(REPLY.as_bytes()))
+                .expect("bench input is valid");
             let items = view::products(decoded.items, &ctx, "itemsResult.items");
             let errors = decoded
                 .errors
@@ -67,9 +66,8 @@ fn parse(c: &mut Criterion) {
     // floor for any serde_json decoding of these bytes: skipping them as `IgnoredAny`.
     group.bench_function("client_decode_only", |b| {
         b.iter(|| {
-            let reply = mandi_paapi::transport::compact_json(black_box(REPLY.as_bytes()));
-            let decoded =
-                view::decode_get_items("creators", &reply).expect("bench input is valid");
+            let decoded = view::decode_get_items("creators", black_box(REPLY.as_bytes()))
+                .expect("bench input is valid");
             assert_eq!(decoded.items.len(), 10);
             black_box(decoded)
         })
@@ -80,19 +78,6 @@ fn parse(c: &mut Criterion) {
                 serde_json::from_slice(black_box(REPLY.as_bytes())).expect("JSON");
             black_box(skipped)
         })
-    });
-    // How much of the floor is the pretty-printing: the same reply without the whitespace
-    // that cannot change its meaning, and what removing it costs.
-    let compact = mandi_paapi::transport::compact_json(REPLY.as_bytes()).into_owned();
-    group.bench_function("serde_json_skip_floor_compacted", |b| {
-        b.iter(|| {
-            let skipped: serde::de::IgnoredAny =
-                serde_json::from_slice(black_box(&compact)).expect("JSON");
-            black_box(skipped)
-        })
-    });
-    group.bench_function("compact_json_only", |b| {
-        b.iter(|| black_box(mandi_paapi::transport::compact_json(black_box(REPLY.as_bytes()))))
     });
     group.bench_function("owned", |b| {
         b.iter(|| {

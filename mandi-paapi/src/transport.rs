@@ -488,76 +488,6 @@ pub fn check_json_body(source_name: &str, body: &[u8]) -> Result<(), SourceError
     Ok(())
 }
 
-/// `body` without the JSON whitespace that cannot change its meaning: runs of spaces,
-/// tabs and line breaks outside strings next to a bracket, brace, colon or comma (a
-/// pretty-printed reply is about half indentation, which a decoder otherwise walks byte by
-/// byte). Whitespace between two other tokens (`1 2`, `true false`) is kept, so a malformed
-/// body stays malformed in the same way; strings are copied as they are (escapes
-/// included). Borrowed when there is nothing to drop.
-pub fn compact_json(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
-    let is_ws = |b: u8| matches!(b, b' ' | b'\n' | b'\t' | b'\r');
-    let structural = |b: u8| matches!(b, b'{' | b'}' | b'[' | b']' | b':' | b',');
-    let n = body.len();
-    let mut out: Vec<u8> = Vec::new();
-    // `body[copied..]` is still to be copied: bytes are copied in runs, not one by one.
-    let mut copied = 0;
-    let mut i = 0;
-    // Outside strings, jump to the next quote or run of whitespace (a tab or carriage
-    // return not after a space or line break is simply kept, which is always safe).
-    while let Some(k) = memchr::memchr3(b'"', b' ', b'\n', &body[i..]) {
-        let j = i + k;
-        if body[j] == b'"' {
-            // To the closing quote, skipping escaped characters.
-            i = j + 1;
-            loop {
-                match memchr::memchr2(b'"', b'\\', &body[i..]) {
-                    None => {
-                        i = n;
-                        break;
-                    }
-                    Some(k) if body[i + k] == b'\\' => i = (i + k + 2).min(n),
-                    Some(k) => {
-                        i += k + 1;
-                        break;
-                    }
-                }
-            }
-        } else {
-            let mut e = j + 1;
-            // Indentation comes in long runs of spaces: eight at a time.
-            while let Some(chunk) = body.get(e..e + 8) {
-                let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
-                if word != SPACES {
-                    break;
-                }
-                e += 8;
-            }
-            while e < n && is_ws(body[e]) {
-                e += 1;
-            }
-            let prev = j.checked_sub(1).map(|p| body[p]);
-            let next = body.get(e).copied();
-            if prev.is_none_or(structural) || next.is_none_or(structural) {
-                if out.capacity() == 0 {
-                    out.reserve(n);
-                }
-                out.extend_from_slice(&body[copied..j]);
-                copied = e;
-            }
-            i = e;
-        }
-        if i >= n {
-            break;
-        }
-    }
-    if copied == 0 {
-        return std::borrow::Cow::Borrowed(body);
-    }
-    out.extend_from_slice(&body[copied.min(n)..]);
-    std::borrow::Cow::Owned(out)
-}
-
 /// The [`SourceError::Decode`] for a body that does not decode as `T`, naming the JSON path
 /// where it fails (parsed again with path tracking).
 pub fn decode_failure<'a, T: serde::Deserialize<'a>>(
@@ -864,31 +794,6 @@ pub fn exact_minor(text: &str, places: u32) -> Result<i64, AmountError> {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn compact_json_drops_only_whitespace_that_cannot_matter() {
-        let pretty = br#"  {
-            "a" : [ 1 , 2.50 , "x y \" } ," ,
-                    {"b":  null,   "c" :true}  ],
-            "d\\" :  "  \u0020 "
-        }
-        "#;
-        let compact = compact_json(pretty);
-        assert_eq!(
-            std::str::from_utf8(&compact).unwrap_or_default(),
-            r#"{"a":[1,2.50,"x y \" } ,",{"b":null,"c":true}],"d\\":"  \u0020 "}"#
-        );
-        let a: serde_json::Value = serde_json::from_slice(pretty).unwrap_or_default();
-        let b: serde_json::Value = serde_json::from_slice(&compact).unwrap_or_default();
-        assert_eq!(a, b);
-        // Nothing to drop: borrowed. Malformed stays malformed (tokens are never joined).
-        assert!(matches!(compact_json(b"[1,2]"), std::borrow::Cow::Borrowed(_)));
-        for bad in [&b"[1 2]"[..], b"{\"a\": t rue}", b"[\"a\" \"b\"]", b"[1,\n 2 3]", b"\"open"] {
-            let c = compact_json(bad);
-            assert!(serde_json::from_slice::<serde_json::Value>(&c).is_err(), "{c:?}");
-        }
-        assert_eq!(&*compact_json(b"[1 \n 2]"), b"[1 \n 2]");
-    }
     use super::*;
     use chrono::TimeZone;
 

@@ -390,8 +390,6 @@ impl CreatorsApiSource {
         };
         let reply = self.send("getItems", marketplace, &body).await?;
         let ctx = self.context(marketplace, marketplace.currency());
-        // Pretty-printed replies are half indentation: dropped once, up front.
-        let reply = crate::transport::compact_json(&reply);
         let decoded = model::view::decode_get_items(SOURCE_NAME, &reply)?;
         let items = model::view::products(decoded.items, &ctx, "itemsResult.items");
         let errors = decoded
@@ -504,8 +502,6 @@ impl ProductSource for CreatorsApiSource {
             .currency_of_preference
             .unwrap_or_else(|| request.marketplace.currency());
         let ctx = self.context(request.marketplace, currency);
-        // Pretty-printed replies are half indentation: dropped once, up front.
-        let reply = crate::transport::compact_json(&reply);
         let decoded = model::view::decode_search(SOURCE_NAME, &reply)?;
         wire::search_page(
             &ctx,
@@ -542,8 +538,6 @@ impl ProductSource for CreatorsApiSource {
             .send("getVariations", request.marketplace, &body)
             .await?;
         let ctx = self.context(request.marketplace, request.marketplace.currency());
-        // Pretty-printed replies are half indentation: dropped once, up front.
-        let reply = crate::transport::compact_json(&reply);
         let decoded = model::view::decode_variations(SOURCE_NAME, &reply)?;
         let errors: Vec<_> = decoded
             .errors

@@ -343,8 +343,6 @@ impl PaApi5Source {
         };
         let reply = self.send("GetItems", marketplace, &body).await?;
         let ctx = self.context(marketplace, marketplace.currency());
-        // Pretty-printed replies are half indentation: dropped once, up front.
-        let reply = crate::transport::compact_json(&reply);
         let decoded = model::view::decode_get_items(SOURCE_NAME, &reply)?;
         let items = model::view::products(decoded.items, &ctx, "ItemsResult.Items");
         let errors = decoded
@@ -447,8 +445,6 @@ impl ProductSource for PaApi5Source {
             .currency_of_preference
             .unwrap_or_else(|| request.marketplace.currency());
         let ctx = self.context(request.marketplace, currency);
-        // Pretty-printed replies are half indentation: dropped once, up front.
-        let reply = crate::transport::compact_json(&reply);
         let decoded = model::view::decode_search(SOURCE_NAME, &reply)?;
         wire::search_page(
             &ctx,
@@ -486,8 +482,6 @@ impl ProductSource for PaApi5Source {
             .send("GetVariations", request.marketplace, &body)
             .await?;
         let ctx = self.context(request.marketplace, request.marketplace.currency());
-        // Pretty-printed replies are half indentation: dropped once, up front.
-        let reply = crate::transport::compact_json(&reply);
         let decoded = model::view::decode_variations(SOURCE_NAME, &reply)?;
         let errors: Vec<_> = decoded
             .errors
