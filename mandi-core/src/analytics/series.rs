@@ -351,7 +351,10 @@ mod tests {
         let mut reversed = points.clone();
         reversed.reverse();
         for now in [now, now - Duration::days(150), now - Duration::hours(3_000)] {
-            assert_eq!(lowest_known(&points, now, Currency::INR), full(&points, now));
+            assert_eq!(
+                lowest_known(&points, now, Currency::INR),
+                full(&points, now)
+            );
             assert_eq!(
                 lowest_known(&reversed, now, Currency::INR),
                 full(&reversed, now)

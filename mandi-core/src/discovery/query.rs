@@ -411,7 +411,12 @@ impl Stream {
         let mut j = i;
         let mut rest = phrase.as_bytes();
         loop {
-            let tok = self.toks.get(j).filter(|t| t.used == Use::Free)?.low.as_bytes();
+            let tok = self
+                .toks
+                .get(j)
+                .filter(|t| t.used == Use::Free)?
+                .low
+                .as_bytes();
             // The first byte rejects almost every try without a call to memcmp.
             if tok.first().is_none_or(|b| rest.first() != Some(b)) || !rest.starts_with(tok) {
                 return None;
@@ -1356,8 +1361,21 @@ fn feature_pass(s: &mut Stream, features: &mut Vec<String>, energy_context: bool
             continue;
         }
         const UNITS: &[&str] = &[
-            "hz", "mp", "mah", "inch", "inches", "इंच", "ton", "tonne", "kg", "litre", "liter",
-            "ltr", "litres", "liters", "star",
+            "hz",
+            "mp",
+            "mah",
+            "inch",
+            "inches",
+            "इंच",
+            "ton",
+            "tonne",
+            "kg",
+            "litre",
+            "liter",
+            "ltr",
+            "litres",
+            "liters",
+            "star",
         ];
         // "star" (energy rating) only counts for appliances.
         let units = if energy_context {
