@@ -184,6 +184,14 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
                 marketplace,
                 associate_tag: settings.associate_tag(),
                 source_name: source.name().to_owned(),
+                // The sandbox speaks the creators protocol but is not Amazon: say so.
+                source_label: match settings.source() {
+                    SourceKind::Sandbox => format!(
+                        "sandbox (seed {}, loopback)",
+                        settings.settings.sandbox.seed
+                    ),
+                    _ => source.name().to_owned(),
+                },
             },
         )
         .with_resolver(Arc::new(
