@@ -217,9 +217,28 @@ impl Scorer for HistoryScorer {
                 }],
             };
         };
+        let now = input.now;
+        let currency = price.currency();
+        let mrp = offer
+            .and_then(|o| o.list_price)
+            .filter(|m| m.currency() == currency);
+        let check = mrp_check(input.history, mrp, now, &self.settings);
+        let raised_since = check.raised_since.filter(|_| check.raised);
+        // Only the stretch the parts look at is turned into segments (the 90 days, the
+        // usual-price month, the month before an MRP raise), not the whole history.
+        let from90 = now - Duration::days(90);
+        let earliest = [
+            Some(from90),
+            Some(usual_end(offer, now) - Duration::days(30)),
+            raised_since.map(|since| since - Duration::days(30)),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(from90);
         let mut segments = SegmentBuffer::take();
-        series::segments_into(input.history, input.now, price.currency(), &mut segments.0);
-        let facts = Facts::new(&self.settings, input, price, &segments.0);
+        series::segments_from_into(input.history, earliest, now, currency, &mut segments.0);
+        let facts = Facts::new(&self.settings, input, price, &segments.0, mrp, check);
 
         let discount = facts.discount_part();
         let parts = vec![
@@ -256,6 +275,26 @@ struct Facts<'a> {
     enough_history: bool,
     /// The usual price (see [`Facts::new`]).
     usual: Option<Money>,
+    /// The current MRP in the price's currency.
+    mrp: Option<Money>,
+    /// Whether and since when the MRP was raised.
+    check: MrpCheck,
+}
+
+/// When the usual-price window ends: a week ago, or when a running deal began if earlier (a
+/// month-long festival sale is not its own usual price).
+fn usual_end(
+    offer: Option<&crate::domain::Offer>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    offer
+        .and_then(|o| o.deal.as_ref())
+        .filter(|d| d.ends_at.is_none_or(|e| e > now))
+        .and_then(|d| d.starts_at)
+        .filter(|start| *start < now)
+        .map_or(now - Duration::days(7), |start| {
+            start.min(now - Duration::days(7))
+        })
 }
 
 /// The discount part and whether it found a fake sale.
@@ -270,6 +309,8 @@ impl<'a> Facts<'a> {
         input: &'a ScoreInput<'a>,
         price: Money,
         segments: &'a [series::Segment],
+        mrp: Option<Money>,
+        check: MrpCheck,
     ) -> Self {
         let now = input.now;
         let offer = input.product.buy_box();
@@ -280,14 +321,7 @@ impl<'a> Facts<'a> {
         // Usual price: time-weighted average over the 30 days before the last week (so the
         // current sale does not define its own reference), or before a running deal began
         // when that was longer ago (a month-long festival sale is not its own usual price).
-        let usual_end = offer
-            .and_then(|o| o.deal.as_ref())
-            .filter(|d| d.ends_at.is_none_or(|e| e > now))
-            .and_then(|d| d.starts_at)
-            .filter(|start| *start < now)
-            .map_or(now - Duration::days(7), |start| {
-                start.min(now - Duration::days(7))
-            });
+        let usual_end = usual_end(offer, now);
         let usual = series::time_weighted_average(series::window(
             segments,
             usual_end - Duration::days(30),
@@ -306,6 +340,8 @@ impl<'a> Facts<'a> {
             known_secs,
             enough_history: known_secs >= s.min_history.num_seconds(),
             usual,
+            mrp,
+            check,
         }
     }
 
@@ -329,12 +365,8 @@ impl<'a> Facts<'a> {
         .unwrap_or(5_000);
         let cheaper_than = 10_000 - pct.min(10_000);
         let base = i64::from(cheaper_than) * 35 / 10_000;
-        let all_time_low = self
-            .segments
-            .iter()
-            .filter_map(|x| x.price)
-            .map(|m| m.minor())
-            .min();
+        let all_time_low =
+            series::lowest_known(self.input.history, self.now, price.currency()).map(|m| m.minor());
         let near_low = all_time_low
             .is_some_and(|low| i128::from(price.minor()) * 10_000 <= i128::from(low) * 10_200);
         let pts = base + if near_low { 5 } else { 0 };
@@ -356,12 +388,10 @@ impl<'a> Facts<'a> {
     /// 2. Discount (0–20) against MRP, with inflated-MRP and raised-price detection.
     fn discount_part(&self) -> Discount {
         let (s, now, offer, price, usual) = (self.s, self.now, self.offer, self.price, self.usual);
-        let mrp = offer
-            .and_then(|o| o.list_price)
-            .filter(|m| m.currency() == price.currency());
+        let mrp = self.mrp;
         let claimed_bps = mrp.and_then(|m| price.discount_bps(m)).unwrap_or(0).max(0);
         let claimed = whole_percent(claimed_bps);
-        let check = mrp_check(self.input.history, mrp, now, s);
+        let check = &self.check;
         // With a raised MRP the reference is the usual price before the raise (the run-up
         // of a fake sale raises the price too, and must not become its own reference).
         let reference = match check.raised_since.filter(|_| check.raised) {

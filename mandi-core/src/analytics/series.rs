@@ -94,6 +94,61 @@ pub fn segments_into(
     }
 }
 
+/// [`segments_into`] for analyses that look no further back than `from`: when the points
+/// are in time order (the usual case), only the points from the one in force at `from`
+/// onwards are turned into segments, so a year of history costs what its last weeks do.
+/// Every [`window`] starting at or after `from` is the same as over the full segments.
+/// Points out of order fall back to [`segments_into`].
+pub fn segments_from_into(
+    points: &[PricePoint],
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+    currency: Currency,
+    out: &mut Vec<Segment>,
+) {
+    if points.is_sorted_by_key(|p| p.at) {
+        // The last point made at or before `from` is the one in force at `from`.
+        let first = points.partition_point(|p| p.at <= from).saturating_sub(1);
+        segments_into(&points[first..], now, currency, out);
+    } else {
+        segments_into(points, now, currency, out);
+    }
+}
+
+/// The lowest known price of `currency` over the whole history up to `now`: the lowest
+/// price of [`segments`]`(points, now, currency)`, found without building them when the
+/// points are in time order (a point replaced at its own instant, or made at `now`, opens
+/// no segment and does not count).
+pub fn lowest_known(
+    points: &[PricePoint],
+    now: DateTime<Utc>,
+    currency: Currency,
+) -> Option<Money> {
+    if !points.is_sorted_by_key(|p| p.at) {
+        return segments(points, now, currency)
+            .iter()
+            .filter_map(|s| s.price)
+            .min_by_key(|m| m.minor());
+    }
+    let upto = points.partition_point(|p| p.at <= now);
+    let points = &points[..upto];
+    let mut low: Option<Money> = None;
+    for (i, p) in points.iter().enumerate() {
+        let Some(price) = p.price.filter(|m| m.currency() == currency) else {
+            continue;
+        };
+        if low.is_some_and(|l| l.minor() <= price.minor()) {
+            continue;
+        }
+        // Segments are in whole seconds: a point replaced within its own second opens none.
+        let next_at = points.get(i + 1).map_or(now, |n| n.at);
+        if next_at.timestamp() > p.at.timestamp() {
+            low = Some(price);
+        }
+    }
+    low
+}
+
 /// Adds the segment a point made at `at` opens, up to the next point at `next_at`: the price
 /// holds for at most [`MAX_TRUSTED_SPAN`], the rest is a gap.
 fn extend(out: &mut Vec<Segment>, at: i64, next_at: i64, price: Option<Money>) {
@@ -227,4 +282,115 @@ pub fn daily_closes(
         day_end += DAY;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::{Asin, Availability, DataOrigin, Marketplace, OfferKind};
+
+    fn history() -> (Vec<PricePoint>, DateTime<Utc>) {
+        let asin: Asin = "B0CX59H5W7".parse().unwrap_or_else(|_| unreachable!());
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let mut points = Vec::new();
+        // Hourly for 200 days, with gaps, unknown points, a foreign-currency point, two
+        // points in one second and a low long ago.
+        for h in 0..(200 * 24) {
+            if (1_000..1_200).contains(&h) {
+                continue;
+            }
+            let rupees = 50_000 + (h * 7919 % 5_000) - if h == 30 { 20_000 } else { 0 };
+            let price = match h % 97 {
+                0 => None,
+                1 => Some(Money::from_major(10, Currency::USD)),
+                _ => Some(Money::from_major(rupees, Currency::INR)),
+            };
+            let at = t0 + Duration::hours(h);
+            if h == 4_000 {
+                points.push(PricePoint {
+                    marketplace: Marketplace::India,
+                    asin,
+                    offer_kind: OfferKind::BuyBox,
+                    at,
+                    price: Some(Money::from_major(1, Currency::INR)),
+                    list_price: None,
+                    availability: Availability::InStock,
+                    deal_badge: None,
+                    origin: DataOrigin::Api,
+                });
+            }
+            points.push(PricePoint {
+                marketplace: Marketplace::India,
+                asin,
+                offer_kind: OfferKind::BuyBox,
+                at,
+                price,
+                list_price: None,
+                availability: Availability::InStock,
+                deal_badge: None,
+                origin: DataOrigin::Api,
+            });
+        }
+        (points, t0 + Duration::days(200))
+    }
+
+    #[test]
+    fn lowest_known_is_the_lowest_segment_price() {
+        let (points, now) = history();
+        let full = |points: &[PricePoint], now| {
+            segments(points, now, Currency::INR)
+                .iter()
+                .filter_map(|s| s.price)
+                .min_by_key(|m| m.minor())
+        };
+        let mut reversed = points.clone();
+        reversed.reverse();
+        for now in [now, now - Duration::days(150), now - Duration::hours(3_000)] {
+            assert_eq!(
+                lowest_known(&points, now, Currency::INR),
+                full(&points, now)
+            );
+            assert_eq!(
+                lowest_known(&reversed, now, Currency::INR),
+                full(&reversed, now)
+            );
+        }
+    }
+
+    #[test]
+    fn windows_after_from_are_the_same_as_over_the_full_history() {
+        let (points, now) = history();
+        let full = segments(&points, now, Currency::INR);
+        for back in [1, 30, 90, 160, 199] {
+            let from = now - Duration::days(back) - Duration::minutes(17);
+            let mut part = Vec::new();
+            segments_from_into(&points, from, now, Currency::INR, &mut part);
+            assert!(part.len() <= full.len());
+            for start in [from, from + Duration::days(1), now - Duration::hours(5)] {
+                let a: Vec<Segment> = window(&full, start, now).collect();
+                let b: Vec<Segment> = window(&part, start, now).collect();
+                assert_eq!(
+                    time_weighted_average(a.iter().copied()),
+                    time_weighted_average(b.iter().copied())
+                );
+                let price = Money::from_major(51_000, Currency::INR);
+                assert_eq!(
+                    percentile_bps(a.iter().copied(), price),
+                    percentile_bps(b.iter().copied(), price)
+                );
+                let known = |v: &[Segment]| -> i64 {
+                    v.iter()
+                        .filter(|s| s.price.is_some())
+                        .map(Segment::duration_secs)
+                        .sum()
+                };
+                assert_eq!(known(&a), known(&b));
+            }
+        }
+    }
 }

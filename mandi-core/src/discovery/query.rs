@@ -251,30 +251,26 @@ fn is_word_char(c: char) -> bool {
 /// Splits text into words, numbers (`1,20,000`, `1.5`, `80k`) and the symbols that matter
 /// (`₹ % + - < > &`).
 fn lex(text: &str) -> Vec<Token> {
-    // Normalised characters for reading, and what was typed for each (a dropped nukta stays
-    // with the letter before it, so names and keywords come back as typed).
+    // Normalised characters for reading, and where each starts in what was typed (a dropped
+    // nukta stays with the letter before it, so names and keywords come back as typed: the
+    // text typed for characters `from..to` is `text[starts[from]..starts[to]]`).
     let mut chars: Vec<char> = Vec::with_capacity(text.len());
-    let mut raw: Vec<String> = Vec::with_capacity(text.len());
-    for c in text.chars() {
-        match norm_char(c) {
-            Some(n) => {
-                chars.push(n);
-                raw.push(c.to_string());
-            }
-            None => {
-                if let Some(last) = raw.last_mut() {
-                    last.push(c);
-                }
-            }
+    let mut starts: Vec<usize> = Vec::with_capacity(text.len() + 1);
+    // (Dropped characters before the first kept one belong to no token.)
+    for (at, c) in text.char_indices() {
+        if let Some(n) = norm_char(c) {
+            chars.push(n);
+            starts.push(at);
         }
     }
-    let mut out = Vec::new();
+    starts.push(text.len());
+    let mut out = Vec::with_capacity(text.len() / 4 + 1);
     let mut i = 0;
     let push = |out: &mut Vec<Token>, from: usize, to: usize| {
         let norm: String = chars[from..to].iter().collect();
         out.push(Token {
             low: norm.to_lowercase(),
-            orig: raw[from..to].concat(),
+            orig: text[starts[from]..starts[to]].to_owned(),
             used: Use::Free,
         });
     };
@@ -407,16 +403,31 @@ impl Stream {
         self.toks.get(i).map_or("", |t| t.low.as_str())
     }
 
-    /// True when the free tokens from `i` spell `phrase` (words separated by spaces).
+    /// True when the free tokens from `i` spell `phrase` (words separated by single
+    /// spaces). Hot: every pass tries dozens of phrases at every token, so the phrase is
+    /// compared token by token as a prefix, failing on the first byte that differs, with no
+    /// splitting or allocation (a token never holds a space).
     fn matches(&self, i: usize, phrase: &str) -> Option<usize> {
         let mut j = i;
-        for w in phrase.split(' ') {
-            if !self.free(j) || self.low(j) != w {
+        let mut rest = phrase.as_bytes();
+        loop {
+            let tok = self
+                .toks
+                .get(j)
+                .filter(|t| t.used == Use::Free)?
+                .low
+                .as_bytes();
+            // The first byte rejects almost every try without a call to memcmp.
+            if tok.first().is_none_or(|b| rest.first() != Some(b)) || !rest.starts_with(tok) {
                 return None;
             }
             j += 1;
+            match rest.get(tok.len()) {
+                None => return Some(j),
+                Some(b' ') => rest = &rest[tok.len() + 1..],
+                Some(_) => return None,
+            }
         }
-        Some(j)
     }
 
     /// The first of `phrases` matching at `i`, as its end index.
@@ -426,8 +437,17 @@ impl Stream {
 
     /// The first of `phrases` ending just before `end` (free tokens), as its start index.
     fn ends_with_any(&self, end: usize, phrases: &[&str]) -> Option<usize> {
+        // The phrase's last word must be the token before `end` (checked first: cheap).
+        let last = self.toks.get(end.checked_sub(1)?)?.low.as_bytes();
         phrases.iter().find_map(|p| {
-            let n = p.split(' ').count();
+            let b = p.as_bytes();
+            if b.last() != last.last()
+                || !b.ends_with(last)
+                || (b.len() > last.len() && b[b.len() - last.len() - 1] != b' ')
+            {
+                return None;
+            }
+            let n = 1 + b.iter().filter(|&&c| c == b' ').count();
             let start = end.checked_sub(n)?;
             self.matches(start, p).filter(|&e| e == end).map(|_| start)
         })
@@ -1340,7 +1360,7 @@ fn feature_pass(s: &mut Stream, features: &mut Vec<String>, energy_context: bool
             }
             continue;
         }
-        let mut units: Vec<&str> = vec![
+        const UNITS: &[&str] = &[
             "hz",
             "mp",
             "mah",
@@ -1355,11 +1375,15 @@ fn feature_pass(s: &mut Stream, features: &mut Vec<String>, energy_context: bool
             "ltr",
             "litres",
             "liters",
+            "star",
         ];
-        if energy_context {
-            units.push("star");
-        }
-        if let Some((num, unit, end)) = number_unit(s, i, &units) {
+        // "star" (energy rating) only counts for appliances.
+        let units = if energy_context {
+            UNITS
+        } else {
+            &UNITS[..UNITS.len() - 1]
+        };
+        if let Some((num, unit, end)) = number_unit(s, i, units) {
             add(format!("{num}{unit}"));
             let end = if unit == "MP" && s.matches(end, "camera").is_some() {
                 end + 1
