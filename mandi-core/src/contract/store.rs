@@ -1346,6 +1346,10 @@ macro_rules! store_contract {
             users_are_listed_in_pages,
             user_identity_moves_with_its_watches,
             batched_reads_match_single_reads,
+            webhooks_round_trip_and_stay_private,
+            bad_webhooks_are_refused,
+            webhook_deliveries_are_recorded_once,
+            admin_sessions_expire_and_end,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1360,6 +1364,8 @@ macro_rules! store_contract {
 
 mod server;
 pub use server::*;
+mod serve_hooks;
+pub use serve_hooks::*;
 
 // --- alerts and their outbox ---
 

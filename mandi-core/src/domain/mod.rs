@@ -8,6 +8,7 @@ mod marketplace;
 mod money;
 mod product;
 mod server;
+mod serve_hooks;
 mod user;
 mod watch;
 
@@ -25,6 +26,7 @@ pub use server::{
     ActivityFacts, AlertFact, ApiKey, ApiKeyId, BulkCounts, BulkItem, BulkItemStatus, BulkJob,
     BulkJobId, BulkSpec, KeyScope, KeyUsage, NewApiKey, NewBulkJob, RateLimit, UserFacts,
 };
+pub use serve_hooks::{AdminSession, NewWebhook, Webhook, WebhookId};
 pub use user::{
     AlertMode, ExternalIdentity, Language, NewUser, QuietHours, User, UserId, UserSettings,
 };

@@ -4,6 +4,7 @@
 //! suite) and serves tests, simulations and embedding where nothing needs to persist.
 
 mod server;
+mod serve_hooks;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -89,6 +90,8 @@ struct State {
     last_outbox_id: i64,
     /// API keys, their usage and bulk jobs.
     server: server::ServerState,
+    /// Webhook subscriptions, their deliveries, admin sessions.
+    hooks: serve_hooks::HookState,
 }
 
 /// An outbox row with the columns `OutboxEntry` does not show.
@@ -1133,5 +1136,55 @@ impl Store for MemoryStore {
             all.push(self.price_history(q).await?);
         }
         Ok(all)
+    }
+
+    async fn create_webhook(
+        &self,
+        new: &crate::domain::NewWebhook,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::Webhook> {
+        serve_hooks::create_webhook(&mut *self.lock()?, new, now)
+    }
+
+    async fn list_webhooks(&self, user: UserId) -> StoreResult<Vec<crate::domain::Webhook>> {
+        Ok(serve_hooks::list_webhooks(&*self.lock()?, user))
+    }
+
+    async fn delete_webhook(&self, user: UserId, id: crate::domain::WebhookId) -> StoreResult<()> {
+        serve_hooks::delete_webhook(&mut *self.lock()?, user, id)
+    }
+
+    async fn webhook_deliveries(&self, key: &str) -> StoreResult<Vec<crate::domain::WebhookId>> {
+        Ok(serve_hooks::webhook_deliveries(&*self.lock()?, key))
+    }
+
+    async fn record_webhook_delivery(
+        &self,
+        id: crate::domain::WebhookId,
+        key: &str,
+        _at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        serve_hooks::record_webhook_delivery(&mut *self.lock()?, id, key)
+    }
+
+    async fn create_admin_session(
+        &self,
+        session: &crate::domain::AdminSession,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        serve_hooks::create_admin_session(&mut *self.lock()?, session, now)
+    }
+
+    async fn admin_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::domain::AdminSession>> {
+        Ok(serve_hooks::admin_session(&*self.lock()?, id_hash, now))
+    }
+
+    async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()> {
+        serve_hooks::delete_admin_session(&mut *self.lock()?, id_hash);
+        Ok(())
     }
 }

@@ -22,6 +22,7 @@
 //!   alerts and their outbox rows.
 
 pub mod memory;
+mod serve_hooks;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;

@@ -24,6 +24,7 @@
 
 mod rows;
 mod server;
+mod serve_hooks;
 mod stats;
 mod users_batch;
 
@@ -55,19 +56,21 @@ use crate::domain::{
     PricePoint, Product, Reviews, Savings, User, UserId, UserSettings, VariationAttribute,
     VariationFamily, Watch, WatchId, WatchState, WatchTarget,
 };
+use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
 use crate::ports::store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceUpdate,
     SearchLog, Store, StoreError, StoreResult, WatchedProduct,
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
     include_str!("migrations/0004_alert_delivery.sql"),
     include_str!("migrations/0005_engine_price_stats.sql"),
     include_str!("migrations/0006_serve_keys_bulk.sql"),
+    include_str!("migrations/0007_serve_webhooks.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -2216,6 +2219,81 @@ impl Store for SqliteStore {
         let queries = queries.to_vec();
         self.run("price point", move |conn| {
             users_batch::histories(conn, &queries)
+        })
+        .await
+    }
+
+    async fn create_webhook(&self, new: &NewWebhook, now: DateTime<Utc>) -> StoreResult<Webhook> {
+        crate::store::serve_hooks::validate_new_webhook(new)?;
+        let new = new.clone();
+        self.write("webhook", move |tx| {
+            serve_hooks::create_webhook(tx, &new, now)
+        })
+        .await
+    }
+
+    async fn list_webhooks(&self, user: UserId) -> StoreResult<Vec<Webhook>> {
+        self.run("webhook", move |conn| serve_hooks::list_webhooks(conn, user))
+            .await
+    }
+
+    async fn delete_webhook(&self, user: UserId, id: WebhookId) -> StoreResult<()> {
+        self.write("webhook", move |tx| {
+            serve_hooks::delete_webhook(tx, user, id)
+        })
+        .await
+    }
+
+    async fn webhook_deliveries(&self, key: &str) -> StoreResult<Vec<WebhookId>> {
+        let key = key.to_owned();
+        self.run("webhook delivery", move |conn| {
+            serve_hooks::webhook_deliveries(conn, &key)
+        })
+        .await
+    }
+
+    async fn record_webhook_delivery(
+        &self,
+        id: WebhookId,
+        key: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write("webhook delivery", move |tx| {
+            serve_hooks::record_webhook_delivery(tx, id, &key, at)
+        })
+        .await
+    }
+
+    async fn create_admin_session(
+        &self,
+        session: &AdminSession,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        crate::store::serve_hooks::validate_session(session)?;
+        let session = session.clone();
+        self.write("admin session", move |tx| {
+            serve_hooks::create_admin_session(tx, &session, now)
+        })
+        .await
+    }
+
+    async fn admin_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AdminSession>> {
+        let id_hash = id_hash.to_owned();
+        self.run("admin session", move |conn| {
+            serve_hooks::admin_session(conn, &id_hash, now)
+        })
+        .await
+    }
+
+    async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()> {
+        let id_hash = id_hash.to_owned();
+        self.write("admin session", move |tx| {
+            serve_hooks::delete_admin_session(tx, &id_hash)
         })
         .await
     }
