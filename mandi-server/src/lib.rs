@@ -32,7 +32,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mandi_core::api::{AdminStats, BulkService, KeyService, RateLimiter};
+use mandi_core::api::{AdminSessions, AdminStats, BulkService, KeyService, RateLimiter, WebhookService};
 use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::MonitorProgress;
 use mandi_core::watches::WatchService;
@@ -83,7 +83,8 @@ struct Inner {
     stats: AdminStats,
     config: ServerConfig,
     monitor: RwLock<Option<MonitorProgress>>,
-    sessions: admin::Sessions,
+    sessions: AdminSessions,
+    webhooks: WebhookService,
 }
 
 impl std::fmt::Debug for AppState {
@@ -100,10 +101,15 @@ impl AppState {
             inner: Arc::new(Inner {
                 watches: WatchService::new(catalog.clone()),
                 keys: KeyService::new(catalog.store().clone(), clock.clone()),
-                limiter: RateLimiter::new(clock),
+                limiter: RateLimiter::new(clock.clone()),
                 bulk: BulkService::new(catalog.clone()),
                 stats: AdminStats::new(catalog.clone()),
-                sessions: admin::Sessions::default(),
+                sessions: AdminSessions::new(
+                    catalog.store().clone(),
+                    clock.clone(),
+                    config.session_lifetime,
+                ),
+                webhooks: WebhookService::new(catalog.store().clone(), clock.clone()),
                 catalog,
                 config,
                 monitor: RwLock::new(None),
@@ -124,6 +130,11 @@ impl AppState {
     /// The bulk jobs.
     pub fn bulk(&self) -> &BulkService {
         &self.inner.bulk
+    }
+
+    /// The webhook subscriptions.
+    pub fn webhooks(&self) -> &WebhookService {
+        &self.inner.webhooks
     }
 
     /// Publishes the monitoring loop's progress (the dashboard shows it).
