@@ -39,6 +39,10 @@ pub struct Cmd {
     /// Stop after this long (10m, 2h, 1d).
     #[arg(long = "for", value_name = "DURATION")]
     duration: Option<String>,
+    /// Also deliver alerts to the REST API's webhook subscriptions (when `mandi serve
+    /// --no-monitor` runs beside this loop; `mandi serve` alone delivers them itself).
+    #[arg(long)]
+    api_webhooks: bool,
 }
 
 /// The snapshot `mandi monitor` leaves for `mandi status`.
@@ -142,7 +146,10 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     };
     block_on(async {
         let app = App::open(ctx).await?;
-        let notifiers = app.notifiers()?;
+        let mut notifiers = app.notifiers()?;
+        if cmd.api_webhooks {
+            notifiers.push(super::serve::subscription_notifier(&app)?);
+        }
         if cmd.once {
             let report =
                 app.catalog

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use mandi_core::api::keys::KeyService;
+use mandi_core::api::webhooks::SubscriptionNotifier;
 use mandi_core::monitor::{MonitoringService, MonitoringSettings, TokioSleeper};
 use mandi_core::{ApiKeyId, KeyScope, RateLimit};
 use mandi_server::{AppState, ServerConfig};
@@ -35,7 +36,52 @@ pub struct ServeCmd {
     no_monitor: bool,
 }
 
-/// Runs `mandi serve` until Ctrl-C.
+/// Resolves at Ctrl-C or, on Unix, SIGTERM (what a service manager or container runtime
+/// sends); names the signal.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    r = tokio::signal::ctrl_c() => match r {
+                        Ok(()) => "Ctrl-C",
+                        Err(e) => {
+                            tracing::error!(error = %e, "no Ctrl-C handler; SIGTERM still stops");
+                            term.recv().await;
+                            "SIGTERM"
+                        }
+                    },
+                    _ = term.recv() => "SIGTERM",
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no SIGTERM handler; Ctrl-C stops");
+                ctrl_c_only().await
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c_only().await
+    }
+}
+
+async fn ctrl_c_only() -> &'static str {
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        tracing::error!(error = %e, "no signal handler; stop the process to end it");
+        std::future::pending::<()>().await;
+    }
+    "Ctrl-C"
+}
+
+/// The longest the final delivery pass may take at shutdown.
+const FINAL_DISPATCH_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs `mandi serve` until Ctrl-C or SIGTERM: then stops taking connections, lets the
+/// requests in flight finish, stops the monitoring loop and delivers what is due before
+/// exiting.
 ///
 /// # Errors
 ///
@@ -62,6 +108,7 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
             "serving the API on http://{addr}/api/v1 and the dashboard on http://{addr}/admin (Ctrl-C stops)"
         ))?;
         out.flush()?;
+        let (stop_monitor, monitor_stopped) = tokio::sync::oneshot::channel::<()>();
         let monitor = if cmd.no_monitor {
             None
         } else {
@@ -70,9 +117,11 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
                 ..MonitoringSettings::default()
             };
             let sleeper = Arc::new(TokioSleeper::new(app.catalog.clock().clone()));
+            let mut notifiers = app.notifiers()?;
+            notifiers.push(subscription_notifier(&app)?);
             let mut service = MonitoringService::new(
                 &app.catalog,
-                app.notifiers()?,
+                notifiers,
                 sleeper,
                 settings,
                 app.fallback()?,
@@ -80,25 +129,35 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
             .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
             let progress_state = state.clone();
             Some(tokio::spawn(async move {
-                let result = service
-                    .run_until(chrono::DateTime::<chrono::Utc>::MAX_UTC, |p| {
+                tokio::select! {
+                    result = service.run_until(chrono::DateTime::<chrono::Utc>::MAX_UTC, |p| {
                         progress_state.set_monitor_progress(p.clone());
-                    })
-                    .await;
-                if let Err(e) = result {
-                    tracing::error!(error = %e, "the monitoring loop stopped");
+                    }) => {
+                        if let Err(e) = result {
+                            tracing::error!(error = %e, "the monitoring loop stopped");
+                        }
+                    }
+                    _ = monitor_stopped => {}
+                }
+                // Whatever fired and is due goes out before the process ends.
+                match tokio::time::timeout(FINAL_DISPATCH_LIMIT, service.dispatch()).await {
+                    Ok(Ok(r)) => tracing::info!(sent = r.sent, retried = r.retried, "final delivery pass done"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "final delivery pass failed; the alerts stay in the outbox"),
+                    Err(_) => tracing::warn!("final delivery pass cut short; the rest stays in the outbox"),
                 }
             }))
         };
         let shutdown = async {
-            if let Err(e) = tokio::signal::ctrl_c().await {
-                tracing::error!(error = %e, "no signal handler; stop the process to end it");
-                std::future::pending::<()>().await;
-            }
+            let signal = stop_signal().await;
+            tracing::info!(signal, "stopping: finishing requests in flight, then delivering what is due");
+            eprintln!("stopping ({signal}): finishing requests in flight, then delivering what is due");
         };
         let served = mandi_server::serve(listener, state, shutdown).await;
-        if let Some(task) = monitor {
-            task.abort();
+        let _ = stop_monitor.send(());
+        if let Some(task) = monitor
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "the monitoring task failed");
         }
         served.map_err(|e| Error::Setup {
             what: "server",
@@ -106,6 +165,24 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
         })?;
         Ok(Outcome::Success)
     })
+}
+
+/// Delivers alerts to the REST API's webhook subscriptions.
+///
+/// # Errors
+///
+/// The HTTP client cannot be built.
+pub fn subscription_notifier(app: &App) -> Result<Arc<dyn mandi_core::Notifier>> {
+    let n = SubscriptionNotifier::new(
+        app.catalog.store().clone(),
+        app.catalog.clock().clone(),
+        std::time::Duration::from_secs(10),
+    )
+    .map_err(|e| Error::Setup {
+        what: "webhook subscriptions",
+        message: e.to_string(),
+    })?;
+    Ok(Arc::new(n))
 }
 
 const KEYS_EXAMPLES: &str = "\

@@ -10,6 +10,7 @@ use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{RunningSandbox, Sandbox};
 use mandi_server::{AppState, ServerConfig};
 use secrecy::ExposeSecret;
+use serde_json::Value;
 
 pub struct Harness {
     pub base: String,
@@ -57,6 +58,44 @@ impl Harness {
             task: Some(task),
             _dir: dir,
         }
+    }
+
+    /// A server with the default configuration and one key of `scope` named `name`: the
+    /// set-up most tests start with.
+    pub async fn with_key(name: &str, scope: KeyScope) -> (Self, String) {
+        let h = Self::start(ServerConfig::default()).await;
+        let key = h.key(name, scope, None).await;
+        (h, key)
+    }
+
+    /// Sends a request and returns its status and JSON body.
+    pub async fn send_json(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let resp = req.send().await.expect("the server answers");
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.expect("a JSON body");
+        (status, body)
+    }
+
+    /// `GET path` with `key`: status and JSON body.
+    pub async fn get_json(&self, path: &str, key: &str) -> (u16, Value) {
+        self.send_json(self.get(path, key)).await
+    }
+
+    /// `POST path` of `body` as JSON with `key`: status and JSON body.
+    pub async fn post_json(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        self.send_json(self.post(path, key).json(body)).await
+    }
+
+    /// The status of `method path` with `key` and no body.
+    pub async fn status(&self, method: reqwest::Method, path: &str, key: &str) -> u16 {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("the server answers")
+            .status()
+            .as_u16()
     }
 
     /// Makes a key and returns its secret.
