@@ -18,9 +18,29 @@ pub struct Harness {
     pub store: Arc<dyn Store>,
     pub sandbox: RunningSandbox,
     pub http: reqwest::Client,
+    config: ServerConfig,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
+}
+
+type Running = (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+/// Serves `state` on a fresh loopback port.
+async fn spawn(state: &AppState) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(mandi_server::serve(listener, state.clone(), async move {
+        let _ = rx.await;
+    }));
+    (base, tx, task)
 }
 
 impl Harness {
@@ -39,25 +59,35 @@ impl Harness {
         let store: Arc<dyn Store> =
             Arc::new(SqliteStore::open(dir.path().join("mandi.db")).expect("store"));
         let catalog = CatalogService::new(Arc::new(source), store.clone(), clock);
-        let state = AppState::new(catalog, config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(mandi_server::serve(listener, state.clone(), async move {
-            let _ = rx.await;
-        }));
+        let state = AppState::new(catalog, config.clone());
+        let (base, tx, task) = spawn(&state).await;
         Self {
             base,
             state,
             store,
             sandbox,
             http: reqwest::Client::new(),
+            config,
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,
         }
+    }
+
+    /// Stops the server and starts a new one (new state, new port) over the same store,
+    /// as a restart of the process would.
+    pub async fn restart(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.state = AppState::new(self.state.catalog().clone(), self.config.clone());
+        let (base, tx, task) = spawn(&self.state).await;
+        self.base = base;
+        self.shutdown = Some(tx);
+        self.task = Some(task);
     }
 
     /// A server with the default configuration and one key of `scope` named `name`: the
