@@ -19,9 +19,9 @@
 //!
 //! # The driver
 //!
-//! [`Monitor`] takes the next plan, waits for its time and for a permit of class
+//! [`MonitorLoop`] takes the next plan, waits for its time and for a permit of class
 //! [`Priority::WatchesDue`], asks the breaker, calls the [`ProductSource`] and hands what came
-//! back to a [`BatchSink`] (the monitoring step that saves prices and evaluates alerts). Fresh
+//! back to a [`BatchSink`] (the alert step, [`crate::alerts::AlertStep`], that saves prices and evaluates alerts). Fresh
 //! copies go into the [`Cache`] (a fresher fetch replaces the held copy; an ASIN the source
 //! no longer knows is invalidated). While the breaker is open it answers from the fallback
 //! scraper when one is configured (data marked [`DataOrigin::Scraped`]) and otherwise from the
@@ -578,7 +578,7 @@ impl From<StoreError> for SinkError {
     }
 }
 
-/// Where fetched batches go: the monitoring step (save prices, evaluate rules, queue
+/// Where fetched batches go: the alert step (save prices, evaluate rules, queue
 /// alerts) plugs in here.
 #[async_trait]
 pub trait BatchSink: Send + Sync {
@@ -612,7 +612,7 @@ impl<T: BatchSink + ?Sized> BatchSink for &T {
     }
 }
 
-/// What one [`Monitor::step`] did.
+/// What one [`MonitorLoop::step`] did.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepOutcome {
@@ -645,7 +645,7 @@ pub enum StepOutcome {
     SinkFailed(String),
 }
 
-/// Counters of a [`Monitor`] since it started.
+/// Counters of a [`MonitorLoop`] since it started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MonitorStats {
     /// Calls sent to the source.
@@ -697,11 +697,11 @@ impl std::fmt::Debug for Fallback {
     }
 }
 
-/// How many products [`Monitor::run_until`] warms at each re-sync.
+/// How many products [`MonitorLoop::run_until`] warms at each re-sync.
 pub const WARM_LIMIT: usize = 1_000;
 
 /// The async driver (see the [module docs](self)).
-pub struct Monitor {
+pub struct MonitorLoop {
     planner: Planner,
     source: Arc<dyn ProductSource>,
     quota: Arc<Quota>,
@@ -717,9 +717,9 @@ pub struct Monitor {
     stats: MonitorStats,
 }
 
-impl std::fmt::Debug for Monitor {
+impl std::fmt::Debug for MonitorLoop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Monitor")
+        f.debug_struct("MonitorLoop")
             .field("products", &self.planner.len())
             .field("source", &self.source.name())
             .field("quota", &self.quota.snapshot())
@@ -731,7 +731,7 @@ impl std::fmt::Debug for Monitor {
     }
 }
 
-impl Monitor {
+impl MonitorLoop {
     /// A driver for `planner` over `source`, keeping to `quota` and `breaker`, waiting
     /// through `sleeper`, handing batches to `sink`.
     pub fn new(
@@ -779,7 +779,7 @@ impl Monitor {
     }
 
     /// Records every call in `store` ([`Store::record_api_usage`]) and reads the watched
-    /// products from it in [`Monitor::sync_watched`].
+    /// products from it in [`MonitorLoop::sync_watched`].
     pub fn with_store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
         self
@@ -811,7 +811,7 @@ impl Monitor {
     }
 
     /// Brings the planner in line with [`Store::watched_products`] of the store given to
-    /// [`Monitor::with_store`] (nothing happens without one). Returns how many products are
+    /// [`MonitorLoop::with_store`] (nothing happens without one). Returns how many products are
     /// planned.
     ///
     /// # Errors
@@ -1386,7 +1386,7 @@ mod tests {
         clock: ManualClock,
         source: Arc<FakeSource>,
         sink: Arc<RecordingSink>,
-        monitor: Monitor,
+        monitor: MonitorLoop,
     }
 
     fn rig(products: u32, fault_percent: u8, quota: QuotaConfig, breaker: BreakerConfig) -> Rig {
@@ -1400,7 +1400,7 @@ mod tests {
         let mut planner = Planner::new(PlannerConfig::as_fresh_as_possible());
         planner.sync(&watched(&asins, 1), start());
         let sink = Arc::new(RecordingSink::default());
-        let monitor = Monitor::new(
+        let monitor = MonitorLoop::new(
             planner,
             source.clone(),
             Arc::new(Quota::new(quota, shared.clone(), 7).unwrap()),
