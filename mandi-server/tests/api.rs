@@ -785,7 +785,7 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
     }
     let catalog = h.state.catalog();
     let report = catalog
-        .monitor()
+        .alert_step()
         .clone()
         .with_channels(vec![SUBSCRIPTION_CHANNEL.to_owned()])
         .refresh_watched()
