@@ -32,7 +32,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mandi_core::api::{AdminSessions, AdminStats, BulkService, KeyService, RateLimiter, WebhookService};
+use mandi_core::api::{
+    AdminSessions, AdminStats, BulkService, KeyService, RateLimiter, WebhookService,
+};
 use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::MonitorProgress;
 use mandi_core::watches::WatchService;

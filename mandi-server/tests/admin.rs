@@ -101,7 +101,10 @@ fn assert_sorted(prices: &[Option<i64>], ascending: bool) {
         sorted.reverse();
     }
     assert_eq!(known, sorted, "{prices:?}");
-    assert!(known.len() >= 2, "enough prices to see an order: {prices:?}");
+    assert!(
+        known.len() >= 2,
+        "enough prices to see an order: {prices:?}"
+    );
 }
 
 fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
@@ -280,7 +283,10 @@ async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
         unknown.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
         "the user watching an uncategorised product"
     );
-    assert!(unknown.contains("(1 users)") || unknown.contains("(2 users)"), "{unknown}");
+    assert!(
+        unknown.contains("(1 users)") || unknown.contains("(2 users)"),
+        "{unknown}"
+    );
     let real = page(format!("/admin/users?category={first_real}")).await;
     assert!(real.contains(">user-00<"), "{first_real}: {real}");
     assert!(!real.contains("&lt;script&gt;"), "{first_real}: {real}");
@@ -288,7 +294,10 @@ async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
     // Both filters at once: user-00 joined just now, so is `new`, not `dormant`.
     let new_real = page(format!("/admin/users?segment=new&category={first_real}")).await;
     assert!(new_real.contains(">user-00<"), "{new_real}");
-    let dormant = page(format!("/admin/users?segment=dormant&category={first_real}")).await;
+    let dormant = page(format!(
+        "/admin/users?segment=dormant&category={first_real}"
+    ))
+    .await;
     assert!(dormant.contains("No users here yet."), "{dormant}");
     // Products sort by any column, server-side, both ways.
     let asc = page("/admin/products?sort=price&dir=asc".to_owned()).await;
@@ -512,7 +521,9 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
             .expect("click");
         c.wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(&format!("th[aria-sort=\"{aria}\"] #sort-price")))
+            .for_element(Locator::Css(&format!(
+                "th[aria-sort=\"{aria}\"] #sort-price"
+            )))
             .await
             .expect("the table sorted by price");
         let mut prices = Vec::new();

@@ -156,7 +156,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     let by_link = h.get("/api/v1/products/x", &key).send().await.expect("x");
     assert_eq!(by_link.status(), 400);
     let encoded: String = url_encode(&link);
-    let (s, p2) = h.get_json(&format!("/api/v1/products/{encoded}"), &key).await;
+    let (s, p2) = h
+        .get_json(&format!("/api/v1/products/{encoded}"), &key)
+        .await;
     assert_eq!((s, &p2["asin"]), (200, &product["asin"]));
 
     let (s, search) = h.get_json("/api/v1/search?q=phone", &key).await;
@@ -168,7 +170,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "search",
     );
 
-    let (s, history) = h.get_json(&format!("/api/v1/products/{asin}/history"), &key).await;
+    let (s, history) = h
+        .get_json(&format!("/api/v1/products/{asin}/history"), &key)
+        .await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/products/{asin}/history", s),
@@ -191,7 +195,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "the lookup recorded a price point: {csv}"
     );
 
-    let (s, insights) = h.get_json(&format!("/api/v1/products/{asin}/insights"), &key).await;
+    let (s, insights) = h
+        .get_json(&format!("/api/v1/products/{asin}/insights"), &key)
+        .await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/products/{asin}/insights", s),
@@ -208,7 +214,13 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     assert_eq!(chart.headers()["content-type"], "image/png");
     assert!(chart.bytes().await.expect("png").starts_with(b"\x89PNG"));
 
-    let (s, created) = h.post_json("/api/v1/watches", &key, &json!({"product": asin, "rules": [{"rule": "all_time_low"}], "label": "mine"})).await;
+    let (s, created) = h
+        .post_json(
+            "/api/v1/watches",
+            &key,
+            &json!({"product": asin, "rules": [{"rule": "all_time_low"}], "label": "mine"}),
+        )
+        .await;
     assert_eq!(s, 201, "{created}");
     check_schema(
         &doc,
@@ -217,7 +229,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "watch",
     );
     let id = created["id"].as_i64().expect("id");
-    let (s, dup) = h.post_json("/api/v1/watches", &key, &json!({"product": asin})).await;
+    let (s, dup) = h
+        .post_json("/api/v1/watches", &key, &json!({"product": asin}))
+        .await;
     assert_eq!(s, 409);
     check_schema(
         &doc,
@@ -286,7 +300,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         &alerts,
         "alerts",
     );
-    let (s, walerts) = h.get_json(&format!("/api/v1/watches/{id}/alerts"), &key).await;
+    let (s, walerts) = h
+        .get_json(&format!("/api/v1/watches/{id}/alerts"), &key)
+        .await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/watches/{id}/alerts", s),
@@ -492,15 +508,23 @@ async fn a_key_cannot_see_change_or_delete_another_keys_watch() {
     assert_eq!(still["label"], Value::Null);
     assert_eq!(still["state"], "active");
     // Bulk jobs are private too.
-    let (s, job) = h.post_json("/api/v1/bulk", &b, &json!({"items": [asins[0]]})).await;
+    let (s, job) = h
+        .post_json("/api/v1/bulk", &b, &json!({"items": [asins[0]]}))
+        .await;
     assert_eq!(s, 202, "{job}");
     let jid = job["id"].as_i64().expect("id");
     assert_eq!(
-        h.status(reqwest::Method::GET, &format!("/api/v1/bulk/{jid}"), &a).await,
+        h.status(reqwest::Method::GET, &format!("/api/v1/bulk/{jid}"), &a)
+            .await,
         404
     );
     assert_eq!(
-        h.status(reqwest::Method::GET, &format!("/api/v1/bulk/{jid}/results.csv"), &a).await,
+        h.status(
+            reqwest::Method::GET,
+            &format!("/api/v1/bulk/{jid}/results.csv"),
+            &a
+        )
+        .await,
         404
     );
     h.stop().await;
@@ -539,12 +563,14 @@ async fn the_rate_limit_answers_429_with_retry_after_and_headers() {
     assert_eq!(body["type"], "https://mandi.dev/problems/rate-limited");
     // Another key is not affected; the limited key recovers after a second.
     assert_eq!(
-        h.status(reqwest::Method::GET, "/api/v1/watches", &other).await,
+        h.status(reqwest::Method::GET, "/api/v1/watches", &other)
+            .await,
         200
     );
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     assert_eq!(
-        h.status(reqwest::Method::GET, "/api/v1/watches", &key).await,
+        h.status(reqwest::Method::GET, "/api/v1/watches", &key)
+            .await,
         200
     );
     // Usage is recorded per key (accepted and refused).
@@ -657,8 +683,12 @@ async fn receiver(
         "/{name}",
         axum::routing::post(
             move |Path(name): Path<String>, headers: HeaderMap, body: axum::body::Bytes| {
-                let (secrets, seen, bad, flaky_calls) =
-                    (secrets.clone(), seen.clone(), bad.clone(), flaky_calls.clone());
+                let (secrets, seen, bad, flaky_calls) = (
+                    secrets.clone(),
+                    seen.clone(),
+                    bad.clone(),
+                    flaky_calls.clone(),
+                );
                 async move {
                     let secret = secrets.lock().expect("lock").get(&name).cloned();
                     let signature = headers
@@ -735,11 +765,21 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
         .expect("lock")
         .insert("steady".to_owned(), "a-secret-of-our-own-1234".to_owned());
     let (s, flaky) = h
-        .post_json("/api/v1/webhooks", &key, &json!({"url": format!("{base}/flaky")}))
+        .post_json(
+            "/api/v1/webhooks",
+            &key,
+            &json!({"url": format!("{base}/flaky")}),
+        )
         .await;
     assert_eq!(s, 201, "{flaky}");
-    let generated = flaky["secret"].as_str().expect("a generated secret").to_owned();
-    assert!(generated.starts_with("whsec_") && generated.len() > 40, "{generated}");
+    let generated = flaky["secret"]
+        .as_str()
+        .expect("a generated secret")
+        .to_owned();
+    assert!(
+        generated.starts_with("whsec_") && generated.len() > 40,
+        "{generated}"
+    );
     secrets
         .lock()
         .expect("lock")
@@ -752,11 +792,19 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
     assert!(!list.to_string().contains("secret"), "{list}");
     let (s, _) = h
-        .post_json("/api/v1/webhooks", &reader, &json!({"url": format!("{base}/x")}))
+        .post_json(
+            "/api/v1/webhooks",
+            &reader,
+            &json!({"url": format!("{base}/x")}),
+        )
         .await;
     assert_eq!(s, 403);
     let (s, problem) = h
-        .post_json("/api/v1/webhooks", &key, &json!({"url": "ftp://127.0.0.1/x"}))
+        .post_json(
+            "/api/v1/webhooks",
+            &key,
+            &json!({"url": "ftp://127.0.0.1/x"}),
+        )
         .await;
     assert_eq!(s, 422, "{problem}");
     let (_, others) = h.get_json("/api/v1/webhooks", &other).await;
@@ -799,12 +847,16 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
         Duration::from_secs(5),
     )
     .expect("notifier");
-    let dispatcher = Dispatcher::new(h.store.clone(), vec![Arc::new(notifier)], catalog.clock().clone())
-        .with_retry(RetryPolicy {
-            base_delay: chrono::Duration::zero(),
-            jitter_bps: 0,
-            ..RetryPolicy::default()
-        });
+    let dispatcher = Dispatcher::new(
+        h.store.clone(),
+        vec![Arc::new(notifier)],
+        catalog.clock().clone(),
+    )
+    .with_retry(RetryPolicy {
+        base_delay: chrono::Duration::zero(),
+        jitter_bps: 0,
+        ..RetryPolicy::default()
+    });
     // First pass: `flaky` fails once, so one row is retried; the second pass retries it.
     let first = dispatcher.run_once().await.expect("dispatch");
     assert_eq!((first.sent, first.retried), (1, 1), "{first:?}");

@@ -119,14 +119,9 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
             let sleeper = Arc::new(TokioSleeper::new(app.catalog.clock().clone()));
             let mut notifiers = app.notifiers()?;
             notifiers.push(subscription_notifier(&app)?);
-            let mut service = MonitoringService::new(
-                &app.catalog,
-                notifiers,
-                sleeper,
-                settings,
-                app.fallback()?,
-            )
-            .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
+            let mut service =
+                MonitoringService::new(&app.catalog, notifiers, sleeper, settings, app.fallback()?)
+                    .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
             let progress_state = state.clone();
             Some(tokio::spawn(async move {
                 tokio::select! {
@@ -141,16 +136,29 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
                 }
                 // Whatever fired and is due goes out before the process ends.
                 match tokio::time::timeout(FINAL_DISPATCH_LIMIT, service.dispatch()).await {
-                    Ok(Ok(r)) => tracing::info!(sent = r.sent, retried = r.retried, "final delivery pass done"),
-                    Ok(Err(e)) => tracing::warn!(error = %e, "final delivery pass failed; the alerts stay in the outbox"),
-                    Err(_) => tracing::warn!("final delivery pass cut short; the rest stays in the outbox"),
+                    Ok(Ok(r)) => tracing::info!(
+                        sent = r.sent,
+                        retried = r.retried,
+                        "final delivery pass done"
+                    ),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "final delivery pass failed; the alerts stay in the outbox")
+                    }
+                    Err(_) => tracing::warn!(
+                        "final delivery pass cut short; the rest stays in the outbox"
+                    ),
                 }
             }))
         };
         let shutdown = async {
             let signal = stop_signal().await;
-            tracing::info!(signal, "stopping: finishing requests in flight, then delivering what is due");
-            eprintln!("stopping ({signal}): finishing requests in flight, then delivering what is due");
+            tracing::info!(
+                signal,
+                "stopping: finishing requests in flight, then delivering what is due"
+            );
+            eprintln!(
+                "stopping ({signal}): finishing requests in flight, then delivering what is due"
+            );
         };
         let served = mandi_server::serve(listener, state, shutdown).await;
         let _ = stop_monitor.send(());

@@ -16,4 +16,5 @@ mod demo;
 mod discovery;
 mod products;
 mod release;
+mod serve;
 mod watch;

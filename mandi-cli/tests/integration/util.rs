@@ -62,6 +62,16 @@ impl TestCommand {
         self
     }
 
+    /// Starts the command with stdout and stderr piped (stdin closed).
+    pub fn spawn_piped(&mut self) -> std::process::Child {
+        self.cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start mandi")
+    }
+
     /// Runs the command and returns its output, whatever the exit status.
     pub fn output(&mut self) -> Output {
         self.cmd.output().expect("run mandi")

@@ -669,7 +669,11 @@ impl AdminStats {
             let product = products.get(&(w.marketplace, w.asin));
             let category = product.and_then(category_of);
             let entry = categories
-                .entry(category.clone().unwrap_or_else(|| UNKNOWN_CATEGORY.to_owned()))
+                .entry(
+                    category
+                        .clone()
+                        .unwrap_or_else(|| UNKNOWN_CATEGORY.to_owned()),
+                )
                 .or_default();
             entry.0 += 1;
             entry.1 += w.watchers;

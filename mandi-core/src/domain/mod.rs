@@ -7,8 +7,8 @@ mod history;
 mod marketplace;
 mod money;
 mod product;
-mod server;
 mod serve_hooks;
+mod server;
 mod user;
 mod watch;
 
@@ -22,11 +22,11 @@ pub use product::{
     Availability, BrowseNode, BrowseNodeRef, Condition, DataOrigin, DealDetails, Image, Merchant,
     Offer, OfferKind, Product, Reviews, Savings, VariationAttribute, VariationFamily,
 };
+pub use serve_hooks::{AdminSession, NewWebhook, Webhook, WebhookId};
 pub use server::{
     ActivityFacts, AlertFact, ApiKey, ApiKeyId, BulkCounts, BulkItem, BulkItemStatus, BulkJob,
     BulkJobId, BulkSpec, KeyScope, KeyUsage, NewApiKey, NewBulkJob, RateLimit, UserFacts,
 };
-pub use serve_hooks::{AdminSession, NewWebhook, Webhook, WebhookId};
 pub use user::{
     AlertMode, ExternalIdentity, Language, NewUser, QuietHours, User, UserId, UserSettings,
 };

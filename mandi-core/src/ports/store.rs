@@ -10,10 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::WatchRuleStates;
-use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
 use crate::domain::{
     ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
+use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
 use crate::domain::{
     Alert, AlertId, AlertRule, Asin, Availability, BrowseNode, ExternalIdentity, Marketplace,
     Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,

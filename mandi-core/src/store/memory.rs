@@ -3,8 +3,8 @@
 //! It behaves like [`SqliteStore`](crate::store::SqliteStore) (both run the same contract
 //! suite) and serves tests, simulations and embedding where nothing needs to persist.
 
-mod server;
 mod serve_hooks;
+mod server;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};

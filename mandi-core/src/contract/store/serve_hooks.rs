@@ -53,7 +53,10 @@ pub async fn webhooks_round_trip_and_stay_private(store: impl Store) {
         vec![theirs.clone()]
     );
     // B cannot delete A's subscription by guessing its id.
-    let err = store.delete_webhook(b, first.id).await.expect_err("not b's");
+    let err = store
+        .delete_webhook(b, first.id)
+        .await
+        .expect_err("not b's");
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(store.list_webhooks(a).await.expect("list").len(), 2);
     store
@@ -78,7 +81,12 @@ pub async fn webhooks_round_trip_and_stay_private(store: impl Store) {
 /// refused and nothing is stored.
 pub async fn bad_webhooks_are_refused(store: impl Store) {
     let a = hook_user(&store, "wbad").await;
-    for url in ["ftp://127.0.0.1/x", "not a url", "http://", "file:///etc/passwd"] {
+    for url in [
+        "ftp://127.0.0.1/x",
+        "not a url",
+        "http://",
+        "file:///etc/passwd",
+    ] {
         let err = store
             .create_webhook(&new_hook(a, url), t(1))
             .await
@@ -165,12 +173,18 @@ pub async fn admin_sessions_expire_and_end(store: impl Store) {
         "expired at its end"
     );
     assert_eq!(
-        store.admin_session(&"b".repeat(64), t(1)).await.expect("get"),
+        store
+            .admin_session(&"b".repeat(64), t(1))
+            .await
+            .expect("get"),
         None
     );
     // A new session at t(200) forgets the expired one; the later one stays until deleted.
     let s2 = session('b', 200, 100);
-    store.create_admin_session(&s2, t(200)).await.expect("create");
+    store
+        .create_admin_session(&s2, t(200))
+        .await
+        .expect("create");
     assert_eq!(
         store.admin_session(&s2.id_hash, t(250)).await.expect("get"),
         Some(s2.clone())

@@ -115,7 +115,11 @@ pub(super) fn create_admin_session(
     Ok(())
 }
 
-pub(super) fn admin_session(state: &State, id_hash: &str, now: DateTime<Utc>) -> Option<AdminSession> {
+pub(super) fn admin_session(
+    state: &State,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> Option<AdminSession> {
     let now = truncate(now);
     state
         .hooks

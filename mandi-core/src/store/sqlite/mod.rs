@@ -34,8 +34,8 @@
 mod alerts;
 mod products;
 mod rows;
-mod server;
 mod serve_hooks;
+mod server;
 mod stats;
 mod usage;
 mod users;
@@ -60,11 +60,11 @@ use crate::alerts::WatchRuleStates;
 use crate::domain::{
     ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
+use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
 use crate::domain::{
     Alert, AlertId, Asin, BrowseNode, ExternalIdentity, Marketplace, NewUser, NewWatch,
     OutboxEntry, PricePoint, Product, User, UserId, VariationFamily, Watch, WatchId,
 };
-use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
 use crate::ports::store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceUpdate,
     SearchLog, Store, StoreError, StoreResult, WatchedProduct,
@@ -956,8 +956,10 @@ impl Store for SqliteStore {
     }
 
     async fn list_webhooks(&self, user: UserId) -> StoreResult<Vec<Webhook>> {
-        self.run("webhook", move |conn| serve_hooks::list_webhooks(conn, user))
-            .await
+        self.run("webhook", move |conn| {
+            serve_hooks::list_webhooks(conn, user)
+        })
+        .await
     }
 
     async fn delete_webhook(&self, user: UserId, id: WebhookId) -> StoreResult<()> {

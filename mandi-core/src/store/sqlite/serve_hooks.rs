@@ -46,7 +46,12 @@ pub(super) fn create_webhook(
          VALUES (?1, ?2, ?3, ?4)",
     )
     .ctx("webhook")?
-    .execute(params![new.user_id.0, new.url.trim(), new.secret, millis(now)])
+    .execute(params![
+        new.user_id.0,
+        new.url.trim(),
+        new.secret,
+        millis(now)
+    ])
     .ctx("webhook")?;
     let id = tx.last_insert_rowid();
     hooks_where(tx, "id = ?1", params![id])?
@@ -78,7 +83,9 @@ pub(super) fn webhook_deliveries(conn: &Connection, key: &str) -> StoreResult<Ve
         )
         .ctx("webhook delivery")?;
     let rows = stmt
-        .query_map(params![key], |r| r.get::<_, i64>(0).map(|id| Ok(WebhookId(id))))
+        .query_map(params![key], |r| {
+            r.get::<_, i64>(0).map(|id| Ok(WebhookId(id)))
+        })
         .ctx("webhook delivery")?;
     collect(rows, "webhook delivery")
 }
