@@ -785,6 +785,41 @@ mod tests {
     }
 
     #[test]
+    fn rows_without_the_sorted_value_go_last_both_ways() {
+        let row = |asin: &str, price: Option<i64>| ProductRow {
+            marketplace: Marketplace::India,
+            asin: asin.parse().expect("asin"),
+            title: None,
+            category: None,
+            price: price.map(|p| Money::from_minor(p, crate::domain::Currency::INR)),
+            watchers: 1,
+            deal_score: None,
+        };
+        let mut rows = vec![
+            row("B000000001", None),
+            row("B000000002", Some(300)),
+            row("B000000003", Some(100)),
+            row("B000000004", Some(200)),
+        ];
+        let price = |r: &ProductRow| r.price.map(|p| p.minor());
+        sort_missing_last(&mut rows, false, price);
+        let got: Vec<_> = rows.iter().map(price).collect();
+        assert_eq!(got, [Some(100), Some(200), Some(300), None]);
+        sort_missing_last(&mut rows, true, price);
+        let got: Vec<_> = rows.iter().map(price).collect();
+        assert_eq!(got, [Some(300), Some(200), Some(100), None]);
+        assert_eq!(
+            ProductSort::parse("deal_score"),
+            Some(ProductSort::DealScore)
+        );
+        assert_eq!(
+            ProductSort::parse(ProductSort::Price.as_str()),
+            Some(ProductSort::Price)
+        );
+        assert_eq!(ProductSort::parse("nope"), None);
+    }
+
+    #[test]
     fn pages_are_clamped() {
         let p = paginate((0..45).collect::<Vec<_>>(), 9, 20);
         assert_eq!((p.page, p.pages(), p.rows.len()), (3, 3, 5));
