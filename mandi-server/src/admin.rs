@@ -1,7 +1,10 @@
 //! The admin dashboard: server-rendered HTML (maud escapes every value), no JavaScript,
 //! behind a login (the `[server] admin_password` or an admin-scope API key). The session
-//! cookie is `HttpOnly` and `SameSite=Strict`; every form carries a CSRF token; every page
-//! is sent with a Content-Security-Policy that allows no script at all.
+//! cookie is `HttpOnly` and `SameSite=Strict`; sessions are kept in the store (only the
+//! hash of the id), so a restart does not log anybody out; every form carries a CSRF token;
+//! every page is sent with a Content-Security-Policy that allows no script at all. Tables
+//! sort by column and page on the server (`?sort=…&dir=asc|desc&page=N`); users filter by
+//! activity segment and by the categories they watch.
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};

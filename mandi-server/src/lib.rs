@@ -1,8 +1,11 @@
 //! `mandi-server`: Mandi's REST API (`/api/v1`, OpenAPI 3.1 at `/api/v1/openapi.json`) and
 //! admin dashboard (`/admin`), an axum front-end over the `mandi-core` services.
 //!
-//! It holds routing and HTML only: keys, rate limits, bulk jobs, watches and statistics are
-//! the library's ([`mandi_core::api`], [`mandi_core::watches`]). Every API request carries
+//! It holds routing and HTML only: keys, rate limits, bulk jobs, webhook subscriptions,
+//! admin sessions, watches and statistics are the library's ([`mandi_core::api`],
+//! [`mandi_core::watches`]). Webhook subscriptions are delivered by the monitoring loop
+//! through the outbox ([`mandi_core::api::webhooks::SubscriptionNotifier`]), which the
+//! process running the loop adds to its notifiers (`mandi serve` does). Every API request carries
 //! `Authorization: Bearer <key>`; the key acts as one Mandi user and sees only that user's
 //! watches, alerts and jobs. Errors are `application/problem+json` with a stable `type`;
 //! bodies are size-limited and every route has a timeout.
