@@ -25,7 +25,7 @@
 //! # Layout
 //!
 //! The SQL lives in one file per aggregate; the [`Store`] impl here validates the input and
-//! forwards to them inside [`SqliteStore::run`] / [`SqliteStore::write`]:
+//! forwards to them inside `SqliteStore::run` / `SqliteStore::write`:
 //! `products` (products, offers, browse nodes, variations, price history, searches),
 //! `stats` (the running price aggregates), `users` (users, watches and their rules),
 //! `alerts` (alerts, the outbox, rule states and the atomic price update), `usage` (API
