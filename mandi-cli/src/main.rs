@@ -40,8 +40,9 @@ fn main() -> ExitCode {
     };
     let stderr_color = style::stderr_enabled(cli.color);
     telemetry::init(cli.verbose, stderr_color);
-    let stdout = std::io::stdout();
-    let mut out = Output::new(cli.json, stdout.lock());
+    // Not `stdout().lock()`: a lock held for the whole command deadlocks any other thread
+    // that prints (`mandi serve` delivers alerts to the terminal from a worker thread).
+    let mut out = Output::new(cli.json, std::io::stdout());
     let result = commands::run(cli, &mut out).and_then(|outcome| {
         out.flush()?;
         Ok(outcome)

@@ -59,6 +59,7 @@ fn every_store_behaviour_is_expanded() {
     let source = [
         include_str!("../src/contract/store.rs"),
         include_str!("../src/contract/store/server.rs"),
+        include_str!("../src/contract/store/serve_hooks.rs"),
     ]
     .concat();
     check(

@@ -1,10 +1,10 @@
 //! The admin dashboard: server-rendered HTML (maud escapes every value), no JavaScript,
 //! behind a login (the `[server] admin_password` or an admin-scope API key). The session
-//! cookie is `HttpOnly` and `SameSite=Strict`; every form carries a CSRF token; every page
-//! is sent with a Content-Security-Policy that allows no script at all.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! cookie is `HttpOnly` and `SameSite=Strict`; sessions are kept in the store (only the
+//! hash of the id), so a restart does not log anybody out; every form carries a CSRF token;
+//! every page is sent with a Content-Security-Policy that allows no script at all. Tables
+//! sort by column and page on the server (`?sort=…&dir=asc|desc&page=N`); users filter by
+//! activity segment and by the categories they watch.
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Kolkata;
-use mandi_core::api::admin::{DayCount, Segment, UserSort};
+use mandi_core::api::admin::{DayCount, ProductSort, Segment, UserSort};
+use mandi_core::api::sessions::LiveSession;
 use mandi_core::{KeyScope, Marketplace, UserId};
 use maud::{DOCTYPE, Markup, html};
 use rand::RngCore;
@@ -32,18 +33,6 @@ const COOKIE: &str = "mandi_admin";
 const LOGIN_COOKIE: &str = "mandi_login";
 const PER_PAGE: u32 = 20;
 
-#[derive(Debug, Clone)]
-struct Session {
-    csrf: String,
-    expires: DateTime<Utc>,
-}
-
-/// The dashboard's sessions, in memory (a restart logs everybody out).
-#[derive(Debug, Default)]
-pub struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
-}
-
 fn token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -53,32 +42,6 @@ fn token() -> String {
 fn same(a: &str, b: &str) -> bool {
     // Compare digests so the time taken does not depend on where the texts differ.
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
-}
-
-impl Sessions {
-    fn create(&self, now: DateTime<Utc>, lifetime: chrono::Duration) -> (String, Session) {
-        let id = token();
-        let session = Session {
-            csrf: token(),
-            expires: now + lifetime,
-        };
-        if let Ok(mut map) = self.map.lock() {
-            map.retain(|_, s| s.expires > now);
-            map.insert(id.clone(), session.clone());
-        }
-        (id, session)
-    }
-
-    fn get(&self, id: &str, now: DateTime<Utc>) -> Option<Session> {
-        let map = self.map.lock().ok()?;
-        map.get(id).filter(|s| s.expires > now).cloned()
-    }
-
-    fn remove(&self, id: &str) {
-        if let Ok(mut map) = self.map.lock() {
-            map.remove(id);
-        }
-    }
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -92,13 +55,16 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-fn session(state: &AppState, headers: &HeaderMap) -> Option<(String, Session)> {
-    let id = cookie(headers, COOKIE)?;
-    let s = state
-        .inner
-        .sessions
-        .get(&id, state.catalog().clock().now())?;
-    Some((id, s))
+async fn session(state: &AppState, headers: &HeaderMap) -> Option<(SecretString, LiveSession)> {
+    let id = SecretString::from(cookie(headers, COOKIE)?);
+    match state.inner.sessions.check(&id).await {
+        Ok(Some(s)) => Some((id, s)),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "admin session lookup failed");
+            None
+        }
+    }
 }
 
 /// A page with the security headers.
@@ -233,7 +199,7 @@ struct LoginForm {
 }
 
 async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if session(&state, &headers).is_some() {
+    if session(&state, &headers).await.is_some() {
         return Redirect::to("/admin/overview").into_response();
     }
     login_page(None)
@@ -287,14 +253,15 @@ async fn login(
         *r.status_mut() = StatusCode::UNAUTHORIZED;
         return r;
     }
-    let lifetime = state.inner.config.session_lifetime;
-    let (id, _) = state
-        .inner
-        .sessions
-        .create(state.catalog().clock().now(), lifetime);
+    let opened = match state.inner.sessions.open().await {
+        Ok(o) => o,
+        Err(e) => return failure(e),
+    };
+    let lifetime = state.inner.sessions.lifetime();
     let mut r = Redirect::to("/admin/overview").into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={}",
+        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={}",
+        opened.id.expose_secret(),
         lifetime.num_seconds()
     )) {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -312,13 +279,15 @@ async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let Some((id, s)) = session(&state, &headers) else {
+    let Some((id, s)) = session(&state, &headers).await else {
         return to_login();
     };
     if !same(&s.csrf, &form.csrf) {
         return (StatusCode::FORBIDDEN, "bad CSRF token").into_response();
     }
-    state.inner.sessions.remove(&id);
+    if let Err(e) = state.inner.sessions.close(&id).await {
+        return failure(e);
+    }
     let mut r = Redirect::to("/admin/login").into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
@@ -343,7 +312,7 @@ fn failure(e: impl std::fmt::Display) -> Response {
 }
 
 async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some((_, s)) = session(&state, &headers) else {
+    let Some((_, s)) = session(&state, &headers).await else {
         return to_login();
     };
     let o = match state.inner.stats.overview(state.monitor_progress()).await {
@@ -409,51 +378,120 @@ struct TableQuery {
     sort: Option<String>,
     dir: Option<String>,
     segment: Option<String>,
+    category: Option<String>,
+}
+
+/// Percent-encodes a query value.
+fn q(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A column header that sorts by `key`: ascending first, descending when clicked again.
+/// The active column is marked with an arrow and `aria-sort`.
+fn sort_header(
+    id: &str,
+    label: &str,
+    key: &str,
+    current: &str,
+    desc: bool,
+    link: &dyn Fn(&str, &str, u32) -> String,
+) -> Markup {
+    let active = current == key;
+    let next = if active && !desc { "desc" } else { "asc" };
+    let aria = match (active, desc) {
+        (false, _) => "none",
+        (true, false) => "ascending",
+        (true, true) => "descending",
+    };
+    html! {
+        th aria-sort=(aria) {
+            a id=(id) href=(link(key, next, 1)) {
+                (label)
+                @if active { (if desc { " ▼" } else { " ▲" }) }
+            }
+        }
+    }
 }
 
 async fn users(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<TableQuery>,
+    Query(query): Query<TableQuery>,
 ) -> Response {
-    let Some((_, s)) = session(&state, &headers) else {
+    let Some((_, s)) = session(&state, &headers).await else {
         return to_login();
     };
-    let sort_name = q.sort.clone().unwrap_or_else(|| "id".to_owned());
-    let sort = UserSort::parse(&sort_name).unwrap_or_default();
-    let desc = q.dir.as_deref() == Some("desc");
-    let segment = q.segment.as_deref().and_then(Segment::parse);
-    let (rows, segments) = match state
+    let sort = query
+        .sort
+        .as_deref()
+        .and_then(UserSort::parse)
+        .unwrap_or_default();
+    let sort_name = query
+        .sort
+        .clone()
+        .filter(|n| UserSort::parse(n).is_some())
+        .unwrap_or_else(|| "id".to_owned());
+    let desc = query.dir.as_deref() == Some("desc");
+    let segment = query.segment.as_deref().and_then(Segment::parse);
+    let category = query.category.clone().filter(|c| !c.is_empty());
+    let table = match state
         .inner
         .stats
-        .users(segment, sort, desc, q.page.unwrap_or(1), PER_PAGE)
+        .users(
+            segment,
+            category.as_deref(),
+            sort,
+            desc,
+            query.page.unwrap_or(1),
+            PER_PAGE,
+        )
         .await
     {
         Ok(r) => r,
         Err(e) => return failure(e),
     };
+    let rows = &table.page;
     let seg = segment.map(|s| s.as_str()).unwrap_or("");
+    let cat = category.clone().unwrap_or_default();
     let link = |sort: &str, dir: &str, page: u32| {
-        format!("/admin/users?sort={sort}&dir={dir}&page={page}&segment={seg}")
-    };
-    let header_link = |key: &str, label: &str| {
-        let dir = if sort_name == key && !desc {
-            "desc"
-        } else {
-            "asc"
-        };
-        html! { th { a href=(link(key, dir, 1)) { (label) } } }
+        format!(
+            "/admin/users?sort={sort}&dir={dir}&page={page}&segment={seg}&category={}",
+            q(&cat)
+        )
     };
     let dir = if desc { "desc" } else { "asc" };
     let body = html! {
         p id="segments" {
-            "Segments: " a href="/admin/users" { "all" }
-            @for (sg, n) in &segments {
-                " · " a href=(format!("/admin/users?segment={}", sg.as_str())) { (sg.as_str()) " (" (n) ")" }
+            "Activity: " a href=(format!("/admin/users?category={}", q(&cat))) { "all" }
+            @for (sg, n) in &table.segments {
+                " · " a href=(format!("/admin/users?segment={}&category={}", sg.as_str(), q(&cat))) { (sg.as_str()) " (" (n) ")" }
             }
         }
+        p id="categories" {
+            "Categories watched: " a href=(format!("/admin/users?segment={seg}")) { "all" }
+            @for (c, n) in &table.categories {
+                " · " a href=(format!("/admin/users?segment={seg}&category={}", q(c))) { (c) " (" (n) ")" }
+            }
+        }
+        @if segment.is_some() || category.is_some() {
+            p id="filter" { "Showing " (seg) @if segment.is_some() && category.is_some() { " " } @if let Some(c) = &category { "users watching " (c) } }
+        }
         table id="users" {
-            tr { (header_link("id", "Id")) (header_link("name", "Name")) th { "Via" } th { "Joined" } (header_link("watches", "Watches")) (header_link("last_active", "Last active")) th { "Segment" } }
+            tr {
+                (sort_header("sort-id", "Id", "id", &sort_name, desc, &link))
+                (sort_header("sort-name", "Name", "name", &sort_name, desc, &link))
+                th { "Via" } th { "Joined" }
+                (sort_header("sort-watches", "Watches", "watches", &sort_name, desc, &link))
+                (sort_header("sort-last-active", "Last active", "last_active", &sort_name, desc, &link))
+                th { "Segment" } th { "Categories" }
+            }
             @for r in &rows.rows {
                 tr {
                     td { (r.id) }
@@ -463,6 +501,7 @@ async fn users(
                     td { (r.watches) " (" (r.live_watches) " live)" }
                     td { (opt_ist(r.last_active_at)) }
                     td { (r.segment.as_str()) }
+                    td { (r.categories.join(", ")) }
                 }
             }
         }
@@ -477,7 +516,7 @@ async fn users(
 }
 
 async fn user(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let Some((_, s)) = session(&state, &headers) else {
+    let Some((_, s)) = session(&state, &headers).await else {
         return to_login();
     };
     let detail = match state.inner.stats.user(UserId(id)).await {
@@ -495,7 +534,7 @@ async fn user(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<
     };
     let r = &detail.row;
     let body = html! {
-        p { (r.name) " via " (r.provider) ", joined " (ist(r.joined_at)) ", last active " (opt_ist(r.last_active_at)) " — " (r.segment.as_str()) }
+        p { (r.name) " via " (r.provider) ", joined " (ist(r.joined_at)) ", last active " (opt_ist(r.last_active_at)) " — " (r.segment.as_str()) @if !r.categories.is_empty() { "; watches " (r.categories.join(", ")) } }
         table id="watches" {
             tr { th { "Watch" } th { "Product" } th { "State" } th { "Rules" } th { "Made" } }
             @for (w, title) in &detail.watches {
@@ -513,47 +552,64 @@ async fn user(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<
     page(layout(&format!("User {}", r.id), Some(&s.csrf), body))
 }
 
-#[derive(Debug, Deserialize)]
-struct PageOnly {
-    page: Option<u32>,
-}
-
 async fn products(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<PageOnly>,
+    Query(query): Query<TableQuery>,
 ) -> Response {
-    let Some((_, s)) = session(&state, &headers) else {
+    let Some((_, s)) = session(&state, &headers).await else {
         return to_login();
+    };
+    let sort = query
+        .sort
+        .as_deref()
+        .and_then(ProductSort::parse)
+        .unwrap_or_default();
+    let sort_name = sort.as_str();
+    // Most watched first unless asked otherwise.
+    let desc = match query.dir.as_deref() {
+        Some("asc") => false,
+        Some("desc") => true,
+        _ => sort == ProductSort::Watchers,
     };
     let (rows, categories) = match state
         .inner
         .stats
-        .products(q.page.unwrap_or(1), PER_PAGE)
+        .products(sort, desc, query.page.unwrap_or(1), PER_PAGE)
         .await
     {
         Ok(r) => r,
         Err(e) => return failure(e),
     };
+    let link = |sort: &str, dir: &str, page: u32| {
+        format!("/admin/products?sort={sort}&dir={dir}&page={page}")
+    };
+    let dir = if desc { "desc" } else { "asc" };
     let body = html! {
-        h2 { "Most watched" }
+        h2 { "Watched products" }
         table id="products" {
-            tr { th { "Product" } th { "Category" } th { "Price" } th { "Watchers" } th { "Deal score" } }
+            tr {
+                (sort_header("sort-title", "Product", "title", sort_name, desc, &link))
+                (sort_header("sort-category", "Category", "category", sort_name, desc, &link))
+                (sort_header("sort-price", "Price", "price", sort_name, desc, &link))
+                (sort_header("sort-watchers", "Watchers", "watchers", sort_name, desc, &link))
+                (sort_header("sort-deal-score", "Deal score", "deal_score", sort_name, desc, &link))
+            }
             @for p in &rows.rows {
-                tr {
-                    td { a href=(format!("/admin/products/{}/{}", p.marketplace.country_code(), p.asin)) { (p.title.as_deref().unwrap_or("(not fetched yet)")) } " " small { (p.asin) } }
-                    td { (p.category.as_deref().unwrap_or("—")) }
-                    td { (p.price.map_or_else(|| "unknown".to_owned(), |m| m.to_string())) }
-                    td { (p.watchers) }
-                    td { (p.deal_score.map_or_else(|| "—".to_owned(), |s| s.to_string())) }
+                tr.product {
+                    td.title { a href=(format!("/admin/products/{}/{}", p.marketplace.country_code(), p.asin)) { (p.title.as_deref().unwrap_or("(not fetched yet)")) } " " small { (p.asin) } }
+                    td.category { (p.category.as_deref().unwrap_or("—")) }
+                    td.price data-minor=(p.price.map_or_else(String::new, |m| m.minor().to_string())) { (p.price.map_or_else(|| "unknown".to_owned(), |m| m.to_string())) }
+                    td.watchers { (p.watchers) }
+                    td.score { (p.deal_score.map_or_else(|| "—".to_owned(), |s| s.to_string())) }
                 }
             }
         }
         @if rows.rows.is_empty() { p.empty { "No watched products yet." } }
         p.pager {
-            "Page " (rows.page) " of " (rows.pages())
-            @if rows.page > 1 { a href=(format!("/admin/products?page={}", rows.page - 1)) { "← previous" } }
-            @if rows.page < rows.pages() { a href=(format!("/admin/products?page={}", rows.page + 1)) { "next →" } }
+            "Page " span id="products-page" { (rows.page) } " of " (rows.pages()) " (" (rows.total) " products)"
+            @if rows.page > 1 { a id="products-prev" href=(link(sort_name, dir, rows.page - 1)) { "← previous" } }
+            @if rows.page < rows.pages() { a id="products-next" href=(link(sort_name, dir, rows.page + 1)) { "next →" } }
         }
         h2 { "Categories" }
         table id="categories" {
@@ -573,7 +629,7 @@ async fn product(
     headers: HeaderMap,
     Path((market, asin)): Path<(String, String)>,
 ) -> Response {
-    let Some((_, s)) = session(&state, &headers) else {
+    let Some((_, s)) = session(&state, &headers).await else {
         return to_login();
     };
     let Some((m, a)) = market_asin(&market, &asin) else {
@@ -609,7 +665,7 @@ async fn product_chart(
     headers: HeaderMap,
     Path((market, asin)): Path<(String, String)>,
 ) -> Response {
-    if session(&state, &headers).is_none() {
+    if session(&state, &headers).await.is_none() {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let Some((m, a)) = market_asin(&market, &asin) else {
@@ -632,7 +688,7 @@ async fn product_chart(
 }
 
 async fn revenue(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some((_, s)) = session(&state, &headers) else {
+    let Some((_, s)) = session(&state, &headers).await else {
         return to_login();
     };
     let body = html! {
@@ -642,7 +698,7 @@ async fn revenue(State(state): State<AppState>, headers: HeaderMap) -> Response 
 }
 
 async fn health(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some((_, s)) = session(&state, &headers) else {
+    let Some((_, s)) = session(&state, &headers).await else {
         return to_login();
     };
     let o = match state.inner.stats.overview(state.monitor_progress()).await {

@@ -13,7 +13,7 @@ use mandi_core::links::{LinkError, parse_product_input};
 use mandi_core::watches::WatchSpec;
 use mandi_core::{
     AlertRule, Asin, BulkJobId, BulkSpec, KeyScope, Marketplace, SearchRequest, User,
-    VariationsRequest, WatchId, WatchState,
+    VariationsRequest, WatchId, WatchState, WebhookId,
 };
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -26,6 +26,7 @@ use crate::AppState;
 use crate::dto::{
     AlertView, BulkJobView, BulkSubmit, Health, HistoryView, ImportView, InsightsView, KeyView,
     Problem, ProductView, SearchResults, VariationsView, WatchCreate, WatchUpdate, WatchView,
+    WebhookCreate, WebhookCreated, WebhookView,
 };
 use crate::error::ApiError;
 
@@ -80,6 +81,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(get_bulk))
         .routes(routes!(bulk_results))
         .routes(routes!(me))
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(delete_webhook))
         .split_for_parts()
 }
 
@@ -721,4 +724,54 @@ pub async fn me(
 ) -> ApiResult<Json<KeyView>> {
     let usage = state.keys().usage(p.key.id, 30).await?;
     Ok(Json(KeyView::new(&p.key, &usage)))
+}
+
+/// The key's webhook subscriptions for alerts, oldest first.
+#[utoipa::path(get, path = "/api/v1/webhooks", responses((status = 200, body = Vec<WebhookView>)))]
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> ApiResult<Json<Vec<WebhookView>>> {
+    let hooks = state.webhooks().list(&p.user).await?;
+    Ok(Json(hooks.iter().map(WebhookView::from).collect()))
+}
+
+/// Subscribes a URL to the key's alerts (scope `write`). Each alert is POSTed once to each
+/// subscription as JSON `{idempotency_key, user_id, alert}`, signed with HMAC-SHA256 of the
+/// body under the secret in `X-Mandi-Signature: sha256=<hex>`; failed deliveries are retried
+/// with backoff. The secret is in this answer only.
+#[utoipa::path(post, path = "/api/v1/webhooks", request_body = WebhookCreate,
+    responses((status = 201, body = WebhookCreated), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(body): Json<WebhookCreate>,
+) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
+    require(&p, KeyScope::Write)?;
+    let made = state
+        .webhooks()
+        .create(&p.user, &body.url, body.secret.map(SecretString::from))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookCreated {
+            id: made.webhook.id.0,
+            url: made.webhook.url.clone(),
+            created_at: made.webhook.created_at,
+            secret: secrecy::ExposeSecret::expose_secret(&made.secret).to_owned(),
+        }),
+    ))
+}
+
+/// Deletes one of the key's webhook subscriptions (scope `write`).
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", params(("id" = i64, Path, description = "The subscription id")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_webhook(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    require(&p, KeyScope::Write)?;
+    state.webhooks().delete(&p.user, WebhookId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

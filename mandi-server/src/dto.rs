@@ -568,3 +568,48 @@ impl From<&Overview> for StatsView {
         }
     }
 }
+
+/// A webhook subscription to make: the key's alerts are POSTed to `url` as JSON, signed
+/// with HMAC-SHA256 in `X-Mandi-Signature: sha256=<hex>`, with an `Idempotency-Key`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookCreate {
+    /// Where alerts go (http or https).
+    pub url: String,
+    /// The signing secret (16 to 256 characters); a random one is made when absent.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// A webhook subscription (never its secret).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookView {
+    /// Its id.
+    pub id: i64,
+    /// Where alerts go.
+    pub url: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&mandi_core::Webhook> for WebhookView {
+    fn from(w: &mandi_core::Webhook) -> Self {
+        Self {
+            id: w.id.0,
+            url: w.url.clone(),
+            created_at: w.created_at,
+        }
+    }
+}
+
+/// A webhook subscription just made, with its signing secret (shown this once).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookCreated {
+    /// Its id.
+    pub id: i64,
+    /// Where alerts go.
+    pub url: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// The secret to check `X-Mandi-Signature` with.
+    pub secret: String,
+}

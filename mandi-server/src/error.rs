@@ -4,6 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mandi_core::api::bulk::BulkError;
 use mandi_core::api::keys::KeyError;
+use mandi_core::api::webhooks::WebhookError;
 use mandi_core::catalog::CatalogError;
 use mandi_core::watches::WatchError;
 use mandi_core::{SourceError, StoreError};
@@ -171,6 +172,17 @@ impl From<KeyError> for ApiError {
             KeyError::Unknown | KeyError::Revoked => Self::Unauthorized(e.to_string()),
             KeyError::Invalid(m) => Self::Unprocessable(m),
             KeyError::Store(s) => s.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::Invalid(m) => Self::Unprocessable(m),
+            WebhookError::NotFound(_) => Self::NotFound(e.to_string()),
+            WebhookError::Store(s) => s.into(),
             other => Self::Internal(other.to_string()),
         }
     }

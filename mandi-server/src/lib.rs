@@ -1,8 +1,11 @@
 //! `mandi-server`: Mandi's REST API (`/api/v1`, OpenAPI 3.1 at `/api/v1/openapi.json`) and
 //! admin dashboard (`/admin`), an axum front-end over the `mandi-core` services.
 //!
-//! It holds routing and HTML only: keys, rate limits, bulk jobs, watches and statistics are
-//! the library's ([`mandi_core::api`], [`mandi_core::watches`]). Every API request carries
+//! It holds routing and HTML only: keys, rate limits, bulk jobs, webhook subscriptions,
+//! admin sessions, watches and statistics are the library's ([`mandi_core::api`],
+//! [`mandi_core::watches`]). Webhook subscriptions are delivered by the monitoring loop
+//! through the outbox ([`mandi_core::api::webhooks::SubscriptionNotifier`]), which the
+//! process running the loop adds to its notifiers (`mandi serve` does). Every API request carries
 //! `Authorization: Bearer <key>`; the key acts as one Mandi user and sees only that user's
 //! watches, alerts and jobs. Errors are `application/problem+json` with a stable `type`;
 //! bodies are size-limited and every route has a timeout.
@@ -32,7 +35,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mandi_core::api::{AdminStats, BulkService, KeyService, RateLimiter};
+use mandi_core::api::{
+    AdminSessions, AdminStats, BulkService, KeyService, RateLimiter, WebhookService,
+};
 use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::MonitorProgress;
 use mandi_core::watches::WatchService;
@@ -83,7 +88,8 @@ struct Inner {
     stats: AdminStats,
     config: ServerConfig,
     monitor: RwLock<Option<MonitorProgress>>,
-    sessions: admin::Sessions,
+    sessions: AdminSessions,
+    webhooks: WebhookService,
 }
 
 impl std::fmt::Debug for AppState {
@@ -100,10 +106,15 @@ impl AppState {
             inner: Arc::new(Inner {
                 watches: WatchService::new(catalog.clone()),
                 keys: KeyService::new(catalog.store().clone(), clock.clone()),
-                limiter: RateLimiter::new(clock),
+                limiter: RateLimiter::new(clock.clone()),
                 bulk: BulkService::new(catalog.clone()),
                 stats: AdminStats::new(catalog.clone()),
-                sessions: admin::Sessions::default(),
+                sessions: AdminSessions::new(
+                    catalog.store().clone(),
+                    clock.clone(),
+                    config.session_lifetime,
+                ),
+                webhooks: WebhookService::new(catalog.store().clone(), clock.clone()),
                 catalog,
                 config,
                 monitor: RwLock::new(None),
@@ -124,6 +135,11 @@ impl AppState {
     /// The bulk jobs.
     pub fn bulk(&self) -> &BulkService {
         &self.inner.bulk
+    }
+
+    /// The webhook subscriptions.
+    pub fn webhooks(&self) -> &WebhookService {
+        &self.inner.webhooks
     }
 
     /// Publishes the monitoring loop's progress (the dashboard shows it).

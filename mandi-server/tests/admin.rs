@@ -27,8 +27,8 @@ fn config() -> ServerConfig {
     }
 }
 
-/// 25 users (one named with a script tag, watching a product titled with one) and their
-/// watches.
+/// 25 users (one named with a script tag, watching a product titled with one, and one
+/// watching four sandbox products with prices and categories) and their watches.
 async fn seed(h: &Harness) -> Asin {
     let store: &Arc<dyn Store> = &h.store;
     let now = mandi_core::Clock::now(&mandi_core::SystemClock);
@@ -63,10 +63,48 @@ async fn seed(h: &Harness) -> Asin {
         )
         .await
         .expect("watch");
-    for i in 0..24 {
+    let writer = h.key("user-00", KeyScope::Write, None).await;
+    for a in h.known_asins(4) {
+        let resp = h
+            .post("/api/v1/watches", &writer)
+            .json(&serde_json::json!({ "product": a }))
+            .send()
+            .await
+            .expect("watch");
+        assert_eq!(resp.status(), 201, "watch {a}");
+    }
+    for i in 1..24 {
         h.key(&format!("user-{i:02}"), KeyScope::Read, None).await;
     }
     asin
+}
+
+/// The `data-minor` values of the products table's price cells, in page order (empty for an
+/// unknown price).
+fn prices_in(html: &str) -> Vec<Option<i64>> {
+    html.split("data-minor=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().and_then(|v| v.parse().ok()))
+        .collect()
+}
+
+/// Known prices come in order (ascending or not) and unknown ones after them.
+fn assert_sorted(prices: &[Option<i64>], ascending: bool) {
+    let known: Vec<i64> = prices.iter().map_while(|p| *p).collect();
+    assert!(
+        prices[known.len()..].iter().all(Option::is_none),
+        "unknown prices last: {prices:?}"
+    );
+    let mut sorted = known.clone();
+    sorted.sort_unstable();
+    if !ascending {
+        sorted.reverse();
+    }
+    assert_eq!(known, sorted, "{prices:?}");
+    assert!(
+        known.len() >= 2,
+        "enough prices to see an order: {prices:?}"
+    );
 }
 
 fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
@@ -115,7 +153,7 @@ async fn login(h: &Harness, secret: &str) -> Result<String, u16> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
-    let h = Harness::start(config()).await;
+    let mut h = Harness::start(config()).await;
     let asin = seed(&h).await;
     let http = no_redirects();
     let resp = http.get(h.url("/admin/overview")).send().await.expect("o");
@@ -139,6 +177,23 @@ async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
     let admin_key = h.key("ops", KeyScope::Admin, None).await;
     login(&h, &admin_key).await.expect("an admin key logs in");
     let cookie = login(&h, PASSWORD).await.expect("the password logs in");
+    // Sessions are kept in the store: a restart does not log the admin out.
+    h.restart().await;
+    let resp = http
+        .get(h.url("/admin/overview"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("o");
+    assert_eq!(resp.status(), 200, "still logged in after a restart");
+    // A made-up session id is not one.
+    let resp = http
+        .get(h.url("/admin/overview"))
+        .header("cookie", format!("mandi_admin={}", "ab".repeat(32)))
+        .send()
+        .await
+        .expect("o");
+    assert_eq!(resp.status(), 303);
 
     for path in [
         "/admin/overview".to_owned(),
@@ -195,9 +250,64 @@ async fn the_dashboard_needs_a_login_and_escapes_untrusted_text() {
         "{html}"
     );
     assert!(
-        html.contains("<div class=\"card\" id=\"watches-total\"><b>1</b>"),
+        html.contains("<div class=\"card\" id=\"watches-total\"><b>5</b>"),
         "{html}"
     );
+    let page = |path: String| {
+        let (http, cookie, url) = (http.clone(), cookie.clone(), h.url(&path));
+        async move {
+            let resp = http
+                .get(url)
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("page");
+            assert_eq!(resp.status(), 200, "{path}");
+            resp.text().await.expect("html")
+        }
+    };
+    // Users segmented by the categories they watch: the script-named user watches a
+    // product never categorised; user-00 watches sandbox products with categories.
+    let users = page("/admin/users".to_owned()).await;
+    let cats = &users[users.find("id=\"categories\"").expect("categories")..];
+    let cats = &cats[..cats.find("</p>").expect("end")];
+    let first_real = cats
+        .split("category=")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap_or(""))
+        .find(|c| !c.is_empty() && *c != "Unknown")
+        .expect("a category besides Unknown")
+        .to_owned();
+    let unknown = page("/admin/users?category=Unknown".to_owned()).await;
+    assert!(
+        unknown.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the user watching an uncategorised product"
+    );
+    assert!(
+        unknown.contains("(1 users)") || unknown.contains("(2 users)"),
+        "{unknown}"
+    );
+    let real = page(format!("/admin/users?category={first_real}")).await;
+    assert!(real.contains(">user-00<"), "{first_real}: {real}");
+    assert!(!real.contains("&lt;script&gt;"), "{first_real}: {real}");
+    assert!(real.contains("(1 users)"), "{first_real}: {real}");
+    // Both filters at once: user-00 joined just now, so is `new`, not `dormant`.
+    let new_real = page(format!("/admin/users?segment=new&category={first_real}")).await;
+    assert!(new_real.contains(">user-00<"), "{new_real}");
+    let dormant = page(format!(
+        "/admin/users?segment=dormant&category={first_real}"
+    ))
+    .await;
+    assert!(dormant.contains("No users here yet."), "{dormant}");
+    // Products sort by any column, server-side, both ways.
+    let asc = page("/admin/products?sort=price&dir=asc".to_owned()).await;
+    assert_sorted(&prices_in(&asc), true);
+    assert!(asc.contains("aria-sort=\"ascending\""), "{asc}");
+    let desc = page("/admin/products?sort=price&dir=desc".to_owned()).await;
+    assert_sorted(&prices_in(&desc), false);
+    let by_title = page("/admin/products?sort=title&dir=asc".to_owned()).await;
+    assert!(by_title.contains("(5 products)"), "{by_title}");
+
     // Logging out needs the session's CSRF token and ends the session.
     let csrf = hidden_csrf(&html);
     let resp = http
@@ -397,6 +507,33 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
     }
     assert_eq!(page, "2");
     shot("04-users-page-2").await;
+    // Sort the products by price: click the header, then click it again.
+    c.goto(&h.url("/admin/products")).await.expect("products");
+    for (ascending, aria, name) in [
+        (true, "ascending", "05-products-by-price-ascending"),
+        (false, "descending", "06-products-by-price-descending"),
+    ] {
+        c.find(Locator::Id("sort-price"))
+            .await
+            .expect("price header")
+            .click()
+            .await
+            .expect("click");
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!(
+                "th[aria-sort=\"{aria}\"] #sort-price"
+            )))
+            .await
+            .expect("the table sorted by price");
+        let mut prices = Vec::new();
+        for cell in c.find_all(Locator::Css("td.price")).await.expect("cells") {
+            let minor = cell.attr("data-minor").await.expect("attr");
+            prices.push(minor.and_then(|m| m.parse::<i64>().ok()));
+        }
+        assert_sorted(&prices, ascending);
+        shot(name).await;
+    }
     c.goto(&h.url(&format!("/admin/products/IN/{asin}")))
         .await
         .expect("product");
@@ -409,10 +546,10 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
         .expect("text");
     assert_eq!(title, XSS, "the title shows as text");
     assert!(c.get_alert_text().await.is_err(), "no script ran");
-    shot("05-product").await;
+    shot("07-product").await;
     c.goto(&h.url("/admin/users/1")).await.expect("user");
     assert!(c.get_alert_text().await.is_err(), "no script ran");
-    shot("06-user").await;
+    shot("08-user").await;
     c.find(Locator::Id("logout"))
         .await
         .expect("logout")
@@ -441,7 +578,7 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
             .ends_with("/admin/login"),
         "logged out"
     );
-    shot("07-logged-out").await;
+    shot("09-logged-out").await;
     c.close().await.expect("close");
     h.stop().await;
 }

@@ -59,8 +59,7 @@ async fn json_of(resp: reqwest::Response) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_is_documented_and_answers_match_their_schemas() {
-    let h = Harness::start(ServerConfig::default()).await;
-    let key = h.key("schema", KeyScope::Write, None).await;
+    let (h, key) = Harness::with_key("schema", KeyScope::Write).await;
     let doc: Value = h
         .http
         .get(h.url("/api/v1/openapi.json"))
@@ -106,6 +105,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "GET /api/v1/bulk/{id}",
         "GET /api/v1/bulk/{id}/results.csv",
         "GET /api/v1/keys/me",
+        "GET /api/v1/webhooks",
+        "POST /api/v1/webhooks",
+        "DELETE /api/v1/webhooks/{id}",
     ] {
         assert!(documented.contains(route), "{route} is not documented");
     }
@@ -142,13 +144,7 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "healthz",
     );
 
-    let (s, product) = json_of(
-        h.get(&format!("/api/v1/products/{asin}"), &key)
-            .send()
-            .await
-            .expect("p"),
-    )
-    .await;
+    let (s, product) = h.get_json(&format!("/api/v1/products/{asin}"), &key).await;
     assert_eq!(s, 200, "{product}");
     check_schema(
         &doc,
@@ -160,22 +156,12 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     let by_link = h.get("/api/v1/products/x", &key).send().await.expect("x");
     assert_eq!(by_link.status(), 400);
     let encoded: String = url_encode(&link);
-    let (s, p2) = json_of(
-        h.get(&format!("/api/v1/products/{encoded}"), &key)
-            .send()
-            .await
-            .expect("p"),
-    )
-    .await;
+    let (s, p2) = h
+        .get_json(&format!("/api/v1/products/{encoded}"), &key)
+        .await;
     assert_eq!((s, &p2["asin"]), (200, &product["asin"]));
 
-    let (s, search) = json_of(
-        h.get("/api/v1/search?q=phone", &key)
-            .send()
-            .await
-            .expect("s"),
-    )
-    .await;
+    let (s, search) = h.get_json("/api/v1/search?q=phone", &key).await;
     assert_eq!(s, 200, "{search}");
     check_schema(
         &doc,
@@ -184,13 +170,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "search",
     );
 
-    let (s, history) = json_of(
-        h.get(&format!("/api/v1/products/{asin}/history"), &key)
-            .send()
-            .await
-            .expect("h"),
-    )
-    .await;
+    let (s, history) = h
+        .get_json(&format!("/api/v1/products/{asin}/history"), &key)
+        .await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/products/{asin}/history", s),
@@ -213,13 +195,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "the lookup recorded a price point: {csv}"
     );
 
-    let (s, insights) = json_of(
-        h.get(&format!("/api/v1/products/{asin}/insights"), &key)
-            .send()
-            .await
-            .expect("i"),
-    )
-    .await;
+    let (s, insights) = h
+        .get_json(&format!("/api/v1/products/{asin}/insights"), &key)
+        .await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/products/{asin}/insights", s),
@@ -236,14 +214,13 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     assert_eq!(chart.headers()["content-type"], "image/png");
     assert!(chart.bytes().await.expect("png").starts_with(b"\x89PNG"));
 
-    let (s, created) = json_of(
-        h.post("/api/v1/watches", &key)
-            .json(&json!({"product": asin, "rules": [{"rule": "all_time_low"}], "label": "mine"}))
-            .send()
-            .await
-            .expect("create"),
-    )
-    .await;
+    let (s, created) = h
+        .post_json(
+            "/api/v1/watches",
+            &key,
+            &json!({"product": asin, "rules": [{"rule": "all_time_low"}], "label": "mine"}),
+        )
+        .await;
     assert_eq!(s, 201, "{created}");
     check_schema(
         &doc,
@@ -252,14 +229,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "watch",
     );
     let id = created["id"].as_i64().expect("id");
-    let (s, dup) = json_of(
-        h.post("/api/v1/watches", &key)
-            .json(&json!({"product": asin}))
-            .send()
-            .await
-            .expect("dup"),
-    )
-    .await;
+    let (s, dup) = h
+        .post_json("/api/v1/watches", &key, &json!({"product": asin}))
+        .await;
     assert_eq!(s, 409);
     check_schema(
         &doc,
@@ -269,7 +241,7 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     );
     assert_eq!(dup["type"], "https://mandi.dev/problems/conflict");
 
-    let (s, list) = json_of(h.get("/api/v1/watches", &key).send().await.expect("l")).await;
+    let (s, list) = h.get_json("/api/v1/watches", &key).await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/watches", s),
@@ -321,27 +293,23 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     )
     .await;
     assert_eq!(s, 422, "{bad_rule}");
-    let (s, alerts) = json_of(h.get("/api/v1/alerts", &key).send().await.expect("a")).await;
+    let (s, alerts) = h.get_json("/api/v1/alerts", &key).await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/alerts", s),
         &alerts,
         "alerts",
     );
-    let (s, walerts) = json_of(
-        h.get(&format!("/api/v1/watches/{id}/alerts"), &key)
-            .send()
-            .await
-            .expect("a"),
-    )
-    .await;
+    let (s, walerts) = h
+        .get_json(&format!("/api/v1/watches/{id}/alerts"), &key)
+        .await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/watches/{id}/alerts", s),
         &walerts,
         "watch alerts",
     );
-    let (s, me) = json_of(h.get("/api/v1/keys/me", &key).send().await.expect("me")).await;
+    let (s, me) = h.get_json("/api/v1/keys/me", &key).await;
     check_schema(
         &doc,
         &response_schema(&doc, "get", "/api/v1/keys/me", s),
@@ -386,7 +354,7 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
     )
     .await;
     assert_eq!(s, 422, "{refused}");
-    let (_, none) = json_of(h.get("/api/v1/watches", &third).send().await.expect("l")).await;
+    let (_, none) = h.get_json("/api/v1/watches", &third).await;
     assert_eq!(none, json!([]));
 
     // A read key may not write.
@@ -409,13 +377,7 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         .await
         .expect("d");
     assert_eq!(resp.status(), 204);
-    let (s, gone) = json_of(
-        h.get(&format!("/api/v1/watches/{id}"), &key)
-            .send()
-            .await
-            .expect("g"),
-    )
-    .await;
+    let (s, gone) = h.get_json(&format!("/api/v1/watches/{id}"), &key).await;
     assert_eq!(s, 404);
     check_schema(
         &doc,
@@ -476,8 +438,7 @@ fn url_encode(s: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_cannot_see_change_or_delete_another_keys_watch() {
-    let h = Harness::start(ServerConfig::default()).await;
-    let a = h.key("alice", KeyScope::Write, None).await;
+    let (h, a) = Harness::with_key("alice", KeyScope::Write).await;
     let b = h.key("bob", KeyScope::Write, None).await;
     let asins = h.known_asins(2);
     let resp = h
@@ -538,45 +499,32 @@ async fn a_key_cannot_see_change_or_delete_another_keys_watch() {
             .expect("d");
         assert_eq!(del.status(), 404, "delete {guess}");
     }
-    let (_, a_list) = json_of(h.get("/api/v1/watches", &a).send().await.expect("l")).await;
+    let (_, a_list) = h.get_json("/api/v1/watches", &a).await;
     assert_eq!(a_list.as_array().map(Vec::len), Some(1));
     assert_eq!(a_list[0]["id"], aid);
     // B's watch is untouched.
-    let (s, still) = json_of(
-        h.get(&format!("/api/v1/watches/{bid}"), &b)
-            .send()
-            .await
-            .expect("g"),
-    )
-    .await;
+    let (s, still) = h.get_json(&format!("/api/v1/watches/{bid}"), &b).await;
     assert_eq!(s, 200);
     assert_eq!(still["label"], Value::Null);
     assert_eq!(still["state"], "active");
     // Bulk jobs are private too.
-    let (s, job) = json_of(
-        h.post("/api/v1/bulk", &b)
-            .json(&json!({"items": [asins[0]]}))
-            .send()
-            .await
-            .expect("bulk"),
-    )
-    .await;
+    let (s, job) = h
+        .post_json("/api/v1/bulk", &b, &json!({"items": [asins[0]]}))
+        .await;
     assert_eq!(s, 202, "{job}");
     let jid = job["id"].as_i64().expect("id");
     assert_eq!(
-        h.get(&format!("/api/v1/bulk/{jid}"), &a)
-            .send()
-            .await
-            .expect("j")
-            .status(),
+        h.status(reqwest::Method::GET, &format!("/api/v1/bulk/{jid}"), &a)
+            .await,
         404
     );
     assert_eq!(
-        h.get(&format!("/api/v1/bulk/{jid}/results.csv"), &a)
-            .send()
-            .await
-            .expect("j")
-            .status(),
+        h.status(
+            reqwest::Method::GET,
+            &format!("/api/v1/bulk/{jid}/results.csv"),
+            &a
+        )
+        .await,
         404
     );
     h.stop().await;
@@ -615,26 +563,20 @@ async fn the_rate_limit_answers_429_with_retry_after_and_headers() {
     assert_eq!(body["type"], "https://mandi.dev/problems/rate-limited");
     // Another key is not affected; the limited key recovers after a second.
     assert_eq!(
-        h.get("/api/v1/watches", &other)
-            .send()
-            .await
-            .expect("o")
-            .status(),
+        h.status(reqwest::Method::GET, "/api/v1/watches", &other)
+            .await,
         200
     );
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     assert_eq!(
-        h.get("/api/v1/watches", &key)
-            .send()
-            .await
-            .expect("r")
-            .status(),
+        h.status(reqwest::Method::GET, "/api/v1/watches", &key)
+            .await,
         200
     );
     // Usage is recorded per key (accepted and refused).
     h.state.keys().flush_usage().await.expect("flush");
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    let (_, me) = json_of(h.get("/api/v1/keys/me", &key).send().await.expect("me")).await;
+    let (_, me) = h.get_json("/api/v1/keys/me", &key).await;
     let today = &me["usage"][0];
     assert_eq!(today["requests"], 4, "{me}");
     assert_eq!(today["rejected"], 1, "{me}");
@@ -643,8 +585,7 @@ async fn the_rate_limit_answers_429_with_retry_after_and_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_job_of_5000_lines_accounts_for_every_line() {
-    let h = Harness::start(ServerConfig::default()).await;
-    let key = h.key("bulk", KeyScope::Write, None).await;
+    let (h, key) = Harness::with_key("bulk", KeyScope::Write).await;
     let mut items = h.known_asins(5_000);
     let known = items.len();
     // Pad with ASINs the sandbox does not know, and a few lines that name nothing.
@@ -676,13 +617,7 @@ async fn a_bulk_job_of_5000_lines_accounts_for_every_line() {
     assert_eq!(job["total"], 5_000);
     let id = job["id"].as_i64().expect("id");
     let done = loop {
-        let (_, j) = json_of(
-            h.get(&format!("/api/v1/bulk/{id}"), &key)
-                .send()
-                .await
-                .expect("poll"),
-        )
-        .await;
+        let (_, j) = h.get_json(&format!("/api/v1/bulk/{id}"), &key).await;
         if j["status"] == "finished" {
             break j;
         }
@@ -721,8 +656,241 @@ async fn a_bulk_job_of_5000_lines_accounts_for_every_line() {
         assert!(line.starts_with(&format!("{i},")), "line {i}: {line}");
         assert!(!line.contains(",pending,"), "line {i}: {line}");
     }
-    let (_, watches) = json_of(h.get("/api/v1/watches", &key).send().await.expect("w")).await;
+    let (_, watches) = h.get_json("/api/v1/watches", &key).await;
     assert_eq!(watches.as_array().map(Vec::len), Some(known));
     assert_eq!(watches[0]["label"], "competitors");
+    h.stop().await;
+}
+
+/// What the loopback receiver saw: (subscription path, idempotency key, alert dedupe key).
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>;
+
+/// A webhook receiver on loopback: `POST /{name}` checks `X-Mandi-Signature` against the
+/// secret registered for `name` (a bad signature is refused with 401 and counted as a
+/// failure of the test), records each accepted delivery, and answers 503 to the first
+/// `fail_first` requests of `/flaky`.
+async fn receiver(
+    secrets: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+    seen: Seen,
+    bad: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    fail_first: usize,
+) -> String {
+    use axum::extract::Path;
+    use axum::http::{HeaderMap, StatusCode};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let flaky_calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new().route(
+        "/{name}",
+        axum::routing::post(
+            move |Path(name): Path<String>, headers: HeaderMap, body: axum::body::Bytes| {
+                let (secrets, seen, bad, flaky_calls) = (
+                    secrets.clone(),
+                    seen.clone(),
+                    bad.clone(),
+                    flaky_calls.clone(),
+                );
+                async move {
+                    let secret = secrets.lock().expect("lock").get(&name).cloned();
+                    let signature = headers
+                        .get("x-mandi-signature")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    let Some(secret) = secret else {
+                        bad.fetch_add(1, Ordering::SeqCst);
+                        return StatusCode::NOT_FOUND;
+                    };
+                    if mandi_core::alerts::notify::sign_body(secret.as_bytes(), &body) != signature
+                    {
+                        bad.fetch_add(1, Ordering::SeqCst);
+                        return StatusCode::UNAUTHORIZED;
+                    }
+                    if name == "flaky" && flaky_calls.fetch_add(1, Ordering::SeqCst) < fail_first {
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    let doc: Value = serde_json::from_slice(&body).expect("a JSON alert");
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    assert_eq!(doc["idempotency_key"], key.as_str());
+                    seen.lock().expect("lock").push((
+                        name,
+                        key,
+                        doc["alert"]["dedupe_key"].as_str().unwrap_or("").to_owned(),
+                    ));
+                    StatusCode::NO_CONTENT
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use mandi_core::alerts::{Dispatcher, RetryPolicy};
+    use mandi_core::api::webhooks::{SUBSCRIPTION_CHANNEL, SubscriptionNotifier};
+
+    let (h, key) = Harness::with_key("hooks", KeyScope::Write).await;
+    let reader = h.key("hooks-reader", KeyScope::Read, None).await;
+    let other = h.key("someone-else", KeyScope::Write, None).await;
+    let secrets = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let seen: Seen = Arc::default();
+    let bad = Arc::new(AtomicUsize::new(0));
+    let base = receiver(secrets.clone(), seen.clone(), bad.clone(), 1).await;
+
+    // Two subscriptions: one with a secret of our own, one with a generated secret.
+    let (s, steady) = h
+        .post_json(
+            "/api/v1/webhooks",
+            &key,
+            &json!({"url": format!("{base}/steady"), "secret": "a-secret-of-our-own-1234"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{steady}");
+    assert_eq!(steady["secret"], "a-secret-of-our-own-1234");
+    secrets
+        .lock()
+        .expect("lock")
+        .insert("steady".to_owned(), "a-secret-of-our-own-1234".to_owned());
+    let (s, flaky) = h
+        .post_json(
+            "/api/v1/webhooks",
+            &key,
+            &json!({"url": format!("{base}/flaky")}),
+        )
+        .await;
+    assert_eq!(s, 201, "{flaky}");
+    let generated = flaky["secret"]
+        .as_str()
+        .expect("a generated secret")
+        .to_owned();
+    assert!(
+        generated.starts_with("whsec_") && generated.len() > 40,
+        "{generated}"
+    );
+    secrets
+        .lock()
+        .expect("lock")
+        .insert("flaky".to_owned(), generated);
+
+    // Listing never shows a secret; a read key may list but not subscribe; bad URLs are
+    // refused; another key neither sees nor deletes these.
+    let (s, list) = h.get_json("/api/v1/webhooks", &key).await;
+    assert_eq!(s, 200);
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    assert!(!list.to_string().contains("secret"), "{list}");
+    let (s, _) = h
+        .post_json(
+            "/api/v1/webhooks",
+            &reader,
+            &json!({"url": format!("{base}/x")}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, problem) = h
+        .post_json(
+            "/api/v1/webhooks",
+            &key,
+            &json!({"url": "ftp://127.0.0.1/x"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{problem}");
+    let (_, others) = h.get_json("/api/v1/webhooks", &other).await;
+    assert_eq!(others.as_array().map(Vec::len), Some(0));
+    let steady_id = steady["id"].as_i64().expect("id");
+    assert_eq!(
+        h.status(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/webhooks/{steady_id}"),
+            &other
+        )
+        .await,
+        404
+    );
+
+    // Two watches whose rules fire at the first observation.
+    for asin in h.known_asins(2) {
+        let (s, w) = h
+            .post_json(
+                "/api/v1/watches",
+                &key,
+                &json!({"product": asin, "rules": [{"rule": "target_price", "at_or_below": {"minor": 10_000_000_000_i64, "currency": "INR"}}]}),
+            )
+            .await;
+        assert_eq!(s, 201, "{w}");
+    }
+    let catalog = h.state.catalog();
+    let report = catalog
+        .alert_step()
+        .clone()
+        .with_channels(vec![SUBSCRIPTION_CHANNEL.to_owned()])
+        .refresh_watched()
+        .await
+        .expect("refresh");
+    assert_eq!(report.alerts_created, 2, "{report:?}");
+
+    let notifier = SubscriptionNotifier::new(
+        h.store.clone(),
+        catalog.clock().clone(),
+        Duration::from_secs(5),
+    )
+    .expect("notifier");
+    let dispatcher = Dispatcher::new(
+        h.store.clone(),
+        vec![Arc::new(notifier)],
+        catalog.clock().clone(),
+    )
+    .with_retry(RetryPolicy {
+        base_delay: chrono::Duration::zero(),
+        jitter_bps: 0,
+        ..RetryPolicy::default()
+    });
+    // First pass: `flaky` fails once, so one row is retried; the second pass retries it.
+    let first = dispatcher.run_once().await.expect("dispatch");
+    assert_eq!((first.sent, first.retried), (1, 1), "{first:?}");
+    let second = dispatcher.run_once().await.expect("dispatch");
+    assert_eq!((second.sent, second.retried), (1, 0), "{second:?}");
+    let third = dispatcher.run_once().await.expect("dispatch");
+    assert_eq!(third.claimed, 0, "nothing left: {third:?}");
+
+    assert_eq!(bad.load(Ordering::SeqCst), 0, "every signature checked out");
+    let seen = seen.lock().expect("lock").clone();
+    for name in ["steady", "flaky"] {
+        let mut alerts: Vec<&str> = seen
+            .iter()
+            .filter(|(n, _, _)| n == name)
+            .map(|(_, _, a)| a.as_str())
+            .collect();
+        alerts.sort_unstable();
+        let before = alerts.len();
+        alerts.dedup();
+        assert_eq!(before, 2, "{name} got each of the 2 alerts once: {seen:?}");
+        assert_eq!(alerts.len(), 2, "{name}: {seen:?}");
+    }
+
+    // Deleted subscriptions receive nothing more.
+    assert_eq!(
+        h.status(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/webhooks/{steady_id}"),
+            &key
+        )
+        .await,
+        204
+    );
+    let (_, list) = h.get_json("/api/v1/webhooks", &key).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
     h.stop().await;
 }

@@ -44,6 +44,10 @@ pub struct Cmd {
     /// monitoring (`127.0.0.1:9184`; port 0 picks a free one, printed on stderr).
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
+    /// Also deliver alerts to the REST API's webhook subscriptions (when `mandi serve
+    /// --no-monitor` runs beside this loop; `mandi serve` alone delivers them itself).
+    #[arg(long)]
+    api_webhooks: bool,
 }
 
 /// The snapshot `mandi monitor` leaves for `mandi status`.
@@ -152,7 +156,6 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             message: e.to_string(),
         })?;
         let app = App::open(ctx).await?;
-        let notifiers = app.notifiers()?;
         let _ops = match &cmd.listen {
             Some(addr) => {
                 let catalog = app.catalog.clone();
@@ -172,6 +175,10 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             }
             None => None,
         };
+        let mut notifiers = app.notifiers()?;
+        if cmd.api_webhooks {
+            notifiers.push(super::serve::subscription_notifier(&app)?);
+        }
         if cmd.once {
             let report = app
                 .catalog

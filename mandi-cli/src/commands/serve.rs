@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use mandi_core::api::keys::KeyService;
+use mandi_core::api::webhooks::SubscriptionNotifier;
 use mandi_core::monitor::{MonitoringService, MonitoringSettings, TokioSleeper};
 use mandi_core::{ApiKeyId, KeyScope, RateLimit};
 use mandi_server::{AppState, ServerConfig};
@@ -35,7 +36,9 @@ pub struct ServeCmd {
     no_monitor: bool,
 }
 
-/// Runs `mandi serve` until Ctrl-C.
+/// Runs `mandi serve` until Ctrl-C or SIGTERM: then stops taking connections, lets the
+/// requests in flight finish, stops the monitoring loop and delivers what is due before
+/// exiting.
 ///
 /// # Errors
 ///
@@ -75,14 +78,11 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
                 ..MonitoringSettings::default()
             };
             let sleeper = Arc::new(TokioSleeper::new(app.catalog.clock().clone()));
-            let mut service = MonitoringService::new(
-                &app.catalog,
-                app.notifiers()?,
-                sleeper,
-                settings,
-                app.fallback()?,
-            )
-            .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
+            let mut notifiers = app.notifiers()?;
+            notifiers.push(subscription_notifier(&app)?);
+            let mut service =
+                MonitoringService::new(&app.catalog, notifiers, sleeper, settings, app.fallback()?)
+                    .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
             let progress_state = state.clone();
             let mut stop = stop_rx.clone();
             Some(tokio::spawn(async move {
@@ -100,7 +100,15 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
         // finishes a call in flight and delivers what is due, then the command exits 0.
         let shutdown = async move {
             match signals.recv().await {
-                Ok(name) => tracing::info!(signal = name, "stopping"),
+                Ok(name) => {
+                    tracing::info!(
+                        signal = name,
+                        "stopping: finishing requests in flight, then delivering what is due"
+                    );
+                    eprintln!(
+                        "stopping ({name}): finishing requests in flight, then delivering what is due"
+                    );
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "no signal handler; stop the process to end it");
                     std::future::pending::<()>().await;
@@ -120,6 +128,24 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
         })?;
         Ok(Outcome::Success)
     })
+}
+
+/// Delivers alerts to the REST API's webhook subscriptions.
+///
+/// # Errors
+///
+/// The HTTP client cannot be built.
+pub fn subscription_notifier(app: &App) -> Result<Arc<dyn mandi_core::Notifier>> {
+    let n = SubscriptionNotifier::new(
+        app.catalog.store().clone(),
+        app.catalog.clock().clone(),
+        std::time::Duration::from_secs(10),
+    )
+    .map_err(|e| Error::Setup {
+        what: "webhook subscriptions",
+        message: e.to_string(),
+    })?;
+    Ok(Arc::new(n))
 }
 
 const KEYS_EXAMPLES: &str = "\

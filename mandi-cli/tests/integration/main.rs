@@ -17,4 +17,5 @@ mod discovery;
 mod ops;
 mod products;
 mod release;
+mod serve;
 mod watch;

@@ -64,6 +64,11 @@ impl TestCommand {
 
     /// Starts the command with stdout and stderr piped (for long-running commands).
     pub fn spawn(&mut self) -> std::process::Child {
+        self.spawn_piped()
+    }
+
+    /// Starts the command with stdout and stderr piped (stdin closed).
+    pub fn spawn_piped(&mut self) -> std::process::Child {
         self.cmd
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())

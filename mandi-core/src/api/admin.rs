@@ -162,9 +162,80 @@ pub struct UserRow {
     pub live_watches: u32,
     /// Their latest activity.
     pub last_active_at: Option<DateTime<Utc>>,
-    /// Their segment.
+    /// Their segment by activity.
     pub segment: Segment,
+    /// The categories of the products they watch, most watched first (`Unknown` for a
+    /// product never fetched); empty without watches.
+    pub categories: Vec<String>,
 }
+
+/// The users table: a page of rows, and how many users each segment and each category
+/// holds (of every user, whatever the filter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersTable {
+    /// The rows of the page.
+    pub page: Page<UserRow>,
+    /// Users per activity segment, in [`Segment::ALL`] order.
+    pub segments: Vec<(Segment, u32)>,
+    /// Users per category of the products they watch (a user counts in each of their
+    /// categories), most users first.
+    pub categories: Vec<(String, u32)>,
+}
+
+/// How to order the products table.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductSort {
+    /// By watchers (the default, most watched first when descending).
+    #[default]
+    Watchers,
+    /// By title (products never fetched last).
+    Title,
+    /// By category.
+    Category,
+    /// By current price (unknown prices last).
+    Price,
+    /// By deal score (products without one last).
+    DealScore,
+}
+
+impl ProductSort {
+    /// Parses `watchers`, `title`, `category`, `price`, `deal_score`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "watchers" => Self::Watchers,
+            "title" => Self::Title,
+            "category" => Self::Category,
+            "price" => Self::Price,
+            "deal_score" => Self::DealScore,
+            _ => return None,
+        })
+    }
+
+    /// The name [`ProductSort::parse`] reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Watchers => "watchers",
+            Self::Title => "title",
+            Self::Category => "category",
+            Self::Price => "price",
+            Self::DealScore => "deal_score",
+        }
+    }
+}
+
+/// The category of a product: the root of its first browse node.
+fn category_of(p: &crate::domain::Product) -> Option<String> {
+    p.browse_nodes.first().map(|n| {
+        n.ancestors
+            .last()
+            .map_or_else(|| n.name.clone(), |root| root.name.clone())
+    })
+}
+
+/// The category shown for a product never fetched (or without browse nodes).
+pub const UNKNOWN_CATEGORY: &str = "Unknown";
 
 /// How to order the users table.
 #[non_exhaustive]
@@ -400,7 +471,7 @@ impl AdminStats {
         })
     }
 
-    fn row(facts: UserFacts, now: DateTime<Utc>) -> UserRow {
+    fn row(facts: UserFacts, now: DateTime<Utc>, categories: Vec<String>) -> UserRow {
         let segment = Segment::of(&facts, now);
         UserRow {
             id: facts.user.id,
@@ -415,11 +486,60 @@ impl AdminStats {
             live_watches: facts.live_watches,
             last_active_at: facts.last_active_at,
             segment,
+            categories,
         }
     }
 
-    /// Users (optionally of one segment), sorted and paged; with how many users each segment
-    /// holds.
+    /// The categories of each user's watched products, most watched first.
+    async fn user_categories(
+        &self,
+        users: &[UserId],
+    ) -> Result<HashMap<UserId, Vec<String>>, AdminError> {
+        let store = self.catalog.store();
+        let mut targets: HashMap<UserId, Vec<(Marketplace, Asin)>> = HashMap::new();
+        let mut wanted: BTreeMap<Marketplace, std::collections::BTreeSet<Asin>> = BTreeMap::new();
+        for &u in users {
+            let list = store.list_watches(u).await?;
+            let t: Vec<(Marketplace, Asin)> = list
+                .iter()
+                .map(|w| (w.target.marketplace(), w.target.asin()))
+                .collect();
+            for (m, a) in &t {
+                wanted.entry(*m).or_default().insert(*a);
+            }
+            targets.insert(u, t);
+        }
+        let mut category: HashMap<(Marketplace, Asin), String> = HashMap::new();
+        for (m, asins) in wanted {
+            let asins: Vec<Asin> = asins.into_iter().collect();
+            for chunk in asins.chunks(500) {
+                for p in store.get_products(m, chunk).await? {
+                    if let Some(c) = category_of(&p) {
+                        category.insert((m, p.asin), c);
+                    }
+                }
+            }
+        }
+        Ok(targets
+            .into_iter()
+            .map(|(u, t)| {
+                let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+                for key in t {
+                    let c = category
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(|| UNKNOWN_CATEGORY.to_owned());
+                    *counts.entry(c).or_default() += 1;
+                }
+                let mut list: Vec<(String, u32)> = counts.into_iter().collect();
+                list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                (u, list.into_iter().map(|(c, _)| c).collect())
+            })
+            .collect())
+    }
+
+    /// Users, optionally only those of one activity segment and/or one category of watched
+    /// products, sorted and paged; with how many users each segment and category holds.
     ///
     /// # Errors
     ///
@@ -427,21 +547,40 @@ impl AdminStats {
     pub async fn users(
         &self,
         segment: Option<Segment>,
+        category: Option<&str>,
         sort: UserSort,
         descending: bool,
         page: u32,
         per_page: u32,
-    ) -> Result<(Page<UserRow>, Vec<(Segment, u32)>), AdminError> {
+    ) -> Result<UsersTable, AdminError> {
         let now = self.catalog.clock().now();
         let facts = self.catalog.store().activity_facts(now).await?;
-        let rows: Vec<UserRow> = facts.users.into_iter().map(|f| Self::row(f, now)).collect();
+        let ids: Vec<UserId> = facts.users.iter().map(|f| f.user.id).collect();
+        let mut cats = self.user_categories(&ids).await?;
+        let rows: Vec<UserRow> = facts
+            .users
+            .into_iter()
+            .map(|f| {
+                let c = cats.remove(&f.user.id).unwrap_or_default();
+                Self::row(f, now, c)
+            })
+            .collect();
         let segments = Segment::ALL
             .into_iter()
             .map(|s| (s, count(rows.iter().filter(|r| r.segment == s).count())))
             .collect();
+        let mut by_category: BTreeMap<String, u32> = BTreeMap::new();
+        for r in &rows {
+            for c in &r.categories {
+                *by_category.entry(c.clone()).or_default() += 1;
+            }
+        }
+        let mut categories: Vec<(String, u32)> = by_category.into_iter().collect();
+        categories.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut rows: Vec<UserRow> = rows
             .into_iter()
             .filter(|r| segment.is_none_or(|s| r.segment == s))
+            .filter(|r| category.is_none_or(|c| r.categories.iter().any(|x| x == c)))
             .collect();
         match sort {
             UserSort::Id => rows.sort_by_key(|r| r.id),
@@ -457,7 +596,11 @@ impl AdminStats {
         if descending {
             rows.reverse();
         }
-        Ok((paginate(rows, page, per_page), segments))
+        Ok(UsersTable {
+            page: paginate(rows, page, per_page),
+            segments,
+            categories,
+        })
     }
 
     /// One user with their watches.
@@ -474,6 +617,11 @@ impl AdminStats {
             .into_iter()
             .find(|u| u.user.id == id)
             .ok_or_else(|| AdminError::NotFound(format!("user {id}")))?;
+        let categories = self
+            .user_categories(&[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         let mut watches = Vec::new();
         for w in store.list_watches(id).await? {
             let title = store
@@ -483,57 +631,87 @@ impl AdminStats {
             watches.push((w, title));
         }
         Ok(UserDetail {
-            row: Self::row(f, now),
+            row: Self::row(f, now, categories),
             watches,
         })
     }
 
-    /// The most watched products, paged, with their categories and deal scores; and the
-    /// watched products per category (most watched first).
+    /// The watched products sorted by `sort` and paged, with their categories and deal
+    /// scores; and the watched products per category (most watched first).
     ///
     /// # Errors
     ///
     /// The store failed.
     pub async fn products(
         &self,
+        sort: ProductSort,
+        descending: bool,
         page: u32,
         per_page: u32,
     ) -> Result<(Page<ProductRow>, Vec<CategoryCount>), AdminError> {
         let store = self.catalog.store();
         let watched = store.watched_products().await?;
+        let mut by_market: BTreeMap<Marketplace, Vec<Asin>> = BTreeMap::new();
+        for w in &watched {
+            by_market.entry(w.marketplace).or_default().push(w.asin);
+        }
+        let mut products: HashMap<(Marketplace, Asin), crate::domain::Product> = HashMap::new();
+        for (m, asins) in by_market {
+            for chunk in asins.chunks(500) {
+                for p in store.get_products(m, chunk).await? {
+                    products.insert((m, p.asin), p);
+                }
+            }
+        }
         let mut categories: HashMap<String, (u32, u32)> = HashMap::new();
         let mut rows = Vec::with_capacity(watched.len());
         for w in watched {
-            let product = store.get_product(w.marketplace, w.asin).await?;
-            let category = product.as_ref().and_then(|p| {
-                p.browse_nodes.first().map(|n| {
-                    n.ancestors
-                        .last()
-                        .map_or_else(|| n.name.clone(), |root| root.name.clone())
-                })
-            });
+            let product = products.get(&(w.marketplace, w.asin));
+            let category = product.and_then(category_of);
             let entry = categories
-                .entry(category.clone().unwrap_or_else(|| "Unknown".to_owned()))
+                .entry(
+                    category
+                        .clone()
+                        .unwrap_or_else(|| UNKNOWN_CATEGORY.to_owned()),
+                )
                 .or_default();
             entry.0 += 1;
             entry.1 += w.watchers;
             rows.push(ProductRow {
                 marketplace: w.marketplace,
                 asin: w.asin,
-                title: product.as_ref().map(|p| p.title.clone()),
+                title: product.map(|p| p.title.clone()),
                 category,
-                price: product.as_ref().and_then(|p| p.price()),
+                price: product.and_then(|p| p.price()),
                 watchers: w.watchers,
                 deal_score: None,
             });
         }
+        if sort == ProductSort::DealScore {
+            // Sorting by score needs every product's score, not only the page's.
+            self.score(&mut rows).await?;
+        }
+        // Rows without the sorted value go last in either direction.
+        let key = |r: &ProductRow| (r.marketplace, r.asin);
+        match sort {
+            ProductSort::Watchers => rows.sort_by(|a, b| {
+                let o = a.watchers.cmp(&b.watchers);
+                (if descending { o.reverse() } else { o }).then(key(a).cmp(&key(b)))
+            }),
+            ProductSort::Title => sort_missing_last(&mut rows, descending, |r| {
+                r.title.as_ref().map(|t| t.to_lowercase())
+            }),
+            ProductSort::Category => sort_missing_last(&mut rows, descending, |r| {
+                r.category.as_ref().map(|c| c.to_lowercase())
+            }),
+            ProductSort::Price => sort_missing_last(&mut rows, descending, |r| {
+                r.price.map(|p| (p.currency().to_string(), p.minor()))
+            }),
+            ProductSort::DealScore => sort_missing_last(&mut rows, descending, |r| r.deal_score),
+        }
         let mut page = paginate(rows, page, per_page);
-        for row in &mut page.rows {
-            let report = self
-                .catalog
-                .history(row.marketplace, row.asin, false)
-                .await?;
-            row.deal_score = report.score.map(|s| s.score);
+        if sort != ProductSort::DealScore {
+            self.score(&mut page.rows).await?;
         }
         let mut categories: Vec<CategoryCount> = categories
             .into_iter()
@@ -550,6 +728,40 @@ impl AdminStats {
         });
         Ok((page, categories))
     }
+
+    async fn score(&self, rows: &mut [ProductRow]) -> Result<(), AdminError> {
+        for row in rows {
+            let report = self
+                .catalog
+                .history(row.marketplace, row.asin, false)
+                .await?;
+            row.deal_score = report.score.map(|s| s.score);
+        }
+        Ok(())
+    }
+}
+
+/// Sorts by `value` ascending or descending, rows without one last, ties by product.
+fn sort_missing_last<K: Ord>(
+    rows: &mut [ProductRow],
+    descending: bool,
+    value: impl Fn(&ProductRow) -> Option<K>,
+) {
+    rows.sort_by(|a, b| {
+        let o = match (value(a), value(b)) {
+            (Some(x), Some(y)) => {
+                if descending {
+                    y.cmp(&x)
+                } else {
+                    x.cmp(&y)
+                }
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        o.then((a.marketplace, a.asin).cmp(&(b.marketplace, b.asin)))
+    });
 }
 
 #[cfg(test)]
@@ -570,6 +782,41 @@ mod tests {
         assert_eq!(last.count, 1);
         assert_eq!(s[s.len() - 2].count, 1);
         assert_eq!(s.iter().map(|d| d.count).sum::<u32>(), 2);
+    }
+
+    #[test]
+    fn rows_without_the_sorted_value_go_last_both_ways() {
+        let row = |asin: &str, price: Option<i64>| ProductRow {
+            marketplace: Marketplace::India,
+            asin: asin.parse().expect("asin"),
+            title: None,
+            category: None,
+            price: price.map(|p| Money::from_minor(p, crate::domain::Currency::INR)),
+            watchers: 1,
+            deal_score: None,
+        };
+        let mut rows = vec![
+            row("B000000001", None),
+            row("B000000002", Some(300)),
+            row("B000000003", Some(100)),
+            row("B000000004", Some(200)),
+        ];
+        let price = |r: &ProductRow| r.price.map(|p| p.minor());
+        sort_missing_last(&mut rows, false, price);
+        let got: Vec<_> = rows.iter().map(price).collect();
+        assert_eq!(got, [Some(100), Some(200), Some(300), None]);
+        sort_missing_last(&mut rows, true, price);
+        let got: Vec<_> = rows.iter().map(price).collect();
+        assert_eq!(got, [Some(300), Some(200), Some(100), None]);
+        assert_eq!(
+            ProductSort::parse("deal_score"),
+            Some(ProductSort::DealScore)
+        );
+        assert_eq!(
+            ProductSort::parse(ProductSort::Price.as_str()),
+            Some(ProductSort::Price)
+        );
+        assert_eq!(ProductSort::parse("nope"), None);
     }
 
     #[test]

@@ -13,9 +13,13 @@ pub mod bulk;
 pub mod keys;
 pub mod products;
 pub mod ratelimit;
+pub mod sessions;
+pub mod webhooks;
 
 pub use admin::AdminStats;
 pub use bulk::BulkService;
 pub use keys::KeyService;
 pub use products::cached_product;
 pub use ratelimit::RateLimiter;
+pub use sessions::AdminSessions;
+pub use webhooks::WebhookService;

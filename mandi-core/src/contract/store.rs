@@ -1350,6 +1350,10 @@ macro_rules! store_contract {
             co_watched_counts_distinct_active_watchers,
             clicks_round_trip_per_user,
             outbox_depth_counts_pending_deliveries,
+            webhooks_round_trip_and_stay_private,
+            bad_webhooks_are_refused,
+            webhook_deliveries_are_recorded_once,
+            admin_sessions_expire_and_end,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1366,6 +1370,8 @@ mod server;
 pub use server::*;
 mod market;
 pub use market::*;
+mod serve_hooks;
+pub use serve_hooks::*;
 
 // --- alerts and their outbox ---
 

@@ -7,6 +7,7 @@ mod history;
 mod marketplace;
 mod money;
 mod product;
+mod serve_hooks;
 mod server;
 mod user;
 mod watch;
@@ -21,6 +22,7 @@ pub use product::{
     Availability, BrowseNode, BrowseNodeRef, Condition, DataOrigin, DealDetails, Image, Merchant,
     Offer, OfferKind, Product, Reviews, Savings, VariationAttribute, VariationFamily,
 };
+pub use serve_hooks::{AdminSession, NewWebhook, Webhook, WebhookId};
 pub use server::{
     ActivityFacts, AlertFact, ApiKey, ApiKeyId, BulkCounts, BulkItem, BulkItemStatus, BulkJob,
     BulkJobId, BulkSpec, KeyScope, KeyUsage, NewApiKey, NewBulkJob, RateLimit, UserFacts,

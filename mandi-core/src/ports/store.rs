@@ -13,6 +13,7 @@ use crate::alerts::WatchRuleStates;
 use crate::domain::{
     ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
+use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
 use crate::domain::{
     Alert, AlertId, AlertRule, Asin, Availability, BrowseNode, ExternalIdentity, Marketplace,
     Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
@@ -760,6 +761,48 @@ pub trait Store: Send + Sync {
         let facts = self.activity_facts(DateTime::<Utc>::MAX_UTC).await?;
         Ok(u64::from(facts.outbox_pending))
     }
+
+    // --- webhook subscriptions and admin sessions (the REST API server) ---
+
+    /// Stores a webhook subscription of a user ([`StoreError::NotFound`] for an unknown
+    /// user, [`StoreError::Invalid`] for a URL that is not http(s) or an empty secret).
+    async fn create_webhook(&self, new: &NewWebhook, now: DateTime<Utc>) -> StoreResult<Webhook>;
+
+    /// A user's webhook subscriptions, oldest first.
+    async fn list_webhooks(&self, user: UserId) -> StoreResult<Vec<Webhook>>;
+
+    /// Deletes one of a user's webhook subscriptions (another user's, or an unknown id, is
+    /// [`StoreError::NotFound`]) with its delivery records.
+    async fn delete_webhook(&self, user: UserId, id: WebhookId) -> StoreResult<()>;
+
+    /// The subscriptions that already received the delivery with this idempotency key.
+    async fn webhook_deliveries(&self, key: &str) -> StoreResult<Vec<WebhookId>>;
+
+    /// Records that a subscription received the delivery with this key (recording it again
+    /// changes nothing; an unknown subscription is [`StoreError::NotFound`]).
+    async fn record_webhook_delivery(
+        &self,
+        id: WebhookId,
+        key: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Stores an admin session (by the hash of its id) and forgets sessions expired at `now`.
+    async fn create_admin_session(
+        &self,
+        session: &AdminSession,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The session with this id hash, unless it has expired at `now`.
+    async fn admin_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AdminSession>>;
+
+    /// Ends a session (ending an unknown one changes nothing).
+    async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()>;
 }
 
 macro_rules! forward_store {
@@ -1051,6 +1094,47 @@ macro_rules! forward_store {
             }
             async fn outbox_depth(&self) -> StoreResult<u64> {
                 (**self).outbox_depth().await
+            }
+            async fn create_webhook(
+                &self,
+                n: &NewWebhook,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Webhook> {
+                (**self).create_webhook(n, now).await
+            }
+            async fn list_webhooks(&self, u: UserId) -> StoreResult<Vec<Webhook>> {
+                (**self).list_webhooks(u).await
+            }
+            async fn delete_webhook(&self, u: UserId, id: WebhookId) -> StoreResult<()> {
+                (**self).delete_webhook(u, id).await
+            }
+            async fn webhook_deliveries(&self, k: &str) -> StoreResult<Vec<WebhookId>> {
+                (**self).webhook_deliveries(k).await
+            }
+            async fn record_webhook_delivery(
+                &self,
+                id: WebhookId,
+                k: &str,
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                (**self).record_webhook_delivery(id, k, at).await
+            }
+            async fn create_admin_session(
+                &self,
+                s: &AdminSession,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                (**self).create_admin_session(s, now).await
+            }
+            async fn admin_session(
+                &self,
+                h: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Option<AdminSession>> {
+                (**self).admin_session(h, now).await
+            }
+            async fn delete_admin_session(&self, h: &str) -> StoreResult<()> {
+                (**self).delete_admin_session(h).await
             }
         }
     };

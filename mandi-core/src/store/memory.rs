@@ -3,6 +3,7 @@
 //! It behaves like [`SqliteStore`](crate::store::SqliteStore) (both run the same contract
 //! suite) and serves tests, simulations and embedding where nothing needs to persist.
 
+mod serve_hooks;
 mod server;
 
 use std::collections::{BTreeMap, HashMap};
@@ -91,6 +92,8 @@ struct State {
     server: server::ServerState,
     /// Product clicks, oldest first.
     clicks: Vec<crate::ports::store::ProductClick>,
+    /// Webhook subscriptions, their deliveries, admin sessions.
+    hooks: serve_hooks::HookState,
 }
 
 /// An outbox row with the columns `OutboxEntry` does not show.
@@ -1269,5 +1272,55 @@ impl Store for MemoryStore {
             .values()
             .filter(|o| o.entry.status == DeliveryStatus::Pending)
             .count() as u64)
+    }
+
+    async fn create_webhook(
+        &self,
+        new: &crate::domain::NewWebhook,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::Webhook> {
+        serve_hooks::create_webhook(&mut *self.lock()?, new, now)
+    }
+
+    async fn list_webhooks(&self, user: UserId) -> StoreResult<Vec<crate::domain::Webhook>> {
+        Ok(serve_hooks::list_webhooks(&*self.lock()?, user))
+    }
+
+    async fn delete_webhook(&self, user: UserId, id: crate::domain::WebhookId) -> StoreResult<()> {
+        serve_hooks::delete_webhook(&mut *self.lock()?, user, id)
+    }
+
+    async fn webhook_deliveries(&self, key: &str) -> StoreResult<Vec<crate::domain::WebhookId>> {
+        Ok(serve_hooks::webhook_deliveries(&*self.lock()?, key))
+    }
+
+    async fn record_webhook_delivery(
+        &self,
+        id: crate::domain::WebhookId,
+        key: &str,
+        _at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        serve_hooks::record_webhook_delivery(&mut *self.lock()?, id, key)
+    }
+
+    async fn create_admin_session(
+        &self,
+        session: &crate::domain::AdminSession,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        serve_hooks::create_admin_session(&mut *self.lock()?, session, now)
+    }
+
+    async fn admin_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::domain::AdminSession>> {
+        Ok(serve_hooks::admin_session(&*self.lock()?, id_hash, now))
+    }
+
+    async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()> {
+        serve_hooks::delete_admin_session(&mut *self.lock()?, id_hash);
+        Ok(())
     }
 }

@@ -23,6 +23,7 @@
 
 pub(crate) mod market_rows;
 pub mod memory;
+mod serve_hooks;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;

@@ -100,6 +100,33 @@ impl WebhookNotifier {
             secret: secret.into(),
         })
     }
+
+    /// A notifier posting to `url` through an HTTP client shared with others (its timeout
+    /// applies), signing with `secret`.
+    ///
+    /// # Errors
+    ///
+    /// [`NotifyError::Permanent`] when the URL is not http(s).
+    pub fn with_client(
+        client: reqwest::Client,
+        url: url::Url,
+        secret: impl Into<Vec<u8>>,
+    ) -> Result<Self, NotifyError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(NotifyError::Permanent {
+                channel: "webhook".to_owned(),
+                reason: format!(
+                    "the webhook URL must be http or https, not {:?}",
+                    url.scheme()
+                ),
+            });
+        }
+        Ok(Self {
+            client,
+            url,
+            secret: secret.into(),
+        })
+    }
 }
 
 #[async_trait]

@@ -36,6 +36,7 @@ mod alerts;
 mod market;
 mod products;
 mod rows;
+mod serve_hooks;
 mod server;
 mod stats;
 mod usage;
@@ -61,6 +62,7 @@ use crate::alerts::WatchRuleStates;
 use crate::domain::{
     ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
+use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
 use crate::domain::{
     Alert, AlertId, Asin, BrowseNode, ExternalIdentity, Marketplace, NewUser, NewWatch,
     OutboxEntry, PricePoint, Product, User, UserId, VariationFamily, Watch, WatchId,
@@ -71,7 +73,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
@@ -79,6 +81,7 @@ const MIGRATIONS: [&str; 7] = [
     include_str!("migrations/0005_engine_price_stats.sql"),
     include_str!("migrations/0006_serve_keys_bulk.sql"),
     include_str!("migrations/0007_intel_clicks.sql"),
+    include_str!("migrations/0008_serve_webhooks.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -1009,6 +1012,83 @@ impl Store for SqliteStore {
                 .query_row([], |r| r.get(0))
                 .ctx("outbox")?;
             Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn create_webhook(&self, new: &NewWebhook, now: DateTime<Utc>) -> StoreResult<Webhook> {
+        crate::store::serve_hooks::validate_new_webhook(new)?;
+        let new = new.clone();
+        self.write("webhook", move |tx| {
+            serve_hooks::create_webhook(tx, &new, now)
+        })
+        .await
+    }
+
+    async fn list_webhooks(&self, user: UserId) -> StoreResult<Vec<Webhook>> {
+        self.run("webhook", move |conn| {
+            serve_hooks::list_webhooks(conn, user)
+        })
+        .await
+    }
+
+    async fn delete_webhook(&self, user: UserId, id: WebhookId) -> StoreResult<()> {
+        self.write("webhook", move |tx| {
+            serve_hooks::delete_webhook(tx, user, id)
+        })
+        .await
+    }
+
+    async fn webhook_deliveries(&self, key: &str) -> StoreResult<Vec<WebhookId>> {
+        let key = key.to_owned();
+        self.run("webhook delivery", move |conn| {
+            serve_hooks::webhook_deliveries(conn, &key)
+        })
+        .await
+    }
+
+    async fn record_webhook_delivery(
+        &self,
+        id: WebhookId,
+        key: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write("webhook delivery", move |tx| {
+            serve_hooks::record_webhook_delivery(tx, id, &key, at)
+        })
+        .await
+    }
+
+    async fn create_admin_session(
+        &self,
+        session: &AdminSession,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        crate::store::serve_hooks::validate_session(session)?;
+        let session = session.clone();
+        self.write("admin session", move |tx| {
+            serve_hooks::create_admin_session(tx, &session, now)
+        })
+        .await
+    }
+
+    async fn admin_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AdminSession>> {
+        let id_hash = id_hash.to_owned();
+        self.run("admin session", move |conn| {
+            serve_hooks::admin_session(conn, &id_hash, now)
+        })
+        .await
+    }
+
+    async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()> {
+        let id_hash = id_hash.to_owned();
+        self.write("admin session", move |tx| {
+            serve_hooks::delete_admin_session(tx, &id_hash)
         })
         .await
     }
