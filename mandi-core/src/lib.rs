@@ -50,6 +50,9 @@ pub mod links;
 pub mod monitor;
 pub mod ports;
 pub mod store;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test_support;
 pub mod users;
 pub mod watches;
 
