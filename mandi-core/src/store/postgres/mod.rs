@@ -758,6 +758,9 @@ async fn read_product(conn: &Conn<'_>, m: Marketplace, a: Asin) -> StoreResult<O
     Ok(Some(product))
 }
 
+/// Points written by one `INSERT … SELECT FROM UNNEST(…)` statement.
+const POINTS_PER_STATEMENT: usize = 2_000;
+
 async fn insert_points(conn: &Conn<'_>, points: &[PricePoint]) -> StoreResult<usize> {
     const W: &str = "price point";
     let stmt = conn
@@ -765,33 +768,69 @@ async fn insert_points(conn: &Conn<'_>, points: &[PricePoint]) -> StoreResult<us
             "INSERT INTO price_history (marketplace, asin, offer_kind, at_ms, price_minor,
                  price_currency, list_price_minor, list_price_currency, availability,
                  deal_badge, origin)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (marketplace, asin, offer_kind, at_ms) DO NOTHING",
+             SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[],
+                 $5::BIGINT[], $6::TEXT[], $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::TEXT[],
+                 $11::TEXT[])
+             ON CONFLICT (marketplace, asin, offer_kind, at_ms) DO NOTHING
+             RETURNING marketplace, asin, offer_kind, at_ms",
         )
         .ctx(W)?;
     let mut added = 0;
-    for p in points {
-        let (price, price_cur) = money_parts(p.price);
-        let (list, list_cur) = money_parts(p.list_price);
-        let inserted = stmt
-            .execute(params![
-                marketplace_code(p.marketplace),
-                p.asin.as_str(),
-                p.offer_kind.as_str(),
-                millis(p.at),
-                price,
-                price_cur,
-                list,
-                list_cur,
-                p.availability.as_str(),
-                p.deal_badge,
-                p.origin.as_str(),
-            ]).await
+    // The aggregates of the points actually added, per product and offer kind, in order.
+    let mut groups: Vec<((Marketplace, Asin, crate::domain::OfferKind), crate::ports::store::PriceStats)> =
+        Vec::new();
+    for chunk in points.chunks(POINTS_PER_STATEMENT) {
+        let text = |f: &dyn Fn(&PricePoint) -> Option<String>| {
+            shim::Val::OptTextList(chunk.iter().map(f).collect())
+        };
+        let int = |f: &dyn Fn(&PricePoint) -> Option<i64>| {
+            shim::Val::OptIntList(chunk.iter().map(f).collect())
+        };
+        let args = [
+            text(&|p| Some(marketplace_code(p.marketplace).to_owned())),
+            text(&|p| Some(p.asin.as_str().to_owned())),
+            text(&|p| Some(p.offer_kind.as_str().to_owned())),
+            int(&|p| Some(millis(p.at))),
+            int(&|p| p.price.map(|m| m.minor())),
+            text(&|p| p.price.map(|m| m.currency().code().to_owned())),
+            int(&|p| p.list_price.map(|m| m.minor())),
+            text(&|p| p.list_price.map(|m| m.currency().code().to_owned())),
+            text(&|p| Some(p.availability.as_str().to_owned())),
+            text(&|p| p.deal_badge.clone()),
+            text(&|p| Some(p.origin.as_str().to_owned())),
+        ];
+        let inserted: std::collections::HashSet<(String, String, String, i64)> = stmt
+            .query_map(&args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .await
+            .ctx(W)?
+            .collect::<shim::Result<_>>()
             .ctx(W)?;
-        if inserted > 0 {
-            stats::absorb(conn, p).await?;
+        added += inserted.len();
+        let mut seen = std::collections::HashSet::new();
+        for p in chunk {
+            let key = (
+                marketplace_code(p.marketplace).to_owned(),
+                p.asin.as_str().to_owned(),
+                p.offer_kind.as_str().to_owned(),
+                millis(p.at),
+            );
+            // A point repeated in the batch was inserted once: its first copy counts.
+            if !inserted.contains(&key) || !seen.insert(key) {
+                continue;
+            }
+            let group = (p.marketplace, p.asin, p.offer_kind);
+            match groups.iter_mut().find(|(g, _)| *g == group) {
+                Some((_, stats)) => stats.absorb(p),
+                None => {
+                    let mut stats = crate::ports::store::PriceStats::default();
+                    stats.absorb(p);
+                    groups.push((group, stats));
+                }
+            }
         }
-        added += inserted;
+    }
+    for ((m, a, kind), new) in &groups {
+        stats::absorb(conn, *m, *a, *kind, new).await?;
     }
     Ok(added)
 }

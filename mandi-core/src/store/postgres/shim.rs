@@ -75,6 +75,10 @@ pub(super) enum Val {
     TextList(Vec<String>),
     /// A list of integers (for `= ANY($n)`).
     IntList(Vec<i64>),
+    /// A list of text with NULLs (for `UNNEST($n::TEXT[])`).
+    OptTextList(Vec<Option<String>>),
+    /// A list of integers with NULLs (for `UNNEST($n::BIGINT[])`).
+    OptIntList(Vec<Option<i64>>),
 }
 
 fn too_big(v: i64, ty: &Type) -> Box<dyn StdError + Sync + Send> {
@@ -109,6 +113,8 @@ impl ToSql for Val {
             },
             Self::TextList(list) => list.to_sql(ty, out),
             Self::IntList(list) => list.to_sql(ty, out),
+            Self::OptTextList(list) => list.to_sql(ty, out),
+            Self::OptIntList(list) => list.to_sql(ty, out),
         }
     }
 
