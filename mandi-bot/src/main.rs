@@ -21,7 +21,7 @@ use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{
     MonitoringService, MonitoringSettings, Quota, QuotaConfig, TokioSleeper,
 };
-use mandi_core::store::SqliteStore;
+use mandi_core::store::{DatabaseLocation, open_store};
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::Sandbox;
@@ -118,14 +118,10 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         }
         _ => (settings.build_source(clock.clone())?, None),
     };
-    let db = settings.database_path()?;
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the data directory {}", dir.display()))?;
-    }
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&db).with_context(|| format!("opening the database {}", db.display()))?,
-    );
+    let db = DatabaseLocation::from_setting(&settings.database_path()?);
+    let store: Arc<dyn Store> = open_store(&db)
+        .await
+        .with_context(|| format!("opening the database {db}"))?;
     // One quota for the account: chat lookups take interactive permits ahead of the
     // monitoring loop, which shares it.
     let quota =

@@ -22,6 +22,7 @@
 //!   alerts and their outbox rows.
 
 pub mod memory;
+pub mod open;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod postgres;
@@ -30,6 +31,7 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use memory::MemoryStore;
+pub use open::{DatabaseLocation, open_store};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;

@@ -116,23 +116,7 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// True when `database` names a PostgreSQL database (`postgres://…` or `postgresql://…`).
-pub fn is_postgres_url(database: &str) -> bool {
-    let lower = database.trim_start().to_ascii_lowercase();
-    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
-}
-
-/// `url` with any password replaced by `***`.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        Ok(u) => u.to_string(),
-        Err(_) => "(an unparsable PostgreSQL URL)".to_owned(),
-    }
-}
+pub use super::open::{is_postgres_url, redact_url};
 
 fn check_schema_name(schema: &str) -> StoreResult<()> {
     let ok = !schema.is_empty()
