@@ -22,6 +22,8 @@
 //! unique keys (an alert's dedupe key, a price point's time), and
 //! [`PostgresStore::try_lease`] hands out product batches to monitor workers.
 
+#[cfg(feature = "sqlite")]
+pub mod copy;
 mod rows;
 mod server;
 pub(crate) mod shim;
