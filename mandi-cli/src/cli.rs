@@ -120,6 +120,8 @@ pub enum Command {
     Deals(commands::deals::DealsCmd),
     /// Your watches and what they saved you (as the bot's /stats).
     Stats(commands::deals::StatsCmd),
+    /// Copy the SQLite database into PostgreSQL and verify the copy (rows and checksums).
+    Migrate(commands::migrate::MigrateCmd),
 }
 
 #[cfg(test)]

@@ -166,6 +166,26 @@ impl PgServer {
         format!("t{}_{n}", std::process::id())
     }
 
+    /// The URL of a new, empty database on this server (made with `createdb`), for tests
+    /// that hand a URL to a program.
+    ///
+    /// # Panics
+    ///
+    /// When `createdb` fails (the server is broken).
+    pub fn fresh_database(&self) -> String {
+        let name = self.fresh_schema();
+        let out = Command::new(self.bin.join("createdb"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres"])
+            .arg(&name)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => panic!("createdb failed: {}", String::from_utf8_lossy(&o.stderr)),
+            Err(e) => panic!("createdb did not start: {e}"),
+        }
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
     /// A store in a new, empty schema (created and migrated on first use), with a small pool.
     ///
     /// # Panics

@@ -430,3 +430,32 @@ async fn checksum_pg(
     }
     Ok(sum)
 }
+
+/// `mandi migrate`: brings the SQLite file at `from` up to the current schema, then copies
+/// it into the (empty) PostgreSQL database at `to_url`, verified as
+/// [`copy_sqlite_to_postgres`] does. The SQLite file is kept as it was (apart from its
+/// schema upgrade).
+///
+/// # Errors
+///
+/// [`StoreError::NotFound`] when `from` does not exist (no empty file is created);
+/// [`StoreError::Invalid`] when `to_url` is not a `postgres://` URL; otherwise what opening
+/// either store or the copy returns.
+pub async fn migrate_sqlite_file(from: &Path, to_url: &str) -> StoreResult<CopyReport> {
+    if !from.is_file() {
+        return Err(StoreError::NotFound {
+            what: "SQLite database",
+            id: from.display().to_string(),
+        });
+    }
+    if !super::is_postgres_url(to_url) {
+        return Err(invalid(format!(
+            "{} is not a PostgreSQL URL (postgres://user:password@host:port/dbname)",
+            super::redact_url(to_url)
+        )));
+    }
+    // Opening migrates the file to the schema the copy expects.
+    drop(crate::store::SqliteStore::open(from)?);
+    let target = PostgresStore::connect(to_url).await?;
+    copy_sqlite_to_postgres(from, &target).await
+}

@@ -1,0 +1,72 @@
+//! `mandi migrate --to postgres://…` and a `postgres://` URL as the `database` setting,
+//! against a real PostgreSQL server started by this test binary (skipped, saying so, when
+//! the server binaries are missing).
+
+use mandi_core::test_support::postgres::PgServer;
+use mandi_paapi::sandbox::Catalog;
+use serde_json::Value;
+
+use crate::util::assert_one_line_error;
+
+fn phone() -> String {
+    Catalog::for_seed(42).sample().phone.to_string()
+}
+
+mtest!(
+    a_sqlite_database_moves_to_postgres_and_mandi_then_runs_on_it,
+    |dir, cmd| {
+        let Some(pg) = PgServer::shared() else { return };
+        cmd.args(["watch", "add", &phone(), "--below", "15000"])
+            .stdout();
+        let before: Value = dir.mandi().args(["watch", "list"]).json();
+        let url = pg.fresh_database();
+
+        let report: Value = dir
+            .mandi()
+            .args(["migrate", "--to", &url])
+            .json();
+        assert_eq!(report["type"], "migrated", "{report}");
+        let tables = report["data"]["tables"].as_array().expect("tables");
+        let rows = |name: &str| {
+            tables
+                .iter()
+                .find(|t| t["table"] == name)
+                .and_then(|t| t["rows"].as_u64())
+                .expect("table in the report")
+        };
+        assert_eq!(rows("watches"), 1);
+        assert_eq!(rows("users"), 1);
+        assert!(rows("price_history") >= 1, "{report}");
+
+        // The same commands on the PostgreSQL database see the same watches.
+        let after: Value = dir
+            .mandi()
+            .env("MANDI_GENERAL__DATABASE", &url)
+            .args(["watch", "list"])
+            .json();
+        assert_eq!(after, before);
+        // And write to it.
+        dir.mandi()
+            .env("MANDI_GENERAL__DATABASE", &url)
+            .args(["watch", "rm", &before["data"][0]["id"].to_string()])
+            .stdout();
+        let gone = dir
+            .mandi()
+            .env("MANDI_GENERAL__DATABASE", &url)
+            .args(["watch", "list"])
+            .output();
+        assert_eq!(gone.status.code(), Some(1));
+
+        // A second copy into the same (now non-empty) database is refused, one line.
+        let err = dir.mandi().args(["migrate", "--to", &url]).fails_with(2);
+        assert_one_line_error(&err);
+        assert!(err.contains("already holds"), "{err}");
+    }
+);
+
+mtest!(migrate_needs_a_postgres_url, |dir, cmd| {
+    let err = cmd
+        .args(["migrate", "--to", "/tmp/other.db"])
+        .fails_with(2);
+    assert!(err.contains("postgres://"), "{err}");
+});
