@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use mandi_core::alerts::Monitor;
+use mandi_core::alerts::AlertStep;
 use mandi_core::analytics::HistoryScorer;
 use mandi_core::monitor::fake::{FakeSource, numbered_asins};
 use mandi_core::store::SqliteStore;
@@ -156,7 +156,7 @@ fn store_writes(c: &mut Criterion) {
 /// Eight watched products with `days` of hourly history, monitored hourly from there.
 struct Rig {
     clock: Arc<ManualClock>,
-    monitor: Monitor,
+    monitor: AlertStep,
     asins: Vec<Asin>,
     _dir: std::path::PathBuf,
 }
@@ -219,7 +219,7 @@ fn rig(rt: &tokio::runtime::Runtime, days: i64) -> Rig {
             }
         }
     });
-    let monitor = Monitor::new(source, store, clock.clone());
+    let monitor = AlertStep::new(source, store, clock.clone());
     Rig {
         clock,
         monitor,

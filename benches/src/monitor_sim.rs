@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use mandi_core::monitor::fake::{FakeSource, numbered_asins};
-use mandi_core::monitor::scheduler::{BatchSink, FetchedBatch, Monitor, SinkError};
+use mandi_core::monitor::scheduler::{BatchSink, FetchedBatch, MonitorLoop, SinkError};
 use mandi_core::monitor::{
     BreakerConfig, CircuitBreaker, ManualSleeper, Planner, PlannerConfig, Quota, QuotaConfig,
 };
@@ -124,7 +124,7 @@ async fn simulate_async(
     let quota =
         Arc::new(Quota::new(quota, shared.clone(), 5).unwrap_or_else(|e| panic!("quota: {e}")));
     let sink = Arc::new(GapSink::default());
-    let mut monitor = Monitor::new(
+    let mut monitor = MonitorLoop::new(
         planner,
         source.clone(),
         quota,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::alerts::{Monitor, MonitorError};
+use crate::alerts::{AlertStep, AlertStepError};
 use crate::analytics::{self, HistorySummary, PricePatterns};
 use crate::domain::{
     Asin, BrowseNode, Marketplace, OfferKind, PricePoint, Product, UserId, VariationFamily,
@@ -91,7 +91,7 @@ pub struct CatalogService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     scorer: Arc<dyn Scorer>,
-    monitor: Monitor,
+    alert_step: AlertStep,
     quota: Option<(Arc<crate::monitor::Quota>, Arc<dyn crate::monitor::Sleeper>)>,
     coalescer: Option<Arc<coalesce::Coalescer>>,
 }
@@ -112,14 +112,14 @@ impl CatalogService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let scorer: Arc<dyn Scorer> = Arc::new(analytics::HistoryScorer::default());
-        let monitor =
-            Monitor::new(source.clone(), store.clone(), clock.clone()).with_scorer(scorer.clone());
+        let alert_step = AlertStep::new(source.clone(), store.clone(), clock.clone())
+            .with_scorer(scorer.clone());
         Self {
             source,
             store,
             clock,
             scorer,
-            monitor,
+            alert_step,
             quota: None,
             coalescer: None,
         }
@@ -183,7 +183,7 @@ impl CatalogService {
 
     /// The same service with another scorer (for history reports and deal-score rules).
     pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Self {
-        self.monitor = self.monitor.with_scorer(scorer.clone());
+        self.alert_step = self.alert_step.with_scorer(scorer.clone());
         self.scorer = scorer;
         self
     }
@@ -191,14 +191,14 @@ impl CatalogService {
     /// The same service delivering the alerts its lookups fire through these notifier
     /// channels (`terminal` by default; the bot uses `telegram`).
     pub fn with_channels(mut self, channels: Vec<String>) -> Self {
-        self.monitor = self.monitor.with_channels(channels);
+        self.alert_step = self.alert_step.with_channels(channels);
         self
     }
 
-    /// The monitoring step over the same source, store and clock: what every fetched
+    /// The alert step over the same source, store and clock: what every fetched
     /// product goes through, so a lookup evaluates the watches on it like a refresh does.
-    pub fn monitor(&self) -> &Monitor {
-        &self.monitor
+    pub fn alert_step(&self) -> &AlertStep {
+        &self.alert_step
     }
 
     /// The scorer of history reports.
@@ -497,14 +497,14 @@ impl CatalogService {
         }
     }
 
-    /// Saves products through the monitoring step: product, price points, and the alerts
+    /// Saves products through the alert step: product, price points, and the alerts
     /// the watches on them fire, in one transaction per product.
     async fn save_products(&self, products: &[Product]) -> Result<(), CatalogError> {
-        self.monitor
+        self.alert_step
             .ingest(products.to_vec())
             .await
             .map_err(|e| match e {
-                MonitorError::Store(e) => CatalogError::Store(e),
+                AlertStepError::Store(e) => CatalogError::Store(e),
             })?;
         Ok(())
     }

@@ -18,7 +18,7 @@ use std::time::{Duration as StdDuration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use mandi_core::alerts::notify::JsonLinesNotifier;
-use mandi_core::alerts::{Dispatcher, Monitor};
+use mandi_core::alerts::{AlertStep, Dispatcher};
 use mandi_core::store::{MemoryStore, SqliteStore};
 use mandi_core::{
     AlertRule, Asin, Availability, BrowseNode, BrowseNodesRequest, Clock, Currency, DeliveryStatus,
@@ -160,7 +160,7 @@ async fn run_to_end(store: Arc<dyn Store>, notifier: Arc<dyn Notifier>) {
         .unwrap();
     let resume = history.last().map_or(0, |p| (p.at - t0()).num_hours() / 4);
     let clock = ManualClock::new(at(resume));
-    let monitor = Monitor::new(
+    let monitor = AlertStep::new(
         Arc::new(Market {
             clock: clock.clone(),
         }),

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use mandi_core::alerts::{Dispatcher, Monitor};
+use mandi_core::alerts::{AlertStep, Dispatcher};
 use mandi_core::store::{MemoryStore, SqliteStore};
 use mandi_core::{
     AlertRule, Asin, Availability, BrowseNode, BrowseNodesRequest, Clock, Currency,
@@ -463,7 +463,7 @@ async fn simulate(store: Arc<dyn Store>) {
     }
 
     let recorder = Arc::new(Recorder::default());
-    let monitor = Monitor::new(source, Arc::clone(&store), Arc::new(clock.clone()));
+    let monitor = AlertStep::new(source, Arc::clone(&store), Arc::new(clock.clone()));
     let dispatcher = Dispatcher::new(
         Arc::clone(&store),
         vec![recorder.clone() as Arc<dyn Notifier>],

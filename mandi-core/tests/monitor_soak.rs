@@ -13,7 +13,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use mandi_core::cache::{Cache, MemoryCache};
 use mandi_core::monitor::fake::{FakeSource, FaultKind, numbered_asins};
 use mandi_core::monitor::scheduler::{
-    BatchSink, FetchedBatch, Monitor, Planner, PlannerConfig, SinkError, StepOutcome,
+    BatchSink, FetchedBatch, MonitorLoop, Planner, PlannerConfig, SinkError, StepOutcome,
 };
 use mandi_core::monitor::{
     BreakerConfig, BreakerState, CircuitBreaker, ManualSleeper, Quota, QuotaConfig,
@@ -119,7 +119,7 @@ async fn thousands_of_cycles_with_twenty_percent_faults_and_an_outage() {
     ));
     let cache = Arc::new(MemoryCache::new(1_000, TimeDelta::hours(6), shared.clone()));
     let sink = Arc::new(OracleSink::default());
-    let mut monitor = Monitor::new(
+    let mut monitor = MonitorLoop::new(
         planner,
         source.clone(),
         Arc::new(Quota::new(QuotaConfig::sandbox(), shared.clone(), 11).unwrap()),

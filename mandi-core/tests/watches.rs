@@ -344,7 +344,7 @@ async fn the_alert_step_tells_the_scheduler_how_close_a_price_is_to_a_target() {
     let board = Arc::new(HintBoard::new());
     let step = service
         .catalog()
-        .monitor()
+        .alert_step()
         .clone()
         .with_hints(board.clone());
     let asin: Asin = PHONE.parse().expect("asin");

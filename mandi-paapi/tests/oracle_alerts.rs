@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use mandi_core::alerts::{Dispatcher, Monitor};
+use mandi_core::alerts::{AlertStep, Dispatcher};
 use mandi_core::store::SqliteStore;
 use mandi_core::{
     AlertRule, Asin, Availability, Clock, Currency, ExternalIdentity, ManualClock, Marketplace,
@@ -201,7 +201,7 @@ async fn every_alert_the_oracle_implies_fires_exactly_once_and_nothing_else() {
     // The run: the real client against the sandbox, the alert step, the dispatcher.
     let source = Arc::new(sandbox.creators_source(CredentialVersion::V2_2).unwrap());
     let recorder = Arc::new(Recorder::default());
-    let monitor = Monitor::new(source, Arc::clone(&store), Arc::new(clock.clone()));
+    let monitor = AlertStep::new(source, Arc::clone(&store), Arc::new(clock.clone()));
     let dispatcher = Dispatcher::new(
         Arc::clone(&store),
         vec![recorder.clone() as Arc<dyn Notifier>],

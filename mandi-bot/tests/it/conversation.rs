@@ -183,7 +183,7 @@ async fn start_paste_a_link_watch_then_one_alert_with_photo_and_buy_button() {
     // restart) delivers nothing more.
     h.clock.advance(ChronoDuration::hours(6));
     h.source.set_price(asin(1), 54_999, h.clock.now_utc());
-    h.catalog.monitor().refresh_watched().await.unwrap();
+    h.catalog.alert_step().refresh_watched().await.unwrap();
     let dispatcher = mandi_core::alerts::Dispatcher::new(
         h.store.clone(),
         vec![h.notifier.clone() as Arc<dyn Notifier>],

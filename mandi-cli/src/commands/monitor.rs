@@ -144,15 +144,15 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         let app = App::open(ctx).await?;
         let notifiers = app.notifiers()?;
         if cmd.once {
-            let report =
-                app.catalog
-                    .monitor()
-                    .refresh_watched()
-                    .await
-                    .map_err(|e| Error::Setup {
-                        what: "monitoring",
-                        message: e.to_string(),
-                    })?;
+            let report = app
+                .catalog
+                .alert_step()
+                .refresh_watched()
+                .await
+                .map_err(|e| Error::Setup {
+                    what: "monitoring",
+                    message: e.to_string(),
+                })?;
             let delivered = mandi_core::alerts::Dispatcher::new(
                 app.catalog.store().clone(),
                 notifiers,

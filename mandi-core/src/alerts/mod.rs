@@ -11,7 +11,7 @@
 //!    [`NewAlert`](crate::NewAlert)s with stable dedupe keys. Pure and allocation-free when
 //!    nothing fires; [`WatchIndex`] and [`RuleEngine::evaluate_batch`] evaluate a million
 //!    watches on two threads.
-//! 3. [`Monitor`]: one monitoring step — fetch products (≤ 10 ASINs per call), build
+//! 3. [`AlertStep`]: one pass of monitoring — fetch products (≤ 10 ASINs per call), build
 //!    observations, evaluate, and write product, rule states, alerts and outbox rows through
 //!    [`Store::apply_update`](crate::Store::apply_update) in **one transaction**.
 //! 4. [`Dispatcher`]: delivers due outbox rows through a [`Notifier`](crate::Notifier),
@@ -42,13 +42,13 @@
 
 mod dispatch;
 mod engine;
-mod monitor;
 pub mod notify;
 mod observation;
 mod state;
+mod step;
 
 pub use dispatch::{DeliveryPolicy, DispatchReport, Dispatcher, RetryPolicy};
 pub use engine::{NoiseControl, RuleEngine, WatchIndex, dedupe_key};
-pub use monitor::{Monitor, MonitorError, RefreshReport};
 pub use observation::{LightningDeal, MIN_HISTORY_FOR_ALL_TIME_LOW, ProductObservation};
 pub use state::{AsinRuleStates, RuleState, WatchRuleStates};
+pub use step::{AlertStep, AlertStepError, RefreshReport};

@@ -11,9 +11,9 @@
 //!
 //! The planning core ([`scheduler::Planner`]) is pure: given the time, the watched products
 //! and what is known about them, it says which batch of up to ten ASINs goes next and when.
-//! The driver ([`scheduler::Monitor`]) asks the quota and the breaker, calls the
+//! The driver ([`scheduler::MonitorLoop`]) asks the quota and the breaker, calls the
 //! [`ProductSource`](crate::ProductSource), and hands what came back to a
-//! [`scheduler::BatchSink`] — the seam where the alerting step plugs in.
+//! [`scheduler::BatchSink`] — the seam where the alert step ([`crate::alerts::AlertStep`]) plugs in.
 
 pub mod breaker;
 pub mod quota;
@@ -35,7 +35,7 @@ use crate::ports::clock::{Clock, ManualClock};
 pub use breaker::{BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Rejected};
 pub use quota::{Grant, Permit, Priority, Quota, QuotaConfig, QuotaError, QuotaSnapshot};
 pub use scheduler::{
-    BatchSink, Fallback, FetchedBatch, HintBoard, Monitor, MonitorStats, PlannedBatch, Planner,
+    BatchSink, Fallback, FetchedBatch, HintBoard, MonitorLoop, MonitorStats, PlannedBatch, Planner,
     PlannerConfig, PlannerStats, ProductKey, RefreshHint, SinkError, StepOutcome,
 };
 pub use service::{MonitorProgress, MonitoringService, MonitoringSettings};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::scheduler::{Fallback, Monitor as Driver, MonitorStats, Planner, PlannerConfig};
+use super::scheduler::{Fallback, MonitorLoop as Driver, MonitorStats, Planner, PlannerConfig};
 use super::{BreakerConfig, BreakerSnapshot, CircuitBreaker, Quota, QuotaConfig, QuotaError};
 use super::{QuotaSnapshot, Sleeper};
 use crate::alerts::{DispatchReport, Dispatcher};
@@ -124,7 +124,7 @@ impl MonitoringService {
         let hints = Arc::new(super::HintBoard::new());
         let sink = Arc::new(
             catalog
-                .monitor()
+                .alert_step()
                 .clone()
                 .with_channels(channels)
                 .with_hints(hints.clone()),

@@ -21,11 +21,23 @@
 //! `users`, `watches`, `alert_rules`, `search_queries` (v2); `alerts`, `alert_outbox`,
 //! `api_usage` (v3); `watch_rule_states` and the outbox's `hold` / `sent_at_ms` (v4);
 //! price aggregates (v5); `api_keys`, `api_key_usage`, `bulk_jobs`, `bulk_job_items` (v6).
+//!
+//! # Layout
+//!
+//! The SQL lives in one file per aggregate; the [`Store`] impl here validates the input and
+//! forwards to them inside `SqliteStore::run` / `SqliteStore::write`:
+//! `products` (products, offers, browse nodes, variations, price history, searches),
+//! `stats` (the running price aggregates), `users` (users, watches and their rules),
+//! `alerts` (alerts, the outbox, rule states and the atomic price update), `usage` (API
+//! usage), `server` (API keys, bulk jobs, activity facts).
 
+mod alerts;
+mod products;
 mod rows;
 mod server;
 mod stats;
-mod users_batch;
+mod usage;
+mod users;
 
 use std::fmt;
 use std::path::Path;
@@ -34,26 +46,22 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-use self::rows::{
-    Ctx, asin, availability, col, condition, from_json, marketplace, marketplace_code, money,
-    money_parts, offer_kind, opt_time, origin, time, to_json,
-};
+use self::rows::Ctx;
+use self::users::{USER_COLUMNS, read_user, user_exists};
 use super::{
-    day_bounds_ms, millis, rule_kind, truncate, validate_baseline, validate_new_user,
-    validate_points, validate_product, validate_query,
+    millis, rule_kind, truncate, validate_baseline, validate_new_user, validate_points,
+    validate_product, validate_query,
 };
 use crate::alerts::WatchRuleStates;
 use crate::domain::{
     ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
 use crate::domain::{
-    Alert, AlertId, AlertRule, Asin, BrowseNode, BrowseNodeRef, DealDetails, DeliveryStatus,
-    ExternalIdentity, Image, Marketplace, Merchant, NewUser, NewWatch, Offer, OutboxEntry,
-    PricePoint, Product, Reviews, Savings, User, UserId, UserSettings, VariationAttribute,
-    VariationFamily, Watch, WatchId, WatchState, WatchTarget,
+    Alert, AlertId, Asin, BrowseNode, ExternalIdentity, Marketplace, NewUser, NewWatch,
+    OutboxEntry, PricePoint, Product, User, UserId, VariationFamily, Watch, WatchId,
 };
 use crate::ports::store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, PriceUpdate,
@@ -338,299 +346,6 @@ fn user_version(conn: &Connection) -> StoreResult<u32> {
     })
 }
 
-// --- products and catalogue ---
-
-fn write_product(conn: &Connection, p: &Product) -> StoreResult<()> {
-    const W: &str = "product";
-    let m = marketplace_code(p.marketplace);
-    let a = p.asin.as_str();
-    conn.prepare_cached(
-        "INSERT INTO products (marketplace, asin, title, brand, manufacturer, features_json,
-             contributors_json, product_group, images_json, detail_page_url, parent_asin,
-             variation_attributes_json, origin, fetched_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         ON CONFLICT (marketplace, asin) DO UPDATE SET
-             title = excluded.title, brand = excluded.brand,
-             manufacturer = excluded.manufacturer, features_json = excluded.features_json,
-             contributors_json = excluded.contributors_json,
-             product_group = excluded.product_group, images_json = excluded.images_json,
-             detail_page_url = excluded.detail_page_url, parent_asin = excluded.parent_asin,
-             variation_attributes_json = excluded.variation_attributes_json,
-             origin = excluded.origin, fetched_at_ms = excluded.fetched_at_ms",
-    )
-    .ctx(W)?
-    .execute(params![
-        m,
-        a,
-        p.title,
-        p.brand,
-        p.manufacturer,
-        to_json(&p.features, W)?,
-        to_json(&p.contributors, W)?,
-        p.product_group,
-        to_json(&p.images, W)?,
-        p.detail_page_url,
-        p.parent_asin.as_ref().map(Asin::as_str),
-        to_json(&p.variation_attributes, W)?,
-        p.origin.as_str(),
-        millis(p.fetched_at),
-    ])
-    .ctx(W)?;
-
-    conn.prepare_cached("DELETE FROM offers WHERE marketplace = ?1 AND asin = ?2")
-        .ctx("offer")?
-        .execute(params![m, a])
-        .ctx("offer")?;
-    let mut insert = conn
-        .prepare_cached(
-            "INSERT INTO offers (marketplace, asin, position, listing_id, price_minor,
-                 price_currency, list_price_minor, list_price_currency, savings_minor,
-                 savings_currency, savings_percent, merchant_id, merchant_name,
-                 fulfilled_by_amazon, condition, is_buy_box_winner, has_deal, deal_badge,
-                 deal_access_type, deal_starts_at_ms, deal_ends_at_ms, deal_percent_claimed,
-                 availability, availability_message, loyalty_points)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
-        )
-        .ctx("offer")?;
-    for (i, o) in p.offers.iter().enumerate() {
-        let (price, price_cur) = money_parts(o.price);
-        let (list, list_cur) = money_parts(o.list_price);
-        let (saved, saved_cur) = money_parts(o.savings.map(|s| s.amount));
-        let deal = o.deal.as_ref();
-        insert
-            .execute(params![
-                m,
-                a,
-                i as i64,
-                o.listing_id,
-                price,
-                price_cur,
-                list,
-                list_cur,
-                saved,
-                saved_cur,
-                o.savings.map(|s| s.percent),
-                o.merchant.id,
-                o.merchant.name,
-                o.merchant.fulfilled_by_amazon,
-                o.condition.as_str(),
-                o.is_buy_box_winner,
-                deal.is_some(),
-                deal.and_then(|d| d.badge.as_deref()),
-                deal.and_then(|d| d.access_type.as_deref()),
-                deal.and_then(|d| d.starts_at).map(millis),
-                deal.and_then(|d| d.ends_at).map(millis),
-                deal.and_then(|d| d.percent_claimed),
-                o.availability.as_str(),
-                o.availability_message,
-                o.loyalty_points,
-            ])
-            .ctx("offer")?;
-    }
-
-    conn.prepare_cached("DELETE FROM customer_reviews WHERE marketplace = ?1 AND asin = ?2")
-        .ctx("customer reviews")?
-        .execute(params![m, a])
-        .ctx("customer reviews")?;
-    if let Some(r) = p.reviews {
-        conn.prepare_cached(
-            "INSERT INTO customer_reviews (marketplace, asin, rating_centi, review_count)
-             VALUES (?1, ?2, ?3, ?4)",
-        )
-        .ctx("customer reviews")?
-        .execute(params![m, a, r.rating_centi, r.count])
-        .ctx("customer reviews")?;
-    }
-
-    conn.prepare_cached("DELETE FROM product_browse_nodes WHERE marketplace = ?1 AND asin = ?2")
-        .ctx("browse node")?
-        .execute(params![m, a])
-        .ctx("browse node")?;
-    for (i, n) in p.browse_nodes.iter().enumerate() {
-        write_node(conn, p.marketplace, n)?;
-        conn.prepare_cached(
-            "INSERT INTO product_browse_nodes (marketplace, asin, position, node_id, sales_rank)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .ctx("browse node")?
-        .execute(params![m, a, i as i64, n.id, n.sales_rank])
-        .ctx("browse node")?;
-    }
-
-    if let Some(parent) = p.parent_asin {
-        link_variation(conn, p.marketplace, parent, p.asin, &p.variation_attributes)?;
-    }
-
-    insert_points(conn, &PricePoint::from_product(p))?;
-    Ok(())
-}
-
-fn link_variation(
-    conn: &Connection,
-    m: Marketplace,
-    parent: Asin,
-    child: Asin,
-    attributes: &[VariationAttribute],
-) -> StoreResult<()> {
-    const W: &str = "variation";
-    let m = marketplace_code(m);
-    conn.prepare_cached(
-        "DELETE FROM variations WHERE marketplace = ?1 AND child_asin = ?2 AND parent_asin <> ?3",
-    )
-    .ctx(W)?
-    .execute(params![m, child.as_str(), parent.as_str()])
-    .ctx(W)?;
-    conn.prepare_cached(
-        "INSERT INTO variations (marketplace, parent_asin, child_asin, attributes_json)
-         VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (marketplace, parent_asin, child_asin)
-         DO UPDATE SET attributes_json = excluded.attributes_json",
-    )
-    .ctx(W)?
-    .execute(params![
-        m,
-        parent.as_str(),
-        child.as_str(),
-        to_json(attributes, W)?
-    ])
-    .ctx(W)?;
-    Ok(())
-}
-
-fn write_node(conn: &Connection, m: Marketplace, n: &BrowseNode) -> StoreResult<()> {
-    const W: &str = "browse node";
-    let m = marketplace_code(m);
-    conn.prepare_cached(
-        "INSERT INTO browse_nodes (marketplace, id, name, context_free_name, is_root, children_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (marketplace, id) DO UPDATE SET
-             name = excluded.name, context_free_name = excluded.context_free_name,
-             is_root = excluded.is_root,
-             children_json = CASE WHEN excluded.children_json = '[]'
-                 THEN browse_nodes.children_json ELSE excluded.children_json END",
-    )
-    .ctx(W)?
-    .execute(params![
-        m,
-        n.id,
-        n.name,
-        n.context_free_name,
-        n.is_root,
-        to_json(&n.children, W)?
-    ])
-    .ctx(W)?;
-    if !n.ancestors.is_empty() {
-        conn.prepare_cached(
-            "DELETE FROM browse_node_ancestry WHERE marketplace = ?1 AND node_id = ?2",
-        )
-        .ctx(W)?
-        .execute(params![m, n.id])
-        .ctx(W)?;
-        let mut insert = conn
-            .prepare_cached(
-                "INSERT INTO browse_node_ancestry
-                     (marketplace, node_id, depth, ancestor_id, ancestor_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .ctx(W)?;
-        for (i, anc) in n.ancestors.iter().enumerate() {
-            insert
-                .execute(params![m, n.id, i as i64 + 1, anc.id, anc.name])
-                .ctx(W)?;
-        }
-    }
-    Ok(())
-}
-
-fn read_node(conn: &Connection, m: Marketplace, id: &str) -> StoreResult<Option<BrowseNode>> {
-    const W: &str = "browse node";
-    let code = marketplace_code(m);
-    let found = conn
-        .prepare_cached(
-            "SELECT name, context_free_name, is_root, children_json
-             FROM browse_nodes WHERE marketplace = ?1 AND id = ?2",
-        )
-        .ctx(W)?
-        .query_row(params![code, id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
-        .optional()
-        .ctx(W)?;
-    let Some((name, context_free_name, is_root, children)) = found else {
-        return Ok(None);
-    };
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT ancestor_id, ancestor_name FROM browse_node_ancestry
-             WHERE marketplace = ?1 AND node_id = ?2 ORDER BY depth",
-        )
-        .ctx(W)?;
-    let ancestors = stmt
-        .query_map(params![code, id], |r| {
-            Ok(BrowseNodeRef {
-                id: r.get(0)?,
-                name: r.get(1)?,
-            })
-        })
-        .ctx(W)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .ctx(W)?;
-    Ok(Some(BrowseNode {
-        id: id.to_owned(),
-        name,
-        context_free_name,
-        is_root,
-        ancestors,
-        children: from_json(&children, W)?,
-        sales_rank: None,
-    }))
-}
-
-fn read_offer(r: &Row<'_>) -> StoreResult<Offer> {
-    const W: &str = "offer";
-    let savings = match money(col(r, 6, W)?, col(r, 7, W)?, W)? {
-        Some(amount) => Some(Savings {
-            amount,
-            percent: col::<Option<u8>>(r, 8, W)?.unwrap_or(0),
-        }),
-        None => None,
-    };
-    let deal = if col::<bool>(r, 14, W)? {
-        Some(DealDetails {
-            badge: col(r, 15, W)?,
-            access_type: col(r, 16, W)?,
-            starts_at: opt_time(col(r, 17, W)?, W)?,
-            ends_at: opt_time(col(r, 18, W)?, W)?,
-            percent_claimed: col(r, 19, W)?,
-        })
-    } else {
-        None
-    };
-    Ok(Offer {
-        listing_id: col(r, 1, W)?,
-        price: money(col(r, 2, W)?, col(r, 3, W)?, W)?,
-        list_price: money(col(r, 4, W)?, col(r, 5, W)?, W)?,
-        savings,
-        merchant: Merchant {
-            id: col(r, 9, W)?,
-            name: col(r, 10, W)?,
-            fulfilled_by_amazon: col(r, 11, W)?,
-        },
-        condition: condition(&col::<String>(r, 12, W)?, W)?,
-        is_buy_box_winner: col(r, 13, W)?,
-        deal,
-        availability: availability(&col::<String>(r, 20, W)?, W)?,
-        availability_message: col(r, 21, W)?,
-        loyalty_points: col(r, 22, W)?,
-    })
-}
-
 /// Collects the `StoreResult` rows of a `query_map`.
 fn collect<T>(
     rows: impl Iterator<Item = rusqlite::Result<StoreResult<T>>>,
@@ -641,604 +356,6 @@ fn collect<T>(
         out.push(row.ctx(what)??);
     }
     Ok(out)
-}
-
-fn read_product(conn: &Connection, m: Marketplace, a: Asin) -> StoreResult<Option<Product>> {
-    const W: &str = "product";
-    let code = marketplace_code(m);
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT title, brand, manufacturer, features_json, contributors_json, product_group,
-                 images_json, detail_page_url, parent_asin, variation_attributes_json, origin,
-                 fetched_at_ms
-             FROM products WHERE marketplace = ?1 AND asin = ?2",
-        )
-        .ctx(W)?;
-    let mut found = stmt
-        .query_map(params![code, a.as_str()], |r| {
-            Ok((|| -> StoreResult<Product> {
-                let images: Vec<Image> = from_json(&col::<String>(r, 6, W)?, W)?;
-                let attributes: Vec<VariationAttribute> = from_json(&col::<String>(r, 9, W)?, W)?;
-                Ok(Product {
-                    asin: a,
-                    marketplace: m,
-                    title: col(r, 0, W)?,
-                    brand: col(r, 1, W)?,
-                    manufacturer: col(r, 2, W)?,
-                    features: from_json(&col::<String>(r, 3, W)?, W)?,
-                    contributors: from_json(&col::<String>(r, 4, W)?, W)?,
-                    product_group: col(r, 5, W)?,
-                    images,
-                    detail_page_url: col(r, 7, W)?,
-                    browse_nodes: Vec::new(),
-                    parent_asin: col::<Option<String>>(r, 8, W)?
-                        .map(|t| asin(&t, W))
-                        .transpose()?,
-                    variation_attributes: attributes,
-                    offers: Vec::new(),
-                    reviews: None,
-                    fetched_at: time(col(r, 11, W)?, W)?,
-                    origin: origin(&col::<String>(r, 10, W)?, W)?,
-                })
-            })())
-        })
-        .ctx(W)?;
-    let Some(product) = found.next() else {
-        return Ok(None);
-    };
-    let mut product = product.ctx(W)??;
-    drop(found);
-
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT position, listing_id, price_minor, price_currency, list_price_minor,
-                 list_price_currency, savings_minor, savings_currency, savings_percent,
-                 merchant_id, merchant_name, fulfilled_by_amazon, condition, is_buy_box_winner,
-                 has_deal, deal_badge, deal_access_type, deal_starts_at_ms, deal_ends_at_ms,
-                 deal_percent_claimed, availability, availability_message, loyalty_points
-             FROM offers WHERE marketplace = ?1 AND asin = ?2 ORDER BY position",
-        )
-        .ctx("offer")?;
-    product.offers = collect(
-        stmt.query_map(params![code, a.as_str()], |r| Ok(read_offer(r)))
-            .ctx("offer")?,
-        "offer",
-    )?;
-
-    product.reviews = conn
-        .prepare_cached(
-            "SELECT rating_centi, review_count FROM customer_reviews
-             WHERE marketplace = ?1 AND asin = ?2",
-        )
-        .ctx("customer reviews")?
-        .query_row(params![code, a.as_str()], |r| {
-            Ok(Reviews {
-                rating_centi: r.get(0)?,
-                count: r.get(1)?,
-            })
-        })
-        .optional()
-        .ctx("customer reviews")?;
-
-    let links: Vec<(String, Option<u32>)> = conn
-        .prepare_cached(
-            "SELECT node_id, sales_rank FROM product_browse_nodes
-             WHERE marketplace = ?1 AND asin = ?2 ORDER BY position",
-        )
-        .ctx("browse node")?
-        .query_map(params![code, a.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .ctx("browse node")?
-        .collect::<rusqlite::Result<_>>()
-        .ctx("browse node")?;
-    for (id, sales_rank) in links {
-        let mut node = read_node(conn, m, &id)?.ok_or_else(|| StoreError::Corrupt {
-            what: "browse node",
-            detail: format!("{a} refers to browse node {id}, which is not stored"),
-        })?;
-        node.sales_rank = sales_rank;
-        product.browse_nodes.push(node);
-    }
-    Ok(Some(product))
-}
-
-fn insert_points(conn: &Connection, points: &[PricePoint]) -> StoreResult<usize> {
-    const W: &str = "price point";
-    let mut stmt = conn
-        .prepare_cached(
-            "INSERT INTO price_history (marketplace, asin, offer_kind, at_ms, price_minor,
-                 price_currency, list_price_minor, list_price_currency, availability,
-                 deal_badge, origin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (marketplace, asin, offer_kind, at_ms) DO NOTHING",
-        )
-        .ctx(W)?;
-    let mut added = 0;
-    for p in points {
-        let (price, price_cur) = money_parts(p.price);
-        let (list, list_cur) = money_parts(p.list_price);
-        let inserted = stmt
-            .execute(params![
-                marketplace_code(p.marketplace),
-                p.asin.as_str(),
-                p.offer_kind.as_str(),
-                millis(p.at),
-                price,
-                price_cur,
-                list,
-                list_cur,
-                p.availability.as_str(),
-                p.deal_badge,
-                p.origin.as_str(),
-            ])
-            .ctx(W)?;
-        if inserted > 0 {
-            stats::absorb(conn, p)?;
-        }
-        added += inserted;
-    }
-    Ok(added)
-}
-
-fn read_history(conn: &Connection, q: &HistoryQuery) -> StoreResult<Vec<PricePoint>> {
-    const W: &str = "price point";
-    let mut sql = String::from(
-        "SELECT offer_kind, at_ms, price_minor, price_currency, list_price_minor,
-             list_price_currency, availability, deal_badge, origin
-         FROM price_history WHERE marketplace = ?1 AND asin = ?2",
-    );
-    let mut args: Vec<rusqlite::types::Value> = vec![
-        marketplace_code(q.marketplace).to_owned().into(),
-        q.asin.as_str().to_owned().into(),
-    ];
-    if let Some(kind) = q.offer_kind {
-        args.push(kind.as_str().to_owned().into());
-        sql.push_str(&format!(" AND offer_kind = ?{}", args.len()));
-    }
-    if let Some(since) = q.since {
-        args.push(millis(since).into());
-        sql.push_str(&format!(" AND at_ms >= ?{}", args.len()));
-    }
-    if let Some(until) = q.until {
-        args.push(millis(until).into());
-        sql.push_str(&format!(" AND at_ms < ?{}", args.len()));
-    }
-    sql.push_str(" ORDER BY at_ms, offer_kind");
-    let mut stmt = conn.prepare_cached(&sql).ctx(W)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((|| -> StoreResult<PricePoint> {
-                Ok(PricePoint {
-                    marketplace: q.marketplace,
-                    asin: q.asin,
-                    offer_kind: offer_kind(&col::<String>(r, 0, W)?, W)?,
-                    at: time(col(r, 1, W)?, W)?,
-                    price: money(col(r, 2, W)?, col(r, 3, W)?, W)?,
-                    list_price: money(col(r, 4, W)?, col(r, 5, W)?, W)?,
-                    availability: availability(&col::<String>(r, 6, W)?, W)?,
-                    deal_badge: col(r, 7, W)?,
-                    origin: origin(&col::<String>(r, 8, W)?, W)?,
-                })
-            })())
-        })
-        .ctx(W)?;
-    collect(rows, W)
-}
-
-// --- users ---
-
-const USER_COLUMNS: &str =
-    "id, identity_provider, identity_subject, display_name, settings_json, active, created_at_ms";
-
-fn read_user(r: &Row<'_>) -> StoreResult<User> {
-    const W: &str = "user";
-    let settings: UserSettings = from_json(&col::<String>(r, 4, W)?, W)?;
-    Ok(User {
-        id: UserId(col(r, 0, W)?),
-        identity: ExternalIdentity::new(col::<String>(r, 1, W)?, col::<String>(r, 2, W)?),
-        display_name: col(r, 3, W)?,
-        settings,
-        active: col(r, 5, W)?,
-        created_at: time(col(r, 6, W)?, W)?,
-    })
-}
-
-fn user_by(
-    conn: &Connection,
-    clause: &str,
-    args: impl rusqlite::Params,
-) -> StoreResult<Option<User>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}");
-    let mut stmt = conn.prepare_cached(&sql).ctx("user")?;
-    let mut rows = stmt.query_map(args, |r| Ok(read_user(r))).ctx("user")?;
-    rows.next().map(|r| r.ctx("user")?).transpose()
-}
-
-fn user_exists(conn: &Connection, id: UserId) -> StoreResult<bool> {
-    conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")
-        .ctx("user")?
-        .exists(params![id.0])
-        .ctx("user")
-}
-
-// --- watches ---
-
-const WATCH_COLUMNS: &str = "id, user_id, target_type, marketplace, asin, state, snoozed_until_ms,
-     baseline_minor, baseline_currency, label, created_at_ms, updated_at_ms";
-
-fn read_watch(r: &Row<'_>) -> StoreResult<Watch> {
-    const W: &str = "watch";
-    let m = marketplace(&col::<String>(r, 3, W)?, W)?;
-    let a = asin(&col::<String>(r, 4, W)?, W)?;
-    let target = match col::<String>(r, 2, W)?.as_str() {
-        "product" => WatchTarget::Product {
-            marketplace: m,
-            asin: a,
-        },
-        "family" => WatchTarget::Family {
-            marketplace: m,
-            parent_asin: a,
-        },
-        other => {
-            return Err(StoreError::Corrupt {
-                what: W,
-                detail: format!("unknown target type {other:?}"),
-            });
-        }
-    };
-    let state = match (
-        col::<String>(r, 5, W)?.as_str(),
-        col::<Option<i64>>(r, 6, W)?,
-    ) {
-        ("active", _) => WatchState::Active,
-        ("paused", _) => WatchState::Paused,
-        ("snoozed", Some(ms)) => WatchState::Snoozed {
-            until: time(ms, W)?,
-        },
-        (other, until) => {
-            return Err(StoreError::Corrupt {
-                what: W,
-                detail: format!("unknown state {other:?} (snoozed until {until:?})"),
-            });
-        }
-    };
-    Ok(Watch {
-        id: WatchId(col(r, 0, W)?),
-        user_id: UserId(col(r, 1, W)?),
-        target,
-        rules: Vec::new(),
-        state,
-        baseline_price: money(col(r, 7, W)?, col(r, 8, W)?, W)?,
-        label: col(r, 9, W)?,
-        created_at: time(col(r, 10, W)?, W)?,
-        updated_at: time(col(r, 11, W)?, W)?,
-    })
-}
-
-fn watches_where(
-    conn: &Connection,
-    clause: &str,
-    args: impl rusqlite::Params,
-) -> StoreResult<Vec<Watch>> {
-    let sql = format!("SELECT {WATCH_COLUMNS} FROM watches WHERE {clause}");
-    let mut stmt = conn.prepare_cached(&sql).ctx("watch")?;
-    let mut watches = collect(
-        stmt.query_map(args, |r| Ok(read_watch(r))).ctx("watch")?,
-        "watch",
-    )?;
-    let mut rules = conn
-        .prepare_cached("SELECT rule_json FROM alert_rules WHERE watch_id = ?1 ORDER BY position")
-        .ctx("alert rule")?;
-    for w in &mut watches {
-        let texts: Vec<String> = rules
-            .query_map(params![w.id.0], |r| r.get(0))
-            .ctx("alert rule")?
-            .collect::<rusqlite::Result<_>>()
-            .ctx("alert rule")?;
-        w.rules = texts
-            .iter()
-            .map(|t| from_json::<AlertRule>(t, "alert rule"))
-            .collect::<StoreResult<_>>()?;
-    }
-    Ok(watches)
-}
-
-fn target_parts(t: &WatchTarget) -> (&'static str, &'static str, Asin) {
-    match t {
-        WatchTarget::Product { marketplace, asin } => {
-            ("product", marketplace_code(*marketplace), *asin)
-        }
-        WatchTarget::Family {
-            marketplace,
-            parent_asin,
-        } => ("family", marketplace_code(*marketplace), *parent_asin),
-    }
-}
-
-fn state_parts(s: &WatchState) -> (&'static str, Option<i64>) {
-    match s {
-        WatchState::Active => ("active", None),
-        WatchState::Paused => ("paused", None),
-        WatchState::Snoozed { until } => ("snoozed", Some(millis(*until))),
-    }
-}
-
-fn write_rules(conn: &Connection, id: WatchId, rules: &[AlertRule]) -> StoreResult<()> {
-    const W: &str = "alert rule";
-    conn.prepare_cached("DELETE FROM alert_rules WHERE watch_id = ?1")
-        .ctx(W)?
-        .execute(params![id.0])
-        .ctx(W)?;
-    let mut insert = conn
-        .prepare_cached(
-            "INSERT INTO alert_rules (watch_id, position, kind, rule_json)
-             VALUES (?1, ?2, ?3, ?4)",
-        )
-        .ctx(W)?;
-    for (i, rule) in rules.iter().enumerate() {
-        insert
-            .execute(params![id.0, i as i64, rule_kind(rule)?, to_json(rule, W)?])
-            .ctx(W)?;
-    }
-    Ok(())
-}
-
-// --- alerts and their outbox ---
-
-const ALERT_COLUMNS: &str = "a.id, a.user_id, a.watch_id, a.marketplace, a.asin, a.rule_json,
-     a.price_minor, a.price_currency, a.previous_price_minor, a.previous_price_currency,
-     a.availability, a.message, a.triggered_at_ms, a.dedupe_key";
-
-fn read_alert(r: &Row<'_>, base: usize) -> StoreResult<Alert> {
-    const W: &str = "alert";
-    let c = |i: usize| base + i;
-    Ok(Alert {
-        id: AlertId(col(r, c(0), W)?),
-        user_id: UserId(col(r, c(1), W)?),
-        watch_id: WatchId(col(r, c(2), W)?),
-        marketplace: marketplace(&col::<String>(r, c(3), W)?, W)?,
-        asin: asin(&col::<String>(r, c(4), W)?, W)?,
-        rule: from_json(&col::<String>(r, c(5), W)?, W)?,
-        price: money(col(r, c(6), W)?, col(r, c(7), W)?, W)?,
-        previous_price: money(col(r, c(8), W)?, col(r, c(9), W)?, W)?,
-        availability: availability(&col::<String>(r, c(10), W)?, W)?,
-        message: col(r, c(11), W)?,
-        triggered_at: time(col(r, c(12), W)?, W)?,
-        dedupe_key: col(r, c(13), W)?,
-    })
-}
-
-const OUTBOX_COLUMNS: &str = "o.id, o.alert_id, o.user_id, o.channel, o.idempotency_key,
-     o.status, o.attempts, o.next_attempt_at_ms, o.last_error, o.hold";
-
-/// Number of columns in [`OUTBOX_COLUMNS`].
-const OUTBOX_WIDTH: usize = 10;
-
-fn read_outbox(r: &Row<'_>) -> StoreResult<(OutboxEntry, Option<HoldReason>)> {
-    const W: &str = "outbox row";
-    let status: String = col(r, 5, W)?;
-    let status = match status.as_str() {
-        "pending" => DeliveryStatus::Pending,
-        "sent" => DeliveryStatus::Sent,
-        "dead" => DeliveryStatus::Dead,
-        other => {
-            return Err(StoreError::Corrupt {
-                what: W,
-                detail: format!("unknown status {other:?}"),
-            });
-        }
-    };
-    let hold = match col::<Option<String>>(r, 9, W)? {
-        None => None,
-        Some(h) => Some(HoldReason::parse(&h).ok_or_else(|| StoreError::Corrupt {
-            what: W,
-            detail: format!("unknown hold {h:?}"),
-        })?),
-    };
-    Ok((
-        OutboxEntry {
-            id: col(r, 0, W)?,
-            alert_id: AlertId(col(r, 1, W)?),
-            user_id: UserId(col(r, 2, W)?),
-            channel: col(r, 3, W)?,
-            idempotency_key: col(r, 4, W)?,
-            status,
-            attempts: col(r, 6, W)?,
-            next_attempt_at: time(col(r, 7, W)?, W)?,
-            last_error: col(r, 8, W)?,
-        },
-        hold,
-    ))
-}
-
-/// Deliveries (outbox row joined with its alert) matching `clause`.
-fn deliveries_where(
-    conn: &Connection,
-    clause: &str,
-    args: impl rusqlite::Params,
-) -> StoreResult<Vec<Delivery>> {
-    let sql = format!(
-        "SELECT {OUTBOX_COLUMNS}, {ALERT_COLUMNS} FROM alert_outbox o
-         JOIN alerts a ON a.id = o.alert_id WHERE {clause}"
-    );
-    let mut stmt = conn.prepare_cached(&sql).ctx("outbox row")?;
-    let rows = stmt
-        .query_map(args, |r| {
-            Ok((|| -> StoreResult<Delivery> {
-                let (entry, hold) = read_outbox(r)?;
-                Ok(Delivery {
-                    entry,
-                    alert: read_alert(r, OUTBOX_WIDTH)?,
-                    hold,
-                })
-            })())
-        })
-        .ctx("outbox row")?;
-    collect(rows, "outbox row")
-}
-
-fn alerts_where(
-    conn: &Connection,
-    clause: &str,
-    args: impl rusqlite::Params,
-) -> StoreResult<Vec<Alert>> {
-    let sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a WHERE {clause}");
-    let mut stmt = conn.prepare_cached(&sql).ctx("alert")?;
-    let rows = stmt
-        .query_map(args, |r| Ok(read_alert(r, 0)))
-        .ctx("alert")?;
-    collect(rows, "alert")
-}
-
-fn watch_owner(conn: &Connection, id: WatchId) -> StoreResult<Option<UserId>> {
-    conn.prepare_cached("SELECT user_id FROM watches WHERE id = ?1")
-        .ctx("watch")?
-        .query_row(params![id.0], |r| r.get(0))
-        .optional()
-        .ctx("watch")
-        .map(|o| o.map(UserId))
-}
-
-fn variation_children_tx(
-    conn: &Connection,
-    marketplace: Marketplace,
-    parent: Asin,
-) -> StoreResult<Vec<Asin>> {
-    let texts: Vec<String> = conn
-        .prepare_cached(
-            "SELECT child_asin FROM variations
-             WHERE marketplace = ?1 AND parent_asin = ?2 ORDER BY child_asin",
-        )
-        .ctx("variation")?
-        .query_map(
-            params![marketplace_code(marketplace), parent.as_str()],
-            |r| r.get(0),
-        )
-        .ctx("variation")?
-        .collect::<rusqlite::Result<_>>()
-        .ctx("variation")?;
-    texts.iter().map(|t| asin(t, "variation")).collect()
-}
-
-fn apply_update_tx(conn: &Connection, u: &PriceUpdate) -> StoreResult<AppliedUpdate> {
-    let mut applied = AppliedUpdate::default();
-    if let Some(p) = &u.product {
-        let stored: Option<i64> = conn
-            .prepare_cached(
-                "SELECT fetched_at_ms FROM products WHERE marketplace = ?1 AND asin = ?2",
-            )
-            .ctx("product")?
-            .query_row(
-                params![marketplace_code(p.marketplace), p.asin.as_str()],
-                |r| r.get(0),
-            )
-            .optional()
-            .ctx("product")?;
-        // Count the product's points first; saving the product then finds them stored.
-        applied.points_added += insert_points(conn, &PricePoint::from_product(p))?;
-        if stored.is_none_or(|ms| ms <= millis(p.fetched_at)) {
-            write_product(conn, p)?;
-        }
-    }
-    applied.points_added += insert_points(conn, &u.points)?;
-    for rs in &u.rule_states {
-        if watch_owner(conn, rs.watch_id)?.is_none() {
-            applied.orphans += 1;
-            continue;
-        }
-        conn.prepare_cached(
-            "INSERT INTO watch_rule_states (watch_id, states_json) VALUES (?1, ?2)
-             ON CONFLICT (watch_id) DO UPDATE SET states_json = excluded.states_json",
-        )
-        .ctx("rule states")?
-        .execute(params![rs.watch_id.0, to_json(rs, "rule states")?])
-        .ctx("rule states")?;
-    }
-    for a in &u.alerts {
-        let known = conn
-            .prepare_cached("SELECT 1 FROM alerts WHERE dedupe_key = ?1")
-            .ctx("alert")?
-            .exists(params![a.dedupe_key])
-            .ctx("alert")?;
-        if known {
-            applied.duplicates += 1;
-            continue;
-        }
-        if watch_owner(conn, a.watch_id)? != Some(a.user_id) {
-            applied.orphans += 1;
-            continue;
-        }
-        let (price, price_cur) = money_parts(a.price);
-        let (prev, prev_cur) = money_parts(a.previous_price);
-        conn.prepare_cached(
-            "INSERT INTO alerts (user_id, watch_id, marketplace, asin, rule_kind, rule_json,
-                 price_minor, price_currency, previous_price_minor, previous_price_currency,
-                 availability, message, triggered_at_ms, dedupe_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )
-        .ctx("alert")?
-        .execute(params![
-            a.user_id.0,
-            a.watch_id.0,
-            marketplace_code(a.marketplace),
-            a.asin.as_str(),
-            rule_kind(&a.rule)?,
-            to_json(&a.rule, "alert")?,
-            price,
-            price_cur,
-            prev,
-            prev_cur,
-            a.availability.as_str(),
-            a.message,
-            millis(a.triggered_at),
-            a.dedupe_key,
-        ])
-        .ctx("alert")?;
-        let id = AlertId(conn.last_insert_rowid());
-        let mut insert = conn
-            .prepare_cached(
-                "INSERT INTO alert_outbox (alert_id, user_id, channel, idempotency_key, status,
-                     attempts, next_attempt_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5)",
-            )
-            .ctx("outbox row")?;
-        for channel in &u.channels {
-            insert
-                .execute(params![
-                    id.0,
-                    a.user_id.0,
-                    channel,
-                    super::idempotency_key(&a.dedupe_key, channel),
-                    millis(a.triggered_at),
-                ])
-                .ctx("outbox row")?;
-        }
-        applied.created.push(id);
-    }
-    Ok(applied)
-}
-
-/// Runs `sql` (with `?1` = the outbox id) on a pending row; `NotFound` when there is no row.
-fn change_pending(
-    conn: &Connection,
-    id: i64,
-    sql: &str,
-    args: &[&dyn rusqlite::ToSql],
-) -> StoreResult<()> {
-    let exists = conn
-        .prepare_cached("SELECT 1 FROM alert_outbox WHERE id = ?1")
-        .ctx("outbox row")?
-        .exists(params![id])
-        .ctx("outbox row")?;
-    if !exists {
-        return Err(not_found("outbox row", id));
-    }
-    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id];
-    all.extend_from_slice(args);
-    conn.prepare_cached(sql)
-        .ctx("outbox row")?
-        .execute(all.as_slice())
-        .ctx("outbox row")?;
-    Ok(())
 }
 
 fn not_found(what: &'static str, id: impl ToString) -> StoreError {
@@ -1254,7 +371,7 @@ impl Store for SqliteStore {
     async fn upsert_product(&self, product: &Product) -> StoreResult<()> {
         validate_product(product)?;
         let product = product.clone();
-        self.write("product", move |tx| write_product(tx, &product))
+        self.write("product", move |tx| products::write_product(tx, &product))
             .await
     }
 
@@ -1264,8 +381,10 @@ impl Store for SqliteStore {
         marketplace: Marketplace,
         asin: Asin,
     ) -> StoreResult<Option<Product>> {
-        self.run("product", move |conn| read_product(conn, marketplace, asin))
-            .await
+        self.run("product", move |conn| {
+            products::read_product(conn, marketplace, asin)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(points = points.len()))]
@@ -1275,16 +394,20 @@ impl Store for SqliteStore {
             return Ok(0);
         }
         let points = points.to_vec();
-        self.write("price point", move |tx| insert_points(tx, &points))
-            .await
+        self.write("price point", move |tx| {
+            products::insert_points(tx, &points)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(asin = %query.asin))]
     async fn price_history(&self, query: &HistoryQuery) -> StoreResult<Vec<PricePoint>> {
         validate_query(query)?;
         let query = query.clone();
-        self.run("price point", move |conn| read_history(conn, &query))
-            .await
+        self.run("price point", move |conn| {
+            products::read_history(conn, &query)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(asin = %query.asin, keep = keep.len()))]
@@ -1303,25 +426,7 @@ impl Store for SqliteStore {
         let keep: std::collections::HashSet<i64> = keep.iter().map(|t| millis(*t)).collect();
         let query = query.clone();
         self.write("price point", move |tx| {
-            let stored = read_history(tx, &query)?;
-            let mut delete = tx
-                .prepare_cached(
-                    "DELETE FROM price_history
-                     WHERE marketplace = ?1 AND asin = ?2 AND offer_kind = ?3 AND at_ms = ?4",
-                )
-                .ctx("price point")?;
-            let mut deleted = 0;
-            for p in stored.iter().filter(|p| !keep.contains(&millis(p.at))) {
-                deleted += delete
-                    .execute(rusqlite::params![
-                        marketplace_code(query.marketplace),
-                        query.asin.as_str(),
-                        kind.as_str(),
-                        millis(p.at)
-                    ])
-                    .ctx("price point")?;
-            }
-            Ok(deleted)
+            products::retain_history(tx, &query, kind, &keep)
         })
         .await
     }
@@ -1342,7 +447,7 @@ impl Store for SqliteStore {
         self.write("browse node", move |tx| {
             nodes
                 .iter()
-                .try_for_each(|n| write_node(tx, marketplace, n))
+                .try_for_each(|n| products::write_node(tx, marketplace, n))
         })
         .await
     }
@@ -1354,8 +459,10 @@ impl Store for SqliteStore {
         id: &str,
     ) -> StoreResult<Option<BrowseNode>> {
         let id = id.to_owned();
-        self.run("browse node", move |conn| read_node(conn, marketplace, &id))
-            .await
+        self.run("browse node", move |conn| {
+            products::read_node(conn, marketplace, &id)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(parent = %family.parent_asin, items = family.items.len()))]
@@ -1367,17 +474,7 @@ impl Store for SqliteStore {
         let children = super::family_children(marketplace, family)?;
         let parent = family.parent_asin;
         self.write("variation", move |tx| {
-            for child in &children {
-                write_product(tx, child)?;
-                link_variation(
-                    tx,
-                    marketplace,
-                    parent,
-                    child.asin,
-                    &child.variation_attributes,
-                )?;
-            }
-            Ok(())
+            products::write_variations(tx, marketplace, parent, &children)
         })
         .await
     }
@@ -1389,7 +486,7 @@ impl Store for SqliteStore {
         parent: Asin,
     ) -> StoreResult<Vec<Asin>> {
         self.run("variation", move |conn| {
-            variation_children_tx(conn, marketplace, parent)
+            products::variation_children_tx(conn, marketplace, parent)
         })
         .await
     }
@@ -1397,28 +494,8 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all, err(level = "debug"), fields(results = log.result_count))]
     async fn record_search(&self, log: &SearchLog) -> StoreResult<()> {
         let log = log.clone();
-        self.write("search", move |tx| {
-            if let Some(user) = log.user_id
-                && !user_exists(tx, user)?
-            {
-                return Err(not_found("user", user));
-            }
-            tx.prepare_cached(
-                "INSERT INTO search_queries (user_id, marketplace, query, result_count, at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .ctx("search")?
-            .execute(params![
-                log.user_id.map(|u| u.0),
-                marketplace_code(log.marketplace),
-                log.query,
-                log.result_count,
-                millis(log.at),
-            ])
-            .ctx("search")?;
-            Ok(())
-        })
-        .await
+        self.write("search", move |tx| products::record_search(tx, &log))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(limit))]
@@ -1427,29 +504,9 @@ impl Store for SqliteStore {
         user: Option<UserId>,
         limit: usize,
     ) -> StoreResult<Vec<SearchLog>> {
-        const W: &str = "search";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.run(W, move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT user_id, marketplace, query, result_count, at_ms FROM search_queries
-                     WHERE (?1 IS NULL OR user_id = ?1) ORDER BY at_ms DESC, id DESC LIMIT ?2",
-                )
-                .ctx(W)?;
-            let rows = stmt
-                .query_map(params![user.map(|u| u.0), limit], |r| {
-                    Ok((|| -> StoreResult<SearchLog> {
-                        Ok(SearchLog {
-                            user_id: col::<Option<i64>>(r, 0, W)?.map(UserId),
-                            marketplace: marketplace(&col::<String>(r, 1, W)?, W)?,
-                            query: col(r, 2, W)?,
-                            result_count: col(r, 3, W)?,
-                            at: time(col(r, 4, W)?, W)?,
-                        })
-                    })())
-                })
-                .ctx(W)?;
-            collect(rows, W)
+        self.run("search", move |conn| {
+            products::recent_searches(conn, user, limit)
         })
         .await
     }
@@ -1458,85 +515,28 @@ impl Store for SqliteStore {
     async fn upsert_user(&self, new: &NewUser, now: DateTime<Utc>) -> StoreResult<User> {
         validate_new_user(new)?;
         let new = new.clone();
-        self.write("user", move |tx| {
-            let identity = params![new.identity.provider, new.identity.subject];
-            if let Some(user) = user_by(
-                tx,
-                "identity_provider = ?1 AND identity_subject = ?2",
-                identity,
-            )? {
-                return Ok(user);
-            }
-            tx.prepare_cached(
-                "INSERT INTO users (identity_provider, identity_subject, display_name,
-                     settings_json, active, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, 1, ?5)",
-            )
-            .ctx("user")?
-            .execute(params![
-                new.identity.provider,
-                new.identity.subject,
-                new.display_name,
-                to_json(&new.settings, "user settings")?,
-                millis(now),
-            ])
-            .ctx("user")?;
-            Ok(User {
-                id: UserId(tx.last_insert_rowid()),
-                identity: new.identity,
-                display_name: new.display_name,
-                settings: new.settings,
-                active: true,
-                created_at: truncate(now),
-            })
-        })
-        .await
+        self.write("user", move |tx| users::upsert_user(tx, new, now))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %id))]
     async fn get_user(&self, id: UserId) -> StoreResult<User> {
-        self.run("user", move |conn| {
-            user_by(conn, "id = ?1", params![id.0])?.ok_or_else(|| not_found("user", id))
-        })
-        .await
+        self.run("user", move |conn| users::get_user(conn, id))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(provider = %identity.provider))]
     async fn find_user(&self, identity: &ExternalIdentity) -> StoreResult<Option<User>> {
         let identity = identity.clone();
-        self.run("user", move |conn| {
-            user_by(
-                conn,
-                "identity_provider = ?1 AND identity_subject = ?2",
-                params![identity.provider, identity.subject],
-            )
-        })
-        .await
+        self.run("user", move |conn| users::find_user(conn, &identity))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %user.id))]
     async fn update_user(&self, user: &User) -> StoreResult<()> {
         let user = user.clone();
-        self.write("user", move |tx| {
-            let changed = tx
-                .prepare_cached(
-                    "UPDATE users SET display_name = ?2, settings_json = ?3, active = ?4
-                     WHERE id = ?1",
-                )
-                .ctx("user")?
-                .execute(params![
-                    user.id.0,
-                    user.display_name,
-                    to_json(&user.settings, "user settings")?,
-                    user.active,
-                ])
-                .ctx("user")?;
-            if changed == 0 {
-                return Err(not_found("user", user.id));
-            }
-            Ok(())
-        })
-        .await
+        self.write("user", move |tx| users::update_user(tx, &user))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %new.user_id, asin = %new.target.asin()))]
@@ -1546,67 +546,20 @@ impl Store for SqliteStore {
             rule_kind(rule)?;
         }
         let new = new.clone();
-        self.write("watch", move |tx| {
-            if !user_exists(tx, new.user_id)? {
-                return Err(not_found("user", new.user_id));
-            }
-            let (target_type, m, a) = target_parts(&new.target);
-            let (base, base_cur) = money_parts(new.baseline_price);
-            tx.prepare_cached(
-                "INSERT INTO watches (user_id, target_type, marketplace, asin, state,
-                     snoozed_until_ms, baseline_minor, baseline_currency, label, created_at_ms,
-                     updated_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, 'active', NULL, ?5, ?6, ?7, ?8, ?8)",
-            )
-            .ctx("watch")?
-            .execute(params![
-                new.user_id.0,
-                target_type,
-                m,
-                a.as_str(),
-                base,
-                base_cur,
-                new.label,
-                millis(now),
-            ])
-            .ctx("watch")?;
-            let id = WatchId(tx.last_insert_rowid());
-            write_rules(tx, id, &new.rules)?;
-            Ok(Watch {
-                id,
-                user_id: new.user_id,
-                target: new.target,
-                rules: new.rules,
-                state: WatchState::Active,
-                baseline_price: new.baseline_price,
-                label: new.label,
-                created_at: truncate(now),
-                updated_at: truncate(now),
-            })
-        })
-        .await
+        self.write("watch", move |tx| users::create_watch(tx, new, now))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, watch = %id))]
     async fn get_watch(&self, user: UserId, id: WatchId) -> StoreResult<Watch> {
-        self.run("watch", move |conn| {
-            watches_where(conn, "id = ?1 AND user_id = ?2", params![id.0, user.0])?
-                .pop()
-                .ok_or_else(|| not_found("watch", id))
-        })
-        .await
+        self.run("watch", move |conn| users::get_watch(conn, user, id))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
     async fn list_watches(&self, user: UserId) -> StoreResult<Vec<Watch>> {
-        self.run("watch", move |conn| {
-            watches_where(
-                conn,
-                "user_id = ?1 ORDER BY created_at_ms, id",
-                params![user.0],
-            )
-        })
-        .await
+        self.run("watch", move |conn| users::list_watches(conn, user))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %watch.user_id, watch = %watch.id))]
@@ -1616,132 +569,45 @@ impl Store for SqliteStore {
             rule_kind(rule)?;
         }
         let watch = watch.clone();
-        self.write("watch", move |tx| {
-            let (target_type, m, a) = target_parts(&watch.target);
-            let (state, until) = state_parts(&watch.state);
-            let (base, base_cur) = money_parts(watch.baseline_price);
-            let changed = tx
-                .prepare_cached(
-                    "UPDATE watches SET target_type = ?3, marketplace = ?4, asin = ?5, state = ?6,
-                         snoozed_until_ms = ?7, baseline_minor = ?8, baseline_currency = ?9,
-                         label = ?10, updated_at_ms = ?11
-                     WHERE id = ?1 AND user_id = ?2",
-                )
-                .ctx("watch")?
-                .execute(params![
-                    watch.id.0,
-                    watch.user_id.0,
-                    target_type,
-                    m,
-                    a.as_str(),
-                    state,
-                    until,
-                    base,
-                    base_cur,
-                    watch.label,
-                    millis(watch.updated_at),
-                ])
-                .ctx("watch")?;
-            if changed == 0 {
-                return Err(not_found("watch", watch.id));
-            }
-            write_rules(tx, watch.id, &watch.rules)
-        })
-        .await
+        self.write("watch", move |tx| users::update_watch(tx, &watch))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, watch = %id))]
     async fn delete_watch(&self, user: UserId, id: WatchId) -> StoreResult<()> {
-        self.write("watch", move |tx| {
-            let changed = tx
-                .prepare_cached("DELETE FROM watches WHERE id = ?1 AND user_id = ?2")
-                .ctx("watch")?
-                .execute(params![id.0, user.0])
-                .ctx("watch")?;
-            if changed == 0 {
-                return Err(not_found("watch", id));
-            }
-            Ok(())
-        })
-        .await
+        self.write("watch", move |tx| users::delete_watch(tx, user, id))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%asin))]
     async fn watches_on(&self, marketplace: Marketplace, asin: Asin) -> StoreResult<Vec<Watch>> {
         self.run("watch", move |conn| {
-            watches_where(
-                conn,
-                "marketplace = ?1 AND (
-                     (target_type = 'product' AND asin = ?2)
-                     OR (target_type = 'family' AND (
-                         asin = ?2
-                         OR asin IN (SELECT parent_asin FROM variations
-                                     WHERE marketplace = ?1 AND child_asin = ?2)
-                         OR asin IN (SELECT parent_asin FROM products
-                                     WHERE marketplace = ?1 AND asin = ?2
-                                       AND parent_asin IS NOT NULL))))
-                 ORDER BY id",
-                params![marketplace_code(marketplace), asin.as_str()],
-            )
+            users::watches_on(conn, marketplace, asin)
         })
         .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn watched_products(&self) -> StoreResult<Vec<WatchedProduct>> {
-        const W: &str = "watch";
-        self.run(W, move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT w.marketplace, w.asin, COUNT(*) AS watchers
-                     FROM watches w JOIN users u ON u.id = w.user_id
-                     WHERE w.state <> 'paused' AND u.active = 1
-                     GROUP BY w.marketplace, w.asin
-                     ORDER BY watchers DESC, w.marketplace, w.asin",
-                )
-                .ctx(W)?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((|| -> StoreResult<WatchedProduct> {
-                        Ok(WatchedProduct {
-                            marketplace: marketplace(&col::<String>(r, 0, W)?, W)?,
-                            asin: asin(&col::<String>(r, 1, W)?, W)?,
-                            watchers: col(r, 2, W)?,
-                        })
-                    })())
-                })
-                .ctx(W)?;
-            collect(rows, W)
-        })
-        .await
+        self.run("watch", |conn| users::watched_products(conn))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(alerts = update.alerts.len(), states = update.rule_states.len()))]
     async fn apply_update(&self, update: &PriceUpdate) -> StoreResult<AppliedUpdate> {
         super::validate_update(update)?;
         let update = update.clone();
-        self.write("price update", move |tx| apply_update_tx(tx, &update))
-            .await
+        self.write("price update", move |tx| {
+            alerts::apply_update_tx(tx, &update)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(watches = watches.len()))]
     async fn rule_states(&self, watches: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>> {
         let watches = watches.to_vec();
         self.run("rule states", move |conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT states_json FROM watch_rule_states WHERE watch_id = ?1")
-                .ctx("rule states")?;
-            let mut out = Vec::new();
-            for w in watches {
-                let text: Option<String> = stmt
-                    .query_row(params![w.0], |r| r.get(0))
-                    .optional()
-                    .ctx("rule states")?;
-                if let Some(text) = text {
-                    out.push(from_json::<WatchRuleStates>(&text, "rule states")?);
-                }
-            }
-            Ok(out)
+            alerts::rule_states(conn, &watches)
         })
         .await
     }
@@ -1759,42 +625,17 @@ impl Store for SqliteStore {
             what: "outbox row",
             reason: format!("channel names cannot be encoded: {e}"),
         })?;
+        let until = truncate(now + lease);
         self.write("outbox row", move |tx| {
-            let due = deliveries_where(
-                tx,
-                "o.status = 'pending' AND o.next_attempt_at_ms <= ?1
-                   AND o.channel IN (SELECT value FROM json_each(?3))
-                 ORDER BY o.next_attempt_at_ms, o.id LIMIT ?2",
-                params![millis(now), limit, channels],
-            )?;
-            let until = truncate(now + lease);
-            let mut stmt = tx
-                .prepare_cached("UPDATE alert_outbox SET next_attempt_at_ms = ?2 WHERE id = ?1")
-                .ctx("outbox row")?;
-            let mut out = Vec::with_capacity(due.len());
-            for mut d in due {
-                stmt.execute(params![d.entry.id, millis(until)])
-                    .ctx("outbox row")?;
-                d.entry.next_attempt_at = until;
-                out.push(d);
-            }
-            Ok(out)
+            alerts::claim_due_deliveries(tx, now, &channels, limit, until)
         })
         .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(outbox_id))]
     async fn mark_sent(&self, outbox_id: i64, at: DateTime<Utc>) -> StoreResult<()> {
-        self.write("outbox row", move |tx| {
-            change_pending(
-                tx,
-                outbox_id,
-                "UPDATE alert_outbox SET status = 'sent', sent_at_ms = ?2
-                 WHERE id = ?1 AND status = 'pending'",
-                &[&millis(at)],
-            )
-        })
-        .await
+        self.write("outbox row", move |tx| alerts::mark_sent(tx, outbox_id, at))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(outbox_id))]
@@ -1806,14 +647,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let error = error.to_owned();
         self.write("outbox row", move |tx| {
-            change_pending(
-                tx,
-                outbox_id,
-                "UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?2,
-                     next_attempt_at_ms = ?3
-                 WHERE id = ?1 AND status = 'pending'",
-                &[&error, &millis(next_attempt_at)],
-            )
+            alerts::mark_failed(tx, outbox_id, next_attempt_at, &error)
         })
         .await
     }
@@ -1822,14 +656,7 @@ impl Store for SqliteStore {
     async fn mark_dead(&self, outbox_id: i64, error: &str) -> StoreResult<()> {
         let error = error.to_owned();
         self.write("outbox row", move |tx| {
-            change_pending(
-                tx,
-                outbox_id,
-                "UPDATE alert_outbox SET status = 'dead', attempts = attempts + 1,
-                     last_error = ?2
-                 WHERE id = ?1 AND status = 'pending'",
-                &[&error],
-            )
+            alerts::mark_dead(tx, outbox_id, &error)
         })
         .await
     }
@@ -1842,13 +669,7 @@ impl Store for SqliteStore {
         reason: HoldReason,
     ) -> StoreResult<()> {
         self.write("outbox row", move |tx| {
-            change_pending(
-                tx,
-                outbox_id,
-                "UPDATE alert_outbox SET next_attempt_at_ms = ?2, hold = ?3
-                 WHERE id = ?1 AND status = 'pending'",
-                &[&millis(until), &reason.as_str()],
-            )
+            alerts::hold_delivery(tx, outbox_id, until, reason)
         })
         .await
     }
@@ -1860,30 +681,15 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Delivery>> {
         self.run("outbox row", move |conn| {
-            deliveries_where(
-                conn,
-                "o.user_id = ?1 AND o.status = 'pending' AND o.hold IS NOT NULL
-                   AND o.next_attempt_at_ms > ?2
-                 ORDER BY o.next_attempt_at_ms, o.id",
-                params![user.0, millis(now)],
-            )
+            alerts::held_deliveries(conn, user, now)
         })
         .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
     async fn release_held(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<usize> {
-        self.write("outbox row", move |tx| {
-            tx.prepare_cached(
-                "UPDATE alert_outbox SET next_attempt_at_ms = ?2
-                 WHERE user_id = ?1 AND status = 'pending' AND hold IS NOT NULL
-                   AND next_attempt_at_ms > ?2",
-            )
-            .ctx("outbox row")?
-            .execute(params![user.0, millis(now)])
-            .ctx("outbox row")
-        })
-        .await
+        self.write("outbox row", move |tx| alerts::release_held(tx, user, now))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, limit, offset))]
@@ -1896,28 +702,15 @@ impl Store for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         self.run("alert", move |conn| {
-            alerts_where(
-                conn,
-                "a.user_id = ?1 ORDER BY a.triggered_at_ms DESC, a.id DESC LIMIT ?2 OFFSET ?3",
-                params![user.0, limit, offset],
-            )
+            alerts::alert_history(conn, user, limit, offset)
         })
         .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, %watch))]
     async fn watch_alerts(&self, user: UserId, watch: WatchId) -> StoreResult<Vec<Alert>> {
-        self.run("alert", move |conn| {
-            if watch_owner(conn, watch)? != Some(user) {
-                return Err(not_found("watch", watch));
-            }
-            alerts_where(
-                conn,
-                "a.user_id = ?1 AND a.watch_id = ?2 ORDER BY a.triggered_at_ms DESC, a.id DESC",
-                params![user.0, watch.0],
-            )
-        })
-        .await
+        self.run("alert", move |conn| alerts::watch_alerts(conn, user, watch))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, %alert))]
@@ -1927,22 +720,7 @@ impl Store for SqliteStore {
         alert: AlertId,
     ) -> StoreResult<Vec<OutboxEntry>> {
         self.run("outbox row", move |conn| {
-            let found = deliveries_where(
-                conn,
-                "a.id = ?1 AND a.user_id = ?2 ORDER BY o.id",
-                params![alert.0, user.0],
-            )?;
-            if found.is_empty() {
-                let owned = conn
-                    .prepare_cached("SELECT 1 FROM alerts WHERE id = ?1 AND user_id = ?2")
-                    .ctx("alert")?
-                    .exists(params![alert.0, user.0])
-                    .ctx("alert")?;
-                if !owned {
-                    return Err(not_found("alert", alert));
-                }
-            }
-            Ok(found.into_iter().map(|d| d.entry).collect())
+            alerts::alert_deliveries(conn, user, alert)
         })
         .await
     }
@@ -1955,16 +733,7 @@ impl Store for SqliteStore {
         until: DateTime<Utc>,
     ) -> StoreResult<u32> {
         self.run("outbox row", move |conn| {
-            let n: i64 = conn
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM alert_outbox
-                     WHERE user_id = ?1 AND status = 'sent' AND sent_at_ms >= ?2
-                       AND sent_at_ms < ?3",
-                )
-                .ctx("outbox row")?
-                .query_row(params![user.0, millis(from), millis(until)], |r| r.get(0))
-                .ctx("outbox row")?;
-            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            alerts::count_sent(conn, user, from, until)
         })
         .await
     }
@@ -1973,46 +742,15 @@ impl Store for SqliteStore {
     async fn record_api_usage(&self, usage: &ApiUsage) -> StoreResult<()> {
         super::validate_usage(usage)?;
         let usage = usage.clone();
-        self.write("api usage", move |tx| {
-            tx.prepare_cached(
-                "INSERT INTO api_usage (source, operation, at_ms, items, ok)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .ctx("api usage")?
-            .execute(params![
-                usage.source,
-                usage.operation,
-                millis(usage.at),
-                usage.items,
-                usage.ok,
-            ])
-            .ctx("api usage")?;
-            Ok(())
-        })
-        .await
+        self.write("api usage", move |tx| usage::record_api_usage(tx, &usage))
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(source, %day))]
     async fn api_usage(&self, source: &str, day: NaiveDate) -> StoreResult<ApiUsageTotals> {
         let source = source.to_owned();
-        let (start, end) = day_bounds_ms(day);
         self.run("api usage", move |conn| {
-            let (calls, failed, items): (i64, i64, i64) = conn
-                .prepare_cached(
-                    "SELECT COUNT(*), COALESCE(SUM(1 - ok), 0), COALESCE(SUM(items), 0)
-                     FROM api_usage WHERE source = ?1 AND at_ms >= ?2 AND at_ms < ?3",
-                )
-                .ctx("api usage")?
-                .query_row(params![source, start, end], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .ctx("api usage")?;
-            let clamp = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-            Ok(ApiUsageTotals {
-                calls: clamp(calls),
-                failed: clamp(failed),
-                items: clamp(items),
-            })
+            usage::api_usage(conn, &source, day)
         })
         .await
     }
@@ -2023,7 +761,6 @@ impl Store for SqliteStore {
         node_ids: &[String],
         limit: usize,
     ) -> StoreResult<Vec<Asin>> {
-        const W: &str = "products in nodes";
         if node_ids.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -2032,21 +769,8 @@ impl Store for SqliteStore {
             reason: format!("cannot be encoded: {e}"),
         })?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.run(W, move |conn| {
-            let texts: Vec<String> = conn
-                .prepare_cached(
-                    "SELECT DISTINCT asin FROM product_browse_nodes
-                     WHERE marketplace = ?1 AND node_id IN (SELECT value FROM json_each(?2))
-                     ORDER BY asin LIMIT ?3",
-                )
-                .ctx(W)?
-                .query_map(params![marketplace_code(marketplace), ids, limit], |r| {
-                    r.get(0)
-                })
-                .ctx(W)?
-                .collect::<rusqlite::Result<_>>()
-                .ctx(W)?;
-            texts.iter().map(|t| asin(t, W)).collect()
+        self.run("products in nodes", move |conn| {
+            products::products_in_nodes(conn, marketplace, &ids, limit)
         })
         .await
     }
@@ -2074,7 +798,10 @@ impl Store for SqliteStore {
         }
         let updates = updates.to_vec();
         self.write("price update", move |tx| {
-            updates.iter().map(|u| apply_update_tx(tx, u)).collect()
+            updates
+                .iter()
+                .map(|u| alerts::apply_update_tx(tx, u))
+                .collect()
         })
         .await
     }
@@ -2089,7 +816,7 @@ impl Store for SqliteStore {
         self.run("variation", move |conn| {
             parents
                 .iter()
-                .map(|p| variation_children_tx(conn, marketplace, *p))
+                .map(|p| products::variation_children_tx(conn, marketplace, *p))
                 .collect()
         })
         .await
@@ -2175,10 +902,8 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all, err, fields(limit))]
     async fn list_users(&self, after: Option<UserId>, limit: usize) -> StoreResult<Vec<User>> {
-        self.run("user", move |conn| {
-            users_batch::list_users(conn, after, limit)
-        })
-        .await
+        self.run("user", move |conn| users::list_users(conn, after, limit))
+            .await
     }
 
     #[tracing::instrument(skip_all, err, fields(user = %id, provider = %identity.provider))]
@@ -2189,10 +914,8 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         super::validate_identity(identity)?;
         let identity = identity.clone();
-        self.write("user", move |tx| {
-            users_batch::update_identity(tx, id, &identity)
-        })
-        .await
+        self.write("user", move |tx| users::update_identity(tx, id, &identity))
+            .await
     }
 
     #[tracing::instrument(skip_all, err, fields(products = asins.len()))]
@@ -2203,7 +926,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<Product>> {
         let asins = asins.to_vec();
         self.run("product", move |conn| {
-            users_batch::products(conn, marketplace, &asins)
+            products::products(conn, marketplace, &asins)
         })
         .await
     }
@@ -2215,7 +938,7 @@ impl Store for SqliteStore {
         }
         let queries = queries.to_vec();
         self.run("price point", move |conn| {
-            users_batch::histories(conn, &queries)
+            products::histories(conn, &queries)
         })
         .await
     }

@@ -1,4 +1,4 @@
-//! One monitoring step: fetch, record, evaluate, write — atomically per product.
+//! The alert step, one pass of monitoring: fetch, record, evaluate, write — atomically per product.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -20,7 +20,7 @@ use crate::ports::{Clock, Scorer};
 /// unknown); only the store failing stops a step.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
-pub enum MonitorError {
+pub enum AlertStepError {
     /// The store failed; nothing of the product being handled was written. Retry the step.
     #[error("the store failed during a monitoring step: {0}")]
     Store(#[from] StoreError),
@@ -58,16 +58,16 @@ pub struct RefreshReport {
 ///
 /// ```no_run
 /// # use std::sync::Arc;
-/// # use mandi_core::alerts::Monitor;
+/// # use mandi_core::alerts::AlertStep;
 /// # use mandi_core::{ProductSource, Store, SystemClock};
 /// # async fn run(source: Arc<dyn ProductSource>, store: Arc<dyn Store>) -> Result<(), Box<dyn std::error::Error>> {
-/// let monitor = Monitor::new(source, store, Arc::new(SystemClock));
+/// let monitor = AlertStep::new(source, store, Arc::new(SystemClock));
 /// let report = monitor.refresh_watched().await?;
 /// println!("{} alerts", report.alerts_created);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct Monitor {
+pub struct AlertStep {
     source: Arc<dyn ProductSource>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -77,9 +77,9 @@ pub struct Monitor {
     hints: Option<Arc<crate::monitor::HintBoard>>,
 }
 
-impl fmt::Debug for Monitor {
+impl fmt::Debug for AlertStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Monitor")
+        f.debug_struct("AlertStep")
             .field("source", &self.source.name())
             .field("engine", &self.engine)
             .field("channels", &self.channels)
@@ -87,7 +87,7 @@ impl fmt::Debug for Monitor {
     }
 }
 
-impl Monitor {
+impl AlertStep {
     /// A monitor with the default engine, no scorer (deal-score rules stay quiet) and alerts
     /// delivered through the `terminal` channel.
     pub fn new(
@@ -136,8 +136,8 @@ impl Monitor {
     ///
     /// # Errors
     ///
-    /// [`MonitorError::Store`] when the store fails.
-    pub async fn refresh_watched(&self) -> Result<RefreshReport, MonitorError> {
+    /// [`AlertStepError::Store`] when the store fails.
+    pub async fn refresh_watched(&self) -> Result<RefreshReport, AlertStepError> {
         let mut watched: BTreeMap<&'static str, (Marketplace, Vec<Asin>)> = BTreeMap::new();
         for w in self.store.watched_products().await? {
             watched
@@ -184,13 +184,13 @@ impl Monitor {
     ///
     /// # Errors
     ///
-    /// [`MonitorError::Store`] when the store fails; products handled before stay written.
+    /// [`AlertStepError::Store`] when the store fails; products handled before stay written.
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%marketplace, asins = asins.len()))]
     pub async fn refresh(
         &self,
         marketplace: Marketplace,
         asins: &[Asin],
-    ) -> Result<RefreshReport, MonitorError> {
+    ) -> Result<RefreshReport, AlertStepError> {
         let mut report = RefreshReport::default();
         for chunk in asins.chunks(MAX_ITEMS_PER_CALL) {
             report.source_calls += 1;
@@ -237,8 +237,8 @@ impl Monitor {
     ///
     /// # Errors
     ///
-    /// [`MonitorError::Store`] when the store fails; products handled before stay written.
-    pub async fn ingest(&self, products: Vec<Product>) -> Result<RefreshReport, MonitorError> {
+    /// [`AlertStepError::Store`] when the store fails; products handled before stay written.
+    pub async fn ingest(&self, products: Vec<Product>) -> Result<RefreshReport, AlertStepError> {
         let mut report = RefreshReport::default();
         for chunk in products.chunks(MAX_ITEMS_PER_CALL) {
             let mut batch = Batch::default();
@@ -272,7 +272,7 @@ impl Monitor {
     }
 
     /// Writes a batch's updates in one store transaction.
-    async fn write(&self, batch: Batch, report: &mut RefreshReport) -> Result<(), MonitorError> {
+    async fn write(&self, batch: Batch, report: &mut RefreshReport) -> Result<(), AlertStepError> {
         if batch.updates.is_empty() {
             return Ok(());
         }
@@ -292,7 +292,7 @@ impl Monitor {
         product: Product,
         batch: &mut Batch,
         report: &mut RefreshReport,
-    ) -> Result<(), MonitorError> {
+    ) -> Result<(), AlertStepError> {
         let watches = self
             .store
             .watches_on(product.marketplace, product.asin)
@@ -351,7 +351,7 @@ impl Monitor {
         &self,
         product: &Product,
         watches: &[crate::domain::Watch],
-    ) -> Result<ProductObservation, MonitorError> {
+    ) -> Result<ProductObservation, AlertStepError> {
         let mut windows: Vec<u32> = watches
             .iter()
             .flat_map(|w| w.rules.iter())
@@ -431,7 +431,7 @@ struct Batch {
 /// cache (the source was unavailable) is not a new observation and changes nothing, while a
 /// scraped page is one, recorded with its origin.
 #[async_trait::async_trait]
-impl crate::monitor::BatchSink for Monitor {
+impl crate::monitor::BatchSink for AlertStep {
     async fn handle(
         &self,
         batch: &crate::monitor::FetchedBatch,
@@ -442,7 +442,7 @@ impl crate::monitor::BatchSink for Monitor {
         let mut report = RefreshReport::default();
         let mut answered = std::collections::HashSet::new();
         let mut pending = Batch::default();
-        let store_error = |MonitorError::Store(e)| crate::monitor::SinkError::from(e);
+        let store_error = |AlertStepError::Store(e)| crate::monitor::SinkError::from(e);
         for product in &batch.products {
             answered.insert(product.asin);
             report.fetched += 1;
