@@ -21,7 +21,7 @@ use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{
     MonitoringService, MonitoringSettings, Quota, QuotaConfig, TokioSleeper,
 };
-use mandi_core::store::{DatabaseLocation, open_store};
+use mandi_core::store::{DatabaseLocation, lock_monitor, open_store};
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::Sandbox;
@@ -122,6 +122,9 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
     let store: Arc<dyn Store> = open_store(&db)
         .await
         .with_context(|| format!("opening the database {db}"))?;
+    // The bot runs a monitoring loop: one monitor per database (a `mandi monitor` or another
+    // bot on the same database is refused instead of firing every alert twice).
+    let _monitor_lock = lock_monitor(&db).await?;
     // One quota for the account: chat lookups take interactive permits ahead of the
     // monitoring loop, which shares it.
     let quota =

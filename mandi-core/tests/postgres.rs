@@ -289,3 +289,27 @@ async fn a_sqlite_table_unknown_to_postgres_stops_the_copy_before_anything_is_wr
         "nothing may be committed"
     );
 }
+
+#[tokio::test]
+async fn one_monitor_per_postgres_database() {
+    use mandi_core::store::{DatabaseLocation, lock_monitor};
+    let Some(pg) = server() else { return };
+    let location = DatabaseLocation::Postgres(pg.fresh_database());
+    let first = lock_monitor(&location).await.expect("first monitor");
+    let err = lock_monitor(&location)
+        .await
+        .expect_err("a second monitor must be refused");
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(err.to_string().contains("already monitoring"), "{err}");
+    drop(first);
+    // The lock goes with the connection that held it.
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(lock) = lock_monitor(&location).await {
+            again = Some(lock);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(again.is_some(), "the lock was not released");
+}

@@ -70,3 +70,27 @@ mtest!(migrate_needs_a_postgres_url, |dir, cmd| {
         .fails_with(2);
     assert!(err.contains("postgres://"), "{err}");
 });
+
+mtest!(
+    a_second_monitor_on_one_sqlite_file_is_refused_clearly,
+    |dir, cmd| {
+        cmd.args(["watch", "add", &phone()]).stdout();
+        let mut first = dir.mandi().args(["monitor", "--for", "2m"]).spawn();
+        // The first monitor holds the lock once it writes its status file.
+        let status = dir.path().join("mandi.monitor-status.json");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !status.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(status.exists(), "the first monitor never started");
+        let second = dir.mandi().args(["monitor", "--once"]).output();
+        let err = String::from_utf8_lossy(&second.stderr).into_owned();
+        assert_ne!(second.status.code(), Some(0), "{err}");
+        assert_one_line_error(&err);
+        assert!(err.contains("already monitoring"), "{err}");
+        // A monitor that dies (SIGKILL) releases the database with it.
+        first.kill().expect("kill the first monitor");
+        first.wait().expect("reap");
+        dir.mandi().args(["monitor", "--once"]).stdout();
+    }
+);

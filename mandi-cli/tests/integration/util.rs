@@ -62,6 +62,15 @@ impl TestCommand {
         self
     }
 
+    /// Starts the command in the background (output discarded).
+    pub fn spawn(&mut self) -> std::process::Child {
+        self.cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start mandi")
+    }
+
     /// Runs the command and returns its output, whatever the exit status.
     pub fn output(&mut self) -> Output {
         self.cmd.output().expect("run mandi")

@@ -31,7 +31,7 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use memory::MemoryStore;
-pub use open::{DatabaseLocation, open_store};
+pub use open::{DatabaseLocation, MonitorLock, lock_monitor, open_store};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;

@@ -132,6 +132,28 @@ async fn open_postgres(url: &str) -> StoreResult<Arc<dyn Store>> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_second_monitor_on_one_sqlite_file_is_refused_until_the_first_stops() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let location = DatabaseLocation::Sqlite(dir.path().join("mandi.db"));
+        let first = lock_monitor(&location).await.expect("first monitor");
+        let err = lock_monitor(&location)
+            .await
+            .expect_err("a second monitor must be refused");
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("already monitoring"), "{message}");
+        assert!(message.contains("mandi.db"), "{message}");
+        // Another database is not affected.
+        let other = DatabaseLocation::Sqlite(dir.path().join("other.db"));
+        let _other = lock_monitor(&other).await.expect("another file");
+        drop(first);
+        let _again = lock_monitor(&location)
+            .await
+            .expect("free again once the first monitor stopped");
+    }
+
     #[test]
     fn urls_are_postgres_and_paths_are_sqlite() {
         assert_eq!(
@@ -160,4 +182,137 @@ mod tests {
         assert!(!loc.to_string().contains("s3cret"));
         assert!(loc.to_string().contains("mandi:***@db"));
     }
+}
+
+/// Held while a monitoring loop runs on a database: only one monitor (a `mandi monitor` or a
+/// bot) may refresh one database at a time, so two processes never refresh the same
+/// products and fire the same alerts twice. Dropping it (or the process ending, however it
+/// ends) releases it.
+pub struct MonitorLock {
+    _held: Held,
+}
+
+// The connections are held only for the locks they keep.
+#[allow(dead_code)]
+enum Held {
+    #[cfg(feature = "sqlite")]
+    Sqlite(rusqlite::Connection),
+    #[cfg(feature = "postgres")]
+    Postgres(deadpool_postgres::Object),
+}
+
+impl std::fmt::Debug for MonitorLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MonitorLock").finish_non_exhaustive()
+    }
+}
+
+fn already_monitored(location: &DatabaseLocation) -> StoreError {
+    StoreError::Conflict {
+        what: "monitor",
+        detail: format!(
+            "another `mandi monitor` (or bot) is already monitoring {location}; only one \
+             monitor may run on a database at a time (stop the other one first)"
+        ),
+    }
+}
+
+/// The lock file of a SQLite database: `<file>.monitor-lock` beside it.
+#[cfg(feature = "sqlite")]
+pub fn monitor_lock_path(database: &Path) -> PathBuf {
+    let mut name = database.file_name().unwrap_or_default().to_os_string();
+    name.push(".monitor-lock");
+    database.with_file_name(name)
+}
+
+/// Takes the monitor lock of `location`, or refuses with [`StoreError::Conflict`] (a clear
+/// message naming the database) when another process holds it.
+///
+/// On SQLite it is an exclusive lock on a small lock file beside the database (the
+/// operating system drops it when the process dies); on PostgreSQL a session advisory lock
+/// on a connection kept for as long as the lock is held.
+///
+/// # Errors
+///
+/// [`StoreError::Conflict`] when another monitor runs; [`StoreError::Backend`] when the lock
+/// cannot be taken for another reason.
+pub async fn lock_monitor(location: &DatabaseLocation) -> StoreResult<MonitorLock> {
+    match location {
+        DatabaseLocation::Sqlite(path) => lock_sqlite(location, path),
+        DatabaseLocation::Postgres(url) => lock_postgres(location, url).await,
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn lock_sqlite(location: &DatabaseLocation, path: &Path) -> StoreResult<MonitorLock> {
+    let lock = monitor_lock_path(path);
+    let backend = |e: rusqlite::Error| StoreError::Backend {
+        message: format!("cannot take the monitor lock {}: {e}", lock.display()),
+        source: Some(Box::new(e)),
+    };
+    let conn = rusqlite::Connection::open(&lock).map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::ZERO)
+        .map_err(backend)?;
+    let taken = conn
+        .pragma_update(None, "locking_mode", "EXCLUSIVE")
+        .and_then(|()| conn.execute_batch("BEGIN EXCLUSIVE"));
+    match taken {
+        Ok(()) => Ok(MonitorLock {
+            _held: Held::Sqlite(conn),
+        }),
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            Err(already_monitored(location))
+        }
+        Err(e) => Err(backend(e)),
+    }
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn lock_sqlite(_: &DatabaseLocation, path: &Path) -> StoreResult<MonitorLock> {
+    Err(StoreError::Invalid {
+        what: "database",
+        reason: format!(
+            "{} is a SQLite file, and this Mandi was built without SQLite (feature `sqlite`)",
+            path.display()
+        ),
+    })
+}
+
+#[cfg(feature = "postgres")]
+async fn lock_postgres(location: &DatabaseLocation, url: &str) -> StoreResult<MonitorLock> {
+    /// The advisory lock key of the monitor ("monitor" in ASCII).
+    const KEY: i64 = 0x6d6f_6e69_746f_72;
+    let store = super::PostgresStore::open_with(url, None, 1)?;
+    let client = store.connection().await?;
+    let row = client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&KEY])
+        .await
+        .map_err(|e| StoreError::Backend {
+            message: format!("cannot take the monitor lock on {location}: {e}"),
+            source: Some(Box::new(e)),
+        })?;
+    if row.get::<_, bool>(0) {
+        Ok(MonitorLock {
+            _held: Held::Postgres(client),
+        })
+    } else {
+        Err(already_monitored(location))
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn lock_postgres(_: &DatabaseLocation, url: &str) -> StoreResult<MonitorLock> {
+    Err(StoreError::Invalid {
+        what: "database",
+        reason: format!(
+            "{} is a PostgreSQL URL, and this Mandi was built without PostgreSQL \
+             (feature `postgres`)",
+            redact_url(url)
+        ),
+    })
 }

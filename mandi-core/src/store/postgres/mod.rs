@@ -271,6 +271,12 @@ impl PostgresStore {
             })
     }
 
+    /// A pooled connection to a migrated database, for crate-internal uses that hold one
+    /// (the monitor lock).
+    pub(crate) async fn connection(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.client().await
+    }
+
     /// A pooled connection to a migrated database.
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.ready().await?;
