@@ -11,9 +11,9 @@ use mandi_core::store::postgres::copy::{TABLES, copy_sqlite_to_postgres};
 use mandi_core::store::{PostgresStore, SqliteStore};
 use mandi_core::test_support::postgres::PgServer;
 use mandi_core::{
-    AlertRule, Asin, Availability, Currency, DataOrigin, ExternalIdentity, HistoryQuery,
-    KeyScope, Marketplace, Money, NewAlert, NewApiKey, NewUser, NewWatch, OfferKind, PricePoint,
-    PriceUpdate, Product, RateLimit, SearchLog, Store, StoreError, UserSettings, WatchTarget,
+    AlertRule, Asin, Availability, Currency, DataOrigin, ExternalIdentity, HistoryQuery, KeyScope,
+    Marketplace, Money, NewAlert, NewApiKey, NewUser, NewWatch, OfferKind, PricePoint, PriceUpdate,
+    Product, RateLimit, SearchLog, Store, StoreError, UserSettings, WatchTarget,
 };
 
 const IN: Marketplace = Marketplace::India;
@@ -193,7 +193,10 @@ async fn a_sqlite_database_is_copied_whole_and_verified() {
         );
         assert_eq!(
             target.get_product(IN, asin(i)).await.expect("pg product"),
-            sqlite.get_product(IN, asin(i)).await.expect("sqlite product")
+            sqlite
+                .get_product(IN, asin(i))
+                .await
+                .expect("sqlite product")
         );
     }
     let user = target
@@ -206,8 +209,14 @@ async fn a_sqlite_database_is_copied_whole_and_verified() {
         sqlite.list_watches(user.id).await.expect("sqlite watches")
     );
     assert_eq!(
-        target.alert_history(user.id, 10, 0).await.expect("pg alerts"),
-        sqlite.alert_history(user.id, 10, 0).await.expect("sqlite alerts")
+        target
+            .alert_history(user.id, 10, 0)
+            .await
+            .expect("pg alerts"),
+        sqlite
+            .alert_history(user.id, 10, 0)
+            .await
+            .expect("sqlite alerts")
     );
     assert_eq!(
         target.list_api_keys().await.expect("pg keys"),
@@ -243,7 +252,9 @@ async fn a_database_that_already_holds_data_is_refused() {
     let sqlite = SqliteStore::open(&path).expect("sqlite");
     seed(&sqlite).await;
     let target: PostgresStore = pg.fresh_store();
-    copy_sqlite_to_postgres(&path, &target).await.expect("first copy");
+    copy_sqlite_to_postgres(&path, &target)
+        .await
+        .expect("first copy");
     let before = target
         .price_history(&HistoryQuery::buy_box(IN, asin(0)))
         .await

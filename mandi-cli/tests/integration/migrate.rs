@@ -21,10 +21,7 @@ mtest!(
         let before: Value = dir.mandi().args(["watch", "list"]).json();
         let url = pg.fresh_database();
 
-        let report: Value = dir
-            .mandi()
-            .args(["migrate", "--to", &url])
-            .json();
+        let report: Value = dir.mandi().args(["migrate", "--to", &url]).json();
         assert_eq!(report["type"], "migrated", "{report}");
         let tables = report["data"]["tables"].as_array().expect("tables");
         let rows = |name: &str| {
@@ -65,9 +62,7 @@ mtest!(
 );
 
 mtest!(migrate_needs_a_postgres_url, |dir, cmd| {
-    let err = cmd
-        .args(["migrate", "--to", "/tmp/other.db"])
-        .fails_with(2);
+    let err = cmd.args(["migrate", "--to", "/tmp/other.db"]).fails_with(2);
     assert!(err.contains("postgres://"), "{err}");
 });
 

@@ -20,10 +20,7 @@ impl std::fmt::Debug for DatabaseLocation {
         match self {
             Self::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
             // The URL may carry a password.
-            Self::Postgres(url) => f
-                .debug_tuple("Postgres")
-                .field(&redact_url(url))
-                .finish(),
+            Self::Postgres(url) => f.debug_tuple("Postgres").field(&redact_url(url)).finish(),
         }
     }
 }
@@ -87,7 +84,6 @@ pub async fn open_store(location: &DatabaseLocation) -> StoreResult<Arc<dyn Stor
         DatabaseLocation::Postgres(url) => open_postgres(url).await,
     }
 }
-
 
 #[cfg(feature = "sqlite")]
 fn open_sqlite(path: &Path) -> StoreResult<Arc<dyn Store>> {

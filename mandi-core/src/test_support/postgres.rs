@@ -86,9 +86,15 @@ impl PgServer {
         ))
         .map_err(|e| format!("teardown watchdog: {e}"))?;
         let mut init = dir.run_as().command(&initdb);
-        init.arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
+        init.arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]);
         run(init, "initdb")?;
         let mut last_error = String::new();
         for _ in 0..3 {
@@ -116,8 +122,8 @@ impl PgServer {
                     }));
                 }
                 Err(e) => {
-                    let log = std::fs::read_to_string(dir.path().join("server.log"))
-                        .unwrap_or_default();
+                    let log =
+                        std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
                     last_error = format!("{e}\n{log}");
                 }
             }
@@ -175,7 +181,14 @@ impl PgServer {
     pub fn fresh_database(&self) -> String {
         let name = self.fresh_schema();
         let out = Command::new(self.bin.join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
             .arg(&name)
             .output();
         match out {

@@ -167,7 +167,11 @@ fn read_sqlite(path: &Path, tx: &mpsc::Sender<StoreResult<Msg>>) -> StoreResult<
         let mut stmt = conn
             .prepare(&format!("SELECT * FROM {table}"))
             .map_err(|e| sqlite_err(table, e))?;
-        let columns: Vec<String> = stmt.column_names().iter().map(|c| (*c).to_owned()).collect();
+        let columns: Vec<String> = stmt
+            .column_names()
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect();
         send(Msg::Start(table, columns.clone()))?;
         let mut sum = Checksum::default();
         let mut batch = Vec::with_capacity(BATCH);
@@ -307,7 +311,11 @@ pub async fn copy_sqlite_to_postgres(
                     };
                     let int = ty == "bigint" || ty == "integer" || ty == "smallint";
                     is_int.push(int);
-                    casts.push(format!("${}::{}[]", i + 1, if int { "BIGINT" } else { "TEXT" }));
+                    casts.push(format!(
+                        "${}::{}[]",
+                        i + 1,
+                        if int { "BIGINT" } else { "TEXT" }
+                    ));
                 }
                 let sql = format!(
                     "INSERT INTO {table} ({}) SELECT * FROM UNNEST({})",
@@ -325,9 +333,8 @@ pub async fn copy_sqlite_to_postgres(
                     .collect::<StoreResult<Vec<_>>>()?;
                 let refs: Vec<&(dyn ToSql + Sync)> =
                     vals.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                txn.execute(sql.as_str(), &refs)
-                    .await
-                    .map_err(|e| match super::rows::map_err(e.into(), "database copy") {
+                txn.execute(sql.as_str(), &refs).await.map_err(|e| {
+                    match super::rows::map_err(e.into(), "database copy") {
                         StoreError::Conflict { detail, .. } => StoreError::Conflict {
                             what: "database copy",
                             detail: format!("{table}: {detail}"),
@@ -337,7 +344,8 @@ pub async fn copy_sqlite_to_postgres(
                             source,
                         },
                         other => other,
-                    })?;
+                    }
+                })?;
             }
             Msg::Done(source_sum) => {
                 let Some((table, columns, is_int, _)) = current.take() else {

@@ -30,7 +30,6 @@ pub(crate) mod shim;
 mod stats;
 mod users_batch;
 
-
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -197,10 +196,11 @@ impl PostgresStore {
     pub fn open_with(url: &str, schema: Option<&str>, pool_size: usize) -> StoreResult<Self> {
         let location = redact_url(url);
         let mut config: tokio_postgres::Config =
-            url.parse().map_err(|e: tokio_postgres::Error| StoreError::Invalid {
-                what: "PostgreSQL URL",
-                reason: format!("{location}: {e}"),
-            })?;
+            url.parse()
+                .map_err(|e: tokio_postgres::Error| StoreError::Invalid {
+                    what: "PostgreSQL URL",
+                    reason: format!("{location}: {e}"),
+                })?;
         if let Some(schema) = schema {
             check_schema_name(schema)?;
             config.options(format!("-c search_path={schema}"));
@@ -266,7 +266,10 @@ impl PostgresStore {
             .get()
             .await
             .map_err(|e| StoreError::Backend {
-                message: format!("cannot connect to PostgreSQL at {}: {e}", self.inner.location),
+                message: format!(
+                    "cannot connect to PostgreSQL at {}: {e}",
+                    self.inner.location
+                ),
                 source: Some(Box::new(e)),
             })
     }
@@ -324,14 +327,16 @@ impl PostgresStore {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            conn.batch_execute(sql).await.map_err(|e| StoreError::Backend {
-                message: format!(
-                    "migrating {} to schema version {} failed: {e}",
-                    self.inner.location,
-                    i + 1
-                ),
-                source: Some(Box::new(e)),
-            })?;
+            conn.batch_execute(sql)
+                .await
+                .map_err(|e| StoreError::Backend {
+                    message: format!(
+                        "migrating {} to schema version {} failed: {e}",
+                        self.inner.location,
+                        i + 1
+                    ),
+                    source: Some(Box::new(e)),
+                })?;
             conn.prepare_cached("INSERT INTO mandi_schema (version) VALUES ($1)")
                 .ctx(W)?
                 .execute(params![i as i64 + 1])
@@ -383,12 +388,14 @@ async fn write_product(conn: &Conn<'_>, p: &Product) -> StoreResult<()> {
         to_json(&p.variation_attributes, W)?,
         p.origin.as_str(),
         millis(p.fetched_at),
-    ]).await
+    ])
+    .await
     .ctx(W)?;
 
     conn.prepare_cached("DELETE FROM offers WHERE marketplace = $1 AND asin = $2")
         .ctx("offer")?
-        .execute(params![m, a]).await
+        .execute(params![m, a])
+        .await
         .ctx("offer")?;
     let insert = conn
         .prepare_cached(
@@ -434,13 +441,15 @@ async fn write_product(conn: &Conn<'_>, p: &Product) -> StoreResult<()> {
                 o.availability.as_str(),
                 o.availability_message,
                 o.loyalty_points,
-            ]).await
+            ])
+            .await
             .ctx("offer")?;
     }
 
     conn.prepare_cached("DELETE FROM customer_reviews WHERE marketplace = $1 AND asin = $2")
         .ctx("customer reviews")?
-        .execute(params![m, a]).await
+        .execute(params![m, a])
+        .await
         .ctx("customer reviews")?;
     if let Some(r) = p.reviews {
         conn.prepare_cached(
@@ -448,13 +457,15 @@ async fn write_product(conn: &Conn<'_>, p: &Product) -> StoreResult<()> {
              VALUES ($1, $2, $3, $4)",
         )
         .ctx("customer reviews")?
-        .execute(params![m, a, r.rating_centi, r.count]).await
+        .execute(params![m, a, r.rating_centi, r.count])
+        .await
         .ctx("customer reviews")?;
     }
 
     conn.prepare_cached("DELETE FROM product_browse_nodes WHERE marketplace = $1 AND asin = $2")
         .ctx("browse node")?
-        .execute(params![m, a]).await
+        .execute(params![m, a])
+        .await
         .ctx("browse node")?;
     for (i, n) in p.browse_nodes.iter().enumerate() {
         write_node(conn, p.marketplace, n).await?;
@@ -463,7 +474,8 @@ async fn write_product(conn: &Conn<'_>, p: &Product) -> StoreResult<()> {
              VALUES ($1, $2, $3, $4, $5)",
         )
         .ctx("browse node")?
-        .execute(params![m, a, i as i64, n.id, n.sales_rank]).await
+        .execute(params![m, a, i as i64, n.id, n.sales_rank])
+        .await
         .ctx("browse node")?;
     }
 
@@ -488,7 +500,8 @@ async fn link_variation(
         "DELETE FROM variations WHERE marketplace = $1 AND child_asin = $2 AND parent_asin <> $3",
     )
     .ctx(W)?
-    .execute(params![m, child.as_str(), parent.as_str()]).await
+    .execute(params![m, child.as_str(), parent.as_str()])
+    .await
     .ctx(W)?;
     conn.prepare_cached(
         "INSERT INTO variations (marketplace, parent_asin, child_asin, attributes_json)
@@ -502,7 +515,8 @@ async fn link_variation(
         parent.as_str(),
         child.as_str(),
         to_json(attributes, W)?
-    ]).await
+    ])
+    .await
     .ctx(W)?;
     Ok(())
 }
@@ -534,7 +548,8 @@ async fn write_node(conn: &Conn<'_>, m: Marketplace, n: &BrowseNode) -> StoreRes
             "DELETE FROM browse_node_ancestry WHERE marketplace = $1 AND node_id = $2",
         )
         .ctx(W)?
-        .execute(params![m, n.id]).await
+        .execute(params![m, n.id])
+        .await
         .ctx(W)?;
         let insert = conn
             .prepare_cached(
@@ -545,7 +560,8 @@ async fn write_node(conn: &Conn<'_>, m: Marketplace, n: &BrowseNode) -> StoreRes
             .ctx(W)?;
         for (i, anc) in n.ancestors.iter().enumerate() {
             insert
-                .execute(params![m, n.id, i as i64 + 1, anc.id, anc.name]).await
+                .execute(params![m, n.id, i as i64 + 1, anc.id, anc.name])
+                .await
                 .ctx(W)?;
         }
     }
@@ -568,7 +584,8 @@ async fn read_node(conn: &Conn<'_>, m: Marketplace, id: &str) -> StoreResult<Opt
                 r.get::<_, bool>(2)?,
                 r.get::<_, String>(3)?,
             ))
-        }).await
+        })
+        .await
         .optional()
         .ctx(W)?;
     let Some((name, context_free_name, is_root, children)) = found else {
@@ -586,7 +603,8 @@ async fn read_node(conn: &Conn<'_>, m: Marketplace, id: &str) -> StoreResult<Opt
                 id: r.get(0)?,
                 name: r.get(1)?,
             })
-        }).await
+        })
+        .await
         .ctx(W)?
         .collect::<shim::Result<Vec<_>>>()
         .ctx(W)?;
@@ -690,7 +708,8 @@ async fn read_product(conn: &Conn<'_>, m: Marketplace, a: Asin) -> StoreResult<O
                     origin: origin(&col::<String>(r, 10, W)?, W)?,
                 })
             })())
-        }).await
+        })
+        .await
         .ctx(W)?;
     let Some(product) = found.next() else {
         return Ok(None);
@@ -709,7 +728,8 @@ async fn read_product(conn: &Conn<'_>, m: Marketplace, a: Asin) -> StoreResult<O
         )
         .ctx("offer")?;
     product.offers = collect(
-        stmt.query_map(params![code, a.as_str()], |r| Ok(read_offer(r))).await
+        stmt.query_map(params![code, a.as_str()], |r| Ok(read_offer(r)))
+            .await
             .ctx("offer")?,
         "offer",
     )?;
@@ -725,7 +745,8 @@ async fn read_product(conn: &Conn<'_>, m: Marketplace, a: Asin) -> StoreResult<O
                 rating_centi: r.get(0)?,
                 count: r.get(1)?,
             })
-        }).await
+        })
+        .await
         .optional()
         .ctx("customer reviews")?;
 
@@ -735,15 +756,18 @@ async fn read_product(conn: &Conn<'_>, m: Marketplace, a: Asin) -> StoreResult<O
              WHERE marketplace = $1 AND asin = $2 ORDER BY position",
         )
         .ctx("browse node")?
-        .query_map(params![code, a.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).await
+        .query_map(params![code, a.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .await
         .ctx("browse node")?
         .collect::<shim::Result<_>>()
         .ctx("browse node")?;
     for (id, sales_rank) in links {
-        let mut node = read_node(conn, m, &id).await?.ok_or_else(|| StoreError::Corrupt {
-            what: "browse node",
-            detail: format!("{a} refers to browse node {id}, which is not stored"),
-        })?;
+        let mut node = read_node(conn, m, &id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "browse node",
+                detail: format!("{a} refers to browse node {id}, which is not stored"),
+            })?;
         node.sales_rank = sales_rank;
         product.browse_nodes.push(node);
     }
@@ -769,8 +793,10 @@ async fn insert_points(conn: &Conn<'_>, points: &[PricePoint]) -> StoreResult<us
         .ctx(W)?;
     let mut added = 0;
     // The aggregates of the points actually added, per product and offer kind, in order.
-    let mut groups: Vec<((Marketplace, Asin, crate::domain::OfferKind), crate::ports::store::PriceStats)> =
-        Vec::new();
+    let mut groups: Vec<(
+        (Marketplace, Asin, crate::domain::OfferKind),
+        crate::ports::store::PriceStats,
+    )> = Vec::new();
     for chunk in points.chunks(POINTS_PER_STATEMENT) {
         let text = |f: &dyn Fn(&PricePoint) -> Option<String>| {
             shim::Val::OptTextList(chunk.iter().map(f).collect())
@@ -867,7 +893,8 @@ async fn read_history(conn: &Conn<'_>, q: &HistoryQuery) -> StoreResult<Vec<Pric
                     origin: origin(&col::<String>(r, 8, W)?, W)?,
                 })
             })())
-        }).await
+        })
+        .await
         .ctx(W)?;
     collect(rows, W)
 }
@@ -890,21 +917,21 @@ fn read_user(r: &Row) -> StoreResult<User> {
     })
 }
 
-async fn user_by(
-    conn: &Conn<'_>,
-    clause: &str,
-    args: &[shim::Val],
-) -> StoreResult<Option<User>> {
+async fn user_by(conn: &Conn<'_>, clause: &str, args: &[shim::Val]) -> StoreResult<Option<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}");
     let stmt = conn.prepare_cached(&sql).ctx("user")?;
-    let mut rows = stmt.query_map(args, |r| Ok(read_user(r))).await.ctx("user")?;
+    let mut rows = stmt
+        .query_map(args, |r| Ok(read_user(r)))
+        .await
+        .ctx("user")?;
     rows.next().map(|r| r.ctx("user")?).transpose()
 }
 
 async fn user_exists(conn: &Conn<'_>, id: UserId) -> StoreResult<bool> {
     conn.prepare_cached("SELECT 1 FROM users WHERE id = $1")
         .ctx("user")?
-        .exists(params![id.0]).await
+        .exists(params![id.0])
+        .await
         .ctx("user")
 }
 
@@ -970,7 +997,9 @@ async fn watches_where(
     let sql = format!("SELECT {WATCH_COLUMNS} FROM watches WHERE {clause}");
     let stmt = conn.prepare_cached(&sql).ctx("watch")?;
     let mut watches = collect(
-        stmt.query_map(args, |r| Ok(read_watch(r))).await.ctx("watch")?,
+        stmt.query_map(args, |r| Ok(read_watch(r)))
+            .await
+            .ctx("watch")?,
         "watch",
     )?;
     let rules = conn
@@ -978,7 +1007,8 @@ async fn watches_where(
         .ctx("alert rule")?;
     for w in &mut watches {
         let texts: Vec<String> = rules
-            .query_map(params![w.id.0], |r| r.get(0)).await
+            .query_map(params![w.id.0], |r| r.get(0))
+            .await
             .ctx("alert rule")?
             .collect::<shim::Result<_>>()
             .ctx("alert rule")?;
@@ -1014,7 +1044,8 @@ async fn write_rules(conn: &Conn<'_>, id: WatchId, rules: &[AlertRule]) -> Store
     const W: &str = "alert rule";
     conn.prepare_cached("DELETE FROM alert_rules WHERE watch_id = $1")
         .ctx(W)?
-        .execute(params![id.0]).await
+        .execute(params![id.0])
+        .await
         .ctx(W)?;
     let insert = conn
         .prepare_cached(
@@ -1024,7 +1055,8 @@ async fn write_rules(conn: &Conn<'_>, id: WatchId, rules: &[AlertRule]) -> Store
         .ctx(W)?;
     for (i, rule) in rules.iter().enumerate() {
         insert
-            .execute(params![id.0, i as i64, rule_kind(rule)?, to_json(rule, W)?]).await
+            .execute(params![id.0, i as i64, rule_kind(rule)?, to_json(rule, W)?])
+            .await
             .ctx(W)?;
     }
     Ok(())
@@ -1119,7 +1151,8 @@ async fn deliveries_where(
                     hold,
                 })
             })())
-        }).await
+        })
+        .await
         .ctx("outbox row")?;
     collect(rows, "outbox row")
 }
@@ -1132,7 +1165,8 @@ async fn alerts_where(
     let sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a WHERE {clause}");
     let stmt = conn.prepare_cached(&sql).ctx("alert")?;
     let rows = stmt
-        .query_map(args, |r| Ok(read_alert(r, 0))).await
+        .query_map(args, |r| Ok(read_alert(r, 0)))
+        .await
         .ctx("alert")?;
     collect(rows, "alert")
 }
@@ -1140,7 +1174,8 @@ async fn alerts_where(
 async fn watch_owner(conn: &Conn<'_>, id: WatchId) -> StoreResult<Option<UserId>> {
     conn.prepare_cached("SELECT user_id FROM watches WHERE id = $1")
         .ctx("watch")?
-        .query_row(params![id.0], |r| r.get(0)).await
+        .query_row(params![id.0], |r| r.get(0))
+        .await
         .optional()
         .ctx("watch")
         .map(|o| o.map(UserId))
@@ -1160,7 +1195,8 @@ async fn variation_children_tx(
         .query_map(
             params![marketplace_code(marketplace), parent.as_str()],
             |r| r.get(0),
-        ).await
+        )
+        .await
         .ctx("variation")?
         .collect::<shim::Result<_>>()
         .ctx("variation")?;
@@ -1178,7 +1214,8 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
             .query_row(
                 params![marketplace_code(p.marketplace), p.asin.as_str()],
                 |r| r.get(0),
-            ).await
+            )
+            .await
             .optional()
             .ctx("product")?;
         // Count the product's points first; saving the product then finds them stored.
@@ -1198,14 +1235,16 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
              ON CONFLICT (watch_id) DO UPDATE SET states_json = excluded.states_json",
         )
         .ctx("rule states")?
-        .execute(params![rs.watch_id.0, to_json(rs, "rule states")?]).await
+        .execute(params![rs.watch_id.0, to_json(rs, "rule states")?])
+        .await
         .ctx("rule states")?;
     }
     for a in &u.alerts {
         let known = conn
             .prepare_cached("SELECT 1 FROM alerts WHERE dedupe_key = $1")
             .ctx("alert")?
-            .exists(params![a.dedupe_key]).await
+            .exists(params![a.dedupe_key])
+            .await
             .ctx("alert")?;
         if known {
             applied.duplicates += 1;
@@ -1239,7 +1278,8 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
             a.message,
             millis(a.triggered_at),
             a.dedupe_key,
-        ]).await
+        ])
+        .await
         .ctx("alert")?;
         let id = AlertId(conn.last_insert_rowid().await.ctx("new row id")?);
         let insert = conn
@@ -1257,7 +1297,8 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
                     channel,
                     super::idempotency_key(&a.dedupe_key, channel),
                     millis(a.triggered_at),
-                ]).await
+                ])
+                .await
                 .ctx("outbox row")?;
         }
         applied.created.push(id);
@@ -1275,7 +1316,8 @@ async fn change_pending(
     let exists = conn
         .prepare_cached("SELECT 1 FROM alert_outbox WHERE id = $1")
         .ctx("outbox row")?
-        .exists(params![id]).await
+        .exists(params![id])
+        .await
         .ctx("outbox row")?;
     if !exists {
         return Err(not_found("outbox row", id));
@@ -1284,7 +1326,8 @@ async fn change_pending(
     all.extend_from_slice(args);
     conn.prepare_cached(sql)
         .ctx("outbox row")?
-        .execute(all.as_slice()).await
+        .execute(all.as_slice())
+        .await
         .ctx("outbox row")?;
     Ok(())
 }
@@ -1311,7 +1354,9 @@ impl Store for PostgresStore {
         marketplace: Marketplace,
         asin: Asin,
     ) -> StoreResult<Option<Product>> {
-        in_conn!(self, "product", |conn| { read_product(conn, marketplace, asin).await })
+        in_conn!(self, "product", |conn| {
+            read_product(conn, marketplace, asin).await
+        })
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(points = points.len()))]
@@ -1321,14 +1366,18 @@ impl Store for PostgresStore {
             return Ok(0);
         }
         let points = points.to_vec();
-        in_tx!(self, "price point", |tx| { insert_points(tx, &points).await })
+        in_tx!(self, "price point", |tx| {
+            insert_points(tx, &points).await
+        })
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(asin = %query.asin))]
     async fn price_history(&self, query: &HistoryQuery) -> StoreResult<Vec<PricePoint>> {
         validate_query(query)?;
         let query = query.clone();
-        in_conn!(self, "price point", |conn| { read_history(conn, &query).await })
+        in_conn!(self, "price point", |conn| {
+            read_history(conn, &query).await
+        })
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(asin = %query.asin, keep = keep.len()))]
@@ -1362,7 +1411,8 @@ impl Store for PostgresStore {
                         query.asin.as_str(),
                         kind.as_str(),
                         millis(p.at)
-                    ]).await
+                    ])
+                    .await
                     .ctx("price point")?;
             }
             Ok(deleted)
@@ -1397,7 +1447,9 @@ impl Store for PostgresStore {
         id: &str,
     ) -> StoreResult<Option<BrowseNode>> {
         let id = id.to_owned();
-        in_conn!(self, "browse node", |conn| { read_node(conn, marketplace, &id).await })
+        in_conn!(self, "browse node", |conn| {
+            read_node(conn, marketplace, &id).await
+        })
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(parent = %family.parent_asin, items = family.items.len()))]
@@ -1417,7 +1469,8 @@ impl Store for PostgresStore {
                     parent,
                     child.asin,
                     &child.variation_attributes,
-                ).await?;
+                )
+                .await?;
             }
             Ok(())
         })
@@ -1454,7 +1507,8 @@ impl Store for PostgresStore {
                 log.query,
                 log.result_count,
                 millis(log.at),
-            ]).await
+            ])
+            .await
             .ctx("search")?;
             Ok(())
         })
@@ -1486,7 +1540,8 @@ impl Store for PostgresStore {
                             at: time(col(r, 4, W)?, W)?,
                         })
                     })())
-                }).await
+                })
+                .await
                 .ctx(W)?;
             collect(rows, W)
         })
@@ -1502,7 +1557,9 @@ impl Store for PostgresStore {
                 tx,
                 "identity_provider = $1 AND identity_subject = $2",
                 identity,
-            ).await? {
+            )
+            .await?
+            {
                 return Ok(user);
             }
             tx.prepare_cached(
@@ -1517,7 +1574,8 @@ impl Store for PostgresStore {
                 new.display_name,
                 to_json(&new.settings, "user settings")?,
                 millis(now),
-            ]).await
+            ])
+            .await
             .ctx("user")?;
             Ok(User {
                 id: UserId(tx.last_insert_rowid().await.ctx("new row id")?),
@@ -1533,7 +1591,9 @@ impl Store for PostgresStore {
     #[tracing::instrument(skip_all, err(level = "debug"), fields(user = %id))]
     async fn get_user(&self, id: UserId) -> StoreResult<User> {
         in_conn!(self, "user", |conn| {
-            user_by(conn, "id = $1", params![id.0]).await?.ok_or_else(|| not_found("user", id))
+            user_by(conn, "id = $1", params![id.0])
+                .await?
+                .ok_or_else(|| not_found("user", id))
         })
     }
 
@@ -1545,7 +1605,8 @@ impl Store for PostgresStore {
                 conn,
                 "identity_provider = $1 AND identity_subject = $2",
                 params![identity.provider, identity.subject],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1564,7 +1625,8 @@ impl Store for PostgresStore {
                     user.display_name,
                     to_json(&user.settings, "user settings")?,
                     user.active,
-                ]).await
+                ])
+                .await
                 .ctx("user")?;
             if changed == 0 {
                 return Err(not_found("user", user.id));
@@ -1602,7 +1664,8 @@ impl Store for PostgresStore {
                 base_cur,
                 new.label,
                 millis(now),
-            ]).await
+            ])
+            .await
             .ctx("watch")?;
             let id = WatchId(tx.last_insert_rowid().await.ctx("new row id")?);
             write_rules(tx, id, &new.rules).await?;
@@ -1623,7 +1686,8 @@ impl Store for PostgresStore {
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, watch = %id))]
     async fn get_watch(&self, user: UserId, id: WatchId) -> StoreResult<Watch> {
         in_conn!(self, "watch", |conn| {
-            watches_where(conn, "id = $1 AND user_id = $2", params![id.0, user.0]).await?
+            watches_where(conn, "id = $1 AND user_id = $2", params![id.0, user.0])
+                .await?
                 .pop()
                 .ok_or_else(|| not_found("watch", id))
         })
@@ -1636,7 +1700,8 @@ impl Store for PostgresStore {
                 conn,
                 "user_id = $1 ORDER BY created_at_ms, id",
                 params![user.0],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1671,7 +1736,8 @@ impl Store for PostgresStore {
                     base_cur,
                     watch.label,
                     millis(watch.updated_at),
-                ]).await
+                ])
+                .await
                 .ctx("watch")?;
             if changed == 0 {
                 return Err(not_found("watch", watch.id));
@@ -1686,7 +1752,8 @@ impl Store for PostgresStore {
             let changed = tx
                 .prepare_cached("DELETE FROM watches WHERE id = $1 AND user_id = $2")
                 .ctx("watch")?
-                .execute(params![id.0, user.0]).await
+                .execute(params![id.0, user.0])
+                .await
                 .ctx("watch")?;
             if changed == 0 {
                 return Err(not_found("watch", id));
@@ -1711,7 +1778,8 @@ impl Store for PostgresStore {
                                        AND parent_asin IS NOT NULL))))
                  ORDER BY id",
                 params![marketplace_code(marketplace), asin.as_str()],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1737,7 +1805,8 @@ impl Store for PostgresStore {
                             watchers: col(r, 2, W)?,
                         })
                     })())
-                }).await
+                })
+                .await
                 .ctx(W)?;
             collect(rows, W)
         })
@@ -1747,7 +1816,9 @@ impl Store for PostgresStore {
     async fn apply_update(&self, update: &PriceUpdate) -> StoreResult<AppliedUpdate> {
         super::validate_update(update)?;
         let update = update.clone();
-        in_tx!(self, "price update", |tx| { apply_update_tx(tx, &update).await })
+        in_tx!(self, "price update", |tx| {
+            apply_update_tx(tx, &update).await
+        })
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"), fields(watches = watches.len()))]
@@ -1760,7 +1831,8 @@ impl Store for PostgresStore {
             let mut out = Vec::new();
             for w in watches {
                 let text: Option<String> = stmt
-                    .query_row(params![w.0], |r| r.get(0)).await
+                    .query_row(params![w.0], |r| r.get(0))
+                    .await
                     .optional()
                     .ctx("rule states")?;
                 if let Some(text) = text {
@@ -1789,14 +1861,16 @@ impl Store for PostgresStore {
                  ORDER BY o.next_attempt_at_ms, o.id LIMIT $2
                  FOR UPDATE OF o SKIP LOCKED",
                 params![millis(now), limit, channels],
-            ).await?;
+            )
+            .await?;
             let until = truncate(now + lease);
             let stmt = tx
                 .prepare_cached("UPDATE alert_outbox SET next_attempt_at_ms = $2 WHERE id = $1")
                 .ctx("outbox row")?;
             let mut out = Vec::with_capacity(due.len());
             for mut d in due {
-                stmt.execute(params![d.entry.id, millis(until)]).await
+                stmt.execute(params![d.entry.id, millis(until)])
+                    .await
                     .ctx("outbox row")?;
                 d.entry.next_attempt_at = until;
                 out.push(d);
@@ -1814,7 +1888,8 @@ impl Store for PostgresStore {
                 "UPDATE alert_outbox SET status = 'sent', sent_at_ms = $2
                  WHERE id = $1 AND status = 'pending'",
                 params![millis(at)],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1834,7 +1909,8 @@ impl Store for PostgresStore {
                      next_attempt_at_ms = $3
                  WHERE id = $1 AND status = 'pending'",
                 params![error, millis(next_attempt_at)],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1849,7 +1925,8 @@ impl Store for PostgresStore {
                      last_error = $2
                  WHERE id = $1 AND status = 'pending'",
                 params![error],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1867,7 +1944,8 @@ impl Store for PostgresStore {
                 "UPDATE alert_outbox SET next_attempt_at_ms = $2, hold = $3
                  WHERE id = $1 AND status = 'pending'",
                 params![millis(until), reason.as_str()],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1884,7 +1962,8 @@ impl Store for PostgresStore {
                    AND o.next_attempt_at_ms > $2
                  ORDER BY o.next_attempt_at_ms, o.id",
                 params![user.0, millis(now)],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1897,7 +1976,8 @@ impl Store for PostgresStore {
                    AND next_attempt_at_ms > $2",
             )
             .ctx("outbox row")?
-            .execute(params![user.0, millis(now)]).await
+            .execute(params![user.0, millis(now)])
+            .await
             .ctx("outbox row")
         })
     }
@@ -1916,7 +1996,8 @@ impl Store for PostgresStore {
                 conn,
                 "a.user_id = $1 ORDER BY a.triggered_at_ms DESC, a.id DESC LIMIT $2 OFFSET $3",
                 params![user.0, limit, offset],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1930,7 +2011,8 @@ impl Store for PostgresStore {
                 conn,
                 "a.user_id = $1 AND a.watch_id = $2 ORDER BY a.triggered_at_ms DESC, a.id DESC",
                 params![user.0, watch.0],
-            ).await
+            )
+            .await
         })
     }
 
@@ -1945,12 +2027,14 @@ impl Store for PostgresStore {
                 conn,
                 "a.id = $1 AND a.user_id = $2 ORDER BY o.id",
                 params![alert.0, user.0],
-            ).await?;
+            )
+            .await?;
             if found.is_empty() {
                 let owned = conn
                     .prepare_cached("SELECT 1 FROM alerts WHERE id = $1 AND user_id = $2")
                     .ctx("alert")?
-                    .exists(params![alert.0, user.0]).await
+                    .exists(params![alert.0, user.0])
+                    .await
                     .ctx("alert")?;
                 if !owned {
                     return Err(not_found("alert", alert));
@@ -1975,7 +2059,8 @@ impl Store for PostgresStore {
                        AND sent_at_ms < $3",
                 )
                 .ctx("outbox row")?
-                .query_row(params![user.0, millis(from), millis(until)], |r| r.get(0)).await
+                .query_row(params![user.0, millis(from), millis(until)], |r| r.get(0))
+                .await
                 .ctx("outbox row")?;
             Ok(u32::try_from(n).unwrap_or(u32::MAX))
         })
@@ -1997,7 +2082,8 @@ impl Store for PostgresStore {
                 millis(usage.at),
                 usage.items,
                 usage.ok,
-            ]).await
+            ])
+            .await
             .ctx("api usage")?;
             Ok(())
         })
@@ -2049,7 +2135,8 @@ impl Store for PostgresStore {
                 .ctx(W)?
                 .query_map(params![marketplace_code(marketplace), ids, limit], |r| {
                     r.get(0)
-                }).await
+                })
+                .await
                 .ctx(W)?
                 .collect::<shim::Result<_>>()
                 .ctx(W)?;
@@ -2106,25 +2193,35 @@ impl Store for PostgresStore {
     async fn create_api_key(&self, new: &NewApiKey, now: DateTime<Utc>) -> StoreResult<ApiKey> {
         super::validate_new_key(new)?;
         let new = new.clone();
-        in_tx!(self, "api key", |tx| { server::create_api_key(tx, &new, now).await })
+        in_tx!(self, "api key", |tx| {
+            server::create_api_key(tx, &new, now).await
+        })
     }
 
     async fn api_key_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiKey>> {
         let hash = secret_hash.to_owned();
-        in_conn!(self, "api key", |conn| { server::api_key_by_hash(conn, &hash).await })
+        in_conn!(self, "api key", |conn| {
+            server::api_key_by_hash(conn, &hash).await
+        })
     }
 
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
-        in_conn!(self, "api key", |conn| { server::list_api_keys(conn).await })
+        in_conn!(self, "api key", |conn| {
+            server::list_api_keys(conn).await
+        })
     }
 
     async fn revoke_api_key(&self, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
-        in_tx!(self, "api key", |tx| { server::revoke_api_key(tx, id, now).await })
+        in_tx!(self, "api key", |tx| {
+            server::revoke_api_key(tx, id, now).await
+        })
     }
 
     async fn add_key_usage(&self, usage: &[KeyUsage]) -> StoreResult<()> {
         let usage = usage.to_vec();
-        in_tx!(self, "api key usage", |tx| { server::add_key_usage(tx, &usage).await })
+        in_tx!(self, "api key usage", |tx| {
+            server::add_key_usage(tx, &usage).await
+        })
     }
 
     async fn key_usage(&self, id: ApiKeyId, since: NaiveDate) -> StoreResult<Vec<KeyUsage>> {
@@ -2136,11 +2233,15 @@ impl Store for PostgresStore {
     async fn create_bulk_job(&self, new: &NewBulkJob, now: DateTime<Utc>) -> StoreResult<BulkJob> {
         super::validate_bulk_job(new)?;
         let new = new.clone();
-        in_tx!(self, "bulk job", |tx| { server::create_bulk_job(tx, &new, now).await })
+        in_tx!(self, "bulk job", |tx| {
+            server::create_bulk_job(tx, &new, now).await
+        })
     }
 
     async fn get_bulk_job(&self, user: UserId, id: BulkJobId) -> StoreResult<BulkJob> {
-        in_conn!(self, "bulk job", |conn| { server::get_bulk_job(conn, user, id).await })
+        in_conn!(self, "bulk job", |conn| {
+            server::get_bulk_job(conn, user, id).await
+        })
     }
 
     async fn bulk_job_items(&self, user: UserId, id: BulkJobId) -> StoreResult<Vec<BulkItem>> {
@@ -2162,11 +2263,15 @@ impl Store for PostgresStore {
     }
 
     async fn unfinished_bulk_jobs(&self) -> StoreResult<Vec<BulkJob>> {
-        in_conn!(self, "bulk job", |conn| { server::unfinished_bulk_jobs(conn).await })
+        in_conn!(self, "bulk job", |conn| {
+            server::unfinished_bulk_jobs(conn).await
+        })
     }
 
     async fn activity_facts(&self, since: DateTime<Utc>) -> StoreResult<ActivityFacts> {
-        in_conn!(self, "activity", |conn| { server::activity_facts(conn, since).await })
+        in_conn!(self, "activity", |conn| {
+            server::activity_facts(conn, since).await
+        })
     }
 
     #[tracing::instrument(skip_all, err, fields(limit))]

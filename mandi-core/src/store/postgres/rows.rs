@@ -27,7 +27,9 @@ pub(super) fn map_err(e: Error, what: &'static str) -> StoreError {
                     detail: e.to_string(),
                 }
             }
-            Some(code) if *code == SqlState::DATA_CORRUPTED || *code == SqlState::INDEX_CORRUPTED => {
+            Some(code)
+                if *code == SqlState::DATA_CORRUPTED || *code == SqlState::INDEX_CORRUPTED =>
+            {
                 StoreError::Corrupt {
                     what,
                     detail: e.to_string(),
@@ -73,11 +75,7 @@ fn corrupt(what: &'static str, detail: String) -> StoreError {
 }
 
 /// Reads column `i` of a row.
-pub(super) fn col<T: FromCol>(
-    row: &Row,
-    i: usize,
-    what: &'static str,
-) -> StoreResult<T> {
+pub(super) fn col<T: FromCol>(row: &Row, i: usize, what: &'static str) -> StoreResult<T> {
     row.get(i).ctx(what)
 }
 

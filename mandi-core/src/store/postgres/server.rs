@@ -1,7 +1,7 @@
 //! The REST API server's tables (schema version 6): API keys, their usage, bulk jobs.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use super::shim::{self, Conn, OptionalExtension, Row, params};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::rows::{
     Ctx, asin, col, from_json, marketplace, marketplace_code, opt_time, time, to_json,
@@ -41,14 +41,13 @@ fn read_key(r: &Row) -> StoreResult<ApiKey> {
     })
 }
 
-async fn keys_where(
-    conn: &Conn<'_>,
-    clause: &str,
-    args: &[shim::Val],
-) -> StoreResult<Vec<ApiKey>> {
+async fn keys_where(conn: &Conn<'_>, clause: &str, args: &[shim::Val]) -> StoreResult<Vec<ApiKey>> {
     let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE {clause}");
     let stmt = conn.prepare_cached(&sql).ctx("api key")?;
-    let rows = stmt.query_map(args, |r| Ok(read_key(r))).await.ctx("api key")?;
+    let rows = stmt
+        .query_map(args, |r| Ok(read_key(r)))
+        .await
+        .ctx("api key")?;
     collect(rows, "api key")
 }
 
@@ -75,29 +74,40 @@ pub(super) async fn create_api_key(
         new.rate_limit.per_second,
         new.rate_limit.burst,
         millis(now),
-    ]).await
+    ])
+    .await
     .ctx("api key")?;
     let id = tx.last_insert_rowid().await.ctx("new row id")?;
-    keys_where(tx, "id = $1", params![id]).await?
+    keys_where(tx, "id = $1", params![id])
+        .await?
         .pop()
         .ok_or_else(|| not_found("api key", id))
 }
 
 pub(super) async fn api_key_by_hash(conn: &Conn<'_>, hash: &str) -> StoreResult<Option<ApiKey>> {
-    Ok(keys_where(conn, "secret_hash = $1", params![hash.to_ascii_lowercase()]).await?.pop())
+    Ok(
+        keys_where(conn, "secret_hash = $1", params![hash.to_ascii_lowercase()])
+            .await?
+            .pop(),
+    )
 }
 
 pub(super) async fn list_api_keys(conn: &Conn<'_>) -> StoreResult<Vec<ApiKey>> {
     keys_where(conn, "1 = 1 ORDER BY id", params![]).await
 }
 
-pub(super) async fn revoke_api_key(tx: &Conn<'_>, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) async fn revoke_api_key(
+    tx: &Conn<'_>,
+    id: ApiKeyId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let changed = tx
         .prepare_cached(
             "UPDATE api_keys SET revoked_at_ms = COALESCE(revoked_at_ms, $2) WHERE id = $1",
         )
         .ctx("api key")?
-        .execute(params![id.0, millis(now)]).await
+        .execute(params![id.0, millis(now)])
+        .await
         .ctx("api key")?;
     if changed == 0 {
         return Err(not_found("api key", id));
@@ -114,7 +124,8 @@ pub(super) async fn add_key_usage(tx: &Conn<'_>, usage: &[KeyUsage]) -> StoreRes
                  WHERE id = $1",
             )
             .ctx("api key usage")?
-            .execute(params![u.key_id.0, at]).await
+            .execute(params![u.key_id.0, at])
+            .await
             .ctx("api key usage")?;
         if changed == 0 {
             return Err(not_found("api key", u.key_id));
@@ -131,7 +142,8 @@ pub(super) async fn add_key_usage(tx: &Conn<'_>, usage: &[KeyUsage]) -> StoreRes
             u.day.to_string(),
             i64::try_from(u.requests).unwrap_or(i64::MAX),
             i64::try_from(u.rejected).unwrap_or(i64::MAX),
-        ]).await
+        ])
+        .await
         .ctx("api key usage")?;
     }
     Ok(())
@@ -146,7 +158,8 @@ pub(super) async fn key_usage(
     let last_used: Option<i64> = conn
         .prepare_cached("SELECT last_used_at_ms FROM api_keys WHERE id = $1")
         .ctx(W)?
-        .query_row(params![id.0], |r| r.get(0)).await
+        .query_row(params![id.0], |r| r.get(0))
+        .await
         .optional()
         .ctx(W)?
         .flatten();
@@ -183,7 +196,8 @@ pub(super) async fn key_usage(
                     last_used_at: last,
                 })
             })())
-        }).await
+        })
+        .await
         .ctx(W)?;
     collect(rows, W)
 }
@@ -201,7 +215,8 @@ async fn read_job(conn: &Conn<'_>, r: &Row) -> StoreResult<BulkJob> {
     let rows = stmt
         .query_map(params![id.0], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        }).await
+        })
+        .await
         .ctx(W)?;
     for row in rows {
         let (status, n) = row.ctx(W)?;
@@ -242,7 +257,12 @@ async fn jobs_where(
     Ok(out)
 }
 
-async fn write_item(tx: &Conn<'_>, job: BulkJobId, i: &BulkItem, insert: bool) -> StoreResult<usize> {
+async fn write_item(
+    tx: &Conn<'_>,
+    job: BulkJobId,
+    i: &BulkItem,
+    insert: bool,
+) -> StoreResult<usize> {
     let sql = if insert {
         "INSERT INTO bulk_job_items (job_id, position, input, marketplace, asin, status, watch_id, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -262,7 +282,8 @@ async fn write_item(tx: &Conn<'_>, job: BulkJobId, i: &BulkItem, insert: bool) -
             i.status.as_str(),
             i.watch_id.map(|w| w.0),
             i.detail,
-        ]).await
+        ])
+        .await
         .ctx("bulk job item")
 }
 
@@ -283,19 +304,26 @@ pub(super) async fn create_bulk_job(
         to_json(&new.spec, "bulk job")?,
         i64::try_from(new.items.len()).unwrap_or(i64::MAX),
         millis(now)
-    ]).await
+    ])
+    .await
     .ctx("bulk job")?;
     let id = BulkJobId(tx.last_insert_rowid().await.ctx("new row id")?);
     for item in &new.items {
         write_item(tx, id, item, true).await?;
     }
-    jobs_where(tx, "id = $1", params![id.0]).await?
+    jobs_where(tx, "id = $1", params![id.0])
+        .await?
         .pop()
         .ok_or_else(|| not_found("bulk job", id))
 }
 
-pub(super) async fn get_bulk_job(conn: &Conn<'_>, user: UserId, id: BulkJobId) -> StoreResult<BulkJob> {
-    jobs_where(conn, "id = $1 AND user_id = $2", params![id.0, user.0]).await?
+pub(super) async fn get_bulk_job(
+    conn: &Conn<'_>,
+    user: UserId,
+    id: BulkJobId,
+) -> StoreResult<BulkJob> {
+    jobs_where(conn, "id = $1 AND user_id = $2", params![id.0, user.0])
+        .await?
         .pop()
         .ok_or_else(|| not_found("bulk job", id))
 }
@@ -334,7 +362,8 @@ pub(super) async fn bulk_job_items(
                     detail: col(r, 6, W)?,
                 })
             })())
-        }).await
+        })
+        .await
         .ctx(W)?;
     collect(rows, W)
 }
@@ -348,7 +377,8 @@ pub(super) async fn record_bulk_items(
     let exists = tx
         .prepare_cached("SELECT 1 FROM bulk_jobs WHERE id = $1")
         .ctx("bulk job")?
-        .exists(params![id.0]).await
+        .exists(params![id.0])
+        .await
         .ctx("bulk job")?;
     if !exists {
         return Err(not_found("bulk job", id));
@@ -366,7 +396,8 @@ pub(super) async fn record_bulk_items(
             "UPDATE bulk_jobs SET finished_at_ms = COALESCE(finished_at_ms, $2) WHERE id = $1",
         )
         .ctx("bulk job")?
-        .execute(params![id.0, millis(truncate(at))]).await
+        .execute(params![id.0, millis(truncate(at))])
+        .await
         .ctx("bulk job")?;
     }
     Ok(())
@@ -410,7 +441,8 @@ pub(super) async fn activity_facts(
                     last_active_at: opt_time(last, W)?,
                 })
             })())
-        }).await
+        })
+        .await
         .ctx(W)?;
     let users = collect(rows, W)?;
     let stmt = conn
@@ -421,7 +453,8 @@ pub(super) async fn activity_facts(
     let rows = stmt
         .query_map(params![since], |r| {
             Ok(col(r, 0, W).and_then(|ms| time(ms, W)))
-        }).await
+        })
+        .await
         .ctx(W)?;
     let watches_created = collect(rows, W)?;
     let stmt = conn
@@ -440,7 +473,8 @@ pub(super) async fn activity_facts(
                     sent: col(r, 2, W)?,
                 })
             })())
-        }).await
+        })
+        .await
         .ctx(W)?;
     let alerts = collect(rows, W)?;
     let (pending, dead): (i64, i64) = conn

@@ -136,7 +136,8 @@ pub(super) async fn read(
                 })
             })())
         },
-    ).await
+    )
+    .await
     .optional()
     .ctx(W)?
     .transpose()

@@ -20,7 +20,8 @@ pub(super) async fn list_users(
     let rows = stmt
         .query_map(params![after.map_or(i64::MIN, |a| a.0), limit], |r| {
             Ok(read_user(r))
-        }).await
+        })
+        .await
         .ctx("user")?;
     let mut users = Vec::new();
     for r in rows {
@@ -40,7 +41,8 @@ pub(super) async fn update_identity(
             "SELECT id FROM users WHERE identity_provider = $1 AND identity_subject = $2",
         )
         .ctx("user")?
-        .query_map(params![identity.provider, identity.subject], |r| r.get(0)).await
+        .query_map(params![identity.provider, identity.subject], |r| r.get(0))
+        .await
         .ctx("user")?
         .next()
         .transpose()
@@ -61,7 +63,8 @@ pub(super) async fn update_identity(
             "UPDATE users SET identity_provider = $2, identity_subject = $3 WHERE id = $1",
         )
         .ctx("user")?
-        .execute(params![id.0, identity.provider, identity.subject]).await
+        .execute(params![id.0, identity.provider, identity.subject])
+        .await
         .ctx("user")?;
     if changed == 0 {
         return Err(not_found("user", id));
