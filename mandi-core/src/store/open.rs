@@ -124,62 +124,6 @@ async fn open_postgres(url: &str) -> StoreResult<Arc<dyn Store>> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[cfg(feature = "sqlite")]
-    #[tokio::test]
-    async fn a_second_monitor_on_one_sqlite_file_is_refused_until_the_first_stops() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let location = DatabaseLocation::Sqlite(dir.path().join("mandi.db"));
-        let first = lock_monitor(&location).await.expect("first monitor");
-        let err = lock_monitor(&location)
-            .await
-            .expect_err("a second monitor must be refused");
-        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
-        let message = err.to_string();
-        assert!(message.contains("already monitoring"), "{message}");
-        assert!(message.contains("mandi.db"), "{message}");
-        // Another database is not affected.
-        let other = DatabaseLocation::Sqlite(dir.path().join("other.db"));
-        let _other = lock_monitor(&other).await.expect("another file");
-        drop(first);
-        let _again = lock_monitor(&location)
-            .await
-            .expect("free again once the first monitor stopped");
-    }
-
-    #[test]
-    fn urls_are_postgres_and_paths_are_sqlite() {
-        assert_eq!(
-            DatabaseLocation::from_setting(Path::new("postgres://m:pw@127.0.0.1:5432/mandi")),
-            DatabaseLocation::Postgres("postgres://m:pw@127.0.0.1:5432/mandi".to_owned())
-        );
-        assert!(matches!(
-            DatabaseLocation::from_setting(Path::new("PostgreSQL://h/db")),
-            DatabaseLocation::Postgres(_)
-        ));
-        assert_eq!(
-            DatabaseLocation::from_setting(Path::new("/var/lib/mandi/mandi.db")),
-            DatabaseLocation::Sqlite(PathBuf::from("/var/lib/mandi/mandi.db"))
-        );
-        // A file that happens to be called "postgres" is still a file.
-        assert!(matches!(
-            DatabaseLocation::from_setting(Path::new("postgres.db")),
-            DatabaseLocation::Sqlite(_)
-        ));
-    }
-
-    #[test]
-    fn passwords_never_show() {
-        let loc = DatabaseLocation::from_setting(Path::new("postgres://mandi:s3cret@db/mandi"));
-        assert!(!format!("{loc:?}").contains("s3cret"));
-        assert!(!loc.to_string().contains("s3cret"));
-        assert!(loc.to_string().contains("mandi:***@db"));
-    }
-}
-
 /// Held while a monitoring loop runs on a database: only one monitor (a `mandi monitor` or a
 /// bot) may refresh one database at a time, so two processes never refresh the same
 /// products and fire the same alerts twice. Dropping it (or the process ending, however it
@@ -282,7 +226,7 @@ fn lock_sqlite(_: &DatabaseLocation, path: &Path) -> StoreResult<MonitorLock> {
 #[cfg(feature = "postgres")]
 async fn lock_postgres(location: &DatabaseLocation, url: &str) -> StoreResult<MonitorLock> {
     /// The advisory lock key of the monitor ("monitor" in ASCII).
-    const KEY: i64 = 0x6d6f_6e69_746f_72;
+    const KEY: i64 = 0x006d_6f6e_6974_6f72;
     let store = super::PostgresStore::open_with(url, None, 1)?;
     let client = store.connection().await?;
     let row = client
@@ -311,4 +255,60 @@ async fn lock_postgres(_: &DatabaseLocation, url: &str) -> StoreResult<MonitorLo
             redact_url(url)
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_second_monitor_on_one_sqlite_file_is_refused_until_the_first_stops() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let location = DatabaseLocation::Sqlite(dir.path().join("mandi.db"));
+        let first = lock_monitor(&location).await.expect("first monitor");
+        let err = lock_monitor(&location)
+            .await
+            .expect_err("a second monitor must be refused");
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("already monitoring"), "{message}");
+        assert!(message.contains("mandi.db"), "{message}");
+        // Another database is not affected.
+        let other = DatabaseLocation::Sqlite(dir.path().join("other.db"));
+        let _other = lock_monitor(&other).await.expect("another file");
+        drop(first);
+        let _again = lock_monitor(&location)
+            .await
+            .expect("free again once the first monitor stopped");
+    }
+
+    #[test]
+    fn urls_are_postgres_and_paths_are_sqlite() {
+        assert_eq!(
+            DatabaseLocation::from_setting(Path::new("postgres://m:pw@127.0.0.1:5432/mandi")),
+            DatabaseLocation::Postgres("postgres://m:pw@127.0.0.1:5432/mandi".to_owned())
+        );
+        assert!(matches!(
+            DatabaseLocation::from_setting(Path::new("PostgreSQL://h/db")),
+            DatabaseLocation::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseLocation::from_setting(Path::new("/var/lib/mandi/mandi.db")),
+            DatabaseLocation::Sqlite(PathBuf::from("/var/lib/mandi/mandi.db"))
+        );
+        // A file that happens to be called "postgres" is still a file.
+        assert!(matches!(
+            DatabaseLocation::from_setting(Path::new("postgres.db")),
+            DatabaseLocation::Sqlite(_)
+        ));
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        let loc = DatabaseLocation::from_setting(Path::new("postgres://mandi:s3cret@db/mandi"));
+        assert!(!format!("{loc:?}").contains("s3cret"));
+        assert!(!loc.to_string().contains("s3cret"));
+        assert!(loc.to_string().contains("mandi:***@db"));
+    }
 }

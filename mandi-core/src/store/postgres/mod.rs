@@ -72,7 +72,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 const DEFAULT_POOL_SIZE: usize = 8;
 
 /// The key of the advisory lock taken while migrating (any constant; "mandi" in ASCII).
-const MIGRATION_LOCK: i64 = 0x6d61_6e64_69;
+const MIGRATION_LOCK: i64 = 0x006d_616e_6469;
 
 /// The PostgreSQL store.
 ///
@@ -343,7 +343,6 @@ impl PostgresStore {
                 .await
                 .ctx(W)?;
         }
-        drop(conn);
         tx.commit().await.ctx(W)?;
         if found < SCHEMA_VERSION {
             tracing::info!(from = found, to = SCHEMA_VERSION, location = %self.inner.location, "PostgreSQL schema migrated");
