@@ -7,7 +7,7 @@
 //!   amazon.in) and `MANDI_GENERAL__ASSOCIATE_TAG`; optional `MANDI_CREATORS__BASE_URL`
 //!   and `MANDI_CREATORS__TOKEN_URL` (the sandbox, a mirror).
 //! * PA-API 5.0 (`--paapi5`): `MANDI_PAAPI__ACCESS_KEY`, `MANDI_PAAPI__SECRET_KEY`,
-//!   `MANDI_PAAPI__PARTNER_TAG`; optional `MANDI_PAAPI__HOST` (a base URL).
+//!   `MANDI_PAAPI__ASSOCIATE_TAG`; optional `MANDI_PAAPI__HOST` (a base URL).
 //!
 //! ```text
 //! cargo run -p mandi-examples --example lookup_asin -- B0CX59H5W7 [IN] [--paapi5]
@@ -29,7 +29,7 @@ fn source(paapi5: bool) -> anyhow::Result<Box<dyn ProductSource>> {
         let mut builder = PaApi5Source::builder()
             .access_key(var("MANDI_PAAPI__ACCESS_KEY")?)
             .secret_key(var("MANDI_PAAPI__SECRET_KEY")?)
-            .partner_tag(var("MANDI_PAAPI__PARTNER_TAG")?);
+            .associate_tag(var("MANDI_PAAPI__ASSOCIATE_TAG")?);
         if let Ok(host) = env::var("MANDI_PAAPI__HOST") {
             builder = builder.base_url(host);
         }
@@ -42,7 +42,7 @@ fn source(paapi5: bool) -> anyhow::Result<Box<dyn ProductSource>> {
         .credential_id(var("MANDI_CREATORS__CREDENTIAL_ID")?)
         .credential_secret(var("MANDI_CREATORS__CREDENTIAL_SECRET")?)
         .credential_version(version)
-        .partner_tag(var("MANDI_GENERAL__ASSOCIATE_TAG")?);
+        .associate_tag(var("MANDI_GENERAL__ASSOCIATE_TAG")?);
     if let Ok(url) = env::var("MANDI_CREATORS__BASE_URL") {
         builder = builder.base_url(url);
     }

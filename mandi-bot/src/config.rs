@@ -249,6 +249,17 @@ mod tests {
     }
 
     #[test]
+    fn the_sandbox_seed_is_a_setting_with_the_clis_default() {
+        // The same default as `mandi` (the library's settings), so the docs' ASINs work in both.
+        let s = load("", &[]).unwrap();
+        assert_eq!(s.settings.sandbox.seed, mandi_paapi::settings::DEFAULT_SEED);
+        let s = load("[sandbox]\nseed = 7\n", &[]).unwrap();
+        assert_eq!(s.settings.sandbox.seed, 7);
+        let s = load("", &[("MANDI_SANDBOX__SEED", "9")]).unwrap();
+        assert_eq!(s.settings.sandbox.seed, 9);
+    }
+
+    #[test]
     fn unknown_keys_and_variables_are_refused_by_name() {
         let e = load("[telegram]\ntokn = \"1:x\"\n", &[])
             .unwrap_err()

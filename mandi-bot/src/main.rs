@@ -18,9 +18,7 @@ use mandi_bot::config::BotSettings;
 use mandi_bot::notifier::{NotifierConfig, TelegramNotifier, UserRecipientEvents};
 use mandi_bot::telegram::{BotClient, Poller, webhook_router};
 use mandi_core::catalog::CatalogService;
-use mandi_core::monitor::{
-    MonitoringService, MonitoringSettings, Quota, QuotaConfig, TokioSleeper,
-};
+use mandi_core::monitor::{MonitoringService, MonitoringSettings, QuotaConfig, TokioSleeper};
 use mandi_core::store::{DatabaseLocation, lock_monitor, open_store};
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
 use mandi_paapi::creators::CredentialVersion;
@@ -96,6 +94,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Result<()> {
+    // Installed first, so a SIGTERM during start-up is not lost.
+    let mut signals = mandi_paapi::ops::StopSignals::install().context("the signal handler")?;
     let marketplace = settings.marketplace();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // The sandbox marketplace runs in-process on loopback (the default until credentials
@@ -127,8 +127,15 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
     let _monitor_lock = lock_monitor(&db).await?;
     // One quota for the account: chat lookups take interactive permits ahead of the
     // monitoring loop, which shares it.
-    let quota =
-        Arc::new(Quota::new(QuotaConfig::default(), clock.clone(), 0x626f74).context("the quota")?);
+    // In Redis when `[quota] redis_url` is set, so several bot instances, `mandi monitor`
+    // workers and `mandi lookup` on one account never exceed it together.
+    let quota = mandi_paapi::ops::account_quota(
+        &settings.settings,
+        bot_quota_config(&settings.settings.monitor),
+        clock.clone(),
+        0x626f74 ^ u64::from(std::process::id()),
+    )
+    .context("the quota")?;
     let catalog = CatalogService::new(source.clone(), store.clone(), clock.clone())
         .with_channels(vec!["telegram".to_owned()])
         .with_quota(quota, Arc::new(TokioSleeper::new(clock.clone())));
@@ -166,9 +173,36 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         None,
     )
     .context("setting up monitoring")?;
+    if let Some(cache) =
+        mandi_paapi::ops::redis_cache(&settings.settings, clock.clone()).context("the cache")?
+    {
+        monitoring = monitoring.with_shared_cache(Arc::new(cache));
+    }
+    // `/metrics` and `/healthz` when `[metrics] listen` is set.
+    let _ops = match &settings.settings.metrics.listen {
+        Some(addr) => {
+            let health_catalog = catalog.clone();
+            let health: mandi_paapi::ops::HealthCheck = Arc::new(move || {
+                let catalog = health_catalog.clone();
+                Box::pin(async move { catalog.check_health().await })
+            });
+            let server = mandi_paapi::ops::serve(addr, health)
+                .await
+                .context("the metrics listener")?;
+            tracing::info!(addr = %server.addr(), "serving /metrics and /healthz");
+            Some(server)
+        }
+        None => None,
+    };
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let monitor_task = tokio::spawn(async move {
+        monitoring.observe().await;
         if let Err(e) = monitoring
-            .run_until(chrono::DateTime::<chrono::Utc>::MAX_UTC, |_| {})
+            .run_until_stopped(
+                chrono::DateTime::<chrono::Utc>::MAX_UTC,
+                &mut stop_rx,
+                |_| {},
+            )
             .await
         {
             tracing::error!(error = %e, "monitoring stopped");
@@ -183,6 +217,14 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
                 marketplace,
                 associate_tag: settings.associate_tag(),
                 source_name: source.name().to_owned(),
+                // The sandbox speaks the creators protocol but is not Amazon: say so.
+                source_label: match settings.source() {
+                    SourceKind::Sandbox => format!(
+                        "sandbox (seed {}, loopback)",
+                        settings.settings.sandbox.seed
+                    ),
+                    _ => source.name().to_owned(),
+                },
             },
         )
         .with_resolver(Arc::new(
@@ -217,13 +259,35 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             }
         }
     };
+    // Ctrl-C and SIGTERM alike: stop taking updates, let the monitoring loop finish a call
+    // in flight and deliver what is due, then exit 0.
     let result = tokio::select! {
         r = serve => r,
-        _ = tokio::signal::ctrl_c() => {
-            tracing::info!("stopping");
+        signal = signals.recv() => {
+            let name = signal.context("the signal handler")?;
+            tracing::info!(signal = name, "stopping: finishing the call in flight, delivering what is due");
             Ok(())
         }
     };
-    monitor_task.abort();
+    let _ = stop_tx.send(true);
+    if let Err(e) = monitor_task.await {
+        tracing::error!(error = %e, "the monitoring task failed");
+    }
     result
+}
+
+/// The account's quota from `[monitor]` tps/tpd, with the usual reserves (5 % of the day for
+/// interactive lookups, 10 % for due watches, 5 % for enrichment).
+fn bot_quota_config(m: &mandi_paapi::settings::MonitorSettings) -> QuotaConfig {
+    let daily = u32::try_from(m.tpd).unwrap_or(u32::MAX);
+    let mut quota = QuotaConfig::sandbox();
+    #[allow(clippy::cast_precision_loss)] // at most 1,000 (validated by the settings loader)
+    {
+        quota.requests_per_second = m.tps as f64;
+    }
+    quota.daily_limit = daily;
+    quota.interactive_reserve = daily / 20;
+    quota.watches_reserve = daily / 10;
+    quota.enrichment_reserve = daily / 20;
+    quota
 }

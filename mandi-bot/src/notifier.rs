@@ -10,6 +10,8 @@
 //!   second or 21 to a group within a minute.
 //! * **Flood control**: a 429 pauses all sending for `retry_after`, then the message is sent
 //!   again (up to `max_attempts`).
+//! * **Server failures**: a 5xx or a network failure is retried after a pause that doubles
+//!   (`retry_backoff`, up to `max_attempts` sends).
 //! * **Blocked users**: a 403 is a permanent [`NotifyError::RecipientGone`] and calls
 //!   [`RecipientEvents::blocked`] (the [`UserRecipientEvents`] hook deactivates the user and
 //!   pauses their watches).
@@ -30,7 +32,9 @@ use async_trait::async_trait;
 use mandi_core::catalog::{CatalogService, HistoryReport};
 use mandi_core::ports::notifier::DigestNotification;
 use mandi_core::users::UserService;
-use mandi_core::{Alert, DealVerdict, ExternalIdentity, Notification, Notifier, NotifyError, User};
+use mandi_core::{
+    Alert, AlertHeadline, DealVerdict, ExternalIdentity, Notification, Notifier, NotifyError, User,
+};
 use tokio::time::Instant;
 
 use crate::i18n::{Texts, texts};
@@ -54,8 +58,11 @@ pub struct NotifierConfig {
     pub chat_interval: Duration,
     /// Shortest gap between two messages to one group (negative chat id).
     pub group_interval: Duration,
-    /// Sends of one message tried before a 429 is returned as an error.
+    /// Sends of one message tried before a 429, a 5xx or a network failure is returned as an
+    /// error.
     pub max_attempts: u32,
+    /// The first pause before resending after a 5xx or a network failure (doubling each time).
+    pub retry_backoff: Duration,
     /// Delivered idempotency keys remembered.
     pub remember_keys: usize,
     /// The Amazon Associates tag added to Buy links.
@@ -101,6 +108,7 @@ impl Default for NotifierConfig {
             chat_interval: Duration::from_millis(1050),
             group_interval: Duration::from_millis(3150),
             max_attempts: 5,
+            retry_backoff: Duration::from_millis(250),
             remember_keys: 100_000,
             associate_tag: None,
             attach_chart: false,
@@ -468,8 +476,58 @@ impl TelegramNotifier {
         html: &str,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<Message, NotifyError> {
-        self.send_html_as(Origin::Reply, user, chat, html, keyboard)
+        self.send_html_as(Origin::Reply, user, chat, html, keyboard, None)
             .await
+    }
+
+    /// [`TelegramNotifier::send_html`] threaded as a reply to `reply_to` (a message of the
+    /// chat), as the bot answers in groups.
+    ///
+    /// # Errors
+    ///
+    /// As [`TelegramNotifier::send_html`].
+    pub async fn send_html_reply(
+        &self,
+        user: Option<&User>,
+        chat: i64,
+        html: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+        reply_to: Option<i64>,
+    ) -> Result<Message, NotifyError> {
+        self.send_html_as(Origin::Reply, user, chat, html, keyboard, reply_to)
+            .await
+    }
+
+    /// Sends a document (paced like every message), with an HTML caption.
+    ///
+    /// # Errors
+    ///
+    /// As [`TelegramNotifier::send_html`].
+    pub async fn send_document(
+        &self,
+        user: Option<&User>,
+        chat: i64,
+        file_name: &str,
+        bytes: Vec<u8>,
+        caption: &str,
+        reply_to: Option<i64>,
+    ) -> Result<Message, NotifyError> {
+        let options = SendOptions {
+            html: true,
+            reply_markup: None,
+            disable_preview: true,
+            reply_to,
+        };
+        self.paced(Origin::Reply, user, chat, |c| {
+            let options = options.clone();
+            let bytes = bytes.clone();
+            async move {
+                self.client
+                    .send_document(c, file_name, bytes, Some(caption), &options)
+                    .await
+            }
+        })
+        .await
     }
 
     async fn send_html_as(
@@ -479,6 +537,7 @@ impl TelegramNotifier {
         chat: i64,
         html: &str,
         keyboard: Option<InlineKeyboardMarkup>,
+        reply_to: Option<i64>,
     ) -> Result<Message, NotifyError> {
         let parts = text::split_message(html, MAX_MESSAGE_LEN);
         let last = parts.len().saturating_sub(1);
@@ -488,6 +547,7 @@ impl TelegramNotifier {
                 html: true,
                 reply_markup: if i == last { keyboard.clone() } else { None },
                 disable_preview: true,
+                reply_to: if i == 0 { reply_to } else { None },
             };
             let m = self
                 .paced(origin, user, chat, |c| {
@@ -531,6 +591,7 @@ impl TelegramNotifier {
             html: true,
             reply_markup: if fits { keyboard.clone() } else { None },
             disable_preview: false,
+            reply_to: None,
         };
         let cap = fits.then_some(caption);
         let m = self
@@ -543,7 +604,7 @@ impl TelegramNotifier {
         if fits {
             return Ok(m);
         }
-        self.send_html_as(origin, user, chat, caption, keyboard)
+        self.send_html_as(origin, user, chat, caption, keyboard, None)
             .await
     }
 
@@ -632,10 +693,22 @@ impl TelegramNotifier {
                     });
                 }
                 Err(e) if e.is_retryable() => {
-                    return Err(NotifyError::Transient {
-                        channel: CHANNEL.to_owned(),
-                        reason: e.to_string(),
-                    });
+                    // Telegram's servers failed (5xx) or did not answer: try again after a
+                    // growing pause, then give up as a transient failure.
+                    attempts += 1;
+                    if attempts >= self.config.max_attempts {
+                        return Err(NotifyError::Transient {
+                            channel: CHANNEL.to_owned(),
+                            reason: e.to_string(),
+                        });
+                    }
+                    let backoff = self
+                        .config
+                        .retry_backoff
+                        .saturating_mul(1 << (attempts - 1).min(6))
+                        .min(Duration::from_secs(30));
+                    tracing::warn!(chat, error = %e, attempts, ?backoff, "Telegram failed; retrying");
+                    tokio::time::sleep(backoff).await;
                 }
                 Err(e) => return Err(permanent(&e.to_string())),
             }
@@ -705,7 +778,14 @@ impl TelegramNotifier {
                 .await
                 .map(drop),
             None => self
-                .send_html_as(Origin::Alert, Some(&n.user), chat, &card, Some(keyboard))
+                .send_html_as(
+                    Origin::Alert,
+                    Some(&n.user),
+                    chat,
+                    &card,
+                    Some(keyboard),
+                    None,
+                )
                 .await
                 .map(drop),
         }
@@ -764,18 +844,22 @@ pub fn chat_of(user: &User) -> Result<i64, NotifyError> {
 /// the verdict.
 pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> String {
     let mut lines = Vec::new();
-    lines.push(format!("<b>{}</b>", t.alert_title));
+    lines.push(format!("<b>{}</b>", headline_text(alert.headline(), t)));
     if let Some(p) = report.and_then(|r| r.product.as_ref()) {
         lines.push(escape_html(&text::ellipsize(&p.title, 200)));
     } else {
         lines.push(format!("<code>{}</code>", alert.asin.as_str()));
     }
-    let price = match (alert.previous_price, alert.price) {
-        (Some(old), Some(new)) => format!("<s>{old}</s> → <b>{new}</b>"),
+    // "old → new" only when the price really moved (the library decides).
+    let price = match (alert.price_change(), alert.price) {
+        (Some((old, new)), _) => format!("<s>{old}</s> → <b>{new}</b>"),
         (None, Some(new)) => format!("<b>{new}</b>"),
         _ => t.price_unknown.to_owned(),
     };
     lines.push(price);
+    if let AlertHeadline::TargetReached { target } = alert.headline() {
+        lines.push(format!("{} {target}", t.target));
+    }
     if let (Some(price), Some(report)) = (alert.price, report) {
         let mrp = report
             .product
@@ -786,7 +870,7 @@ pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> S
             lines.push(format!("−{} {}", pct(bps), t.off_mrp));
         }
         if let Some(avg) = report.summary.window(Some(90)).and_then(|w| w.average)
-            && let Some(bps) = price.discount_bps(avg)
+            && let Some(bps) = price.discount_bps(avg).filter(|b| *b != 0)
         {
             let sign = if bps >= 0 { "−" } else { "+" };
             lines.push(format!("{sign}{} {}", pct(bps.abs()), t.vs_avg90));
@@ -799,8 +883,26 @@ pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> S
             ));
         }
     }
-    lines.push(escape_html(&text::ellipsize(&alert.message, 300)));
+    // The engine's one-line message repeats the above in English only; the card says it all.
     lines.join("\n")
+}
+
+/// The headline of an alert in the user's language (which headline is the library's call).
+pub fn headline_text(h: AlertHeadline, t: &Texts) -> String {
+    match h {
+        AlertHeadline::TargetReached { .. } => t.headline_target.to_owned(),
+        AlertHeadline::LowestInDays { days } => {
+            t.headline_lowest_days.replace("{days}", &days.to_string())
+        }
+        AlertHeadline::AllTimeLow => t.headline_all_time_low.to_owned(),
+        AlertHeadline::BackInStock => t.headline_back_in_stock.to_owned(),
+        AlertHeadline::PriceRise => t.headline_rise.to_owned(),
+        AlertHeadline::DealScore { at_least } => {
+            t.headline_score.replace("{score}", &at_least.to_string())
+        }
+        AlertHeadline::LightningDeal => t.headline_lightning.to_owned(),
+        _ => t.headline_drop.to_owned(),
+    }
 }
 
 fn pct(bps: i64) -> String {
@@ -886,7 +988,7 @@ impl Notifier for TelegramNotifier {
                     t,
                     self.config.associate_tag.as_deref(),
                 );
-                self.send_html_as(Origin::Alert, Some(&digest.user), chat, &html, None)
+                self.send_html_as(Origin::Alert, Some(&digest.user), chat, &html, None, None)
                     .await
                     .map(drop)
             }
@@ -998,13 +1100,28 @@ mod tests {
             dedupe_key: "k".into(),
         };
         let hi = alert_card(&alert, None, texts(mandi_core::Language::Hindi));
-        assert!(
-            hi.contains("दाम गिरा") && hi.contains("&lt;b&gt;fake&lt;/b&gt; &amp; co"),
-            "{hi}"
-        );
+        assert!(hi.contains("अब तक का सबसे कम दाम"), "{hi}");
+        assert!(!hi.contains("fake"), "{hi}");
         assert!(hi.contains("<s>₹59,999</s> → <b>₹54,999</b>"), "{hi}");
         let en = alert_card(&alert, None, texts(mandi_core::Language::English));
-        assert!(en.contains("Price drop"));
+        assert!(en.starts_with("<b>🏆 Lowest price ever</b>"), "{en}");
+        // A target reached without a price move: no "drop", no "old → new".
+        let target = mandi_core::AlertRule::TargetPrice {
+            at_or_below: inr(12_000),
+        };
+        let still = Alert {
+            rule: target,
+            price: Some(inr(11_499)),
+            previous_price: Some(inr(11_499)),
+            ..alert
+        };
+        let en = alert_card(&still, None, texts(mandi_core::Language::English));
+        assert!(en.starts_with("<b>🎯 Target price reached</b>"), "{en}");
+        assert!(!en.contains('→') && !en.contains("drop"), "{en}");
+        assert!(
+            en.contains("<b>₹11,499</b>") && en.contains("target ₹12,000"),
+            "{en}"
+        );
     }
 
     #[test]

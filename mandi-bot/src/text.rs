@@ -178,9 +178,102 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     out
 }
 
+/// The HTML for a message's text and its entities (UTF-16 offsets, as Telegram sends them):
+/// what the person formatted (bold, italic, links…) is kept as formatting, everything else
+/// is escaped. Entities Mandi does not render (mentions, hashtags…) stay plain text.
+pub fn entities_to_html(text: &str, entities: &[crate::telegram::types::MessageEntity]) -> String {
+    let tag = |kind: &str| -> Option<&'static str> {
+        Some(match kind {
+            "bold" => "b",
+            "italic" => "i",
+            "underline" => "u",
+            "strikethrough" => "s",
+            "spoiler" => "tg-spoiler",
+            "code" => "code",
+            "pre" => "pre",
+            "text_link" => "a",
+            "blockquote" | "expandable_blockquote" => "blockquote",
+            _ => return None,
+        })
+    };
+    let mut spans: Vec<(usize, usize, &'static str, Option<&str>)> = entities
+        .iter()
+        .filter_map(|e| {
+            let t = tag(&e.kind)?;
+            let start = e.offset as usize;
+            let end = start.checked_add(e.length as usize)?;
+            (t != "a" || e.url.is_some()).then_some((start, end, t, e.url.as_deref()))
+        })
+        .collect();
+    // Outer spans first where two start together.
+    spans.sort_by_key(|(s, e, _, _)| (*s, usize::MAX - *e));
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut open: Vec<(usize, &'static str)> = Vec::new();
+    let mut next = 0;
+    let mut pos = 0usize;
+    let close_until = |out: &mut String, open: &mut Vec<(usize, &'static str)>, pos: usize| {
+        while let Some((end, t)) = open.last().copied() {
+            if end > pos {
+                break;
+            }
+            out.push_str(&format!("</{t}>"));
+            open.pop();
+        }
+    };
+    for ch in text.chars() {
+        close_until(&mut out, &mut open, pos);
+        while let Some((start, end, t, url)) = spans.get(next).copied() {
+            if start > pos {
+                break;
+            }
+            next += 1;
+            // Only properly nested spans are kept (Telegram nests formatting entities).
+            if start < pos || open.last().is_some_and(|(e, _)| end > *e) || end <= start {
+                continue;
+            }
+            match url {
+                Some(u) => out.push_str(&format!("<a href=\"{}\">", escape_html(u))),
+                None => out.push_str(&format!("<{t}>")),
+            }
+            open.push((end, t));
+        }
+        let mut buf = [0u8; 4];
+        out.push_str(&escape_html(ch.encode_utf8(&mut buf)));
+        pos += ch.len_utf16();
+    }
+    close_until(&mut out, &mut open, usize::MAX);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entities_become_formatting_and_the_rest_is_escaped() {
+        use crate::telegram::types::MessageEntity;
+        let e = |kind: &str, offset: u32, length: u32, url: Option<&str>| MessageEntity {
+            kind: kind.into(),
+            offset,
+            length,
+            url: url.map(str::to_owned),
+        };
+        // "😀 Big sale <today> at shop": 😀 is two UTF-16 units.
+        let text = "😀 Big sale <today> at shop";
+        let html = entities_to_html(
+            text,
+            &[
+                e("bold", 3, 8, None),
+                e("italic", 7, 4, None),
+                e("text_link", 23, 4, Some("https://amazon.in/?a=1&b=2")),
+                e("mention", 0, 2, None),
+            ],
+        );
+        assert_eq!(
+            html,
+            "😀 <b>Big <i>sale</i></b> &lt;today&gt; at <a href=\"https://amazon.in/?a=1&amp;b=2\">shop</a>"
+        );
+    }
 
     #[test]
     fn escapes_everything_telegram_parses() {

@@ -116,8 +116,27 @@ impl App {
         tracing::info!(source = source.name(), "product source ready");
         let channels = notifier_channels(&settings);
         let sandbox_url = sandbox.as_ref().map(|s| s.base_url().to_owned());
+        let mut catalog = CatalogService::new(source, store, clock.clone()).with_channels(channels);
+        if settings.quota.redis_url.is_some() {
+            // One quota in Redis for every process on the account: lookups here take
+            // interactive permits from it, and `mandi monitor` shares it.
+            let quota = mandi_paapi::ops::account_quota(
+                &settings,
+                quota_config(&settings)?,
+                clock.clone(),
+                u64::from(std::process::id()),
+            )
+            .map_err(|e| Error::Setup {
+                what: "quota",
+                message: e.to_string(),
+            })?;
+            catalog = catalog.with_quota(
+                quota,
+                Arc::new(mandi_core::monitor::TokioSleeper::new(clock.clone())),
+            );
+        }
         Ok(Self {
-            catalog: CatalogService::new(source, store, clock).with_channels(channels),
+            catalog,
             settings,
             database,
             sandbox_url,
@@ -186,19 +205,21 @@ impl App {
     ///
     /// A quota out of range.
     pub fn quota_config(&self) -> Result<mandi_core::monitor::QuotaConfig> {
-        let m = &self.settings.monitor;
-        let daily = u32::try_from(m.tpd)
-            .map_err(|_| Error::Input(format!("monitor.tpd {} is too large", m.tpd)))?;
-        let mut quota = mandi_core::monitor::QuotaConfig::sandbox();
-        #[allow(clippy::cast_precision_loss)] // at most 1,000
-        {
-            quota.requests_per_second = m.tps as f64;
-        }
-        quota.daily_limit = daily;
-        quota.interactive_reserve = daily / 20;
-        quota.watches_reserve = daily / 10;
-        quota.enrichment_reserve = daily / 20;
-        Ok(quota)
+        quota_config(&self.settings)
+    }
+
+    /// The Redis cache tier of `[cache]`, when configured.
+    ///
+    /// # Errors
+    ///
+    /// An unusable `[cache] redis_url`.
+    pub fn shared_cache(&self) -> Result<Option<Arc<dyn mandi_core::cache::Cache>>> {
+        let cache = mandi_paapi::ops::redis_cache(&self.settings, self.catalog.clock().clone())
+            .map_err(|e| Error::Setup {
+                what: "cache",
+                message: e.to_string(),
+            })?;
+        Ok(cache.map(|c| Arc::new(c) as Arc<dyn mandi_core::cache::Cache>))
     }
 
     /// The fallback page scraper, when `[monitor] fallback_scraper` is on: product pages of
@@ -323,4 +344,25 @@ fn paapi5_source(settings: &Settings, clock: Arc<dyn Clock>) -> Result<PaApi5Sou
         clock,
     )
     .map_err(connect_error("paapi"))
+}
+
+/// The account's quota from `[monitor]` (the CLI's and the shared quota's settings).
+///
+/// # Errors
+///
+/// A quota out of range.
+pub fn quota_config(settings: &Settings) -> Result<mandi_core::monitor::QuotaConfig> {
+    let m = &settings.monitor;
+    let daily = u32::try_from(m.tpd)
+        .map_err(|_| Error::Input(format!("monitor.tpd {} is too large", m.tpd)))?;
+    let mut quota = mandi_core::monitor::QuotaConfig::sandbox();
+    #[allow(clippy::cast_precision_loss)] // at most 1,000
+    {
+        quota.requests_per_second = m.tps as f64;
+    }
+    quota.daily_limit = daily;
+    quota.interactive_reserve = daily / 20;
+    quota.watches_reserve = daily / 10;
+    quota.enrichment_reserve = daily / 20;
+    Ok(quota)
 }

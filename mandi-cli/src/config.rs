@@ -147,7 +147,7 @@ pub struct PaapiView {
     /// `***` when set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_key: Option<String>,
-    /// The partner tag.
+    /// The associate tag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub associate_tag: Option<String>,
     /// The host override.

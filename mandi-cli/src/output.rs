@@ -43,6 +43,18 @@ impl<'a> Output<'a> {
         Ok(())
     }
 
+    /// Writes one line to standard error: a message about the run rather than its result
+    /// (an item not found, a warning), so it never mixes into the output a script reads.
+    ///
+    /// # Errors
+    ///
+    /// The write failed.
+    pub fn note(&mut self, text: impl std::fmt::Display) -> Result<()> {
+        self.out.flush()?;
+        writeln!(std::io::stderr().lock(), "{text}")?;
+        Ok(())
+    }
+
     /// Writes bytes as they are (a generated script or manual page).
     ///
     /// # Errors

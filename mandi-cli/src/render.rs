@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Kolkata;
 use mandi_core::links::{AssociateTag, affiliate_link, canonical_url};
-use mandi_core::{Availability, Money, Offer, Product, Reviews};
+use mandi_core::{Availability, Bps, Money, Offer, Product, Reviews};
 
 /// A price, or "unknown".
 pub fn price(money: Option<Money>) -> String {
@@ -21,10 +21,15 @@ pub fn availability(a: Availability) -> &'static str {
     }
 }
 
+/// A share in basis points rounded down to whole percent, for columns and summaries (`23%`).
+pub fn whole_percent(bps: i64) -> Bps {
+    Bps(bps / 100 * 100)
+}
+
 /// The discount from MRP as `23%`, or an empty string when there is none to show.
 pub fn discount(offer: Option<&Offer>) -> String {
     match offer.and_then(Offer::discount_bps) {
-        Some(bps) if bps > 0 => format!("{}%", bps / 100),
+        Some(bps) if bps > 0 => whole_percent(bps).to_string(),
         _ => String::new(),
     }
 }
@@ -219,26 +224,21 @@ pub fn insights(r: &mandi_core::catalog::HistoryReport) -> Vec<String> {
         "  volatility  {}",
         p.volatility_bps.map_or_else(
             || "unknown".to_owned(),
-            |v| format!("{}.{:02}% (90 days)", v / 100, v % 100)
+            |v| format!("{} (90 days)", Bps::from(v))
         )
     ));
     lines.push(format!(
         "  trend       {}",
         p.trend_bps_per_30d.map_or_else(
             || "unknown".to_owned(),
-            |t| format!(
-                "{}{}.{:02}% per 30 days",
-                if t < 0 { "-" } else { "+" },
-                t.unsigned_abs() / 100,
-                t.unsigned_abs() % 100
-            )
+            |t| format!("{}{} per 30 days", if t < 0 { "" } else { "+" }, Bps(t))
         )
     ));
     lines.push(format!(
         "  sale drops  {} seen{}",
         p.drops.len(),
         p.typical_drop_bps
-            .map(|d| format!(", typically {}% deep", d / 100))
+            .map(|d| format!(", typically {} deep", whole_percent(i64::from(d))))
             .unwrap_or_default()
     ));
     if !p.festivals.is_empty() {

@@ -92,7 +92,10 @@ pub struct CatalogService {
     clock: Arc<dyn Clock>,
     scorer: Arc<dyn Scorer>,
     alert_step: AlertStep,
-    quota: Option<(Arc<crate::monitor::Quota>, Arc<dyn crate::monitor::Sleeper>)>,
+    quota: Option<(
+        Arc<dyn crate::AccountQuota>,
+        Arc<dyn crate::monitor::Sleeper>,
+    )>,
     coalescer: Option<Arc<coalesce::Coalescer>>,
 }
 
@@ -145,7 +148,7 @@ impl CatalogService {
     /// [`MonitoringService`]: crate::monitor::MonitoringService
     pub fn with_quota(
         mut self,
-        quota: Arc<crate::monitor::Quota>,
+        quota: Arc<dyn crate::AccountQuota>,
         sleeper: Arc<dyn crate::monitor::Sleeper>,
     ) -> Self {
         self.quota = Some((quota, sleeper));
@@ -156,8 +159,25 @@ impl CatalogService {
     }
 
     /// The shared quota, when one was given.
-    pub fn quota(&self) -> Option<&Arc<crate::monitor::Quota>> {
+    pub fn quota(&self) -> Option<&Arc<dyn crate::AccountQuota>> {
         self.quota.as_ref().map(|(q, _)| q)
+    }
+
+    /// Whether this process can do its work, for a `/healthz` probe: the store answers (one
+    /// count) and a shared quota, when there is one, can be read.
+    ///
+    /// # Errors
+    ///
+    /// A message naming what failed.
+    pub async fn check_health(&self) -> Result<(), String> {
+        self.store
+            .outbox_depth()
+            .await
+            .map_err(|e| format!("store: {e}"))?;
+        if let Some((quota, _)) = &self.quota {
+            quota.snapshot().await.map_err(|e| format!("quota: {e}"))?;
+        }
+        Ok(())
     }
 
     /// Waits for an interactive permit (when a quota is shared), then records the outcome.
@@ -165,8 +185,11 @@ impl CatalogService {
         &self,
         call: impl std::future::Future<Output = Result<T, SourceError>>,
     ) -> Result<T, SourceError> {
+        let source = self.source.name();
         let Some((quota, sleeper)) = &self.quota else {
-            return call.await;
+            let result = call.await;
+            crate::telemetry::source_call(source, result.as_ref().map(|_| ()));
+            return result;
         };
         quota
             .acquire(crate::monitor::Priority::Interactive, sleeper.as_ref())
@@ -177,7 +200,10 @@ impl CatalogService {
                 message: format!("the account's quota is spent: {e}"),
             })?;
         let result = call.await;
-        quota.record(result.as_ref().map(|_| ()));
+        crate::telemetry::source_call(source, result.as_ref().map(|_| ()));
+        if let Err(e) = quota.record(result.as_ref().map(|_| ())).await {
+            tracing::warn!(error = %e, "could not record the call with the quota");
+        }
         result
     }
 
@@ -391,6 +417,30 @@ impl CatalogService {
             .upsert_browse_nodes(request.marketplace, &nodes)
             .await?;
         Ok(nodes)
+    }
+
+    /// The products someone watches (paused watches and inactive users left out), most
+    /// watched first: what monitoring refreshes.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn watched_products(
+        &self,
+    ) -> Result<Vec<crate::ports::store::WatchedProduct>, CatalogError> {
+        Ok(self.store.watched_products().await?)
+    }
+
+    /// This service's source's API usage on one (UTC) day.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn api_usage_on(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<crate::ports::store::ApiUsageTotals, CatalogError> {
+        Ok(self.store.api_usage(self.source.name(), day).await?)
     }
 
     /// The price-history report of a product from what the store holds, as of now.

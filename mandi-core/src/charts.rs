@@ -336,6 +336,125 @@ pub fn render_price_chart(
     encode_png(&buffer, w, h)
 }
 
+/// One line of an index chart: a name and its values (100 = the start) at moments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexLine {
+    /// The line's name (a category).
+    pub name: String,
+    /// (moment, index value), in time order.
+    pub points: Vec<(DateTime<Utc>, f64)>,
+}
+
+/// Renders price indexes (a market report's category price index, 100 at the start of the
+/// period) as a PNG: one coloured line per category, a dashed line at 100, dates in IST.
+/// `options.days` is not used (the lines carry their moments).
+///
+/// # Errors
+///
+/// [`ChartError::NoData`] when no line has two points or more, [`ChartError::InvalidOptions`]
+/// for out-of-range options, [`ChartError::Render`] if drawing fails.
+pub fn render_index_chart(
+    lines: &[IndexLine],
+    options: &ChartOptions,
+) -> Result<Vec<u8>, ChartError> {
+    options.validate()?;
+    ensure_font()?;
+    let drawn: Vec<&IndexLine> = lines
+        .iter()
+        .filter(|l| l.points.len() >= 2 && l.points.iter().all(|(_, v)| v.is_finite()))
+        .collect();
+    let (Some(x0), Some(x1)) = (
+        drawn
+            .iter()
+            .filter_map(|l| l.points.first())
+            .map(|(t, _)| t.timestamp())
+            .min(),
+        drawn
+            .iter()
+            .filter_map(|l| l.points.last())
+            .map(|(t, _)| t.timestamp())
+            .max(),
+    ) else {
+        return Err(ChartError::NoData { days: options.days });
+    };
+    let values = drawn.iter().flat_map(|l| l.points.iter().map(|(_, v)| *v));
+    let (lo, hi) = values.fold((100.0f64, 100.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let pad = ((hi - lo) / 8.0).max(0.5);
+    let (y0, y1) = (lo - pad, hi + pad);
+    let x1 = x1.max(x0 + 1);
+    const COLOURS: [RGBColor; 8] = [
+        RGBColor(21, 101, 192),
+        RGBColor(198, 40, 40),
+        RGBColor(46, 125, 50),
+        RGBColor(255, 111, 0),
+        RGBColor(106, 27, 154),
+        RGBColor(0, 131, 143),
+        RGBColor(93, 64, 55),
+        RGBColor(84, 110, 122),
+    ];
+    let (w, h) = (options.width, options.height);
+    let mut buffer = vec![0u8; (w as usize) * (h as usize) * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buffer, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(render_err)?;
+        let small = (FAMILY, (h / 28).clamp(10, 18)).into_font();
+        let caption = options
+            .title
+            .clone()
+            .unwrap_or_else(|| "Category price index (100 = start)".to_owned());
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption(caption, (FAMILY, (h / 20).clamp(12, 26)))
+            .x_label_area_size(h / 12)
+            .y_label_area_size(w / 12)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(render_err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(235, 235, 235))
+            .x_labels(6)
+            .y_labels(6)
+            .x_label_formatter(&|ts| ist_label(*ts))
+            .y_label_formatter(&|v| format!("{v:.1}"))
+            .label_style(small.clone())
+            .x_desc("date (IST)")
+            .draw()
+            .map_err(render_err)?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x0, 100.0), (x1, 100.0)],
+                6,
+                4,
+                RGBColor(120, 120, 120).stroke_width(1),
+            ))
+            .map_err(render_err)?;
+        for (i, line) in drawn.iter().enumerate() {
+            let colour = COLOURS[i % COLOURS.len()];
+            let last = line.points.last().map_or(100.0, |(_, v)| *v);
+            chart
+                .draw_series(LineSeries::new(
+                    line.points.iter().map(|(t, v)| (t.timestamp(), *v)),
+                    colour.stroke_width(2),
+                ))
+                .map_err(render_err)?
+                .label(format!("{} {:+.1} %", line.name, last - 100.0))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .label_font(small)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(render_err)?;
+        root.present().map_err(render_err)?;
+    }
+    encode_png(&buffer, w, h)
+}
+
 fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     {

@@ -43,13 +43,19 @@ pub mod charts;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod contract;
 pub mod digest;
+pub mod digest_intel;
 pub mod discovery;
 pub mod domain;
 pub mod insights;
 pub mod links;
+pub mod market;
 pub mod monitor;
 pub mod ports;
+pub mod recommend;
+#[cfg(feature = "redis")]
+pub mod redis_conn;
 pub mod store;
+pub mod telemetry;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_support;

@@ -518,6 +518,24 @@ impl WatchService {
         Ok(self.catalog.store().list_watches(user.id).await?)
     }
 
+    /// A user's alerts, newest first: `limit` of them after skipping `offset`.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn alerts(
+        &self,
+        user: &User,
+        limit: usize,
+        offset: usize,
+    ) -> WatchResult<Vec<crate::domain::Alert>> {
+        Ok(self
+            .catalog
+            .store()
+            .alert_history(user.id, limit, offset)
+            .await?)
+    }
+
     /// A user's watches, oldest first, each with its product as last saved (`None` when it
     /// was never fetched), read in one batch per marketplace.
     ///
@@ -683,6 +701,71 @@ impl WatchService {
     /// [`WatchError::NotFound`].
     pub async fn resume(&self, user: &User, id: WatchId) -> WatchResult<Watch> {
         self.set_state(user, id, WatchState::Active).await
+    }
+
+    /// Resumes every paused or snoozed watch of the user (the "resume all" of a user who
+    /// comes back after the bot could not reach them). Returns how many were resumed.
+    ///
+    /// # Errors
+    ///
+    /// The store failed (the watches resumed so far stay resumed).
+    pub async fn resume_all(&self, user: &User) -> WatchResult<usize> {
+        let mut resumed = 0;
+        for w in self.list(user).await? {
+            if w.state != WatchState::Active {
+                self.set_state(user, w.id, WatchState::Active).await?;
+                resumed += 1;
+            }
+        }
+        Ok(resumed)
+    }
+
+    /// How many of the user's watches are paused (snoozed ones count once their snooze is
+    /// over only when they are resumed).
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn paused_count(&self, user: &User) -> WatchResult<usize> {
+        Ok(self
+            .list(user)
+            .await?
+            .iter()
+            .filter(|w| w.state == WatchState::Paused)
+            .count())
+    }
+
+    /// The variations to choose from when `product` is a variation parent (a product family
+    /// such as a phone in three colours, which has no price of its own): `None` when the
+    /// product has a known price or no family. Front-ends offer the children instead of
+    /// watching a product whose price is unknown.
+    ///
+    /// # Errors
+    ///
+    /// The lookup failed ([`WatchError::UnknownProduct`] when the source does not know it).
+    pub async fn variation_choices(
+        &self,
+        product: ProductRef,
+    ) -> WatchResult<Option<crate::domain::VariationFamily>> {
+        let batch = self
+            .catalog
+            .lookup(product.marketplace, &[product.asin])
+            .await?;
+        let found = batch.items.into_iter().find(|p| p.asin == product.asin);
+        if found.as_ref().is_some_and(|p| p.price().is_some()) {
+            return Ok(None);
+        }
+        let request = crate::ports::VariationsRequest::new(product.marketplace, product.asin);
+        match self.catalog.variations(&request).await {
+            Ok(family) if !family.items.is_empty() => Ok(Some(family)),
+            Ok(_) => Ok(None),
+            Err(e) if found.is_some() => {
+                tracing::debug!(asin = %product.asin, error = %e, "no variations for an unpriced product");
+                Ok(None)
+            }
+            Err(e) if e.is_retryable() => Err(e.into()),
+            Err(_) => Err(WatchError::UnknownProduct(product.to_string())),
+        }
     }
 
     /// Snoozes a watch for `length` from now (at most a year).

@@ -449,7 +449,7 @@ async fn terminal_prints_ist_time_and_drops_repeats() {
     terminal.deliver(&n).await.unwrap();
     terminal.deliver(&n).await.unwrap();
     let out = String::from_utf8(terminal.into_inner()).unwrap();
-    assert_eq!(out, "[2026-11-25 12:00 IST] alert k1\n");
+    assert_eq!(out, "[2026-11-25 12:00 IST] 📦 Back in stock: alert k1\n");
 }
 
 /// A notifier with a digest form: records each digest (one message) and answers digests

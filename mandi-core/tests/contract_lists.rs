@@ -87,6 +87,15 @@ fn every_cache_behaviour_is_expanded() {
 }
 
 #[test]
+fn every_quota_behaviour_is_expanded() {
+    check(
+        "contract/quota.rs",
+        include_str!("../src/contract/quota.rs"),
+        "quota_contract",
+    );
+}
+
+#[test]
 fn a_behaviour_left_out_of_the_list_is_caught() {
     let source = "pub async fn a(s: S) {}\npub async fn b(s: S) {}\n\
                   macro_rules! x_contract { ($m:expr) => { x!(@tests $m; a,); }; }";

@@ -692,3 +692,38 @@ async fn pause_resume_and_snooze_validate_and_stamp_the_change() {
         Err(WatchError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn a_variation_parent_offers_its_children_and_resume_all_resumes_every_paused_watch() {
+    let (service, _store, _clock) = setup();
+    // The parent has no price of its own: its variations are the choice.
+    let family = service
+        .variation_choices(product("B0PARENT00"))
+        .await
+        .expect("choices")
+        .expect("a family");
+    assert_eq!(family.items[0].asin.as_str(), CHILD);
+    // A priced product is watched as it is.
+    assert!(
+        service
+            .variation_choices(product(PHONE))
+            .await
+            .expect("choices")
+            .is_none()
+    );
+    let user = service
+        .user(ExternalIdentity::new("cli", "local"), None)
+        .await
+        .expect("user");
+    for asin in [PHONE, CHILD] {
+        let added = service
+            .add(&user, product(asin), WatchSpec::default())
+            .await
+            .expect("add");
+        service.pause(&user, added.watch.id).await.expect("pause");
+    }
+    assert_eq!(service.paused_count(&user).await.expect("count"), 2);
+    assert_eq!(service.resume_all(&user).await.expect("resume"), 2);
+    assert_eq!(service.paused_count(&user).await.expect("count"), 0);
+    assert_eq!(service.resume_all(&user).await.expect("resume"), 0);
+}

@@ -102,7 +102,7 @@ fn required<T>(value: Option<T>, field: &'static str) -> Result<T, ConnectError>
 ///
 /// # Errors
 ///
-/// [`ConnectError::Missing`] for a missing credential or partner tag,
+/// [`ConnectError::Missing`] for a missing credential or associate tag,
 /// [`ConnectError::Invalid`] for an unknown version or an unusable URL.
 pub fn creators_source(
     c: &CreatorsConnection<'_>,
@@ -125,7 +125,7 @@ pub fn creators_source(
                 .to_owned(),
         )
         .credential_version(version)
-        .partner_tag(required(c.associate_tag, "associate_tag")?)
+        .associate_tag(required(c.associate_tag, "associate_tag")?)
         .clock(clock);
     if let Some(url) = c.base_url {
         builder = builder.base_url(url);
@@ -143,7 +143,7 @@ pub fn creators_source(
 ///
 /// # Errors
 ///
-/// [`ConnectError::Missing`] for a missing key or partner tag, [`ConnectError::Invalid`] for
+/// [`ConnectError::Missing`] for a missing key or associate tag, [`ConnectError::Invalid`] for
 /// an unusable host.
 #[cfg(feature = "paapi5")]
 #[cfg_attr(docsrs, doc(cfg(feature = "paapi5")))]
@@ -158,7 +158,7 @@ pub fn paapi5_source(
                 .expose_secret()
                 .to_owned(),
         )
-        .partner_tag(required(p.associate_tag, "associate_tag")?)
+        .associate_tag(required(p.associate_tag, "associate_tag")?)
         .clock(clock);
     if let Some(host) = p.host {
         builder = builder.base_url(format!("https://{host}"));
@@ -182,7 +182,7 @@ mod tests {
             credential_secret: Some(&secret),
             ..CreatorsConnection::default()
         };
-        let e = creators_source(&c, Arc::new(SystemClock)).expect_err("no partner tag");
+        let e = creators_source(&c, Arc::new(SystemClock)).expect_err("no associate tag");
         assert_eq!(e.field(), "associate_tag");
         assert!(!format!("{c:?}").contains("hush-hush"));
         let bad = CreatorsConnection {

@@ -10,7 +10,7 @@ pub enum Error {
     /// A required setting was not given.
     #[error("{what} is required: set it on the builder (or in the config file / environment)")]
     Missing {
-        /// The missing setting (`credential id`, `partner tag`…).
+        /// The missing setting (`credential id`, `associate tag`…).
         what: &'static str,
     },
     /// A setting has a value that cannot be used.
@@ -41,9 +41,9 @@ mod tests {
     #[test]
     fn messages_say_what_to_do() {
         let e = Error::Missing {
-            what: "partner tag",
+            what: "associate tag",
         };
-        assert!(e.to_string().contains("partner tag is required"));
+        assert!(e.to_string().contains("associate tag is required"));
         let e = Error::UnsupportedCredentialVersion("9.9".into());
         assert!(e.to_string().contains("2.1, 2.2 or 2.3"));
     }

@@ -20,6 +20,9 @@
 pub mod connect;
 pub mod creators;
 pub mod error;
+#[cfg(feature = "ops")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
+pub mod ops;
 #[cfg(feature = "paapi5")]
 #[cfg_attr(docsrs, doc(cfg(feature = "paapi5")))]
 pub mod paapi5;

@@ -176,6 +176,96 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     /// `[server]`: `mandi serve`'s admin dashboard (other front-ends ignore it).
     pub server: ServerSettings,
+    /// `[cache]`: a Redis cache tier shared by every process (in process only when absent).
+    pub cache: CacheSettings,
+    /// `[quota]`: one account quota in Redis for every process (in process when absent).
+    pub quota: QuotaSettings,
+    /// `[metrics]`: where the bot serves `/metrics` and `/healthz`.
+    pub metrics: MetricsSettings,
+}
+
+/// Hides the password of a `scheme://user:password@host` URL.
+fn redact_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://[redacted]@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `[cache]`: the Redis cache tier.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    /// `redis://[user:password@]host:port/db` (or `rediss://`, `redis+unix://`): product copies
+    /// are shared through this server by every process. In process only when unset.
+    pub redis_url: Option<String>,
+    /// The prefix of every key (several deployments may share one server).
+    pub key_prefix: String,
+    /// How long a copy is served after it was fetched, in minutes.
+    #[serde(deserialize_with = "number::u64")]
+    pub ttl_minutes: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            key_prefix: "mandi".to_owned(),
+            ttl_minutes: 15,
+        }
+    }
+}
+
+impl fmt::Debug for CacheSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CacheSettings")
+            .field("redis_url", &self.redis_url.as_deref().map(redact_userinfo))
+            .field("key_prefix", &self.key_prefix)
+            .field("ttl_minutes", &self.ttl_minutes)
+            .finish()
+    }
+}
+
+/// `[quota]`: the account quota kept in Redis, so `mandi lookup`, `mandi monitor` workers and
+/// the bot on one account never exceed it together. The rate and day count are
+/// `[monitor] tps` / `tpd`.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuotaSettings {
+    /// `redis://…` of the server holding the quota; in process (one process spends the
+    /// account) when unset.
+    pub redis_url: Option<String>,
+    /// The prefix of the quota's keys; one per Amazon account.
+    pub key_prefix: String,
+}
+
+impl Default for QuotaSettings {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            key_prefix: "mandi:quota".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for QuotaSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QuotaSettings")
+            .field("redis_url", &self.redis_url.as_deref().map(redact_userinfo))
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
+/// `[metrics]`: the bot's `/metrics` (Prometheus text format) and `/healthz` listener
+/// (`mandi monitor` takes `--listen` instead).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The address to listen on, such as `0.0.0.0:9184`; no listener when unset.
+    pub listen: Option<String>,
 }
 
 /// `[server]`: `mandi serve`'s admin dashboard.
@@ -337,7 +427,7 @@ pub struct PaapiSettings {
 }
 
 impl PaapiSettings {
-    /// True when the access key, secret key and partner tag are all set.
+    /// True when the access key, secret key and associate tag are all set.
     pub fn has_credentials(&self) -> bool {
         self.access_key.is_some() && self.secret_key.is_some() && self.associate_tag.is_some()
     }
@@ -761,6 +851,9 @@ fn normalise(mut s: Settings) -> Settings {
     blank_secret(&mut s.server.admin_password);
     blank_secret(&mut s.telegram.token);
     blank(&mut s.telegram.api_base_url);
+    blank(&mut s.cache.redis_url);
+    blank(&mut s.quota.redis_url);
+    blank(&mut s.metrics.listen);
     if s.general
         .database
         .as_ref()
@@ -830,6 +923,49 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
             message: format!(
                 "{version:?} is not a credential version; amazon.in uses \"2.2\" or \"3.2\""
             ),
+        });
+    }
+    for (key, value) in [
+        ("cache.redis_url", &s.cache.redis_url),
+        ("quota.redis_url", &s.quota.redis_url),
+    ] {
+        if let Some(text) = value {
+            let ok = url::Url::parse(text)
+                .is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss" | "redis+unix" | "unix"));
+            if !ok {
+                return Err(ConfigError::Invalid {
+                    key: key.to_owned(),
+                    message: format!(
+                        "{} must be a redis:// (or rediss://, redis+unix://) URL",
+                        redact_userinfo(text)
+                    ),
+                });
+            }
+        }
+    }
+    for (key, prefix) in [
+        ("cache.key_prefix", &s.cache.key_prefix),
+        ("quota.key_prefix", &s.quota.key_prefix),
+    ] {
+        if prefix.trim().is_empty() || prefix.contains(char::is_whitespace) {
+            return Err(ConfigError::Invalid {
+                key: key.to_owned(),
+                message: format!("{prefix:?} must be a non-empty key prefix without spaces"),
+            });
+        }
+    }
+    if s.cache.ttl_minutes == 0 {
+        return Err(ConfigError::Invalid {
+            key: "cache.ttl_minutes".to_owned(),
+            message: "must be at least 1 minute".to_owned(),
+        });
+    }
+    if let Some(listen) = &s.metrics.listen
+        && listen.parse::<std::net::SocketAddr>().is_err()
+    {
+        return Err(ConfigError::Invalid {
+            key: "metrics.listen".to_owned(),
+            message: format!("{listen:?} must be an address such as 0.0.0.0:9184"),
         });
     }
     if let Some(host) = &s.paapi.host

@@ -108,7 +108,7 @@ impl Harness {
             .credential_id("client-id")
             .credential_secret("client-secret-value")
             .credential_version(CredentialVersion::V2_2)
-            .partner_tag("mandi-21")
+            .associate_tag("mandi-21")
             .base_url(self.server.uri())
             .token_url(format!("{}/oauth2/token", self.server.uri()))
             .retry_policy(RetryPolicy::fast(2))
@@ -672,7 +672,7 @@ async fn a_refused_token_request_is_unauthorized() {
         .credential_id("id")
         .credential_secret("secret")
         .credential_version(CredentialVersion::V2_2)
-        .partner_tag("mandi-21")
+        .associate_tag("mandi-21")
         .base_url(server.uri())
         .token_url(format!("{}/oauth2/token", server.uri()))
         .rate_limit(RateLimit::unlimited())
@@ -1012,7 +1012,7 @@ fn credentials_never_show_in_debug_output() {
         .credential_id("client-id")
         .credential_secret("very-secret-value")
         .credential_version(CredentialVersion::V2_2)
-        .partner_tag("mandi-21")
+        .associate_tag("mandi-21")
         .build()
         .unwrap();
     let text = format!("{source:?}");
@@ -1034,12 +1034,12 @@ fn the_builder_names_what_is_missing_or_wrong() {
         .credential_version(CredentialVersion::V2_2)
         .build()
         .unwrap_err();
-    assert!(e.to_string().contains("partner tag"), "{e}");
+    assert!(e.to_string().contains("associate tag"), "{e}");
     let e = CreatorsApiSource::builder()
         .credential_id("id")
         .credential_secret("s")
         .credential_version(CredentialVersion::V2_2)
-        .partner_tag("t")
+        .associate_tag("t")
         .base_url("ftp://x")
         .build()
         .unwrap_err();

@@ -64,7 +64,7 @@ fn builder(server: &MockServer, clock: &ManualClock) -> PaApi5SourceBuilder {
     PaApi5Source::builder()
         .access_key("AKIDEXAMPLE")
         .secret_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-        .partner_tag("mandi-21")
+        .associate_tag("mandi-21")
         .base_url(server.uri())
         .retry_policy(RetryPolicy::fast(2))
         .rate_limit(RateLimit::unlimited())
@@ -596,7 +596,7 @@ fn keys_are_redacted_in_debug_output() {
     let source = PaApi5Source::builder()
         .access_key("AKIDEXAMPLE")
         .secret_key("super-secret-key")
-        .partner_tag("mandi-21")
+        .associate_tag("mandi-21")
         .build()
         .unwrap();
     let text = format!("{source:?}");

@@ -146,7 +146,7 @@ async fn paapi_post(
 
 fn paapi_get_items(s: &RunningSandbox) -> Value {
     json!({
-        "PartnerTag": s.credentials().partner_tag,
+        "PartnerTag": s.credentials().associate_tag,
         "PartnerType": "Associates",
         "Marketplace": "www.amazon.in",
         "ItemIds": [s.catalog().sample().phone.as_str()],

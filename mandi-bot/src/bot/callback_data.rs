@@ -37,6 +37,17 @@ pub enum Callback {
     ToggleQuiet,
     /// Cycle the daily cap (none → 5 → 10 → 20 → none).
     CycleCap,
+    /// Resume every paused watch (offered to a user who comes back).
+    ResumeAll,
+    /// Open a category of the browse tree (its node id).
+    Category(String),
+    /// One product card of a comparison carousel: which one, of these products.
+    Card {
+        /// The product shown (index into `asins`).
+        index: u8,
+        /// The products compared (at most 4, to fit the 64 bytes).
+        asins: Vec<Asin>,
+    },
 }
 
 impl Callback {
@@ -55,6 +66,17 @@ impl Callback {
             Self::ToggleLanguage => "st:lang".to_owned(),
             Self::ToggleQuiet => "st:quiet".to_owned(),
             Self::CycleCap => "st:cap".to_owned(),
+            Self::ResumeAll => "ra:all".to_owned(),
+            Self::Category(id) => format!("c:{id}"),
+            Self::Card { index, asins } => format!(
+                "k:{index}:{}",
+                asins
+                    .iter()
+                    .take(4)
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
         };
         truncate_bytes(&s, MAX_CALLBACK_DATA).to_owned()
     }
@@ -87,6 +109,27 @@ impl Callback {
                 "cap" => Self::CycleCap,
                 _ => return None,
             },
+            "ra" if rest == "all" => Self::ResumeAll,
+            "k" => {
+                let (index, list) = rest.split_once(':')?;
+                let asins = list
+                    .split(',')
+                    .map(|a| Asin::parse(a).ok())
+                    .collect::<Option<Vec<_>>>()?;
+                let index: u8 = index.parse().ok()?;
+                if asins.is_empty() || asins.len() > 4 || usize::from(index) >= asins.len() {
+                    return None;
+                }
+                Self::Card { index, asins }
+            }
+            "c" if !rest.is_empty()
+                && rest.len() <= 40
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+            {
+                Self::Category(rest.to_owned())
+            }
             _ => return None,
         })
     }
@@ -109,6 +152,12 @@ mod tests {
                 query: "redmi note".into(),
             },
             Callback::CycleCap,
+            Callback::ResumeAll,
+            Callback::Category("1805560031".into()),
+            Callback::Card {
+                index: 3,
+                asins: vec![asin; 4],
+            },
         ] {
             let d = c.encode();
             assert!(d.len() <= 64);

@@ -57,6 +57,25 @@ impl Bot {
                     return self.reply(&ctx, t.target_prompt, None).await.map(drop);
                 }
             },
+            Callback::ResumeAll => {
+                let n = self.watches.resume_all(&ctx.user).await?;
+                client.answer_callback_query(&q.id, None).await?;
+                let text = format!("{} {n}", t.resumed_all);
+                return match message_id {
+                    Some(mid) => self.edit(&ctx, mid, &text, None).await,
+                    None => self.reply(&ctx, &text, None).await.map(drop),
+                };
+            }
+            Callback::Card { index, asins } => {
+                client.answer_callback_query(&q.id, None).await?;
+                return self
+                    .product_card(&ctx, usize::from(index), &asins, message_id)
+                    .await;
+            }
+            Callback::Category(id) => {
+                client.answer_callback_query(&q.id, None).await?;
+                return self.cmd_categories(&ctx, &id, message_id).await;
+            }
             Callback::Watch(asin) => {
                 client.answer_callback_query(&q.id, None).await?;
                 let found = FoundProduct {

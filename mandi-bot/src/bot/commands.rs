@@ -11,8 +11,8 @@ use super::callback_data::Callback;
 use super::views::{self, buy_price, money_text};
 use super::{Bot, BotError, Ctx};
 use crate::links_local::{FoundProduct, find_product, product_url};
+use crate::telegram::InputFile;
 use crate::telegram::types::{InlineKeyboardButton, InlineKeyboardMarkup};
-use crate::telegram::{InputFile, SendOptions};
 use crate::text::{ellipsize, escape_html};
 
 impl Bot {
@@ -44,10 +44,13 @@ impl Bot {
                 self.cmd_search(ctx, args, 1, None).await
             }
             "deals" => self.cmd_deals(ctx).await,
+            "foryou" => self.cmd_foryou(ctx).await,
             "settings" => self.cmd_settings(ctx, None).await,
             "digest" => self.cmd_digest(ctx).await,
             "stats" => self.cmd_stats(ctx).await,
             "export" => self.cmd_export(ctx).await,
+            "categories" | "category" => self.cmd_categories(ctx, args, None).await,
+            "similar" => self.cmd_similar(ctx, &format!("{args} {urls}")).await,
             "import" => self.cmd_import(ctx, args).await,
             c if c.starts_with("admin") => self.cmd_admin(ctx, c, args).await,
             _ => self.reply(ctx, t.unknown_command, None).await.map(drop),
@@ -64,10 +67,30 @@ impl Bot {
             return self.set_target(ctx, watch_id, text).await;
         }
         let all = format!("{text} {urls}");
+        // "A vs B" names two products: a comparison, not a watch of the first.
+        if self.discovery.parse(text).intent == mandi_core::discovery::Intent::Compare {
+            return self.ask(ctx, text).await;
+        }
         if let Some(found) = self.find(&all, ctx.user.settings.marketplace).await {
             return self.watch_found(ctx, found).await;
         }
-        self.reply(ctx, ctx.t().not_a_product, None).await.map(drop)
+        if super::has_short_link(&all) || super::has_amazon_link(&all) {
+            return self.not_found(ctx, &all).await;
+        }
+        // Words: a question for the library's discovery ("earbuds under 2k", "A vs B").
+        self.ask(ctx, text).await
+    }
+
+    /// Says why no product was found: a short link that could not be opened is not "no
+    /// link".
+    pub(super) async fn not_found(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
+        let t = ctx.t();
+        let msg = if super::has_short_link(text) {
+            t.short_link_failed
+        } else {
+            t.not_a_product
+        };
+        self.reply(ctx, msg, None).await.map(drop)
     }
 
     async fn cmd_start(&self, ctx: &Ctx, payload: &str) -> Result<(), BotError> {
@@ -91,7 +114,7 @@ impl Bot {
     async fn cmd_watch(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
         match self.find(text, ctx.user.settings.marketplace).await {
             Some(found) => self.watch_found(ctx, found).await,
-            None => self.reply(ctx, ctx.t().not_a_product, None).await.map(drop),
+            None => self.not_found(ctx, text).await,
         }
     }
 
@@ -110,6 +133,7 @@ impl Bot {
         asin: mandi_core::Asin,
     ) -> Result<(), BotError> {
         let t = ctx.t();
+        self.chat_action(ctx, "upload_photo").await;
         let report = self.catalog.history(m, asin, true).await?;
         if report.points.iter().all(|p| p.price.is_none()) {
             return self.reply(ctx, t.no_history, None).await.map(drop);
@@ -210,34 +234,76 @@ impl Bot {
         };
         let text = lines.join("\n");
         if let Some(message_id) = edit {
-            let opts = SendOptions {
-                html: true,
-                reply_markup: Some(kb),
-                disable_preview: true,
-            };
-            self.notifier
-                .client()
-                .edit_message_text(ctx.chat, message_id, &text, &opts)
-                .await?;
-            return Ok(());
+            return self.edit(ctx, message_id, &text, Some(kb)).await;
         }
         self.reply(ctx, &text, Some(kb)).await.map(drop)
     }
 
+    /// Shows "sending a photo…" or similar while a slow answer is prepared; failures only
+    /// cost the indicator.
+    async fn chat_action(&self, ctx: &Ctx, action: &str) {
+        if let Err(e) = self
+            .notifier
+            .client()
+            .send_chat_action(ctx.chat, action)
+            .await
+        {
+            tracing::debug!(error = %e, action, "no chat action");
+        }
+    }
+
     async fn cmd_export(&self, ctx: &Ctx) -> Result<(), BotError> {
+        self.chat_action(ctx, "upload_document").await;
         let doc = self.watches.export(&ctx.user).await?;
-        let json = serde_json::to_string(&doc).map_err(|e| BotError::Input(e.to_string()))?;
-        let text = format!("{}\n<pre>{}</pre>", ctx.t().export_done, escape_html(&json));
-        self.reply(ctx, &text, None).await.map(drop)
+        let json = serde_json::to_vec_pretty(&doc).map_err(|e| BotError::Input(e.to_string()))?;
+        let name = format!(
+            "mandi-watches-{}.json",
+            self.clock().now().format("%Y-%m-%d")
+        );
+        let caption = format!("{} {}", ctx.t().export_done, doc.watches.len());
+        self.notifier
+            .send_document(
+                Some(&ctx.user),
+                ctx.chat,
+                &name,
+                json,
+                &caption,
+                ctx.reply_to,
+            )
+            .await?;
+        Ok(())
     }
 
     async fn cmd_import(&self, ctx: &Ctx, args: &str) -> Result<(), BotError> {
+        /// The largest watch-list file read (an export of 500 watches is far smaller).
+        const MAX_IMPORT_BYTES: usize = 1024 * 1024;
         let t = ctx.t();
-        if args.trim().is_empty() {
+        let text = if let Some(doc) = &ctx.document {
+            if doc.file_size.is_some_and(|s| s > MAX_IMPORT_BYTES as u64) {
+                return self.reply(ctx, t.import_too_large, None).await.map(drop);
+            }
+            let client = self.notifier.client();
+            let file = client.get_file(&doc.file_id).await?;
+            let bytes = match client.download_file(&file, MAX_IMPORT_BYTES).await {
+                Ok(b) => b,
+                Err(crate::telegram::TelegramError::Request { .. }) => {
+                    return self.reply(ctx, t.import_too_large, None).await.map(drop);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(_) => return self.reply(ctx, t.import_not_text, None).await.map(drop),
+            }
+        } else {
+            args.trim().to_owned()
+        };
+        if text.trim().is_empty() {
             return self.reply(ctx, t.import_usage, None).await.map(drop);
         }
-        // Every entry is checked before anything is created; a bad file changes nothing.
-        match self.watches.import(&ctx.user, args.trim(), true).await {
+        // The library's import (as `mandi import`): every entry is checked before anything
+        // is created; a bad file changes nothing.
+        match self.watches.import(&ctx.user, text.trim(), true).await {
             Ok(report) => self
                 .reply(ctx, &format!("{} {}", t.imported, report.created), None)
                 .await
@@ -256,6 +322,16 @@ impl Bot {
 
     pub(super) async fn watch_found(&self, ctx: &Ctx, found: FoundProduct) -> Result<(), BotError> {
         let t = ctx.t();
+        let product = ProductRef::new(found.asin, found.marketplace);
+        // A variation parent (a family with no price of its own): offer its variations.
+        match self.watches.variation_choices(product).await {
+            Ok(Some(family)) => return self.offer_variations(ctx, &family).await,
+            Ok(None) => {}
+            Err(WatchError::UnknownProduct(_)) => {
+                return self.reply(ctx, t.unknown_product, None).await.map(drop);
+            }
+            Err(e) => return Err(e.into()),
+        }
         let added = match self
             .watches
             .add(
@@ -284,7 +360,45 @@ impl Bot {
         self.reply(ctx, &text, Some(kb)).await.map(drop)
     }
 
-    async fn cmd_price(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
+    async fn offer_variations(
+        &self,
+        ctx: &Ctx,
+        family: &mandi_core::VariationFamily,
+    ) -> Result<(), BotError> {
+        const SHOWN: usize = 10;
+        let t = ctx.t();
+        let mut lines = vec![t.choose_variation.to_owned()];
+        let mut rows = Vec::new();
+        for (i, p) in family.items.iter().take(SHOWN).enumerate() {
+            let attrs: Vec<&str> = p
+                .variation_attributes
+                .iter()
+                .map(|a| a.value.as_str())
+                .collect();
+            let name = if attrs.is_empty() {
+                ellipsize(&p.title, 60)
+            } else {
+                ellipsize(&attrs.join(" · "), 60)
+            };
+            let price = money_text(p.price(), t);
+            lines.push(format!(
+                "{}. {} — <b>{}</b>",
+                i + 1,
+                escape_html(&name),
+                price
+            ));
+            rows.push(vec![InlineKeyboardButton::callback(
+                ellipsize(&format!("{} {name} · {price}", t.btn_watch), 60),
+                Callback::Watch(p.asin).encode(),
+            )]);
+        }
+        let kb = InlineKeyboardMarkup {
+            inline_keyboard: rows,
+        };
+        self.reply(ctx, &lines.join("\n"), Some(kb)).await.map(drop)
+    }
+
+    pub(super) async fn cmd_price(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
         let t = ctx.t();
         let Some(found) = self.find(text, ctx.user.settings.marketplace).await else {
             return self.reply(ctx, t.price_usage, None).await.map(drop);
@@ -344,16 +458,7 @@ impl Bot {
         let list = self.watches.list_with_products(&ctx.user).await?;
         let (text, kb) = views::watches_view(&list, self.clock().now(), ctx.t());
         if let Some(message_id) = edit {
-            let opts = SendOptions {
-                html: true,
-                reply_markup: kb,
-                disable_preview: true,
-            };
-            self.notifier
-                .client()
-                .edit_message_text(ctx.chat, message_id, &text, &opts)
-                .await?;
-            return Ok(());
+            return self.edit(ctx, message_id, &text, kb).await;
         }
         self.reply(ctx, &text, kb).await.map(drop)
     }
@@ -361,16 +466,7 @@ impl Bot {
     pub(super) async fn cmd_settings(&self, ctx: &Ctx, edit: Option<i64>) -> Result<(), BotError> {
         let (text, kb) = views::settings_view(&ctx.user);
         if let Some(message_id) = edit {
-            let opts = SendOptions {
-                html: true,
-                reply_markup: Some(kb),
-                disable_preview: true,
-            };
-            self.notifier
-                .client()
-                .edit_message_text(ctx.chat, message_id, &text, &opts)
-                .await?;
-            return Ok(());
+            return self.edit(ctx, message_id, &text, Some(kb)).await;
         }
         self.reply(ctx, &text, Some(kb)).await.map(drop)
     }
@@ -448,7 +544,11 @@ impl Bot {
                 let stats = self.notifier.stats();
                 let text = format!(
                     "<b>Status</b>\nsource: {}\nwatched products: {}\nusers: {} ({} active)\nAPI calls today: {} ({} failed)\nsent: {} · 429s: {} · blocked: {}",
-                    escape_html(self.catalog.source().name()),
+                    escape_html(if self.config.source_label.is_empty() {
+                        self.catalog.source().name()
+                    } else {
+                        &self.config.source_label
+                    }),
                     status.watched_products,
                     status.users,
                     status.active_users,
@@ -490,7 +590,19 @@ impl Bot {
                         .map(drop);
                 }
                 let users = self.users.all().await?;
-                let body = escape_html(args);
+                // The admin's own formatting (bold, links…) is sent as formatting.
+                let body = ctx
+                    .html
+                    .trim_start()
+                    .split_once(char::is_whitespace)
+                    .map_or("", |(_, rest)| rest.trim())
+                    .to_owned();
+                if body.is_empty() {
+                    return self
+                        .reply(ctx, "/admin_broadcast &lt;text&gt;", None)
+                        .await
+                        .map(drop);
+                }
                 let mut sent = 0;
                 let active: Vec<_> = users.iter().filter(|u| u.active).collect();
                 for u in &active {

@@ -15,6 +15,8 @@
 mod callback_data;
 mod callbacks;
 mod commands;
+mod discover;
+mod foryou;
 pub mod views;
 
 use std::collections::HashMap;
@@ -59,6 +61,9 @@ pub struct BotConfig {
     pub associate_tag: Option<String>,
     /// The source name whose quota `/admin_quota` reports.
     pub source_name: String,
+    /// What `/admin_status` calls the source (`sandbox (seed 42)`); empty: the source's
+    /// own name.
+    pub source_label: String,
 }
 
 impl Default for BotConfig {
@@ -68,6 +73,7 @@ impl Default for BotConfig {
             marketplace: Marketplace::India,
             associate_tag: None,
             source_name: "sandbox".to_owned(),
+            source_label: String::new(),
         }
     }
 }
@@ -78,11 +84,42 @@ pub struct Bot {
     watches: WatchService,
     users: UserService,
     insights: InsightsService,
+    discovery: mandi_core::discovery::DiscoveryService,
     digest: DigestBuilder,
     notifier: Arc<TelegramNotifier>,
     config: BotConfig,
     awaiting_target: Mutex<HashMap<i64, WatchId>>,
     resolver: Arc<dyn LinkResolver>,
+    me: tokio::sync::OnceCell<crate::telegram::types::User>,
+    edits: Mutex<EditMemory>,
+}
+
+/// What each message the bot edits last showed (a hash of text and keyboard), so a double
+/// tap that would edit a message into the same content sends nothing. Bounded.
+#[derive(Default)]
+struct EditMemory {
+    shown: HashMap<(i64, i64), u64>,
+    order: std::collections::VecDeque<(i64, i64)>,
+}
+
+impl EditMemory {
+    const MAX: usize = 10_000;
+
+    /// True when the content differs from what was last shown (and remembers it).
+    fn changes(&mut self, key: (i64, i64), hash: u64) -> bool {
+        if self.shown.get(&key) == Some(&hash) {
+            return false;
+        }
+        if self.shown.insert(key, hash).is_none() {
+            self.order.push_back(key);
+            while self.order.len() > Self::MAX {
+                if let Some(old) = self.order.pop_front() {
+                    self.shown.remove(&old);
+                }
+            }
+        }
+        true
+    }
 }
 
 impl std::fmt::Debug for Bot {
@@ -98,6 +135,12 @@ struct Ctx {
     chat: i64,
     user: User,
     from_id: i64,
+    /// In groups, the message answered (replies are threaded to it).
+    reply_to: Option<i64>,
+    /// A document sent with the message (`/import`).
+    document: Option<crate::telegram::types::Document>,
+    /// The message as HTML, its formatting kept (`/admin_broadcast`).
+    html: String,
 }
 
 impl Ctx {
@@ -106,21 +149,55 @@ impl Ctx {
     }
 }
 
-fn split_command(text: &str) -> Option<(String, &str)> {
+/// A `/command@bot args` message: the command (lower case), the bot it names (if any) and
+/// the arguments.
+fn split_command(text: &str) -> Option<(String, Option<&str>, &str)> {
     let text = text.trim_start();
     let rest = text.strip_prefix('/')?;
     let (cmd, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let cmd = cmd
-        .split('@')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    Some((cmd, args.trim()))
+    let (cmd, target) = match cmd.split_once('@') {
+        Some((c, t)) => (c, Some(t)),
+        None => (cmd, None),
+    };
+    if cmd.is_empty() {
+        return None;
+    }
+    Some((cmd.to_ascii_lowercase(), target, args.trim()))
+}
+
+/// True when the text holds a link to an Amazon shop or an Amazon short link.
+fn has_amazon_link(text: &str) -> bool {
+    text.split_whitespace().any(|w| {
+        let w = w.trim_matches(|c: char| matches!(c, '<' | '>' | '(' | ')' | '"' | '\''));
+        let with_scheme = if w.contains("://") {
+            w.to_owned()
+        } else {
+            format!("https://{w}")
+        };
+        url::Url::parse(&with_scheme)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .is_some_and(|h| {
+                let h = h.trim_start_matches("www.").trim_start_matches("m.");
+                h.starts_with("amazon.")
+                    || h.starts_with("amzn.")
+                    || h == "a.co"
+                    || h.ends_with(".amazon.in")
+            })
+    })
+}
+
+/// True when the text holds a short link (amzn.in, amzn.to, amzn.eu, a.co).
+fn has_short_link(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["amzn.in/", "amzn.to/", "amzn.eu/", "a.co/"]
+        .iter()
+        .any(|h| lower.contains(h))
 }
 
 impl Bot {
     /// A bot over the library's services built on `catalog` (its store and clock are the
-    /// bot's) and a notifier used as the paced sender. `/digest` shows the standard digest;
+    /// bot's) and a notifier used as the paced sender. `/digest` shows the personal digest;
     /// [`Bot::with_digest`] adds sections.
     pub fn new(
         catalog: CatalogService,
@@ -131,12 +208,15 @@ impl Bot {
             watches: WatchService::new(catalog.clone()),
             users: UserService::for_catalog(&catalog),
             insights: InsightsService::new(catalog.clone()),
-            digest: DigestBuilder::standard(catalog.clone()),
+            discovery: mandi_core::discovery::DiscoveryService::new(catalog.clone()),
+            digest: DigestBuilder::personal(catalog.clone()),
             catalog,
             notifier,
             config,
             awaiting_target: Mutex::new(HashMap::new()),
             resolver: Arc::new(OfflineResolver),
+            me: tokio::sync::OnceCell::new(),
+            edits: Mutex::new(EditMemory::default()),
         }
     }
 
@@ -170,6 +250,59 @@ impl Bot {
         }
     }
 
+    /// The bot's own Telegram user (`getMe`, asked once).
+    async fn me(&self) -> Result<&crate::telegram::types::User, BotError> {
+        Ok(self
+            .me
+            .get_or_try_init(|| self.notifier.client().get_me())
+            .await?)
+    }
+
+    /// Edits a message the bot sent, unless it already shows exactly this (Telegram refuses
+    /// such an edit with "message is not modified").
+    async fn edit(
+        &self,
+        ctx: &Ctx,
+        message_id: i64,
+        text: &str,
+        kb: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), BotError> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        serde_json::to_string(&kb).unwrap_or_default().hash(&mut h);
+        let changes = self
+            .edits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .changes((ctx.chat, message_id), h.finish());
+        if !changes {
+            tracing::debug!(chat = ctx.chat, message_id, "edit skipped: nothing changes");
+            return Ok(());
+        }
+        let opts = crate::telegram::SendOptions {
+            html: true,
+            reply_markup: kb,
+            disable_preview: true,
+            reply_to: None,
+        };
+        match self
+            .notifier
+            .client()
+            .edit_message_text(ctx.chat, message_id, text, &opts)
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Shown before this bot process remembered it: nothing to do.
+            Err(TelegramError::Api { description, .. })
+                if description.contains("message is not modified") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn clock(&self) -> &Arc<dyn Clock> {
         self.catalog.clock()
     }
@@ -183,6 +316,8 @@ impl Bot {
             ("price", "Current price", "अभी का दाम"),
             ("history", "Price chart", "दाम का चार्ट"),
             ("search", "Find products", "प्रोडक्ट खोजें"),
+            ("categories", "Browse categories", "कैटेगरी देखें"),
+            ("similar", "Products like one", "मिलते-जुलते प्रोडक्ट"),
             ("deals", "Best deals now", "सबसे अच्छे डील"),
             ("settings", "Alerts, quiet hours, language", "सेटिंग्स"),
             ("digest", "Today's summary", "आज का सार"),
@@ -295,6 +430,9 @@ impl Bot {
             chat,
             user,
             from_id: from.map_or(chat, |f| f.id),
+            reply_to: None,
+            document: None,
+            html: String::new(),
         })
     }
 
@@ -306,7 +444,7 @@ impl Bot {
     ) -> Result<Message, BotError> {
         Ok(self
             .notifier
-            .send_html(Some(&ctx.user), ctx.chat, html, kb)
+            .send_html_reply(Some(&ctx.user), ctx.chat, html, kb, ctx.reply_to)
             .await?)
     }
 
@@ -329,17 +467,60 @@ impl Bot {
             }
             return Ok(());
         }
-        let Some(text) = m.text_or_caption().map(str::to_owned) else {
+        let text = m.text_or_caption().unwrap_or_default().to_owned();
+        if text.is_empty() && m.document.is_none() {
             return Ok(());
-        };
-        let mut ctx = self.ctx(m.chat.id, m.from.as_ref()).await?;
-        if !ctx.user.active {
-            // They came back (unblocked the bot): reachable again.
-            ctx.user = self.users.reactivate(&ctx.user).await?;
         }
         let urls = m.entity_urls().join(" ");
-        let result = match split_command(&text) {
-            Some((cmd, args)) => self.on_command(&ctx, &cmd, args, &urls).await,
+        let command = split_command(&text);
+        // A command for another bot (`/help@OtherBot`) is not ours, in any chat.
+        if let Some((_, Some(target), _)) = &command {
+            let me = self.me().await?;
+            if !me
+                .username
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(target))
+            {
+                return Ok(());
+            }
+        }
+        let group = m.chat.is_group();
+        if group && command.is_none() {
+            // In a group only links and replies to the bot's own messages are for the bot;
+            // the rest is the members' conversation.
+            let to_me = match m.reply_to_message.as_ref().and_then(|r| r.from.as_ref()) {
+                Some(author) => author.id == self.me().await?.id,
+                None => false,
+            };
+            if !to_me && !has_amazon_link(&format!("{text} {urls}")) {
+                return Ok(());
+            }
+        }
+        let mut ctx = self.ctx(m.chat.id, m.from.as_ref()).await?;
+        if group {
+            ctx.reply_to = Some(m.message_id);
+        }
+        ctx.document = m.document.clone();
+        ctx.html = match (&m.text, &m.entities, &m.caption_entities) {
+            (Some(t), Some(e), _) => crate::text::entities_to_html(t, e),
+            (None, _, Some(e)) => crate::text::entities_to_html(&text, e),
+            _ => escape_html(&text),
+        };
+        if !ctx.user.active {
+            // They came back (unblocked the bot): reachable again, and told what happened
+            // to their watches while they were away.
+            ctx.user = self.users.reactivate(&ctx.user).await?;
+            self.welcome_back(&ctx).await?;
+        }
+        let result = match command {
+            Some((cmd, _, args)) => self.on_command(&ctx, &cmd, args, &urls).await,
+            None if ctx.document.is_some() => {
+                if group {
+                    // A file in a group without /import is not for the bot.
+                    return Ok(());
+                }
+                self.on_command(&ctx, "import", "", &urls).await
+            }
             None => self.on_text(&ctx, &text, &urls).await,
         };
         if let Err(e) = &result {
@@ -352,6 +533,29 @@ impl Bot {
             self.reply(&ctx, &msg, None).await?;
         }
         Ok(())
+    }
+
+    /// Tells a user who came back (after blocking the bot) that their watches were paused
+    /// meanwhile, with one button to resume them all.
+    async fn welcome_back(&self, ctx: &Ctx) -> Result<(), BotError> {
+        let paused = self.watches.paused_count(&ctx.user).await?;
+        if paused == 0 {
+            return Ok(());
+        }
+        let t = ctx.t();
+        let kb = InlineKeyboardMarkup {
+            inline_keyboard: vec![vec![InlineKeyboardButton::callback(
+                t.btn_resume_all,
+                Callback::ResumeAll.encode(),
+            )]],
+        };
+        self.reply(
+            ctx,
+            &format!("{} {paused}", t.welcome_back_paused),
+            Some(kb),
+        )
+        .await
+        .map(drop)
     }
 
     async fn on_inline(&self, q: InlineQuery) -> Result<(), BotError> {
@@ -449,6 +653,9 @@ pub enum BotError {
     /// Input that could not be used.
     #[error("{0}")]
     Input(String),
+    /// A discovery query (search, compare, similar, categories) failed.
+    #[error(transparent)]
+    Discovery(#[from] mandi_core::discovery::DiscoveryError),
     /// A watch operation failed.
     #[error(transparent)]
     Watch(#[from] WatchError),

@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use super::error::TelegramError;
 use super::types::{
-    ApiResponse, BotCommand, InlineKeyboardMarkup, InlineQueryResultArticle, InputMediaPhoto,
-    LinkPreviewOptions, Message, ParseMode, Update, User, WebhookInfo,
+    ApiResponse, BotCommand, Chat, File, InlineKeyboardMarkup, InlineQueryResultArticle,
+    InputMediaPhoto, LinkPreviewOptions, Message, ParseMode, ReplyParameters, Update, User,
+    WebhookInfo,
 };
 
 /// The public Bot API endpoint; tests point the client at a loopback fake instead.
@@ -61,6 +62,9 @@ pub struct SendOptions {
     pub reply_markup: Option<InlineKeyboardMarkup>,
     /// Hide the link preview.
     pub disable_preview: bool,
+    /// Thread the message as a reply to this message of the chat (sent even when that
+    /// message was deleted meanwhile).
+    pub reply_to: Option<i64>,
 }
 
 impl SendOptions {
@@ -78,6 +82,7 @@ impl SendOptions {
             html: true,
             reply_markup: Some(markup),
             disable_preview: false,
+            reply_to: None,
         }
     }
 }
@@ -92,6 +97,8 @@ struct SendMessageBody<'a> {
     reply_markup: Option<&'a InlineKeyboardMarkup>,
     #[serde(skip_serializing_if = "Option::is_none")]
     link_preview_options: Option<LinkPreviewOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_parameters: Option<ReplyParameters>,
 }
 
 /// Builds a [`BotClient`].
@@ -274,11 +281,12 @@ impl BotClient {
         limit: u8,
         timeout_secs: u32,
     ) -> TgResult<Vec<RawUpdate>> {
-        let params = serde_json::json!({
+        // No offset at first: Telegram reads a `null` as a wrong type, so it is left out.
+        let params = strip_nulls(serde_json::json!({
             "offset": offset,
             "limit": limit.clamp(1, 100),
             "timeout": timeout_secs,
-        });
+        }));
         let wait = Duration::from_secs(u64::from(timeout_secs) + 15);
         let raw: Vec<Value> = self
             .call_with_timeout("getUpdates", &params, Some(wait))
@@ -305,6 +313,7 @@ impl BotClient {
             link_preview_options: options
                 .disable_preview
                 .then_some(LinkPreviewOptions { is_disabled: true }),
+            reply_parameters: options.reply_to.map(ReplyParameters::to),
         };
         self.call("sendMessage", &body).await
     }
@@ -330,6 +339,7 @@ impl BotClient {
                     "caption": caption,
                     "parse_mode": parse_mode,
                     "reply_markup": options.reply_markup,
+                    "reply_parameters": options.reply_to.map(ReplyParameters::to),
                 });
                 self.call("sendPhoto", &strip_nulls(body)).await
             }
@@ -352,6 +362,12 @@ impl BotClient {
                         message: e.to_string(),
                     })?;
                     form = form.text("reply_markup", json);
+                }
+                if let Some(id) = options.reply_to {
+                    form = form.text(
+                        "reply_parameters",
+                        serde_json::json!(ReplyParameters::to(id)).to_string(),
+                    );
                 }
                 let req = self.http.post(self.url("sendPhoto")).multipart(form);
                 self.finish("sendPhoto", req).await
@@ -501,6 +517,138 @@ impl BotClient {
         self.call("deleteWebhook", &serde_json::json!({})).await
     }
 
+    /// `sendDocument`: a file uploaded as multipart (`document` part), with an optional HTML
+    /// caption.
+    ///
+    /// # Errors
+    ///
+    /// See [`TelegramError`].
+    pub async fn send_document(
+        &self,
+        chat_id: i64,
+        file_name: &str,
+        bytes: Vec<u8>,
+        caption: Option<&str>,
+        options: &SendOptions,
+    ) -> TgResult<Message> {
+        let request = |message: String| TelegramError::Request {
+            method: "sendDocument".to_owned(),
+            message,
+        };
+        let mut form = reqwest::multipart::Form::new()
+            .text("chat_id", chat_id.to_string())
+            .part(
+                "document",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(file_name.to_owned())
+                    .mime_str("application/json")
+                    .map_err(|e| request(e.to_string()))?,
+            );
+        if let Some(c) = caption {
+            form = form.text("caption", c.to_owned());
+            if options.html {
+                form = form.text("parse_mode", "HTML");
+            }
+        }
+        if let Some(m) = &options.reply_markup {
+            let json = serde_json::to_string(m).map_err(|e| request(e.to_string()))?;
+            form = form.text("reply_markup", json);
+        }
+        if let Some(id) = options.reply_to {
+            form = form.text(
+                "reply_parameters",
+                serde_json::json!(ReplyParameters::to(id)).to_string(),
+            );
+        }
+        let req = self.http.post(self.url("sendDocument")).multipart(form);
+        self.finish("sendDocument", req).await
+    }
+
+    /// `getFile`: where a file someone sent can be downloaded.
+    ///
+    /// # Errors
+    ///
+    /// See [`TelegramError`].
+    pub async fn get_file(&self, file_id: &str) -> TgResult<File> {
+        self.call("getFile", &serde_json::json!({ "file_id": file_id }))
+            .await
+    }
+
+    /// Downloads a file found with [`BotClient::get_file`], refusing more than `max_bytes`.
+    ///
+    /// # Errors
+    ///
+    /// [`TelegramError::Request`] when the file has no path or is too large; transport and
+    /// HTTP failures as their [`TelegramError`].
+    pub async fn download_file(&self, file: &File, max_bytes: usize) -> TgResult<Vec<u8>> {
+        let method = "downloadFile";
+        let too_large = || TelegramError::Request {
+            method: method.to_owned(),
+            message: format!("the file is larger than {max_bytes} bytes"),
+        };
+        if file.file_size.is_some_and(|s| s > max_bytes as u64) {
+            return Err(too_large());
+        }
+        let path = file
+            .file_path
+            .as_deref()
+            .ok_or_else(|| TelegramError::Request {
+                method: method.to_owned(),
+                message: "Telegram gave no path for the file (over 20 MB?)".to_owned(),
+            })?;
+        let url = format!(
+            "{}/file/bot{}/{}",
+            self.base,
+            self.token.expose_secret(),
+            path.trim_start_matches('/')
+        );
+        let mut resp = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transport(method, e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(TelegramError::Api {
+                method: method.to_owned(),
+                code: i64::from(status.as_u16()),
+                description: format!("the file download answered HTTP {status}"),
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(method, e))? {
+            if body.len() + chunk.len() > max_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// `sendChatAction` (`typing`, `upload_document`…): shown for up to 5 seconds.
+    ///
+    /// # Errors
+    ///
+    /// See [`TelegramError`].
+    pub async fn send_chat_action(&self, chat_id: i64, action: &str) -> TgResult<bool> {
+        self.call(
+            "sendChatAction",
+            &serde_json::json!({ "chat_id": chat_id, "action": action }),
+        )
+        .await
+    }
+
+    /// `getChat`: the chat's full information (only the fields Mandi reads are decoded).
+    ///
+    /// # Errors
+    ///
+    /// See [`TelegramError`].
+    pub async fn get_chat(&self, chat_id: i64) -> TgResult<Chat> {
+        self.call("getChat", &serde_json::json!({ "chat_id": chat_id }))
+            .await
+    }
+
     /// `getWebhookInfo`.
     ///
     /// # Errors
@@ -603,6 +751,14 @@ pub fn decode<R: DeserializeOwned>(method: &str, status: u16, body: &[u8]) -> Tg
     };
     let mut de = serde_json::Deserializer::from_slice(body);
     let envelope: ApiResponse<Value> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        if status >= 500 {
+            // A failing front (502 page, empty 503): Telegram's servers, worth retrying.
+            return TelegramError::Api {
+                method: method.to_owned(),
+                code: i64::from(status),
+                description: format!("HTTP {status} without a Bot API answer"),
+            };
+        }
         let snippet: String = String::from_utf8_lossy(body).chars().take(120).collect();
         decode_err(
             e.path().to_string(),

@@ -183,6 +183,22 @@ pub struct Message {
     /// The group was migrated to a supergroup with this id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migrate_to_chat_id: Option<i64>,
+    /// A file sent as a document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Document>,
+    /// The message this one replies to (only who sent it is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_message: Option<RepliedMessage>,
+}
+
+/// The message a message replies to: who sent it (enough to tell replies to the bot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepliedMessage {
+    /// Its id.
+    pub message_id: i64,
+    /// Who sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<User>,
 }
 
 impl Message {
@@ -413,11 +429,67 @@ pub struct InlineQueryResultArticle {
     pub thumbnail_url: Option<String>,
 }
 
+/// Where to thread a reply (`reply_parameters`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyParameters {
+    /// The message replied to.
+    pub message_id: i64,
+    /// Send even when that message is gone.
+    #[serde(default)]
+    pub allow_sending_without_reply: bool,
+}
+
+impl ReplyParameters {
+    /// A reply to `message_id`, sent anyway if it was deleted.
+    pub fn to(message_id: i64) -> Self {
+        Self {
+            message_id,
+            allow_sending_without_reply: true,
+        }
+    }
+}
+
+/// A file someone sent (`Document`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// Its id, for `getFile`.
+    pub file_id: String,
+    /// Its stable unique id.
+    pub file_unique_id: String,
+    /// Its original name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// Its MIME type as the sender's app gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Its size in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_size: Option<u64>,
+}
+
+/// A file ready to download (`getFile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct File {
+    /// Its id.
+    pub file_id: String,
+    /// Its stable unique id.
+    pub file_unique_id: String,
+    /// Its size in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_size: Option<u64>,
+    /// The path under `/file/bot<token>/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_path: Option<String>,
+}
+
 /// `WebhookInfo` (the fields Mandi reads).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookInfo {
     /// The webhook URL, empty when none is set.
     pub url: String,
+    /// True when a self-signed certificate was uploaded.
+    #[serde(default)]
+    pub has_custom_certificate: bool,
     /// Updates waiting to be delivered.
     #[serde(default)]
     pub pending_update_count: u64,

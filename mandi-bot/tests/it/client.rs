@@ -137,12 +137,14 @@ async fn each_documented_failure_is_its_own_typed_error() {
         .unwrap_err();
     assert!(matches!(e, TelegramError::Api { code: 400, .. }), "{e:?}");
 
+    // A 502 page from a failing front is Telegram's servers failing: retryable.
     fake.garbage_replies(1);
     let e = c
         .send_message(5, "x", &SendOptions::default())
         .await
         .unwrap_err();
-    assert!(matches!(e, TelegramError::Decode { .. }), "{e:?}");
+    assert!(matches!(e, TelegramError::Api { code: 502, .. }), "{e:?}");
+    assert!(e.is_retryable());
 
     let wrong = BotClient::builder()
         .token("999:WRONG".to_owned())

@@ -19,14 +19,14 @@ use mandi_core::{
 
 use crate::support::{TestSource, asin, client_for, inr, t0};
 
-struct Harness {
-    fake: FakeTelegram,
-    store: Arc<dyn Store>,
-    source: Arc<TestSource>,
-    clock: ManualClock,
-    catalog: CatalogService,
-    notifier: Arc<TelegramNotifier>,
-    task: tokio::task::JoinHandle<()>,
+pub(crate) struct Harness {
+    pub(crate) fake: FakeTelegram,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) source: Arc<TestSource>,
+    pub(crate) clock: ManualClock,
+    pub(crate) catalog: CatalogService,
+    pub(crate) notifier: Arc<TelegramNotifier>,
+    pub(crate) task: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Harness {
@@ -35,13 +35,13 @@ impl Drop for Harness {
     }
 }
 
-const ADMIN: i64 = 4242;
+pub(crate) const ADMIN: i64 = 4242;
 
-async fn harness(config: NotifierConfig) -> Harness {
+pub(crate) async fn harness(config: NotifierConfig) -> Harness {
     harness_with(config, None).await
 }
 
-async fn harness_with(
+pub(crate) async fn harness_with(
     config: NotifierConfig,
     resolver: Option<Arc<dyn mandi_core::links::LinkResolver>>,
 ) -> Harness {
@@ -72,6 +72,7 @@ async fn harness_with(
             admins: vec![ADMIN],
             associate_tag: Some("mandi-21".into()),
             source_name: "test".into(),
+            source_label: "sandbox (seed 42, loopback)".into(),
             ..BotConfig::default()
         },
     );
@@ -94,7 +95,7 @@ async fn harness_with(
     }
 }
 
-async fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
+pub(crate) async fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     while !cond() {
         assert!(
@@ -105,7 +106,7 @@ async fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
     }
 }
 
-async fn user_of(h: &Harness, chat: i64) -> mandi_core::User {
+pub(crate) async fn user_of(h: &Harness, chat: i64) -> mandi_core::User {
     h.store
         .find_user(&ExternalIdentity::new("telegram", chat.to_string()))
         .await
@@ -114,7 +115,7 @@ async fn user_of(h: &Harness, chat: i64) -> mandi_core::User {
 }
 
 /// The alert the rule engine would make for the user's first watch after a drop.
-async fn alert_for(h: &Harness, chat: i64, price: i64, previous: i64) -> Notification {
+pub(crate) async fn alert_for(h: &Harness, chat: i64, price: i64, previous: i64) -> Notification {
     let user = user_of(h, chat).await;
     let watch = h.store.list_watches(user.id).await.unwrap().remove(0);
     Notification {
@@ -343,33 +344,24 @@ async fn watch_buttons_change_only_the_owners_watch() {
         }
     );
 
-    // Export, delete, import.
+    // Export (a .json document), delete, import by sending the file back.
     h.fake.push_text(owner, "/export");
     wait_for("the export", 10, || {
         h.fake
             .sent_to(owner)
             .iter()
-            .any(|s| s.body().contains("<pre>"))
+            .any(|s| s.method == "sendDocument")
     })
     .await;
     let export = h
         .fake
         .sent_to(owner)
         .into_iter()
-        .find(|s| s.body().contains("<pre>"))
+        .find(|s| s.method == "sendDocument")
         .unwrap();
-    let json = export
-        .body()
-        .split("<pre>")
-        .nth(1)
-        .unwrap()
-        .split("</pre>")
-        .next()
-        .unwrap()
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
+    let doc = export.document.clone().unwrap();
+    assert!(doc.file_name.ends_with(".json"), "{}", doc.file_name);
+    assert!(export.body().contains("Watches: 1"), "{}", export.body());
     h.fake.push_callback(owner, list.message_id, &delete);
     wait_for("the delete", 10, || {
         futures::executor::block_on(h.store.list_watches(owner_user.id))
@@ -377,7 +369,9 @@ async fn watch_buttons_change_only_the_owners_watch() {
             .is_empty()
     })
     .await;
-    h.fake.push_text(owner, &format!("/import {json}"));
+    // Sent back without a caption: read through getFile and the file download.
+    h.fake
+        .push_document(owner, &doc.file_name, doc.bytes.clone(), None);
     wait_for("the import", 10, || {
         h.fake
             .sent_to(owner)

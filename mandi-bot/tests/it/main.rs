@@ -4,6 +4,8 @@
 mod binary;
 mod client;
 mod conversation;
+mod discovery;
 mod notifier;
 #[allow(dead_code)]
 mod support;
+mod telegram_user;

@@ -64,7 +64,7 @@ async fn a_small_fan_out_never_trips_telegrams_limits() {
         assert!(w[30].at - w[0].at >= Duration::from_secs(1));
     }
     assert!(fake.rejected().is_empty(), "{:?}", fake.rejected());
-    // Buy button and escaped message.
+    // Buy button and the target headline.
     let first = &sent[0];
     assert!(
         first
@@ -72,7 +72,12 @@ async fn a_small_fan_out_never_trips_telegrams_limits() {
             .iter()
             .any(|(_, url)| url.starts_with("https://www.amazon.in/dp/"))
     );
-    assert!(first.body().contains("&lt;now&gt;"));
+    assert!(
+        first.body().starts_with("<b>🎯 Target price reached</b>"),
+        "{}",
+        first.body()
+    );
+    assert!(first.body().contains("target ₹55,000"), "{}", first.body());
 }
 
 #[tokio::test]

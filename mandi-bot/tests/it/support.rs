@@ -84,6 +84,8 @@ pub fn notification(user: &User, n: i64) -> Notification {
 pub struct TestSource {
     pub products: Mutex<Vec<Product>>,
     pub calls: Mutex<u32>,
+    /// Variation families by parent (the parent itself is a product without offers).
+    pub families: Mutex<Vec<VariationFamily>>,
 }
 
 impl TestSource {
@@ -104,6 +106,31 @@ impl TestSource {
             height: 500,
         }];
         self.products.lock().unwrap().push(p);
+    }
+
+    /// A variation parent `parent` (no price of its own) with children `(asin, colour, price)`.
+    pub fn add_family(&self, parent: Asin, title: &str, children: &[(Asin, &str, i64)]) {
+        let mut items = Vec::new();
+        for (a, colour, price) in children {
+            self.add(*a, &format!("{title} ({colour})"), *price, *price + 5_000);
+            let mut products = self.products.lock().unwrap();
+            let p = products.iter_mut().find(|p| p.asin == *a).unwrap();
+            p.parent_asin = Some(parent);
+            p.variation_attributes = vec![mandi_core::VariationAttribute {
+                name: "color_name".into(),
+                value: (*colour).to_owned(),
+            }];
+            items.push(p.clone());
+        }
+        let parent_product = Product::new(parent, Marketplace::India, title, t0());
+        self.products.lock().unwrap().push(parent_product);
+        self.families.lock().unwrap().push(VariationFamily {
+            parent_asin: parent,
+            dimensions: vec!["color_name".into()],
+            variation_count: items.len() as u32,
+            price_range: None,
+            items,
+        });
     }
 
     /// Changes a price, as seen at `at` (a real source stamps each fetch with its time).
@@ -160,8 +187,17 @@ impl ProductSource for TestSource {
 
     async fn get_variations(
         &self,
-        _request: &VariationsRequest,
+        request: &VariationsRequest,
     ) -> Result<VariationFamily, SourceError> {
+        if let Some(f) = self
+            .families
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|f| f.parent_asin == request.asin)
+        {
+            return Ok(f.clone());
+        }
         Err(SourceError::NotFound {
             code: "NoResults".into(),
             message: "no variations in the test source".into(),

@@ -392,7 +392,10 @@ async fn simulate(
         began.elapsed().as_secs_f64(),
         render::ist(clock.now())
     )])?;
-    let alerts = catalog.store().alert_history(user.id, 1_000, 0).await?;
+    let alerts = watches
+        .alerts(&user, 1_000, 0)
+        .await
+        .map_err(super::watch::watch_error)?;
     tour.lines([format!(
         "{} alerts fired and were delivered ({} sent); the first ones:",
         alerts.len(),

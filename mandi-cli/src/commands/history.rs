@@ -121,7 +121,7 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
                         dated(w.lowest),
                         dated(w.highest),
                         render::price(w.average),
-                        format!("{}%", w.known_bps / 100),
+                        render::whole_percent(i64::from(w.known_bps)).to_string(),
                     ]
                 })
                 .collect();

@@ -93,7 +93,7 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
                 out.line("")?;
             }
             for e in &errors {
-                out.line(format!("{}: not found ({}: {})", e.asin, e.code, e.message))?;
+                out.note(format!("{}: not found ({}: {})", e.asin, e.code, e.message))?;
             }
         }
         Ok(if items.is_empty() {

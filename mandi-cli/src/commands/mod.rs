@@ -16,6 +16,8 @@ pub mod migrate;
 pub mod monitor;
 pub mod nodes;
 pub mod predict;
+pub mod recommend;
+pub mod report;
 pub mod sandbox;
 pub mod search;
 pub mod serve;
@@ -132,6 +134,8 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Deals(cmd) => deals::run_deals(cmd, &ctx, out),
         Command::Stats(cmd) => deals::run_stats(cmd, &ctx, out),
         Command::Migrate(cmd) => migrate::run(cmd, &ctx, out),
+        Command::Report(cmd) => report::run(cmd, &ctx, out),
+        Command::Recommend(cmd) => recommend::run(cmd, &ctx, out),
     }
 }
 

@@ -18,7 +18,8 @@ use crate::render;
 
 const EXAMPLES: &str = "\
 Examples:
-  mandi monitor                      # until Ctrl-C
+  mandi monitor                      # until Ctrl-C or SIGTERM
+  mandi monitor --listen 127.0.0.1:9184   # with /metrics and /healthz
   mandi monitor --once               # refresh every watched product once, deliver, exit
   mandi monitor --for 30m
   mandi monitor --until \"2026-11-26 09:00\"   # IST
@@ -40,6 +41,10 @@ pub struct Cmd {
     /// Stop after this long (10m, 2h, 1d).
     #[arg(long = "for", value_name = "DURATION")]
     duration: Option<String>,
+    /// Serve `/metrics` (Prometheus text format) and `/healthz` on this address while
+    /// monitoring (`127.0.0.1:9184`; port 0 picks a free one, printed on stderr).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
 }
 
 /// The snapshot `mandi monitor` leaves for `mandi status`.
@@ -142,11 +147,35 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         (None, None) => None,
     };
     block_on(async {
+        // Installed first, so a SIGTERM during start-up is not lost.
+        let mut signals = mandi_paapi::ops::StopSignals::install().map_err(|e| Error::Setup {
+            what: "signal handler",
+            message: e.to_string(),
+        })?;
         let app = App::open(ctx).await?;
         // One monitor per database: a second one would refresh the same products again.
         let location = DatabaseLocation::from_setting(&app.settings.database_path()?);
         let _monitor_lock = lock_monitor(&location).await?;
         let notifiers = app.notifiers()?;
+        let _ops = match &cmd.listen {
+            Some(addr) => {
+                let catalog = app.catalog.clone();
+                let health: mandi_paapi::ops::HealthCheck = Arc::new(move || {
+                    let catalog = catalog.clone();
+                    Box::pin(async move { catalog.check_health().await })
+                });
+                let server =
+                    mandi_paapi::ops::serve(addr, health)
+                        .await
+                        .map_err(|e| Error::Setup {
+                            what: "--listen",
+                            message: e.to_string(),
+                        })?;
+                eprintln!("serving /metrics and /healthz on http://{}", server.addr());
+                Some(server)
+            }
+            None => None,
+        };
         if cmd.once {
             let report = app
                 .catalog
@@ -189,6 +218,10 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         let mut service =
             MonitoringService::new(&app.catalog, notifiers, sleeper, settings, app.fallback()?)
                 .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
+        if let Some(shared) = app.shared_cache()? {
+            service = service.with_shared_cache(shared);
+        }
+        service.observe().await;
         let status = status_path(&app.database);
         let source = app.catalog.source().name().to_owned();
         // A line redrawn in place only on a terminal that takes escape codes (`--color`).
@@ -214,14 +247,28 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             }
         };
         let end = until.unwrap_or(DateTime::<Utc>::MAX_UTC);
-        tokio::select! {
-            result = service.run_until(end, &mut on_progress) => result?,
-            signal = tokio::signal::ctrl_c() => {
-                signal.map_err(|e| Error::Setup { what: "signal handler", message: e.to_string() })?;
-                if tty { eprintln!(); }
-                eprintln!("stopping: delivering what is due, then exiting");
+        // Ctrl-C and SIGTERM alike: the loop finishes a call in flight and stores its answer,
+        // then what is due is delivered and the command exits 0.
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let watcher = tokio::spawn(async move {
+            match signals.recv().await {
+                Ok(name) => {
+                    eprintln!();
+                    eprintln!(
+                        "{name}: stopping: finishing the call in flight, delivering what is due, then exiting"
+                    );
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "no signal handler; stop the process to end it");
+                    std::future::pending::<()>().await;
+                }
             }
-        }
+            let _ = stop_tx.send(true);
+        });
+        service
+            .run_until_stopped(end, &mut stop_rx, &mut on_progress)
+            .await?;
+        watcher.abort();
         service.dispatch().await?;
         let p = service.progress();
         if tty {
@@ -249,11 +296,10 @@ pub struct StatusCmd {}
 pub fn run_status(_cmd: StatusCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     block_on(async {
         let app = App::open(ctx).await?;
-        let store = app.catalog.store();
-        let watched = store.watched_products().await?;
+        let watched = app.catalog.watched_products().await?;
         let source = app.catalog.source().name().to_owned();
         let today = app.catalog.clock().now().date_naive();
-        let usage = store.api_usage(&source, today).await?;
+        let usage = app.catalog.api_usage_on(today).await?;
         let quota = app.quota_config()?;
         let snapshot: Option<StatusFile> = std::fs::read_to_string(status_path(&app.database))
             .ok()

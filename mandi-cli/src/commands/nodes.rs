@@ -68,7 +68,7 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
                 .iter()
                 .filter(|id| !found.contains(&id.as_str()))
             {
-                out.line(format!("{id}: not found"))?;
+                out.note(format!("{id}: not found"))?;
             }
         }
         Ok(if nodes.is_empty() {

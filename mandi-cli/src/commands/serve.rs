@@ -42,6 +42,11 @@ pub struct ServeCmd {
 /// The address cannot be bound, or the store, source or notifiers cannot start.
 pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     block_on(async {
+        let mut signals = mandi_paapi::ops::StopSignals::install().map_err(|e| Error::Setup {
+            what: "signal handler",
+            message: e.to_string(),
+        })?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let app = App::open(ctx).await?;
         let config = ServerConfig {
             admin_password: app.settings.server.admin_password.clone(),
@@ -79,9 +84,10 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
             )
             .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
             let progress_state = state.clone();
+            let mut stop = stop_rx.clone();
             Some(tokio::spawn(async move {
                 let result = service
-                    .run_until(chrono::DateTime::<chrono::Utc>::MAX_UTC, |p| {
+                    .run_until_stopped(chrono::DateTime::<chrono::Utc>::MAX_UTC, &mut stop, |p| {
                         progress_state.set_monitor_progress(p.clone());
                     })
                     .await;
@@ -90,15 +96,23 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
                 }
             }))
         };
-        let shutdown = async {
-            if let Err(e) = tokio::signal::ctrl_c().await {
-                tracing::error!(error = %e, "no signal handler; stop the process to end it");
-                std::future::pending::<()>().await;
+        // Ctrl-C and SIGTERM alike: the server drains its requests, the monitoring loop
+        // finishes a call in flight and delivers what is due, then the command exits 0.
+        let shutdown = async move {
+            match signals.recv().await {
+                Ok(name) => tracing::info!(signal = name, "stopping"),
+                Err(e) => {
+                    tracing::error!(error = %e, "no signal handler; stop the process to end it");
+                    std::future::pending::<()>().await;
+                }
             }
+            let _ = stop_tx.send(true);
         };
         let served = mandi_server::serve(listener, state, shutdown).await;
-        if let Some(task) = monitor {
-            task.abort();
+        if let Some(task) = monitor
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "the monitoring task failed");
         }
         served.map_err(|e| Error::Setup {
             what: "server",

@@ -365,19 +365,18 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
                 show(out, &added.watch)?;
             }
             Action::List => {
-                let list = watches.list(&user).await.map_err(watch_error)?;
+                let with_products = watches
+                    .list_with_products(&user)
+                    .await
+                    .map_err(watch_error)?;
+                let list: Vec<_> = with_products.iter().map(|(w, _)| w.clone()).collect();
                 if out.is_json() {
                     out.json(&Document::Watches(&list))?;
                 } else if list.is_empty() {
                     out.line("no watches yet: mandi watch add <ASIN|url> --below <price>")?;
                 } else {
                     let mut rows = Vec::new();
-                    for w in &list {
-                        let product = app
-                            .catalog
-                            .store()
-                            .get_product(w.target.marketplace(), w.target.asin())
-                            .await?;
+                    for (w, product) in with_products {
                         rows.push(vec![
                             w.id.to_string(),
                             w.target.asin().to_string(),
@@ -488,11 +487,10 @@ pub fn run_alerts(cmd: AlertsCmd, ctx: &Context, out: &mut Output<'_>) -> Result
         let app = App::open(ctx).await?;
         let watches = WatchService::new(app.catalog.clone());
         let user = local_user(&watches).await?;
-        let alerts = app
-            .catalog
-            .store()
-            .alert_history(user.id, cmd.limit, cmd.offset)
-            .await?;
+        let alerts = watches
+            .alerts(&user, cmd.limit, cmd.offset)
+            .await
+            .map_err(watch_error)?;
         if out.is_json() {
             out.json(&AlertsDocument::Alerts(&alerts))?;
         } else if alerts.is_empty() {

@@ -85,3 +85,59 @@ mtest!(predict_refuses_a_drop_of_100_percent, |dir, cmd| {
     assert_one_line_error(&err);
     assert!(err.contains("--drop"), "{err}");
 });
+
+mtest!(report_lists_the_market_and_draws_its_index, |dir, cmd| {
+    let s = mandi_paapi::sandbox::Catalog::for_seed(42).sample();
+    let empty = dir.mandi().args(["report"]).output();
+    assert_eq!(
+        empty.status.code(),
+        Some(1),
+        "nothing seen, nothing to report"
+    );
+    dir.mandi()
+        .args(["watch", "add", s.laptop.as_str()])
+        .stdout();
+    let doc: serde_json::Value = cmd.args(["report", "--period", "month"]).json();
+    assert_eq!(doc["type"], "market_report");
+    assert_eq!(doc["data"]["period"], "month");
+    assert_eq!(doc["data"]["products"], 1);
+    let text = dir.mandi().args(["report"]).stdout();
+    assert!(
+        text.contains("Biggest drops") && text.contains("Sales ahead"),
+        "{text}"
+    );
+    let err = dir
+        .mandi()
+        .args(["report", "--period", "year"])
+        .fails_with(2);
+    assert_one_line_error(&err);
+    assert!(err.contains("--period"), "{err}");
+});
+
+mtest!(recommend_learns_a_profile_from_watches, |dir, cmd| {
+    let s = mandi_paapi::sandbox::Catalog::for_seed(42).sample();
+    let empty = dir.mandi().args(["recommend"]).output();
+    assert_eq!(
+        empty.status.code(),
+        Some(1),
+        "no watches, nothing to learn from"
+    );
+    let err = dir
+        .mandi()
+        .args(["recommend", "--limit", "0"])
+        .fails_with(2);
+    assert_one_line_error(&err);
+    cmd.args(["watch", "add", s.laptop.as_str(), "--drop", "10%"])
+        .stdout();
+    let o = dir.mandi().args(["recommend", "--json"]).output();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(doc["type"], "recommendations");
+    let profile = &doc["data"]["profile"];
+    assert_eq!(profile["signals"]["watches"], 1);
+    assert_eq!(profile["price_sensitivity_bps"], 1000);
+    assert_eq!(
+        profile["categories"].as_array().map(Vec::len),
+        Some(1),
+        "{profile}"
+    );
+});

@@ -15,6 +15,7 @@ mod config;
 mod demo;
 mod discovery;
 mod migrate;
+mod ops;
 mod products;
 mod release;
 mod watch;

@@ -65,6 +65,14 @@ mtest!(lookup_of_an_unknown_product_exits_1, |dir, cmd| {
     let s = sample();
     let o = cmd.args(["lookup", s.unknown.as_str()]).output();
     assert_eq!(o.status.code(), Some(1));
+    // The not-found message is about the run, not its result: stderr, nothing on stdout.
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("{}: not found", s.unknown)), "{err}");
 });
 
 mtest!(

@@ -62,11 +62,12 @@ impl TestCommand {
         self
     }
 
-    /// Starts the command in the background (output discarded).
+    /// Starts the command with stdout and stderr piped (for long-running commands).
     pub fn spawn(&mut self) -> std::process::Child {
         self.cmd
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("start mandi")
     }

@@ -273,10 +273,12 @@ impl Dispatcher {
     #[tracing::instrument(skip_all, err(level = "debug"))]
     pub async fn run_once(&self) -> Result<DispatchReport, StoreError> {
         let now = self.clock.now();
-        let claimed = self
-            .store
-            .claim_due_deliveries(now, &self.channels(), self.batch, self.lease)
-            .await?;
+        let claimed = crate::telemetry::timed(
+            "claim_due_deliveries",
+            self.store
+                .claim_due_deliveries(now, &self.channels(), self.batch, self.lease),
+        )
+        .await?;
         let mut report = DispatchReport {
             claimed: claimed.len(),
             ..DispatchReport::default()
@@ -304,6 +306,11 @@ impl Dispatcher {
             self.deliver_digest(&channel, user, rows, now, &mut report)
                 .await?;
         }
+        metrics::counter!(crate::telemetry::ALERTS_DELIVERED).increment(report.sent as u64);
+        metrics::counter!(crate::telemetry::ALERTS_FAILED, "kind" => "retry")
+            .increment(report.retried as u64);
+        metrics::counter!(crate::telemetry::ALERTS_FAILED, "kind" => "dead")
+            .increment(report.dead as u64);
         Ok(report)
     }
 

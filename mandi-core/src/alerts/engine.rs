@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::observation::ProductObservation;
 use super::state::{RuleState, WatchRuleStates};
 use crate::domain::{
-    AlertRule, Asin, Availability, Marketplace, Money, Product, Watch, WatchId, WatchTarget,
+    AlertRule, Asin, Availability, Bps, Marketplace, Money, Product, Watch, WatchId, WatchTarget,
 };
 use crate::ports::store::NewAlert;
 
@@ -152,6 +152,104 @@ struct Fired {
     price_rule: bool,
 }
 
+impl Fired {
+    /// A firing of a price rule (subject to the minimum-change control).
+    fn price(message: String) -> Self {
+        Self {
+            message,
+            price_rule: true,
+        }
+    }
+
+    /// A firing of a rule about something other than the price.
+    fn other(message: String) -> Self {
+        Self {
+            message,
+            price_rule: false,
+        }
+    }
+}
+
+/// `DropSinceLastAlert`: the price fell by `amount` or by `bps` since the last firing (or
+/// the first price seen).
+fn drop_since_last_alert(
+    amount: Option<Money>,
+    bps: Option<u32>,
+    st: &mut RuleState,
+    obs: &ProductObservation,
+) -> Option<Fired> {
+    let p = obs.price?;
+    let Some(r) = st.reference.filter(|r| same_currency(*r, p)) else {
+        st.reference = Some(p);
+        return None;
+    };
+    let by_amount = amount.is_some_and(|a| {
+        same_currency(a, p) && r.minor() - p.minor() >= a.minor() && a.minor() > 0
+    });
+    let by_share =
+        bps.is_some_and(|b| b > 0 && p.discount_bps(r).is_some_and(|d| d >= i64::from(b)));
+    if by_amount || by_share {
+        st.reference = Some(p);
+        Some(Fired::price(format!(
+            "{}: price fell to {p} from {r}",
+            obs.asin
+        )))
+    } else {
+        None
+    }
+}
+
+/// `BackInStock`: buyable again after the last known state was out of stock.
+fn back_in_stock(obs: &ProductObservation) -> Option<Fired> {
+    (obs.availability.is_buyable() && obs.last_known_availability == Availability::OutOfStock)
+        .then(|| Fired::other(format!("{}: back in stock", obs.asin)))
+}
+
+/// `PriceIncrease`: the price rose `bps` above the lowest price since the last firing.
+fn price_increase(bps: u32, st: &mut RuleState, obs: &ProductObservation) -> Option<Fired> {
+    let p = obs.price?;
+    let Some(low) = st.reference.filter(|r| same_currency(*r, p)) else {
+        st.reference = Some(p);
+        return None;
+    };
+    if p.minor() < low.minor() {
+        st.reference = Some(p);
+        return None;
+    }
+    if p.minor() > above(low, bps) {
+        st.reference = Some(p);
+        Some(Fired::price(format!(
+            "{}: price rose to {p} from {low}",
+            obs.asin
+        )))
+    } else {
+        None
+    }
+}
+
+/// `LightningDealStarted`: a lightning deal not seen before is running.
+fn lightning_deal_started(st: &mut RuleState, obs: &ProductObservation) -> Option<Fired> {
+    if obs.price.is_none() && !obs.availability.is_known() {
+        return None; // a failed fetch says nothing about deals
+    }
+    let deal = obs.lightning_deal.as_ref();
+    let was_active = st.deal_active;
+    st.deal_active = deal.is_some();
+    let deal = deal?;
+    let new = match deal.starts_at {
+        Some(s) => Some(s) != st.last_deal_start,
+        None => !was_active,
+    };
+    if !new {
+        return None;
+    }
+    st.last_deal_start = deal.starts_at;
+    Some(Fired::other(match obs.price {
+        Some(p) => format!("{}: lightning deal started at {p}", obs.asin),
+        None => format!("{}: lightning deal started", obs.asin),
+    }))
+}
+
 impl RuleEngine {
     /// An engine with these noise controls.
     pub fn new(noise: NoiseControl) -> Self {
@@ -193,6 +291,7 @@ impl RuleEngine {
         }
     }
 
+    /// Evaluates one rule: each kind of rule has its own function below.
     fn rule(
         &self,
         watch: &Watch,
@@ -200,143 +299,116 @@ impl RuleEngine {
         st: &mut RuleState,
         obs: &ProductObservation,
     ) -> Option<Fired> {
-        let at = obs.at;
-        let price = obs.price;
-        let price_fired = |message: String| {
-            Some(Fired {
-                message,
-                price_rule: true,
-            })
-        };
         match rule {
-            AlertRule::TargetPrice { at_or_below } => {
-                let p = price.filter(|p| same_currency(*p, *at_or_below))?;
-                let hit = p.minor() <= at_or_below.minor();
-                self.threshold(st, at, p, hit, *at_or_below)
-                    .then(|| format!("{}: price fell to {p} (target {at_or_below})", obs.asin))
-                    .and_then(price_fired)
-            }
-            AlertRule::DropFromBaseline { bps } => {
-                let p = price?;
-                if st.reference.is_none() {
-                    st.reference = Some(p);
-                }
-                let base = watch.baseline_price.or(st.reference)?;
-                if !same_currency(base, p) {
-                    return None;
-                }
-                let level = Money::from_minor(
-                    base.minor() - base.percent_bps(i64::from(*bps)).minor(),
-                    base.currency(),
-                );
-                let hit = p.minor() <= level.minor();
-                self.threshold(st, at, p, hit, level)
-                    .then(|| {
-                        format!(
-                            "{}: price fell to {p}, {:.1} % below {base}",
-                            obs.asin,
-                            p.discount_bps(base).unwrap_or(0) as f64 / 100.0
-                        )
-                    })
-                    .and_then(price_fired)
-            }
+            AlertRule::TargetPrice { at_or_below } => self.target_price(*at_or_below, st, obs),
+            AlertRule::DropFromBaseline { bps } => self.drop_from_baseline(watch, *bps, st, obs),
             AlertRule::DropSinceLastAlert { amount, bps } => {
-                let p = price?;
-                let Some(r) = st.reference.filter(|r| same_currency(*r, p)) else {
-                    st.reference = Some(p);
-                    return None;
-                };
-                let by_amount = amount.is_some_and(|a| {
-                    same_currency(a, p) && r.minor() - p.minor() >= a.minor() && a.minor() > 0
-                });
-                let by_share = bps
-                    .is_some_and(|b| b > 0 && p.discount_bps(r).is_some_and(|d| d >= i64::from(b)));
-                if by_amount || by_share {
-                    st.reference = Some(p);
-                    price_fired(format!("{}: price fell to {p} from {r}", obs.asin))
-                } else {
-                    None
-                }
+                drop_since_last_alert(*amount, *bps, st, obs)
             }
-            AlertRule::LowestInDays { days } => {
-                let p = price?;
-                let low = obs.lowest_in_days(*days).filter(|l| same_currency(*l, p));
-                let hit = low.is_some_and(|l| p.minor() < l.minor());
-                self.threshold(st, at, p, hit, p)
-                    .then(|| format!("{}: {p} is the lowest price in {days} days", obs.asin))
-                    .and_then(price_fired)
-            }
-            AlertRule::AllTimeLow => {
-                let p = price?;
-                let low = obs.all_time_low_before.filter(|l| same_currency(*l, p));
-                let hit = low.is_some_and(|l| p.minor() < l.minor());
-                self.threshold(st, at, p, hit, p)
-                    .then(|| format!("{}: {p} is an all-time low", obs.asin))
-                    .and_then(price_fired)
-            }
-            AlertRule::BackInStock => (obs.availability.is_buyable()
-                && obs.last_known_availability == Availability::OutOfStock)
-                .then(|| Fired {
-                    message: format!("{}: back in stock", obs.asin),
-                    price_rule: false,
-                }),
-            AlertRule::PriceIncrease { bps } => {
-                let p = price?;
-                let Some(low) = st.reference.filter(|r| same_currency(*r, p)) else {
-                    st.reference = Some(p);
-                    return None;
-                };
-                if p.minor() < low.minor() {
-                    st.reference = Some(p);
-                    return None;
-                }
-                if p.minor() > above(low, *bps) {
-                    st.reference = Some(p);
-                    price_fired(format!("{}: price rose to {p} from {low}", obs.asin))
-                } else {
-                    None
-                }
-            }
-            AlertRule::DealScoreAtLeast { score } => {
-                let s = obs.deal_score.as_ref()?.score;
-                self.maybe_rearm(st, at, s < *score);
-                if st.armed && s >= *score {
-                    st.armed = false;
-                    Some(Fired {
-                        message: format!("{}: deal score {s} (at least {score})", obs.asin),
-                        price_rule: false,
-                    })
-                } else {
-                    None
-                }
-            }
-            AlertRule::LightningDealStarted => {
-                if price.is_none() && !obs.availability.is_known() {
-                    return None; // a failed fetch says nothing about deals
-                }
-                let deal = obs.lightning_deal.as_ref();
-                let was_active = st.deal_active;
-                st.deal_active = deal.is_some();
-                let deal = deal?;
-                let new = match deal.starts_at {
-                    Some(s) => Some(s) != st.last_deal_start,
-                    None => !was_active,
-                };
-                if !new {
-                    return None;
-                }
-                st.last_deal_start = deal.starts_at;
-                Some(Fired {
-                    message: match price {
-                        Some(p) => format!("{}: lightning deal started at {p}", obs.asin),
-                        None => format!("{}: lightning deal started", obs.asin),
-                    },
-                    price_rule: false,
-                })
-            }
+            AlertRule::LowestInDays { days } => self.lowest_in_days(*days, st, obs),
+            AlertRule::AllTimeLow => self.all_time_low(st, obs),
+            AlertRule::BackInStock => back_in_stock(obs),
+            AlertRule::PriceIncrease { bps } => price_increase(*bps, st, obs),
+            AlertRule::DealScoreAtLeast { score } => self.deal_score_at_least(*score, st, obs),
+            AlertRule::LightningDealStarted => lightning_deal_started(st, obs),
             // Rules added later are not evaluated by this engine version.
             #[allow(unreachable_patterns)]
             _ => None,
+        }
+    }
+
+    /// `TargetPrice`: the price is at or below the target (re-arms on a rebound above it).
+    fn target_price(
+        &self,
+        at_or_below: Money,
+        st: &mut RuleState,
+        obs: &ProductObservation,
+    ) -> Option<Fired> {
+        let p = obs.price.filter(|p| same_currency(*p, at_or_below))?;
+        let hit = p.minor() <= at_or_below.minor();
+        self.threshold(st, obs.at, p, hit, at_or_below).then(|| {
+            Fired::price(format!(
+                "{}: price fell to {p} (target {at_or_below})",
+                obs.asin
+            ))
+        })
+    }
+
+    /// `DropFromBaseline`: the price is `bps` below the watch's baseline (or, without one,
+    /// the first price seen).
+    fn drop_from_baseline(
+        &self,
+        watch: &Watch,
+        bps: u32,
+        st: &mut RuleState,
+        obs: &ProductObservation,
+    ) -> Option<Fired> {
+        let p = obs.price?;
+        if st.reference.is_none() {
+            st.reference = Some(p);
+        }
+        let base = watch.baseline_price.or(st.reference)?;
+        if !same_currency(base, p) {
+            return None;
+        }
+        let level = Money::from_minor(
+            base.minor() - base.percent_bps(i64::from(bps)).minor(),
+            base.currency(),
+        );
+        let hit = p.minor() <= level.minor();
+        self.threshold(st, obs.at, p, hit, level).then(|| {
+            Fired::price(format!(
+                "{}: price fell to {p}, {} below {base}",
+                obs.asin,
+                Bps(p.discount_bps(base).unwrap_or(0))
+            ))
+        })
+    }
+
+    /// `LowestInDays`: the price is below every price of the last `days` days.
+    fn lowest_in_days(
+        &self,
+        days: u32,
+        st: &mut RuleState,
+        obs: &ProductObservation,
+    ) -> Option<Fired> {
+        let p = obs.price?;
+        let low = obs.lowest_in_days(days).filter(|l| same_currency(*l, p));
+        let hit = low.is_some_and(|l| p.minor() < l.minor());
+        self.threshold(st, obs.at, p, hit, p).then(|| {
+            Fired::price(format!(
+                "{}: {p} is the lowest price in {days} days",
+                obs.asin
+            ))
+        })
+    }
+
+    /// `AllTimeLow`: the price is below every price seen before.
+    fn all_time_low(&self, st: &mut RuleState, obs: &ProductObservation) -> Option<Fired> {
+        let p = obs.price?;
+        let low = obs.all_time_low_before.filter(|l| same_currency(*l, p));
+        let hit = low.is_some_and(|l| p.minor() < l.minor());
+        self.threshold(st, obs.at, p, hit, p)
+            .then(|| Fired::price(format!("{}: {p} is an all-time low", obs.asin)))
+    }
+
+    /// `DealScoreAtLeast`: the deal score reaches `score` (re-arms when it falls below).
+    fn deal_score_at_least(
+        &self,
+        score: u8,
+        st: &mut RuleState,
+        obs: &ProductObservation,
+    ) -> Option<Fired> {
+        let s = obs.deal_score.as_ref()?.score;
+        self.maybe_rearm(st, obs.at, s < score);
+        if st.armed && s >= score {
+            st.armed = false;
+            Some(Fired::other(format!(
+                "{}: deal score {s} (at least {score})",
+                obs.asin
+            )))
+        } else {
+            None
         }
     }
 
@@ -634,6 +706,70 @@ mod tests {
         out.iter()
             .map(|a| (a.triggered_at - t(0)).num_hours())
             .collect()
+    }
+
+    #[test]
+    fn drop_from_baseline_measures_from_the_first_price_and_says_the_share_in_bps() {
+        let w = watch(vec![AlertRule::DropFromBaseline { bps: 1_000 }]);
+        let mut states = WatchRuleStates::new(w.id);
+        let mut out = Vec::new();
+        let engine = RuleEngine::default();
+        for (h, price) in [(0, 1_000), (1, 950), (2, 875), (3, 870)] {
+            engine.evaluate(
+                &w,
+                &obs(h, Some(price), Availability::InStock),
+                &mut states,
+                &mut out,
+            );
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].triggered_at, t(2));
+        assert!(
+            out[0].message.ends_with("12.5% below ₹1,000"),
+            "{}",
+            out[0].message
+        );
+    }
+
+    #[test]
+    fn price_increase_measures_from_the_lowest_price_since_the_last_firing() {
+        let w = watch(vec![AlertRule::PriceIncrease { bps: 1_000 }]);
+        let seq = [
+            (0, 1_000),
+            (1, 900),
+            (2, 980),
+            (3, 1_000),
+            (4, 1_050),
+            (5, 1_160),
+        ]
+        .iter()
+        .map(|(h, p)| obs(*h, Some(*p), Availability::InStock))
+        .collect();
+        // The low of 900 becomes the reference: 980 is under 10 % above it, 1,000 is over
+        // (fires, and 1,000 becomes the reference); 1,050 is under 10 % above that, 1,160 over.
+        assert_eq!(run(RuleEngine::default(), &w, seq), vec![3, 5]);
+    }
+
+    #[test]
+    fn lowest_and_all_time_low_need_a_price_below_the_known_lows() {
+        let rules = vec![AlertRule::AllTimeLow, AlertRule::LowestInDays { days: 30 }];
+        let w = watch(rules);
+        let mut o = obs(0, Some(900), Availability::InStock);
+        o.all_time_low_before = Some(inr(950));
+        let mut states = WatchRuleStates::new(w.id);
+        let mut out = Vec::new();
+        RuleEngine::default().evaluate(&w, &o, &mut states, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            out[0].message.ends_with("is an all-time low"),
+            "{}",
+            out[0].message
+        );
+        let mut o = obs(1, Some(960), Availability::InStock);
+        o.all_time_low_before = Some(inr(900));
+        out.clear();
+        RuleEngine::default().evaluate(&w, &o, &mut states, &mut out);
+        assert!(out.is_empty(), "{out:?}");
     }
 
     #[test]

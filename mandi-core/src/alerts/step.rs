@@ -276,7 +276,12 @@ impl AlertStep {
         if batch.updates.is_empty() {
             return Ok(());
         }
-        for applied in self.store.apply_updates(&batch.updates).await? {
+        let applied =
+            crate::telemetry::timed("apply_updates", self.store.apply_updates(&batch.updates))
+                .await?;
+        for applied in applied {
+            metrics::counter!(crate::telemetry::ALERTS_CREATED)
+                .increment(applied.created.len() as u64);
             report.alerts_created += applied.created.len();
             report.duplicates += applied.duplicates;
         }

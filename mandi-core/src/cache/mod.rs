@@ -3,8 +3,9 @@
 //!
 //! Adapters: [`MemoryCache`] (in process: TTL, bounded size, least-recently-used eviction),
 //! [`StoreCache`] (the database tier over the [`Store`](crate::Store) port, its
-//! `get_product` being the L2) and [`TieredCache`] (L1 in front of L2, with warming). A Redis
-//! adapter comes later; the port knows no driver. Every adapter runs the same contract suite
+//! `get_product` being the L2), [`TieredCache`] (L1 in front of L2, with warming) and, with
+//! the `redis` feature, `RedisCache` (shared by every process on one Redis server); the port
+//! knows no driver. Every adapter runs the same contract suite
 //! (`cache_contract!`, feature `test-util`).
 //!
 //! Rules every adapter keeps:
@@ -18,6 +19,8 @@
 //!   cached copy in place of a fresh one mark it [`DataOrigin::Cached`](crate::DataOrigin).
 
 pub mod memory;
+#[cfg(feature = "redis")]
+pub mod redis_cache;
 pub mod store;
 pub mod tiered;
 
@@ -28,6 +31,8 @@ use async_trait::async_trait;
 use crate::domain::{Asin, Marketplace, Product};
 
 pub use memory::MemoryCache;
+#[cfg(feature = "redis")]
+pub use redis_cache::RedisCache;
 pub use store::StoreCache;
 pub use tiered::TieredCache;
 

@@ -4,5 +4,8 @@
 //! test, and a macro (`store_contract!`, `source_contract!`) that expands them into named
 //! `#[tokio::test]`s for one adapter.
 pub mod cache;
+pub mod quota;
+#[cfg(feature = "redis")]
+pub mod redis_server;
 pub mod source;
 pub mod store;

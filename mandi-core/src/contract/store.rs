@@ -1346,6 +1346,10 @@ macro_rules! store_contract {
             users_are_listed_in_pages,
             user_identity_moves_with_its_watches,
             batched_reads_match_single_reads,
+            market_snapshot_folds_prices_at_moments,
+            co_watched_counts_distinct_active_watchers,
+            clicks_round_trip_per_user,
+            outbox_depth_counts_pending_deliveries,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1360,6 +1364,8 @@ macro_rules! store_contract {
 
 mod server;
 pub use server::*;
+mod market;
+pub use market::*;
 
 // --- alerts and their outbox ---
 
@@ -2294,4 +2300,41 @@ pub async fn batched_reads_match_single_reads(store: impl Store) {
     assert!(histories[1].is_empty());
     assert!(!histories[2].is_empty());
     assert!(store.price_histories(&[]).await.expect("none").is_empty());
+}
+
+/// The outbox depth counts pending deliveries (held and failed-to-retry included); sent and
+/// dead rows leave it.
+pub async fn outbox_depth_counts_pending_deliveries(store: impl Store) {
+    assert_eq!(store.outbox_depth().await.expect("depth"), 0);
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    apply_alerts(
+        &store,
+        vec![
+            new_alert(user, watch, a, "k1", t(100)),
+            new_alert(user, watch, a, "k2", t(100)),
+        ],
+        &["terminal", "webhook"],
+    )
+    .await;
+    assert_eq!(store.outbox_depth().await.expect("depth"), 4);
+    let claimed = store
+        .claim_due_deliveries(t(100), &channels(&["terminal"]), 10, TimeDelta::seconds(60))
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 2);
+    assert_eq!(
+        store.outbox_depth().await.expect("depth"),
+        4,
+        "claimed rows are still pending"
+    );
+    store
+        .mark_sent(claimed[0].entry.id, t(110))
+        .await
+        .expect("sent");
+    store
+        .mark_dead(claimed[1].entry.id, "gone")
+        .await
+        .expect("dead");
+    assert_eq!(store.outbox_depth().await.expect("depth"), 2);
 }

@@ -47,6 +47,99 @@ pub struct Alert {
     pub dedupe_key: String,
 }
 
+/// What an alert says happened: one headline per rule, so a target that is reached without
+/// the price moving is not called a "price drop". Every front-end (bot, CLI, web) renders
+/// alerts from this; [`fmt::Display`] gives the English headline.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertHeadline {
+    /// The price is at or below the user's target.
+    TargetReached {
+        /// The target.
+        target: Money,
+    },
+    /// The lowest price in this many days.
+    LowestInDays {
+        /// The window.
+        days: u32,
+    },
+    /// The lowest price ever recorded.
+    AllTimeLow,
+    /// The product can be bought again.
+    BackInStock,
+    /// The price fell (from the baseline or since the last alert).
+    PriceDrop,
+    /// The price rose.
+    PriceRise,
+    /// The deal score reached a level.
+    DealScore {
+        /// The level asked for.
+        at_least: u8,
+    },
+    /// A lightning deal started.
+    LightningDeal,
+}
+
+impl fmt::Display for AlertHeadline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TargetReached { target } => write!(f, "🎯 Target price reached ({target})"),
+            Self::LowestInDays { days } => write!(f, "📉 Lowest price in {days} days"),
+            Self::AllTimeLow => f.write_str("🏆 Lowest price ever"),
+            Self::BackInStock => f.write_str("📦 Back in stock"),
+            Self::PriceDrop => f.write_str("📉 Price drop"),
+            Self::PriceRise => f.write_str("📈 Price rise"),
+            Self::DealScore { at_least } => write!(f, "⭐ Deal score {at_least}+"),
+            Self::LightningDeal => f.write_str("⚡ Lightning deal"),
+        }
+    }
+}
+
+impl Alert {
+    /// The headline of the rule that fired.
+    pub fn headline(&self) -> AlertHeadline {
+        match &self.rule {
+            AlertRule::TargetPrice { at_or_below } => AlertHeadline::TargetReached {
+                target: *at_or_below,
+            },
+            AlertRule::LowestInDays { days } => AlertHeadline::LowestInDays { days: *days },
+            AlertRule::AllTimeLow => AlertHeadline::AllTimeLow,
+            AlertRule::BackInStock => AlertHeadline::BackInStock,
+            AlertRule::PriceIncrease { .. } => AlertHeadline::PriceRise,
+            AlertRule::DealScoreAtLeast { score } => AlertHeadline::DealScore { at_least: *score },
+            AlertRule::LightningDealStarted => AlertHeadline::LightningDeal,
+            // DropFromBaseline, DropSinceLastAlert and rules added later.
+            _ => AlertHeadline::PriceDrop,
+        }
+    }
+
+    /// The price before and after, only when both are known, in one currency, and the price
+    /// really moved: a card shows "old → new" only then.
+    pub fn price_change(&self) -> Option<(Money, Money)> {
+        match (self.previous_price, self.price) {
+            (Some(old), Some(new)) if old.currency() == new.currency() && old != new => {
+                Some((old, new))
+            }
+            _ => None,
+        }
+    }
+
+    /// The price line of an alert in plain text: `₹12,999 → ₹11,499 (−11.5 %)` when the price
+    /// moved, `₹11,499` when it did not, `None` when the price is unknown. Amounts use
+    /// [`Money`]'s display (`₹11,499`), like every other screen.
+    pub fn price_line(&self) -> Option<String> {
+        let price = self.price?;
+        Some(match self.price_change() {
+            Some((old, new)) => match new.discount_bps(old).filter(|b| *b != 0) {
+                Some(bps) if bps > 0 => format!("{old} → {new} (−{})", super::Bps(bps)),
+                Some(bps) => format!("{old} → {new} (+{})", super::Bps(-bps)),
+                None => format!("{old} → {new}"),
+            },
+            None => price.to_string(),
+        })
+    }
+}
+
 /// Delivery state of an outbox row.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,4 +194,68 @@ pub struct OutboxEntry {
     pub next_attempt_at: DateTime<Utc>,
     /// The last failure, if any.
     pub last_error: Option<String>,
+}
+
+#[cfg(test)]
+mod headline_tests {
+    use super::*;
+    use crate::domain::Currency;
+
+    fn alert(rule: AlertRule, price: i64, previous: i64) -> Alert {
+        Alert {
+            id: AlertId(1),
+            user_id: UserId(1),
+            watch_id: WatchId(1),
+            marketplace: Marketplace::India,
+            asin: Asin::parse("B0CX59H5W7").unwrap(),
+            rule,
+            price: Some(Money::from_major(price, Currency::INR)),
+            previous_price: Some(Money::from_major(previous, Currency::INR)),
+            availability: Availability::InStock,
+            message: String::new(),
+            triggered_at: DateTime::<Utc>::UNIX_EPOCH,
+            dedupe_key: "k".into(),
+        }
+    }
+
+    #[test]
+    fn a_target_reached_without_a_move_is_not_a_drop() {
+        let target = Money::from_major(12_000, Currency::INR);
+        let a = alert(
+            AlertRule::TargetPrice {
+                at_or_below: target,
+            },
+            11_499,
+            11_499,
+        );
+        assert_eq!(a.headline(), AlertHeadline::TargetReached { target });
+        assert_eq!(
+            a.headline().to_string(),
+            "🎯 Target price reached (₹12,000)"
+        );
+        assert_eq!(a.price_change(), None);
+        assert_eq!(a.price_line().unwrap(), "₹11,499");
+    }
+
+    #[test]
+    fn each_rule_has_its_headline_and_moves_show_both_prices() {
+        let a = alert(AlertRule::LowestInDays { days: 30 }, 11_499, 12_999);
+        assert_eq!(a.headline().to_string(), "📉 Lowest price in 30 days");
+        assert_eq!(a.price_line().unwrap(), "₹12,999 → ₹11,499 (−11.53%)");
+        assert_eq!(
+            alert(AlertRule::BackInStock, 1, 1).headline(),
+            AlertHeadline::BackInStock
+        );
+        assert_eq!(
+            alert(AlertRule::AllTimeLow, 1, 2).headline(),
+            AlertHeadline::AllTimeLow
+        );
+        assert_eq!(
+            alert(AlertRule::DropFromBaseline { bps: 500 }, 1, 2).headline(),
+            AlertHeadline::PriceDrop
+        );
+        let up = alert(AlertRule::PriceIncrease { bps: 500 }, 110, 100);
+        assert_eq!(up.headline(), AlertHeadline::PriceRise);
+        assert_eq!(up.price_line().unwrap(), "₹100 → ₹110 (+10%)");
+    }
 }

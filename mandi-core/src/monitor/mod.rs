@@ -17,6 +17,8 @@
 
 pub mod breaker;
 pub mod quota;
+#[cfg(feature = "redis")]
+pub mod redis_quota;
 pub mod scheduler;
 pub mod service;
 
@@ -34,6 +36,8 @@ use crate::ports::clock::{Clock, ManualClock};
 
 pub use breaker::{BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Rejected};
 pub use quota::{Grant, Permit, Priority, Quota, QuotaConfig, QuotaError, QuotaSnapshot};
+#[cfg(feature = "redis")]
+pub use redis_quota::RedisQuota;
 pub use scheduler::{
     BatchSink, Fallback, FetchedBatch, HintBoard, MonitorLoop, MonitorStats, PlannedBatch, Planner,
     PlannerConfig, PlannerStats, ProductKey, RefreshHint, SinkError, StepOutcome,

@@ -55,7 +55,7 @@ impl Priority {
         Priority::Analytics,
     ];
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             Self::Interactive => 0,
             Self::WatchesDue => 1,
@@ -86,6 +86,14 @@ pub enum QuotaError {
         what: &'static str,
         /// Why.
         reason: String,
+    },
+    /// The shared quota's backend (Redis) failed; nothing was taken.
+    #[error("the shared quota at {backend} failed: {message}")]
+    Backend {
+        /// Which backend (its URL with any password hidden).
+        backend: String,
+        /// What failed.
+        message: String,
     },
     /// This class has spent its share of today's requests.
     #[error(
@@ -219,7 +227,7 @@ impl QuotaConfig {
         self.daily_limit.saturating_sub(above)
     }
 
-    fn interval(&self) -> TimeDelta {
+    pub(crate) fn interval(&self) -> TimeDelta {
         TimeDelta::microseconds((1_000_000.0 / self.requests_per_second).round() as i64)
     }
 }
@@ -286,7 +294,7 @@ pub struct Quota {
     state: Mutex<State>,
 }
 
-fn next_midnight(day: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn next_midnight(day: NaiveDate) -> DateTime<Utc> {
     day.succ_opt()
         .unwrap_or(day)
         .and_hms_opt(0, 0, 0)
@@ -295,6 +303,40 @@ fn next_midnight(day: NaiveDate) -> DateTime<Utc> {
 
 fn std_to_delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// True for the errors that say the source is overloaded or unreachable (throttling, server
+/// errors, timeouts, network failures): they pause the bucket.
+pub(crate) fn backs_off(error: &SourceError) -> bool {
+    matches!(
+        error,
+        SourceError::Throttled { .. }
+            | SourceError::Server { .. }
+            | SourceError::Timeout { .. }
+            | SourceError::Network { .. }
+    )
+}
+
+/// When the pause after `error` ends: its `Retry-After`, else the exponential back-off for
+/// the `failures`-th failure in a row (half the step fixed, half random).
+pub(crate) fn pause_end(
+    config: &QuotaConfig,
+    jitter: &Jitter,
+    error: &SourceError,
+    failures: u32,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    if let Some(wait) = error.retry_after() {
+        return now + std_to_delta(wait);
+    }
+    let exp = failures.saturating_sub(1).min(30);
+    let step = config
+        .backoff_base
+        .saturating_mul(1 << exp)
+        .min(config.backoff_max);
+    let half = step.as_millis() as u64 / 2;
+    let wait = Duration::from_millis(half + jitter.below(half + 1));
+    now + std_to_delta(wait)
 }
 
 impl Quota {
@@ -467,31 +509,18 @@ impl Quota {
             }
             Err(e) => e,
         };
-        let backs_off = matches!(
-            error,
-            SourceError::Throttled { .. }
-                | SourceError::Server { .. }
-                | SourceError::Timeout { .. }
-                | SourceError::Network { .. }
-        );
-        if !backs_off {
+        if !backs_off(error) {
             return None;
         }
         let mut s = self.lock();
         s.consecutive_failures = s.consecutive_failures.saturating_add(1);
-        let until = if let Some(wait) = error.retry_after() {
-            now + std_to_delta(wait)
-        } else {
-            let exp = s.consecutive_failures.saturating_sub(1).min(30);
-            let step = self
-                .config
-                .backoff_base
-                .saturating_mul(1 << exp)
-                .min(self.config.backoff_max);
-            let half = step.as_millis() as u64 / 2;
-            let wait = Duration::from_millis(half + self.jitter.below(half + 1));
-            now + std_to_delta(wait)
-        };
+        let until = pause_end(
+            &self.config,
+            &self.jitter,
+            error,
+            s.consecutive_failures,
+            now,
+        );
         s.paused_until = Some(s.paused_until.map_or(until, |p| p.max(until)));
         Some(until)
     }
@@ -513,6 +542,46 @@ impl Quota {
             paused_until: s.paused_until.filter(|p| *p > now),
             consecutive_failures: s.consecutive_failures,
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ports::quota::AccountQuota for Quota {
+    fn name(&self) -> &str {
+        "memory"
+    }
+    fn config(&self) -> &QuotaConfig {
+        &self.config
+    }
+    async fn try_acquire(&self, priority: Priority) -> Result<Grant, QuotaError> {
+        Ok(self.poll(priority))
+    }
+    async fn next_ready_at(&self, priority: Priority) -> Result<Option<DateTime<Utc>>, QuotaError> {
+        Ok(Quota::next_ready_at(self, priority))
+    }
+    async fn acquire(
+        &self,
+        priority: Priority,
+        sleeper: &dyn Sleeper,
+    ) -> Result<Permit, QuotaError> {
+        Quota::acquire(self, priority, sleeper).await
+    }
+    async fn record(
+        &self,
+        outcome: Result<(), &SourceError>,
+    ) -> Result<Option<DateTime<Utc>>, QuotaError> {
+        Ok(Quota::record(self, outcome))
+    }
+    async fn pause_until(&self, at: DateTime<Utc>) -> Result<(), QuotaError> {
+        Quota::pause_until(self, at);
+        Ok(())
+    }
+    async fn set_used_today(&self, used: u32) -> Result<(), QuotaError> {
+        Quota::set_used_today(self, used);
+        Ok(())
+    }
+    async fn snapshot(&self) -> Result<QuotaSnapshot, QuotaError> {
+        Ok(Quota::snapshot(self))
     }
 }
 

@@ -92,6 +92,7 @@ pub struct MonitoringService {
     delivered: DispatchReport,
     catalog: CatalogService,
     next_retention: DateTime<Utc>,
+    quota_seen: Option<QuotaSnapshot>,
 }
 
 impl std::fmt::Debug for MonitoringService {
@@ -136,7 +137,7 @@ impl MonitoringService {
                 settings.quota.clone(),
                 clock.clone(),
                 0x6d61_6e64,
-            )?),
+            )?) as Arc<dyn crate::AccountQuota>,
         };
         let breaker = Arc::new(CircuitBreaker::new(
             catalog.source().name(),
@@ -167,13 +168,33 @@ impl MonitoringService {
             next_retention,
             driver,
             dispatcher: Dispatcher::new(store, notifiers, clock.clone())
-                .with_digest(crate::digest::DigestBuilder::standard(catalog.clone())),
+                .with_digest(crate::digest::DigestBuilder::personal(catalog.clone())),
             clock,
             sleeper,
             settings,
             delivered: DispatchReport::default(),
             catalog: catalog.clone(),
+            quota_seen: None,
         })
+    }
+
+    /// Puts a cache tier shared by every process (Redis) between the in-memory tier and the
+    /// store: memory → `shared` → store.
+    pub fn with_shared_cache(mut self, shared: Arc<dyn Cache>) -> Self {
+        let store: Arc<dyn Store> = self.catalog.store().clone();
+        let cache: Arc<dyn Cache> = Arc::new(TieredCache::new(
+            MemoryCache::new(
+                self.settings.cache_capacity,
+                self.settings.cache_ttl,
+                self.clock.clone(),
+            ),
+            TieredCache::new(
+                shared,
+                StoreCache::new(store, TimeDelta::days(7), self.clock.clone()),
+            ),
+        ));
+        self.driver.set_cache(cache);
+        self
     }
 
     /// Builds digests with `builder` (the standard one, alerts and the user's watches, by
@@ -208,9 +229,79 @@ impl MonitoringService {
                 self.retain().await?;
                 self.next_retention = self.clock.now() + TimeDelta::days(1);
             }
+            self.observe().await;
             on_progress(&self.progress());
         }
         Ok(())
+    }
+
+    /// Like [`MonitoringService::run_until`], but stops early once `stop` turns true (a
+    /// front-end's Ctrl-C or SIGTERM): waits are cut short, a call already sent is finished
+    /// and its answer stored, then every alert due is delivered before it returns.
+    ///
+    /// # Errors
+    ///
+    /// The store failed while delivering alerts.
+    pub async fn run_until_stopped(
+        &mut self,
+        until: DateTime<Utc>,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+        mut on_progress: impl FnMut(&MonitorProgress),
+    ) -> Result<(), StoreError> {
+        while self.clock.now() < until && !*stop.borrow() {
+            let slice_end = (self.clock.now() + self.settings.dispatch_every).min(until);
+            self.driver
+                .run_until_stopped(slice_end, self.settings.resync_every, stop)
+                .await;
+            if self.clock.now() < slice_end && !*stop.borrow() {
+                tokio::select! {
+                    () = self.sleeper.sleep_until(slice_end) => {}
+                    _ = stop.wait_for(|s| *s) => {}
+                }
+            }
+            self.dispatch().await?;
+            if !*stop.borrow() && self.clock.now() >= self.next_retention {
+                self.retain().await?;
+                self.next_retention = self.clock.now() + TimeDelta::days(1);
+            }
+            self.observe().await;
+            on_progress(&self.progress());
+        }
+        Ok(())
+    }
+
+    /// Reads the quota's state (shared quotas live in Redis) and exports the loop's gauges:
+    /// quota, breaker, freshness lag, outbox depth.
+    pub async fn observe(&mut self) {
+        use crate::telemetry as t;
+        match self.driver.quota().snapshot().await {
+            Ok(q) => {
+                metrics::gauge!(t::QUOTA_USED).set(f64::from(q.used_today));
+                metrics::gauge!(t::QUOTA_LEFT, "class" => "watches_due")
+                    .set(f64::from(q.left_for_watches));
+                metrics::gauge!(t::QUOTA_LEFT, "class" => "interactive")
+                    .set(f64::from(q.left_for_interactive));
+                self.quota_seen = Some(q);
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the quota"),
+        }
+        let breaker = self.driver.breaker().snapshot();
+        let state = match breaker.state {
+            super::BreakerState::Closed => 0.0,
+            super::BreakerState::HalfOpen => 1.0,
+            super::BreakerState::Open { .. } => 2.0,
+        };
+        metrics::gauge!(t::BREAKER_STATE, "source" => self.catalog.source().name().to_owned())
+            .set(state);
+        let now = self.clock.now();
+        let lag = metrics::histogram!(t::FRESHNESS_LAG);
+        for age in self.driver.planner().ages(now) {
+            lag.record(age.num_milliseconds().max(0) as f64 / 1_000.0);
+        }
+        match t::timed("outbox_depth", self.catalog.store().outbox_depth()).await {
+            Ok(depth) => metrics::gauge!(t::OUTBOX_DEPTH).set(depth as f64),
+            Err(e) => tracing::warn!(error = %e, "could not count the outbox"),
+        }
     }
 
     /// Thins the stored history of every watched product by the retention policy.
@@ -263,7 +354,18 @@ impl MonitoringService {
             never_refreshed: planner.never_refreshed,
             oldest_age_secs: planner.oldest_age.map(|d| d.num_seconds()),
             mean_age_secs: planner.mean_age.map(|d| d.num_seconds()),
-            quota: self.driver.quota().snapshot(),
+            quota: self.quota_seen.clone().unwrap_or_else(|| {
+                let config = self.driver.quota().config();
+                QuotaSnapshot {
+                    day: now.date_naive(),
+                    used_today: 0,
+                    daily_limit: config.daily_limit,
+                    left_for_watches: config.ceiling(super::Priority::WatchesDue),
+                    left_for_interactive: config.daily_limit,
+                    paused_until: None,
+                    consecutive_failures: 0,
+                }
+            }),
             breaker: self.driver.breaker().snapshot(),
             stats: self.driver.stats(),
             alerts_sent: self.delivered.sent,

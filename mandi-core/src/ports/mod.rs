@@ -2,12 +2,14 @@
 
 pub mod clock;
 pub mod notifier;
+pub mod quota;
 pub mod scorer;
 pub mod source;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use notifier::{Notification, Notifier, NotifyError};
+pub use quota::AccountQuota;
 pub use scorer::{DealScore, DealVerdict, ScoreInput, ScorePart, Scorer};
 pub use source::{
     AvailabilityFilter, BrowseNodesRequest, DeliveryFlag, ItemError, ItemErrorKind, ItemsBatch,
@@ -18,3 +20,4 @@ pub use store::{
     ApiUsage, ApiUsageTotals, AppliedUpdate, Delivery, HistoryQuery, HoldReason, NewAlert,
     PriceStats, PriceUpdate, SearchLog, Store, StoreError, StoreResult, WatchedProduct,
 };
+pub use store::{CoWatch, MarketRow, ProductClick};

@@ -329,6 +329,47 @@ impl PriceStats {
     }
 }
 
+/// One product's buy-box prices at a report's moments (the raw facts of a market report,
+/// [`Store::market_snapshot`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketRow {
+    /// The product.
+    pub asin: Asin,
+    /// Its first browse node (its leaf category), when known.
+    pub category: Option<crate::domain::BrowseNodeRef>,
+    /// The last known buy-box price at or before each moment asked for, in the same order;
+    /// `None` where no price was known yet.
+    pub prices: Vec<Option<Money>>,
+    /// The lowest known buy-box price at or before the first moment.
+    pub low_before: Option<Money>,
+    /// The lowest known buy-box price after the first moment and at or before the last.
+    pub low_during: Option<Money>,
+}
+
+/// A product watched by users who also watch some other products, and how many of them
+/// ([`Store::co_watched`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoWatch {
+    /// The product.
+    pub asin: Asin,
+    /// Distinct users with an active watch on it and on one of the products asked about.
+    pub users: u32,
+}
+
+/// A user opening a product (a link followed from an alert, a search result or a
+/// recommendation), what the user profile learns from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductClick {
+    /// Who.
+    pub user_id: UserId,
+    /// The marketplace.
+    pub marketplace: Marketplace,
+    /// The product.
+    pub asin: Asin,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// Everything Mandi keeps.
 ///
 /// Every method is scoped: watch methods take the user id and never touch another user's
@@ -678,6 +719,47 @@ pub trait Store: Send + Sync {
     /// The price histories of several queries in one read, in the queries' order (each as
     /// [`Store::price_history`] would answer it).
     async fn price_histories(&self, queries: &[HistoryQuery]) -> StoreResult<Vec<Vec<PricePoint>>>;
+
+    // --- market intelligence (issue 18) ---
+
+    /// Every product of a marketplace with a known buy-box price by the last of `moments`
+    /// (ascending), in the browse node `category` or below it when given, by ASIN: its price
+    /// at each moment and its lows before and during the span. One read.
+    /// [`StoreError::Invalid`] when `moments` is empty or not ascending.
+    async fn market_snapshot(
+        &self,
+        marketplace: Marketplace,
+        category: Option<&str>,
+        moments: &[DateTime<Utc>],
+    ) -> StoreResult<Vec<MarketRow>>;
+
+    /// Products (of a marketplace, not among `asins`) actively watched by users who actively
+    /// watch one of `asins`, most such users first (ties by ASIN), at most `limit`.
+    async fn co_watched(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+        limit: usize,
+    ) -> StoreResult<Vec<CoWatch>>;
+
+    /// Records that a user opened a product. [`StoreError::NotFound`] for an unknown user.
+    async fn record_click(&self, click: &ProductClick) -> StoreResult<()>;
+
+    /// A user's clicks at or after `since`, newest first, at most `limit`.
+    async fn clicks(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<ProductClick>>;
+
+    /// Deliveries waiting in the outbox (pending rows, held and leased ones included), for
+    /// the `mandi_outbox_depth` gauge. The default counts through
+    /// [`Store::activity_facts`]; adapters answer it with one count.
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        let facts = self.activity_facts(DateTime::<Utc>::MAX_UTC).await?;
+        Ok(u64::from(facts.outbox_pending))
+    }
 }
 
 macro_rules! forward_store {
@@ -939,6 +1021,36 @@ macro_rules! forward_store {
                 q: &[HistoryQuery],
             ) -> StoreResult<Vec<Vec<PricePoint>>> {
                 (**self).price_histories(q).await
+            }
+            async fn market_snapshot(
+                &self,
+                m: Marketplace,
+                c: Option<&str>,
+                at: &[DateTime<Utc>],
+            ) -> StoreResult<Vec<MarketRow>> {
+                (**self).market_snapshot(m, c, at).await
+            }
+            async fn co_watched(
+                &self,
+                m: Marketplace,
+                a: &[Asin],
+                n: usize,
+            ) -> StoreResult<Vec<CoWatch>> {
+                (**self).co_watched(m, a, n).await
+            }
+            async fn record_click(&self, c: &ProductClick) -> StoreResult<()> {
+                (**self).record_click(c).await
+            }
+            async fn clicks(
+                &self,
+                u: UserId,
+                s: DateTime<Utc>,
+                n: usize,
+            ) -> StoreResult<Vec<ProductClick>> {
+                (**self).clicks(u, s, n).await
+            }
+            async fn outbox_depth(&self) -> StoreResult<u64> {
+                (**self).outbox_depth().await
             }
         }
     };

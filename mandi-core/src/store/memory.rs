@@ -89,6 +89,8 @@ struct State {
     last_outbox_id: i64,
     /// API keys, their usage and bulk jobs.
     server: server::ServerState,
+    /// Product clicks, oldest first.
+    clicks: Vec<crate::ports::store::ProductClick>,
 }
 
 /// An outbox row with the columns `OutboxEntry` does not show.
@@ -1133,5 +1135,139 @@ impl Store for MemoryStore {
             all.push(self.price_history(q).await?);
         }
         Ok(all)
+    }
+
+    async fn market_snapshot(
+        &self,
+        marketplace: Marketplace,
+        category: Option<&str>,
+        moments: &[DateTime<Utc>],
+    ) -> StoreResult<Vec<crate::ports::store::MarketRow>> {
+        crate::store::market_rows::validate_moments(moments)?;
+        let ms: Vec<i64> = moments.iter().map(|m| millis(*m)).collect();
+        let last = ms.last().copied().unwrap_or(i64::MAX);
+        let state = self.lock()?;
+        let mut keys: Vec<&Key> = state
+            .history
+            .keys()
+            .filter(|(m, _)| *m == marketplace)
+            .collect();
+        keys.sort_unstable_by_key(|(_, a)| *a);
+        let mut out = Vec::new();
+        for key in keys {
+            let links = state.products.get(key).map(|(_, l)| l);
+            if let Some(node) = category {
+                let inside = links.is_some_and(|links| {
+                    links.iter().any(|(id, _)| {
+                        id == node
+                            || state
+                                .nodes
+                                .get(&(marketplace, id.clone()))
+                                .is_some_and(|n| n.ancestors.iter().any(|a| a.id == node))
+                    })
+                });
+                if !inside {
+                    continue;
+                }
+            }
+            let leaf = links
+                .and_then(|l| l.first())
+                .and_then(|(id, _)| state.nodes.get(&(marketplace, id.clone())))
+                .map(|n| crate::domain::BrowseNodeRef {
+                    id: n.id.clone(),
+                    name: n.name.clone(),
+                });
+            let mut builder = crate::store::market_rows::RowBuilder::new(&ms);
+            if let Some(points) = state.history.get(key) {
+                for ((at, kind), p) in points {
+                    if *kind != OfferKind::BuyBox.as_str() || *at > last {
+                        continue;
+                    }
+                    if let Some(price) = p.price {
+                        builder.push(*at, price);
+                    }
+                }
+            }
+            if let Some(row) = builder.finish(key.1, leaf) {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn co_watched(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+        limit: usize,
+    ) -> StoreResult<Vec<crate::ports::store::CoWatch>> {
+        let state = self.lock()?;
+        let active =
+            |w: &&Watch| w.state == WatchState::Active && w.target.marketplace() == marketplace;
+        let users: std::collections::HashSet<i64> = state
+            .watches
+            .values()
+            .filter(active)
+            .filter(|w| asins.contains(&w.target.asin()))
+            .map(|w| w.user_id.0)
+            .collect();
+        let mut counts: BTreeMap<Asin, std::collections::HashSet<i64>> = BTreeMap::new();
+        for w in state.watches.values().filter(active) {
+            if users.contains(&w.user_id.0) && !asins.contains(&w.target.asin()) {
+                counts
+                    .entry(w.target.asin())
+                    .or_default()
+                    .insert(w.user_id.0);
+            }
+        }
+        let mut out: Vec<crate::ports::store::CoWatch> = counts
+            .into_iter()
+            .map(|(asin, u)| crate::ports::store::CoWatch {
+                asin,
+                users: u32::try_from(u.len()).unwrap_or(u32::MAX),
+            })
+            .collect();
+        out.sort_by(|a, b| b.users.cmp(&a.users).then(a.asin.cmp(&b.asin)));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn record_click(&self, click: &crate::ports::store::ProductClick) -> StoreResult<()> {
+        let mut state = self.lock()?;
+        if !state.users.contains_key(&click.user_id.0) {
+            return Err(not_found("user", click.user_id));
+        }
+        let mut click = click.clone();
+        click.at = truncate(click.at);
+        state.clicks.push(click);
+        Ok(())
+    }
+
+    async fn clicks(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::ports::store::ProductClick>> {
+        let state = self.lock()?;
+        let mut out: Vec<crate::ports::store::ProductClick> = state
+            .clicks
+            .iter()
+            .rev()
+            .filter(|c| c.user_id == user && c.at >= since)
+            .cloned()
+            .collect();
+        out.sort_by_key(|c| std::cmp::Reverse(c.at));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        let state = self.lock()?;
+        Ok(state
+            .outbox
+            .values()
+            .filter(|o| o.entry.status == DeliveryStatus::Pending)
+            .count() as u64)
     }
 }

@@ -21,6 +21,7 @@
 //!   no-op; a claim hides a row until its lease ends; deleting a watch deletes its rule states,
 //!   alerts and their outbox rows.
 
+pub(crate) mod market_rows;
 pub mod memory;
 pub mod open;
 #[cfg(feature = "postgres")]

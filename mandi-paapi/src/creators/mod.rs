@@ -26,7 +26,7 @@
 //!     .credential_id("my-id")
 //!     .credential_secret("my-secret")
 //!     .credential_version("2.2".parse()?)
-//!     .partner_tag("mytag-21")
+//!     .associate_tag("mytag-21")
 //!     .build()?;
 //! let asin: Asin = "B0CX59H5W7".parse()?;
 //! let batch = source.get_items(&ItemsRequest::new(Marketplace::India, [asin])).await?;
@@ -72,7 +72,7 @@ pub struct CreatorsApiSourceBuilder {
     credential_id: Option<String>,
     credential_secret: Option<SecretString>,
     version: Option<CredentialVersion>,
-    partner_tag: Option<String>,
+    associate_tag: Option<String>,
     base_url: Option<String>,
     token_url: Option<String>,
     timeouts: Timeouts,
@@ -91,7 +91,7 @@ impl fmt::Debug for CreatorsApiSourceBuilder {
                 &self.credential_secret.as_ref().map(|_| "[redacted]"),
             )
             .field("version", &self.version)
-            .field("partner_tag", &self.partner_tag)
+            .field("associate_tag", &self.associate_tag)
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
             .finish_non_exhaustive()
@@ -118,8 +118,8 @@ impl CreatorsApiSourceBuilder {
     }
 
     /// The associate (partner) tag, `mytag-21`.
-    pub fn partner_tag(mut self, tag: impl Into<String>) -> Self {
-        self.partner_tag = Some(tag.into());
+    pub fn associate_tag(mut self, tag: impl Into<String>) -> Self {
+        self.associate_tag = Some(tag.into());
         self
     }
 
@@ -169,7 +169,7 @@ impl CreatorsApiSourceBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Missing`] for a missing credential, version or partner tag;
+    /// [`Error::Missing`] for a missing credential, version or associate tag;
     /// [`Error::Invalid`] for an unusable URL or empty value; [`Error::HttpClient`] when TLS
     /// cannot start.
     pub fn build(self) -> Result<CreatorsApiSource> {
@@ -180,7 +180,7 @@ impl CreatorsApiSourceBuilder {
         let version = self.version.ok_or(Error::Missing {
             what: "credential version",
         })?;
-        let partner_tag = non_empty(self.partner_tag, "partner tag")?;
+        let associate_tag = non_empty(self.associate_tag, "associate tag")?;
         let base_url = check_url(
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             "base URL",
@@ -219,7 +219,7 @@ impl CreatorsApiSourceBuilder {
             ),
             transport,
             base_url,
-            partner_tag,
+            associate_tag,
             version,
             clock,
         })
@@ -256,7 +256,7 @@ pub struct CreatorsApiSource {
     transport: HttpTransport,
     tokens: TokenManager,
     base_url: String,
-    partner_tag: String,
+    associate_tag: String,
     version: CredentialVersion,
     clock: Arc<dyn Clock>,
 }
@@ -265,7 +265,7 @@ impl fmt::Debug for CreatorsApiSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreatorsApiSource")
             .field("base_url", &self.base_url)
-            .field("partner_tag", &self.partner_tag)
+            .field("associate_tag", &self.associate_tag)
             .field("version", &self.version)
             .field("tokens", &self.tokens)
             .finish_non_exhaustive()
@@ -273,7 +273,7 @@ impl fmt::Debug for CreatorsApiSource {
 }
 
 impl CreatorsApiSource {
-    /// A builder; credentials, version and partner tag are required.
+    /// A builder; credentials, version and associate tag are required.
     pub fn builder() -> CreatorsApiSourceBuilder {
         CreatorsApiSourceBuilder::default()
     }
@@ -379,7 +379,7 @@ impl CreatorsApiSource {
         asins: Vec<mandi_core::Asin>,
     ) -> Result<ItemsChunk, SourceError> {
         let body = model::GetItemsRequest {
-            partner_tag: self.partner_tag.clone(),
+            partner_tag: self.associate_tag.clone(),
             item_ids: asins.iter().map(|a| a.as_str().to_owned()).collect(),
             item_id_type: Some("ASIN".to_owned()),
             resources: model::ITEM_RESOURCES
@@ -439,7 +439,7 @@ impl CreatorsApiSource {
             )));
         }
         Ok(model::SearchItemsRequest {
-            partner_tag: self.partner_tag.clone(),
+            partner_tag: self.associate_tag.clone(),
             keywords: request.keywords.clone(),
             search_index: request.search_index.clone(),
             browse_node_id: request.browse_node_id.clone(),
@@ -523,7 +523,7 @@ impl ProductSource for CreatorsApiSource {
         request.validate()?;
         self.check_marketplace(request.marketplace)?;
         let body = model::GetVariationsRequest {
-            partner_tag: self.partner_tag.clone(),
+            partner_tag: self.associate_tag.clone(),
             asin: request.asin.as_str().to_owned(),
             variation_count: Some(request.variation_count),
             variation_page: Some(request.variation_page),
@@ -569,7 +569,7 @@ impl ProductSource for CreatorsApiSource {
         request.validate()?;
         self.check_marketplace(request.marketplace)?;
         let body = model::GetBrowseNodesRequest {
-            partner_tag: self.partner_tag.clone(),
+            partner_tag: self.associate_tag.clone(),
             browse_node_ids: request.ids.clone(),
             resources: model::BROWSE_NODE_RESOURCES
                 .iter()

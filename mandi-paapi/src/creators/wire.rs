@@ -1284,7 +1284,7 @@ macro_rules! wire_models {
             /// The ASIN.
             #[serde(rename = $asin)]
             pub asin: String,
-            /// The product page (with the partner tag).
+            /// The product page (with the associate tag).
             #[serde(rename = $dpu, default, skip_serializing_if = "Option::is_none")]
             pub detail_page_url: Option<String>,
             /// The parent ASIN of a variation.

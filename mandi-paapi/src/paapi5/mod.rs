@@ -23,7 +23,7 @@
 //! let source = PaApi5Source::builder()
 //!     .access_key("AKIA…")
 //!     .secret_key("secret")
-//!     .partner_tag("mytag-21")
+//!     .associate_tag("mytag-21")
 //!     .build()?;
 //! let asin: Asin = "B0CX59H5W7".parse()?;
 //! let batch = source.get_items(&ItemsRequest::new(Marketplace::India, [asin])).await?;
@@ -68,7 +68,7 @@ pub const TARGET_PREFIX: &str = "com.amazon.paapi5.v1.ProductAdvertisingAPIv1.";
 pub struct PaApi5SourceBuilder {
     access_key: Option<String>,
     secret_key: Option<SecretString>,
-    partner_tag: Option<String>,
+    associate_tag: Option<String>,
     base_url: Option<String>,
     timeouts: Timeouts,
     retry: RetryPolicy,
@@ -85,7 +85,7 @@ impl fmt::Debug for PaApi5SourceBuilder {
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "[redacted]"),
             )
-            .field("partner_tag", &self.partner_tag)
+            .field("associate_tag", &self.associate_tag)
             .field("base_url", &self.base_url)
             .finish_non_exhaustive()
     }
@@ -105,8 +105,8 @@ impl PaApi5SourceBuilder {
     }
 
     /// The associate (partner) tag.
-    pub fn partner_tag(mut self, tag: impl Into<String>) -> Self {
-        self.partner_tag = Some(tag.into());
+    pub fn associate_tag(mut self, tag: impl Into<String>) -> Self {
+        self.associate_tag = Some(tag.into());
         self
     }
 
@@ -151,14 +151,14 @@ impl PaApi5SourceBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Missing`] for a missing key or partner tag, [`Error::Invalid`] for an
+    /// [`Error::Missing`] for a missing key or associate tag, [`Error::Invalid`] for an
     /// unusable URL, [`Error::HttpClient`] when TLS cannot start.
     pub fn build(self) -> Result<PaApi5Source> {
         let access_key = non_empty(self.access_key, "access key")?;
         let secret_key = self
             .secret_key
             .ok_or(Error::Missing { what: "secret key" })?;
-        let partner_tag = non_empty(self.partner_tag, "partner tag")?;
+        let associate_tag = non_empty(self.associate_tag, "associate tag")?;
         let base_url = match self.base_url {
             Some(url) => Some(check_url(&url, "base URL")?),
             None => None,
@@ -181,7 +181,7 @@ impl PaApi5SourceBuilder {
                 secret_access_key: secret_key,
                 session_token: None,
             },
-            partner_tag,
+            associate_tag,
             base_url,
             clock,
         })
@@ -192,7 +192,7 @@ impl PaApi5SourceBuilder {
 pub struct PaApi5Source {
     transport: HttpTransport,
     credentials: Credentials,
-    partner_tag: String,
+    associate_tag: String,
     base_url: Option<String>,
     clock: Arc<dyn Clock>,
 }
@@ -201,14 +201,14 @@ impl fmt::Debug for PaApi5Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PaApi5Source")
             .field("credentials", &self.credentials)
-            .field("partner_tag", &self.partner_tag)
+            .field("associate_tag", &self.associate_tag)
             .field("base_url", &self.base_url)
             .finish_non_exhaustive()
     }
 }
 
 impl PaApi5Source {
-    /// A builder; keys and partner tag are required.
+    /// A builder; keys and associate tag are required.
     pub fn builder() -> PaApi5SourceBuilder {
         PaApi5SourceBuilder::default()
     }
@@ -330,7 +330,7 @@ impl PaApi5Source {
         asins: Vec<mandi_core::Asin>,
     ) -> Result<ItemsChunk, SourceError> {
         let body = model::GetItemsRequest {
-            partner_tag: self.partner_tag.clone(),
+            partner_tag: self.associate_tag.clone(),
             partner_type: Some("Associates".to_owned()),
             marketplace: Some(marketplace.domain().to_owned()),
             item_ids: asins.iter().map(|a| a.as_str().to_owned()).collect(),
@@ -380,7 +380,7 @@ impl PaApi5Source {
             )));
         }
         Ok(model::SearchItemsRequest {
-            partner_tag: self.partner_tag.clone(),
+            partner_tag: self.associate_tag.clone(),
             partner_type: Some("Associates".to_owned()),
             marketplace: Some(request.marketplace.domain().to_owned()),
             keywords: request.keywords.clone(),
@@ -465,7 +465,7 @@ impl ProductSource for PaApi5Source {
     ) -> Result<VariationFamily, SourceError> {
         request.validate()?;
         let body = model::GetVariationsRequest {
-            partner_tag: self.partner_tag.clone(),
+            partner_tag: self.associate_tag.clone(),
             partner_type: Some("Associates".to_owned()),
             marketplace: Some(request.marketplace.domain().to_owned()),
             asin: request.asin.as_str().to_owned(),
@@ -512,7 +512,7 @@ impl ProductSource for PaApi5Source {
     ) -> Result<Vec<BrowseNode>, SourceError> {
         request.validate()?;
         let body = model::GetBrowseNodesRequest {
-            partner_tag: self.partner_tag.clone(),
+            partner_tag: self.associate_tag.clone(),
             partner_type: Some("Associates".to_owned()),
             marketplace: Some(request.marketplace.domain().to_owned()),
             browse_node_ids: request.ids.clone(),

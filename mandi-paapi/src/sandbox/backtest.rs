@@ -148,6 +148,10 @@ pub struct BacktestReport {
     /// "Wait for the next big sale" read literally: probability 1 when a sale starts within
     /// the horizon, else 0.
     pub next_sale_literal_brier: Option<f64>,
+    /// A forecaster that knows the oracle's state ahead except the lightning-deal draws
+    /// ([`Oracle::informed_drop_probability`]): an approximate floor for any forecast made
+    /// from the price history.
+    pub informed_brier: Option<f64>,
     /// The better of the two (fitted) baselines.
     pub baseline_brier: Option<f64>,
     /// Brier skill score against the better baseline.
@@ -233,6 +237,7 @@ struct Pending {
     wait: bool,
     cell: (usize, usize),
     sale_ahead: bool,
+    informed: f64,
 }
 
 /// The first in-stock price at or after `hour`, and its hour (looking at most `limit` hours on), from the
@@ -276,6 +281,7 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
     let mut next_sale = ForecastTally::new();
     let mut buy_now_literal = ForecastTally::new();
     let mut next_sale_literal = ForecastTally::new();
+    let mut informed = ForecastTally::new();
     let mut advice = AdviceTally::default();
     let mut advice_savings = Savings::default();
     let mut sale_savings = Savings::default();
@@ -341,6 +347,14 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
                     prediction.price_level.map_or(1, |l| l as usize),
                 ),
                 sale_ahead,
+                informed: oracle
+                    .informed_drop_probability(
+                        *asin,
+                        at,
+                        ((i128::from(price) * drop) / 10_000) as i64,
+                        settings.horizon_days,
+                    )
+                    .unwrap_or(0.5),
             });
         }
         for p in &pending {
@@ -362,6 +376,7 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
                 happened,
             );
             buy_now_literal.add(0.0, happened);
+            informed.add(p.informed, happened);
             next_sale_literal.add(if p.sale_ahead { 1.0 } else { 0.0 }, happened);
             advice.add(p.wait, happened);
             let cell = &mut cells[p.cell.0.min(2)][p.cell.1.min(2)];
@@ -440,6 +455,7 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
         next_sale_brier,
         buy_now_literal_brier: buy_now_literal.brier(),
         next_sale_literal_brier: next_sale_literal.brier(),
+        informed_brier: informed.brier(),
         baseline_brier,
         skill: brier
             .zip(baseline_brier)

@@ -134,8 +134,8 @@ pub struct SandboxCredentials {
     pub creators_v3: CreatorsCredentials,
     /// PA-API 5.0 access and secret key.
     pub paapi: PaapiCredentials,
-    /// The associate (partner) tag both APIs accept.
-    pub partner_tag: String,
+    /// The associate tag both APIs accept (their wire field `partnerTag` / `PartnerTag`).
+    pub associate_tag: String,
 }
 
 impl SandboxCredentials {
@@ -156,7 +156,7 @@ impl SandboxCredentials {
                 access_key: "AKIASANDBOXEXAMPLE00".to_owned(),
                 secret_key: SecretString::from("sandbox/secret/key/EXAMPLEKEY0000000000"),
             },
-            partner_tag: "mandi-21".to_owned(),
+            associate_tag: "mandi-21".to_owned(),
         }
     }
 
@@ -385,7 +385,7 @@ impl RunningSandbox {
             .credential_id(creds.credential_id.clone())
             .credential_secret(creds.credential_secret.clone())
             .credential_version(version)
-            .partner_tag(self.credentials().partner_tag.clone())
+            .associate_tag(self.credentials().associate_tag.clone())
             .base_url(self.base_url.clone())
             .token_url(self.token_url(version))
             .rate_limit(RateLimit::unlimited())
@@ -410,7 +410,7 @@ impl RunningSandbox {
         PaApi5Source::builder()
             .access_key(creds.access_key.clone())
             .secret_key(creds.secret_key.clone())
-            .partner_tag(self.credentials().partner_tag.clone())
+            .associate_tag(self.credentials().associate_tag.clone())
             .base_url(self.base_url.clone())
             .rate_limit(RateLimit::unlimited())
             .clock(self.clock())
@@ -444,7 +444,7 @@ impl RunningSandbox {
             "Mandi sandbox marketplace (offline amazon.in, seed {seed}, {items} products)\n\
              base URL:          {base}\n\
              marketplace:       www.amazon.in (x-marketplace / Marketplace)\n\
-             partner tag:       {tag}\n\
+             associate tag:     {tag}\n\
              \n\
              Creators API 2.2 (Cognito):  token URL {base}/oauth2/token\n\
              \x20 credential id:     {v2id}\n\
@@ -462,7 +462,7 @@ impl RunningSandbox {
             items = self.catalog().len(),
             base = self.base_url,
             host = self.addr,
-            tag = c.partner_tag,
+            tag = c.associate_tag,
             v2id = c.creators_v2.credential_id,
             v2secret = c.creators_v2.credential_secret.expose_secret(),
             v3id = c.creators_v3.credential_id,

@@ -443,6 +443,69 @@ impl Oracle {
         }
     }
 
+    /// The probability of an in-stock price at or below `target_paise` within `horizon_days`
+    /// after `at`, for a forecaster that knows everything about the item except the daily
+    /// lightning-deal draws: its regular prices, sale participations, fake-sale run-ups and
+    /// stock-outs ahead, and its category's true lightning-deal rates and depths. No forecast
+    /// from the price history alone can be sharper, so its Brier score is a floor for the
+    /// backtest (approximate: lightning deals of the day of `at` and of the horizon's last day
+    /// count as whole days). `None` for an ASIN the catalogue does not sell.
+    pub fn informed_drop_probability(
+        &self,
+        asin: Asin,
+        at: DateTime<Utc>,
+        target_paise: i64,
+        horizon_days: u32,
+    ) -> Option<f64> {
+        let item = self.catalog.item(asin)?;
+        let profile = item.category.profile();
+        let t = at.timestamp();
+        let first = ist_day(t);
+        let last = ist_day(t + i64::from(horizon_days) * DAY_SECS);
+        let mut no_drop = 1.0;
+        for day in first..=last {
+            let state = self.day_state(item, day);
+            if state.out_of_stock {
+                continue;
+            }
+            let price = state.price.clamp(100, state.mrp.max(100));
+            // Today's price before `at` is already past; later days count in full.
+            if day > first && price <= target_paise {
+                return Some(1.0);
+            }
+            let rate = if self.calendar.on(day).is_some() {
+                profile.deal_sale
+            } else {
+                profile.deal_normal
+            };
+            // Extra discounts are uniform over 800..=1999 bps; deeper is cheaper, so the
+            // ones that reach the target are a tail found by bisection.
+            let reaches = |extra: i64| {
+                round_price(price as f64 * (1.0 - extra as f64 / 10_000.0))
+                    .clamp(100, state.mrp.max(100))
+                    <= target_paise
+            };
+            let share = if !reaches(1_999) {
+                0.0
+            } else if reaches(800) {
+                1.0
+            } else {
+                let (mut lo, mut hi) = (800, 1_999);
+                while hi - lo > 1 {
+                    let mid = (lo + hi) / 2;
+                    if reaches(mid) {
+                        hi = mid;
+                    } else {
+                        lo = mid;
+                    }
+                }
+                (2_000 - hi) as f64 / 1_200.0
+            };
+            no_drop *= 1.0 - rate * share;
+        }
+        Some(1.0 - no_drop)
+    }
+
     /// The regular price (paise) of a day and whether a price-rise block is on.
     fn regular(&self, item: &Item, day: i64) -> (i64, bool) {
         let profile = item.category.profile();

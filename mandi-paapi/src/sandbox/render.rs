@@ -208,7 +208,7 @@ pub(crate) fn item(
     at: DateTime<Utc>,
     r: &Resources,
     base_url: &str,
-    partner_tag: &str,
+    associate_tag: &str,
     with_variation_attributes: bool,
 ) -> m::Item {
     let catalog = oracle.catalog();
@@ -307,7 +307,7 @@ pub(crate) fn item(
     m::Item {
         asin: item.asin.as_str().to_owned(),
         detail_page_url: Some(format!(
-            "{base_url}/dp/{}?tag={partner_tag}&linkCode=ogi&th=1&psc=1",
+            "{base_url}/dp/{}?tag={associate_tag}&linkCode=ogi&th=1&psc=1",
             item.asin
         )),
         parent_asin: family

@@ -368,7 +368,7 @@ impl ApiError {
         }
     }
 
-    fn partner_tag() -> Self {
+    fn invalid_associate_tag() -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             code: "InvalidPartnerTag",
@@ -438,19 +438,19 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 
 fn check_common(
     s: &Shared,
-    partner_tag: &str,
+    associate_tag: &str,
     marketplace: Option<&str>,
     currency: Option<&str>,
     languages: Option<&Vec<String>>,
     resources: &[String],
 ) -> Result<(), ApiError> {
-    if partner_tag.trim().is_empty() {
+    if associate_tag.trim().is_empty() {
         return Err(ApiError::missing(
             "The request must contain the parameter PartnerTag.",
         ));
     }
-    if partner_tag != s.credentials.partner_tag {
-        return Err(ApiError::partner_tag());
+    if associate_tag != s.credentials.associate_tag {
+        return Err(ApiError::invalid_associate_tag());
     }
     if let Some(mp) = marketplace
         && mp != MARKETPLACE

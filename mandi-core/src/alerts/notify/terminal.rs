@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use crate::ports::notifier::{Notification, Notifier, NotifyError};
 
 /// Writes one line per alert to a writer (stdout by default): the time in the user's time zone
-/// (IST by default) and the message. Repeats of an idempotency key are dropped for the life of
+/// (IST by default), the rule's headline ([`crate::AlertHeadline`]) and the message. Repeats of an idempotency key are dropped for the life of
 /// the notifier.
 ///
 /// # Examples
@@ -70,10 +70,12 @@ impl<W: Write + Send> Notifier for TerminalNotifier<W> {
             return Ok(());
         }
         let local = n.alert.triggered_at.with_timezone(&n.user.settings.tz());
+        // The headline of the rule (the same one the bot shows), then the engine's line.
         writeln!(
             out,
-            "[{}] {}",
+            "[{}] {}: {}",
             local.format("%Y-%m-%d %H:%M %Z"),
+            n.alert.headline(),
             n.alert.message
         )
         .and_then(|()| out.flush())

@@ -11,9 +11,10 @@ use super::planner::{HintBoard, PlannedBatch, Planner, ProductKey};
 use crate::cache::Cache;
 use crate::domain::{Asin, DataOrigin, Marketplace, Product};
 use crate::monitor::breaker::CircuitBreaker;
-use crate::monitor::quota::{Priority, Quota, QuotaError};
+use crate::monitor::quota::{Priority, QuotaError};
 use crate::monitor::{Jitter, Sleeper};
 use crate::ports::clock::Clock;
+use crate::ports::quota::AccountQuota;
 use crate::ports::source::{
     ItemError, ItemErrorKind, ItemsRequest, MAX_ITEMS_PER_CALL, ProductSource, SourceError,
 };
@@ -166,7 +167,7 @@ pub struct Fallback {
     /// The fallback source.
     pub source: Arc<dyn ProductSource>,
     /// Its own pace, one permit per call (be gentle with pages).
-    pub quota: Arc<Quota>,
+    pub quota: Arc<dyn AccountQuota>,
     /// ASINs per fallback call (a scraper reads one page per ASIN), 1 to
     /// [`MAX_ITEMS_PER_CALL`]; the rest of the batch waits for the source.
     pub per_call: usize,
@@ -189,7 +190,7 @@ pub const WARM_LIMIT: usize = 1_000;
 pub struct MonitorLoop {
     planner: Planner,
     source: Arc<dyn ProductSource>,
-    quota: Arc<Quota>,
+    quota: Arc<dyn AccountQuota>,
     breaker: Arc<CircuitBreaker>,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
@@ -207,7 +208,7 @@ impl std::fmt::Debug for MonitorLoop {
         f.debug_struct("MonitorLoop")
             .field("products", &self.planner.len())
             .field("source", &self.source.name())
-            .field("quota", &self.quota.snapshot())
+            .field("quota", &self.quota.name())
             .field("breaker", &self.breaker.snapshot())
             .field("cache", &self.cache.as_ref().map(|c| c.name().to_owned()))
             .field("fallback", &self.fallback)
@@ -222,7 +223,7 @@ impl MonitorLoop {
     pub fn new(
         planner: Planner,
         source: Arc<dyn ProductSource>,
-        quota: Arc<Quota>,
+        quota: Arc<dyn AccountQuota>,
         breaker: Arc<CircuitBreaker>,
         clock: Arc<dyn Clock>,
         sleeper: Arc<dyn Sleeper>,
@@ -257,6 +258,11 @@ impl MonitorLoop {
         self
     }
 
+    /// Replaces the cache tiers (see [`MonitorLoop::with_cache`]).
+    pub fn set_cache(&mut self, cache: Arc<dyn Cache>) {
+        self.cache = Some(cache);
+    }
+
     /// Uses `fallback` (the scraper, off unless configured) while the breaker is open.
     pub fn with_fallback(mut self, fallback: Fallback) -> Self {
         self.fallback = Some(fallback);
@@ -286,7 +292,7 @@ impl MonitorLoop {
     }
 
     /// The quota.
-    pub fn quota(&self) -> &Arc<Quota> {
+    pub fn quota(&self) -> &Arc<dyn AccountQuota> {
         &self.quota
     }
 
@@ -379,6 +385,14 @@ impl MonitorLoop {
             Err(QuotaError::DailyLimitReached { resets_at, .. }) => {
                 return StepOutcome::QuotaSpent { resets_at };
             }
+            Err(e @ QuotaError::Backend { .. }) => {
+                // A shared quota that cannot be reached grants nothing: wait, then ask again.
+                tracing::warn!(error = %e, "the shared quota is unreachable; asking again in 5 s");
+                self.sleeper
+                    .sleep_until(self.clock.now() + TimeDelta::seconds(5))
+                    .await;
+                return StepOutcome::SinkFailed(e.to_string());
+            }
             Err(other) => return StepOutcome::SinkFailed(other.to_string()),
         }
         if let Err(rejected) = self.breaker.allow() {
@@ -395,10 +409,13 @@ impl MonitorLoop {
         self.stats.calls += 1;
         self.stats.asins_requested += plan.asins.len() as u64;
         let result = self.source.get_items(&request).await;
+        crate::telemetry::source_call(self.source.name(), result.as_ref().map(|_| ()));
         let now = self.clock.now();
         match result {
             Ok(batch) => {
-                self.quota.record(Ok(()));
+                if let Err(e) = self.quota.record(Ok(())).await {
+                    tracing::warn!(error = %e, "could not record the call with the quota");
+                }
                 self.breaker.record(Ok(()));
                 self.record_usage(plan.asins.len(), true).await;
                 let mut products = batch.items;
@@ -421,7 +438,9 @@ impl MonitorLoop {
             Err(error) => {
                 tracing::warn!(source = self.source.name(), %error, asins = plan.asins.len(), "refresh call failed");
                 self.stats.failed_calls += 1;
-                self.quota.record(Err(&error));
+                if let Err(e) = self.quota.record(Err(&error)).await {
+                    tracing::warn!(error = %e, "could not record the call with the quota");
+                }
                 self.breaker.record(Err(&error));
                 self.record_usage(plan.asins.len(), false).await;
                 let unreadable = matches!(error, SourceError::Decode { .. });
@@ -523,9 +542,13 @@ impl MonitorLoop {
                     .min(plan.asins.len());
                 let asked = &plan.asins[..take];
                 let request = ItemsRequest::new(plan.marketplace, asked.iter().copied());
-                match fallback.source.get_items(&request).await {
+                let answer = fallback.source.get_items(&request).await;
+                crate::telemetry::source_call(fallback.source.name(), answer.as_ref().map(|_| ()));
+                match answer {
                     Ok(batch) => {
-                        fallback.quota.record(Ok(()));
+                        if let Err(e) = fallback.quota.record(Ok(())).await {
+                            tracing::warn!(error = %e, "could not record the call with the quota");
+                        }
                         let mut products = batch.items;
                         products.retain(|p| {
                             p.marketplace == plan.marketplace && asked.contains(&p.asin)
@@ -563,7 +586,9 @@ impl MonitorLoop {
                         };
                     }
                     Err(e) => {
-                        fallback.quota.record(Err(&e));
+                        if let Err(e) = fallback.quota.record(Err(&e)).await {
+                            tracing::warn!(error = %e, "could not record the call with the quota");
+                        }
                         tracing::warn!(error = %e, "fallback scraper failed");
                     }
                 }
@@ -605,6 +630,79 @@ impl MonitorLoop {
             cached: count,
             retry_at,
         }
+    }
+
+    /// Like [`MonitorLoop::run_until`], but returns early once `stop` turns true: a wait
+    /// (for the quota, the next due product or the next re-read) is cut short, while a call
+    /// already sent is finished and its answer handled (stored, alerts written) first.
+    pub async fn run_until_stopped(
+        &mut self,
+        until: DateTime<Utc>,
+        resync_every: TimeDelta,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut next_sync = self.clock.now();
+        while self.clock.now() < until && !*stop.borrow() {
+            if self.clock.now() >= next_sync {
+                if let Err(e) = self.sync_watched().await {
+                    tracing::warn!(error = %e, "could not read the watched products; keeping the plan");
+                }
+                next_sync = self.clock.now() + resync_every;
+                self.warm_cache(resync_every, WARM_LIMIT).await;
+            }
+            let wake = match self.planner.plan(self.clock.now()) {
+                None => Some(next_sync.min(until)),
+                Some(plan) if plan.send_at >= until => Some(until),
+                Some(plan) if plan.send_at > self.clock.now() => Some(plan.send_at),
+                Some(_) => None,
+            };
+            if let Some(at) = wake {
+                if !self.wait_or_stop(at, stop).await {
+                    return;
+                }
+                continue;
+            }
+            // Wait for the quota here, where stopping loses nothing; the step then takes the
+            // permit at once (unless another process sharing the quota got there first).
+            let quota_at = match self.quota.next_ready_at(Priority::WatchesDue).await {
+                Ok(Some(at)) if at > self.clock.now() => Some(at),
+                _ => None,
+            };
+            if let Some(at) = quota_at
+                && !self.wait_or_stop(at, stop).await
+            {
+                return;
+            }
+            if *stop.borrow() {
+                return;
+            }
+            let wait_until = match self.step().await {
+                StepOutcome::QuotaSpent { resets_at } => Some(resets_at.min(until)),
+                StepOutcome::Idle => Some(next_sync.min(until)),
+                _ => None,
+            };
+            if let Some(at) = wait_until
+                && !self.wait_or_stop(at, stop).await
+            {
+                return;
+            }
+        }
+    }
+
+    /// Sleeps until `at` unless `stop` turns true first; false when stopped.
+    async fn wait_or_stop(
+        &self,
+        at: DateTime<Utc>,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> bool {
+        if *stop.borrow() {
+            return false;
+        }
+        let slept = tokio::select! {
+            () = self.sleeper.sleep_until(at) => true,
+            _ = stop.wait_for(|s| *s) => false,
+        };
+        slept && !*stop.borrow()
     }
 
     /// Runs steps until the clock reaches `until`, re-reading the watched products from the

@@ -589,4 +589,113 @@ mod tests {
         assert_eq!(usage.calls, 1);
         assert_eq!(usage.items, 3);
     }
+
+    /// A source whose `get_items` says when it starts and waits for the test to let it go.
+    #[derive(Debug)]
+    struct GatedSource {
+        inner: Arc<FakeSource>,
+        started: tokio::sync::Notify,
+        gate: tokio::sync::Notify,
+    }
+
+    #[async_trait]
+    impl crate::ports::ProductSource for GatedSource {
+        fn name(&self) -> &str {
+            self.inner.name()
+        }
+        async fn get_items(
+            &self,
+            r: &crate::ports::ItemsRequest,
+        ) -> Result<crate::ports::ItemsBatch, SourceError> {
+            self.started.notify_one();
+            self.gate.notified().await;
+            self.inner.get_items(r).await
+        }
+        async fn search_items(
+            &self,
+            r: &crate::ports::SearchRequest,
+        ) -> Result<crate::ports::SearchPage, SourceError> {
+            self.inner.search_items(r).await
+        }
+        async fn get_variations(
+            &self,
+            r: &crate::ports::VariationsRequest,
+        ) -> Result<crate::domain::VariationFamily, SourceError> {
+            self.inner.get_variations(r).await
+        }
+        async fn get_browse_nodes(
+            &self,
+            r: &crate::ports::BrowseNodesRequest,
+        ) -> Result<Vec<crate::domain::BrowseNode>, SourceError> {
+            self.inner.get_browse_nodes(r).await
+        }
+    }
+
+    /// A stop asked while a call is in flight lets the call finish and its answer reach the
+    /// sink, then the loop returns without another call; a stop asked before starting makes
+    /// no call at all.
+    #[tokio::test]
+    async fn a_stop_finishes_the_call_in_flight_then_returns() {
+        let clock = ManualClock::new(start());
+        let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+        let fake = Arc::new(FakeSource::new(shared.clone(), 0, 42));
+        let asins = numbered_asins(1, 25);
+        for a in &asins {
+            fake.add(IN, *a, 10_000, false);
+        }
+        let source = Arc::new(GatedSource {
+            inner: fake.clone(),
+            started: tokio::sync::Notify::new(),
+            gate: tokio::sync::Notify::new(),
+        });
+        let mut planner = Planner::new(PlannerConfig::as_fresh_as_possible());
+        planner.sync(&watched(&asins, 1), start());
+        let sink = Arc::new(RecordingSink::default());
+        let mut monitor = MonitorLoop::new(
+            planner,
+            source.clone(),
+            Arc::new(Quota::new(QuotaConfig::rate_only(1.0), shared.clone(), 7).unwrap()),
+            Arc::new(CircuitBreaker::new(
+                "fake",
+                BreakerConfig::default(),
+                shared.clone(),
+            )),
+            shared,
+            Arc::new(ManualSleeper::new(clock.clone())),
+            sink.clone(),
+        );
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let control = async {
+            source.started.notified().await;
+            stop.send_replace(true);
+            source.gate.notify_one();
+        };
+        tokio::join!(
+            monitor.run_until_stopped(
+                start() + TimeDelta::hours(1),
+                TimeDelta::minutes(1),
+                &mut stopped
+            ),
+            control
+        );
+        assert_eq!(fake.calls(), 1, "one call, finished");
+        assert_eq!(
+            sink.batches.lock().unwrap().len(),
+            1,
+            "its answer was handled"
+        );
+        assert!(
+            clock.now() < start() + TimeDelta::hours(1),
+            "returned early"
+        );
+        // Already stopped: nothing is sent.
+        monitor
+            .run_until_stopped(
+                start() + TimeDelta::hours(1),
+                TimeDelta::minutes(1),
+                &mut stopped,
+            )
+            .await;
+        assert_eq!(fake.calls(), 1);
+    }
 }

@@ -477,6 +477,14 @@ impl Planner {
         due.into_iter().take(limit).map(|(_, k)| k).collect()
     }
 
+    /// The age of every refreshed product's last refresh (freshness lag), in no order.
+    pub fn ages(&self, now: DateTime<Utc>) -> Vec<TimeDelta> {
+        self.entries
+            .values()
+            .filter_map(|e| e.last_refreshed.map(|at| now - at))
+            .collect()
+    }
+
     /// Freshness figures now (walks every product).
     pub fn stats(&self, now: DateTime<Utc>) -> PlannerStats {
         let due_now = self.queue.range(..=(now, u64::MAX)).count();

@@ -16,7 +16,7 @@ use super::shim::Val;
 use crate::ports::store::{StoreError, StoreResult};
 
 /// The tables copied, parents before children (foreign keys hold at every step).
-pub const TABLES: [&str; 21] = [
+pub const TABLES: [&str; 22] = [
     "products",
     "offers",
     "customer_reviews",
@@ -38,6 +38,7 @@ pub const TABLES: [&str; 21] = [
     "api_key_usage",
     "bulk_jobs",
     "bulk_job_items",
+    "product_clicks",
 ];
 
 /// Rows sent to PostgreSQL per statement.

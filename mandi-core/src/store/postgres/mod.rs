@@ -24,6 +24,7 @@
 
 #[cfg(feature = "sqlite")]
 pub mod copy;
+mod market;
 mod rows;
 mod server;
 pub(crate) mod shim;
@@ -63,7 +64,10 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 1] = [include_str!("migrations/0001_schema.sql")];
+const MIGRATIONS: [&str; 2] = [
+    include_str!("migrations/0001_schema.sql"),
+    include_str!("migrations/0002_intel_clicks.sql"),
+];
 
 /// The newest schema version this build creates and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -2313,6 +2317,65 @@ impl Store for PostgresStore {
         let queries = queries.to_vec();
         in_conn!(self, "price point", |conn| {
             users_batch::histories(conn, &queries).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err, fields(moments = moments.len()))]
+    async fn market_snapshot(
+        &self,
+        marketplace: Marketplace,
+        category: Option<&str>,
+        moments: &[DateTime<Utc>],
+    ) -> StoreResult<Vec<crate::ports::store::MarketRow>> {
+        crate::store::market_rows::validate_moments(moments)?;
+        in_conn!(self, "market snapshot", |conn| {
+            market::snapshot(conn, marketplace, category, moments).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err, fields(asins = asins.len()))]
+    async fn co_watched(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+        limit: usize,
+    ) -> StoreResult<Vec<crate::ports::store::CoWatch>> {
+        in_conn!(self, "co-watch", |conn| {
+            market::co_watched(conn, marketplace, asins, limit).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn record_click(&self, click: &crate::ports::store::ProductClick) -> StoreResult<()> {
+        in_tx!(self, "click", |tx| {
+            if !user_exists(tx, click.user_id).await? {
+                return Err(not_found("user", click.user_id));
+            }
+            market::record_click(tx, click).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn clicks(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::ports::store::ProductClick>> {
+        in_conn!(self, "click", |conn| {
+            market::clicks(conn, user, since, limit).await
+        })
+    }
+
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        in_conn!(self, "outbox", |conn| {
+            let n: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM alert_outbox WHERE status = 'pending'")
+                .ctx("outbox row")?
+                .query_row(params![], |r| r.get(0))
+                .await
+                .ctx("outbox row")?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
     }
 }

@@ -29,9 +29,11 @@
 //! `products` (products, offers, browse nodes, variations, price history, searches),
 //! `stats` (the running price aggregates), `users` (users, watches and their rules),
 //! `alerts` (alerts, the outbox, rule states and the atomic price update), `usage` (API
-//! usage), `server` (API keys, bulk jobs, activity facts).
+//! usage), `server` (API keys, bulk jobs, activity facts), `market` (the market snapshot,
+//! co-watch counts and product clicks).
 
 mod alerts;
+mod market;
 mod products;
 mod rows;
 mod server;
@@ -69,13 +71,14 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
     include_str!("migrations/0004_alert_delivery.sql"),
     include_str!("migrations/0005_engine_price_stats.sql"),
     include_str!("migrations/0006_serve_keys_bulk.sql"),
+    include_str!("migrations/0007_intel_clicks.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -939,6 +942,73 @@ impl Store for SqliteStore {
         let queries = queries.to_vec();
         self.run("price point", move |conn| {
             products::histories(conn, &queries)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(moments = moments.len()))]
+    async fn market_snapshot(
+        &self,
+        marketplace: Marketplace,
+        category: Option<&str>,
+        moments: &[DateTime<Utc>],
+    ) -> StoreResult<Vec<crate::ports::store::MarketRow>> {
+        crate::store::market_rows::validate_moments(moments)?;
+        let category = category.map(str::to_owned);
+        let moments = moments.to_vec();
+        self.run("market snapshot", move |conn| {
+            market::snapshot(conn, marketplace, category.as_deref(), &moments)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(asins = asins.len()))]
+    async fn co_watched(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+        limit: usize,
+    ) -> StoreResult<Vec<crate::ports::store::CoWatch>> {
+        let asins = asins.to_vec();
+        self.run("co-watch", move |conn| {
+            market::co_watched(conn, marketplace, &asins, limit)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn record_click(&self, click: &crate::ports::store::ProductClick) -> StoreResult<()> {
+        let click = click.clone();
+        self.write("click", move |tx| {
+            if !user_exists(tx, click.user_id)? {
+                return Err(not_found("user", click.user_id));
+            }
+            market::record_click(tx, &click)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn clicks(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::ports::store::ProductClick>> {
+        self.run("click", move |conn| {
+            market::clicks(conn, user, since, limit)
+        })
+        .await
+    }
+
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        self.run("outbox", |conn| {
+            let n: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM alert_outbox WHERE status = 'pending'")
+                .ctx("outbox")?
+                .query_row([], |r| r.get(0))
+                .ctx("outbox")?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
         .await
     }

@@ -23,6 +23,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
+pub mod schema;
+
 /// A photo the fake received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SentPhoto {
@@ -37,10 +39,27 @@ pub enum SentPhoto {
     },
 }
 
+/// A document the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentDocument {
+    /// Its file name.
+    pub file_name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A file the fake holds for `getFile` and download.
+#[derive(Debug, Clone)]
+struct StoredFile {
+    unique_id: String,
+    path: String,
+    bytes: Vec<u8>,
+}
+
 /// One message the fake accepted.
 #[derive(Debug, Clone)]
 pub struct Sent {
-    /// `sendMessage`, `sendPhoto` or `sendMediaGroup`.
+    /// `sendMessage`, `sendPhoto`, `sendMediaGroup` or `sendDocument`.
     pub method: String,
     /// The chat it went to.
     pub chat_id: i64,
@@ -56,6 +75,10 @@ pub struct Sent {
     pub album_len: usize,
     /// The keyboard, as sent.
     pub reply_markup: Option<Value>,
+    /// The document (sendDocument).
+    pub document: Option<SentDocument>,
+    /// The message this one replies to (`reply_parameters.message_id`).
+    pub reply_to: Option<i64>,
     /// When it arrived.
     pub at: Instant,
 }
@@ -146,6 +169,12 @@ struct Inner {
     storm_429s: u64,
     rejected: Vec<(String, i64, String)>,
     get_updates_calls: u64,
+    files: HashMap<String, StoredFile>,
+    /// Each message's visible text, entities and keyboard, by (chat, message id).
+    messages: HashMap<(i64, i64), (String, Value, Option<Value>)>,
+    server_errors: u32,
+    violations: Vec<String>,
+    answered_callbacks: HashSet<String>,
 }
 
 struct Shared {
@@ -394,6 +423,122 @@ impl FakeTelegram {
     }
 }
 
+impl FakeTelegram {
+    /// The next `count` send requests (`sendMessage`, `sendPhoto`, …) answer HTTP 500 with
+    /// Telegram's error envelope, as Telegram does when its servers fail.
+    pub fn server_errors(&self, count: u32) {
+        self.shared.lock().server_errors = count;
+    }
+
+    /// What did not conform to the Bot API schema: requests with unknown parameters, nulls or
+    /// wrong types, and results this fake returned without a required field or with a wrong
+    /// type. Empty for a client and a fake that keep to the published API.
+    pub fn schema_violations(&self) -> Vec<String> {
+        self.shared.lock().violations.clone()
+    }
+
+    /// Holds a file for `getFile` and download; returns its `file_id`.
+    pub fn store_file(&self, bytes: Vec<u8>) -> String {
+        let mut inner = self.shared.lock();
+        let n = inner.files.len() + 1;
+        let id = format!("upload{n}");
+        inner.files.insert(
+            id.clone(),
+            StoredFile {
+                unique_id: format!("uu{n}"),
+                path: format!("documents/upload_{n}.json"),
+                bytes,
+            },
+        );
+        id
+    }
+
+    /// Queues a document message from a user in their private chat (with an optional
+    /// caption), its file held for `getFile`.
+    pub fn push_document(
+        &self,
+        user_id: i64,
+        file_name: &str,
+        bytes: Vec<u8>,
+        caption: Option<&str>,
+    ) -> i64 {
+        let size = bytes.len();
+        let file_id = self.store_file(bytes);
+        let unique = self
+            .shared
+            .lock()
+            .files
+            .get(&file_id)
+            .map(|f| f.unique_id.clone())
+            .unwrap_or_default();
+        let mut message = json!({
+            "message_id": self.next_incoming_id(user_id),
+            "from": {"id": user_id, "is_bot": false, "first_name": format!("User{user_id}"), "language_code": "en"},
+            "chat": {"id": user_id, "type": "private", "first_name": format!("User{user_id}")},
+            "date": 1_764_000_000,
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "file_name": file_name,
+                "mime_type": "application/json",
+                "file_size": size,
+            },
+        });
+        if let Some(c) = caption {
+            message["caption"] = json!(c);
+            message["caption_entities"] = command_entities(c);
+        }
+        self.push_raw(json!({ "message": message }))
+    }
+
+    /// Queues a message in a group that replies to `reply_to` (a message the bot sent there).
+    pub fn push_group_reply(&self, chat_id: i64, user_id: i64, text: &str, reply_to: i64) -> i64 {
+        self.push_raw(json!({
+            "message": {
+                "message_id": self.next_incoming_id(chat_id),
+                "from": {"id": user_id, "is_bot": false, "first_name": format!("User{user_id}")},
+                "chat": {"id": chat_id, "type": "group", "title": "Deals group"},
+                "date": 1_764_000_000,
+                "text": text,
+                "reply_to_message": {
+                    "message_id": reply_to,
+                    "from": {"id": 42, "is_bot": true, "first_name": "Mandi", "username": "mandi_test_bot"},
+                    "chat": {"id": chat_id, "type": "group", "title": "Deals group"},
+                    "date": 1_764_000_000,
+                    "text": "…",
+                },
+            }
+        }))
+    }
+
+    /// Queues the service message Telegram sends to a group that became a supergroup.
+    pub fn push_migration(&self, old_chat: i64, new_chat: i64, user_id: i64) -> i64 {
+        self.push_raw(json!({
+            "message": {
+                "message_id": self.next_incoming_id(old_chat),
+                "from": {"id": user_id, "is_bot": false, "first_name": format!("User{user_id}")},
+                "chat": {"id": old_chat, "type": "group", "title": "Deals group"},
+                "date": 1_764_000_000,
+                "migrate_to_chat_id": new_chat,
+            }
+        }))
+    }
+
+    /// Queues a text message in a supergroup.
+    pub fn push_supergroup_text(&self, chat_id: i64, user_id: i64, text: &str) -> i64 {
+        self.push_raw(json!({
+            "message": {
+                "message_id": self.next_incoming_id(chat_id),
+                "from": {"id": user_id, "is_bot": false, "first_name": format!("User{user_id}")},
+                "chat": {"id": chat_id, "type": "supergroup", "title": "Deals group"},
+                "date": 1_764_000_000,
+                "text": text,
+                "entities": command_entities(text),
+            }
+        }))
+    }
+}
+
 fn command_entities(text: &str) -> Value {
     if text.starts_with('/') {
         let len = text
@@ -427,52 +572,110 @@ fn err(code: u16, description: &str, parameters: Option<Value>) -> Response {
         .into_response()
 }
 
-async fn read_params(req: Request) -> Result<(Value, Option<SentPhoto>), Response> {
+/// A request as Telegram reads it: the parameters (normalised by the schema) and the files
+/// uploaded as multipart parts, by part name.
+struct Incoming {
+    params: Value,
+    files: HashMap<String, (String, Vec<u8>)>,
+}
+
+impl Incoming {
+    /// The file a parameter names: its own multipart part, or `attach://<part>`.
+    fn file(&self, param: &str) -> Option<&(String, Vec<u8>)> {
+        if let Some(f) = self.files.get(param) {
+            return Some(f);
+        }
+        let name = self
+            .params
+            .get(param)?
+            .as_str()?
+            .strip_prefix("attach://")?;
+        self.files.get(name)
+    }
+}
+
+/// Reads the parameters of a request in each of the encodings Telegram accepts: a query
+/// string, `application/x-www-form-urlencoded`, `multipart/form-data` and JSON.
+async fn read_params(uri: &Uri, req: Request) -> Result<Incoming, Response> {
+    let mut map = serde_json::Map::new();
+    let mut files = HashMap::new();
+    if let Some(q) = uri.query() {
+        for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
+            map.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+    }
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
         let mut mp = Multipart::from_request(req, &())
             .await
             .map_err(|e| err(400, &format!("Bad Request: {e}"), None))?;
-        let mut map = serde_json::Map::new();
-        let mut photo = None;
-        while let Ok(Some(field)) = mp.next_field().await {
+        loop {
+            let field = match mp.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => return Err(err(400, &format!("Bad Request: {e}"), None)),
+            };
             let name = field.name().unwrap_or_default().to_owned();
-            let is_file = field.file_name().is_some();
+            let file_name = field.file_name().map(str::to_owned);
             let bytes = field
                 .bytes()
                 .await
                 .map_err(|e| err(400, &format!("Bad Request: {e}"), None))?;
-            if is_file {
-                photo = Some(SentPhoto::Upload {
-                    len: bytes.len(),
-                    png: bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-                });
-            } else {
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                let value = if name == "reply_markup" || name == "media" {
-                    serde_json::from_str(&text).unwrap_or(Value::String(text))
-                } else {
-                    Value::String(text)
-                };
-                map.insert(name, value);
+            match file_name {
+                Some(f) => {
+                    files.insert(name, (f, bytes.to_vec()));
+                }
+                None => {
+                    let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                        err(400, "Bad Request: strings must be encoded in UTF-8", None)
+                    })?;
+                    map.insert(name, Value::String(text));
+                }
             }
         }
-        return Ok((Value::Object(map), photo));
+        return Ok(Incoming {
+            params: Value::Object(map),
+            files,
+        });
     }
     let body = Bytes::from_request(req, &())
         .await
         .map_err(|e| err(400, &format!("Bad Request: {e}"), None))?;
-    if body.is_empty() {
-        return Ok((json!({}), None));
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        for (k, v) in url::form_urlencoded::parse(&body) {
+            map.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+    } else if !body.is_empty() {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| err(400, &format!("Bad Request: invalid JSON: {e}"), None))?;
+        let Value::Object(obj) = v else {
+            return Err(err(
+                400,
+                "Bad Request: the request body must be a JSON object",
+                None,
+            ));
+        };
+        map.extend(obj);
     }
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| err(400, &format!("Bad Request: invalid JSON: {e}"), None))?;
-    Ok((v, None))
+    Ok(Incoming {
+        params: Value::Object(map),
+        files,
+    })
+}
+
+/// Answers `{ok: true, result}` after checking the result against the schema (problems are
+/// recorded, see [`FakeTelegram::schema_violations`]).
+fn reply(shared: &Shared, method: &str, result: Value) -> Response {
+    let problems = schema::schema().check_result(method, &result);
+    if !problems.is_empty() {
+        shared.lock().violations.extend(problems);
+    }
+    ok(result)
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Response {
@@ -490,7 +693,10 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Re
                 .into_response();
         }
     }
-    let path = uri.path();
+    let path = uri.path().to_owned();
+    if let Some(rest) = path.strip_prefix("/file/bot") {
+        return download(&shared, rest);
+    }
     let Some(rest) = path.strip_prefix("/bot") else {
         return err(404, "Not Found", None);
     };
@@ -501,31 +707,109 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Re
         return err(401, "Unauthorized", None);
     }
     let method = method.to_owned();
-    let (params, upload) = match read_params(req).await {
+    if !schema::schema().knows(&method) {
+        return err(404, "Not Found: method not found", None);
+    }
+    let mut incoming = match read_params(&uri, req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
+    let file_parts: HashSet<String> = incoming.files.keys().cloned().collect();
+    let Value::Object(map) = &mut incoming.params else {
+        return err(400, "Bad Request: no parameters", None);
+    };
+    match schema::schema().check_request(&method, map, &file_parts) {
+        Ok(notes) => {
+            if !notes.is_empty() {
+                shared.lock().violations.extend(notes);
+            }
+        }
+        Err(d) => {
+            let mut inner = shared.lock();
+            inner.violations.push(format!("{method}: {d}"));
+            inner.rejected.push((
+                method.clone(),
+                chat_id_of(&incoming.params).unwrap_or(0),
+                d.clone(),
+            ));
+            return err(400, &d, None);
+        }
+    }
+    let params = incoming.params.clone();
+    if method.starts_with("send") && method != "sendChatAction" {
+        let mut inner = shared.lock();
+        if inner.server_errors > 0 {
+            inner.server_errors -= 1;
+            return err(500, "Internal Server Error", None);
+        }
+    }
     match method.as_str() {
-        "getMe" => ok(
-            json!({"id": 42, "is_bot": true, "first_name": "Mandi", "username": "mandi_test_bot"}),
+        "getMe" => reply(
+            &shared,
+            &method,
+            json!({"id": 42, "is_bot": true, "first_name": "Mandi", "username": "mandi_test_bot",
+                "can_join_groups": true, "can_read_all_group_messages": false,
+                "supports_inline_queries": true}),
         ),
         "getUpdates" => get_updates(&shared, &params).await,
-        "sendMessage" | "sendPhoto" | "sendMediaGroup" => {
-            send(&shared, &method, &params, upload, arrived)
+        "sendMessage" | "sendPhoto" | "sendMediaGroup" | "sendDocument" => {
+            send(&shared, &method, &incoming, arrived)
         }
-        "editMessageText" | "editMessageMedia" => {
-            if let Some(text) = params.get("text").and_then(Value::as_str)
-                && let Err(d) = check_text(text, 4096, &params)
-            {
-                return err(400, &d, None);
+        "editMessageText" | "editMessageMedia" => edit(&shared, &method, &params),
+        "getFile" => {
+            let id = params
+                .get("file_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let inner = shared.lock();
+            match inner.files.get(id) {
+                Some(f) => {
+                    let result = json!({
+                        "file_id": id,
+                        "file_unique_id": f.unique_id,
+                        "file_size": f.bytes.len(),
+                        "file_path": f.path,
+                    });
+                    drop(inner);
+                    reply(&shared, &method, result)
+                }
+                None => err(400, "Bad Request: invalid file_id", None),
             }
-            record_call(&shared, &method, params.clone());
-            ok(json!({
-                "message_id": params.get("message_id").cloned().unwrap_or(json!(1)),
-                "date": 1_764_000_000,
-                "chat": chat_json(chat_id_of(&params).unwrap_or(0)),
-                "text": params.get("text").cloned().unwrap_or(Value::Null),
-            }))
+        }
+        "getChat" => {
+            let Some(id) = chat_id_of(&params) else {
+                return err(400, "Bad Request: chat not found", None);
+            };
+            let mut chat = chat_json(id);
+            chat["accent_color_id"] = json!(0);
+            chat["max_reaction_count"] = json!(11);
+            chat["accepted_gift_types"] = json!({
+                "unlimited_gifts": false, "limited_gifts": false,
+                "unique_gifts": false, "premium_subscription": false,
+                "gifts_from_channels": false
+            });
+            reply(&shared, &method, chat)
+        }
+        "sendChatAction" => {
+            const ACTIONS: &[&str] = &[
+                "typing",
+                "upload_photo",
+                "record_video",
+                "upload_video",
+                "record_voice",
+                "upload_voice",
+                "upload_document",
+                "choose_sticker",
+                "find_location",
+                "record_video_note",
+                "upload_video_note",
+            ];
+            let action = params.get("action").and_then(Value::as_str).unwrap_or("");
+            if !ACTIONS.contains(&action) {
+                return err(400, "Bad Request: wrong parameter action in request", None);
+            }
+            record_call(&shared, &method, params);
+            reply(&shared, "sendChatAction", json!(true))
         }
         "answerCallbackQuery"
         | "answerInlineQuery"
@@ -538,12 +822,99 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Re
             {
                 return err(400, "Bad Request: RESULTS_TOO_MUCH", None);
             }
+            if method == "answerCallbackQuery" {
+                let id = params
+                    .get("callback_query_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let mut inner = shared.lock();
+                if !inner.answered_callbacks.insert(id) {
+                    return err(
+                        400,
+                        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+                        None,
+                    );
+                }
+            }
             record_call(&shared, &method, params);
-            ok(json!(true))
+            reply(&shared, &method, json!(true))
         }
-        "getWebhookInfo" => ok(json!({"url": "", "pending_update_count": 0})),
+        "getWebhookInfo" => reply(
+            &shared,
+            &method,
+            json!({"url": "", "has_custom_certificate": false, "pending_update_count": shared.lock().updates.len()}),
+        ),
         _ => err(404, "Not Found: method not found", None),
     }
+}
+
+/// `GET /file/bot<token>/<file_path>`: a file's bytes.
+fn download(shared: &Shared, rest: &str) -> Response {
+    let Some((token, path)) = rest.split_once('/') else {
+        return (StatusCode::NOT_FOUND, "Not Found").into_response();
+    };
+    if token != shared.token {
+        return (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
+    }
+    let inner = shared.lock();
+    match inner.files.values().find(|f| f.path == path) {
+        Some(f) => (StatusCode::OK, f.bytes.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
+}
+
+/// `editMessageText` / `editMessageMedia`: refused, as by Telegram, when nothing changes.
+fn edit(shared: &Shared, method: &str, params: &Value) -> Response {
+    let chat = chat_id_of(params).unwrap_or(0);
+    let message_id = params
+        .get("message_id")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let mut formatted = None;
+    if let Some(text) = params.get("text").and_then(Value::as_str) {
+        if let Err(d) = check_text(text, 4096, params) {
+            shared
+                .lock()
+                .rejected
+                .push((method.to_owned(), chat, d.clone()));
+            return err(400, &d, None);
+        }
+        formatted = Some(format_text(text, params));
+    }
+    let markup = params.get("reply_markup").cloned();
+    let mut inner = shared.lock();
+    if let Some((visible, entities)) = &formatted {
+        let key = (chat, message_id);
+        let now = (visible.clone(), entities.clone(), markup.clone());
+        if inner.messages.get(&key) == Some(&now) {
+            let d = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
+            inner.rejected.push((method.to_owned(), chat, d.to_owned()));
+            return err(400, d, None);
+        }
+        inner.messages.insert(key, now);
+    }
+    inner.calls.push(Call {
+        method: method.to_owned(),
+        params: params.clone(),
+    });
+    drop(inner);
+    let mut msg = json!({
+        "message_id": message_id,
+        "date": 1_764_000_000,
+        "edit_date": 1_764_000_001,
+        "chat": chat_json(chat),
+    });
+    if let Some((visible, entities)) = formatted {
+        msg["text"] = json!(visible);
+        if !entities.as_array().is_none_or(Vec::is_empty) {
+            msg["entities"] = entities;
+        }
+    }
+    if let Some(m) = markup {
+        msg["reply_markup"] = m;
+    }
+    reply(shared, method, msg)
 }
 
 fn record_call(shared: &Shared, method: &str, params: Value) {
@@ -583,11 +954,12 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
                     .take(limit)
                     .map(|(_, v)| v.clone())
                     .collect();
-                return ok(Value::Array(batch));
+                drop(inner);
+                return reply(shared, "getUpdates", Value::Array(batch));
             }
         }
         if tokio::time::timeout_at(deadline, notified).await.is_err() {
-            return ok(json!([]));
+            return reply(shared, "getUpdates", json!([]));
         }
     }
 }
@@ -653,29 +1025,74 @@ fn check_text(text: &str, max: usize, params: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The visible text and the entities Telegram would return for a text sent with `params`
+/// (HTML parsed when `parse_mode` is HTML; links in the text found either way).
+fn format_text(text: &str, params: &Value) -> (String, Value) {
+    let html = params.get("parse_mode").and_then(Value::as_str) == Some("HTML");
+    let (visible, mut entities) = if html {
+        html_parse(text).unwrap_or_else(|_| (text.to_owned(), Vec::new()))
+    } else {
+        (text.to_owned(), Vec::new())
+    };
+    // Links written out in the text become `url` entities (not inside a text link).
+    let mut offset = 0usize;
+    for word in visible.split_inclusive(char::is_whitespace) {
+        let trimmed = word.trim_end();
+        if (trimmed.starts_with("https://") || trimmed.starts_with("http://")) && trimmed.len() > 8
+        {
+            let len = utf16_len(trimmed);
+            let covered = entities.iter().any(|e| {
+                let o = e["offset"].as_u64().unwrap_or(0) as usize;
+                let l = e["length"].as_u64().unwrap_or(0) as usize;
+                e["type"] == "text_link" && o <= offset && offset < o + l
+            });
+            if !covered {
+                entities.push(json!({"type": "url", "offset": offset, "length": len}));
+            }
+        }
+        offset += utf16_len(word);
+    }
+    entities.sort_by_key(|e| {
+        (
+            e["offset"].as_u64().unwrap_or(0),
+            u64::MAX - e["length"].as_u64().unwrap_or(0),
+        )
+    });
+    (visible, Value::Array(entities))
+}
+
 /// Parses Telegram's HTML subset; returns the visible text or the error Telegram gives.
 fn html_visible_text(text: &str) -> Result<String, String> {
-    const TAGS: &[&str] = &[
-        "b",
-        "strong",
-        "i",
-        "em",
-        "u",
-        "ins",
-        "s",
-        "strike",
-        "del",
-        "a",
-        "code",
-        "pre",
-        "tg-spoiler",
-        "span",
-        "blockquote",
-        "tg-emoji",
+    html_parse(text).map(|(v, _)| v)
+}
+
+/// Parses Telegram's HTML subset into the visible text and its entities (UTF-16 offsets), or
+/// the error Telegram gives.
+fn html_parse(text: &str) -> Result<(String, Vec<Value>), String> {
+    const TAGS: &[(&str, &str)] = &[
+        ("b", "bold"),
+        ("strong", "bold"),
+        ("i", "italic"),
+        ("em", "italic"),
+        ("u", "underline"),
+        ("ins", "underline"),
+        ("s", "strikethrough"),
+        ("strike", "strikethrough"),
+        ("del", "strikethrough"),
+        ("a", "text_link"),
+        ("code", "code"),
+        ("pre", "pre"),
+        ("tg-spoiler", "spoiler"),
+        ("span", "spoiler"),
+        ("blockquote", "blockquote"),
+        ("tg-emoji", "custom_emoji"),
     ];
     let bad = |what: &str| format!("Bad Request: can't parse entities: {what}");
     let mut out = String::new();
-    let mut stack: Vec<String> = Vec::new();
+    let mut out16 = 0usize;
+    let mut entities = Vec::new();
+    // (tag, entity type, start offset, href)
+    let mut stack: Vec<(String, &str, usize, Option<String>)> = Vec::new();
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         match c {
@@ -684,15 +1101,38 @@ fn html_visible_text(text: &str) -> Result<String, String> {
                 let tag = &rest[1..end];
                 if let Some(name) = tag.strip_prefix('/') {
                     let name = name.trim();
-                    if stack.pop().as_deref() != Some(name) {
+                    let Some((open, kind, start, href)) = stack.pop() else {
                         return Err(bad(&format!("unmatched end tag {name}")));
+                    };
+                    if open != name {
+                        return Err(bad(&format!("unmatched end tag {name}")));
+                    }
+                    let length = out16 - start;
+                    if length > 0 && !(kind == "text_link" && href.is_none()) {
+                        let mut e = json!({"type": kind, "offset": start, "length": length});
+                        if let Some(h) = href {
+                            e["url"] = json!(h);
+                        }
+                        entities.push(e);
                     }
                 } else {
                     let name = tag.split_whitespace().next().unwrap_or_default();
-                    if !TAGS.contains(&name) {
+                    let Some((_, kind)) = TAGS.iter().find(|(t, _)| *t == name) else {
                         return Err(bad(&format!("unsupported start tag \"{name}\"")));
-                    }
-                    stack.push(name.to_owned());
+                    };
+                    let href = (name == "a")
+                        .then(|| {
+                            tag.split_once("href=\"")
+                                .and_then(|(_, r)| r.split_once('"'))
+                                .map(|(h, _)| {
+                                    h.replace("&amp;", "&")
+                                        .replace("&quot;", "\"")
+                                        .replace("&lt;", "<")
+                                        .replace("&gt;", ">")
+                                })
+                        })
+                        .flatten();
+                    stack.push((name.to_owned(), kind, out16, href));
                 }
                 rest = &rest[end + 1..];
             }
@@ -712,29 +1152,30 @@ fn html_visible_text(text: &str) -> Result<String, String> {
                     _ => return Err(bad(&format!("unsupported entity {entity}"))),
                 };
                 out.push(ch);
+                out16 += ch.len_utf16();
                 rest = &rest[end + 1..];
             }
             c => {
                 out.push(c);
+                out16 += c.len_utf16();
                 rest = &rest[c.len_utf8()..];
             }
         }
     }
-    if let Some(open) = stack.pop() {
+    if let Some((open, ..)) = stack.pop() {
         return Err(bad(&format!(
             "can't find end tag corresponding to start tag {open}"
         )));
     }
-    Ok(out)
+    Ok((out, entities))
 }
 
-fn send(
-    shared: &Shared,
-    method: &str,
-    params: &Value,
-    upload: Option<SentPhoto>,
-    now: Instant,
-) -> Response {
+fn send(shared: &Shared, method: &str, incoming: &Incoming, now: Instant) -> Response {
+    let params = &incoming.params;
+    let upload = incoming.file("photo").map(|(_, bytes)| SentPhoto::Upload {
+        len: bytes.len(),
+        png: bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+    });
     let Some(chat_id) = chat_id_of(params) else {
         return err(400, "Bad Request: chat not found", None);
     };
@@ -767,9 +1208,27 @@ fn send(
             None | Some("") => Err("Bad Request: message text is empty".to_owned()),
             Some(t) => check_text(t, 4096, params),
         },
-        "sendPhoto" => check_text(caption.unwrap_or_default(), 1024, params),
+        "sendPhoto" | "sendDocument" => check_text(caption.unwrap_or_default(), 1024, params),
         _ => Ok(()),
     };
+    let document = match method {
+        "sendDocument" => match incoming.file("document") {
+            Some((name, bytes)) => Some(SentDocument {
+                file_name: name.clone(),
+                bytes: bytes.clone(),
+            }),
+            None => {
+                let d = "Bad Request: wrong file identifier/HTTP URL specified".to_owned();
+                inner.rejected.push((method.to_owned(), chat_id, d.clone()));
+                return err(400, &d, None);
+            }
+        },
+        _ => None,
+    };
+    let reply_to = params
+        .get("reply_parameters")
+        .and_then(|r| r.get("message_id"))
+        .and_then(Value::as_i64);
     if let Err(d) = check {
         inner.rejected.push((method.to_owned(), chat_id, d.clone()));
         return err(400, &d, None);
@@ -865,19 +1324,55 @@ fn send(
             photo,
             album_len,
             reply_markup: params.get("reply_markup").cloned(),
+            document: document.clone(),
+            reply_to,
             at: now,
         },
     );
     let mut msg = json!({
         "message_id": message_id,
+        "from": {"id": 42, "is_bot": true, "first_name": "Mandi", "username": "mandi_test_bot"},
         "date": 1_764_000_000,
         "chat": chat_json(chat_id),
     });
     if let Some(t) = text {
-        msg["text"] = json!(t);
+        let (visible, entities) = format_text(t, params);
+        msg["text"] = json!(visible);
+        if !entities.as_array().is_none_or(Vec::is_empty) {
+            msg["entities"] = entities.clone();
+        }
+        inner.messages.insert(
+            (chat_id, message_id),
+            (visible, entities, params.get("reply_markup").cloned()),
+        );
     }
     if let Some(c) = caption {
-        msg["caption"] = json!(c);
+        let (visible, entities) = format_text(c, params);
+        msg["caption"] = json!(visible);
+        if !entities.as_array().is_none_or(Vec::is_empty) {
+            msg["caption_entities"] = entities;
+        }
+    }
+    if let Some(m) = params.get("reply_markup") {
+        msg["reply_markup"] = m.clone();
+    }
+    if let Some(d) = &document {
+        let file_id = format!("doc{chat_id}_{message_id}");
+        let unique = format!("ud{chat_id}_{message_id}");
+        msg["document"] = json!({
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_name": d.file_name,
+            "file_size": d.bytes.len(),
+        });
+        inner.files.insert(
+            file_id,
+            StoredFile {
+                unique_id: unique,
+                path: format!("documents/file_{chat_id}_{message_id}"),
+                bytes: d.bytes.clone(),
+            },
+        );
     }
     if method == "sendPhoto" {
         msg["photo"] = json!([{"file_id": format!("photo{message_id}"), "file_unique_id": format!("u{message_id}"), "width": 600, "height": 300}]);
@@ -890,9 +1385,11 @@ fn send(
                 m
             })
             .collect();
-        return ok(Value::Array(msgs));
+        drop(inner);
+        return reply(shared, method, Value::Array(msgs));
     }
-    ok(msg)
+    drop(inner);
+    reply(shared, method, msg)
 }
 
 #[cfg(test)]

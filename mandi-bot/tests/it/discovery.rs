@@ -1,0 +1,204 @@
+//! Questions in words, `/categories` and `/similar` (issue 17's bot parts) through the
+//! library's DiscoveryService: on the in-test source, and on the embedded sandbox marketplace
+//! for categories and similar products.
+
+use std::sync::Arc;
+
+use mandi_bot::bot::{Bot, BotConfig};
+use mandi_bot::fake::{FakeTelegram, Limits};
+use mandi_bot::notifier::{NotifierConfig, TelegramNotifier};
+use mandi_bot::telegram::Poller;
+use mandi_core::catalog::CatalogService;
+use mandi_core::store::MemoryStore;
+use mandi_core::{Clock, ExternalIdentity, ProductSource, Store, SystemClock};
+use mandi_paapi::creators::CredentialVersion;
+use mandi_paapi::sandbox::{Catalog, Sandbox};
+
+use crate::conversation::{harness, user_of, wait_for};
+use crate::support::{asin, client_for};
+
+#[tokio::test]
+async fn words_search_and_a_watch_asked_in_words_waits_for_the_confirm_button() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    h.source
+        .add(asin(2), "Redmi Note 12 4G Mint Green", 11_999, 14_999);
+    for p in h.source.products.lock().unwrap().iter_mut() {
+        p.brand = Some("Redmi".into());
+    }
+    let u = 3101;
+    h.fake.push_text(u, "redmi note");
+    wait_for("the results", 10, || !h.fake.sent_to(u).is_empty()).await;
+    let card = h.fake.sent_to(u)[0].clone();
+    assert!(card.body().contains("🔎"), "{}", card.body());
+    assert!(
+        card.body().contains("Redmi Note 13") && card.body().contains("Redmi Note 12"),
+        "{}",
+        card.body()
+    );
+    assert_eq!(card.buttons().len(), 2, "{:?}", card.buttons());
+
+    h.fake.push_text(u, "track Redmi Note 13");
+    wait_for("the confirm card", 10, || h.fake.sent_to(u).len() == 2).await;
+    let confirm = h.fake.sent_to(u)[1].clone();
+    assert!(
+        confirm.body().contains("Watch this product?"),
+        "{}",
+        confirm.body()
+    );
+    let user = user_of(&h, u).await;
+    assert!(
+        h.store.list_watches(user.id).await.unwrap().is_empty(),
+        "nothing is watched before the confirm"
+    );
+    let (label, data) = confirm.buttons().remove(0);
+    assert!(label.contains("Yes, watch it"));
+    h.fake.push_callback(u, confirm.message_id, &data);
+    wait_for("the watch", 10, || h.fake.sent_to(u).len() == 3).await;
+    let watches = h.store.list_watches(user.id).await.unwrap();
+    assert_eq!(watches.len(), 1);
+    assert_eq!(watches[0].target.asin(), asin(1));
+}
+
+struct SandboxBot {
+    fake: FakeTelegram,
+    store: Arc<dyn Store>,
+    task: tokio::task::JoinHandle<()>,
+    _sandbox: mandi_paapi::sandbox::RunningSandbox,
+}
+
+impl Drop for SandboxBot {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn sandbox_bot() -> SandboxBot {
+    let fake = FakeTelegram::start().await;
+    fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let sandbox = Sandbox::builder()
+        .seed(42)
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let source: Arc<dyn ProductSource> =
+        Arc::new(sandbox.creators_source(CredentialVersion::V2_2).unwrap());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let catalog = CatalogService::new(source, store.clone(), clock);
+    let notifier = Arc::new(TelegramNotifier::new(
+        client_for(&fake),
+        NotifierConfig::unthrottled(),
+    ));
+    let bot = Arc::new(Bot::new(catalog, notifier, BotConfig::default()));
+    let poller = Poller::new(client_for(&fake), 1);
+    let task = tokio::spawn(async move {
+        let _ = bot.run_polling(poller).await;
+    });
+    SandboxBot {
+        fake,
+        store,
+        task,
+        _sandbox: sandbox,
+    }
+}
+
+#[tokio::test]
+async fn on_the_sandbox_compare_similar_and_categories_answer_with_cards() {
+    let b = sandbox_bot().await;
+    let s = Catalog::for_seed(42).sample();
+    let u = 3201;
+    b.fake
+        .push_text(u, &format!("{} vs {}", s.book.as_str(), s.laptop.as_str()));
+    wait_for("the comparison", 20, || !b.fake.sent_to(u).is_empty()).await;
+    let cmp = b.fake.sent_to(u)[0].clone();
+    assert!(cmp.body().contains("Side by side"), "{}", cmp.body());
+    assert!(
+        cmp.body().contains("90-day low") || cmp.body().contains("My pick"),
+        "{}",
+        cmp.body()
+    );
+    assert!(cmp.body().contains("My pick"), "{}", cmp.body());
+    let buttons = cmp.buttons();
+    assert_eq!(buttons.len(), 3, "{buttons:?}");
+    // The carousel: the first product's card, then the next one in the same message.
+    let cards = buttons
+        .iter()
+        .find(|(l, _)| l.contains("Product cards"))
+        .unwrap();
+    b.fake.push_callback(u, cmp.message_id, &cards.1);
+    wait_for("the first card", 20, || {
+        b.fake.calls("editMessageText").len() == 1
+    })
+    .await;
+    let first = b.fake.calls("editMessageText")[0].params.clone();
+    assert!(
+        first["text"].as_str().unwrap().starts_with("1/2"),
+        "{first}"
+    );
+    let next = first["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter())
+        .find(|b| b["text"].as_str().unwrap().contains("Next"))
+        .unwrap()["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.fake.push_callback(u, cmp.message_id, &next);
+    wait_for("the second card", 20, || {
+        b.fake.calls("editMessageText").len() == 2
+    })
+    .await;
+    let second = b.fake.calls("editMessageText")[1].params.clone();
+    assert!(
+        second["text"].as_str().unwrap().starts_with("2/2"),
+        "{second}"
+    );
+
+    b.fake
+        .push_text(u, &format!("/similar {}", s.laptop.as_str()));
+    wait_for("the similar list", 20, || b.fake.sent_to(u).len() == 2).await;
+    let sim = b.fake.sent_to(u)[1].clone();
+    assert!(sim.body().contains("Products like"), "{}", sim.body());
+    assert!(!sim.buttons().is_empty(), "{}", sim.body());
+
+    b.fake.push_text(u, "/categories laptops");
+    wait_for("the category", 20, || b.fake.sent_to(u).len() == 3).await;
+    let cat = b.fake.sent_to(u)[2].clone();
+    assert!(cat.body().contains("Laptops"), "{}", cat.body());
+    // Products were seen by the searches above: a typical price is shown.
+    assert!(cat.body().contains("Typical price"), "{}", cat.body());
+    let children = cat.buttons();
+    assert!(!children.is_empty(), "{}", cat.body());
+    // A child button opens that category in the same message.
+    b.fake.push_callback(u, cat.message_id, &children[0].1);
+    wait_for("the edit", 20, || {
+        b.fake.calls("editMessageText").len() == 3
+    })
+    .await;
+    let edited = &b.fake.calls("editMessageText")[2].params;
+    assert!(
+        edited["text"]
+            .as_str()
+            .unwrap()
+            .contains(children[0].0.as_str()),
+        "{edited}"
+    );
+    let user = b
+        .store
+        .find_user(&ExternalIdentity::new("telegram", u.to_string()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(b.store.list_watches(user.id).await.unwrap().is_empty());
+    assert!(b.fake.rejected().is_empty(), "{:?}", b.fake.rejected());
+}

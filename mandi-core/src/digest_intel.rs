@@ -1,0 +1,281 @@
+//! The personal digest's intelligence sections (issue 18), added through the digest's
+//! [`DigestContributor`] extension point:
+//!
+//! * `predictions` — watched products the predictor expects to drop soon (a "wait" advice),
+//!   with the chance, the likely window and the price worth waiting for;
+//! * `near_lows` — watched products within a few percent of their lowest ever recorded price;
+//! * `recommendations` — the user's top recommendations with their reasons.
+//!
+//! [`DigestBuilder::personal`] is the standard digest with the three of them. Headings are in
+//! the user's language; the lines' reasons are the library's English words.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::analytics::predict::{PredictSettings, Verdict, forecast};
+use crate::catalog::CatalogService;
+use crate::digest::{
+    DigestBuilder, DigestContributor, DigestError, DigestSection, MAX_WATCH_LINES,
+};
+use crate::domain::{Alert, Asin, Language, Marketplace, User};
+use crate::recommend::RecommendService;
+
+fn fail(source: &str, e: &dyn std::fmt::Display) -> DigestError {
+    DigestError {
+        source_name: source.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+fn name_of(title: Option<&str>, asin: Asin) -> String {
+    title.map_or_else(
+        || asin.to_string(),
+        |t| {
+            if t.chars().count() > 50 {
+                let mut s: String = t.chars().take(49).collect();
+                s.push('…');
+                s
+            } else {
+                t.to_owned()
+            }
+        },
+    )
+}
+
+async fn watched_reports(
+    catalog: &CatalogService,
+    user: &User,
+    source: &str,
+) -> Result<Vec<crate::catalog::HistoryReport>, DigestError> {
+    let watches = catalog
+        .store()
+        .list_watches(user.id)
+        .await
+        .map_err(|e| fail(source, &e))?;
+    let targets: Vec<(Marketplace, Asin)> = watches
+        .iter()
+        .filter(|w| w.state == crate::domain::WatchState::Active)
+        .take(MAX_WATCH_LINES)
+        .map(|w| (w.target.marketplace(), w.target.asin()))
+        .collect();
+    crate::insights::reports(catalog, &targets)
+        .await
+        .map_err(|e| fail(source, &e))
+}
+
+/// Predicted drops of the user's watched products.
+#[derive(Debug, Clone)]
+pub struct PredictionsSection {
+    catalog: CatalogService,
+    settings: PredictSettings,
+}
+
+impl PredictionsSection {
+    /// The section over a catalog with the model's settings.
+    pub fn new(catalog: CatalogService, settings: PredictSettings) -> Self {
+        Self { catalog, settings }
+    }
+}
+
+#[async_trait]
+impl DigestContributor for PredictionsSection {
+    fn name(&self) -> &str {
+        "predictions"
+    }
+
+    async fn section(
+        &self,
+        user: &User,
+        _alerts: &[Alert],
+        _now: DateTime<Utc>,
+    ) -> Result<Option<DigestSection>, DigestError> {
+        let reports = watched_reports(&self.catalog, user, "predictions").await?;
+        let mut found: Vec<(f64, String)> = reports
+            .iter()
+            .filter_map(|r| {
+                let f = forecast(r, &self.settings);
+                if f.advice.verdict != Verdict::Wait {
+                    return None;
+                }
+                let p = &f.prediction;
+                let mut line = format!(
+                    "{}: {:.0} % chance of a {:.0} % drop within {} days",
+                    name_of(r.product.as_ref().map(|p| p.title.as_str()), r.asin),
+                    p.probability * 100.0,
+                    f64::from(p.drop_bps) / 100.0,
+                    p.horizon_days
+                );
+                if let Some(target) = f.advice.target {
+                    line.push_str(&format!(", to {} or less", target.display_short()));
+                }
+                if let Some(w) = &p.window {
+                    line.push_str(&format!(
+                        "; likely {}–{} ({})",
+                        w.from.format("%-d %b"),
+                        w.to.format("%-d %b"),
+                        w.reason
+                    ));
+                }
+                Some((p.probability, line))
+            })
+            .collect();
+        if found.is_empty() {
+            return Ok(None);
+        }
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Ok(Some(DigestSection::Extra {
+            source: "predictions".to_owned(),
+            title: match user.settings.language {
+                Language::Hindi => "आने वाले दिनों में संभावित गिरावट".to_owned(),
+                _ => "Likely drops in the coming days".to_owned(),
+            },
+            lines: found.into_iter().map(|(_, l)| l).collect(),
+        }))
+    }
+}
+
+/// Watched products near their lowest recorded price.
+#[derive(Debug, Clone)]
+pub struct NearLowsSection {
+    catalog: CatalogService,
+    within_bps: i64,
+}
+
+impl NearLowsSection {
+    /// The section over a catalog: products within `within_bps` basis points above their
+    /// lowest ever (at it included).
+    pub fn new(catalog: CatalogService, within_bps: u32) -> Self {
+        Self {
+            catalog,
+            within_bps: i64::from(within_bps),
+        }
+    }
+}
+
+#[async_trait]
+impl DigestContributor for NearLowsSection {
+    fn name(&self) -> &str {
+        "near_lows"
+    }
+
+    async fn section(
+        &self,
+        user: &User,
+        _alerts: &[Alert],
+        _now: DateTime<Utc>,
+    ) -> Result<Option<DigestSection>, DigestError> {
+        let reports = watched_reports(&self.catalog, user, "near_lows").await?;
+        let lines: Vec<String> = reports
+            .iter()
+            .filter_map(|r| {
+                let now = r.summary.current.as_ref()?.price;
+                let low = r.summary.window(None)?.lowest.as_ref()?.price;
+                if low.currency() != now.currency() {
+                    return None;
+                }
+                // How far above its lowest (within `within_bps` of the lowest).
+                let over = now.minor().checked_sub(low.minor())?;
+                if low.minor() <= 0 || over < 0 || over * 10_000 > self.within_bps * low.minor() {
+                    return None;
+                }
+                let name = name_of(r.product.as_ref().map(|p| p.title.as_str()), r.asin);
+                Some(if over == 0 {
+                    format!("{name}: {} — its lowest ever", now.display_short())
+                } else {
+                    format!(
+                        "{name}: {} — {:.1} % above its lowest of {}",
+                        now.display_short(),
+                        over as f64 * 100.0 / low.minor() as f64,
+                        low.display_short()
+                    )
+                })
+            })
+            .collect();
+        if lines.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(DigestSection::Extra {
+            source: "near_lows".to_owned(),
+            title: match user.settings.language {
+                Language::Hindi => "अपने सबसे कम दाम के पास".to_owned(),
+                _ => "Near their lowest price".to_owned(),
+            },
+            lines,
+        }))
+    }
+}
+
+/// The user's top recommendations.
+#[derive(Debug, Clone)]
+pub struct RecommendationsSection {
+    service: RecommendService,
+    limit: usize,
+}
+
+impl RecommendationsSection {
+    /// The section over a catalog, at most `limit` products.
+    pub fn new(catalog: CatalogService, limit: usize) -> Self {
+        Self {
+            service: RecommendService::new(catalog),
+            limit,
+        }
+    }
+}
+
+#[async_trait]
+impl DigestContributor for RecommendationsSection {
+    fn name(&self) -> &str {
+        "recommendations"
+    }
+
+    async fn section(
+        &self,
+        user: &User,
+        _alerts: &[Alert],
+        _now: DateTime<Utc>,
+    ) -> Result<Option<DigestSection>, DigestError> {
+        let (_, recs) = self
+            .service
+            .recommend(user, self.limit)
+            .await
+            .map_err(|e| fail("recommendations", &e))?;
+        if recs.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(DigestSection::Extra {
+            source: "recommendations".to_owned(),
+            title: match user.settings.language {
+                Language::Hindi => "आपके लिए".to_owned(),
+                _ => "For you".to_owned(),
+            },
+            lines: recs
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}{}: {}",
+                        name_of(r.title.as_deref(), r.asin),
+                        r.price
+                            .map_or(String::new(), |p| format!(" ({})", p.display_short())),
+                        r.reason
+                    )
+                })
+                .collect(),
+        }))
+    }
+}
+
+impl DigestBuilder {
+    /// The personal digest: the standard one (alerts, watches) plus predicted drops, watches
+    /// near their lows (within 3 %) and three recommendations.
+    pub fn personal(catalog: CatalogService) -> Self {
+        Self::standard(catalog.clone())
+            .with(Arc::new(PredictionsSection::new(
+                catalog.clone(),
+                PredictSettings::default(),
+            )))
+            .with(Arc::new(NearLowsSection::new(catalog.clone(), 300)))
+            .with(Arc::new(RecommendationsSection::new(catalog, 3)))
+    }
+}
