@@ -19,7 +19,7 @@ use mandi_bot::notifier::{NotifierConfig, TelegramNotifier, UserRecipientEvents}
 use mandi_bot::telegram::{BotClient, Poller, webhook_router};
 use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{MonitoringService, MonitoringSettings, QuotaConfig, TokioSleeper};
-use mandi_core::store::SqliteStore;
+use mandi_core::store::{DatabaseLocation, lock_monitor, open_store};
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::Sandbox;
@@ -118,14 +118,13 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         }
         _ => (settings.build_source(clock.clone())?, None),
     };
-    let db = settings.database_path()?;
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the data directory {}", dir.display()))?;
-    }
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&db).with_context(|| format!("opening the database {}", db.display()))?,
-    );
+    let db = DatabaseLocation::from_setting(&settings.database_path()?);
+    let store: Arc<dyn Store> = open_store(&db)
+        .await
+        .with_context(|| format!("opening the database {db}"))?;
+    // The bot runs a monitoring loop: one monitor per database (a `mandi monitor` or another
+    // bot on the same database is refused instead of firing every alert twice).
+    let _monitor_lock = lock_monitor(&db).await?;
     // One quota for the account: chat lookups take interactive permits ahead of the
     // monitoring loop, which shares it.
     // In Redis when `[quota] redis_url` is set, so several bot instances, `mandi monitor`

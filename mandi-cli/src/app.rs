@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use mandi_core::catalog::CatalogService;
-use mandi_core::store::SqliteStore;
+use mandi_core::store::{DatabaseLocation, open_store};
 use mandi_core::{Clock, Marketplace, ProductSource, Store, SystemClock};
 use mandi_paapi::connect::{self, ConnectError, CreatorsConnection, PaapiConnection};
 use mandi_paapi::creators::{CreatorsApiSource, CredentialVersion};
@@ -69,15 +69,20 @@ impl App {
     pub async fn open(ctx: &Context) -> Result<Self> {
         let settings = ctx.settings()?;
         let path = settings.database_path()?;
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Setup {
-                what: "data directory",
-                message: format!("cannot create {}: {e}", dir.display()),
-            })?;
-        }
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+        let location = DatabaseLocation::from_setting(&path);
+        let store = open_store(&location).await?;
+        // Files that live beside the database (the monitor's status file) go to the data
+        // directory when the database is a PostgreSQL server.
+        let path = match location {
+            DatabaseLocation::Sqlite(path) => path,
+            DatabaseLocation::Postgres(_) => settings
+                .database_path_default()
+                .map_err(|e| Error::Setup {
+                    what: "data directory",
+                    message: e.to_string(),
+                })?
+                .with_file_name("mandi-postgres.db"),
+        };
         Self::with_store(settings, store, path).await
     }
 

@@ -120,6 +120,8 @@ pub enum Command {
     Deals(commands::deals::DealsCmd),
     /// Your watches and what they saved you (as the bot's /stats).
     Stats(commands::deals::StatsCmd),
+    /// Copy the SQLite database into PostgreSQL and verify the copy (rows and checksums).
+    Migrate(commands::migrate::MigrateCmd),
     /// Market report: top deals, biggest movers, new lows, category price index, sales ahead.
     Report(commands::report::Cmd),
     /// Products for you, from your watches, clicks and searches and what other watchers watch.

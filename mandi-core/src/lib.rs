@@ -56,6 +56,9 @@ pub mod recommend;
 pub mod redis_conn;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test_support;
 pub mod users;
 pub mod watches;
 

@@ -350,3 +350,14 @@ mod sqlite_files {
         assert_eq!(store.record_prices(&points[..99]).await.expect("write"), 99);
     }
 }
+
+/// The whole contract against a real PostgreSQL server started for this binary (each test
+/// in its own schema); skipped, with one line saying so, without the server binaries.
+mod postgres {
+    mandi_core::store_contract!(
+        match mandi_core::test_support::postgres::PgServer::shared() {
+            Some(pg) => pg.fresh_store(),
+            None => return,
+        }
+    );
+}

@@ -377,7 +377,9 @@ pub struct NotifySettings {
 pub struct General {
     /// The marketplace (India by default).
     pub marketplace: Marketplace,
-    /// The SQLite database; `None` means `mandi.db` in the platform data directory.
+    /// The database: a SQLite file path, or a `postgres://user:password@host:port/dbname`
+    /// URL (PostgreSQL); `None` means the SQLite file `mandi.db` in the platform data
+    /// directory.
     pub database: Option<PathBuf>,
     /// The Amazon Associates tag put on links.
     pub associate_tag: Option<String>,
@@ -1000,9 +1002,19 @@ impl Settings {
     pub fn database_path(&self) -> Result<PathBuf, ConfigError> {
         match &self.general.database {
             Some(path) => Ok(path.clone()),
-            None => project_dirs()
-                .map(|d| d.data_dir().join("mandi.db"))
-                .ok_or(ConfigError::NoDataDir),
+            None => self.database_path_default(),
         }
+    }
+
+    /// `mandi.db` in the platform data directory, whatever is configured (files that live
+    /// beside the database go to its directory when the database is a PostgreSQL URL).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::NoDataDir`] when there is no platform data directory.
+    pub fn database_path_default(&self) -> Result<PathBuf, ConfigError> {
+        project_dirs()
+            .map(|d| d.data_dir().join("mandi.db"))
+            .ok_or(ConfigError::NoDataDir)
     }
 }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod history;
 pub mod insights;
 pub mod lookup;
+pub mod migrate;
 pub mod monitor;
 pub mod nodes;
 pub mod predict;
@@ -132,6 +133,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Keys(cmd) => serve::run_keys(cmd, &ctx, out),
         Command::Deals(cmd) => deals::run_deals(cmd, &ctx, out),
         Command::Stats(cmd) => deals::run_stats(cmd, &ctx, out),
+        Command::Migrate(cmd) => migrate::run(cmd, &ctx, out),
         Command::Report(cmd) => report::run(cmd, &ctx, out),
         Command::Recommend(cmd) => recommend::run(cmd, &ctx, out),
     }

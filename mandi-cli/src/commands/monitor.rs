@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use mandi_core::monitor::{MonitorProgress, MonitoringService, MonitoringSettings, TokioSleeper};
+use mandi_core::store::{DatabaseLocation, lock_monitor};
 use mandi_core::{Clock, SystemClock};
 use serde::{Deserialize, Serialize};
 
@@ -156,6 +157,9 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             message: e.to_string(),
         })?;
         let app = App::open(ctx).await?;
+        // One monitor per database: a second one would refresh the same products again.
+        let location = DatabaseLocation::from_setting(&app.settings.database_path()?);
+        let _monitor_lock = lock_monitor(&location).await?;
         let _ops = match &cmd.listen {
             Some(addr) => {
                 let catalog = app.catalog.clone();

@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod demo;
 mod discovery;
+mod migrate;
 mod ops;
 mod products;
 mod release;

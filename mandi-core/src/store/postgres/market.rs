@@ -1,0 +1,209 @@
+//! Market intelligence reads and the click log (issue 18): the market snapshot behind
+//! reports, co-watch counts behind recommendations, and product clicks (migration 0007).
+
+use std::collections::HashMap;
+
+use super::shim::{self, Conn, params};
+use chrono::{DateTime, Utc};
+
+use super::rows::{Ctx, asin, marketplace, marketplace_code, money, time};
+use crate::domain::{Asin, BrowseNodeRef, Marketplace, UserId};
+use crate::ports::store::{CoWatch, MarketRow, ProductClick, StoreResult};
+use crate::store::market_rows::RowBuilder;
+use crate::store::millis;
+
+const W: &str = "market snapshot";
+
+/// The market snapshot in two reads: the products' leaf categories, then every known
+/// buy-box price up to the last moment in (ASIN, time) order, folded in one pass.
+pub(super) async fn snapshot(
+    conn: &Conn<'_>,
+    market: Marketplace,
+    category: Option<&str>,
+    moments: &[DateTime<Utc>],
+) -> StoreResult<Vec<MarketRow>> {
+    let code = marketplace_code(market);
+    let ms: Vec<i64> = moments.iter().map(|m| millis(*m)).collect();
+    let last = ms.last().copied().unwrap_or(i64::MAX);
+    // Leaf categories, and the products in `category` (itself or below it).
+    let mut leaves: HashMap<String, BrowseNodeRef> = HashMap::new();
+    {
+        let stmt = conn
+            .prepare_cached(
+                "SELECT p.asin, p.node_id, n.name FROM product_browse_nodes p
+                 JOIN browse_nodes n ON n.marketplace = p.marketplace AND n.id = p.node_id
+                 WHERE p.marketplace = $1 AND p.position = 0",
+            )
+            .ctx(W)?;
+        let rows = stmt
+            .query_map(params![code], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .await
+            .ctx(W)?;
+        for row in rows {
+            let (a, id, name) = row.ctx(W)?;
+            leaves.insert(a, BrowseNodeRef { id, name });
+        }
+    }
+    let members: Option<std::collections::HashSet<String>> = match category {
+        None => None,
+        Some(node) => {
+            let stmt = conn
+                .prepare_cached(
+                    "SELECT DISTINCT asin FROM product_browse_nodes
+                     WHERE marketplace = $1 AND (node_id = $2 OR node_id IN (
+                         SELECT node_id FROM browse_node_ancestry
+                         WHERE marketplace = $1 AND ancestor_id = $2))",
+                )
+                .ctx(W)?;
+            let rows = stmt
+                .query_map(params![code, node], |r| r.get::<_, String>(0))
+                .await
+                .ctx(W)?;
+            Some(rows.collect::<shim::Result<_>>().ctx(W)?)
+        }
+    };
+    let stmt = conn
+        .prepare_cached(
+            "SELECT asin, at_ms, price_minor, price_currency FROM price_history
+             WHERE marketplace = $1 AND offer_kind = 'buy_box' AND price_minor IS NOT NULL
+               AND at_ms <= $2
+             ORDER BY asin, at_ms",
+        )
+        .ctx(W)?;
+    let mut rows = stmt.query(params![code, last]).await.ctx(W)?;
+    let mut out = Vec::new();
+    let mut current: Option<(String, RowBuilder<'_>)> = None;
+    let flush =
+        |current: Option<(String, RowBuilder<'_>)>, out: &mut Vec<MarketRow>| -> StoreResult<()> {
+            if let Some((text, builder)) = current {
+                let category = leaves.get(&text).cloned();
+                if let Some(row) = builder.finish(asin(&text, W)?, category) {
+                    out.push(row);
+                }
+            }
+            Ok(())
+        };
+    while let Some(r) = rows.next().ctx(W)? {
+        let text: String = r.get(0).ctx(W)?;
+        if members.as_ref().is_some_and(|m| !m.contains(&text)) {
+            continue;
+        }
+        let at: i64 = r.get(1).ctx(W)?;
+        let Some(price) = money(r.get(2).ctx(W)?, r.get(3).ctx(W)?, W)? else {
+            continue;
+        };
+        if current.as_ref().is_none_or(|(a, _)| *a != text) {
+            flush(current.take(), &mut out)?;
+            current = Some((text, RowBuilder::new(&ms)));
+        }
+        if let Some((_, b)) = current.as_mut() {
+            b.push(at, price);
+        }
+    }
+    flush(current.take(), &mut out)?;
+    Ok(out)
+}
+
+/// Products co-watched with `asins`.
+pub(super) async fn co_watched(
+    conn: &Conn<'_>,
+    market: Marketplace,
+    asins: &[Asin],
+    limit: usize,
+) -> StoreResult<Vec<CoWatch>> {
+    const W: &str = "co-watch";
+    if asins.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = asins.iter().map(ToString::to_string).collect();
+    let ids = list;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let stmt = conn
+        .prepare_cached(
+            "SELECT o.asin, COUNT(DISTINCT o.user_id) AS n FROM watches o
+             WHERE o.marketplace = $1 AND o.state = 'active'
+               AND o.asin <> ALL($2)
+               AND o.user_id IN (
+                   SELECT w.user_id FROM watches w
+                   WHERE w.marketplace = $1 AND w.state = 'active'
+                     AND w.asin = ANY($2))
+             GROUP BY o.asin ORDER BY n DESC, o.asin LIMIT $3",
+        )
+        .ctx(W)?;
+    let rows = stmt
+        .query_map(params![marketplace_code(market), ids, limit], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .await
+        .ctx(W)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (text, n) = row.ctx(W)?;
+        out.push(CoWatch {
+            asin: asin(&text, W)?,
+            users: u32::try_from(n).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(out)
+}
+
+/// Records a click (the caller checked the user exists).
+pub(super) async fn record_click(tx: &Conn<'_>, click: &ProductClick) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO product_clicks (user_id, marketplace, asin, at_ms) VALUES ($1, $2, $3, $4)",
+    )
+    .ctx("click")?
+    .execute(params![
+        click.user_id.0,
+        marketplace_code(click.marketplace),
+        click.asin.to_string(),
+        millis(click.at),
+    ])
+    .await
+    .ctx("click")?;
+    Ok(())
+}
+
+/// A user's clicks since a moment, newest first.
+pub(super) async fn clicks(
+    conn: &Conn<'_>,
+    user: UserId,
+    since: DateTime<Utc>,
+    limit: usize,
+) -> StoreResult<Vec<ProductClick>> {
+    const W: &str = "click";
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let stmt = conn
+        .prepare_cached(
+            "SELECT marketplace, asin, at_ms FROM product_clicks
+             WHERE user_id = $1 AND at_ms >= $2 ORDER BY at_ms DESC, id DESC LIMIT $3",
+        )
+        .ctx(W)?;
+    let rows = stmt
+        .query_map(params![user.0, millis(since), limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .await
+        .ctx(W)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (m, a, at) = row.ctx(W)?;
+        out.push(ProductClick {
+            user_id: user,
+            marketplace: marketplace(&m, W)?,
+            asin: asin(&a, W)?,
+            at: time(at, W)?,
+        });
+    }
+    Ok(out)
+}

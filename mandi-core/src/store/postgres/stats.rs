@@ -1,0 +1,144 @@
+//! The running aggregates of price history (`price_stats`, migration 0005) and the batched
+//! price-update write.
+
+use super::shim::{Conn, OptionalExtension, params};
+
+use super::rows::{Ctx, availability, col, marketplace_code, money, money_parts, opt_time, time};
+use crate::domain::{Asin, Marketplace, OfferKind};
+use crate::ports::store::{PriceStats, StoreResult};
+use crate::store::millis;
+
+const W: &str = "price stats";
+
+/// Folds the aggregates of newly added points of one product and offer kind into the stored
+/// ones (one statement; every right-hand side reads the row as it was, as
+/// `PriceStats::absorb` does point by point).
+pub(super) async fn absorb(
+    conn: &Conn<'_>,
+    m: Marketplace,
+    a: Asin,
+    kind: OfferKind,
+    new: &PriceStats,
+) -> StoreResult<()> {
+    let Some(last_at) = new.last_at else {
+        return Ok(());
+    };
+    let (price_at, (price, currency)) = match new.last_price {
+        Some((at, m)) => (Some(millis(at)), money_parts(Some(m))),
+        None => (None, (None, None)),
+    };
+    let (avail_at, avail) = match new.last_availability {
+        Some((at, av)) => (Some(millis(at)), Some(av.as_str())),
+        None => (None, None),
+    };
+    let (low, low_cur) = money_parts(new.low);
+    let (high, high_cur) = money_parts(new.high);
+    conn.prepare_cached(
+        "INSERT INTO price_stats (marketplace, asin, offer_kind, first_known_at_ms, last_at_ms,
+             last_price_at_ms, last_price_minor, last_price_currency, last_availability_at_ms,
+             last_availability, low_minor, low_currency, high_minor, high_currency)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (marketplace, asin, offer_kind) DO UPDATE SET
+             first_known_at_ms = CASE WHEN excluded.first_known_at_ms IS NOT NULL
+                 AND (price_stats.first_known_at_ms IS NULL OR excluded.first_known_at_ms < price_stats.first_known_at_ms)
+                 THEN excluded.first_known_at_ms ELSE price_stats.first_known_at_ms END,
+             last_at_ms = GREATEST(price_stats.last_at_ms, excluded.last_at_ms),
+             last_price_at_ms = CASE WHEN excluded.last_price_at_ms IS NOT NULL
+                 AND (price_stats.last_price_at_ms IS NULL OR excluded.last_price_at_ms >= price_stats.last_price_at_ms)
+                 THEN excluded.last_price_at_ms ELSE price_stats.last_price_at_ms END,
+             last_price_minor = CASE WHEN excluded.last_price_at_ms IS NOT NULL
+                 AND (price_stats.last_price_at_ms IS NULL OR excluded.last_price_at_ms >= price_stats.last_price_at_ms)
+                 THEN excluded.last_price_minor ELSE price_stats.last_price_minor END,
+             last_price_currency = CASE WHEN excluded.last_price_at_ms IS NOT NULL
+                 AND (price_stats.last_price_at_ms IS NULL OR excluded.last_price_at_ms >= price_stats.last_price_at_ms)
+                 THEN excluded.last_price_currency ELSE price_stats.last_price_currency END,
+             last_availability_at_ms = CASE WHEN excluded.last_availability_at_ms IS NOT NULL
+                 AND (price_stats.last_availability_at_ms IS NULL
+                      OR excluded.last_availability_at_ms >= price_stats.last_availability_at_ms)
+                 THEN excluded.last_availability_at_ms ELSE price_stats.last_availability_at_ms END,
+             last_availability = CASE WHEN excluded.last_availability_at_ms IS NOT NULL
+                 AND (price_stats.last_availability_at_ms IS NULL
+                      OR excluded.last_availability_at_ms >= price_stats.last_availability_at_ms)
+                 THEN excluded.last_availability ELSE price_stats.last_availability END,
+             low_minor = CASE WHEN excluded.low_minor IS NOT NULL
+                 AND (price_stats.low_minor IS NULL OR excluded.low_minor < price_stats.low_minor)
+                 THEN excluded.low_minor ELSE price_stats.low_minor END,
+             low_currency = CASE WHEN excluded.low_minor IS NOT NULL
+                 AND (price_stats.low_minor IS NULL OR excluded.low_minor < price_stats.low_minor)
+                 THEN excluded.low_currency ELSE price_stats.low_currency END,
+             high_minor = CASE WHEN excluded.high_minor IS NOT NULL
+                 AND (price_stats.high_minor IS NULL OR excluded.high_minor > price_stats.high_minor)
+                 THEN excluded.high_minor ELSE price_stats.high_minor END,
+             high_currency = CASE WHEN excluded.high_minor IS NOT NULL
+                 AND (price_stats.high_minor IS NULL OR excluded.high_minor > price_stats.high_minor)
+                 THEN excluded.high_currency ELSE price_stats.high_currency END",
+    )
+    .ctx(W)?
+    .execute(params![
+        marketplace_code(m),
+        a.as_str(),
+        kind.as_str(),
+        new.first_known_at.map(millis),
+        millis(last_at),
+        price_at,
+        price,
+        currency,
+        avail_at,
+        avail,
+        low,
+        low_cur,
+        high,
+        high_cur,
+    ]).await
+    .ctx(W)?;
+    Ok(())
+}
+
+/// The stored aggregates of one product and offer kind.
+pub(super) async fn read(
+    conn: &Conn<'_>,
+    m: Marketplace,
+    a: Asin,
+    kind: OfferKind,
+) -> StoreResult<Option<PriceStats>> {
+    conn.prepare_cached(
+        "SELECT first_known_at_ms, last_at_ms, last_price_at_ms, last_price_minor,
+             last_price_currency, last_availability_at_ms, last_availability, low_minor,
+             low_currency, high_minor, high_currency
+         FROM price_stats WHERE marketplace = $1 AND asin = $2 AND offer_kind = $3",
+    )
+    .ctx(W)?
+    .query_row(
+        params![marketplace_code(m), a.as_str(), kind.as_str()],
+        |r| {
+            Ok((|| -> StoreResult<PriceStats> {
+                let last_price = match (
+                    col::<Option<i64>>(r, 2, W)?,
+                    money(col(r, 3, W)?, col(r, 4, W)?, W)?,
+                ) {
+                    (Some(at), Some(m)) => Some((time(at, W)?, m)),
+                    _ => None,
+                };
+                let last_availability = match (
+                    col::<Option<i64>>(r, 5, W)?,
+                    col::<Option<String>>(r, 6, W)?,
+                ) {
+                    (Some(at), Some(text)) => Some((time(at, W)?, availability(&text, W)?)),
+                    _ => None,
+                };
+                Ok(PriceStats {
+                    first_known_at: opt_time(col(r, 0, W)?, W)?,
+                    last_at: Some(time(col(r, 1, W)?, W)?),
+                    last_price,
+                    last_availability,
+                    low: money(col(r, 7, W)?, col(r, 8, W)?, W)?,
+                    high: money(col(r, 9, W)?, col(r, 10, W)?, W)?,
+                })
+            })())
+        },
+    )
+    .await
+    .optional()
+    .ctx(W)?
+    .transpose()
+}

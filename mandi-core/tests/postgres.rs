@@ -1,0 +1,326 @@
+//! The PostgreSQL store beyond the contract: copying a SQLite database into it (the library
+//! half of `mandi migrate --to postgres://…`), against a real server started for this
+//! binary. Without the server binaries every test says it was skipped, once.
+
+// Amounts in paise are written rupees_paise on purpose.
+#![allow(clippy::inconsistent_digit_grouping)]
+
+use chrono::{DateTime, TimeDelta, Utc};
+use mandi_core::alerts::WatchRuleStates;
+use mandi_core::store::postgres::copy::{TABLES, copy_sqlite_to_postgres};
+use mandi_core::store::{PostgresStore, SqliteStore};
+use mandi_core::test_support::postgres::PgServer;
+use mandi_core::{
+    AlertRule, Asin, Availability, Currency, DataOrigin, ExternalIdentity, HistoryQuery, KeyScope,
+    Marketplace, Money, NewAlert, NewApiKey, NewUser, NewWatch, OfferKind, PricePoint, PriceUpdate,
+    Product, RateLimit, SearchLog, Store, StoreError, UserSettings, WatchTarget,
+};
+
+const IN: Marketplace = Marketplace::India;
+
+fn t(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_750_000_000 + secs, 0).expect("time")
+}
+
+fn inr(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::INR)
+}
+
+fn asin(i: usize) -> Asin {
+    format!("B0TEST{i:04}").parse().expect("asin")
+}
+
+/// Fills a SQLite store through the port: products with a price history, users, watches,
+/// an alert with its outbox rows, searches, usage and an API key.
+async fn seed(store: &SqliteStore) {
+    for i in 0..5 {
+        let mut p = Product::new(asin(i), IN, format!("Product {i} — ₹ “quoted”"), t(0));
+        p.brand = Some("Redmi".to_owned());
+        store.upsert_product(&p).await.expect("product");
+        let points: Vec<PricePoint> = (0..300)
+            .map(|k| PricePoint {
+                marketplace: IN,
+                asin: asin(i),
+                offer_kind: OfferKind::BuyBox,
+                at: t(60 * k),
+                // Every seventh point is an unknown price (a gap), never zero.
+                price: (k % 7 != 0).then(|| inr(1_000_00 + (k * 37 % 500) * 100)),
+                list_price: None,
+                availability: if k % 7 != 0 {
+                    Availability::InStock
+                } else {
+                    Availability::Unknown
+                },
+                deal_badge: (k % 50 == 0).then(|| "Deal".to_owned()),
+                origin: DataOrigin::Api,
+            })
+            .collect();
+        store.record_prices(&points).await.expect("points");
+    }
+    let user = store
+        .upsert_user(
+            &NewUser {
+                identity: ExternalIdentity::new("telegram", "42"),
+                display_name: Some("Asha".to_owned()),
+                settings: UserSettings::default(),
+            },
+            t(0),
+        )
+        .await
+        .expect("user");
+    let watch = store
+        .create_watch(
+            &NewWatch {
+                user_id: user.id,
+                target: WatchTarget::Product {
+                    marketplace: IN,
+                    asin: asin(0),
+                },
+                rules: vec![AlertRule::TargetPrice {
+                    at_or_below: inr(1_200_00),
+                }],
+                baseline_price: Some(inr(1_500_00)),
+                label: Some("phone".to_owned()),
+            },
+            t(1),
+        )
+        .await
+        .expect("watch");
+    let mut states = WatchRuleStates::new(watch.id);
+    states.for_asin_mut(asin(0), 1).last_observed_at = Some(t(2));
+    store
+        .apply_update(&PriceUpdate {
+            rule_states: vec![states],
+            alerts: vec![NewAlert {
+                user_id: user.id,
+                watch_id: watch.id,
+                marketplace: IN,
+                asin: asin(0),
+                rule: AlertRule::TargetPrice {
+                    at_or_below: inr(1_200_00),
+                },
+                price: Some(inr(1_100_00)),
+                previous_price: Some(inr(1_300_00)),
+                availability: Availability::InStock,
+                message: "below your target".to_owned(),
+                triggered_at: t(3),
+                dedupe_key: "w1/target/B0TEST0000/1".to_owned(),
+            }],
+            channels: vec!["terminal".to_owned(), "telegram".to_owned()],
+            ..PriceUpdate::default()
+        })
+        .await
+        .expect("alert");
+    store
+        .record_search(&SearchLog {
+            user_id: Some(user.id),
+            marketplace: IN,
+            query: "redmi note".to_owned(),
+            result_count: 7,
+            at: t(4),
+        })
+        .await
+        .expect("search");
+    store
+        .create_api_key(
+            &NewApiKey {
+                user_id: user.id,
+                name: "laptop".to_owned(),
+                scope: KeyScope::Read,
+                prefix: "mk_abcd".to_owned(),
+                secret_hash: "ab".repeat(32),
+                rate_limit: RateLimit::default(),
+            },
+            t(5),
+        )
+        .await
+        .expect("key");
+}
+
+fn server() -> Option<&'static PgServer> {
+    PgServer::shared()
+}
+
+#[tokio::test]
+async fn a_sqlite_database_is_copied_whole_and_verified() {
+    let Some(pg) = server() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mandi.db");
+    let sqlite = SqliteStore::open(&path).expect("sqlite");
+    seed(&sqlite).await;
+    let target = pg.fresh_store();
+    let report = copy_sqlite_to_postgres(&path, &target).await.expect("copy");
+
+    assert_eq!(report.tables.len(), TABLES.len());
+    let rows = |name: &str| {
+        report
+            .tables
+            .iter()
+            .find(|t| t.table == name)
+            .map(|t| t.rows)
+            .expect("table in the report")
+    };
+    assert_eq!(rows("price_history"), 5 * 300);
+    assert_eq!(rows("products"), 5);
+    assert_eq!(rows("alerts"), 1);
+    assert_eq!(rows("alert_outbox"), 2);
+    assert_eq!(rows("watch_rule_states"), 1);
+    assert_eq!(rows("api_keys"), 1);
+    assert!(report.tables.iter().all(|t| t.checksum.len() == 32));
+
+    // Everything reads back through the port exactly as from SQLite.
+    for i in 0..5 {
+        let q = HistoryQuery {
+            marketplace: IN,
+            asin: asin(i),
+            offer_kind: None,
+            since: None,
+            until: None,
+        };
+        assert_eq!(
+            target.price_history(&q).await.expect("pg history"),
+            sqlite.price_history(&q).await.expect("sqlite history")
+        );
+        assert_eq!(
+            target
+                .price_stats(IN, asin(i), OfferKind::BuyBox)
+                .await
+                .expect("pg stats"),
+            sqlite
+                .price_stats(IN, asin(i), OfferKind::BuyBox)
+                .await
+                .expect("sqlite stats")
+        );
+        assert_eq!(
+            target.get_product(IN, asin(i)).await.expect("pg product"),
+            sqlite
+                .get_product(IN, asin(i))
+                .await
+                .expect("sqlite product")
+        );
+    }
+    let user = target
+        .find_user(&ExternalIdentity::new("telegram", "42"))
+        .await
+        .expect("find")
+        .expect("the user was copied");
+    assert_eq!(
+        target.list_watches(user.id).await.expect("pg watches"),
+        sqlite.list_watches(user.id).await.expect("sqlite watches")
+    );
+    assert_eq!(
+        target
+            .alert_history(user.id, 10, 0)
+            .await
+            .expect("pg alerts"),
+        sqlite
+            .alert_history(user.id, 10, 0)
+            .await
+            .expect("sqlite alerts")
+    );
+    assert_eq!(
+        target.list_api_keys().await.expect("pg keys"),
+        sqlite.list_api_keys().await.expect("sqlite keys")
+    );
+
+    // New rows continue after the copied ids instead of clashing with them.
+    let watches = target.list_watches(user.id).await.expect("watches");
+    let newer = target
+        .create_watch(
+            &NewWatch {
+                user_id: user.id,
+                target: WatchTarget::Product {
+                    marketplace: IN,
+                    asin: asin(1),
+                },
+                rules: vec![AlertRule::BackInStock],
+                baseline_price: None,
+                label: None,
+            },
+            t(10) + TimeDelta::days(1),
+        )
+        .await
+        .expect("a new watch after the copy");
+    assert!(watches.iter().all(|w| w.id.0 < newer.id.0));
+}
+
+#[tokio::test]
+async fn a_database_that_already_holds_data_is_refused() {
+    let Some(pg) = server() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mandi.db");
+    let sqlite = SqliteStore::open(&path).expect("sqlite");
+    seed(&sqlite).await;
+    let target: PostgresStore = pg.fresh_store();
+    copy_sqlite_to_postgres(&path, &target)
+        .await
+        .expect("first copy");
+    let before = target
+        .price_history(&HistoryQuery::buy_box(IN, asin(0)))
+        .await
+        .expect("history")
+        .len();
+    let err = copy_sqlite_to_postgres(&path, &target)
+        .await
+        .expect_err("a second copy must be refused");
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("already holds"), "{err}");
+    assert_eq!(
+        target
+            .price_history(&HistoryQuery::buy_box(IN, asin(0)))
+            .await
+            .expect("history")
+            .len(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn a_sqlite_table_unknown_to_postgres_stops_the_copy_before_anything_is_written() {
+    let Some(pg) = server() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mandi.db");
+    let sqlite = SqliteStore::open(&path).expect("sqlite");
+    seed(&sqlite).await;
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        .expect("extra table");
+    let target = pg.fresh_store();
+    let err = copy_sqlite_to_postgres(&path, &target)
+        .await
+        .expect_err("an unknown table must stop the copy");
+    assert!(err.to_string().contains("\"notes\""), "{err}");
+    assert!(
+        target
+            .get_product(IN, asin(0))
+            .await
+            .expect("read")
+            .is_none(),
+        "nothing may be committed"
+    );
+}
+
+#[tokio::test]
+async fn one_monitor_per_postgres_database() {
+    use mandi_core::store::{DatabaseLocation, lock_monitor};
+    let Some(pg) = server() else { return };
+    let location = DatabaseLocation::Postgres(pg.fresh_database());
+    let first = lock_monitor(&location).await.expect("first monitor");
+    let err = lock_monitor(&location)
+        .await
+        .expect_err("a second monitor must be refused");
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(err.to_string().contains("already monitoring"), "{err}");
+    drop(first);
+    // The lock goes with the connection that held it.
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(lock) = lock_monitor(&location).await {
+            again = Some(lock);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(again.is_some(), "the lock was not released");
+}
