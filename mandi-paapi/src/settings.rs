@@ -268,13 +268,16 @@ pub struct MetricsSettings {
     pub listen: Option<String>,
 }
 
-/// `[server]`: `mandi serve`'s admin dashboard.
+/// `[server]`: `mandi serve`'s admin dashboard and API.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     /// The admin dashboard's password (redacted, never printed); an admin-scope API key
     /// logs in too.
     pub admin_password: Option<SecretString>,
+    /// Lets API webhook subscriptions point at loopback and private-network hosts (off:
+    /// only public internet hosts, since every write key chooses where the server posts).
+    pub allow_private_webhooks: bool,
 }
 
 /// `[telegram]`: the Telegram bot.

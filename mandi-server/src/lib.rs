@@ -36,7 +36,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mandi_core::api::{
-    AdminSessions, AdminStats, BulkService, KeyService, RateLimiter, WebhookService,
+    AdminSessions, AdminStats, BulkService, KeyService, RateLimiter, WebhookService, WebhookTargets,
 };
 use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::MonitorProgress;
@@ -59,6 +59,8 @@ pub struct ServerConfig {
     pub product_max_age: chrono::Duration,
     /// How long an admin session lasts.
     pub session_lifetime: chrono::Duration,
+    /// Which hosts webhook subscriptions may point at (public ones only by default).
+    pub webhook_targets: WebhookTargets,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +71,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             product_max_age: chrono::Duration::minutes(15),
             session_lifetime: chrono::Duration::hours(8),
+            webhook_targets: WebhookTargets::PublicOnly,
         }
     }
 }
@@ -114,7 +117,8 @@ impl AppState {
                     clock.clone(),
                     config.session_lifetime,
                 ),
-                webhooks: WebhookService::new(catalog.store().clone(), clock.clone()),
+                webhooks: WebhookService::new(catalog.store().clone(), clock.clone())
+                    .with_targets(config.webhook_targets),
                 catalog,
                 config,
                 monitor: RwLock::new(None),

@@ -740,9 +740,15 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use mandi_core::alerts::{Dispatcher, RetryPolicy};
-    use mandi_core::api::webhooks::{SUBSCRIPTION_CHANNEL, SubscriptionNotifier};
+    use mandi_core::api::webhooks::{SUBSCRIPTION_CHANNEL, SubscriptionNotifier, WebhookTargets};
 
-    let (h, key) = Harness::with_key("hooks", KeyScope::Write).await;
+    // The receiver runs on loopback: this server allows private webhook targets.
+    let h = Harness::start(ServerConfig {
+        webhook_targets: WebhookTargets::AnyAddress,
+        ..ServerConfig::default()
+    })
+    .await;
+    let key = h.key("hooks", KeyScope::Write, None).await;
     let reader = h.key("hooks-reader", KeyScope::Read, None).await;
     let other = h.key("someone-else", KeyScope::Write, None).await;
     let secrets = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
@@ -841,10 +847,11 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
         .expect("refresh");
     assert_eq!(report.alerts_created, 2, "{report:?}");
 
-    let notifier = SubscriptionNotifier::new(
+    let notifier = SubscriptionNotifier::with_targets(
         h.store.clone(),
         catalog.clock().clone(),
         Duration::from_secs(5),
+        WebhookTargets::AnyAddress,
     )
     .expect("notifier");
     let dispatcher = Dispatcher::new(
@@ -892,5 +899,105 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
     );
     let (_, list) = h.get_json("/api/v1/webhooks", &key).await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_may_not_point_at_private_hosts_by_default() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
+    use mandi_core::alerts::Dispatcher;
+    use mandi_core::api::webhooks::{SUBSCRIPTION_CHANNEL, SubscriptionNotifier};
+    use mandi_core::domain::NewWebhook;
+
+    let (h, key) = Harness::with_key("ssrf", KeyScope::Write).await;
+    for url in [
+        "http://127.0.0.1:6379/",
+        "http://[::1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/hook",
+        "http://localhost:8080/hook",
+        "http://2130706433/",
+    ] {
+        let (s, problem) = h
+            .post_json("/api/v1/webhooks", &key, &json!({ "url": url }))
+            .await;
+        assert_eq!(s, 422, "{url}: {problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("public")),
+            "{url}: {problem}"
+        );
+    }
+    let (_, list) = h.get_json("/api/v1/webhooks", &key).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+
+    // Loopback receivers stored while private targets were allowed (by address, and by the
+    // name `localhost.`) get nothing from a notifier that allows only public hosts.
+    let secrets = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let seen: Seen = Arc::default();
+    let bad = Arc::new(AtomicUsize::new(0));
+    let base = receiver(secrets, seen.clone(), bad, 0).await;
+    let port = base.rsplit(':').next().expect("a port").to_owned();
+    let user = h
+        .state
+        .keys()
+        .authenticate(&secrecy::SecretString::from(key.clone()))
+        .await
+        .expect("the key")
+        .user;
+    for url in [
+        format!("{base}/direct"),
+        format!("http://localhost.:{port}/named"),
+    ] {
+        h.store
+            .create_webhook(
+                &NewWebhook {
+                    user_id: user.id,
+                    url,
+                    secret: "a-secret-of-our-own-1234".to_owned(),
+                },
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("stored");
+    }
+    let asin = h.known_asins(1).remove(0);
+    let (s, w) = h
+        .post_json(
+            "/api/v1/watches",
+            &key,
+            &json!({"product": asin, "rules": [{"rule": "target_price", "at_or_below": {"minor": 10_000_000_000_i64, "currency": "INR"}}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{w}");
+    let catalog = h.state.catalog();
+    let report = catalog
+        .alert_step()
+        .clone()
+        .with_channels(vec![SUBSCRIPTION_CHANNEL.to_owned()])
+        .refresh_watched()
+        .await
+        .expect("refresh");
+    assert_eq!(report.alerts_created, 1, "{report:?}");
+    let notifier = SubscriptionNotifier::new(
+        h.store.clone(),
+        catalog.clock().clone(),
+        Duration::from_secs(5),
+    )
+    .expect("notifier");
+    let dispatcher = Dispatcher::new(
+        h.store.clone(),
+        vec![Arc::new(notifier)],
+        catalog.clock().clone(),
+    );
+    let pass = dispatcher.run_once().await.expect("dispatch");
+    assert_eq!(pass.sent, 0, "{pass:?}");
+    assert!(
+        seen.lock().expect("lock").is_empty(),
+        "a private receiver was reached"
+    );
     h.stop().await;
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use mandi_core::api::keys::KeyService;
-use mandi_core::api::webhooks::SubscriptionNotifier;
+use mandi_core::api::webhooks::{SubscriptionNotifier, WebhookTargets};
 use mandi_core::monitor::{MonitoringService, MonitoringSettings, TokioSleeper};
 use mandi_core::{ApiKeyId, KeyScope, RateLimit};
 use mandi_server::{AppState, ServerConfig};
@@ -53,6 +53,7 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
         let app = App::open(ctx).await?;
         let config = ServerConfig {
             admin_password: app.settings.server.admin_password.clone(),
+            webhook_targets: webhook_targets(&app),
             ..ServerConfig::default()
         };
         let state = AppState::new(app.catalog.clone(), config);
@@ -130,16 +131,26 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
     })
 }
 
+/// The hosts webhook subscriptions may point at (`[server] allow_private_webhooks`).
+fn webhook_targets(app: &App) -> WebhookTargets {
+    if app.settings.server.allow_private_webhooks {
+        WebhookTargets::AnyAddress
+    } else {
+        WebhookTargets::PublicOnly
+    }
+}
+
 /// Delivers alerts to the REST API's webhook subscriptions.
 ///
 /// # Errors
 ///
 /// The HTTP client cannot be built.
 pub fn subscription_notifier(app: &App) -> Result<Arc<dyn mandi_core::Notifier>> {
-    let n = SubscriptionNotifier::new(
+    let n = SubscriptionNotifier::with_targets(
         app.catalog.store().clone(),
         app.catalog.clock().clone(),
         std::time::Duration::from_secs(10),
+        webhook_targets(app),
     )
     .map_err(|e| Error::Setup {
         what: "webhook subscriptions",

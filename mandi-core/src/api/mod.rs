@@ -22,4 +22,4 @@ pub use keys::KeyService;
 pub use products::cached_product;
 pub use ratelimit::RateLimiter;
 pub use sessions::AdminSessions;
-pub use webhooks::WebhookService;
+pub use webhooks::{WebhookService, WebhookTargets};
