@@ -959,7 +959,7 @@ async fn webhooks_may_not_point_at_private_hosts_by_default() {
                     url,
                     secret: "a-secret-of-our-own-1234".to_owned(),
                 },
-                chrono::Utc::now(),
+                h.state.catalog().clock().now(),
             )
             .await
             .expect("stored");
