@@ -21,6 +21,8 @@
 //!   no-op; a claim hides a row until its lease ends; deleting a watch deletes its rule states,
 //!   alerts and their outbox rows.
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod decode;
 pub(crate) mod market_rows;
 pub mod memory;
 pub mod open;

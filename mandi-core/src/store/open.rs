@@ -147,6 +147,7 @@ impl std::fmt::Debug for MonitorLock {
     }
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn already_monitored(location: &DatabaseLocation) -> StoreError {
     StoreError::Conflict {
         what: "monitor",
