@@ -125,3 +125,118 @@ fn a_broken_config_file_exits_2_naming_the_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bot.toml"));
 }
+
+/// `GET path` on a loopback listener with plain HTTP/1.1: the status code and the body.
+fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn it_serves_metrics_and_healthz_and_sigterm_stops_it_cleanly() {
+    use mandi_bot::fake::{FAKE_TOKEN, FakeTelegram};
+    use std::time::{Duration, Instant};
+
+    let fake = FakeTelegram::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let metrics = format!("127.0.0.1:{port}");
+    let dir = Dir::new("sigterm");
+    let file = dir.0.join("bot.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[general]\ndatabase = {:?}\n[telegram]\napi_base_url = {:?}\n[metrics]\nlisten = {metrics:?}\n",
+            dir.0.join("bot.db").display().to_string(),
+            fake.base_url(),
+        ),
+    )
+    .unwrap();
+    let mut child = bot(&dir)
+        .env("MANDI_TELEGRAM__TOKEN", FAKE_TOKEN)
+        .arg("--config")
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // /healthz answers once the bot is up (the sandbox, the store and the quota answer).
+    let started = Instant::now();
+    let health = loop {
+        let addr = metrics.clone();
+        if let Some(answer) = tokio::task::spawn_blocking(move || http_get(&addr, "/healthz"))
+            .await
+            .unwrap()
+        {
+            break answer;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the bot did not serve /healthz within 60 s"
+        );
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the bot exited early with {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(health.0, 200, "{health:?}");
+    let addr = metrics.clone();
+    let (status, body) = tokio::task::spawn_blocking(move || http_get(&addr, "/metrics"))
+        .await
+        .unwrap()
+        .expect("/metrics answers");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.lines().any(|l| l.starts_with("# TYPE mandi_")),
+        "Prometheus text with Mandi's metrics: {body}"
+    );
+
+    // SIGTERM: the bot stops taking updates, finishes, and exits 0.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the bot did not stop within 30 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains(FAKE_TOKEN),
+        "the token never reaches the logs: {err}"
+    );
+    assert!(
+        dir.0.join("bot.db").exists(),
+        "the configured database is used"
+    );
+}
