@@ -73,7 +73,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
@@ -82,6 +82,7 @@ const MIGRATIONS: [&str; 8] = [
     include_str!("migrations/0006_serve_keys_bulk.sql"),
     include_str!("migrations/0007_intel_clicks.sql"),
     include_str!("migrations/0008_serve_webhooks.sql"),
+    include_str!("migrations/0009_watch_pause_reason.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -582,6 +583,32 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, watch = %id))]
     async fn delete_watch(&self, user: UserId, id: WatchId) -> StoreResult<()> {
         self.write("watch", move |tx| users::delete_watch(tx, user, id))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn pause_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>> {
+        self.write("watch", move |tx| users::pause_unreachable(tx, user, now))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn paused_unreachable(&self, user: UserId) -> StoreResult<Vec<WatchId>> {
+        self.run("watch", move |conn| users::paused_unreachable(conn, user))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn resume_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>> {
+        self.write("watch", move |tx| users::resume_unreachable(tx, user, now))
             .await
     }
 
