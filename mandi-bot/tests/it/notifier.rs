@@ -410,3 +410,28 @@ async fn server_failures_are_resent_at_most_twice_and_a_4xx_never() {
     assert_eq!(sends(33), 1);
     assert!(fake.sent_to(33).is_empty());
 }
+
+/// The case: a target set above the current price fires with the price unchanged.
+/// The alert says the target was reached, not "Price drop ₹11,499.00 → ₹11,499.00 −0.0 %",
+/// and amounts read like everywhere else (`₹11,499`).
+#[tokio::test]
+async fn a_target_alert_with_an_unmoved_price_is_not_called_a_drop() {
+    let fake = FakeTelegram::start().await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::unthrottled());
+    let mut n = notification(&tg_user(12, 12), 1);
+    n.alert.rule = AlertRule::TargetPrice {
+        at_or_below: inr(12_000),
+    };
+    n.alert.price = Some(inr(11_499));
+    n.alert.previous_price = Some(inr(11_499));
+    n.alert.message = "At ₹11,499 (target ₹12,000)".to_owned();
+    notifier.deliver(&n).await.expect("delivered");
+    let sent = fake.sent_to(12);
+    assert_eq!(sent.len(), 1);
+    let body = sent[0].body();
+    assert!(body.starts_with("<b>🎯 Target price reached</b>"), "{body}");
+    assert!(body.contains("₹11,499"), "{body}");
+    for wrong in ["Price drop", "11,499.00", "0.0 %", "−0"] {
+        assert!(!body.contains(wrong), "{wrong:?} in {body}");
+    }
+}

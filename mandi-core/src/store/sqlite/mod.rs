@@ -20,7 +20,10 @@
 //! `browse_node_ancestry`, `product_browse_nodes`, `variations`, `price_history` (v1);
 //! `users`, `watches`, `alert_rules`, `search_queries` (v2); `alerts`, `alert_outbox`,
 //! `api_usage` (v3); `watch_rule_states` and the outbox's `hold` / `sent_at_ms` (v4);
-//! price aggregates (v5); `api_keys`, `api_key_usage`, `bulk_jobs`, `bulk_job_items` (v6).
+//! price aggregates (v5); `api_keys`, `api_key_usage`, `bulk_jobs`, `bulk_job_items` (v6);
+//! `product_clicks` (v7); webhook subscriptions and deliveries, admin sessions (v8); the
+//! watches' `paused_unreachable` flag, set while a watch is paused because its user could
+//! not be reached (v9).
 //!
 //! # Layout
 //!
