@@ -9,9 +9,13 @@
 //!   a request travels, Telegram never sees 31 messages in a second, two to a chat within a
 //!   second or 21 to a group within a minute.
 //! * **Flood control**: a 429 pauses all sending for `retry_after`, then the message is sent
-//!   again (up to `max_attempts`).
-//! * **Server failures**: a 5xx or a network failure is retried after a pause that doubles
-//!   (`retry_backoff`, up to `max_attempts` sends).
+//!   again (up to `max_attempts` sends; Telegram did not send a message it answered 429 to,
+//!   so this never duplicates).
+//! * **Server failures**: a 5xx, or a network failure before any answer arrived, is resent
+//!   after a pause that doubles (`retry_backoff`), at most `max_server_retries` times (2).
+//!   Telegram has no idempotency key, so a resend after a 5xx whose message went through
+//!   anyway shows the message twice; this cannot be prevented, only kept rare by resending
+//!   little. A 4xx is never resent.
 //! * **Blocked users**: a 403 is a permanent [`NotifyError::RecipientGone`] and calls
 //!   [`RecipientEvents::blocked`] (the [`UserRecipientEvents`] hook deactivates the user and
 //!   pauses their watches).
@@ -58,9 +62,13 @@ pub struct NotifierConfig {
     pub chat_interval: Duration,
     /// Shortest gap between two messages to one group (negative chat id).
     pub group_interval: Duration,
-    /// Sends of one message tried before a 429, a 5xx or a network failure is returned as an
-    /// error.
+    /// Sends of one message tried under flood control before a 429 is returned as an error
+    /// (a message answered 429 was not sent, so resending it is safe).
     pub max_attempts: u32,
+    /// Resends of one message after a 5xx or a network failure before the failure is
+    /// returned as an error. Kept small: Telegram has no idempotency key, so a resend after
+    /// a 5xx whose message was delivered anyway duplicates it.
+    pub max_server_retries: u32,
     /// The first pause before resending after a 5xx or a network failure (doubling each time).
     pub retry_backoff: Duration,
     /// Delivered idempotency keys remembered.
@@ -108,6 +116,7 @@ impl Default for NotifierConfig {
             chat_interval: Duration::from_millis(1050),
             group_interval: Duration::from_millis(3150),
             max_attempts: 5,
+            max_server_retries: 2,
             retry_backoff: Duration::from_millis(250),
             remember_keys: 100_000,
             associate_tag: None,
@@ -609,6 +618,16 @@ impl TelegramNotifier {
     }
 
     /// Runs one send under the throttle, following migrations and waiting out flood control.
+    ///
+    /// Retries, and why they are limited:
+    /// * a 429 is waited out (`retry_after`) and resent, up to `max_attempts` sends: Telegram
+    ///   did not send the message, so a resend never duplicates it;
+    /// * a 5xx, a timeout or a network failure before any answer is resent after a doubling
+    ///   pause (`retry_backoff`), at most `max_server_retries` times (2 by default). Telegram
+    ///   has no idempotency key: when the message went through despite the 5xx, the resend
+    ///   shows it twice. That cannot be prevented, so resends are few;
+    /// * any 4xx (other than 403, a gone recipient, and a migration to a supergroup, which is
+    ///   followed) and an answer that cannot be read are returned at once, never resent.
     async fn paced<F, Fut>(
         &self,
         origin: Origin,
@@ -622,6 +641,7 @@ impl TelegramNotifier {
     {
         let mut chat = self.current_chat(chat);
         let mut attempts = 0u32;
+        let mut server_retries = 0u32;
         let mut hops = 0u32;
         loop {
             let slot = lock(&self.throttle).reserve(chat, Instant::now());
@@ -694,20 +714,21 @@ impl TelegramNotifier {
                 }
                 Err(e) if e.is_retryable() => {
                     // Telegram's servers failed (5xx) or did not answer: try again after a
-                    // growing pause, then give up as a transient failure.
-                    attempts += 1;
-                    if attempts >= self.config.max_attempts {
+                    // growing pause, a few times only (a 5xx may hide a delivered message,
+                    // which a resend would duplicate), then give up as a transient failure.
+                    if server_retries >= self.config.max_server_retries {
                         return Err(NotifyError::Transient {
                             channel: CHANNEL.to_owned(),
                             reason: e.to_string(),
                         });
                     }
+                    server_retries += 1;
                     let backoff = self
                         .config
                         .retry_backoff
-                        .saturating_mul(1 << (attempts - 1).min(6))
+                        .saturating_mul(1 << (server_retries - 1).min(6))
                         .min(Duration::from_secs(30));
-                    tracing::warn!(chat, error = %e, attempts, ?backoff, "Telegram failed; retrying");
+                    tracing::warn!(chat, error = %e, retry = server_retries, ?backoff, "Telegram failed; retrying");
                     tokio::time::sleep(backoff).await;
                 }
                 Err(e) => return Err(permanent(&e.to_string())),

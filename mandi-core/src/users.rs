@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{ExternalIdentity, User, WatchState};
+use crate::domain::{ExternalIdentity, User};
 use crate::ports::{Clock, Store, StoreError};
 
 /// How many users one store read brings when listing everyone.
@@ -63,8 +63,12 @@ impl UserService {
     }
 
     /// A user who cannot be reached any more (they blocked the bot, the chat is gone): marks
-    /// them inactive and pauses their watches, so nothing more is fetched or sent for them.
-    /// Doing it again changes nothing. Returns the user as stored.
+    /// them inactive and pauses their live watches, so nothing more is fetched or sent for
+    /// them. Those watches are paused *because the user could not be reached* (see
+    /// [`Store::pause_unreachable`]): when the user comes back,
+    /// [`WatchService::resume_unreachable`](crate::watches::WatchService::resume_unreachable)
+    /// resumes them and leaves the ones they had paused themselves paused. Doing it again
+    /// changes nothing. Returns the user as stored.
     ///
     /// # Errors
     ///
@@ -75,15 +79,11 @@ impl UserService {
             stored.active = false;
             self.store.update_user(&stored).await?;
         }
-        let now = self.clock.now();
-        for mut w in self.store.list_watches(user.id).await? {
-            if w.state != WatchState::Paused {
-                w.state = WatchState::Paused;
-                w.updated_at = now;
-                self.store.update_watch(&w).await?;
-            }
-        }
-        tracing::info!(user = %user.id, "recipient unreachable: user deactivated, watches paused");
+        let paused = self
+            .store
+            .pause_unreachable(user.id, self.clock.now())
+            .await?;
+        tracing::info!(user = %user.id, paused = paused.len(), "recipient unreachable: user deactivated, watches paused");
         Ok(stored)
     }
 
@@ -104,7 +104,8 @@ impl UserService {
     }
 
     /// A user who wrote again after being deactivated: reachable again (their watches stay
-    /// paused until they resume them). Returns the user as stored.
+    /// paused until they resume them, e.g. all at once with
+    /// [`WatchService::resume_unreachable`](crate::watches::WatchService::resume_unreachable)). Returns the user as stored.
     ///
     /// # Errors
     ///

@@ -703,36 +703,37 @@ impl WatchService {
         self.set_state(user, id, WatchState::Active).await
     }
 
-    /// Resumes every paused or snoozed watch of the user (the "resume all" of a user who
-    /// comes back after the bot could not reach them). Returns how many were resumed.
+    /// Resumes the user's watches that were paused because the user could not be reached
+    /// (they blocked the bot; see [`UserService::deactivate`](crate::users::UserService::deactivate)):
+    /// the "resume all" offered to a user who comes back. Watches the user paused
+    /// deliberately stay paused. Returns how many were resumed.
     ///
     /// # Errors
     ///
-    /// The store failed (the watches resumed so far stay resumed).
-    pub async fn resume_all(&self, user: &User) -> WatchResult<usize> {
-        let mut resumed = 0;
-        for w in self.list(user).await? {
-            if w.state != WatchState::Active {
-                self.set_state(user, w.id, WatchState::Active).await?;
-                resumed += 1;
-            }
-        }
-        Ok(resumed)
+    /// The store failed (nothing was resumed).
+    pub async fn resume_unreachable(&self, user: &User) -> WatchResult<usize> {
+        let now = self.catalog.clock().now();
+        let resumed = self
+            .catalog
+            .store()
+            .resume_unreachable(user.id, now)
+            .await?;
+        Ok(resumed.len())
     }
 
-    /// How many of the user's watches are paused (snoozed ones count once their snooze is
-    /// over only when they are resumed).
+    /// How many of the user's watches are still paused because the user could not be
+    /// reached (what [`WatchService::resume_unreachable`] would resume).
     ///
     /// # Errors
     ///
     /// The store failed.
-    pub async fn paused_count(&self, user: &User) -> WatchResult<usize> {
+    pub async fn paused_unreachable_count(&self, user: &User) -> WatchResult<usize> {
         Ok(self
-            .list(user)
+            .catalog
+            .store()
+            .paused_unreachable(user.id)
             .await?
-            .iter()
-            .filter(|w| w.state == WatchState::Paused)
-            .count())
+            .len())
     }
 
     /// The variations to choose from when `product` is a variation parent (a product family

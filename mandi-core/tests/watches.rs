@@ -694,7 +694,7 @@ async fn pause_resume_and_snooze_validate_and_stamp_the_change() {
 }
 
 #[tokio::test]
-async fn a_variation_parent_offers_its_children_and_resume_all_resumes_every_paused_watch() {
+async fn a_variation_parent_offers_its_children() {
     let (service, _store, _clock) = setup();
     // The parent has no price of its own: its variations are the choice.
     let family = service
@@ -711,19 +711,57 @@ async fn a_variation_parent_offers_its_children_and_resume_all_resumes_every_pau
             .expect("choices")
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn resume_unreachable_resumes_only_the_watches_paused_while_the_user_was_unreachable() {
+    let (service, store, clock) = setup();
+    let users = mandi_core::users::UserService::new(store.clone(), clock.clone());
     let user = service
         .user(ExternalIdentity::new("cli", "local"), None)
         .await
         .expect("user");
+    let mut ids = Vec::new();
     for asin in [PHONE, CHILD] {
         let added = service
             .add(&user, product(asin), WatchSpec::default())
             .await
             .expect("add");
-        service.pause(&user, added.watch.id).await.expect("pause");
+        ids.push(added.watch.id);
     }
-    assert_eq!(service.paused_count(&user).await.expect("count"), 2);
-    assert_eq!(service.resume_all(&user).await.expect("resume"), 2);
-    assert_eq!(service.paused_count(&user).await.expect("count"), 0);
-    assert_eq!(service.resume_all(&user).await.expect("resume"), 0);
+    // One paused deliberately, then the user cannot be reached.
+    service.pause(&user, ids[0]).await.expect("pause");
+    assert_eq!(
+        service
+            .paused_unreachable_count(&user)
+            .await
+            .expect("count"),
+        0
+    );
+    users.deactivate(&user).await.expect("deactivate");
+    assert_eq!(
+        service
+            .paused_unreachable_count(&user)
+            .await
+            .expect("count"),
+        1
+    );
+    let user = users.reactivate(&user).await.expect("reactivate");
+    assert_eq!(service.resume_unreachable(&user).await.expect("resume"), 1);
+    assert_eq!(
+        service.get(&user, ids[0]).await.expect("get").state,
+        WatchState::Paused
+    );
+    assert_eq!(
+        service.get(&user, ids[1]).await.expect("get").state,
+        WatchState::Active
+    );
+    assert_eq!(
+        service
+            .paused_unreachable_count(&user)
+            .await
+            .expect("count"),
+        0
+    );
+    assert_eq!(service.resume_unreachable(&user).await.expect("resume"), 0);
 }

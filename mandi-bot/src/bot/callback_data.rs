@@ -37,7 +37,8 @@ pub enum Callback {
     ToggleQuiet,
     /// Cycle the daily cap (none → 5 → 10 → 20 → none).
     CycleCap,
-    /// Resume every paused watch (offered to a user who comes back).
+    /// Resume the watches paused while the user could not be reached (offered to a user
+    /// who comes back); the ones they paused themselves stay paused.
     ResumeAll,
     /// Open a category of the browse tree (its node id).
     Category(String),

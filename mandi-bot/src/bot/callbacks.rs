@@ -58,7 +58,7 @@ impl Bot {
                 }
             },
             Callback::ResumeAll => {
-                let n = self.watches.resume_all(&ctx.user).await?;
+                let n = self.watches.resume_unreachable(&ctx.user).await?;
                 client.answer_callback_query(&q.id, None).await?;
                 let text = format!("{} {n}", t.resumed_all);
                 return match message_id {

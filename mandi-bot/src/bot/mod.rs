@@ -536,9 +536,11 @@ impl Bot {
     }
 
     /// Tells a user who came back (after blocking the bot) that their watches were paused
-    /// meanwhile, with one button to resume them all.
+    /// meanwhile, with one button to resume them all: those paused because the bot could
+    /// not reach them, not the ones they had paused themselves (nothing is said when there
+    /// are none).
     async fn welcome_back(&self, ctx: &Ctx) -> Result<(), BotError> {
-        let paused = self.watches.paused_count(&ctx.user).await?;
+        let paused = self.watches.paused_unreachable_count(&ctx.user).await?;
         if paused == 0 {
             return Ok(());
         }

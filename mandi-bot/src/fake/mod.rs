@@ -173,6 +173,10 @@ struct Inner {
     /// Each message's visible text, entities and keyboard, by (chat, message id).
     messages: HashMap<(i64, i64), (String, Value, Option<Value>)>,
     server_errors: u32,
+    /// Every well-formed send request received, as (method, chat), whatever its answer.
+    send_requests: Vec<(String, i64)>,
+    /// The HTTP status of the injected `server_errors` (500 unless set).
+    server_error_status: u16,
     violations: Vec<String>,
     answered_callbacks: HashSet<String>,
 }
@@ -369,6 +373,17 @@ impl FakeTelegram {
             .collect()
     }
 
+    /// How many well-formed `method` requests (a send method such as `sendMessage`) to
+    /// `chat_id` arrived, whatever the answer: failed sends and their resends included.
+    pub fn send_requests(&self, method: &str, chat_id: i64) -> usize {
+        self.shared
+            .lock()
+            .send_requests
+            .iter()
+            .filter(|(m, c)| m == method && *c == chat_id)
+            .count()
+    }
+
     /// Calls of a method that sends no message.
     pub fn calls(&self, method: &str) -> Vec<Call> {
         self.shared
@@ -407,6 +422,11 @@ impl FakeTelegram {
         self.shared.lock().blocked.insert(chat_id);
     }
 
+    /// The user unblocked the bot: sending to this chat works again.
+    pub fn unblock_chat(&self, chat_id: i64) {
+        self.shared.lock().blocked.remove(&chat_id);
+    }
+
     /// From now on, sending to `old` answers 400 with `migrate_to_chat_id: new`.
     pub fn migrate_chat(&self, old: i64, new: i64) {
         self.shared.lock().migrated.insert(old, new);
@@ -427,7 +447,15 @@ impl FakeTelegram {
     /// The next `count` send requests (`sendMessage`, `sendPhoto`, …) answer HTTP 500 with
     /// Telegram's error envelope, as Telegram does when its servers fail.
     pub fn server_errors(&self, count: u32) {
-        self.shared.lock().server_errors = count;
+        self.send_errors(500, count);
+    }
+
+    /// The next `count` send requests answer HTTP `status` (a 502 from a failing front, or a
+    /// 4xx) with Telegram's error envelope; the message is not sent.
+    pub fn send_errors(&self, status: u16, count: u32) {
+        let mut inner = self.shared.lock();
+        inner.server_errors = count;
+        inner.server_error_status = status;
     }
 
     /// What did not conform to the Bot API schema: requests with unknown parameters, nulls or
@@ -738,9 +766,22 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Re
     let params = incoming.params.clone();
     if method.starts_with("send") && method != "sendChatAction" {
         let mut inner = shared.lock();
+        let chat = chat_id_of(&params).unwrap_or(0);
+        inner.send_requests.push((method.clone(), chat));
         if inner.server_errors > 0 {
             inner.server_errors -= 1;
-            return err(500, "Internal Server Error", None);
+            let status = match inner.server_error_status {
+                0 => 500,
+                s => s,
+            };
+            let description = match status {
+                500 => "Internal Server Error",
+                502 => "Bad Gateway",
+                503 => "Service Unavailable",
+                s if s >= 500 => "Server Error",
+                _ => "Bad Request: injected failure",
+            };
+            return err(status, description, None);
         }
     }
     match method.as_str() {

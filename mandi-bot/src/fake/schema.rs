@@ -13,6 +13,14 @@ use serde_json::{Map, Value};
 /// The schema table, with its source noted inside.
 pub const SCHEMA_JSON: &str = include_str!("../../fixtures/bot_api_schema.json");
 
+/// The Bot API version the table reflects: Bot API 10.3 (August 24, 2026). The table was
+/// scraped at 10.1; what 10.2 (July 14, 2026) and 10.3 changed in the methods and types it
+/// holds (ephemeral-message parameters on `sendMessage`, `sendPhoto` and `sendDocument`,
+/// new optional fields on `Message`, `Update`, `ChatFullInfo`, `BotCommand`,
+/// `ReplyParameters` and the inline keyboard) was added by hand from Telegram's changelog,
+/// as the table's `source` records.
+pub const BOT_API_VERSION: &str = "Bot API 10.3";
+
 /// One field or parameter: the types it may have and whether it is required.
 type Field = (Vec<String>, bool);
 
@@ -325,6 +333,36 @@ impl Schema {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_table_is_the_named_bot_api_version() {
+        let s = schema();
+        assert_eq!(s.version, BOT_API_VERSION);
+        assert!(s.source.contains("10.3"), "{}", s.source);
+        // 10.2 and 10.3 changes are in: optional, so nothing the bot sends or reads changes.
+        let mut params = serde_json::Map::new();
+        params.insert("chat_id".into(), Value::from(1));
+        params.insert("text".into(), Value::from("hi"));
+        params.insert(
+            "ephemeral_message_parameters".into(),
+            json!({"receiver_user_id": 1}),
+        );
+        let notes = s
+            .check_request("sendMessage", &mut params, &HashSet::new())
+            .expect("a 10.3 sendMessage");
+        assert!(notes.is_empty(), "{notes:?}");
+        let mut old = serde_json::Map::new();
+        old.insert("chat_id".into(), Value::from(1));
+        old.insert("text".into(), Value::from("hi"));
+        old.insert("receiver_user_id".into(), Value::from(1));
+        let notes = s
+            .check_request("sendMessage", &mut old, &HashSet::new())
+            .expect("an unknown parameter is ignored");
+        assert!(
+            notes.iter().any(|n| n.contains("receiver_user_id")),
+            "10.3 replaced 10.2's receiver_user_id: {notes:?}"
+        );
+    }
 
     #[test]
     fn the_table_parses_and_reads_requests_as_telegram_does() {

@@ -360,3 +360,78 @@ async fn remembered_keys_are_bounded() {
     notifier.deliver(&notification(&user, 1)).await.unwrap();
     assert_eq!(fake.sent_to(9).len(), 4);
 }
+
+/// Server failures are resent at most twice (Telegram has no idempotency key, so every resend
+/// risks a duplicate), with a pause between sends; a 4xx is never resent.
+#[tokio::test]
+async fn server_failures_are_resent_at_most_twice_and_a_4xx_never() {
+    let fake = FakeTelegram::start().await;
+    fake.set_limits(mandi_bot::fake::Limits {
+        enforce: false,
+        ..Default::default()
+    });
+    let cfg = NotifierConfig {
+        retry_backoff: Duration::from_millis(40),
+        ..NotifierConfig::unthrottled()
+    };
+    assert_eq!(cfg.max_server_retries, 2);
+    let notifier = TelegramNotifier::new(client_for(&fake), cfg);
+    let sends = |chat: i64| fake.send_requests("sendMessage", chat);
+
+    // Three 502s in a row: the first send and two resends fail, then it gives up.
+    fake.send_errors(502, 3);
+    let started = tokio::time::Instant::now();
+    let e = notifier
+        .send_html(None, 31, "three failures", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NotifyError::Transient { .. }), "{e:?}");
+    assert_eq!(sends(31), 3);
+    assert!(fake.sent_to(31).is_empty());
+    // Backoff: 40 ms, then 80 ms.
+    assert!(started.elapsed() >= Duration::from_millis(120));
+
+    // Two 503s: the second resend gets through, once.
+    fake.send_errors(503, 2);
+    notifier
+        .send_html(None, 32, "two failures", None)
+        .await
+        .expect("delivered on the second resend");
+    assert_eq!(sends(32), 3);
+    assert_eq!(fake.sent_to(32).len(), 1);
+
+    // A 400 is the request's fault: returned at once, never resent.
+    fake.send_errors(400, 1);
+    let e = notifier
+        .send_html(None, 33, "refused", None)
+        .await
+        .unwrap_err();
+    assert!(!e.is_retryable(), "{e:?}");
+    assert_eq!(sends(33), 1);
+    assert!(fake.sent_to(33).is_empty());
+}
+
+/// The case: a target set above the current price fires with the price unchanged.
+/// The alert says the target was reached, not "Price drop ₹11,499.00 → ₹11,499.00 −0.0 %",
+/// and amounts read like everywhere else (`₹11,499`).
+#[tokio::test]
+async fn a_target_alert_with_an_unmoved_price_is_not_called_a_drop() {
+    let fake = FakeTelegram::start().await;
+    let notifier = TelegramNotifier::new(client_for(&fake), NotifierConfig::unthrottled());
+    let mut n = notification(&tg_user(12, 12), 1);
+    n.alert.rule = AlertRule::TargetPrice {
+        at_or_below: inr(12_000),
+    };
+    n.alert.price = Some(inr(11_499));
+    n.alert.previous_price = Some(inr(11_499));
+    n.alert.message = "At ₹11,499 (target ₹12,000)".to_owned();
+    notifier.deliver(&n).await.expect("delivered");
+    let sent = fake.sent_to(12);
+    assert_eq!(sent.len(), 1);
+    let body = sent[0].body();
+    assert!(body.starts_with("<b>🎯 Target price reached</b>"), "{body}");
+    assert!(body.contains("₹11,499"), "{body}");
+    for wrong in ["Price drop", "11,499.00", "0.0 %", "−0"] {
+        assert!(!body.contains(wrong), "{wrong:?} in {body}");
+    }
+}

@@ -227,6 +227,24 @@ async fn a_server_error_on_send_message_is_retried_with_backoff() {
     assert!(sent[0].body().contains("Commands"), "{}", sent[0].body());
 }
 
+/// A 502 from a failing front on `sendMessage`, then 200: the answer is resent once and
+/// arrives exactly once.
+#[tokio::test]
+async fn a_502_on_send_message_is_resent_once_and_the_answer_arrives_once() {
+    let h = quiet_harness().await;
+    let u = 2502;
+    h.fake.send_errors(502, 1);
+    h.fake.push_text(u, "/help");
+    wait_for("the help after a 502", 10, || !h.fake.sent_to(u).is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = h.fake.sent_to(u);
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].body().contains("Commands"), "{}", sent[0].body());
+    let tries = h.fake.send_requests("sendMessage", u);
+    assert_eq!(tries, 2, "one failed send, one resend");
+    assert!(!sent[0].body().contains("Something went wrong"));
+}
+
 #[tokio::test]
 async fn a_user_who_unblocks_the_bot_is_offered_to_resume_their_paused_watches() {
     let h = quiet_harness().await;
@@ -269,6 +287,133 @@ async fn a_user_who_unblocks_the_bot_is_offered_to_resume_their_paused_watches()
             .all(|w| w.state == WatchState::Active)
     })
     .await;
+    assert!(h.store.get_user(user.id).await.unwrap().active);
+}
+
+/// Blocked on delivery (403 "bot was blocked by the user"), then back: "resume all" resumes
+/// the two watches paused because the bot could not reach the user, and leaves the one they
+/// had paused themselves paused.
+#[tokio::test]
+async fn resume_all_after_unblocking_leaves_a_deliberately_paused_watch_paused() {
+    let h = quiet_harness().await;
+    let u = 2602;
+    h.source.add(asin(2), "Kettle", 999, 1_499);
+    h.source.add(asin(3), "Toaster", 1_999, 2_499);
+    for n in 1..=3 {
+        h.fake.push_text(u, &format!("/watch {}", asin(n)));
+        wait_for("the watch", 10, || h.fake.sent_to(u).len() == n as usize).await;
+    }
+    let user = user_of(&h, u).await;
+    // One watch paused deliberately, through its button in /watches.
+    h.fake.push_text(u, "/watches");
+    wait_for("the list", 10, || h.fake.sent_to(u).len() == 4).await;
+    let list = h.fake.sent_to(u)[3].clone();
+    let pause = list
+        .buttons()
+        .into_iter()
+        .find(|(l, _)| l.contains('⏸'))
+        .expect("a pause button")
+        .1;
+    h.fake.push_callback(u, list.message_id, &pause);
+    let states = || -> Vec<WatchState> {
+        futures::executor::block_on(h.store.list_watches(user.id))
+            .unwrap()
+            .iter()
+            .map(|w| w.state)
+            .collect()
+    };
+    wait_for("the deliberate pause", 10, || {
+        states()
+            .iter()
+            .filter(|s| **s == WatchState::Paused)
+            .count()
+            == 1
+    })
+    .await;
+    let deliberate = futures::executor::block_on(h.store.list_watches(user.id))
+        .unwrap()
+        .into_iter()
+        .find(|w| w.state == WatchState::Paused)
+        .unwrap()
+        .id;
+
+    // The user blocks the bot; the next alert is refused with 403 "bot was blocked by the
+    // user", and the dispatcher deactivates the user (their live watches paused).
+    h.fake.block_chat(u);
+    let n = crate::conversation::alert_for(&h, u, 54_999, 59_999).await;
+    let e = mandi_core::Notifier::deliver(h.notifier.as_ref(), &n)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, mandi_core::NotifyError::RecipientGone { reason, .. } if reason.contains("bot was blocked by the user")),
+        "{e}"
+    );
+    h.store
+        .apply_update(&mandi_core::PriceUpdate {
+            alerts: vec![mandi_core::NewAlert {
+                user_id: n.alert.user_id,
+                watch_id: n.alert.watch_id,
+                marketplace: n.alert.marketplace,
+                asin: n.alert.asin,
+                rule: n.alert.rule.clone(),
+                price: n.alert.price,
+                previous_price: n.alert.previous_price,
+                availability: n.alert.availability,
+                message: n.alert.message.clone(),
+                triggered_at: n.alert.triggered_at,
+                dedupe_key: n.alert.dedupe_key.clone(),
+            }],
+            channels: vec!["telegram".into()],
+            ..mandi_core::PriceUpdate::default()
+        })
+        .await
+        .unwrap();
+    let report = mandi_core::alerts::Dispatcher::new(
+        h.store.clone(),
+        vec![h.notifier.clone() as std::sync::Arc<dyn mandi_core::Notifier>],
+        std::sync::Arc::new(h.clock.clone()),
+    )
+    .run_once()
+    .await
+    .unwrap();
+    assert_eq!(report.dead, 1);
+    assert!(!h.store.get_user(user.id).await.unwrap().active);
+    assert!(states().iter().all(|s| *s == WatchState::Paused));
+
+    // Unblocked, they write again: welcome back, with the two to resume.
+    h.fake.unblock_chat(u);
+    let before = h.fake.sent_to(u).len();
+    h.fake.push_text(u, "/help");
+    wait_for("welcome back and the help", 10, || {
+        h.fake.sent_to(u).len() == before + 2
+    })
+    .await;
+    let back = h.fake.sent_to(u)[before].clone();
+    assert!(
+        back.body().contains("your watches were paused") && back.body().contains(" 2"),
+        "{}",
+        back.body()
+    );
+    let (label, data) = back.buttons().remove(0);
+    assert!(label.contains("Resume all"));
+    h.fake.push_callback(u, back.message_id, &data);
+    wait_for("two resumed", 10, || {
+        states()
+            .iter()
+            .filter(|s| **s == WatchState::Active)
+            .count()
+            == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for w in h.store.list_watches(user.id).await.unwrap() {
+        let want = if w.id == deliberate {
+            WatchState::Paused
+        } else {
+            WatchState::Active
+        };
+        assert_eq!(w.state, want, "watch {}", w.id);
+    }
     assert!(h.store.get_user(user.id).await.unwrap().active);
 }
 

@@ -981,6 +981,173 @@ pub async fn watches_crud(store: impl Store) {
     assert_invalid(store.create_watch(&negative, t(50)).await);
 }
 
+/// A user who cannot be reached has their live (active and snoozed) watches paused *for
+/// that reason*; watches they paused themselves, and other users' watches, are untouched.
+/// Resuming resumes exactly those, and a watch saved in another state meanwhile (resumed
+/// by hand) forgets the reason, while one saved still paused (relabelled) keeps it.
+pub async fn watches_paused_while_unreachable_resume_alone(store: impl Store) {
+    let user = store
+        .upsert_user(&new_user("gone"), t(0))
+        .await
+        .expect("user")
+        .id;
+    let other = store
+        .upsert_user(&new_user("other"), t(0))
+        .await
+        .expect("other")
+        .id;
+    let mut ids = Vec::new();
+    for a in [
+        "B0CX59H5W7",
+        "B0CHX1W1XY",
+        "B09G9FPHY6",
+        "B0BDHWDR12",
+        "B0C9JH3CFQ",
+    ] {
+        let w = store
+            .create_watch(&product_watch(user, asin(a)), t(1))
+            .await
+            .expect("watch");
+        ids.push(w.id);
+    }
+    let theirs = store
+        .create_watch(&product_watch(other, asin("B0CX59H5W7")), t(1))
+        .await
+        .expect("other's watch");
+    // ids[0] paused deliberately, ids[1] snoozed, the rest active.
+    let deliberate = Watch {
+        state: WatchState::Paused,
+        updated_at: t(2),
+        ..store.get_watch(user, ids[0]).await.expect("get")
+    };
+    store.update_watch(&deliberate).await.expect("pause");
+    let snoozed = Watch {
+        state: WatchState::Snoozed { until: t(86_400) },
+        updated_at: t(2),
+        ..store.get_watch(user, ids[1]).await.expect("get")
+    };
+    store.update_watch(&snoozed).await.expect("snooze");
+    assert!(
+        store
+            .paused_unreachable(user)
+            .await
+            .expect("none yet")
+            .is_empty()
+    );
+
+    let paused = store.pause_unreachable(user, t(10)).await.expect("pause");
+    assert_eq!(paused, ids[1..].to_vec());
+    for w in store.list_watches(user).await.expect("list") {
+        assert_eq!(w.state, WatchState::Paused, "{:?}", w.id);
+        let at = if w.id == ids[0] { t(2) } else { t(10) };
+        assert_eq!(w.updated_at, at, "{:?}", w.id);
+    }
+    assert_eq!(
+        store.get_watch(other, theirs.id).await.expect("other's"),
+        theirs
+    );
+    assert_eq!(
+        store.paused_unreachable(user).await.expect("paused"),
+        ids[1..].to_vec()
+    );
+    assert!(
+        store
+            .paused_unreachable(other)
+            .await
+            .expect("other")
+            .is_empty()
+    );
+    // Again: nothing more to pause, and the reason stays.
+    assert!(
+        store
+            .pause_unreachable(user, t(11))
+            .await
+            .expect("again")
+            .is_empty()
+    );
+    assert_eq!(
+        store.paused_unreachable(user).await.expect("paused"),
+        ids[1..].to_vec()
+    );
+
+    // Resumed by hand: no longer paused for that reason. Relabelled while paused: still is.
+    let by_hand = Watch {
+        state: WatchState::Active,
+        updated_at: t(20),
+        ..store.get_watch(user, ids[2]).await.expect("get")
+    };
+    store.update_watch(&by_hand).await.expect("resume by hand");
+    let relabelled = Watch {
+        label: Some("still paused".to_owned()),
+        updated_at: t(20),
+        ..store.get_watch(user, ids[3]).await.expect("get")
+    };
+    store.update_watch(&relabelled).await.expect("relabel");
+    assert_eq!(
+        store.paused_unreachable(user).await.expect("paused"),
+        vec![ids[1], ids[3], ids[4]]
+    );
+    // Paused by hand again: a deliberate pause, not one to resume.
+    let paused_again = Watch {
+        state: WatchState::Paused,
+        updated_at: t(21),
+        ..by_hand
+    };
+    store
+        .update_watch(&paused_again)
+        .await
+        .expect("pause by hand");
+    store.delete_watch(user, ids[4]).await.expect("delete");
+
+    let resumed = store.resume_unreachable(user, t(30)).await.expect("resume");
+    assert_eq!(resumed, vec![ids[1], ids[3]]);
+    let states: Vec<(WatchId, WatchState)> = store
+        .list_watches(user)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|w| (w.id, w.state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (ids[0], WatchState::Paused),
+            (ids[1], WatchState::Active),
+            (ids[2], WatchState::Paused),
+            (ids[3], WatchState::Active),
+        ]
+    );
+    assert_eq!(
+        store.get_watch(user, ids[3]).await.expect("get").updated_at,
+        t(30)
+    );
+    assert!(
+        store
+            .paused_unreachable(user)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    assert!(
+        store
+            .resume_unreachable(user, t(31))
+            .await
+            .expect("again")
+            .is_empty()
+    );
+    assert!(
+        store
+            .resume_unreachable(other, t(31))
+            .await
+            .expect("other")
+            .is_empty()
+    );
+    assert_eq!(
+        store.get_watch(other, theirs.id).await.expect("other's"),
+        theirs
+    );
+}
+
 /// One user cannot read, change or delete another user's watch: each is `NotFound`, and the
 /// owner's watch is left as it was.
 pub async fn watch_of_another_user_is_not_found(store: impl Store) {
@@ -1321,6 +1488,7 @@ macro_rules! store_contract {
             watches_crud,
             watch_of_another_user_is_not_found,
             watch_for_missing_user_is_not_found,
+            watches_paused_while_unreachable_resume_alone,
             watches_on_finds_product_and_family_watches,
             watched_products_counts_active_watches_only,
             api_usage_totals_per_day_and_source,

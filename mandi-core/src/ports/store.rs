@@ -498,6 +498,33 @@ pub trait Store: Send + Sync {
     /// Deletes one of a user's watches.
     async fn delete_watch(&self, user: UserId, id: WatchId) -> StoreResult<()>;
 
+    /// The user cannot be reached any more (they blocked the bot): every live (active or
+    /// snoozed) watch of theirs is paused, and remembered as paused *for that reason*, so
+    /// that [`Store::resume_unreachable`] can later resume exactly those. Watches already
+    /// paused (deliberately, or by an earlier call) are left as they are. Returns the
+    /// watches this call paused, in id order; an unknown user has none.
+    ///
+    /// A watch keeps the reason only while it stays paused: saving it through
+    /// [`Store::update_watch`] in any other state forgets the reason.
+    async fn pause_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>>;
+
+    /// The user's watches paused by [`Store::pause_unreachable`] and still paused for that
+    /// reason, in id order.
+    async fn paused_unreachable(&self, user: UserId) -> StoreResult<Vec<WatchId>>;
+
+    /// Resumes (makes active) the watches [`Store::paused_unreachable`] names and forgets
+    /// the reason; watches the user paused deliberately stay paused. Returns the watches
+    /// resumed, in id order.
+    async fn resume_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>>;
+
     /// Every watch (of any user) whose target is this ASIN, or a family it belongs to.
     async fn watches_on(&self, marketplace: Marketplace, asin: Asin) -> StoreResult<Vec<Watch>>;
 
@@ -888,6 +915,23 @@ macro_rules! forward_store {
             }
             async fn delete_watch(&self, u: UserId, id: WatchId) -> StoreResult<()> {
                 (**self).delete_watch(u, id).await
+            }
+            async fn pause_unreachable(
+                &self,
+                u: UserId,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<WatchId>> {
+                (**self).pause_unreachable(u, now).await
+            }
+            async fn paused_unreachable(&self, u: UserId) -> StoreResult<Vec<WatchId>> {
+                (**self).paused_unreachable(u).await
+            }
+            async fn resume_unreachable(
+                &self,
+                u: UserId,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<WatchId>> {
+                (**self).resume_unreachable(u, now).await
             }
             async fn watches_on(&self, m: Marketplace, a: Asin) -> StoreResult<Vec<Watch>> {
                 (**self).watches_on(m, a).await

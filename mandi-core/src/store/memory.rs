@@ -81,6 +81,8 @@ struct State {
     last_user_id: i64,
     watches: BTreeMap<i64, Watch>,
     last_watch_id: i64,
+    /// Watches paused because their user could not be reached (`Store::pause_unreachable`).
+    paused_unreachable: std::collections::BTreeSet<i64>,
     usage: Vec<ApiUsage>,
     rule_states: HashMap<i64, WatchRuleStates>,
     alerts: BTreeMap<i64, Alert>,
@@ -664,6 +666,9 @@ impl Store for MemoryStore {
             created_at: stored.created_at,
             ..stored_watch(watch)
         };
+        if watch.state != WatchState::Paused {
+            state.paused_unreachable.remove(&watch.id.0);
+        }
         Ok(())
     }
 
@@ -672,6 +677,7 @@ impl Store for MemoryStore {
         match state.watches.get(&id.0) {
             Some(w) if w.user_id == user => {
                 state.watches.remove(&id.0);
+                state.paused_unreachable.remove(&id.0);
                 state.rule_states.remove(&id.0);
                 let gone: Vec<i64> = state
                     .alerts
@@ -691,6 +697,71 @@ impl Store for MemoryStore {
             }
             _ => Err(not_found("watch", id)),
         }
+    }
+
+    async fn pause_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>> {
+        let mut state = self.lock()?;
+        let State {
+            watches,
+            paused_unreachable,
+            ..
+        } = &mut *state;
+        let mut paused = Vec::new();
+        for w in watches.values_mut() {
+            if w.user_id == user && w.state != WatchState::Paused {
+                *w = stored_watch(&Watch {
+                    state: WatchState::Paused,
+                    updated_at: now,
+                    ..w.clone()
+                });
+                paused_unreachable.insert(w.id.0);
+                paused.push(w.id);
+            }
+        }
+        Ok(paused)
+    }
+
+    async fn paused_unreachable(&self, user: UserId) -> StoreResult<Vec<WatchId>> {
+        let state = self.lock()?;
+        Ok(state
+            .paused_unreachable
+            .iter()
+            .filter_map(|id| state.watches.get(id))
+            .filter(|w| w.user_id == user)
+            .map(|w| w.id)
+            .collect())
+    }
+
+    async fn resume_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>> {
+        let mut state = self.lock()?;
+        let State {
+            watches,
+            paused_unreachable,
+            ..
+        } = &mut *state;
+        let mut resumed = Vec::new();
+        paused_unreachable.retain(|id| match watches.get_mut(id) {
+            Some(w) if w.user_id == user => {
+                *w = stored_watch(&Watch {
+                    state: WatchState::Active,
+                    updated_at: now,
+                    ..w.clone()
+                });
+                resumed.push(w.id);
+                false
+            }
+            Some(_) => true,
+            None => false,
+        });
+        Ok(resumed)
     }
 
     async fn watches_on(&self, marketplace: Marketplace, asin: Asin) -> StoreResult<Vec<Watch>> {

@@ -65,10 +65,11 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_intel_clicks.sql"),
     include_str!("migrations/0003_serve_webhooks.sql"),
+    include_str!("migrations/0004_watch_pause_reason.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -1176,6 +1177,19 @@ async fn alerts_where(
     collect(rows, "alert")
 }
 
+/// The watch ids a statement returns, in id order.
+async fn watch_ids(conn: &Conn<'_>, sql: &str, args: &[shim::Val]) -> StoreResult<Vec<WatchId>> {
+    let stmt = conn.prepare_cached(sql).ctx("watch")?;
+    let mut ids: Vec<WatchId> = stmt
+        .query_map(args, |r| r.get(0).map(WatchId))
+        .await
+        .ctx("watch")?
+        .collect::<shim::Result<_>>()
+        .ctx("watch")?;
+    ids.sort();
+    Ok(ids)
+}
+
 async fn watch_owner(conn: &Conn<'_>, id: WatchId) -> StoreResult<Option<UserId>> {
     conn.prepare_cached("SELECT user_id FROM watches WHERE id = $1")
         .ctx("watch")?
@@ -1725,7 +1739,9 @@ impl Store for PostgresStore {
                 .prepare_cached(
                     "UPDATE watches SET target_type = $3, marketplace = $4, asin = $5, state = $6,
                          snoozed_until_ms = $7, baseline_minor = $8, baseline_currency = $9,
-                         label = $10, updated_at_ms = $11
+                         label = $10, updated_at_ms = $11,
+                         paused_unreachable =
+                             CASE WHEN $6 = 'paused' THEN paused_unreachable ELSE 0 END
                      WHERE id = $1 AND user_id = $2",
                 )
                 .ctx("watch")?
@@ -1764,6 +1780,55 @@ impl Store for PostgresStore {
                 return Err(not_found("watch", id));
             }
             Ok(())
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn pause_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>> {
+        in_tx!(self, "watch", |tx| {
+            watch_ids(
+                tx,
+                "UPDATE watches SET state = 'paused', snoozed_until_ms = NULL,
+                     paused_unreachable = 1, updated_at_ms = $2
+                 WHERE user_id = $1 AND state <> 'paused'
+                 RETURNING id",
+                params![user.0, millis(now)],
+            )
+            .await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn paused_unreachable(&self, user: UserId) -> StoreResult<Vec<WatchId>> {
+        in_conn!(self, "watch", |conn| {
+            watch_ids(
+                conn,
+                "SELECT id FROM watches WHERE user_id = $1 AND paused_unreachable = 1",
+                params![user.0],
+            )
+            .await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn resume_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>> {
+        in_tx!(self, "watch", |tx| {
+            watch_ids(
+                tx,
+                "UPDATE watches SET state = 'active', paused_unreachable = 0, updated_at_ms = $2
+                 WHERE user_id = $1 AND paused_unreachable = 1
+                 RETURNING id",
+                params![user.0, millis(now)],
+            )
+            .await
         })
     }
 

@@ -20,7 +20,10 @@
 //! `browse_node_ancestry`, `product_browse_nodes`, `variations`, `price_history` (v1);
 //! `users`, `watches`, `alert_rules`, `search_queries` (v2); `alerts`, `alert_outbox`,
 //! `api_usage` (v3); `watch_rule_states` and the outbox's `hold` / `sent_at_ms` (v4);
-//! price aggregates (v5); `api_keys`, `api_key_usage`, `bulk_jobs`, `bulk_job_items` (v6).
+//! price aggregates (v5); `api_keys`, `api_key_usage`, `bulk_jobs`, `bulk_job_items` (v6);
+//! `product_clicks` (v7); webhook subscriptions and deliveries, admin sessions (v8); the
+//! watches' `paused_unreachable` flag, set while a watch is paused because its user could
+//! not be reached (v9).
 //!
 //! # Layout
 //!
@@ -73,7 +76,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
@@ -82,6 +85,7 @@ const MIGRATIONS: [&str; 8] = [
     include_str!("migrations/0006_serve_keys_bulk.sql"),
     include_str!("migrations/0007_intel_clicks.sql"),
     include_str!("migrations/0008_serve_webhooks.sql"),
+    include_str!("migrations/0009_watch_pause_reason.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -582,6 +586,32 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all, err(level = "debug"), fields(%user, watch = %id))]
     async fn delete_watch(&self, user: UserId, id: WatchId) -> StoreResult<()> {
         self.write("watch", move |tx| users::delete_watch(tx, user, id))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn pause_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>> {
+        self.write("watch", move |tx| users::pause_unreachable(tx, user, now))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn paused_unreachable(&self, user: UserId) -> StoreResult<Vec<WatchId>> {
+        self.run("watch", move |conn| users::paused_unreachable(conn, user))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%user))]
+    async fn resume_unreachable(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WatchId>> {
+        self.write("watch", move |tx| users::resume_unreachable(tx, user, now))
             .await
     }
 

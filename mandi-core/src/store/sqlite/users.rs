@@ -320,7 +320,8 @@ pub(super) fn update_watch(tx: &Connection, watch: &Watch) -> StoreResult<()> {
         .prepare_cached(
             "UPDATE watches SET target_type = ?3, marketplace = ?4, asin = ?5, state = ?6,
                  snoozed_until_ms = ?7, baseline_minor = ?8, baseline_currency = ?9,
-                 label = ?10, updated_at_ms = ?11
+                 label = ?10, updated_at_ms = ?11,
+                 paused_unreachable = CASE WHEN ?6 = 'paused' THEN paused_unreachable ELSE 0 END
              WHERE id = ?1 AND user_id = ?2",
         )
         .ctx("watch")?
@@ -342,6 +343,62 @@ pub(super) fn update_watch(tx: &Connection, watch: &Watch) -> StoreResult<()> {
         return Err(not_found("watch", watch.id));
     }
     write_rules(tx, watch.id, &watch.rules)
+}
+
+/// Pauses the user's live watches because they cannot be reached, remembering why.
+pub(super) fn pause_unreachable(
+    tx: &Connection,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<WatchId>> {
+    watch_ids(
+        tx,
+        "UPDATE watches SET state = 'paused', snoozed_until_ms = NULL, paused_unreachable = 1,
+             updated_at_ms = ?2
+         WHERE user_id = ?1 AND state <> 'paused'
+         RETURNING id",
+        params![user.0, millis(now)],
+    )
+}
+
+/// The user's watches still paused because they could not be reached.
+pub(super) fn paused_unreachable(conn: &Connection, user: UserId) -> StoreResult<Vec<WatchId>> {
+    watch_ids(
+        conn,
+        "SELECT id FROM watches WHERE user_id = ?1 AND paused_unreachable = 1",
+        params![user.0],
+    )
+}
+
+/// Resumes the user's watches paused because they could not be reached.
+pub(super) fn resume_unreachable(
+    tx: &Connection,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<WatchId>> {
+    watch_ids(
+        tx,
+        "UPDATE watches SET state = 'active', paused_unreachable = 0, updated_at_ms = ?2
+         WHERE user_id = ?1 AND paused_unreachable = 1
+         RETURNING id",
+        params![user.0, millis(now)],
+    )
+}
+
+/// The watch ids a statement returns, in id order.
+fn watch_ids(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Vec<WatchId>> {
+    let mut stmt = conn.prepare_cached(sql).ctx("watch")?;
+    let mut ids: Vec<WatchId> = stmt
+        .query_map(args, |r| r.get(0).map(WatchId))
+        .ctx("watch")?
+        .collect::<rusqlite::Result<_>>()
+        .ctx("watch")?;
+    ids.sort();
+    Ok(ids)
 }
 
 /// Deletes the watch `id` of `user`; `NotFound` when there is none.
