@@ -19,7 +19,7 @@ use crate::catalog::CatalogService;
 use crate::digest::{
     DigestBuilder, DigestContributor, DigestError, DigestSection, MAX_WATCH_LINES,
 };
-use crate::domain::{Alert, Asin, Language, Marketplace, User};
+use crate::domain::{Alert, Asin, Bps, Language, Marketplace, User};
 use crate::recommend::RecommendService;
 
 fn fail(source: &str, e: &dyn std::fmt::Display) -> DigestError {
@@ -101,10 +101,10 @@ impl DigestContributor for PredictionsSection {
                 }
                 let p = &f.prediction;
                 let mut line = format!(
-                    "{}: {:.0} % chance of a {:.0} % drop within {} days",
+                    "{}: {} chance of a {} drop within {} days",
                     name_of(r.product.as_ref().map(|p| p.title.as_str()), r.asin),
-                    p.probability * 100.0,
-                    f64::from(p.drop_bps) / 100.0,
+                    Bps::from_ratio(p.probability)?,
+                    Bps::from(p.drop_bps),
                     p.horizon_days
                 );
                 if let Some(target) = f.advice.target {
@@ -185,9 +185,9 @@ impl DigestContributor for NearLowsSection {
                     format!("{name}: {} — its lowest ever", now.display_short())
                 } else {
                     format!(
-                        "{name}: {} — {:.1} % above its lowest of {}",
+                        "{name}: {} — {} above its lowest of {}",
                         now.display_short(),
-                        over as f64 * 100.0 / low.minor() as f64,
+                        Bps::from_fraction(over, low.minor())?,
                         low.display_short()
                     )
                 })
