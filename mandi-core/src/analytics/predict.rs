@@ -1145,9 +1145,15 @@ mod tests {
         assert_eq!(p.price_level, Some(PriceLevel::High));
         assert!(p.probability > 0.85, "{}", p.probability);
         assert!(
+            p.reasons.iter().any(|r| r
+                == "it sells 12% above its usual price of ₹10,000; such prices have come back down"),
+            "{:?}",
             p.reasons
-                .iter()
-                .any(|r| r.contains("above its usual price")),
+        );
+        assert!(
+            p.reasons.iter().any(|r| r
+                == "the price is more than 3% above its usual price of the last four weeks; \
+                    raised prices tend to come back down"),
             "{:?}",
             p.reasons
         );
@@ -1156,6 +1162,45 @@ mod tests {
         assert_eq!(
             advice.target,
             Some(Money::from_minor(1_064_000, Currency::INR))
+        );
+    }
+
+    #[test]
+    fn the_advice_shows_its_shares_through_bps() {
+        // Regression (issue 14): the chance and the drop read as `Bps` shows them, never as
+        // hand-formatted `{:.0} %`.
+        let (points, now) = history(100, |_, _| (Some(1_000_000), None));
+        let base = predict(&points, now, &PredictSettings::default());
+        let settings = PredictSettings::default();
+        let wait = advise(
+            &Prediction {
+                probability: 0.9125,
+                drop_bps: 750,
+                horizon_days: 30,
+                ..base.clone()
+            },
+            None,
+            &settings,
+        );
+        assert_eq!(wait.verdict, Verdict::Wait);
+        assert_eq!(
+            wait.reason,
+            "wait: a 91.25% chance of a drop of 7.5% or more within 30 days"
+        );
+        let buy = advise(
+            &Prediction {
+                probability: 0.04,
+                drop_bps: 1_000,
+                horizon_days: 7,
+                ..base
+            },
+            None,
+            &settings,
+        );
+        assert_eq!(buy.verdict, Verdict::BuyNow);
+        assert_eq!(
+            buy.reason,
+            "buy now: only a 4% chance of a drop of 10% or more within 7 days"
         );
     }
 

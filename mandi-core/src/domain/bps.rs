@@ -1,6 +1,8 @@
 //! Basis points: shares (discounts, drops, rises) as whole hundredths of a percent, with one
 //! way of showing them.
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 
 /// A share in basis points: 100 = 1 %, 1250 = 12.5 %. Shown with one `Display` everywhere:
@@ -97,14 +99,44 @@ impl From<u32> for Bps {
 }
 
 impl std::fmt::Display for Bps {
+    /// At most two decimals, trailing zeros dropped. `{:+}` writes a `+` before a share above
+    /// zero (`+3.2%`, for changes); a width pads like a number (`{:>8}`, right-aligned by
+    /// default); a precision is ignored, the precision being the rule above.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
+        let sign = match self.0 {
+            v if v < 0 => "-",
+            v if v > 0 && f.sign_plus() => "+",
+            _ => "",
+        };
         let v = self.0.unsigned_abs();
         let (whole, frac) = (v / 100, v % 100);
-        match frac {
-            0 => write!(f, "{sign}{whole}%"),
-            f10 if f10 % 10 == 0 => write!(f, "{sign}{whole}.{}%", f10 / 10),
-            _ => write!(f, "{sign}{whole}.{frac:02}%"),
+        let text = match frac {
+            0 => format!("{sign}{whole}%"),
+            f10 if f10 % 10 == 0 => format!("{sign}{whole}.{}%", f10 / 10),
+            _ => format!("{sign}{whole}.{frac:02}%"),
+        };
+        let len = text.chars().count();
+        let Some(pad) = f.width().and_then(|w| w.checked_sub(len)).filter(|p| *p > 0) else {
+            return f.write_str(&text);
+        };
+        let fill = |f: &mut std::fmt::Formatter<'_>, n: usize| -> std::fmt::Result {
+            let c = f.fill();
+            (0..n).try_for_each(|_| f.write_char(c))
+        };
+        match f.align() {
+            Some(std::fmt::Alignment::Left) => {
+                f.write_str(&text)?;
+                fill(f, pad)
+            }
+            Some(std::fmt::Alignment::Center) => {
+                fill(f, pad / 2)?;
+                f.write_str(&text)?;
+                fill(f, pad - pad / 2)
+            }
+            _ => {
+                fill(f, pad)?;
+                f.write_str(&text)
+            }
         }
     }
 }
@@ -128,6 +160,19 @@ mod tests {
         ] {
             assert_eq!(Bps(bps).to_string(), text, "{bps}");
         }
+    }
+
+    #[test]
+    fn display_takes_a_plus_sign_and_a_width() {
+        assert_eq!(format!("{:+}", Bps(320)), "+3.2%");
+        assert_eq!(format!("{:+}", Bps(-320)), "-3.2%");
+        assert_eq!(format!("{:+}", Bps(0)), "0%");
+        assert_eq!(format!("{:8}", Bps(-1234)), " -12.34%");
+        assert_eq!(format!("{:+8}", Bps(1250)), "  +12.5%");
+        assert_eq!(format!("{:<7}|", Bps(500)), "5%     |");
+        assert_eq!(format!("{:^6}", Bps(500)), "  5%  ");
+        assert_eq!(format!("{:3}", Bps(1234)), "12.34%");
+        assert_eq!(format!("{:.0}", Bps(1234)), "12.34%");
     }
 
     #[test]
