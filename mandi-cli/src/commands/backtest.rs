@@ -15,7 +15,7 @@ Examples:
   mandi --json backtest --seed 7 --products 40 --years 1
 
 Each product of the sandbox catalogue is observed every hour straight from the sandbox's
-price oracle; every week the predictor says how likely a drop of 5 % or more within 30 days
+price oracle; every week the predictor says how likely a drop of 5% or more within 30 days
 is, using only the history seen so far, and the oracle then says what happened. The model
 was tuned on seed 1: report on another seed. A full run (300 products, 2 years) takes a few
 minutes; build with --release.";
