@@ -372,7 +372,11 @@ mod tests {
         );
         assert_eq!(near_low_line("Kettle", rupees(1_700), rupees(1_800)), None);
         assert_eq!(
-            near_low_line("Kettle", rupees(1_800), Money::from_major(1_800, Currency::USD)),
+            near_low_line(
+                "Kettle",
+                rupees(1_800),
+                Money::from_major(1_800, Currency::USD)
+            ),
             None
         );
     }

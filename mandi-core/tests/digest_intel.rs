@@ -253,10 +253,9 @@ async fn the_personal_digest_is_one_message_with_predictions_near_lows_and_picks
         .and_then(|l| l.split_once(" chance of"))
         .map(|(c, _)| c)
         .unwrap();
-    let bps = mandi_core::Bps::from_ratio(
-        chance.trim_end_matches('%').parse::<f64>().unwrap() / 100.0,
-    )
-    .unwrap();
+    let bps =
+        mandi_core::Bps::from_ratio(chance.trim_end_matches('%').parse::<f64>().unwrap() / 100.0)
+            .unwrap();
     assert_eq!(chance, bps.to_string(), "{}", lines[0]);
     assert!(!lines[0].contains(" %"), "{}", lines[0]);
     let (_, lines) = extra("near_lows").expect("a near-lows section");

@@ -1,7 +1,7 @@
 //! `mandi backtest`: the price-drop predictor walked forward over the sandbox's simulated years.
 
-use mandi_paapi::sandbox::backtest::{BacktestConfig, BacktestReport, run as run_backtest};
 use mandi_core::{Bps, Currency, Money};
+use mandi_paapi::sandbox::backtest::{BacktestConfig, BacktestReport, run as run_backtest};
 use serde::Serialize;
 
 use super::{Context, Outcome};

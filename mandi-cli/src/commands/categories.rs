@@ -39,7 +39,9 @@ enum Document<'a> {
 
 fn product_line(p: &CategoryProduct) -> String {
     let extra = match (p.drop_bps, p.dropped_from) {
-        (Some(bps), Some(from)) => format!("  down {} from {}", Bps::from(bps), from.display_short()),
+        (Some(bps), Some(from)) => {
+            format!("  down {} from {}", Bps::from(bps), from.display_short())
+        }
         _ if p.watchers > 0 => format!("  {} watching", p.watchers),
         _ => String::new(),
     };

@@ -1,8 +1,8 @@
 //! `mandi predict <ASIN|url>`: will the price drop if I wait? Probability, expected low,
 //! likely window, reasons, and a buy-now-or-wait verdict.
 
-use mandi_core::analytics::predict::{Forecast, PredictSettings, Verdict, forecast};
 use mandi_core::Bps;
+use mandi_core::analytics::predict::{Forecast, PredictSettings, Verdict, forecast};
 use serde::Serialize;
 
 use super::{Context, Outcome, product_inputs};

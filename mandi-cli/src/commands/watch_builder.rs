@@ -1,12 +1,12 @@
 //! `mandi watch suggest`, `mandi watch review` and `mandi watch add --variants`: the smart
 //! watch builder of the library's `DiscoveryService`.
 
-use mandi_core::{Bps, User};
 use mandi_core::discovery::{
     DiscoveryService, ReviewIssue, TargetKind, WatchReview, WatchSuggestions,
 };
 use mandi_core::links::ProductRef;
 use mandi_core::watches::{AddedWatch, WatchSpec};
+use mandi_core::{Bps, User};
 use serde::Serialize;
 
 use super::{Context, Outcome, product_inputs};

@@ -10,7 +10,8 @@ use crate::analytics::calendar;
 use crate::analytics::series::{self, Segment};
 use crate::analytics::{DropWindow, PricePatterns};
 use crate::domain::{
-    AlertRule, Asin, Bps, Currency, Marketplace, Money, PricePoint, Product, User, Watch, WatchTarget,
+    AlertRule, Asin, Bps, Currency, Marketplace, Money, PricePoint, Product, User, Watch,
+    WatchTarget,
 };
 use crate::links::ProductRef;
 use crate::watches::{AddedWatch, WatchService, WatchSpec};

@@ -116,7 +116,11 @@ impl std::fmt::Display for Bps {
             _ => format!("{sign}{whole}.{frac:02}%"),
         };
         let len = text.chars().count();
-        let Some(pad) = f.width().and_then(|w| w.checked_sub(len)).filter(|p| *p > 0) else {
+        let Some(pad) = f
+            .width()
+            .and_then(|w| w.checked_sub(len))
+            .filter(|p| *p > 0)
+        else {
             return f.write_str(&text);
         };
         let fill = |f: &mut std::fmt::Formatter<'_>, n: usize| -> std::fmt::Result {
