@@ -23,7 +23,13 @@ pub fn availability(a: Availability) -> &'static str {
 
 /// A share in basis points rounded down to whole percent, for columns and summaries (`23%`).
 pub fn whole_percent(bps: i64) -> Bps {
-    Bps(bps / 100 * 100)
+    Bps(bps).whole_percent()
+}
+
+/// A ratio or probability (`0.4237`) through [`Bps`]'s one `Display` (`42.37%`), or "n/a"
+/// when it is not a number.
+pub fn ratio(x: f64) -> String {
+    Bps::from_ratio(x).map_or_else(|| "n/a".to_owned(), |b| b.to_string())
 }
 
 /// The discount from MRP as `23%`, or an empty string when there is none to show.

@@ -437,7 +437,11 @@ pub fn render_index_chart(
                     colour.stroke_width(2),
                 ))
                 .map_err(render_err)?
-                .label(format!("{} {:+.1} %", line.name, last - 100.0))
+                .label(format!(
+                    "{} {:+}",
+                    line.name,
+                    crate::domain::Bps::from_ratio((last - 100.0) / 100.0).unwrap_or_default()
+                ))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2))
                 });

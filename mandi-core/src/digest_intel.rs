@@ -14,12 +14,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::analytics::predict::{PredictSettings, Verdict, forecast};
+use crate::analytics::predict::{Forecast, PredictSettings, Verdict, forecast};
 use crate::catalog::CatalogService;
 use crate::digest::{
     DigestBuilder, DigestContributor, DigestError, DigestSection, MAX_WATCH_LINES,
 };
-use crate::domain::{Alert, Asin, Language, Marketplace, User};
+use crate::domain::{Alert, Asin, Bps, Language, Marketplace, Money, User};
 use crate::recommend::RecommendService;
 
 fn fail(source: &str, e: &dyn std::fmt::Display) -> DigestError {
@@ -27,6 +27,54 @@ fn fail(source: &str, e: &dyn std::fmt::Display) -> DigestError {
         source_name: source.to_owned(),
         reason: e.to_string(),
     }
+}
+
+/// The digest line of a forecast that says to wait, its shares through [`Bps`]:
+/// `Laptop: 72.5% chance of a 5% drop within 30 days, to ₹10,640 or less; likely …`.
+/// `None` for any other verdict or a probability that is not a number.
+fn prediction_line(name: &str, f: &Forecast) -> Option<String> {
+    if f.advice.verdict != Verdict::Wait {
+        return None;
+    }
+    let p = &f.prediction;
+    let mut line = format!(
+        "{name}: {} chance of a {} drop within {} days",
+        Bps::from_ratio(p.probability)?,
+        Bps::from(p.drop_bps),
+        p.horizon_days
+    );
+    if let Some(target) = f.advice.target {
+        line.push_str(&format!(", to {} or less", target.display_short()));
+    }
+    if let Some(w) = &p.window {
+        line.push_str(&format!(
+            "; likely {}–{} ({})",
+            w.from.format("%-d %b"),
+            w.to.format("%-d %b"),
+            w.reason
+        ));
+    }
+    Some(line)
+}
+
+/// The digest line of a product at or just above its lowest, the share through [`Bps`]:
+/// `Kettle: ₹1,845 — 2.5% above its lowest of ₹1,800`. `None` below the lowest, for a lowest
+/// of zero or less, or for amounts in two currencies.
+fn near_low_line(name: &str, now: Money, low: Money) -> Option<String> {
+    if low.currency() != now.currency() || low.minor() <= 0 {
+        return None;
+    }
+    let over = now.minor().checked_sub(low.minor())?;
+    Some(match over {
+        0 => format!("{name}: {} — its lowest ever", now.display_short()),
+        o if o > 0 => format!(
+            "{name}: {} — {} above its lowest of {}",
+            now.display_short(),
+            Bps::from_fraction(o, low.minor())?,
+            low.display_short()
+        ),
+        _ => return None,
+    })
 }
 
 fn name_of(title: Option<&str>, asin: Asin) -> String {
@@ -96,29 +144,8 @@ impl DigestContributor for PredictionsSection {
             .iter()
             .filter_map(|r| {
                 let f = forecast(r, &self.settings);
-                if f.advice.verdict != Verdict::Wait {
-                    return None;
-                }
-                let p = &f.prediction;
-                let mut line = format!(
-                    "{}: {:.0} % chance of a {:.0} % drop within {} days",
-                    name_of(r.product.as_ref().map(|p| p.title.as_str()), r.asin),
-                    p.probability * 100.0,
-                    f64::from(p.drop_bps) / 100.0,
-                    p.horizon_days
-                );
-                if let Some(target) = f.advice.target {
-                    line.push_str(&format!(", to {} or less", target.display_short()));
-                }
-                if let Some(w) = &p.window {
-                    line.push_str(&format!(
-                        "; likely {}–{} ({})",
-                        w.from.format("%-d %b"),
-                        w.to.format("%-d %b"),
-                        w.reason
-                    ));
-                }
-                Some((p.probability, line))
+                let name = name_of(r.product.as_ref().map(|p| p.title.as_str()), r.asin);
+                Some((f.prediction.probability, prediction_line(&name, &f)?))
             })
             .collect();
         if found.is_empty() {
@@ -181,16 +208,7 @@ impl DigestContributor for NearLowsSection {
                     return None;
                 }
                 let name = name_of(r.product.as_ref().map(|p| p.title.as_str()), r.asin);
-                Some(if over == 0 {
-                    format!("{name}: {} — its lowest ever", now.display_short())
-                } else {
-                    format!(
-                        "{name}: {} — {:.1} % above its lowest of {}",
-                        now.display_short(),
-                        over as f64 * 100.0 / low.minor() as f64,
-                        low.display_short()
-                    )
-                })
+                near_low_line(&name, now, low)
             })
             .collect();
         if lines.is_empty() {
@@ -277,5 +295,89 @@ impl DigestBuilder {
             )))
             .with(Arc::new(NearLowsSection::new(catalog.clone(), 300)))
             .with(Arc::new(RecommendationsSection::new(catalog, 3)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+
+    use super::*;
+    use crate::analytics::predict::{Advice, LikelyWindow, Prediction, predict};
+    use crate::domain::Currency;
+
+    fn rupees(r: i64) -> Money {
+        Money::from_major(r, Currency::INR)
+    }
+
+    fn forecast_of(probability: f64, drop_bps: u32, verdict: Verdict) -> Forecast {
+        let at = Utc.with_ymd_and_hms(2026, 6, 5, 6, 30, 0).unwrap();
+        let base = predict(&[], at, &PredictSettings::default());
+        Forecast {
+            asin: Asin::parse("B0CX59H5W7").unwrap(),
+            prediction: Prediction {
+                probability,
+                drop_bps,
+                horizon_days: 30,
+                window: Some(LikelyWindow {
+                    from: NaiveDate::from_ymd_opt(2026, 7, 14).unwrap(),
+                    to: NaiveDate::from_ymd_opt(2026, 7, 20).unwrap(),
+                    reason: "Prime Day on the sale calendar".to_owned(),
+                }),
+                ..base
+            },
+            advice: Advice {
+                verdict,
+                target: Some(rupees(10_640)),
+                reason: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_prediction_line_shows_its_shares_through_bps() {
+        assert_eq!(
+            prediction_line("Raised Laptop", &forecast_of(0.725, 750, Verdict::Wait)).unwrap(),
+            "Raised Laptop: 72.5% chance of a 7.5% drop within 30 days, to ₹10,640 or less; \
+             likely 14 Jul–20 Jul (Prime Day on the sale calendar)"
+        );
+        let line = prediction_line("X", &forecast_of(0.42374, 500, Verdict::Wait)).unwrap();
+        assert!(
+            line.starts_with("X: 42.37% chance of a 5% drop within 30 days"),
+            "{line}"
+        );
+        assert_eq!(
+            prediction_line("X", &forecast_of(0.2, 500, Verdict::BuyNow)),
+            None
+        );
+        assert_eq!(
+            prediction_line("X", &forecast_of(f64::NAN, 500, Verdict::Wait)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_near_low_line_shows_its_share_through_bps() {
+        assert_eq!(
+            near_low_line("Kettle", rupees(1_845), rupees(1_800)).unwrap(),
+            "Kettle: ₹1,845 — 2.5% above its lowest of ₹1,800"
+        );
+        assert_eq!(
+            near_low_line("Kettle", rupees(1_801), rupees(1_800)).unwrap(),
+            "Kettle: ₹1,801 — 0.06% above its lowest of ₹1,800"
+        );
+        assert_eq!(
+            near_low_line("Kettle", rupees(1_800), rupees(1_800)).unwrap(),
+            "Kettle: ₹1,800 — its lowest ever"
+        );
+        assert_eq!(near_low_line("Kettle", rupees(1_700), rupees(1_800)), None);
+        assert_eq!(
+            near_low_line(
+                "Kettle",
+                rupees(1_800),
+                Money::from_major(1_800, Currency::USD)
+            ),
+            None
+        );
     }
 }

@@ -20,7 +20,7 @@ use statrs::statistics::{Data, Median};
 use crate::analytics::calendar::{self, SaleWindow};
 use crate::analytics::predict::ist_day;
 use crate::catalog::{CatalogError, CatalogService};
-use crate::domain::{Asin, Marketplace, Money, OfferKind};
+use crate::domain::{Asin, Bps, Marketplace, Money, OfferKind};
 use crate::insights;
 use crate::ports::{DealScore, HistoryQuery, MarketRow};
 
@@ -237,8 +237,8 @@ impl MarketReport {
             for m in list {
                 let _ = writeln!(
                     out,
-                    "  {:+6.1} %  {} → {}  {}",
-                    m.change_bps as f64 / 100.0,
+                    "  {:+8}  {} → {}  {}",
+                    Bps(m.change_bps),
                     m.from.display_short(),
                     m.to.display_short(),
                     name(&m.asin, &m.title)
@@ -265,8 +265,10 @@ impl MarketReport {
         for c in &self.categories {
             let _ = writeln!(
                 out,
-                "  {:+6.1} %  {} ({} products)",
-                c.change_percent, c.name, c.products
+                "  {:+8}  {} ({} products)",
+                Bps::from_ratio(c.change_percent / 100.0).unwrap_or_default(),
+                c.name,
+                c.products
             );
         }
         let _ = writeln!(out, "\nSales ahead:");

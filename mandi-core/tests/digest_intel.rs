@@ -243,10 +243,21 @@ async fn the_personal_digest_is_one_message_with_predictions_near_lows_and_picks
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].starts_with("Raised Laptop: "), "{}", lines[0]);
     assert!(
-        lines[0].contains("drop within 30 days, to ₹10,640 or less"),
+        lines[0].contains("chance of a 5% drop within 30 days, to ₹10,640 or less"),
         "{}",
         lines[0]
     );
+    // The chance reads as `Bps` shows it (issue 14): `87.3%`, never `87 %`.
+    let chance = lines[0]
+        .strip_prefix("Raised Laptop: ")
+        .and_then(|l| l.split_once(" chance of"))
+        .map(|(c, _)| c)
+        .unwrap();
+    let bps =
+        mandi_core::Bps::from_ratio(chance.trim_end_matches('%').parse::<f64>().unwrap() / 100.0)
+            .unwrap();
+    assert_eq!(chance, bps.to_string(), "{}", lines[0]);
+    assert!(!lines[0].contains(" %"), "{}", lines[0]);
     let (_, lines) = extra("near_lows").expect("a near-lows section");
     assert_eq!(
         lines,

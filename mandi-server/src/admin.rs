@@ -332,7 +332,7 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response
             (card("watches-total", "watches", o.watches_total.to_string()))
             (card("alerts-fired", "alerts fired (30 days)", o.alerts_fired.to_string()))
             (card("alerts-sent", "alerts delivered (30 days)", o.alerts_sent.to_string()))
-            (card("click-through", "click-through", o.click_through_bps.map_or_else(|| "no click tracking yet".to_owned(), |b| format!("{}.{:02} %", b / 100, b % 100))))
+            (card("click-through", "click-through", o.click_through_bps.map_or_else(|| "no click tracking yet".to_owned(), |b| mandi_core::Bps::from(b).to_string())))
             (card("outbox", "deliveries waiting / dead", format!("{} / {}", o.outbox_pending, o.outbox_dead)))
             (card("quota", "source calls today", format!("{} ({} failed)", o.source_calls_today, o.source_failures_today)))
         }

@@ -164,7 +164,10 @@ impl Bot {
         for (i, p) in c.products.iter().enumerate() {
             let mut facts = vec![format!("<b>{}</b>", money_text(p.price, t))];
             if let (Some(mrp), Some(d)) = (p.mrp, p.discount_percent.filter(|d| *d > 0)) {
-                facts.push(format!("MRP <s>{mrp}</s> −{d}%"));
+                facts.push(format!(
+                    "MRP <s>{mrp}</s> −{}",
+                    mandi_core::Bps::percent(i64::from(d))
+                ));
             }
             if let Some(r) = p.rating_centi {
                 facts.push(format!("{}.{}★", r / 100, (r % 100) / 10));

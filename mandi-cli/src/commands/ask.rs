@@ -7,7 +7,7 @@ use mandi_core::discovery::{
 };
 use mandi_core::links::ProductRef;
 use mandi_core::watches::{WatchService, WatchSpec};
-use mandi_core::{AlertRule, Product};
+use mandi_core::{AlertRule, Bps, Product};
 use serde::Serialize;
 
 use super::{Context, Outcome};
@@ -91,7 +91,7 @@ fn parsed_lines(q: &ParsedQuery) -> Vec<String> {
         lines.push(format!("min rating  {r}★"));
     }
     if let Some(d) = q.min_discount_percent {
-        lines.push(format!("min off     {d}%"));
+        lines.push(format!("min off     {}", Bps::percent(i64::from(d))));
     }
     if let Some(s) = q.sort {
         lines.push(format!(
@@ -151,7 +151,7 @@ fn comparison_lines(c: &Comparison) -> Vec<String> {
         row("MRP", &|p| render::price(p.mrp)),
         row("off", &|p| {
             p.discount_percent
-                .map(|d| format!("{d}%"))
+                .map(|d| Bps::percent(i64::from(d)).to_string())
                 .unwrap_or_else(|| "—".into())
         }),
         row("deal score", &|p| {

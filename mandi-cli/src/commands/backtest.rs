@@ -1,11 +1,13 @@
 //! `mandi backtest`: the price-drop predictor walked forward over the sandbox's simulated years.
 
+use mandi_core::{Bps, Currency, Money};
 use mandi_paapi::sandbox::backtest::{BacktestConfig, BacktestReport, run as run_backtest};
 use serde::Serialize;
 
 use super::{Context, Outcome};
 use crate::error::{Error, Result};
 use crate::output::Output;
+use crate::render;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -13,7 +15,7 @@ Examples:
   mandi --json backtest --seed 7 --products 40 --years 1
 
 Each product of the sandbox catalogue is observed every hour straight from the sandbox's
-price oracle; every week the predictor says how likely a drop of 5 % or more within 30 days
+price oracle; every week the predictor says how likely a drop of 5% or more within 30 days
 is, using only the history seen so far, and the oracle then says what happened. The model
 was tuned on seed 1: report on another seed. A full run (300 products, 2 years) takes a few
 minutes; build with --release.";
@@ -50,7 +52,7 @@ enum Document<'a> {
 }
 
 fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".to_owned(), |v| format!("{:.1} %", v * 100.0))
+    x.map_or_else(|| "n/a".to_owned(), render::ratio)
 }
 
 fn num(x: Option<f64>) -> String {
@@ -58,7 +60,7 @@ fn num(x: Option<f64>) -> String {
 }
 
 fn rupees(paise: i64) -> String {
-    format!("₹{:.0}", paise as f64 / 100.0)
+    Money::from_minor(paise, Currency::INR).display_short()
 }
 
 /// Runs `mandi backtest …`.
@@ -99,8 +101,8 @@ pub fn run(cmd: Cmd, _ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         report.seed, report.products, report.years, report.predictions, report.out_of_stock
     ))?;
     out.line(format!(
-        "Drops of {} % or more within {} days happened {}",
-        cmd.drop,
+        "Drops of {} or more within {} days happened {}",
+        Bps::from(config.settings.drop_bps),
         cmd.days,
         pct(report.base_rate)
     ))?;
@@ -121,9 +123,15 @@ pub fn run(cmd: Cmd, _ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         "Saved by following the advice: {} of {} ({}); waiting for the next big sale: {} of {}",
         rupees(report.advice_savings.saved_paise),
         rupees(report.advice_savings.buy_now_paise),
-        pct((report.advice_savings.buy_now_paise > 0).then(|| {
-            report.advice_savings.saved_paise as f64 / report.advice_savings.buy_now_paise as f64
-        })),
+        (report.advice_savings.buy_now_paise > 0)
+            .then(|| {
+                Bps::from_fraction(
+                    report.advice_savings.saved_paise,
+                    report.advice_savings.buy_now_paise,
+                )
+            })
+            .flatten()
+            .map_or_else(|| "n/a".to_owned(), |b| b.to_string()),
         rupees(report.next_sale_savings.saved_paise),
         rupees(report.next_sale_savings.buy_now_paise),
     ))?;

@@ -2,6 +2,7 @@
 //! from the prices the store has seen, and its most-watched and trending products; from the
 //! library's `DiscoveryService`.
 
+use mandi_core::Bps;
 use mandi_core::discovery::{CategoryProduct, CategoryReport, DiscoveryService};
 use serde::Serialize;
 
@@ -38,12 +39,9 @@ enum Document<'a> {
 
 fn product_line(p: &CategoryProduct) -> String {
     let extra = match (p.drop_bps, p.dropped_from) {
-        (Some(bps), Some(from)) => format!(
-            "  down {}.{}% from {}",
-            bps / 100,
-            (bps % 100) / 10,
-            from.display_short()
-        ),
+        (Some(bps), Some(from)) => {
+            format!("  down {} from {}", Bps::from(bps), from.display_short())
+        }
         _ if p.watchers > 0 => format!("  {} watching", p.watchers),
         _ => String::new(),
     };

@@ -1,6 +1,7 @@
 //! `mandi predict <ASIN|url>`: will the price drop if I wait? Probability, expected low,
 //! likely window, reasons, and a buy-now-or-wait verdict.
 
+use mandi_core::Bps;
 use mandi_core::analytics::predict::{Forecast, PredictSettings, Verdict, forecast};
 use serde::Serialize;
 
@@ -8,6 +9,7 @@ use super::{Context, Outcome, product_inputs};
 use crate::app::{App, block_on};
 use crate::error::{Error, Result};
 use crate::output::Output;
+use crate::render;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -98,15 +100,15 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             out.line(format!("Now: {current}"))?;
         }
         out.line(format!(
-            "Chance of a drop of {} % or more within {} days: {:.0} % ({:.0}–{:.0} %)",
-            cmd.drop,
+            "Chance of a drop of {} or more within {} days: {} ({}–{})",
+            Bps::from(p.drop_bps),
             cmd.days,
-            p.probability * 100.0,
-            p.probability_interval.0 * 100.0,
-            p.probability_interval.1 * 100.0
+            render::ratio(p.probability),
+            render::ratio(p.probability_interval.0),
+            render::ratio(p.probability_interval.1)
         ))?;
         if let (Some(low), Some((lo, hi))) = (p.expected_low, p.low_interval) {
-            out.line(format!("Expected low: {low} (80 % between {lo} and {hi})"))?;
+            out.line(format!("Expected low: {low} (80% between {lo} and {hi})"))?;
         }
         if let Some(target) = f.advice.target {
             out.line(format!("Worth waiting for: {target}"))?;
@@ -123,9 +125,9 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             && let Some(back) = r.expected_back
         {
             out.line(format!(
-                "Likely back in stock: {} ({:.0} % within {} days)",
+                "Likely back in stock: {} ({} within {} days)",
                 back.format("%-d %b %Y"),
-                r.probability_within_horizon * 100.0,
+                render::ratio(r.probability_within_horizon),
                 cmd.days
             ))?;
         }

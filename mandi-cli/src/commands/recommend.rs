@@ -59,9 +59,9 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         } else {
             if let Some(c) = profile.categories.first() {
                 out.line(format!(
-                    "you follow mostly {} ({:.0} %)",
+                    "you follow mostly {} ({})",
                     c.name,
-                    c.weight * 100.0
+                    render::ratio(c.weight)
                 ))?;
             }
             for r in &recs {

@@ -1,12 +1,12 @@
 //! `mandi watch suggest`, `mandi watch review` and `mandi watch add --variants`: the smart
 //! watch builder of the library's `DiscoveryService`.
 
-use mandi_core::User;
 use mandi_core::discovery::{
     DiscoveryService, ReviewIssue, TargetKind, WatchReview, WatchSuggestions,
 };
 use mandi_core::links::ProductRef;
 use mandi_core::watches::{AddedWatch, WatchSpec};
+use mandi_core::{Bps, User};
 use serde::Serialize;
 
 use super::{Context, Outcome, product_inputs};
@@ -84,7 +84,9 @@ pub async fn add_variants(
 
 fn kind_text(k: TargetKind) -> String {
     match k {
-        TargetKind::ReachedShareOf90Days { percent } => format!("{percent}% of 90 days"),
+        TargetKind::ReachedShareOf90Days { percent } => {
+            format!("{} of 90 days", Bps::percent(i64::from(percent)))
+        }
         TargetKind::LastSaleLow => "last sale low".to_owned(),
         TargetKind::NextSale => "next sale".to_owned(),
         _ => format!("{k:?}"),
@@ -133,7 +135,7 @@ pub async fn suggest(
                         render::price(Some(t.target)),
                         kind_text(t.kind),
                         format!("{}×", t.fired_past_year),
-                        format!("{}%", t.share_of_year_bps / 100),
+                        render::whole_percent(i64::from(t.share_of_year_bps)).to_string(),
                         t.why.clone(),
                     ]
                 })

@@ -141,3 +141,35 @@ mtest!(recommend_learns_a_profile_from_watches, |dir, cmd| {
         "{profile}"
     );
 });
+
+// Issue 14: every share in the text reads as `Bps` shows it (`5%`, `42.37%`), never `42 %`.
+mtest!(
+    predict_and_backtest_text_show_shares_through_bps,
+    |dir, cmd| {
+        let s = mandi_paapi::sandbox::Catalog::for_seed(42).sample();
+        let text = cmd.args(["predict", s.laptop.as_str()]).stdout();
+        assert!(
+            text.contains("Chance of a drop of 5% or more within 30 days: "),
+            "{text}"
+        );
+        assert!(!text.contains(" %"), "{text}");
+        let text = dir
+            .mandi()
+            .args([
+                "backtest",
+                "--seed",
+                "3",
+                "--products",
+                "6",
+                "--years",
+                "1",
+                "--no-score",
+            ])
+            .stdout();
+        assert!(
+            text.contains("Drops of 5% or more within 30 days happened "),
+            "{text}"
+        );
+        assert!(!text.contains(" %"), "{text}");
+    }
+);

@@ -27,7 +27,7 @@ use statrs::distribution::{Beta, ContinuousCDF};
 use statrs::statistics::{Data, Distribution as _, Median, OrderStatistics};
 
 use super::calendar;
-use crate::domain::{Availability, Currency, Money, OfferKind, PricePoint};
+use crate::domain::{Availability, Bps, Currency, Money, OfferKind, PricePoint};
 use crate::ports::{DealScore, DealVerdict};
 
 /// IST, UTC+05:30 all year.
@@ -474,6 +474,12 @@ fn in_window(windows: &[CalendarWindow], day: NaiveDate) -> Option<&CalendarWind
     windows.iter().find(|w| w.start <= day && day <= w.end)
 }
 
+/// A share for a reason or advice line through [`Bps`]'s one `Display`, or "n/a" when there
+/// is none (a NaN estimate, a zero denominator).
+fn percent(share: Option<Bps>) -> String {
+    share.map_or_else(|| "n/a".to_owned(), |b| b.to_string())
+}
+
 fn median_of(values: &mut [i64]) -> Option<i64> {
     if values.is_empty() {
         return None;
@@ -504,6 +510,7 @@ fn hazard_model(
     today_date: NaiveDate,
     windows: &[CalendarWindow],
     price: i64,
+    currency: Currency,
     settings: &PredictSettings,
 ) -> Hazard {
     let drop = f64::from(settings.drop_bps.min(9_999)) / 10_000.0;
@@ -517,11 +524,12 @@ fn hazard_model(
         .filter(|d| in_window(windows, d.day).is_none())
         .filter_map(|d| d.high)
         .collect();
-    let usual = if highs.len() >= REFERENCE_MIN_DAYS {
-        median_of(&mut highs).map_or(price as f64, |m| m as f64)
+    let usual_minor = if highs.len() >= REFERENCE_MIN_DAYS {
+        median_of(&mut highs).unwrap_or(price)
     } else {
-        price as f64
+        price
     };
+    let usual = usual_minor as f64;
     // Lightning deals in the lookback, outside sales and on sale days.
     let year = &past[today.saturating_sub(settings.lookback_days as usize)..];
     let (mut n_out, mut k_out, mut n_in, mut k_in) = (0.0, 0.0, 0.0, 0.0);
@@ -587,9 +595,9 @@ fn hazard_model(
     no_drop *= 1.0 - level;
     if level > 0.3 {
         reasons.push(format!(
-            "it sells {:.0} % above its usual price of ₹{:.0}; such prices have come back down",
-            (price as f64 / usual - 1.0) * 100.0,
-            usual / 100.0
+            "it sells {} above its usual price of {}; such prices have come back down",
+            percent(Bps::from_fraction(price - usual_minor, usual_minor)),
+            Money::from_minor(usual_minor, currency).display_short()
         ));
     }
     // Day by day through the horizon.
@@ -638,8 +646,8 @@ fn hazard_model(
     }
     if other_days > 0 && n_out >= 30.0 {
         reasons.push(format!(
-            "lightning deals on {:.0} % of ordinary days in the last year",
-            k_out / n_out * 100.0
+            "lightning deals on {} of ordinary days in the last year",
+            percent(Bps::from_ratio(k_out / n_out))
         ));
     }
     Hazard {
@@ -707,6 +715,7 @@ pub fn predict_daily(
             today_date,
             &windows,
             p,
+            currency,
             settings,
         )
     });
@@ -752,15 +761,14 @@ pub fn predict_daily(
         _ => (None, None),
     };
 
-    let pct = f64::from(settings.drop_bps) / 100.0;
+    let pct = Bps::from(settings.drop_bps);
+    let band = Bps::from(settings.level_band_bps);
     match level {
         Some(PriceLevel::High) => reasons.push(format!(
-            "the price is more than {:.0} % above its usual price of the last four weeks; raised prices tend to come back down",
-            f64::from(settings.level_band_bps) / 100.0
+            "the price is more than {band} above its usual price of the last four weeks; raised prices tend to come back down"
         )),
         Some(PriceLevel::Low) => reasons.push(format!(
-            "the price is already more than {:.0} % below its usual price of the last four weeks",
-            f64::from(settings.level_band_bps) / 100.0
+            "the price is already more than {band} below its usual price of the last four weeks"
         )),
         Some(PriceLevel::Usual) => reasons.push("the price is about its usual price of the last four weeks".to_owned()),
         None => {}
@@ -785,9 +793,9 @@ pub fn predict_daily(
     }
     if !same.is_empty() {
         reasons.push(format!(
-            "in {} similar past days of this product the price fell by {pct:.0} % or more within {h} days {:.0} % of the time",
+            "in {} similar past days of this product the price fell by {pct} or more within {h} days {} of the time",
             same.len(),
-            hits / n * 100.0
+            percent(Bps::from_ratio(hits / n))
         ));
     } else {
         reasons.push("little history of this product in a similar situation; the estimate leans on how products like it behave".to_owned());
@@ -989,8 +997,8 @@ pub fn advise(
         Some(DealVerdict::FakeSale) => threshold = (threshold - 0.1).max(0.05),
         _ => {}
     }
-    let pct = f64::from(prediction.drop_bps) / 100.0;
-    let chance = prediction.probability * 100.0;
+    let pct = Bps::from(prediction.drop_bps);
+    let chance = percent(Bps::from_ratio(prediction.probability));
     let score_words = score.map_or(String::new(), |s| format!(" (deal score {})", s.score));
     if prediction.probability >= threshold {
         let target = current.percent_bps(10_000 - i64::from(prediction.drop_bps.min(10_000)));
@@ -998,7 +1006,7 @@ pub fn advise(
             verdict: Verdict::Wait,
             target: Some(target),
             reason: format!(
-                "wait: a {chance:.0} % chance of a drop of {pct:.0} % or more within {} days{score_words}",
+                "wait: a {chance} chance of a drop of {pct} or more within {} days{score_words}",
                 prediction.horizon_days
             ),
         }
@@ -1007,7 +1015,7 @@ pub fn advise(
             verdict: Verdict::BuyNow,
             target: None,
             reason: format!(
-                "buy now: only a {chance:.0} % chance of a drop of {pct:.0} % or more within {} days{score_words}",
+                "buy now: only a {chance} chance of a drop of {pct} or more within {} days{score_words}",
                 prediction.horizon_days
             ),
         }
@@ -1137,9 +1145,15 @@ mod tests {
         assert_eq!(p.price_level, Some(PriceLevel::High));
         assert!(p.probability > 0.85, "{}", p.probability);
         assert!(
+            p.reasons.iter().any(|r| r
+                == "it sells 12% above its usual price of ₹10,000; such prices have come back down"),
+            "{:?}",
             p.reasons
-                .iter()
-                .any(|r| r.contains("above its usual price")),
+        );
+        assert!(
+            p.reasons.iter().any(|r| r
+                == "the price is more than 3% above its usual price of the last four weeks; \
+                    raised prices tend to come back down"),
             "{:?}",
             p.reasons
         );
@@ -1148,6 +1162,45 @@ mod tests {
         assert_eq!(
             advice.target,
             Some(Money::from_minor(1_064_000, Currency::INR))
+        );
+    }
+
+    #[test]
+    fn the_advice_shows_its_shares_through_bps() {
+        // Regression (issue 14): the chance and the drop read as `Bps` shows them, never as
+        // hand-formatted `{:.0} %`.
+        let (points, now) = history(100, |_, _| (Some(1_000_000), None));
+        let base = predict(&points, now, &PredictSettings::default());
+        let settings = PredictSettings::default();
+        let wait = advise(
+            &Prediction {
+                probability: 0.9125,
+                drop_bps: 750,
+                horizon_days: 30,
+                ..base.clone()
+            },
+            None,
+            &settings,
+        );
+        assert_eq!(wait.verdict, Verdict::Wait);
+        assert_eq!(
+            wait.reason,
+            "wait: a 91.25% chance of a drop of 7.5% or more within 30 days"
+        );
+        let buy = advise(
+            &Prediction {
+                probability: 0.04,
+                drop_bps: 1_000,
+                horizon_days: 7,
+                ..base
+            },
+            None,
+            &settings,
+        );
+        assert_eq!(buy.verdict, Verdict::BuyNow);
+        assert_eq!(
+            buy.reason,
+            "buy now: only a 4% chance of a drop of 10% or more within 7 days"
         );
     }
 

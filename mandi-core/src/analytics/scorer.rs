@@ -496,7 +496,7 @@ impl<'a> Facts<'a> {
 
 /// A share in basis points shown in whole percent (the scorer's explanations round down).
 fn whole_percent(bps: i64) -> Bps {
-    Bps(bps / 100 * 100)
+    Bps(bps).whole_percent()
 }
 
 /// 3. Reviews (0–20), Bayesian-shrunk toward a prior so a 5.0 from 3 ratings is not a 5.0.

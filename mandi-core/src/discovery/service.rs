@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::query::{Intent, ParsedQuery, ProductMention, QuerySort, parse_query};
 use super::taxonomy;
 use crate::catalog::{CatalogError, CatalogService, HistoryReport};
-use crate::domain::{Asin, Marketplace, Money, Product, UserId};
+use crate::domain::{Asin, Bps, Marketplace, Money, Product, UserId};
 use crate::ports::{DealScore, HistoryQuery, ScoreInput, SearchRequest, StoreError};
 
 /// The smallest saving (percent off MRP) a "deals" query asks the source for.
@@ -415,7 +415,7 @@ impl DiscoveryService {
             reasons.push(format!("{}★ ({} ratings)", r.rating_text(), r.count));
         }
         if let Some(d) = discount_percent(&product).filter(|d| *d > 0) {
-            reasons.push(format!("{d}% off"));
+            reasons.push(format!("{} off", Bps::percent(i64::from(d))));
         }
         if let Some(d) = &deal {
             reasons.push(format!("deal score {}", d.score));
@@ -639,12 +639,12 @@ impl DiscoveryService {
             if let (Some(a), Some(b)) = (price, p.price()) {
                 let diff = (b.minor() - a.minor()) as f64 / a.minor().max(1) as f64;
                 score += 20.0 * (1.0 - diff.abs().min(1.0));
-                let pct = (diff * 100.0).round() as i64;
+                let share = Bps::from_fraction(b.minor() - a.minor(), a.minor().max(1));
                 let b = b.display_short();
-                reasons.push(match pct {
-                    0 => format!("same price ({b})"),
-                    p if p < 0 => format!("{b}, {}% cheaper", -p),
-                    p => format!("{b}, {p}% dearer"),
+                reasons.push(match share {
+                    Some(p) if p.0 < 0 => format!("{b}, {} cheaper", p.abs()),
+                    Some(p) if p.0 > 0 => format!("{b}, {p} dearer"),
+                    _ => format!("same price ({b})"),
                 });
             }
             let deal = self.deal_score(&p).await?;

@@ -10,7 +10,8 @@ use crate::analytics::calendar;
 use crate::analytics::series::{self, Segment};
 use crate::analytics::{DropWindow, PricePatterns};
 use crate::domain::{
-    AlertRule, Asin, Currency, Marketplace, Money, PricePoint, Product, User, Watch, WatchTarget,
+    AlertRule, Asin, Bps, Currency, Marketplace, Money, PricePoint, Product, User, Watch,
+    WatchTarget,
 };
 use crate::links::ProductRef;
 use crate::watches::{AddedWatch, WatchService, WatchSpec};
@@ -194,8 +195,9 @@ pub fn target_suggestions(
                 TargetKind::ReachedShareOf90Days { percent },
                 p,
                 format!(
-                    "the price was at or below {} on {percent}% of the last 90 days",
-                    p.display_short()
+                    "the price was at or below {} on {} of the last 90 days",
+                    p.display_short(),
+                    Bps::percent(i64::from(percent))
                 ),
                 None,
             );
@@ -236,8 +238,8 @@ pub fn target_suggestions(
             TargetKind::NextSale,
             target,
             format!(
-                "its sales usually take {}% off; the next is likely {} – {} ({})",
-                depth / 100,
+                "its sales usually take {} off; the next is likely {} – {} ({})",
+                Bps::from(depth),
                 window.from.format("%-d %b"),
                 window.to.format("%-d %b %Y"),
                 window.reason

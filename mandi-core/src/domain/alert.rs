@@ -124,7 +124,7 @@ impl Alert {
         }
     }
 
-    /// The price line of an alert in plain text: `₹12,999 → ₹11,499 (−11.5 %)` when the price
+    /// The price line of an alert in plain text: `₹12,999 → ₹11,499 (−11.53%)` when the price
     /// moved, `₹11,499` when it did not, `None` when the price is unknown. Amounts use
     /// [`Money`]'s display (`₹11,499`), like every other screen.
     pub fn price_line(&self) -> Option<String> {

@@ -174,7 +174,7 @@ fn clamp_u32(n: i64) -> u32 {
 
 impl RedisQuota {
     /// A quota on `connection` under the key prefix `prefix` (one per Amazon account, e.g.
-    /// `mandi:quota:<partner tag>`), with these settings; `seed` seeds the back-off jitter.
+    /// `mandi:quota:<associate tag>`), with these settings; `seed` seeds the back-off jitter.
     /// Every process sharing the account must use the same settings.
     ///
     /// # Errors
