@@ -21,5 +21,6 @@ pub use service::{
     SearchAnswer, has_feature, key_specs, leaf_node,
 };
 pub use watch_builder::{
-    ReviewIssue, TargetKind, TargetSuggestion, WatchReview, WatchSuggestions, target_suggestions,
+    ReviewIssue, TargetKind, TargetSuggestion, VariantWatches, WatchReview, WatchSuggestions,
+    target_suggestions,
 };
