@@ -104,6 +104,9 @@ pub struct Texts {
     pub similar_usage: &'static str,
     pub low_90d: &'static str,
     pub btn_cards: &'static str,
+    pub suggest_category: &'static str,
+    pub suggest_brand: &'static str,
+    pub suggest_query: &'static str,
 }
 
 static EN: Texts = Texts {
@@ -204,6 +207,9 @@ static EN: Texts = Texts {
     similar_usage: "Send /similar followed by an Amazon link or ASIN.",
     low_90d: "90-day low",
     btn_cards: "🃏 Product cards",
+    suggest_category: "🗂 Category",
+    suggest_brand: "🏷 Brand",
+    suggest_query: "🕘 Your search",
 };
 
 static HI: Texts = Texts {
@@ -304,6 +310,9 @@ static HI: Texts = Texts {
     similar_usage: "/similar के बाद Amazon लिंक या ASIN भेजें।",
     low_90d: "90 दिन का न्यूनतम",
     btn_cards: "🃏 प्रोडक्ट कार्ड",
+    suggest_category: "🗂 कैटेगरी",
+    suggest_brand: "🏷 ब्रांड",
+    suggest_query: "🕘 आपकी खोज",
 };
 
 /// The texts of a language.

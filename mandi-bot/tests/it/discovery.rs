@@ -202,3 +202,118 @@ async fn on_the_sandbox_compare_similar_and_categories_answer_with_cards() {
     assert!(b.store.list_watches(user.id).await.unwrap().is_empty());
     assert!(b.fake.rejected().is_empty(), "{:?}", b.fake.rejected());
 }
+
+/// The `answerInlineQuery` calls so far.
+fn inline_answers(fake: &FakeTelegram) -> Vec<serde_json::Value> {
+    fake.calls("answerInlineQuery")
+        .into_iter()
+        .map(|c| c.params)
+        .collect()
+}
+
+fn titles(answer: &serde_json::Value) -> Vec<String> {
+    answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn inline_mode_offers_completions_answered_as_questions() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    for p in h.source.products.lock().unwrap().iter_mut() {
+        p.brand = Some("Redmi".into());
+    }
+    let u = 3401;
+    // A search of this person's own, remembered as a past query.
+    h.fake.push_text(u, "redmi note");
+    wait_for("the results", 10, || !h.fake.sent_to(u).is_empty()).await;
+    let user = user_of(&h, u).await;
+    let past = h.store.recent_searches(Some(user.id), 1).await.unwrap();
+    let past = past[0].query.clone();
+
+    // Two letters: completions only (their own search, categories, brands), no products.
+    h.fake.push_inline_query(u, "re");
+    wait_for("the completions", 10, || inline_answers(&h.fake).len() == 1).await;
+    let answer = inline_answers(&h.fake)[0].clone();
+    let results = answer["results"].as_array().unwrap();
+    assert!((2..=5).contains(&results.len()), "{answer}");
+    assert_eq!(titles(&answer)[0], past, "their own search first: {answer}");
+    for r in results {
+        let title = r["title"].as_str().unwrap();
+        assert!(r["id"].as_str().unwrap().starts_with('s'), "{r}");
+        assert!(
+            title
+                .to_lowercase()
+                .split_whitespace()
+                .any(|w| w.starts_with("re")),
+            "{r}"
+        );
+        // Choosing it sends the completed words, as plain text.
+        assert_eq!(r["input_message_content"]["message_text"], title, "{r}");
+        assert!(
+            r["input_message_content"].get("parse_mode").is_none(),
+            "{r}"
+        );
+        assert!(!r["description"].as_str().unwrap().is_empty(), "{r}");
+    }
+    assert!(
+        results.iter().any(|r| r["description"] == "🏷 Brand"),
+        "{answer}"
+    );
+    assert_eq!(answer["is_personal"], true, "{answer}");
+    assert!(answer.get("next_offset").is_none(), "{answer}");
+
+    // Someone else never sees this person's searches.
+    h.fake.push_inline_query(u + 1, "re");
+    wait_for("the other answer", 10, || {
+        inline_answers(&h.fake).len() == 2
+    })
+    .await;
+    let other = inline_answers(&h.fake)[1].clone();
+    assert!(!titles(&other).contains(&past), "{other}");
+    assert!(!titles(&other).is_empty(), "{other}");
+    assert_eq!(other["is_personal"], false, "{other}");
+
+    // Longer words: completions lead, the products found follow.
+    h.fake.push_inline_query(u, "redmi");
+    wait_for("the mixed answer", 10, || {
+        inline_answers(&h.fake).len() == 3
+    })
+    .await;
+    let mixed = inline_answers(&h.fake)[2].clone();
+    let ids: Vec<&str> = mixed["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids[0].starts_with('s'), "{mixed}");
+    let product_at = ids
+        .iter()
+        .position(|id| *id == asin(1).as_str())
+        .expect("the product found");
+    assert!(
+        ids[..product_at].iter().all(|id| id.starts_with('s')),
+        "{ids:?}"
+    );
+
+    // A completion chosen reaches the chat as the person's words and is answered as a
+    // question: a results card.
+    let chosen = titles(&answer)
+        .into_iter()
+        .find(|t| t.eq_ignore_ascii_case("redmi"))
+        .expect("the brand completion");
+    let before = h.fake.sent_to(u).len();
+    h.fake.push_text(u, &chosen);
+    wait_for("the answer", 10, || h.fake.sent_to(u).len() == before + 1).await;
+    let card = h.fake.sent_to(u)[before].clone();
+    assert!(card.body().contains("🔎"), "{}", card.body());
+    assert!(card.body().contains("Redmi Note 13"), "{}", card.body());
+}

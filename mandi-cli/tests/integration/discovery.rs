@@ -1,5 +1,6 @@
-//! `mandi ask`, `mandi similar`, `mandi categories`, `mandi watch suggest|review|add --variants` on the
-//! embedded sandbox.
+//! `mandi ask`, `mandi similar`, `mandi categories`, and the smart watch builder
+//! (`mandi watch suggest`, `mandi watch review`, `mandi watch add --variants`) on the embedded
+//! sandbox.
 
 use chrono::{DateTime, Duration, Utc};
 use mandi_core::store::SqliteStore;
