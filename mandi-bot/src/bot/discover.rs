@@ -11,7 +11,7 @@ use mandi_core::{ExternalIdentity, Money, Product};
 use super::callback_data::Callback;
 use super::views::money_text;
 use super::{Bot, BotError, Ctx};
-use crate::i18n::Texts;
+use crate::i18n::{self, Texts};
 use crate::links_local::product_url;
 use crate::notifier::PROVIDER;
 use crate::telegram::types::{
@@ -199,10 +199,11 @@ impl Bot {
                 escape_html(&ellipsize(&p.title, 80)),
                 money_text(p.price(), t)
             );
-            if !r.reasons.is_empty() {
+            if !r.why.is_empty() {
+                let why: Vec<String> = r.why.iter().map(|w| i18n::reason(w, t)).collect();
                 line.push_str(&format!(
                     "\n   <i>{}</i>",
-                    escape_html(&ellipsize(&r.reasons.join(" · "), 120))
+                    escape_html(&ellipsize(&why.join(" · "), 120))
                 ));
             }
             lines.push(line);
@@ -272,8 +273,8 @@ impl Bot {
                 t.recommended,
                 escape_html(&ellipsize(&best.product.title, 80))
             ));
-            for r in c.reasons.iter().take(4) {
-                lines.push(format!("• {}", escape_html(r)));
+            for r in c.why.iter().take(4) {
+                lines.push(format!("• {}", escape_html(&i18n::reason(r, t))));
             }
         }
         (
@@ -465,8 +466,8 @@ fn category_card(r: &CategoryReport, t: &Texts) -> (String, InlineKeyboardMarkup
     }
     if let Some(p) = &r.prices {
         lines.push(format!(
-            "{}: {} – {} (median {}, {} products)",
-            t.typical_price, p.p25, p.p75, p.p50, p.products
+            "{}: {} – {} ({} {}, {} {})",
+            t.typical_price, p.p25, p.p75, t.median, p.p50, p.products, t.products_count
         ));
     }
     if !r.popular.is_empty() {

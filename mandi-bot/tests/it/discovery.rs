@@ -317,3 +317,142 @@ async fn inline_mode_offers_completions_answered_as_questions() {
     assert!(card.body().contains("🔎"), "{}", card.body());
     assert!(card.body().contains("Redmi Note 13"), "{}", card.body());
 }
+
+/// Queues a private text message from a person whose Telegram client is in Hindi.
+fn push_hindi_text(fake: &FakeTelegram, user: i64, message_id: i64, text: &str) {
+    fake.push_raw(serde_json::json!({
+        "message": {
+            "message_id": message_id,
+            "from": {"id": user, "is_bot": false, "first_name": "अनु", "language_code": "hi"},
+            "chat": {"id": user, "type": "private", "first_name": "अनु"},
+            "date": 1_764_000_000,
+            "text": text,
+        }
+    }));
+}
+
+/// English phrases of the library's reasons that a Hindi card must not carry.
+const ENGLISH_REASONS: [&str; 12] = [
+    "matches \"",
+    "has ",
+    " within ",
+    " ratings)",
+    "% off",
+    "deal score ",
+    "also in ",
+    "same brand",
+    "cheaper",
+    "cheapest at",
+    "best rated",
+    "closest to its",
+];
+
+fn assert_no_english_reasons(body: &str) {
+    for phrase in ENGLISH_REASONS {
+        assert!(
+            !body.contains(phrase),
+            "{phrase:?} in a Hindi reply:\n{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_hindi_speaker_gets_search_cards_and_the_confirm_in_hindi() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    h.fake.set_limits(Limits {
+        enforce: false,
+        ..Limits::default()
+    });
+    h.source
+        .add(asin(2), "Redmi Note 12 4G Mint Green", 11_999, 14_999);
+    for p in h.source.products.lock().unwrap().iter_mut() {
+        p.brand = Some("Redmi".into());
+    }
+    let u = 3501;
+    push_hindi_text(&h.fake, u, 1, "redmi note");
+    wait_for("the results", 10, || !h.fake.sent_to(u).is_empty()).await;
+    let card = h.fake.sent_to(u)[0].clone();
+    let body = card.body();
+    assert!(body.contains("🔎"), "{body}");
+    // The reasons, in Hindi: the words matched, the discount off MRP, the deal score.
+    assert!(body.contains("&quot;note&quot; से मेल"), "{body}");
+    assert!(body.contains("14% छूट"), "{body}");
+    assert!(body.contains("डील स्कोर "), "{body}");
+    assert_no_english_reasons(&body);
+    assert!(
+        card.buttons().iter().all(|(l, _)| l.contains("नज़र रखें")),
+        "{:?}",
+        card.buttons()
+    );
+
+    push_hindi_text(&h.fake, u, 2, "track Redmi Note 13");
+    wait_for("the confirm card", 10, || h.fake.sent_to(u).len() == 2).await;
+    let confirm = h.fake.sent_to(u)[1].clone();
+    assert!(
+        confirm.body().contains("इस प्रोडक्ट पर नज़र रखूँ?"),
+        "{}",
+        confirm.body()
+    );
+    assert!(confirm.buttons()[0].0.contains("हाँ, नज़र रखें"));
+}
+
+#[tokio::test]
+async fn on_the_sandbox_a_hindi_speaker_gets_compare_similar_and_categories_in_hindi() {
+    let b = sandbox_bot().await;
+    let s = Catalog::for_seed(42).sample();
+    let u = 3502;
+    push_hindi_text(
+        &b.fake,
+        u,
+        1,
+        &format!("{} vs {}", s.book.as_str(), s.laptop.as_str()),
+    );
+    wait_for("the comparison", 20, || !b.fake.sent_to(u).is_empty()).await;
+    let cmp = b.fake.sent_to(u)[0].clone();
+    let body = cmp.body();
+    for hindi in ["आमने-सामने", "मेरी पसंद", "90 दिन का न्यूनतम"]
+    {
+        assert!(body.contains(hindi), "{hindi} missing:\n{body}");
+    }
+    // At least one reason for the pick, worded in Hindi.
+    let bullets: Vec<&str> = body.lines().filter(|l| l.starts_with("• ")).collect();
+    assert!(!bullets.is_empty(), "{body}");
+    assert!(
+        bullets
+            .iter()
+            .any(|l| l.contains("सबसे") || l.contains("ज़्यादा") || l.contains("बराबर")),
+        "{body}"
+    );
+    assert_no_english_reasons(&body);
+    assert!(
+        !body.contains("Side by side") && !body.contains("My pick"),
+        "{body}"
+    );
+    assert!(
+        cmp.buttons().iter().any(|(l, _)| l.contains("प्रोडक्ट कार्ड")),
+        "{:?}",
+        cmp.buttons()
+    );
+
+    push_hindi_text(&b.fake, u, 2, &format!("/similar {}", s.laptop.as_str()));
+    wait_for("the similar list", 20, || b.fake.sent_to(u).len() == 2).await;
+    let sim = b.fake.sent_to(u)[1].clone();
+    let body = sim.body();
+    assert!(body.contains("इसके जैसे प्रोडक्ट"), "{body}");
+    assert!(body.contains("यह भी ") && body.contains(" में"), "{body}");
+    assert_no_english_reasons(&body);
+
+    push_hindi_text(&b.fake, u, 3, "/categories laptops");
+    wait_for("the category", 20, || b.fake.sent_to(u).len() == 3).await;
+    let cat = b.fake.sent_to(u)[2].clone();
+    let body = cat.body();
+    for hindi in ["कैटेगरी", "आम दाम", "बीच का दाम", "प्रोडक्ट"]
+    {
+        assert!(body.contains(hindi), "{hindi} missing:\n{body}");
+    }
+    assert!(
+        !body.contains("median") && !body.contains("Typical price"),
+        "{body}"
+    );
+    assert!(b.fake.rejected().is_empty(), "{:?}", b.fake.rejected());
+}

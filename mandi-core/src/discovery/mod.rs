@@ -7,9 +7,11 @@
 
 pub mod categories;
 pub mod query;
+pub mod reasons;
 pub mod taxonomy;
 
 pub use query::{CategoryMatch, Intent, ParsedQuery, ProductMention, QuerySort, parse_query};
+pub use reasons::MatchReason;
 pub mod service;
 pub mod watch_builder;
 
