@@ -378,7 +378,7 @@ async fn a_hindi_speaker_gets_search_cards_and_the_confirm_in_hindi() {
     assert!(body.contains("&quot;note&quot; से मेल"), "{body}");
     assert!(body.contains("14% छूट"), "{body}");
     assert!(body.contains("डील स्कोर "), "{body}");
-    assert_no_english_reasons(&body);
+    assert_no_english_reasons(body);
     assert!(
         card.buttons().iter().all(|(l, _)| l.contains("नज़र रखें")),
         "{:?}",
@@ -423,7 +423,7 @@ async fn on_the_sandbox_a_hindi_speaker_gets_compare_similar_and_categories_in_h
             .any(|l| l.contains("सबसे") || l.contains("ज़्यादा") || l.contains("बराबर")),
         "{body}"
     );
-    assert_no_english_reasons(&body);
+    assert_no_english_reasons(body);
     assert!(
         !body.contains("Side by side") && !body.contains("My pick"),
         "{body}"
@@ -440,7 +440,7 @@ async fn on_the_sandbox_a_hindi_speaker_gets_compare_similar_and_categories_in_h
     let body = sim.body();
     assert!(body.contains("इसके जैसे प्रोडक्ट"), "{body}");
     assert!(body.contains("यह भी ") && body.contains(" में"), "{body}");
-    assert_no_english_reasons(&body);
+    assert_no_english_reasons(body);
 
     push_hindi_text(&b.fake, u, 3, "/categories laptops");
     wait_for("the category", 20, || b.fake.sent_to(u).len() == 3).await;

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use mandi_core::store::SqliteStore;
 use mandi_core::{
-    AlertRule, Asin, DataOrigin, ExternalIdentity, Marketplace, NewWatch, OfferKind, PricePoint,
-    Store, WatchTarget,
+    AlertRule, Asin, Clock, DataOrigin, ExternalIdentity, Marketplace, NewWatch, OfferKind,
+    PricePoint, Store, SystemClock, WatchTarget,
 };
 use mandi_paapi::sandbox::{Catalog, CatalogSample, Oracle};
 use serde_json::Value;
@@ -183,7 +183,7 @@ mtest!(
     watch_suggest_gives_targets_that_fired_in_the_seeded_history,
     |dir, cmd| {
         let oracle = oracle();
-        let now = Utc::now();
+        let now = SystemClock.now();
         let phone = phone_dearer_than_its_low(&oracle, now, 200);
         let seen = seed_history(&dir, &oracle, phone, now, 200, Duration::hours(1));
         let doc: Value = cmd.args(["watch", "suggest", phone.as_str()]).json();
@@ -245,7 +245,7 @@ mtest!(
     watch_review_finds_unrealistic_redundant_and_stale_watches,
     |dir, cmd| {
         let oracle = oracle();
-        let now = Utc::now();
+        let now = SystemClock.now();
         let s = sample();
         // Nothing to review yet.
         let text = cmd.args(["watch", "review"]).stdout();
@@ -360,8 +360,7 @@ mtest!(
         let size = attr(last, "size_name");
         let storage_token = size
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.ends_with("gb"))
-            .last()
+            .rfind(|w| w.ends_with("gb"))
             .expect("a storage like 256gb")
             .to_owned();
         let storage_arg = format!("{} GB", storage_token.trim_end_matches("gb"));
