@@ -2,6 +2,8 @@
 //! plain text or HTML without user data (callers escape what they insert).
 
 use mandi_core::Language;
+use mandi_core::discovery::MatchReason;
+use mandi_core::discovery::reasons::stars;
 
 /// All texts of one language.
 #[derive(Debug)]
@@ -104,6 +106,30 @@ pub struct Texts {
     pub similar_usage: &'static str,
     pub low_90d: &'static str,
     pub btn_cards: &'static str,
+    pub suggest_category: &'static str,
+    pub suggest_brand: &'static str,
+    pub suggest_query: &'static str,
+    pub why_keywords: &'static str,
+    pub why_in_category: &'static str,
+    pub why_has: &'static str,
+    pub why_price_within: &'static str,
+    pub why_rating: &'static str,
+    pub why_discount: &'static str,
+    pub why_deal_score: &'static str,
+    pub why_also_in: &'static str,
+    pub why_same_brand: &'static str,
+    pub why_shares: &'static str,
+    pub why_same_price: &'static str,
+    pub why_cheaper: &'static str,
+    pub why_dearer: &'static str,
+    pub why_cheapest: &'static str,
+    pub why_best_deal: &'static str,
+    pub why_best_rated: &'static str,
+    pub why_closest_low: &'static str,
+    pub why_more_specs: &'static str,
+    pub why_level: &'static str,
+    pub median: &'static str,
+    pub products_count: &'static str,
 }
 
 static EN: Texts = Texts {
@@ -204,6 +230,30 @@ static EN: Texts = Texts {
     similar_usage: "Send /similar followed by an Amazon link or ASIN.",
     low_90d: "90-day low",
     btn_cards: "🃏 Product cards",
+    suggest_category: "🗂 Category",
+    suggest_brand: "🏷 Brand",
+    suggest_query: "🕘 Your search",
+    why_keywords: "matches \"{words}\"",
+    why_in_category: "in {name}",
+    why_has: "has {features}",
+    why_price_within: "{price} within {max}",
+    why_rating: "{stars}★ ({count} ratings)",
+    why_discount: "{percent}% off",
+    why_deal_score: "deal score {score}",
+    why_also_in: "also in {name}",
+    why_same_brand: "same brand ({name})",
+    why_shares: "shares {features}",
+    why_same_price: "same price ({price})",
+    why_cheaper: "{price}, {share} cheaper",
+    why_dearer: "{price}, {share} dearer",
+    why_cheapest: "cheapest at {price} (vs {others})",
+    why_best_deal: "best deal score ({score})",
+    why_best_rated: "best rated ({stars}★)",
+    why_closest_low: "closest to its 90-day low",
+    why_more_specs: "more listed specs ({specs})",
+    why_level: "the two are level on price, deal score and rating; first named",
+    median: "median",
+    products_count: "products",
 };
 
 static HI: Texts = Texts {
@@ -304,6 +354,30 @@ static HI: Texts = Texts {
     similar_usage: "/similar के बाद Amazon लिंक या ASIN भेजें।",
     low_90d: "90 दिन का न्यूनतम",
     btn_cards: "🃏 प्रोडक्ट कार्ड",
+    suggest_category: "🗂 कैटेगरी",
+    suggest_brand: "🏷 ब्रांड",
+    suggest_query: "🕘 आपकी खोज",
+    why_keywords: "\"{words}\" से मेल",
+    why_in_category: "{name} में",
+    why_has: "{features} के साथ",
+    why_price_within: "{price}, {max} के अंदर",
+    why_rating: "{stars}★ ({count} रेटिंग)",
+    why_discount: "{percent}% छूट",
+    why_deal_score: "डील स्कोर {score}",
+    why_also_in: "यह भी {name} में",
+    why_same_brand: "वही ब्रांड ({name})",
+    why_shares: "समान खूबियाँ: {features}",
+    why_same_price: "वही दाम ({price})",
+    why_cheaper: "{price}, {share} सस्ता",
+    why_dearer: "{price}, {share} महँगा",
+    why_cheapest: "सबसे सस्ता, {price} (बाकी {others})",
+    why_best_deal: "सबसे अच्छा डील स्कोर ({score})",
+    why_best_rated: "सबसे अच्छी रेटिंग ({stars}★)",
+    why_closest_low: "अपने 90 दिन के न्यूनतम दाम के सबसे क़रीब",
+    why_more_specs: "ज़्यादा खूबियाँ दी गई हैं ({specs})",
+    why_level: "दाम, डील स्कोर और रेटिंग में दोनों बराबर; पहला वाला चुना",
+    median: "बीच का दाम",
+    products_count: "प्रोडक्ट",
 };
 
 /// The texts of a language.
@@ -311,6 +385,83 @@ pub fn texts(language: Language) -> &'static Texts {
     match language {
         Language::Hindi => &HI,
         _ => &EN,
+    }
+}
+
+/// A text with `{name}` placeholders filled (values are inserted as given; callers escape).
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// A reason of the library's (why a product matched, is similar or is recommended) in the
+/// user's language.
+pub fn reason(r: &MatchReason, t: &Texts) -> String {
+    let money = |m: &mandi_core::Money| m.display_short();
+    match r {
+        MatchReason::Keywords { words } => fill(t.why_keywords, &[("words", words)]),
+        MatchReason::InCategory { name } => fill(t.why_in_category, &[("name", name)]),
+        MatchReason::Brand { name } => name.clone(),
+        MatchReason::HasFeatures { features } => {
+            fill(t.why_has, &[("features", &features.join(", "))])
+        }
+        MatchReason::PriceWithin { price, max } => fill(
+            t.why_price_within,
+            &[("price", &money(price)), ("max", &money(max))],
+        ),
+        MatchReason::Price { price } => money(price),
+        MatchReason::Rating {
+            rating_centi,
+            count,
+        } => fill(
+            t.why_rating,
+            &[
+                ("stars", &stars(*rating_centi)),
+                ("count", &count.to_string()),
+            ],
+        ),
+        MatchReason::Discount { percent } => {
+            fill(t.why_discount, &[("percent", &percent.to_string())])
+        }
+        MatchReason::DealScore { score } => {
+            fill(t.why_deal_score, &[("score", &score.to_string())])
+        }
+        MatchReason::AlsoIn { name } => fill(t.why_also_in, &[("name", name)]),
+        MatchReason::SameBrand { name } => fill(t.why_same_brand, &[("name", name)]),
+        MatchReason::Shares { features } => {
+            fill(t.why_shares, &[("features", &features.join(", "))])
+        }
+        MatchReason::PriceAgainst { price, share } => {
+            let price = money(price);
+            let pct = share.abs().to_string();
+            let template = match share.0 {
+                0 => t.why_same_price,
+                p if p < 0 => t.why_cheaper,
+                _ => t.why_dearer,
+            };
+            fill(template, &[("price", &price), ("share", &pct)])
+        }
+        MatchReason::Cheapest { price, others } => {
+            let others: Vec<String> = others.iter().map(money).collect();
+            fill(
+                t.why_cheapest,
+                &[("price", &money(price)), ("others", &others.join(", "))],
+            )
+        }
+        MatchReason::BestDealScore { score } => {
+            fill(t.why_best_deal, &[("score", &score.to_string())])
+        }
+        MatchReason::BestRated { rating_centi } => {
+            fill(t.why_best_rated, &[("stars", &stars(*rating_centi))])
+        }
+        MatchReason::ClosestToLow => t.why_closest_low.to_owned(),
+        MatchReason::MoreSpecs { specs } => fill(t.why_more_specs, &[("specs", &specs.join(", "))]),
+        MatchReason::Level => t.why_level.to_owned(),
+        // A reason added to the library later: its English phrase.
+        other => other.to_string(),
     }
 }
 
@@ -325,6 +476,71 @@ pub fn language_from_code(code: Option<&str>) -> Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_read_the_same_in_english_as_the_library_words_them() {
+        use mandi_core::{Bps, Currency, Money};
+        let inr = |r| Money::from_major(r, Currency::INR);
+        let all = [
+            MatchReason::Keywords {
+                words: "gaming laptop".into(),
+            },
+            MatchReason::InCategory {
+                name: "Gaming Laptops".into(),
+            },
+            MatchReason::HasFeatures {
+                features: vec!["RTX 4060".into(), "16GB RAM".into()],
+            },
+            MatchReason::PriceWithin {
+                price: inr(74_990),
+                max: inr(80_000),
+            },
+            MatchReason::Rating {
+                rating_centi: 430,
+                count: 99,
+            },
+            MatchReason::Discount { percent: 40 },
+            MatchReason::DealScore { score: 78 },
+            MatchReason::AlsoIn {
+                name: "Smartphones".into(),
+            },
+            MatchReason::SameBrand {
+                name: "iQOO".into(),
+            },
+            MatchReason::Shares {
+                features: vec!["5G".into()],
+            },
+            MatchReason::PriceAgainst {
+                price: inr(100),
+                share: Bps(0),
+            },
+            MatchReason::PriceAgainst {
+                price: inr(100),
+                share: Bps(-600),
+            },
+            MatchReason::PriceAgainst {
+                price: inr(100),
+                share: Bps(700),
+            },
+            MatchReason::Cheapest {
+                price: inr(100),
+                others: vec![inr(120), inr(130)],
+            },
+            MatchReason::BestDealScore { score: 80 },
+            MatchReason::BestRated { rating_centi: 410 },
+            MatchReason::ClosestToLow,
+            MatchReason::MoreSpecs {
+                specs: vec!["5G".into(), "AMOLED".into()],
+            },
+            MatchReason::Level,
+        ];
+        for r in &all {
+            assert_eq!(reason(r, &EN), r.to_string());
+            let hindi = reason(r, &HI);
+            assert_ne!(hindi, r.to_string(), "{r:?} is not in Hindi");
+            assert!(!hindi.contains('{'), "{hindi}");
+        }
+    }
 
     #[test]
     fn texts_with_markup_parse_as_telegram_html() {

@@ -179,12 +179,95 @@ async fn a_suggested_target_was_reached_in_the_past_by_the_oracle() {
         .find(|t| matches!(t.kind, TargetKind::ReachedShareOf90Days { .. }))
         .expect("a share-of-90-days target");
     assert!(reached.fired_past_year >= 1);
+    // The oracle's true prices at the moments observed: each holds until the next
+    // observation (12 hours later); the last one until `now`.
+    let observed: Vec<(DateTime<Utc>, DateTime<Utc>, Option<i64>)> = (0..days * 2)
+        .map(|step| {
+            let at = t0() + Duration::hours(12 * step);
+            let until = (at + Duration::hours(12)).min(now);
+            let price = oracle.offer(phone, at).and_then(|o| o.price);
+            (at, until, price.map(|p| p.minor()))
+        })
+        .collect();
+    // Entries into "at or below" from above (unknown prices skipped), and the share of the
+    // known time spent at or below, from `from` on.
+    let truth = |target: i64, from: DateTime<Utc>| -> (u32, i64, i64) {
+        let (mut fired, mut above, mut below, mut total) = (0u32, true, 0i64, 0i64);
+        for (at, until, price) in &observed {
+            let start = (*at).max(from);
+            if *until <= start {
+                continue;
+            }
+            let Some(p) = price else { continue };
+            let secs = (*until - start).num_seconds();
+            total += secs;
+            let hit = *p <= target;
+            if hit {
+                below += secs;
+                if above {
+                    fired += 1;
+                }
+            }
+            above = !hit;
+        }
+        (fired, below, total)
+    };
+    // The product's sales in the run give a last-sale low too: both kinds are checked.
+    assert!(
+        suggestions
+            .suggestions
+            .iter()
+            .any(|t| t.kind == TargetKind::LastSaleLow),
+        "{:?}",
+        suggestions.suggestions
+    );
+    let year_ago = now - Duration::days(365);
+    for t in &suggestions.suggestions {
+        let target = t.target.minor();
+        let (fired, below, total) = truth(target, year_ago);
+        assert_eq!(
+            t.fired_past_year, fired,
+            "{:?} at {}: the oracle's prices enter it {fired} times",
+            t.kind, t.target
+        );
+        assert_eq!(
+            i64::from(t.share_of_year_bps),
+            below * 10_000 / total,
+            "{:?} at {}: share of the year",
+            t.kind,
+            t.target
+        );
+        match t.kind {
+            TargetKind::ReachedShareOf90Days { percent } => {
+                // At or below it for at least the claimed share of the last 90 days, and
+                // it is the lowest such price: strictly below it for less than that share.
+                let from = now - Duration::days(90);
+                let (_, below, total) = truth(target, from);
+                let (_, strictly, _) = truth(target - 1, from);
+                let claim = total * i64::from(percent) / 100;
+                assert!(
+                    below >= claim,
+                    "{} was at or below for {below}s of {total}s, under {percent}%",
+                    t.target
+                );
+                assert!(strictly < claim, "{} is not the lowest such", t.target);
+            }
+            TargetKind::LastSaleLow => {
+                // The oracle had exactly that price at a moment observed.
+                assert!(
+                    observed.iter().any(|(_, _, p)| *p == Some(target)),
+                    "the oracle never priced it at {}",
+                    t.target
+                );
+                assert!(t.fired_past_year >= 1);
+            }
+            _ => {}
+        }
+    }
     // The oracle, at the moments observed, had the price at or below the target.
-    let hit = (0..days * 2)
-        .map(|step| t0() + Duration::hours(12 * step))
-        .filter(|t| *t < now)
-        .filter_map(|t| oracle.offer(phone, t).and_then(|o| o.price))
-        .any(|p| p.minor() <= reached.target.minor());
+    let hit = observed
+        .iter()
+        .any(|(at, _, p)| *at < now && p.is_some_and(|p| p <= reached.target.minor()));
     assert!(hit, "the oracle never had {} at or below", reached.target);
     for t in &suggestions.suggestions {
         if let Some(c) = suggestions.current {

@@ -4,22 +4,81 @@
 //! after the person confirms it with a button.
 
 use mandi_core::discovery::{
-    CategoryReport, Comparison, DiscoveryError, Intent, ParsedQuery, RankedProduct,
+    CategoryReport, Comparison, DiscoveryError, Intent, ParsedQuery, RankedProduct, SuggestionKind,
 };
-use mandi_core::{Money, Product};
+use mandi_core::{ExternalIdentity, Money, Product};
 
 use super::callback_data::Callback;
 use super::views::money_text;
 use super::{Bot, BotError, Ctx};
-use crate::i18n::Texts;
+use crate::i18n::{self, Texts};
 use crate::links_local::product_url;
-use crate::telegram::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use crate::notifier::PROVIDER;
+use crate::telegram::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle, InputTextMessageContent,
+};
 use crate::text::{ellipsize, escape_html};
 
 /// Results shown for a question.
 const SHOWN: usize = 5;
 
+/// Inline queries shorter than this (in characters, trimmed) get completions only: a product
+/// search on one or two letters finds nothing worth showing.
+pub(super) const INLINE_MIN_SEARCH: usize = 3;
+
+/// Completions leading an inline answer.
+const INLINE_SUGGESTIONS: usize = 5;
+
 impl Bot {
+    /// The library's completions of an inline query as articles whose message is the
+    /// completed words (plain text, answered as a question when it reaches the bot). Past
+    /// searches are only ever the asker's own; the flag says whether any were included (the
+    /// answer is then personal).
+    pub(super) async fn inline_suggestions(
+        &self,
+        from: i64,
+        words: &str,
+        t: &Texts,
+    ) -> Result<(Vec<InlineQueryResultArticle>, bool), BotError> {
+        let identity = ExternalIdentity::new(PROVIDER, from.to_string());
+        let user = self.users.find(&identity).await?.map(|u| u.id);
+        let found = self
+            .discovery
+            .suggest(words, user, INLINE_SUGGESTIONS * 2)
+            .await?;
+        let mut personal = false;
+        let articles = found
+            .into_iter()
+            // Without a known user the library's past queries are everyone's: not shown.
+            .filter(|s| user.is_some() || s.kind != SuggestionKind::Query)
+            .take(INLINE_SUGGESTIONS)
+            .enumerate()
+            .map(|(i, s)| {
+                let kind = match s.kind {
+                    SuggestionKind::Query => {
+                        personal = true;
+                        t.suggest_query
+                    }
+                    SuggestionKind::Brand => t.suggest_brand,
+                    _ => t.suggest_category,
+                };
+                InlineQueryResultArticle {
+                    kind: "article".to_owned(),
+                    id: format!("s{i}"),
+                    title: ellipsize(&s.text, 100),
+                    input_message_content: InputTextMessageContent {
+                        message_text: ellipsize(&s.text, 200),
+                        parse_mode: None,
+                    },
+                    reply_markup: None,
+                    description: Some(kind.to_owned()),
+                    thumbnail_url: None,
+                }
+            })
+            .collect();
+        Ok((articles, personal))
+    }
+
     /// Answers a question in words: search cards, a comparison, a confirm-to-watch card, a
     /// price, a chart, deals or similar products, as the library understood it.
     pub(super) async fn ask(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
@@ -140,10 +199,11 @@ impl Bot {
                 escape_html(&ellipsize(&p.title, 80)),
                 money_text(p.price(), t)
             );
-            if !r.reasons.is_empty() {
+            if !r.why.is_empty() {
+                let why: Vec<String> = r.why.iter().map(|w| i18n::reason(w, t)).collect();
                 line.push_str(&format!(
                     "\n   <i>{}</i>",
-                    escape_html(&ellipsize(&r.reasons.join(" · "), 120))
+                    escape_html(&ellipsize(&why.join(" · "), 120))
                 ));
             }
             lines.push(line);
@@ -216,8 +276,8 @@ impl Bot {
                 t.recommended,
                 escape_html(&ellipsize(&best.product.title, 80))
             ));
-            for r in c.reasons.iter().take(4) {
-                lines.push(format!("• {}", escape_html(r)));
+            for r in c.why.iter().take(4) {
+                lines.push(format!("• {}", escape_html(&i18n::reason(r, t))));
             }
         }
         (
@@ -409,8 +469,8 @@ fn category_card(r: &CategoryReport, t: &Texts) -> (String, InlineKeyboardMarkup
     }
     if let Some(p) = &r.prices {
         lines.push(format!(
-            "{}: {} – {} (median {}, {} products)",
-            t.typical_price, p.p25, p.p75, p.p50, p.products
+            "{}: {} – {} ({} {}, {} {})",
+            t.typical_price, p.p25, p.p75, t.median, p.p50, p.products, t.products_count
         ));
     }
     if !r.popular.is_empty() {

@@ -560,6 +560,10 @@ impl Bot {
         .map(drop)
     }
 
+    /// Inline mode: completions first (category names, brands, the person's own past
+    /// searches; each sends the completed words, which the bot then answers as a question),
+    /// then products found for the words. A short, partial query (fewer than three
+    /// characters) gets the completions only.
     async fn on_inline(&self, q: InlineQuery) -> Result<(), BotError> {
         let client = self.notifier.client();
         let words = q.query.trim();
@@ -575,38 +579,57 @@ impl Bot {
             .ok()
             .filter(|p| (1..=10).contains(p))
             .unwrap_or(1);
+        let (mut results, personal) = if page == 1 {
+            self.inline_suggestions(q.from.id, words, t).await?
+        } else {
+            (Vec::new(), false)
+        };
+        if words.chars().count() < discover::INLINE_MIN_SEARCH {
+            if personal {
+                client
+                    .answer_personal_inline_query(&q.id, &results, None, 60)
+                    .await?;
+            } else {
+                client
+                    .answer_inline_query(&q.id, &results, None, 300)
+                    .await?;
+            }
+            return Ok(());
+        }
         let mut request = SearchRequest::keywords(self.config.marketplace, ellipsize(words, 100));
         request.item_page = page;
         let result = self.catalog.search(&request, None).await?;
-        let results: Vec<InlineQueryResultArticle> = result
-            .items
-            .iter()
-            .map(|p| {
-                let url = product_url(p.marketplace, p.asin, self.config.associate_tag.as_deref());
-                let price = money_text(buy_price(p), t);
-                InlineQueryResultArticle {
-                    kind: "article".to_owned(),
-                    id: p.asin.as_str().to_owned(),
-                    title: ellipsize(&p.title, 100),
-                    input_message_content: InputTextMessageContent {
-                        message_text: format!(
-                            "<b>{}</b>\n{price}",
-                            escape_html(&ellipsize(&p.title, 200))
-                        ),
-                        parse_mode: Some(ParseMode::Html),
-                    },
-                    reply_markup: Some(InlineKeyboardMarkup {
-                        inline_keyboard: vec![vec![InlineKeyboardButton::url(t.btn_buy, url)]],
-                    }),
-                    description: Some(price),
-                    thumbnail_url: p.images.first().map(|i| i.url.clone()),
-                }
-            })
-            .collect();
+        results.extend(result.items.iter().map(|p| {
+            let url = product_url(p.marketplace, p.asin, self.config.associate_tag.as_deref());
+            let price = money_text(buy_price(p), t);
+            InlineQueryResultArticle {
+                kind: "article".to_owned(),
+                id: p.asin.as_str().to_owned(),
+                title: ellipsize(&p.title, 100),
+                input_message_content: InputTextMessageContent {
+                    message_text: format!(
+                        "<b>{}</b>\n{price}",
+                        escape_html(&ellipsize(&p.title, 200))
+                    ),
+                    parse_mode: Some(ParseMode::Html),
+                },
+                reply_markup: Some(InlineKeyboardMarkup {
+                    inline_keyboard: vec![vec![InlineKeyboardButton::url(t.btn_buy, url)]],
+                }),
+                description: Some(price),
+                thumbnail_url: p.images.first().map(|i| i.url.clone()),
+            }
+        }));
         let next = (result.items.len() == 10 && page < 10).then(|| (page + 1).to_string());
-        client
-            .answer_inline_query(&q.id, &results, next.as_deref(), 300)
-            .await?;
+        if personal {
+            client
+                .answer_personal_inline_query(&q.id, &results, next.as_deref(), 60)
+                .await?;
+        } else {
+            client
+                .answer_inline_query(&q.id, &results, next.as_deref(), 300)
+                .await?;
+        }
         Ok(())
     }
 

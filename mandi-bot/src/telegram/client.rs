@@ -464,11 +464,40 @@ impl BotClient {
         next_offset: Option<&str>,
         cache_time: u32,
     ) -> TgResult<bool> {
+        self.answer_inline(id, results, next_offset, cache_time, false)
+            .await
+    }
+
+    /// `answerInlineQuery` with results for this person only (`is_personal`: Telegram caches
+    /// them for the asker alone, as results holding their own past searches must be).
+    ///
+    /// # Errors
+    ///
+    /// See [`TelegramError`].
+    pub async fn answer_personal_inline_query(
+        &self,
+        id: &str,
+        results: &[InlineQueryResultArticle],
+        next_offset: Option<&str>,
+        cache_time: u32,
+    ) -> TgResult<bool> {
+        self.answer_inline(id, results, next_offset, cache_time, true)
+            .await
+    }
+
+    async fn answer_inline(
+        &self,
+        id: &str,
+        results: &[InlineQueryResultArticle],
+        next_offset: Option<&str>,
+        cache_time: u32,
+        is_personal: bool,
+    ) -> TgResult<bool> {
         let body = serde_json::json!({
             "inline_query_id": id,
             "results": results,
             "cache_time": cache_time,
-            "is_personal": false,
+            "is_personal": is_personal,
             "next_offset": next_offset,
         });
         self.call("answerInlineQuery", &strip_nulls(body)).await

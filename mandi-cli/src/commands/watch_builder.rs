@@ -2,10 +2,10 @@
 //! watch builder of the library's `DiscoveryService`.
 
 use mandi_core::discovery::{
-    DiscoveryService, ReviewIssue, TargetKind, WatchReview, WatchSuggestions,
+    DiscoveryService, ReviewIssue, TargetKind, VariantWatches, WatchReview, WatchSuggestions,
 };
 use mandi_core::links::ProductRef;
-use mandi_core::watches::{AddedWatch, WatchSpec};
+use mandi_core::watches::WatchSpec;
 use mandi_core::{Bps, User};
 use serde::Serialize;
 
@@ -63,14 +63,19 @@ pub async fn add_variants(
         ));
     }
     let discovery = DiscoveryService::new(app.catalog.clone());
-    let added: Vec<AddedWatch> = discovery
+    let made: VariantWatches = discovery
         .watch_variants(user, product.marketplace, product.asin, &wanted, spec)
         .await
         .map_err(super::ask::discovery_error)?;
     if out.is_json() {
-        return out.json(&Document::Watches(added.iter().map(|a| &a.watch).collect()));
+        return out.json(&Document::Watches(
+            made.added.iter().map(|a| &a.watch).collect(),
+        ));
     }
-    for a in &added {
+    for (asin, id) in &made.already_watched {
+        out.line(format!("already watched: {asin} (watch {id})"))?;
+    }
+    for a in &made.added {
         out.line(format!(
             "watch {}: {}  {}  {}",
             a.watch.id,

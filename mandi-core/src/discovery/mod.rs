@@ -7,9 +7,11 @@
 
 pub mod categories;
 pub mod query;
+pub mod reasons;
 pub mod taxonomy;
 
 pub use query::{CategoryMatch, Intent, ParsedQuery, ProductMention, QuerySort, parse_query};
+pub use reasons::MatchReason;
 pub mod service;
 pub mod watch_builder;
 
@@ -21,5 +23,6 @@ pub use service::{
     SearchAnswer, has_feature, key_specs, leaf_node,
 };
 pub use watch_builder::{
-    ReviewIssue, TargetKind, TargetSuggestion, WatchReview, WatchSuggestions, target_suggestions,
+    ReviewIssue, TargetKind, TargetSuggestion, VariantWatches, WatchReview, WatchSuggestions,
+    target_suggestions,
 };

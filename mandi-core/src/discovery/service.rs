@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::query::{Intent, ParsedQuery, ProductMention, QuerySort, parse_query};
+use super::reasons::MatchReason;
 use super::taxonomy;
 use crate::catalog::{CatalogError, CatalogService, HistoryReport};
 use crate::domain::{Asin, Bps, Marketplace, Money, Product, UserId};
@@ -59,6 +60,8 @@ pub struct RankedProduct {
     pub matched_features: Vec<String>,
     /// Why it matched, short phrases (`in Gaming Laptops`, `has RTX 4060`, `4.3★`).
     pub reasons: Vec<String>,
+    /// The same reasons as data, for front-ends that word them in the user's language.
+    pub why: Vec<MatchReason>,
 }
 
 /// The answer to a search.
@@ -106,6 +109,8 @@ pub struct Comparison {
     pub recommended: Asin,
     /// Why.
     pub reasons: Vec<String>,
+    /// The same reasons as data, for front-ends that word them in the user's language.
+    pub why: Vec<MatchReason>,
 }
 
 /// The library's discovery service, shared by every front-end.
@@ -371,7 +376,9 @@ impl DiscoveryService {
             words.iter().filter(|w| title.contains(w.as_str())).count() as f64 / words.len() as f64
         };
         if !words.is_empty() && word_share > 0.0 {
-            reasons.push(format!("matches \"{}\"", query.keywords.trim()));
+            reasons.push(MatchReason::Keywords {
+                words: query.keywords.trim().to_owned(),
+            });
         }
         if let Some(c) = &query.category
             && product
@@ -379,17 +386,21 @@ impl DiscoveryService {
                 .iter()
                 .any(|n| taxonomy::is_within(&n.id, &c.browse_node) || n.id == c.browse_node)
         {
-            reasons.push(format!("in {}", c.name));
+            reasons.push(MatchReason::InCategory {
+                name: c.name.clone(),
+            });
         }
         if let Some(b) = product
             .brand
             .as_deref()
             .filter(|_| !query.brands.is_empty())
         {
-            reasons.push(b.to_owned());
+            reasons.push(MatchReason::Brand { name: b.to_owned() });
         }
         if !matched.is_empty() {
-            reasons.push(format!("has {}", matched.join(", ")));
+            reasons.push(MatchReason::HasFeatures {
+                features: matched.clone(),
+            });
         }
         // Price fit: inside the bounds, nearer the middle (or a little under the ceiling).
         let fit = match (price, query.min_price, query.max_price) {
@@ -399,26 +410,25 @@ impl DiscoveryService {
                 let mid = (lo + hi) as f64 / 2.0;
                 let span = ((hi - lo) as f64 / 2.0).max(1.0);
                 if let Some(max) = query.max_price {
-                    reasons.push(format!(
-                        "{} within {}",
-                        p.display_short(),
-                        max.display_short()
-                    ));
+                    reasons.push(MatchReason::PriceWithin { price: p, max });
                 } else {
-                    reasons.push(p.display_short());
+                    reasons.push(MatchReason::Price { price: p });
                 }
                 (1.0 - ((p.minor() as f64 - mid).abs() / span)).clamp(0.0, 1.0)
             }
             _ => 0.5,
         };
         if let Some(r) = product.reviews {
-            reasons.push(format!("{}★ ({} ratings)", r.rating_text(), r.count));
+            reasons.push(MatchReason::Rating {
+                rating_centi: r.rating_centi,
+                count: r.count,
+            });
         }
         if let Some(d) = discount_percent(&product).filter(|d| *d > 0) {
-            reasons.push(format!("{} off", Bps::percent(i64::from(d))));
+            reasons.push(MatchReason::Discount { percent: d });
         }
         if let Some(d) = &deal {
-            reasons.push(format!("deal score {}", d.score));
+            reasons.push(MatchReason::DealScore { score: d.score });
         }
         let deal_part = deal.as_ref().map_or(0.5, |d| f64::from(d.score) / 100.0);
         let rating_part = rating.map_or(0.5, |r| f64::from(r) / 500.0);
@@ -428,7 +438,8 @@ impl DiscoveryService {
             score: score.round().clamp(0.0, 100.0) as u8,
             deal,
             matched_features: matched,
-            reasons,
+            reasons: reasons.iter().map(ToString::to_string).collect(),
+            why: reasons,
         }))
     }
 
@@ -554,7 +565,8 @@ impl DiscoveryService {
         Ok(Comparison {
             products: rows,
             recommended,
-            reasons,
+            reasons: reasons.iter().map(ToString::to_string).collect(),
+            why: reasons,
         })
     }
 
@@ -620,12 +632,16 @@ impl DiscoveryService {
             if same_leaf {
                 score += 40.0;
                 if let Some(n) = taxonomy::node(&node) {
-                    reasons.push(format!("also in {}", n.name));
+                    reasons.push(MatchReason::AlsoIn {
+                        name: n.name.to_owned(),
+                    });
                 }
             }
             if p.brand.is_some() && p.brand == base.brand {
                 score += 15.0;
-                reasons.push(format!("same brand ({})", p.brand.as_deref().unwrap_or("")));
+                reasons.push(MatchReason::SameBrand {
+                    name: p.brand.clone().unwrap_or_default(),
+                });
             }
             let shared: Vec<String> = specs
                 .iter()
@@ -634,18 +650,16 @@ impl DiscoveryService {
                 .collect();
             if !shared.is_empty() {
                 score += 25.0 * shared.len() as f64 / specs.len().max(1) as f64;
-                reasons.push(format!("shares {}", shared.join(", ")));
+                reasons.push(MatchReason::Shares {
+                    features: shared.clone(),
+                });
             }
             if let (Some(a), Some(b)) = (price, p.price()) {
                 let diff = (b.minor() - a.minor()) as f64 / a.minor().max(1) as f64;
                 score += 20.0 * (1.0 - diff.abs().min(1.0));
-                let share = Bps::from_fraction(b.minor() - a.minor(), a.minor().max(1));
-                let b = b.display_short();
-                reasons.push(match share {
-                    Some(p) if p.0 < 0 => format!("{b}, {} cheaper", p.abs()),
-                    Some(p) if p.0 > 0 => format!("{b}, {p} dearer"),
-                    _ => format!("same price ({b})"),
-                });
+                let share =
+                    Bps::from_fraction(b.minor() - a.minor(), a.minor().max(1)).unwrap_or_default();
+                reasons.push(MatchReason::PriceAgainst { price: b, share });
             }
             let deal = self.deal_score(&p).await?;
             ranked.push(RankedProduct {
@@ -653,7 +667,8 @@ impl DiscoveryService {
                 score: score.round().clamp(0.0, 100.0) as u8,
                 deal,
                 matched_features: shared,
-                reasons,
+                reasons: reasons.iter().map(ToString::to_string).collect(),
+                why: reasons,
             });
         }
         ranked.sort_by(|a, b| {
@@ -741,9 +756,9 @@ fn compared(product: Product, report: &HistoryReport) -> ComparedProduct {
 }
 
 /// Points per product: cheapest, best deal score, best rating, most specs, nearest its low.
-fn recommend(rows: &[ComparedProduct]) -> (Asin, Vec<String>) {
+fn recommend(rows: &[ComparedProduct]) -> (Asin, Vec<MatchReason>) {
     let mut points = vec![0i32; rows.len()];
-    let mut why: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
+    let mut why: Vec<Vec<MatchReason>> = vec![Vec::new(); rows.len()];
     let best_by = |key: &dyn Fn(&ComparedProduct) -> Option<i64>| -> Option<usize> {
         let vals: Vec<Option<i64>> = rows.iter().map(key).collect();
         let best = vals.iter().flatten().max().copied()?;
@@ -752,31 +767,27 @@ fn recommend(rows: &[ComparedProduct]) -> (Asin, Vec<String>) {
     };
     if let Some(i) = best_by(&|r| r.price.map(|p| -p.minor())) {
         points[i] += 3;
-        let others: Vec<String> = rows
+        let others: Vec<Money> = rows
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
-            .filter_map(|(_, r)| r.price.map(|p| p.display_short()))
+            .filter_map(|(_, r)| r.price)
             .collect();
-        why[i].push(format!(
-            "cheapest at {} (vs {})",
-            rows[i].price.map(|p| p.display_short()).unwrap_or_default(),
-            others.join(", ")
-        ));
+        if let Some(price) = rows[i].price {
+            why[i].push(MatchReason::Cheapest { price, others });
+        }
     }
     if let Some(i) = best_by(&|r| r.deal.as_ref().map(|d| i64::from(d.score))) {
         points[i] += 2;
-        why[i].push(format!(
-            "best deal score ({})",
-            rows[i].deal.as_ref().map_or(0, |d| d.score)
-        ));
+        why[i].push(MatchReason::BestDealScore {
+            score: rows[i].deal.as_ref().map_or(0, |d| d.score),
+        });
     }
     if let Some(i) = best_by(&|r| r.rating_centi.map(i64::from)) {
         points[i] += 2;
-        why[i].push(format!(
-            "best rated ({:.1}★)",
-            f64::from(rows[i].rating_centi.unwrap_or(0)) / 100.0
-        ));
+        why[i].push(MatchReason::BestRated {
+            rating_centi: rows[i].rating_centi.unwrap_or(0),
+        });
     }
     if let Some(i) = best_by(&|r| match (r.price, r.low_90d) {
         (Some(p), Some(l)) if p.minor() > 0 => {
@@ -785,21 +796,20 @@ fn recommend(rows: &[ComparedProduct]) -> (Asin, Vec<String>) {
         _ => None,
     }) {
         points[i] += 1;
-        why[i].push("closest to its 90-day low".to_owned());
+        why[i].push(MatchReason::ClosestToLow);
     }
     if let Some(i) = best_by(&|r| Some(r.key_specs.len() as i64)) {
         points[i] += 1;
-        why[i].push(format!(
-            "more listed specs ({})",
-            rows[i].key_specs.join(", ")
-        ));
+        why[i].push(MatchReason::MoreSpecs {
+            specs: rows[i].key_specs.clone(),
+        });
     }
     let best = (0..rows.len())
         .max_by_key(|&i| (points[i], std::cmp::Reverse(i)))
         .unwrap_or(0);
     let mut reasons = std::mem::take(&mut why[best]);
     if reasons.is_empty() {
-        reasons.push("the two are level on price, deal score and rating; first named".to_owned());
+        reasons.push(MatchReason::Level);
     }
     (rows[best].product.asin, reasons)
 }

@@ -95,6 +95,15 @@ pub struct WatchReview {
     pub suggested_target: Option<Money>,
 }
 
+/// The watches [`DiscoveryService::watch_variants`] made.
+#[derive(Debug, Clone, Default)]
+pub struct VariantWatches {
+    /// The watches added, one per matching variation not watched before.
+    pub added: Vec<AddedWatch>,
+    /// Matching variations the user already watched: the ASIN and the existing watch.
+    pub already_watched: Vec<(Asin, crate::domain::WatchId)>,
+}
+
 /// A target is only called unrealistic on at least this many days of history.
 pub const MIN_REVIEW_DAYS: i64 = 30;
 
@@ -289,7 +298,8 @@ impl DiscoveryService {
     /// # Errors
     ///
     /// [`DiscoveryError::NotFound`] when the product has no family or no variation matches;
-    /// a watch could not be added (as [`WatchService::add`]).
+    /// [`DiscoveryError::Watch`] when every matching variation is already watched, or a watch
+    /// could not be added (as [`WatchService::add`]).
     pub async fn watch_variants(
         &self,
         user: &User,
@@ -297,7 +307,7 @@ impl DiscoveryService {
         asin: Asin,
         wanted: &[(String, String)],
         spec: WatchSpec,
-    ) -> DiscoveryResult<Vec<AddedWatch>> {
+    ) -> DiscoveryResult<VariantWatches> {
         let base = self
             .catalog()
             .lookup(marketplace, &[asin])
@@ -334,16 +344,37 @@ impl DiscoveryService {
                 asked.join(" and ")
             )));
         }
-        let watches = WatchService::new(self.catalog().clone());
-        let mut added = Vec::new();
+        // Variations the user already watches are reported, not re-added (and not an error
+        // that would leave the others half done).
+        let existing = self.catalog().store().list_watches(user.id).await?;
+        let mut out = VariantWatches::default();
+        let mut fresh = Vec::new();
         for child in matching {
+            let target = WatchTarget::Product {
+                marketplace,
+                asin: child.asin,
+            };
+            match existing.iter().find(|w| w.target == target) {
+                Some(w) => out.already_watched.push((child.asin, w.id)),
+                None => fresh.push(child),
+            }
+        }
+        if fresh.is_empty()
+            && let Some((_, id)) = out.already_watched.first()
+        {
+            return Err(DiscoveryError::Watch(
+                crate::watches::WatchError::Duplicate(*id).to_string(),
+            ));
+        }
+        let watches = WatchService::new(self.catalog().clone());
+        for child in fresh {
             let w = watches
                 .add(user, ProductRef::new(child.asin, marketplace), spec.clone())
                 .await
                 .map_err(|e| DiscoveryError::Watch(e.to_string()))?;
-            added.push(w);
+            out.added.push(w);
         }
-        Ok(added)
+        Ok(out)
     }
 
     /// Reviews a user's watches: targets never reached in the past year (with one that would
@@ -474,11 +505,28 @@ impl DiscoveryService {
     }
 }
 
+/// Units of a storage or size value that may follow its number after a space.
+const UNITS: [&str; 14] = [
+    "gb", "tb", "mb", "kg", "g", "l", "ml", "litre", "inch", "in", "cm", "mm", "w", "mah",
+];
+
+/// Lower-case words, with a number and the unit after it joined (`256 GB` → `256gb`), so
+/// `--storage "256 GB"` finds `8GB RAM + 256GB Storage`.
 fn words(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_alphanumeric())
+    let raw: Vec<String> = s
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
-        .collect()
+        .collect();
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for w in raw {
+        let unit = UNITS.contains(&w.as_str());
+        match out.last_mut() {
+            Some(prev) if unit && prev.chars().all(|c| c.is_ascii_digit()) => prev.push_str(&w),
+            _ => out.push(w),
+        }
+    }
+    out
 }
 
 /// True when a variation's attribute `dim` (`colour`, `storage`, `size` or the API's own
