@@ -662,6 +662,33 @@ async fn a_bulk_job_of_5000_lines_accounts_for_every_line() {
     h.stop().await;
 }
 
+/// Watches `n` known products through the API with a rule that fires at the first
+/// observation, then refreshes them once with alerts going to the webhook subscriptions'
+/// channel: exactly `n` alerts are created.
+async fn fire_alerts_for_subscriptions(h: &Harness, key: &str, n: usize) {
+    use mandi_core::api::webhooks::SUBSCRIPTION_CHANNEL;
+    for asin in h.known_asins(n) {
+        let (s, w) = h
+            .post_json(
+                "/api/v1/watches",
+                key,
+                &json!({"product": asin, "rules": [{"rule": "target_price", "at_or_below": {"minor": 10_000_000_000_i64, "currency": "INR"}}]}),
+            )
+            .await;
+        assert_eq!(s, 201, "{w}");
+    }
+    let report = h
+        .state
+        .catalog()
+        .alert_step()
+        .clone()
+        .with_channels(vec![SUBSCRIPTION_CHANNEL.to_owned()])
+        .refresh_watched()
+        .await
+        .expect("refresh");
+    assert_eq!(report.alerts_created, n, "{report:?}");
+}
+
 /// What the loopback receiver saw: (subscription path, idempotency key, alert dedupe key).
 type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>;
 
@@ -740,7 +767,7 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use mandi_core::alerts::{Dispatcher, RetryPolicy};
-    use mandi_core::api::webhooks::{SUBSCRIPTION_CHANNEL, SubscriptionNotifier, WebhookTargets};
+    use mandi_core::api::webhooks::{SubscriptionNotifier, WebhookTargets};
 
     // The receiver runs on loopback: this server allows private webhook targets.
     let h = Harness::start(ServerConfig {
@@ -827,25 +854,8 @@ async fn webhook_subscriptions_get_each_alert_once_signed_even_when_retried() {
     );
 
     // Two watches whose rules fire at the first observation.
-    for asin in h.known_asins(2) {
-        let (s, w) = h
-            .post_json(
-                "/api/v1/watches",
-                &key,
-                &json!({"product": asin, "rules": [{"rule": "target_price", "at_or_below": {"minor": 10_000_000_000_i64, "currency": "INR"}}]}),
-            )
-            .await;
-        assert_eq!(s, 201, "{w}");
-    }
+    fire_alerts_for_subscriptions(&h, &key, 2).await;
     let catalog = h.state.catalog();
-    let report = catalog
-        .alert_step()
-        .clone()
-        .with_channels(vec![SUBSCRIPTION_CHANNEL.to_owned()])
-        .refresh_watched()
-        .await
-        .expect("refresh");
-    assert_eq!(report.alerts_created, 2, "{report:?}");
 
     let notifier = SubscriptionNotifier::with_targets(
         h.store.clone(),
@@ -908,7 +918,7 @@ async fn webhooks_may_not_point_at_private_hosts_by_default() {
     use std::sync::atomic::AtomicUsize;
 
     use mandi_core::alerts::Dispatcher;
-    use mandi_core::api::webhooks::{SUBSCRIPTION_CHANNEL, SubscriptionNotifier};
+    use mandi_core::api::webhooks::SubscriptionNotifier;
     use mandi_core::domain::NewWebhook;
 
     let (h, key) = Harness::with_key("ssrf", KeyScope::Write).await;
@@ -964,24 +974,8 @@ async fn webhooks_may_not_point_at_private_hosts_by_default() {
             .await
             .expect("stored");
     }
-    let asin = h.known_asins(1).remove(0);
-    let (s, w) = h
-        .post_json(
-            "/api/v1/watches",
-            &key,
-            &json!({"product": asin, "rules": [{"rule": "target_price", "at_or_below": {"minor": 10_000_000_000_i64, "currency": "INR"}}]}),
-        )
-        .await;
-    assert_eq!(s, 201, "{w}");
+    fire_alerts_for_subscriptions(&h, &key, 1).await;
     let catalog = h.state.catalog();
-    let report = catalog
-        .alert_step()
-        .clone()
-        .with_channels(vec![SUBSCRIPTION_CHANNEL.to_owned()])
-        .refresh_watched()
-        .await
-        .expect("refresh");
-    assert_eq!(report.alerts_created, 1, "{report:?}");
     let notifier = SubscriptionNotifier::new(
         h.store.clone(),
         catalog.clock().clone(),
