@@ -83,14 +83,16 @@ fn main() {
                 let base = 1_000_000 + (i as i64 % 997) * 1_000;
                 for d in 0..DAYS {
                     // A wobble, a drop in the last week for a third of the products, a rise for
-                    // another third.
+                    // another third (from day 24, after the week's start at now − 7 days).
                     let wobble = ((i as i64 * 31 + d * 17) % 41 - 20) * 100;
                     let trend = match i % 3 {
-                        0 if d >= DAYS - 7 => -(base / 10),
-                        1 if d >= DAYS - 7 => base / 20,
+                        0 if d > DAYS - 7 => -(base / 10),
+                        1 if d > DAYS - 7 => base / 20,
                         _ => 0,
                     };
-                    let at = first + Duration::days(d) + Duration::hours(6);
+                    // At 18:00 UTC the day before: the first price precedes the month's
+                    // start (a product with no price at the start has no index).
+                    let at = first + Duration::days(d) - Duration::hours(6);
                     price
                         .execute(rusqlite::params![
                             a,

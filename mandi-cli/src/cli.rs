@@ -122,7 +122,8 @@ pub enum Command {
     Stats(commands::deals::StatsCmd),
     /// Copy the SQLite database into PostgreSQL and verify the copy (rows and checksums).
     Migrate(commands::migrate::MigrateCmd),
-    /// Market report: top deals, biggest movers, new lows, category price index, sales ahead.
+    /// Market report: top deals, biggest movers, new lows, category price index, sales ahead;
+    /// with --product, one product's buy box against other sellers new and used.
     Report(commands::report::Cmd),
     /// Products for you, from your watches, clicks and searches and what other watchers watch.
     Recommend(commands::recommend::Cmd),

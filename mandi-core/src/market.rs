@@ -20,7 +20,7 @@ use statrs::statistics::{Data, Median};
 use crate::analytics::calendar::{self, SaleWindow};
 use crate::analytics::predict::ist_day;
 use crate::catalog::{CatalogError, CatalogService};
-use crate::domain::{Asin, Bps, Marketplace, Money, OfferKind};
+use crate::domain::{Asin, Bps, Marketplace, Money, OfferKind, PricePoint};
 use crate::insights;
 use crate::ports::{DealScore, HistoryQuery, MarketRow};
 
@@ -466,9 +466,12 @@ fn category_index(
 pub struct OfferKindPicture {
     /// Buy box, other sellers new, or used.
     pub kind: OfferKind,
-    /// The latest known price.
+    /// The price at the kind's latest observation; `None` when that observation had no price
+    /// (out of stock or unknown) — an older price is never carried forward.
     pub current: Option<Money>,
-    /// The lowest and highest known price in the period.
+    /// When the kind was last observed.
+    pub last_seen: DateTime<Utc>,
+    /// The lowest known price in the period.
     pub low: Option<Money>,
     /// The highest known price in the period.
     pub high: Option<Money>,
@@ -481,13 +484,81 @@ pub struct OfferKindPicture {
 pub struct CompetitivePicture {
     /// The product.
     pub asin: Asin,
-    /// One entry per offer kind seen.
+    /// The period covered.
+    pub period: ReportPeriod,
+    /// The start of the period.
+    pub from: DateTime<Utc>,
+    /// The end of the period (now).
+    pub to: DateTime<Utc>,
+    /// One entry per offer kind seen in the period: buy box, other sellers new, used.
     pub kinds: Vec<OfferKindPicture>,
-    /// The buy box's premium over the cheapest other new offer now, in basis points of that
-    /// offer (negative: the buy box is cheaper).
+    /// The buy box's premium over the other sellers' new offer now, in basis points of that
+    /// offer (negative: the buy box is cheaper). Only when both were priced at the latest
+    /// observation of the product.
     pub buy_box_premium_bps: Option<i64>,
-    /// The saving of used over the buy box now, in basis points of the buy box.
+    /// The saving of used over the buy box now, in basis points of the buy box. Only when
+    /// both were priced at the latest observation of the product.
     pub used_saving_bps: Option<i64>,
+}
+
+impl CompetitivePicture {
+    /// The picture of one offer kind, when it was seen in the period.
+    pub fn kind(&self, kind: OfferKind) -> Option<&OfferKindPicture> {
+        self.kinds.iter().find(|k| k.kind == kind)
+    }
+
+    /// The picture as text (times in IST, shares through [`Bps`]).
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        let date = |t: DateTime<Utc>| {
+            t.with_timezone(&chrono_tz::Asia::Kolkata)
+                .format("%-d %b %Y %H:%M IST")
+                .to_string()
+        };
+        let money = |m: Option<Money>| m.map_or_else(|| "—".to_owned(), |m| m.display_short());
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Competition for {}, last {} ({} to {})",
+            self.asin,
+            self.period.as_str(),
+            date(self.from),
+            date(self.to)
+        );
+        if self.kinds.is_empty() {
+            let _ = writeln!(out, "  no offers seen in the period");
+            return out;
+        }
+        let _ = writeln!(
+            out,
+            "  {:<18} {:>12} {:>12} {:>12} {:>6}  last seen",
+            "offer", "now", "low", "high", "seen"
+        );
+        for k in &self.kinds {
+            let name = match k.kind {
+                OfferKind::BuyBox => "buy box",
+                OfferKind::ThirdPartyNew => "other sellers new",
+                _ => "used",
+            };
+            let _ = writeln!(
+                out,
+                "  {:<18} {:>12} {:>12} {:>12} {:>6}  {}",
+                name,
+                money(k.current),
+                money(k.low),
+                money(k.high),
+                k.observations,
+                date(k.last_seen)
+            );
+        }
+        if let Some(p) = self.buy_box_premium_bps {
+            let _ = writeln!(out, "Buy box against other sellers new: {:+}", Bps(p));
+        }
+        if let Some(s) = self.used_saving_bps {
+            let _ = writeln!(out, "Used saves against the buy box: {}", Bps(s));
+        }
+        out
+    }
 }
 
 /// Market reports over the catalog's store.
@@ -609,37 +680,62 @@ impl MarketService {
                 asin,
                 offer_kind: None,
                 since: Some(since),
-                until: Some(now),
+                // `until` is exclusive: an observation made at `now` belongs to the picture.
+                until: Some(now + Duration::milliseconds(1)),
             })
             .await?;
-        let mut kinds = Vec::new();
-        for kind in [OfferKind::BuyBox, OfferKind::ThirdPartyNew, OfferKind::Used] {
-            let of_kind: Vec<_> = points.iter().filter(|p| p.offer_kind == kind).collect();
-            if of_kind.is_empty() {
-                continue;
-            }
-            let known: Vec<Money> = of_kind.iter().filter_map(|p| p.price).collect();
-            kinds.push(OfferKindPicture {
-                kind,
-                current: of_kind.iter().rev().find_map(|p| p.price),
-                low: known.iter().copied().min_by_key(|m| m.minor()),
-                high: known.iter().copied().max_by_key(|m| m.minor()),
-                observations: of_kind.len(),
-            });
-        }
-        let current = |k: OfferKind| kinds.iter().find(|p| p.kind == k).and_then(|p| p.current);
-        let buy_box = current(OfferKind::BuyBox);
-        let buy_box_premium_bps = buy_box
-            .zip(current(OfferKind::ThirdPartyNew))
-            .and_then(|(b, other)| change_bps(other, b));
-        let used_saving_bps = buy_box
-            .zip(current(OfferKind::Used))
-            .and_then(|(b, used)| used.discount_bps(b));
-        Ok(CompetitivePicture {
-            asin,
-            kinds,
-            buy_box_premium_bps,
-            used_saving_bps,
-        })
+        Ok(picture(asin, period, since, now, &points))
+    }
+}
+
+/// The competitive picture from one product's observations of the period, oldest first (no
+/// store access).
+pub fn picture(
+    asin: Asin,
+    period: ReportPeriod,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    points: &[PricePoint],
+) -> CompetitivePicture {
+    let mut kinds = Vec::new();
+    for kind in [OfferKind::BuyBox, OfferKind::ThirdPartyNew, OfferKind::Used] {
+        let of_kind: Vec<&PricePoint> = points.iter().filter(|p| p.offer_kind == kind).collect();
+        let Some(latest) = of_kind.iter().max_by_key(|p| p.at) else {
+            continue;
+        };
+        let known: Vec<Money> = of_kind.iter().filter_map(|p| p.price).collect();
+        kinds.push(OfferKindPicture {
+            kind,
+            current: latest.price,
+            last_seen: latest.at,
+            low: known.iter().copied().min_by_key(|m| m.minor()),
+            high: known.iter().copied().max_by_key(|m| m.minor()),
+            observations: of_kind.len(),
+        });
+    }
+    // "Now" is the product's latest observation: a kind missing from it is not on offer now,
+    // and prices seen at different moments are not compared.
+    let latest = kinds.iter().map(|k| k.last_seen).max();
+    let current = |k: OfferKind| {
+        kinds
+            .iter()
+            .find(|p| p.kind == k && Some(p.last_seen) == latest)
+            .and_then(|p| p.current)
+    };
+    let buy_box = current(OfferKind::BuyBox);
+    let buy_box_premium_bps = buy_box
+        .zip(current(OfferKind::ThirdPartyNew))
+        .and_then(|(b, other)| change_bps(other, b));
+    let used_saving_bps = buy_box
+        .zip(current(OfferKind::Used))
+        .and_then(|(b, used)| used.discount_bps(b));
+    CompetitivePicture {
+        asin,
+        period,
+        from,
+        to,
+        kinds,
+        buy_box_premium_bps,
+        used_saving_bps,
     }
 }

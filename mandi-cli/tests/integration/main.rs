@@ -11,6 +11,7 @@ mod util;
 mod asin;
 mod backtest;
 mod cli;
+mod competition;
 mod config;
 mod demo;
 mod discovery;

@@ -32,7 +32,8 @@ pub struct PricePoint {
 
 impl PricePoint {
     /// The points a fetched product contributes to history: one per offer kind, the buy box
-    /// first (other offers of a kind already seen are skipped).
+    /// first; of the other sellers' offers of one kind the cheapest priced one is kept (the
+    /// first when none is priced).
     pub fn from_product(product: &Product) -> Vec<PricePoint> {
         let mut points: Vec<PricePoint> = Vec::new();
         let buy_box = product.buy_box();
@@ -41,10 +42,22 @@ impl PricePoint {
             .chain(product.offers.iter().filter(|o| Some(*o) != buy_box));
         for offer in ordered {
             let kind = offer.kind();
-            if points.iter().any(|p| p.offer_kind == kind) {
-                continue;
+            let seen = points.iter().position(|p| p.offer_kind == kind);
+            if let Some(i) = seen {
+                // The buy box's own point (always the first) is never replaced.
+                let from_buy_box = i == 0 && buy_box.is_some();
+                let cheaper = match (offer.price, points[i].price) {
+                    (Some(new), Some(old)) => {
+                        new.currency() == old.currency() && new.minor() < old.minor()
+                    }
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                if from_buy_box || !cheaper {
+                    continue;
+                }
             }
-            points.push(PricePoint {
+            let point = PricePoint {
                 marketplace: product.marketplace,
                 asin: product.asin,
                 offer_kind: kind,
@@ -54,7 +67,11 @@ impl PricePoint {
                 availability: offer.availability,
                 deal_badge: offer.deal.as_ref().and_then(|d| d.badge.clone()),
                 origin: product.origin,
-            });
+            };
+            match seen {
+                Some(i) => points[i] = point,
+                None => points.push(point),
+            }
         }
         if points.is_empty() {
             points.push(PricePoint {
