@@ -114,6 +114,42 @@ pub(crate) async fn user_of(h: &Harness, chat: i64) -> mandi_core::User {
         .expect("the bot stored the user")
 }
 
+/// Queues `n`'s alert in the outbox for the Telegram channel, as the rule engine would,
+/// and runs the dispatcher once over it with the bot's notifier.
+pub(crate) async fn deliver_through_outbox(
+    h: &Harness,
+    n: &Notification,
+) -> mandi_core::alerts::DispatchReport {
+    h.store
+        .apply_update(&mandi_core::PriceUpdate {
+            alerts: vec![mandi_core::NewAlert {
+                user_id: n.alert.user_id,
+                watch_id: n.alert.watch_id,
+                marketplace: n.alert.marketplace,
+                asin: n.alert.asin,
+                rule: n.alert.rule.clone(),
+                price: n.alert.price,
+                previous_price: n.alert.previous_price,
+                availability: n.alert.availability,
+                message: n.alert.message.clone(),
+                triggered_at: n.alert.triggered_at,
+                dedupe_key: n.alert.dedupe_key.clone(),
+            }],
+            channels: vec!["telegram".into()],
+            ..mandi_core::PriceUpdate::default()
+        })
+        .await
+        .unwrap();
+    mandi_core::alerts::Dispatcher::new(
+        h.store.clone(),
+        vec![h.notifier.clone() as Arc<dyn Notifier>],
+        Arc::new(h.clock.clone()),
+    )
+    .run_once()
+    .await
+    .unwrap()
+}
+
 /// The alert the rule engine would make for the user's first watch after a drop.
 pub(crate) async fn alert_for(h: &Harness, chat: i64, price: i64, previous: i64) -> Notification {
     let user = user_of(h, chat).await;
@@ -397,34 +433,7 @@ async fn a_blocked_user_is_deactivated_by_a_403_or_by_leaving_the_chat() {
     h.fake.block_chat(u);
     // The alert goes through the outbox; the dispatcher handles the gone recipient.
     let n = alert_for(&h, u, 54_999, 59_999).await;
-    h.store
-        .apply_update(&mandi_core::PriceUpdate {
-            alerts: vec![mandi_core::NewAlert {
-                user_id: n.alert.user_id,
-                watch_id: n.alert.watch_id,
-                marketplace: n.alert.marketplace,
-                asin: n.alert.asin,
-                rule: n.alert.rule.clone(),
-                price: n.alert.price,
-                previous_price: n.alert.previous_price,
-                availability: n.alert.availability,
-                message: n.alert.message.clone(),
-                triggered_at: n.alert.triggered_at,
-                dedupe_key: n.alert.dedupe_key.clone(),
-            }],
-            channels: vec!["telegram".into()],
-            ..mandi_core::PriceUpdate::default()
-        })
-        .await
-        .unwrap();
-    let report = mandi_core::alerts::Dispatcher::new(
-        h.store.clone(),
-        vec![h.notifier.clone() as Arc<dyn Notifier>],
-        Arc::new(h.clock.clone()),
-    )
-    .run_once()
-    .await
-    .unwrap();
+    let report = deliver_through_outbox(&h, &n).await;
     assert_eq!(report.dead, 1);
     let user = user_of(&h, u).await;
     assert!(!user.active);

@@ -17,8 +17,9 @@ use mandi_paapi::sandbox::{Catalog, Sandbox};
 use crate::conversation::{harness, user_of, wait_for};
 use crate::support::{asin, client_for};
 
-#[tokio::test]
-async fn words_search_and_a_watch_asked_in_words_waits_for_the_confirm_button() {
+/// A bot over the test source with a second Redmi phone, every product branded Redmi,
+/// and the fake's rate limits off.
+async fn redmi_harness() -> crate::conversation::Harness {
     let h = harness(NotifierConfig::unthrottled()).await;
     h.fake.set_limits(Limits {
         enforce: false,
@@ -29,6 +30,12 @@ async fn words_search_and_a_watch_asked_in_words_waits_for_the_confirm_button() 
     for p in h.source.products.lock().unwrap().iter_mut() {
         p.brand = Some("Redmi".into());
     }
+    h
+}
+
+#[tokio::test]
+async fn words_search_and_a_watch_asked_in_words_waits_for_the_confirm_button() {
+    let h = redmi_harness().await;
     let u = 3101;
     h.fake.push_text(u, "redmi note");
     wait_for("the results", 10, || !h.fake.sent_to(u).is_empty()).await;
@@ -358,16 +365,7 @@ fn assert_no_english_reasons(body: &str) {
 
 #[tokio::test]
 async fn a_hindi_speaker_gets_search_cards_and_the_confirm_in_hindi() {
-    let h = harness(NotifierConfig::unthrottled()).await;
-    h.fake.set_limits(Limits {
-        enforce: false,
-        ..Limits::default()
-    });
-    h.source
-        .add(asin(2), "Redmi Note 12 4G Mint Green", 11_999, 14_999);
-    for p in h.source.products.lock().unwrap().iter_mut() {
-        p.brand = Some("Redmi".into());
-    }
+    let h = redmi_harness().await;
     let u = 3501;
     push_hindi_text(&h.fake, u, 1, "redmi note");
     wait_for("the results", 10, || !h.fake.sent_to(u).is_empty()).await;

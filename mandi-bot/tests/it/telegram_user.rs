@@ -348,34 +348,7 @@ async fn resume_all_after_unblocking_leaves_a_deliberately_paused_watch_paused()
         matches!(&e, mandi_core::NotifyError::RecipientGone { reason, .. } if reason.contains("bot was blocked by the user")),
         "{e}"
     );
-    h.store
-        .apply_update(&mandi_core::PriceUpdate {
-            alerts: vec![mandi_core::NewAlert {
-                user_id: n.alert.user_id,
-                watch_id: n.alert.watch_id,
-                marketplace: n.alert.marketplace,
-                asin: n.alert.asin,
-                rule: n.alert.rule.clone(),
-                price: n.alert.price,
-                previous_price: n.alert.previous_price,
-                availability: n.alert.availability,
-                message: n.alert.message.clone(),
-                triggered_at: n.alert.triggered_at,
-                dedupe_key: n.alert.dedupe_key.clone(),
-            }],
-            channels: vec!["telegram".into()],
-            ..mandi_core::PriceUpdate::default()
-        })
-        .await
-        .unwrap();
-    let report = mandi_core::alerts::Dispatcher::new(
-        h.store.clone(),
-        vec![h.notifier.clone() as std::sync::Arc<dyn mandi_core::Notifier>],
-        std::sync::Arc::new(h.clock.clone()),
-    )
-    .run_once()
-    .await
-    .unwrap();
+    let report = crate::conversation::deliver_through_outbox(&h, &n).await;
     assert_eq!(report.dead, 1);
     assert!(!h.store.get_user(user.id).await.unwrap().active);
     assert!(states().iter().all(|s| *s == WatchState::Paused));

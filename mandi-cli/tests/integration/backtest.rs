@@ -26,19 +26,20 @@ struct Report {
     calibration: Vec<Bin>,
 }
 
+/// A backtest small enough for a test: seed 3, 6 products, 1 year, no deal scorer.
+const SMALL_BACKTEST: [&str; 8] = [
+    "backtest",
+    "--seed",
+    "3",
+    "--products",
+    "6",
+    "--years",
+    "1",
+    "--no-score",
+];
+
 mtest!(backtest_prints_its_metrics_as_json, |dir, cmd| {
-    let Doc::Backtest(report) = cmd
-        .args([
-            "backtest",
-            "--seed",
-            "3",
-            "--products",
-            "6",
-            "--years",
-            "1",
-            "--no-score",
-        ])
-        .json();
+    let Doc::Backtest(report) = cmd.args(SMALL_BACKTEST).json();
     assert_eq!((report.seed, report.products), (3, 6));
     assert_eq!(
         report.calibration.iter().map(|b| b.count).sum::<u64>(),
@@ -153,19 +154,7 @@ mtest!(
             "{text}"
         );
         assert!(!text.contains(" %"), "{text}");
-        let text = dir
-            .mandi()
-            .args([
-                "backtest",
-                "--seed",
-                "3",
-                "--products",
-                "6",
-                "--years",
-                "1",
-                "--no-score",
-            ])
-            .stdout();
+        let text = dir.mandi().args(SMALL_BACKTEST).stdout();
         assert!(
             text.contains("Drops of 5% or more within 30 days happened "),
             "{text}"
