@@ -46,6 +46,7 @@ pub mod digest;
 pub mod digest_intel;
 pub mod discovery;
 pub mod domain;
+pub mod fx;
 pub mod insights;
 pub mod links;
 pub mod market;

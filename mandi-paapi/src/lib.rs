@@ -20,6 +20,7 @@
 pub mod connect;
 pub mod creators;
 pub mod error;
+pub mod fx;
 #[cfg(feature = "ops")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
 pub mod ops;

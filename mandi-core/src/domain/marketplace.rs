@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::money::Currency;
+use super::money::{Currency, MoneyFormat};
 
 /// The Creators API credential group a marketplace belongs to.
 ///
@@ -223,6 +223,109 @@ impl Marketplace {
         self.info().language
     }
 
+    /// The value of the Creators API `x-marketplace` header (and of PA-API 5.0's
+    /// `Marketplace` request field) for this marketplace: the shop's domain with `www.`,
+    /// `www.amazon.in`.
+    pub fn creators_marketplace(self) -> &'static str {
+        self.domain()
+    }
+
+    /// The credential version of the Creators API's Cognito credentials for this
+    /// marketplace (`2.1` North America, `2.2` Europe, `2.3` Far East); Login-with-Amazon
+    /// credentials use `3.x` with the same minor number.
+    pub fn credential_version(self) -> &'static str {
+        match self.credential_group() {
+            CredentialGroup::NorthAmerica => "2.1",
+            CredentialGroup::Europe => "2.2",
+            CredentialGroup::FarEast => "2.3",
+        }
+    }
+
+    /// The BCP 47 locale whose CLDR conventions the shop's prices are written in
+    /// (`en-IN`, `de-DE`, `fr-BE`); see [`Marketplace::money_format`].
+    pub fn locale(self) -> &'static str {
+        match self {
+            Self::India => "en-IN",
+            Self::UnitedStates => "en-US",
+            Self::Canada => "en-CA",
+            Self::Mexico => "es-MX",
+            Self::Brazil => "pt-BR",
+            Self::UnitedKingdom => "en-GB",
+            Self::Germany => "de-DE",
+            Self::France => "fr-FR",
+            Self::Italy => "it-IT",
+            Self::Spain => "es-ES",
+            Self::Netherlands => "nl-NL",
+            Self::Belgium => "fr-BE",
+            Self::Sweden => "sv-SE",
+            Self::Poland => "pl-PL",
+            Self::Ireland => "en-IE",
+            Self::Turkey => "tr-TR",
+            Self::UnitedArabEmirates => "en-AE",
+            Self::SaudiArabia => "en-SA",
+            Self::Egypt => "en-EG",
+            Self::Japan => "ja-JP",
+            Self::Singapore => "en-SG",
+            Self::Australia => "en-AU",
+        }
+    }
+
+    /// How amounts are written in this shop (CLDR number and currency conventions of
+    /// [`Marketplace::locale`]); [`Money::display_in`](super::Money::display_in) uses it.
+    pub fn money_format(self) -> MoneyFormat {
+        MoneyFormat::of(self)
+    }
+
+    /// The two-digit suffix Amazon conventionally gives Associates tracking ids of this
+    /// marketplace's programme (`21` for amazon.in, `20` for amazon.com, `22` for
+    /// amazon.co.jp). Amazon does not guarantee it, so it is a hint
+    /// ([`PartnerTagRule::Conventional`]), never a reason to refuse a tag, except where a
+    /// programme is known to use one suffix only ([`PartnerTagRule::Fixed`]).
+    pub fn partner_tag_rule(self) -> PartnerTagRule {
+        match self {
+            Self::India => PartnerTagRule::Fixed("21"),
+            Self::UnitedStates => PartnerTagRule::Fixed("20"),
+            Self::Canada | Self::Mexico | Self::Brazil => PartnerTagRule::Conventional("20"),
+            Self::Japan => PartnerTagRule::Conventional("22"),
+            Self::Australia | Self::Singapore => PartnerTagRule::Conventional("22"),
+            _ => PartnerTagRule::Conventional("21"),
+        }
+    }
+
+    /// The short-link hosts whose links can lead to this marketplace (`amzn.in` only to
+    /// India; `amzn.eu` to the European shops; `amzn.asia` to Japan, Singapore and
+    /// Australia; `amzn.to` and `a.co` to any shop). A short link carries no ASIN: it is
+    /// expanded over the network (`links::resolve_and_parse`).
+    pub fn short_link_hosts(self) -> &'static [&'static str] {
+        match self {
+            Self::India => &["amzn.in", "amzn.to", "a.co"],
+            Self::UnitedStates => &["amzn.com", "amzn.to", "a.co"],
+            Self::Japan | Self::Singapore | Self::Australia => &["amzn.asia", "amzn.to", "a.co"],
+            Self::UnitedKingdom
+            | Self::Germany
+            | Self::France
+            | Self::Italy
+            | Self::Spain
+            | Self::Netherlands
+            | Self::Belgium
+            | Self::Sweden
+            | Self::Poland
+            | Self::Ireland => &["amzn.eu", "amzn.to", "a.co"],
+            _ => &["amzn.to", "a.co"],
+        }
+    }
+
+    /// The marketplaces a link on short-link host `host` can lead to (`amzn.in`: India
+    /// only). Empty for a host that is not an Amazon short-link host.
+    pub fn reachable_from_short_host(host: &str) -> Vec<Marketplace> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let host = host.strip_prefix("www.").unwrap_or(&host);
+        Self::ALL
+            .into_iter()
+            .filter(|m| m.short_link_hosts().contains(&host))
+            .collect()
+    }
+
     /// Finds a marketplace from a host name (`amazon.in`, `www.amazon.in`, `m.amazon.in`,
     /// `smile.amazon.com`). Returns `None` for anything that is not exactly an Amazon shop
     /// host (so `amazon.in.evil.com` is `None`).
@@ -235,6 +338,45 @@ impl Marketplace {
             .unwrap_or(&host);
         let suffix = rest.strip_prefix("amazon.")?;
         Self::ALL.into_iter().find(|m| m.domain_suffix() == suffix)
+    }
+}
+
+/// What Amazon expects of an Associates tracking id (partner tag) used in a marketplace.
+///
+/// A partner tag belongs to one marketplace's Associates programme: a request to
+/// `www.amazon.co.uk` needs a tag of the UK programme. Each programme issues tags ending in
+/// a two-digit suffix.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartnerTagRule {
+    /// Every tag of this programme ends in this suffix (`21` for amazon.in, `20` for
+    /// amazon.com); a tag with another suffix is of another programme.
+    Fixed(&'static str),
+    /// Tags of this programme conventionally end in this suffix, but other suffixes are
+    /// issued too; another suffix only earns a warning.
+    Conventional(&'static str),
+}
+
+impl PartnerTagRule {
+    /// The suffix (`21`).
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Self::Fixed(s) | Self::Conventional(s) => s,
+        }
+    }
+
+    /// `Ok(true)` when `tag_suffix` is the expected one, `Ok(false)` when it is unusual
+    /// but allowed, `Err(expected)` when the programme only issues `expected`.
+    ///
+    /// # Errors
+    ///
+    /// The expected suffix, for a [`PartnerTagRule::Fixed`] programme.
+    pub fn check(self, tag_suffix: &str) -> Result<bool, &'static str> {
+        match self {
+            Self::Fixed(s) if s == tag_suffix => Ok(true),
+            Self::Fixed(s) => Err(s),
+            Self::Conventional(s) => Ok(s == tag_suffix),
+        }
     }
 }
 

@@ -16,8 +16,8 @@ pub use alert::{Alert, AlertHeadline, AlertId, DeliveryStatus, OutboxEntry};
 pub use asin::{Asin, AsinError};
 pub use bps::Bps;
 pub use history::PricePoint;
-pub use marketplace::{CredentialGroup, Marketplace, UnknownMarketplace};
-pub use money::{Currency, Money, MoneyError, group_count};
+pub use marketplace::{CredentialGroup, Marketplace, PartnerTagRule, UnknownMarketplace};
+pub use money::{Currency, LocalMoney, Money, MoneyError, MoneyFormat, group_count};
 pub use product::{
     Availability, BrowseNode, BrowseNodeRef, Condition, DataOrigin, DealDetails, Image, Merchant,
     Offer, OfferKind, Product, Reviews, Savings, VariationAttribute, VariationFamily,

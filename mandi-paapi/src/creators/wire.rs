@@ -3221,6 +3221,52 @@ mod tests {
         }
     }
 
+    /// Every marketplace takes amounts in its own currency with that currency's minor-unit
+    /// digits: two decimals for most, none for the yen; one digit more is not a price.
+    #[test]
+    fn every_marketplace_checks_amounts_against_its_currencys_minor_units() {
+        for m in Marketplace::ALL {
+            let ctx = MapContext {
+                marketplace: m,
+                currency: m.currency(),
+                ..india()
+            };
+            let price = |amount: &str, currency: Option<&str>| {
+                ctx.checked_money("B0CX59H5W7", AmountRole::Price, Some(amount), currency)
+            };
+            let c = m.currency();
+            let whole = Some(Money::from_major(1_299, c));
+            assert_eq!(price("1299", None), whole, "{m}");
+            assert_eq!(price("1299", Some(c.code())), whole, "{m}");
+            assert_eq!(price("1299.00", None), whole, "{m}");
+            assert_eq!(
+                price("1299", Some(if c == Currency::INR { "USD" } else { "INR" })),
+                None,
+                "{m}: another currency"
+            );
+            let finest = format!("1299.{}1", "0".repeat(c.exponent() as usize - usize::from(c.exponent() > 0)));
+            let one_more = format!("1299.{}1", "0".repeat(c.exponent() as usize));
+            if c.exponent() > 0 {
+                assert_eq!(
+                    price(&finest, None),
+                    Some(Money::from_minor(129_900 + 1, c)),
+                    "{m}: {finest}"
+                );
+            }
+            assert_eq!(price(&one_more, None), None, "{m}: {one_more}");
+        }
+        let jp = MapContext {
+            marketplace: Marketplace::Japan,
+            currency: Currency::JPY,
+            ..india()
+        };
+        let yen = |a: &str| jp.checked_money("B0CHX3QBCH", AmountRole::Price, Some(a), Some("JPY"));
+        assert_eq!(yen("129800"), Some(Money::from_major(129_800, Currency::JPY)));
+        assert_eq!(yen("129800.0"), Some(Money::from_major(129_800, Currency::JPY)));
+        assert_eq!(yen("129800.5"), None);
+        assert_eq!(yen("1.298e5"), Some(Money::from_major(129_800, Currency::JPY)));
+    }
+
     #[test]
     fn amounts_that_are_not_prices_are_unknown() {
         let ctx = india();

@@ -152,6 +152,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/gp/product/{asin}", get(desktop_page))
         .route("/{slug}/dp/{asin}", get(slug_page))
         .route("/gp/aw/d/{asin}", get(mobile_page))
+        .route(crate::fx::SANDBOX_FEED_PATH, get(ecb_feed))
         .fallback(fallback)
         .with_state(shared)
 }
@@ -165,6 +166,24 @@ async fn index(State(s): State<Arc<Shared>>) -> Response {
             s.base_url,
             s.oracle.catalog().sample().phone
         ),
+    )
+        .into_response()
+}
+
+/// The sandbox's ECB-format reference rates ([`mandi_core::fx::sandbox_rates`]), dated the
+/// last weekday on or before the sandbox clock's day, as the ECB publishes on working days.
+async fn ecb_feed(State(s): State<Arc<Shared>>) -> Response {
+    use chrono::{Datelike, Weekday};
+    let mut date = s.clock.now().date_naive();
+    while matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+        match date.pred_opt() {
+            Some(before) => date = before,
+            None => break,
+        }
+    }
+    (
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        mandi_core::fx::sandbox_rates(date).to_ecb_xml(),
     )
         .into_response()
 }
