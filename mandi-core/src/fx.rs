@@ -379,10 +379,7 @@ impl RateTable {
                     .ok_or_else(|| malformed(format!("the currency {code} has no rate")))?;
                 let rate = Rate::parse(&rate_text)?;
                 if day.rate_of(&code).is_some() || code == "EUR" {
-                    return Err(malformed(format!(
-                        "{code} has two rates on {}",
-                        day.date
-                    )));
+                    return Err(malformed(format!("{code} has two rates on {}", day.date)));
                 }
                 day.rates.push((code.into_owned(), rate));
             }
@@ -402,7 +399,10 @@ impl RateTable {
         let mut out = String::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gesmes:Envelope xmlns:gesmes=\"http://www.gesmes.org/xml/2002-08-01\" xmlns=\"http://www.ecb.int/vocabulary/2002-08-01/eurofxref\">\n\t<gesmes:subject>Reference rates</gesmes:subject>\n\t<gesmes:Sender>\n\t\t<gesmes:name>European Central Bank</gesmes:name>\n\t</gesmes:Sender>\n\t<Cube>\n",
         );
-        out.push_str(&format!("\t\t<Cube time='{}'>\n", self.date.format("%Y-%m-%d")));
+        out.push_str(&format!(
+            "\t\t<Cube time='{}'>\n",
+            self.date.format("%Y-%m-%d")
+        ));
         for (code, rate) in &self.rates {
             out.push_str(&format!("\t\t\t<Cube currency='{code}' rate='{rate}'/>\n"));
         }
@@ -805,12 +805,12 @@ pub fn sandbox_rates(date: NaiveDate) -> RateTable {
         ("SAR", "3.9461"),
         ("EGP", "51.2870"),
     ];
-    RATES
-        .iter()
-        .fold(RateTable::new(date), |t, (code, text)| match Rate::parse(text) {
+    RATES.iter().fold(RateTable::new(date), |t, (code, text)| {
+        match Rate::parse(text) {
             Ok(rate) => t.with_rate(code, rate),
             Err(_) => t,
-        })
+        }
+    })
 }
 
 #[cfg(test)]
@@ -841,11 +841,18 @@ mod tests {
 
     #[test]
     fn rates_parse_and_print_as_written() {
-        for text in ["1.0523", "171.94", "395.10", "0.84638", "17487.21", "1", "0.001"] {
-            assert_eq!(Rate::parse(text).map(|r| r.to_string()), Ok(text.to_owned()));
+        for text in [
+            "1.0523", "171.94", "395.10", "0.84638", "17487.21", "1", "0.001",
+        ] {
+            assert_eq!(
+                Rate::parse(text).map(|r| r.to_string()),
+                Ok(text.to_owned())
+            );
         }
         assert_eq!(Rate::parse("1.0523").map(Rate::parts), Ok((10_523, 4)));
-        for bad in ["", "0", "0.000", "-1.2", "1,2", "1.", ".5", "1e3", "abc", "1.2.3"] {
+        for bad in [
+            "", "0", "0.000", "-1.2", "1,2", "1.", ".5", "1e3", "abc", "1.2.3",
+        ] {
             assert!(Rate::parse(bad).is_err(), "{bad:?}");
         }
     }

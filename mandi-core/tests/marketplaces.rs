@@ -3,7 +3,9 @@
 //! shapes people share, down to (marketplace, ASIN).
 
 use mandi_core::Marketplace::{self, *};
-use mandi_core::links::{LinkErrorKind, LinkResolver, ResolveError, parse_product_link, resolve_and_parse};
+use mandi_core::links::{
+    LinkErrorKind, LinkResolver, ResolveError, parse_product_link, resolve_and_parse,
+};
 use mandi_core::{CredentialGroup, Currency, PartnerTagRule};
 
 /// (marketplace, host, x-marketplace, PA-API region, credential version, locale,
@@ -38,7 +40,11 @@ const FACTS: &[(Marketplace, &str, &str, &str, &str, &str, Currency, u32, &str)]
 #[test]
 fn every_marketplace_has_its_facts() {
     assert_eq!(FACTS.len(), Marketplace::ALL.len());
-    assert_eq!(Marketplace::ALL[0], India, "India is the primary marketplace");
+    assert_eq!(
+        Marketplace::ALL[0],
+        India,
+        "India is the primary marketplace"
+    );
     for &(m, host, paapi, region, version, locale, currency, digits, suffix) in FACTS {
         assert_eq!(m.domain(), host, "{m:?}");
         assert_eq!(m.creators_marketplace(), host, "{m:?}: x-marketplace");
@@ -80,7 +86,9 @@ fn shapes(root: &str, asin: &str) -> Vec<String> {
     vec![
         format!("https://www.{root}/dp/{asin}"),
         format!("https://{root}/dp/{asin}?th=1&psc=1"),
-        format!("https://www.{root}/Some-Product-Title/dp/{asin}/ref=sr_1_3?crid=2X&keywords=x&qid=1&sr=8-3"),
+        format!(
+            "https://www.{root}/Some-Product-Title/dp/{asin}/ref=sr_1_3?crid=2X&keywords=x&qid=1&sr=8-3"
+        ),
         format!("https://www.{root}/gp/product/{asin}?pf_rd_r=ABC&tag=someone-21"),
         format!("https://m.{root}/gp/aw/d/{asin}/ref=mp_s_a_1_1"),
         format!("https://www.{root}/-/en/dp/{asin}"),
@@ -102,7 +110,11 @@ fn links_on_every_shop_host_give_that_shop() {
         }
         // Upper-case hosts and a trailing dot are the same shop.
         let loud = format!("HTTPS://WWW.{}/DP/{asin}", root.to_ascii_uppercase());
-        assert_eq!(parse_product_link(&loud).map(|p| p.marketplace), Ok(m), "{loud}");
+        assert_eq!(
+            parse_product_link(&loud).map(|p| p.marketplace),
+            Ok(m),
+            "{loud}"
+        );
         // A lookalike built from the shop's own domain is refused.
         let fake = format!("https://www.{root}.deals-online.com/dp/{asin}");
         assert_eq!(
@@ -116,24 +128,96 @@ fn links_on_every_shop_host_give_that_shop() {
 #[test]
 fn real_link_shapes_of_other_shops() {
     let cases: &[(&str, &str, Marketplace)] = &[
-        ("https://smile.amazon.com/dp/B07XJ8C8F5/ref=smi_www_rco2_go_smi", "B07XJ8C8F5", UnitedStates),
-        ("https://smile.amazon.co.uk/gp/product/B07PJV3JPR", "B07PJV3JPR", UnitedKingdom),
-        ("https://smile.amazon.de/dp/B07PJV3JPR", "B07PJV3JPR", Germany),
-        ("https://www.amazon.co.jp/-/en/Apple-iPhone-15/dp/B0CHX3QBCH/ref=sr_1_1", "B0CHX3QBCH", Japan),
-        ("https://www.amazon.co.jp/%E3%82%A2%E3%83%83%E3%83%97%E3%83%AB/dp/B0CHX3QBCH", "B0CHX3QBCH", Japan),
-        ("https://www.amazon.com.be/-/nl/dp/B0BDJ4ZB9P", "B0BDJ4ZB9P", Belgium),
-        ("https://www.amazon.ae/-/ar/dp/B0CHX1W1XY?language=ar_AE", "B0CHX1W1XY", UnitedArabEmirates),
-        ("https://www.amazon.sa/-/en/dp/B0CHX1W1XY", "B0CHX1W1XY", SaudiArabia),
-        ("https://www.amazon.eg/-/en/dp/B0CHX1W1XY", "B0CHX1W1XY", Egypt),
-        ("https://www.amazon.ca/-/fr/dp/B0BSHF7WHW", "B0BSHF7WHW", Canada),
-        ("https://www.amazon.com.tr/Samsung-Galaxy/dp/B0CSB14Y8F", "B0CSB14Y8F", Turkey),
-        ("https://www.amazon.com.br/gp/product/B0CHX2WQLX?smid=A1ZZFT5FULY4LN", "B0CHX2WQLX", Brazil),
-        ("https://www.amazon.com.mx/dp/B0CHX2WQLX?th=1", "B0CHX2WQLX", Mexico),
-        ("https://www.amazon.se/-/en/dp/B0CHX2WQLX", "B0CHX2WQLX", Sweden),
-        ("https://www.amazon.pl/-/en/dp/B0CHX2WQLX", "B0CHX2WQLX", Poland),
-        ("https://www.amazon.nl/-/en/dp/B0CHX2WQLX", "B0CHX2WQLX", Netherlands),
-        ("https://www.amazon.sg/dp/B0CHX2WQLX", "B0CHX2WQLX", Singapore),
-        ("https://www.amazon.com.au/Apple-iPhone/dp/B0CHX2WQLX", "B0CHX2WQLX", Australia),
+        (
+            "https://smile.amazon.com/dp/B07XJ8C8F5/ref=smi_www_rco2_go_smi",
+            "B07XJ8C8F5",
+            UnitedStates,
+        ),
+        (
+            "https://smile.amazon.co.uk/gp/product/B07PJV3JPR",
+            "B07PJV3JPR",
+            UnitedKingdom,
+        ),
+        (
+            "https://smile.amazon.de/dp/B07PJV3JPR",
+            "B07PJV3JPR",
+            Germany,
+        ),
+        (
+            "https://www.amazon.co.jp/-/en/Apple-iPhone-15/dp/B0CHX3QBCH/ref=sr_1_1",
+            "B0CHX3QBCH",
+            Japan,
+        ),
+        (
+            "https://www.amazon.co.jp/%E3%82%A2%E3%83%83%E3%83%97%E3%83%AB/dp/B0CHX3QBCH",
+            "B0CHX3QBCH",
+            Japan,
+        ),
+        (
+            "https://www.amazon.com.be/-/nl/dp/B0BDJ4ZB9P",
+            "B0BDJ4ZB9P",
+            Belgium,
+        ),
+        (
+            "https://www.amazon.ae/-/ar/dp/B0CHX1W1XY?language=ar_AE",
+            "B0CHX1W1XY",
+            UnitedArabEmirates,
+        ),
+        (
+            "https://www.amazon.sa/-/en/dp/B0CHX1W1XY",
+            "B0CHX1W1XY",
+            SaudiArabia,
+        ),
+        (
+            "https://www.amazon.eg/-/en/dp/B0CHX1W1XY",
+            "B0CHX1W1XY",
+            Egypt,
+        ),
+        (
+            "https://www.amazon.ca/-/fr/dp/B0BSHF7WHW",
+            "B0BSHF7WHW",
+            Canada,
+        ),
+        (
+            "https://www.amazon.com.tr/Samsung-Galaxy/dp/B0CSB14Y8F",
+            "B0CSB14Y8F",
+            Turkey,
+        ),
+        (
+            "https://www.amazon.com.br/gp/product/B0CHX2WQLX?smid=A1ZZFT5FULY4LN",
+            "B0CHX2WQLX",
+            Brazil,
+        ),
+        (
+            "https://www.amazon.com.mx/dp/B0CHX2WQLX?th=1",
+            "B0CHX2WQLX",
+            Mexico,
+        ),
+        (
+            "https://www.amazon.se/-/en/dp/B0CHX2WQLX",
+            "B0CHX2WQLX",
+            Sweden,
+        ),
+        (
+            "https://www.amazon.pl/-/en/dp/B0CHX2WQLX",
+            "B0CHX2WQLX",
+            Poland,
+        ),
+        (
+            "https://www.amazon.nl/-/en/dp/B0CHX2WQLX",
+            "B0CHX2WQLX",
+            Netherlands,
+        ),
+        (
+            "https://www.amazon.sg/dp/B0CHX2WQLX",
+            "B0CHX2WQLX",
+            Singapore,
+        ),
+        (
+            "https://www.amazon.com.au/Apple-iPhone/dp/B0CHX2WQLX",
+            "B0CHX2WQLX",
+            Australia,
+        ),
         ("https://www.amazon.ie/dp/B0CHX2WQLX", "B0CHX2WQLX", Ireland),
         ("https://amzn.com/B07XJ8C8F5", "B07XJ8C8F5", UnitedStates),
     ];
@@ -145,7 +229,10 @@ fn real_link_shapes_of_other_shops() {
 
 #[test]
 fn short_link_hosts_name_the_shops_they_reach() {
-    assert_eq!(Marketplace::reachable_from_short_host("amzn.in"), vec![India]);
+    assert_eq!(
+        Marketplace::reachable_from_short_host("amzn.in"),
+        vec![India]
+    );
     assert_eq!(
         Marketplace::reachable_from_short_host("www.amzn.asia"),
         vec![Japan, Singapore, Australia]
@@ -191,7 +278,10 @@ async fn short_links_lead_to_the_shop_they_redirect_to() {
     for (i, m) in Marketplace::ALL.into_iter().enumerate() {
         for (j, host) in m.short_link_hosts().iter().enumerate() {
             let short = format!("https://{host}/d/c{i:02}h{j}");
-            let full = format!("https://www.{}/Product/dp/B0CHX2WQ{i:02}?ref_=cm_sw_r", &m.domain()[4..]);
+            let full = format!(
+                "https://www.{}/Product/dp/B0CHX2WQ{i:02}?ref_=cm_sw_r",
+                &m.domain()[4..]
+            );
             table.push((short.clone(), full));
             expected.push((short, format!("B0CHX2WQ{i:02}"), m));
         }
@@ -201,10 +291,17 @@ async fn short_links_lead_to_the_shop_they_redirect_to() {
         let p = resolve_and_parse(&format!("deal: {short} !!"), &resolver)
             .await
             .unwrap_or_else(|e| panic!("{short}: {e}"));
-        assert_eq!((p.asin.as_str(), p.marketplace), (asin.as_str(), m), "{short}");
-        let host = url::Url::parse(&short).ok().and_then(|u| u.host_str().map(str::to_owned));
+        assert_eq!(
+            (p.asin.as_str(), p.marketplace),
+            (asin.as_str(), m),
+            "{short}"
+        );
+        let host = url::Url::parse(&short)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned));
         assert!(
-            Marketplace::reachable_from_short_host(host.as_deref().unwrap_or_default()).contains(&m),
+            Marketplace::reachable_from_short_host(host.as_deref().unwrap_or_default())
+                .contains(&m),
             "{short}"
         );
     }

@@ -129,7 +129,8 @@ impl RateSource for HttpRateSource {
         if bytes.len() > MAX_FEED_BYTES {
             return Err(fail("the feed is too large".to_owned()));
         }
-        let text = std::str::from_utf8(&bytes).map_err(|_| fail("the feed is not UTF-8".to_owned()))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| fail("the feed is not UTF-8".to_owned()))?;
         RateTable::parse_ecb_xml(text)
     }
 

@@ -20,7 +20,9 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 async fn the_sandbox_serves_a_deterministic_feed_dated_its_last_working_day() {
     // Saturday 5 December 2026: the ECB's last rates are Friday's.
     let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 12, 5, 12, 0, 0).single().expect("time"),
+        Utc.with_ymd_and_hms(2026, 12, 5, 12, 0, 0)
+            .single()
+            .expect("time"),
     ));
     let sandbox = Sandbox::builder()
         .seed(7)
@@ -45,7 +47,11 @@ async fn the_sandbox_serves_a_deterministic_feed_dated_its_last_working_day() {
 
     // Through the cache: fresh on Monday, stale a week later under a 5-day policy, the
     // sandbox clock moving on while the cache keeps Monday's table.
-    clock.set(Utc.with_ymd_and_hms(2026, 12, 7, 17, 0, 0).single().expect("time"));
+    clock.set(
+        Utc.with_ymd_and_hms(2026, 12, 7, 17, 0, 0)
+            .single()
+            .expect("time"),
+    );
     let cache = RateCache::new(source, clock.clone())
         .policy(FxPolicy { max_age_days: 5 })
         .refresh_after(chrono::Duration::days(30));
@@ -54,8 +60,19 @@ async fn the_sandbox_serves_a_deterministic_feed_dated_its_last_working_day() {
         .await
         .expect("convert");
     // 1 299 € × 0.84638 = £1,099.44762 → £1,099.45
-    assert_eq!((c.money, c.rate_date, c.stale), (Money::from_minor(109_945, Currency::GBP), day(2026, 12, 7), false));
-    clock.set(Utc.with_ymd_and_hms(2026, 12, 14, 9, 0, 0).single().expect("time"));
+    assert_eq!(
+        (c.money, c.rate_date, c.stale),
+        (
+            Money::from_minor(109_945, Currency::GBP),
+            day(2026, 12, 7),
+            false
+        )
+    );
+    clock.set(
+        Utc.with_ymd_and_hms(2026, 12, 14, 9, 0, 0)
+            .single()
+            .expect("time"),
+    );
     let c = cache
         .convert(Money::from_major(1_299, Currency::EUR), Currency::GBP)
         .await
@@ -74,7 +91,9 @@ async fn a_broken_feed_server_is_a_fetch_or_format_error() {
         .await;
     Mock::given(method("GET"))
         .and(path("/html.xml"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("<html><body>maintenance</body></html>"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string("<html><body>maintenance</body></html>"),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -89,13 +108,22 @@ async fn a_broken_feed_server_is_a_fetch_or_format_error() {
         .mount(&server)
         .await;
 
-    let at = |p: &str| HttpRateSource::with_timeout(&format!("{}{p}", server.uri()), Duration::from_millis(500)).expect("source");
+    let at = |p: &str| {
+        HttpRateSource::with_timeout(&format!("{}{p}", server.uri()), Duration::from_millis(500))
+            .expect("source")
+    };
     let err = at("/down.xml").fetch().await.expect_err("503");
-    assert!(matches!(&err, FxError::Fetch { message, .. } if message == "HTTP 503"), "{err}");
+    assert!(
+        matches!(&err, FxError::Fetch { message, .. } if message == "HTTP 503"),
+        "{err}"
+    );
     let err = at("/html.xml").fetch().await.expect_err("html");
     assert!(matches!(err, FxError::Malformed { .. }), "{err}");
     let err = at("/slow.xml").fetch().await.expect_err("slow");
-    assert!(matches!(&err, FxError::Fetch { message, .. } if message.contains("timed out")), "{err}");
+    assert!(
+        matches!(&err, FxError::Fetch { message, .. } if message.contains("timed out")),
+        "{err}"
+    );
     assert_eq!(at("/good.xml").fetch().await, Ok(good));
 
     // A closed port.
@@ -107,7 +135,10 @@ async fn a_broken_feed_server_is_a_fetch_or_format_error() {
         .fetch()
         .await
         .expect_err("closed");
-    assert!(matches!(&err, FxError::Fetch { message, .. } if message.starts_with("network error")), "{err}");
+    assert!(
+        matches!(&err, FxError::Fetch { message, .. } if message.starts_with("network error")),
+        "{err}"
+    );
     // Not an http(s) URL.
     assert!(HttpRateSource::new("file:///etc/rates.xml").is_err());
     assert!(HttpRateSource::new("not a url").is_err());

@@ -247,3 +247,59 @@ fn the_base_url_must_be_http() {
         );
     }
 }
+
+/// Regional short links (`amzn.eu`, `amzn.asia`, `a.co`) expand to the shop they redirect
+/// to, which is one `Marketplace::reachable_from_short_host` names.
+#[tokio::test]
+async fn regional_short_links_lead_to_their_shops() {
+    let server = server().await;
+    let cases = [
+        (
+            "https://amzn.eu/d/deX1",
+            "/d/deX1",
+            "https://www.amazon.de/-/en/dp/B0CHX2WQLX?ref_=cm_sw_r",
+            Marketplace::Germany,
+        ),
+        (
+            "https://amzn.eu/d/frX2",
+            "/d/frX2",
+            "https://www.amazon.fr/Produit/dp/B0CHX2WQLX",
+            Marketplace::France,
+        ),
+        (
+            "https://amzn.asia/d/jpX3",
+            "/d/jpX3",
+            "https://www.amazon.co.jp/-/en/dp/B0CHX3QBCH",
+            Marketplace::Japan,
+        ),
+        (
+            "https://amzn.asia/d/auX4",
+            "/d/auX4",
+            "https://www.amazon.com.au/dp/B0CHX3QBCH",
+            Marketplace::Australia,
+        ),
+        (
+            "https://a.co/d/aeX5",
+            "/d/aeX5",
+            "https://www.amazon.ae/-/ar/dp/B0CHX1W1XY",
+            Marketplace::UnitedArabEmirates,
+        ),
+    ];
+    for (_, p, location, _) in &cases {
+        mount(&server, p, redirect(301, location), 1).await;
+    }
+    let r = resolver(&server);
+    for (short, _, _, shop) in cases {
+        let product = resolve_and_parse(short, &r).await.expect(short);
+        assert_eq!(product.marketplace, shop, "{short}");
+        let host = short
+            .trim_start_matches("https://")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        assert!(
+            Marketplace::reachable_from_short_host(host).contains(&shop),
+            "{short}"
+        );
+    }
+}

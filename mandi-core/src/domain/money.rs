@@ -472,11 +472,7 @@ impl MoneyFormat {
                 indian: true,
                 ..western("₹")
             },
-            M::UnitedStates
-            | M::Canada
-            | M::Mexico
-            | M::Singapore
-            | M::Australia => western("$"),
+            M::UnitedStates | M::Canada | M::Mexico | M::Singapore | M::Australia => western("$"),
             M::UnitedKingdom => western("£"),
             M::Ireland => western("€"),
             M::Japan => western("￥"),
@@ -725,8 +721,8 @@ impl Money {
             .checked_pow(shift)
             .and_then(|f| digits.checked_mul(f))
             .ok_or_else(overflow)?;
-        let minor = i64::try_from(if negative { -magnitude } else { magnitude })
-            .map_err(|_| overflow())?;
+        let minor =
+            i64::try_from(if negative { -magnitude } else { magnitude }).map_err(|_| overflow())?;
         Ok(Money::from_minor(minor, currency))
     }
 }
@@ -1016,7 +1012,11 @@ mod local_tests {
             (M::Singapore, "$1,299.00", "$1,299", "$12,999.50".into(), "$129,999.00".into()),
             (M::Australia, "$1,299.00", "$1,299", "$12,999.50".into(), "$129,999.00".into()),
         ];
-        assert_eq!(table.len() + 1, Marketplace::ALL.len(), "Japan is tested apart");
+        assert_eq!(
+            table.len() + 1,
+            Marketplace::ALL.len(),
+            "Japan is tested apart"
+        );
         for (m, full, short, cents, big) in &table {
             let c = m.currency();
             let whole = Money::from_major(1_299, c);
@@ -1043,7 +1043,10 @@ mod local_tests {
         let yen = Money::from_major(129_800, Currency::JPY);
         assert_eq!(yen.minor(), 129_800);
         assert_eq!(yen.display_in(Marketplace::Japan).to_string(), "￥129,800");
-        assert_eq!(format!("{:#}", yen.display_in(Marketplace::Japan)), "￥129,800");
+        assert_eq!(
+            format!("{:#}", yen.display_in(Marketplace::Japan)),
+            "￥129,800"
+        );
         for text in ["￥129,800", "¥129,800", "129,800", "129800円"] {
             let parsed = Money::parse_in(text.trim_end_matches('円'), Marketplace::Japan);
             assert_eq!(parsed, Ok(yen), "{text}");
@@ -1070,13 +1073,19 @@ mod local_tests {
     #[test]
     fn small_and_negative_amounts() {
         let m = Money::from_minor(99, Currency::EUR);
-        assert_eq!(m.display_in(Marketplace::Germany).to_string(), "0,99\u{a0}€");
+        assert_eq!(
+            m.display_in(Marketplace::Germany).to_string(),
+            "0,99\u{a0}€"
+        );
         let neg = Money::from_minor(-129_900, Currency::EUR);
         assert_eq!(
             format!("{:#}", neg.display_in(Marketplace::Germany)),
             "-1.299,00\u{a0}€"
         );
-        assert_eq!(Money::parse_in("-1.299,00 €", Marketplace::Germany), Ok(neg));
+        assert_eq!(
+            Money::parse_in("-1.299,00 €", Marketplace::Germany),
+            Ok(neg)
+        );
         assert_eq!(
             Money::parse_in("−1.299,00 €", Marketplace::Germany),
             Ok(neg),
@@ -1166,7 +1175,9 @@ mod local_tests {
             Money::from_api_amount("-0.5", Currency::USD),
             Ok(Money::from_minor(-50, Currency::USD))
         );
-        for bad in ["", "-", "1.", ".5", "1,299", "1e", "NaN", "1.2.3", "0x10", "1e99"] {
+        for bad in [
+            "", "-", "1.", ".5", "1,299", "1e", "NaN", "1.2.3", "0x10", "1e99",
+        ] {
             assert!(
                 Money::from_api_amount(bad, Currency::USD).is_err(),
                 "{bad:?}"

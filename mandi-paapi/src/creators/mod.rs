@@ -337,7 +337,10 @@ impl CreatorsApiSource {
                             "application/json; charset=utf-8".to_owned(),
                         ),
                         ("authorization".to_owned(), authorization.clone()),
-                        ("x-marketplace".to_owned(), marketplace.creators_marketplace().to_owned()),
+                        (
+                            "x-marketplace".to_owned(),
+                            marketplace.creators_marketplace().to_owned(),
+                        ),
                     ],
                     body: body.clone(),
                 })

@@ -3244,7 +3244,10 @@ mod tests {
                 None,
                 "{m}: another currency"
             );
-            let finest = format!("1299.{}1", "0".repeat(c.exponent() as usize - usize::from(c.exponent() > 0)));
+            let finest = format!(
+                "1299.{}1",
+                "0".repeat(c.exponent() as usize - usize::from(c.exponent() > 0))
+            );
             let one_more = format!("1299.{}1", "0".repeat(c.exponent() as usize));
             if c.exponent() > 0 {
                 assert_eq!(
@@ -3261,10 +3264,19 @@ mod tests {
             ..india()
         };
         let yen = |a: &str| jp.checked_money("B0CHX3QBCH", AmountRole::Price, Some(a), Some("JPY"));
-        assert_eq!(yen("129800"), Some(Money::from_major(129_800, Currency::JPY)));
-        assert_eq!(yen("129800.0"), Some(Money::from_major(129_800, Currency::JPY)));
+        assert_eq!(
+            yen("129800"),
+            Some(Money::from_major(129_800, Currency::JPY))
+        );
+        assert_eq!(
+            yen("129800.0"),
+            Some(Money::from_major(129_800, Currency::JPY))
+        );
         assert_eq!(yen("129800.5"), None);
-        assert_eq!(yen("1.298e5"), Some(Money::from_major(129_800, Currency::JPY)));
+        assert_eq!(
+            yen("1.298e5"),
+            Some(Money::from_major(129_800, Currency::JPY))
+        );
     }
 
     #[test]
