@@ -8,11 +8,24 @@ use mandi_core::links::{
 };
 use mandi_core::{CredentialGroup, Currency, PartnerTagRule};
 
+/// One row of [`FACTS`].
+type Fact = (
+    Marketplace,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Currency,
+    u32,
+    &'static str,
+);
+
 /// (marketplace, host, x-marketplace, PA-API region, credential version, locale,
 /// currency, minor digits, partner-tag suffix). Hosts and regions are those of the PA-API 5.0
 /// locale reference; credential versions those of the Creators API (2.1 NA, 2.2 EU, 2.3 FE).
 #[rustfmt::skip]
-const FACTS: &[(Marketplace, &str, &str, &str, &str, &str, Currency, u32, &str)] = &[
+const FACTS: &[Fact] = &[
     (India, "www.amazon.in", "webservices.amazon.in", "eu-west-1", "2.2", "en-IN", Currency::INR, 2, "21"),
     (UnitedStates, "www.amazon.com", "webservices.amazon.com", "us-east-1", "2.1", "en-US", Currency::USD, 2, "20"),
     (Canada, "www.amazon.ca", "webservices.amazon.ca", "us-east-1", "2.1", "en-CA", Currency::CAD, 2, "20"),
