@@ -543,3 +543,55 @@ fn a_month_long_sale_is_still_a_deal_in_its_fourth_week() {
     assert!(discount.explanation.contains("15% below"), "{s:?}");
     assert!(s.score >= 70, "{s:?}");
 }
+
+#[test]
+fn a_history_in_time_order_scores_the_same_as_the_same_points_out_of_order() {
+    // The scorer walks a history in time order once (order check and all-time low
+    // together) and binary-searches its windows; out of order it takes the full
+    // computation. Both must agree: 400 days of hourly points with noise, unknown points
+    // (same-second points are left out: their order decides which one holds, so reversing
+    // them changes the history), an all-time low long ago, the history's MRP raised 20 days before
+    // the end, and points after some of the scoring times.
+    let mut state: u64 = 7;
+    let mut history = Vec::new();
+    for h in 0..(400 * 24) {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let noise = i64::try_from((state >> 33) % 3_000).expect("small");
+        let at = t0() + Duration::hours(h);
+        let price = match h {
+            _ if h % 211 == 0 => None,
+            1_000..=1_010 => Some(41_000),
+            _ => Some(55_000 + noise),
+        };
+        let mrp = if h >= 380 * 24 { 90_000 } else { 70_000 };
+        history.push(point(at, price, Some(mrp)));
+    }
+    let mut reversed = history.clone();
+    reversed.reverse();
+    let end = t0() + Duration::days(400);
+    for now in [
+        end,
+        end - Duration::days(10),
+        end - Duration::days(30) - Duration::minutes(7),
+        t0() + Duration::days(42) + Duration::seconds(1),
+    ] {
+        // An MRP of ₹70,000 is not a raise at any of these times: out of order, the walk
+        // back over a raised MRP still assumes time order (a known gap of that path).
+        for (price, mrp) in [(56_000, 70_000), (52_000, 70_000), (41_500, 70_000)] {
+            let mut p = product(Some(price), Some(mrp), Some((430, 2_000)), now);
+            for deal in [false, true] {
+                p.offers[0].deal = deal.then(|| DealDetails {
+                    badge: Some("Limited time deal".into()),
+                    access_type: None,
+                    starts_at: Some(now - Duration::days(12)),
+                    ends_at: None,
+                    percent_claimed: None,
+                });
+                let in_order = score(&p, &history, now);
+                assert_eq!(in_order, score(&p, &reversed, now), "at {now}, ₹{price}");
+            }
+        }
+    }
+}

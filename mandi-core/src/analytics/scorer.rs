@@ -83,6 +83,7 @@ struct MrpCheck {
 
 fn mrp_check(
     history: &[PricePoint],
+    sorted: bool,
     current_mrp: Option<Money>,
     now: chrono::DateTime<chrono::Utc>,
     s: &ScorerSettings,
@@ -95,10 +96,10 @@ fn mrp_check(
         };
     };
     // The MRP in force before the lookback window: the most common list price seen between
-    // 2× and 1× the lookback ago (falling back to anything older than the lookback). The
-    // history is in time order, so both ranges are found by binary search.
+    // 2× and 1× the lookback ago (falling back to anything older than the lookback). When
+    // the history is in time order (`sorted`, checked by the caller's one pass over it), both
+    // ranges are found by binary search.
     let cutoff = now - s.mrp_raise_lookback;
-    let sorted = history.is_sorted_by_key(|p| p.at);
     let list_prices = |range: &[PricePoint], out: &mut Vec<i64>| {
         out.extend(range.iter().filter_map(|p| {
             p.list_price
@@ -222,7 +223,9 @@ impl Scorer for HistoryScorer {
         let mrp = offer
             .and_then(|o| o.list_price)
             .filter(|m| m.currency() == currency);
-        let check = mrp_check(input.history, mrp, now, &self.settings);
+        // One pass over the whole history: is it in time order, and its all-time low.
+        let scan = series::scan(input.history, now, currency);
+        let check = mrp_check(input.history, scan.sorted, mrp, now, &self.settings);
         let raised_since = check.raised_since.filter(|_| check.raised);
         // Only the stretch the parts look at is turned into segments (the 90 days, the
         // usual-price month, the month before an MRP raise), not the whole history.
@@ -237,8 +240,18 @@ impl Scorer for HistoryScorer {
         .min()
         .unwrap_or(from90);
         let mut segments = SegmentBuffer::take();
-        series::segments_from_into(input.history, earliest, now, currency, &mut segments.0);
-        let facts = Facts::new(&self.settings, input, price, &segments.0, mrp, check);
+        if scan.sorted {
+            series::segments_from_sorted_into(
+                input.history,
+                earliest,
+                now,
+                currency,
+                &mut segments.0,
+            );
+        } else {
+            series::segments_into(input.history, now, currency, &mut segments.0);
+        }
+        let facts = Facts::new(&self.settings, input, price, &segments.0, mrp, check, scan);
 
         let discount = facts.discount_part();
         let parts = vec![
@@ -262,10 +275,9 @@ impl Scorer for HistoryScorer {
     }
 }
 
-/// What every part reads: the input, the price, the history as segments, and the usual price.
+/// What every part reads: the price, the history as segments, and the usual price.
 struct Facts<'a> {
     s: &'a ScorerSettings,
-    input: &'a ScoreInput<'a>,
     now: chrono::DateTime<chrono::Utc>,
     offer: Option<&'a crate::domain::Offer>,
     price: Money,
@@ -279,6 +291,8 @@ struct Facts<'a> {
     mrp: Option<Money>,
     /// Whether and since when the MRP was raised.
     check: MrpCheck,
+    /// The all-time low (from the one pass over the history).
+    all_time_low: Option<Money>,
 }
 
 /// When the usual-price window ends: a week ago, or when a running deal began if earlier (a
@@ -311,6 +325,7 @@ impl<'a> Facts<'a> {
         segments: &'a [series::Segment],
         mrp: Option<Money>,
         check: MrpCheck,
+        scan: series::HistoryScan,
     ) -> Self {
         let now = input.now;
         let offer = input.product.buy_box();
@@ -332,7 +347,6 @@ impl<'a> Facts<'a> {
         });
         Self {
             s,
-            input,
             now,
             offer,
             price,
@@ -342,6 +356,7 @@ impl<'a> Facts<'a> {
             usual,
             mrp,
             check,
+            all_time_low: scan.lowest,
         }
     }
 
@@ -365,8 +380,7 @@ impl<'a> Facts<'a> {
         .unwrap_or(5_000);
         let cheaper_than = 10_000 - pct.min(10_000);
         let base = i64::from(cheaper_than) * 35 / 10_000;
-        let all_time_low =
-            series::lowest_known(self.input.history, self.now, price.currency()).map(|m| m.minor());
+        let all_time_low = self.all_time_low.map(|m| m.minor());
         let near_low = all_time_low
             .is_some_and(|low| i128::from(price.minor()) * 10_000 <= i128::from(low) * 10_200);
         let pts = base + if near_low { 5 } else { 0 };

@@ -61,26 +61,14 @@ pub fn segments_into(
     currency: Currency,
     out: &mut Vec<Segment>,
 ) {
+    if points.is_sorted_by_key(|p| p.at) {
+        // The usual case (histories come back in time order): no copy of the points.
+        sorted_segments_into(points, now, currency, out);
+        return;
+    }
     out.clear();
     let now_ts = now.timestamp();
     let price_of = |p: &PricePoint| p.price.filter(|m| m.currency() == currency);
-    if points.is_sorted_by_key(|p| p.at) {
-        // The usual case (histories come back in time order): no copy of the points.
-        let upto = points.partition_point(|p| p.at <= now);
-        let points = &points[..upto];
-        out.reserve(points.len());
-        let mut iter = points.iter().peekable();
-        let Some(first) = iter.peek() else {
-            return;
-        };
-        let mut at = first.at.timestamp();
-        while let Some(p) = iter.next() {
-            let next_at = iter.peek().map_or(now_ts, |n| n.at.timestamp());
-            extend(out, at, next_at, price_of(p));
-            at = next_at;
-        }
-        return;
-    }
     let mut sorted: Vec<(i64, Option<Money>)> = points
         .iter()
         .map(|p| (p.at.timestamp(), price_of(p)))
@@ -107,11 +95,109 @@ pub fn segments_from_into(
     out: &mut Vec<Segment>,
 ) {
     if points.is_sorted_by_key(|p| p.at) {
-        // The last point made at or before `from` is the one in force at `from`.
-        let first = points.partition_point(|p| p.at <= from).saturating_sub(1);
-        segments_into(&points[first..], now, currency, out);
+        segments_from_sorted_into(points, from, now, currency, out);
     } else {
         segments_into(points, now, currency, out);
+    }
+}
+
+/// [`segments_from_into`] for points the caller already knows to be in time order (a
+/// [`HistoryScan`] says so): the history is not walked again to check it.
+pub fn segments_from_sorted_into(
+    points: &[PricePoint],
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+    currency: Currency,
+    out: &mut Vec<Segment>,
+) {
+    debug_assert!(points.is_sorted_by_key(|p| p.at));
+    // The last point made at or before `from` is the one in force at `from`.
+    let first = points.partition_point(|p| p.at <= from).saturating_sub(1);
+    sorted_segments_into(&points[first..], now, currency, out);
+}
+
+/// The sorted case of [`segments_into`]: points in time order, no copy of them.
+fn sorted_segments_into(
+    points: &[PricePoint],
+    now: DateTime<Utc>,
+    currency: Currency,
+    out: &mut Vec<Segment>,
+) {
+    out.clear();
+    let now_ts = now.timestamp();
+    let upto = points.partition_point(|p| p.at <= now);
+    let points = &points[..upto];
+    out.reserve(points.len());
+    let mut iter = points.iter().peekable();
+    let Some(first) = iter.peek() else {
+        return;
+    };
+    let mut at = first.at.timestamp();
+    while let Some(p) = iter.next() {
+        let next_at = iter.peek().map_or(now_ts, |n| n.at.timestamp());
+        extend(
+            out,
+            at,
+            next_at,
+            p.price.filter(|m| m.currency() == currency),
+        );
+        at = next_at;
+    }
+}
+
+/// What one pass over a history finds: whether its points are in time order and the lowest
+/// known price (as [`lowest_known`] defines it). Hot paths that need both walk the history
+/// once instead of once per question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryScan {
+    /// True when the points are in time order (equal times allowed).
+    pub sorted: bool,
+    /// The lowest known price of the currency up to `now` (see [`lowest_known`]).
+    pub lowest: Option<Money>,
+}
+
+/// Walks `points` once: checks that they are in time order and finds the lowest known price
+/// of `currency` up to `now` on the way. Out-of-order points fall back to building the
+/// segments for the lowest price (same answer, slower).
+pub fn scan(points: &[PricePoint], now: DateTime<Utc>, currency: Currency) -> HistoryScan {
+    let mut low: Option<Money> = None;
+    let mut sorted = true;
+    let mut iter = points.iter().peekable();
+    while let Some(p) = iter.next() {
+        let next = iter.peek();
+        if let Some(n) = next
+            && n.at < p.at
+        {
+            sorted = false;
+            break;
+        }
+        if p.at > now {
+            // In time order, every later point is after `now` too: only the order is left
+            // to check.
+            continue;
+        }
+        let Some(price) = p.price.filter(|m| m.currency() == currency) else {
+            continue;
+        };
+        if low.is_some_and(|l| l.minor() <= price.minor()) {
+            continue;
+        }
+        // Segments are in whole seconds: a point replaced within its own second opens none
+        // (nor does a point made at `now`); a next point after `now` is cut at `now`.
+        let next_at = next.map_or(now, |n| n.at.min(now));
+        if next_at.timestamp() > p.at.timestamp() {
+            low = Some(price);
+        }
+    }
+    if !sorted {
+        low = segments(points, now, currency)
+            .iter()
+            .filter_map(|s| s.price)
+            .min_by_key(|m| m.minor());
+    }
+    HistoryScan {
+        sorted,
+        lowest: low,
     }
 }
 
@@ -124,29 +210,7 @@ pub fn lowest_known(
     now: DateTime<Utc>,
     currency: Currency,
 ) -> Option<Money> {
-    if !points.is_sorted_by_key(|p| p.at) {
-        return segments(points, now, currency)
-            .iter()
-            .filter_map(|s| s.price)
-            .min_by_key(|m| m.minor());
-    }
-    let upto = points.partition_point(|p| p.at <= now);
-    let points = &points[..upto];
-    let mut low: Option<Money> = None;
-    for (i, p) in points.iter().enumerate() {
-        let Some(price) = p.price.filter(|m| m.currency() == currency) else {
-            continue;
-        };
-        if low.is_some_and(|l| l.minor() <= price.minor()) {
-            continue;
-        }
-        // Segments are in whole seconds: a point replaced within its own second opens none.
-        let next_at = points.get(i + 1).map_or(now, |n| n.at);
-        if next_at.timestamp() > p.at.timestamp() {
-            low = Some(price);
-        }
-    }
-    low
+    scan(points, now, currency).lowest
 }
 
 /// Adds the segment a point made at `at` opens, up to the next point at `next_at`: the price
@@ -350,6 +414,8 @@ mod tests {
         };
         let mut reversed = points.clone();
         reversed.reverse();
+        assert!(scan(&points, now, Currency::INR).sorted);
+        assert!(!scan(&reversed, now, Currency::INR).sorted);
         for now in [now, now - Duration::days(150), now - Duration::hours(3_000)] {
             assert_eq!(
                 lowest_known(&points, now, Currency::INR),
