@@ -106,6 +106,7 @@ mod tests {
     fn picture(kinds: Vec<OfferKindPicture>) -> CompetitivePicture {
         let to = Utc
             .with_ymd_and_hms(2026, 3, 1, 6, 30, 0)
+            .single()
             .unwrap_or_default();
         CompetitivePicture {
             asin: Asin::parse("B0CX59H5W7").unwrap_or_else(|_| unreachable!()),
@@ -123,6 +124,7 @@ mod tests {
         let rs = |r: i64| Some(Money::from_major(r, Currency::INR));
         let at = Utc
             .with_ymd_and_hms(2026, 3, 1, 6, 30, 0)
+            .single()
             .unwrap_or_default();
         let p = picture(vec![
             OfferKindPicture {
