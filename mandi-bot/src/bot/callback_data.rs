@@ -22,6 +22,8 @@ pub enum Callback {
     Watch(Asin),
     /// Show a product's price history.
     History(Asin),
+    /// Show a product's competitive picture over the last month.
+    Report(Asin),
     /// Another page of a search.
     SearchPage {
         /// The page (1–10).
@@ -62,6 +64,7 @@ impl Callback {
             Self::Delete(id) => format!("d:{id}"),
             Self::Watch(a) => format!("w:{}", a.as_str()),
             Self::History(a) => format!("h:{}", a.as_str()),
+            Self::Report(a) => format!("o:{}", a.as_str()),
             Self::SearchPage { page, query } => format!("s:{page}:{query}"),
             Self::ToggleMode => "st:mode".to_owned(),
             Self::ToggleLanguage => "st:lang".to_owned(),
@@ -95,6 +98,7 @@ impl Callback {
             "d" => Self::Delete(id()?),
             "w" => Self::Watch(asin()?),
             "h" => Self::History(asin()?),
+            "o" => Self::Report(asin()?),
             "s" => {
                 let (page, query) = rest.split_once(':')?;
                 let page = page.parse().ok().filter(|p| (1..=10).contains(p))?;
@@ -148,6 +152,7 @@ mod tests {
             Callback::Delete(WatchId(1)),
             Callback::Watch(asin),
             Callback::History(asin),
+            Callback::Report(asin),
             Callback::SearchPage {
                 page: 3,
                 query: "redmi note".into(),

@@ -90,6 +90,17 @@ impl Bot {
                     .send_history(&ctx, ctx.user.settings.marketplace, asin)
                     .await;
             }
+            Callback::Report(asin) => {
+                client.answer_callback_query(&q.id, None).await?;
+                return self
+                    .send_report(
+                        &ctx,
+                        ctx.user.settings.marketplace,
+                        asin,
+                        mandi_core::market::ReportPeriod::Month,
+                    )
+                    .await;
+            }
             Callback::SearchPage { page, query } => {
                 client.answer_callback_query(&q.id, None).await?;
                 return self.cmd_search(&ctx, &query, page, message_id).await;

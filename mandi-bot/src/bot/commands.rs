@@ -51,6 +51,7 @@ impl Bot {
             "export" => self.cmd_export(ctx).await,
             "categories" | "category" => self.cmd_categories(ctx, args, None).await,
             "similar" => self.cmd_similar(ctx, &format!("{args} {urls}")).await,
+            "report" => self.cmd_report(ctx, &format!("{args} {urls}")).await,
             "import" => self.cmd_import(ctx, args).await,
             c if c.starts_with("admin") => self.cmd_admin(ctx, c, args).await,
             _ => self.reply(ctx, t.unknown_command, None).await.map(drop),
@@ -447,6 +448,10 @@ impl Bot {
                     InlineKeyboardButton::callback(
                         t.btn_history,
                         Callback::History(found.asin).encode(),
+                    ),
+                    InlineKeyboardButton::callback(
+                        t.btn_report,
+                        Callback::Report(found.asin).encode(),
                     ),
                 ],
             ],

@@ -17,6 +17,7 @@ mod callbacks;
 mod commands;
 mod discover;
 mod foryou;
+mod report;
 pub mod views;
 
 use std::collections::HashMap;
@@ -318,6 +319,11 @@ impl Bot {
             ("search", "Find products", "प्रोडक्ट खोजें"),
             ("categories", "Browse categories", "कैटेगरी देखें"),
             ("similar", "Products like one", "मिलते-जुलते प्रोडक्ट"),
+            (
+                "report",
+                "Offers: buy box, sellers, used",
+                "ऑफ़र: बाय बॉक्स, विक्रेता, used",
+            ),
             ("deals", "Best deals now", "सबसे अच्छे डील"),
             ("settings", "Alerts, quiet hours, language", "सेटिंग्स"),
             ("digest", "Today's summary", "आज का सार"),

@@ -909,3 +909,107 @@ async fn a_digest_user_gets_one_message_in_their_language_delivered_once() {
     assert_eq!(dispatcher.run_once().await.unwrap().claimed, 0);
     assert_eq!(h.fake.sent_to(u).len(), before + 1);
 }
+
+/// `/report <ASIN>` shows the library's competitive picture of the product from the stored
+/// offer listings (buy box, other sellers new, used), and the product card's "Offers" button
+/// shows it again after a fresh price.
+#[tokio::test]
+async fn report_shows_the_competitive_picture_and_the_card_button_opens_it() {
+    use mandi_core::{DataOrigin, OfferKind, PricePoint};
+    let h = harness(NotifierConfig::unthrottled()).await;
+    let a = asin(1);
+    let point = |kind: OfferKind, hours_ago: i64, rupees: i64| PricePoint {
+        marketplace: Marketplace::India,
+        asin: a,
+        offer_kind: kind,
+        at: t0() - ChronoDuration::hours(hours_ago),
+        price: Some(inr(rupees)),
+        list_price: None,
+        availability: Availability::InStock,
+        deal_badge: None,
+        origin: DataOrigin::Api,
+    };
+    let mut points = Vec::new();
+    for (hours_ago, buy_box, new, used) in [
+        (240, 62_000, 60_000, 50_000),
+        (120, 60_500, 59_000, 48_000),
+        (1, 61_200, 60_000, 45_900),
+    ] {
+        points.push(point(OfferKind::BuyBox, hours_ago, buy_box));
+        points.push(point(OfferKind::ThirdPartyNew, hours_ago, new));
+        points.push(point(OfferKind::Used, hours_ago, used));
+    }
+    // Older than the month: not part of the picture.
+    points.push(point(OfferKind::Used, 24 * 40, 1_000));
+    h.store.record_prices(&points).await.unwrap();
+
+    let u = 6101;
+    h.fake.push_text(u, "/report B000000001");
+    wait_for("the report", 10, || h.fake.sent_to(u).len() == 1).await;
+    let first = h.fake.sent_to(u);
+    let report = first[0].body();
+    assert!(
+        report.contains("Offers for B000000001, last month"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "Buy box</b>: now <b>₹61,200</b>\n₹60,500–₹62,000 · last seen 20 Nov 10:30 IST"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("Other sellers, new</b>: now <b>₹60,000</b>\n₹59,000–₹60,000"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Used</b>: now <b>₹45,900</b>\n₹45,900–₹50,000"),
+        "{report}"
+    );
+    // (61,200 − 60,000) / 60,000 and (61,200 − 45,900) / 61,200.
+    assert!(
+        report.contains("Buy box against other sellers (new): +2%"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Used saves against the buy box: 25%"),
+        "{report}"
+    );
+
+    // A week, and without a product: the usage.
+    h.fake.push_text(u, "/report week B000000001");
+    h.fake.push_text(u, "/report");
+    wait_for("two more answers", 10, || h.fake.sent_to(u).len() == 3).await;
+    let sent = h.fake.sent_to(u);
+    assert!(sent.iter().any(|s| s.body().contains("last week")));
+    assert!(
+        sent.iter()
+            .any(|s| s.body().contains("Send /report followed by"))
+    );
+
+    // The product card (a fresh lookup records the buy box at ₹59,999 now) has the button.
+    h.fake.push_text(u, "/price B000000001");
+    wait_for("the card", 10, || h.fake.sent_to(u).len() == 4).await;
+    let card = h.fake.sent_to(u)[3].clone();
+    let (_, data) = card
+        .buttons()
+        .into_iter()
+        .find(|(label, _)| label.contains("Offers"))
+        .expect("an Offers button on the card");
+    h.fake.push_callback(u, card.message_id, &data);
+    wait_for("the report from the button", 10, || {
+        h.fake.sent_to(u).len() == 5
+    })
+    .await;
+    let last = h.fake.sent_to(u);
+    let again = last[4].body();
+    assert!(
+        again.contains(
+            "Buy box</b>: now <b>₹59,999</b>\n₹59,999–₹62,000 · last seen 20 Nov 11:30 IST"
+        ),
+        "{again}"
+    );
+    // The other sellers were not seen at that latest moment: no comparison of old prices.
+    assert!(!again.contains("against other sellers"), "{again}");
+    assert!(h.fake.rejected().is_empty(), "{:?}", h.fake.rejected());
+}

@@ -264,7 +264,93 @@ pub struct PredictSettings {
     pub lookback_days: u32,
     /// The probability from which the advice is to wait.
     pub wait_threshold: f64,
+    /// The logistic layer over the model's features that gives the final probability
+    /// (`None`, the default: the Beta posterior's mean as it is; `Some(Stacking::fitted())`
+    /// for the layer fitted on the backtest's tuning seed).
+    #[serde(default)]
+    pub stacking: Option<Stacking>,
 }
+
+/// A logistic regression over the model's features ([`predict_with_features`]), fitted on the sandbox backtest's
+/// tuning seed for one drop and horizon (it applies only to predictions asking about those).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stacking {
+    /// The drop the weights were fitted for (basis points).
+    pub drop_bps: u32,
+    /// The horizon the weights were fitted for (days).
+    pub horizon_days: u32,
+    /// One weight per feature of [`predict_with_features`], in [`STACK_FEATURE_NAMES`]' order.
+    pub weights: Vec<f64>,
+}
+
+impl Stacking {
+    /// The weights fitted on seed 1 of the sandbox backtest (300 products, 2 years; see
+    /// `docs/benchmarks.md` and `mandi-paapi/tests/backtest.rs`, `fit_stacking_on_seed_1`).
+    pub fn fitted() -> Self {
+        Self {
+            drop_bps: 500,
+            horizon_days: 30,
+            weights: FITTED_WEIGHTS.to_vec(),
+        }
+    }
+
+    /// The stacked probability for some features, when the weights fit them and the
+    /// settings ask about the same drop and horizon.
+    pub fn apply(&self, features: &[f64], settings: &PredictSettings) -> Option<f64> {
+        if self.drop_bps != settings.drop_bps
+            || self.horizon_days != settings.horizon_days
+            || self.weights.len() != features.len()
+        {
+            return None;
+        }
+        let z: f64 = self.weights.iter().zip(features).map(|(w, x)| w * x).sum();
+        z.is_finite().then(|| 1.0 / (1.0 + (-z).exp()))
+    }
+}
+
+/// The names of the stacking features, in order.
+pub const STACK_FEATURE_NAMES: [&str; 18] = [
+    "intercept",
+    "logit_posterior",
+    "logit_hazard",
+    "logit_analog_rate",
+    "analog_days",
+    "sale_ahead",
+    "sale_during",
+    "level_low",
+    "level_high",
+    "days_to_sale",
+    "above_90d_low",
+    "vs_90d_median",
+    "days_since_drop",
+    "lightning_rate",
+    "participation",
+    "sale_depth",
+    "raised_days",
+    "vs_7d_median",
+];
+
+/// The stacking weights fitted on the tuning seed (see [`Stacking::fitted`]).
+const FITTED_WEIGHTS: [f64; 18] = [
+    -0.11885737464820062,
+    0.1590447073789088,
+    0.6367297788562571,
+    0.006473075273445312,
+    -0.27941353391390306,
+    -0.06698496471728545,
+    0.010615078033470081,
+    0.00019852965006336625,
+    0.3099929821194185,
+    -0.173615262075901,
+    -0.23741342245517777,
+    5.271465633348953,
+    -0.07490414388540874,
+    -1.3193497399708463,
+    0.48397836235889646,
+    2.59423381700194,
+    -0.7030360409675734,
+    -0.3824881142146244,
+];
 
 impl Default for PredictSettings {
     fn default() -> Self {
@@ -284,6 +370,9 @@ impl Default for PredictSettings {
             analog_weight: 0.05,
             lookback_days: 730,
             wait_threshold: 0.5,
+            // The fitted layer ([`Stacking::fitted`]) is opt-in for now: it was evaluated on
+            // the backtest (docs/benchmarks.md) but not yet run through every test.
+            stacking: None,
         }
     }
 }
@@ -464,10 +553,16 @@ fn analogs(
     out
 }
 
-/// The hazard model's estimate and its reasons.
+/// The hazard model's estimate, its reasons and the product's traits it rests on.
 struct Hazard {
     probability: f64,
     reasons: Vec<String>,
+    /// Lightning-deal rate on ordinary days (shrunk).
+    rate_out: f64,
+    /// Share of past big sales it took part in (shrunk).
+    participation: f64,
+    /// Median depth of its past sale discounts.
+    typical_depth: f64,
 }
 
 fn in_window(windows: &[CalendarWindow], day: NaiveDate) -> Option<&CalendarWindow> {
@@ -653,6 +748,9 @@ fn hazard_model(
     Hazard {
         probability: (1.0 - no_drop).clamp(0.0, 1.0),
         reasons,
+        rate_out,
+        participation,
+        typical_depth,
     }
 }
 
@@ -684,6 +782,102 @@ pub fn predict_daily(
     now: DateTime<Utc>,
     settings: &PredictSettings,
 ) -> Prediction {
+    predict_with_features(history, now, settings).0
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(0.005, 0.995);
+    (p / (1.0 - p)).ln()
+}
+
+/// The stacking features of today (see [`STACK_FEATURE_NAMES`]).
+struct FeatureInputs<'a> {
+    days: &'a [DayPrices],
+    today: usize,
+    today_date: NaiveDate,
+    windows: &'a [CalendarWindow],
+    price: i64,
+    posterior: f64,
+    hazard: &'a Hazard,
+    hits: f64,
+    n: f64,
+    phase: SalePhase,
+    level: PriceLevel,
+    drop_bps: u32,
+    level_band_bps: u32,
+}
+
+fn stack_features(i: &FeatureInputs<'_>) -> Vec<f64> {
+    let past = &i.days[..i.today.min(i.days.len())];
+    let recent = &past[past.len().saturating_sub(90)..];
+    let min_low = recent.iter().filter_map(|d| d.low).min();
+    let mut highs: Vec<i64> = recent.iter().filter_map(|d| d.high).collect();
+    let median_high = median_of(&mut highs);
+    let price = i.price as f64;
+    let days_to_sale = if i.phase == SalePhase::During {
+        0.0
+    } else {
+        i.windows
+            .iter()
+            .filter(|w| w.start > i.today_date)
+            .map(|w| (w.start - i.today_date).num_days())
+            .min()
+            .map_or(2.0, |d| d.min(60) as f64 / 30.0)
+    };
+    // How many days before today the price has been raised above its usual level.
+    let band = 1.0 + f64::from(i.level_band_bps) / 10_000.0;
+    let raised_days = if i.level == PriceLevel::High {
+        past.iter()
+            .rev()
+            .take_while(|d| {
+                d.high
+                    .zip(d.reference)
+                    .is_some_and(|(h, r)| h as f64 > r as f64 * band)
+            })
+            .count()
+            .min(60) as f64
+            / 30.0
+    } else {
+        0.0
+    };
+    let mut week: Vec<i64> = past[past.len().saturating_sub(7)..]
+        .iter()
+        .filter_map(|d| d.high)
+        .collect();
+    let median_week = median_of(&mut week);
+    let since_drop = last_drop_day(i.days, i.today.min(i.days.len()), i.drop_bps)
+        .map_or(4.0, |d| {
+            ((i.today_date - d).num_days() as f64 / 30.0).min(4.0)
+        });
+    vec![
+        1.0,
+        logit(i.posterior),
+        logit(i.hazard.probability),
+        logit((i.hits + 0.5) / (i.n + 1.0)),
+        i.n.min(365.0) / 365.0,
+        f64::from(u8::from(i.phase == SalePhase::Ahead)),
+        f64::from(u8::from(i.phase == SalePhase::During)),
+        f64::from(u8::from(i.level == PriceLevel::Low)),
+        f64::from(u8::from(i.level == PriceLevel::High)),
+        days_to_sale,
+        min_low.map_or(0.0, |m| (price / m as f64 - 1.0).clamp(0.0, 1.0)),
+        median_high.map_or(0.0, |m| (price / m as f64 - 1.0).clamp(-0.5, 0.5)),
+        since_drop,
+        i.hazard.rate_out,
+        i.hazard.participation,
+        i.hazard.typical_depth,
+        raised_days,
+        median_week.map_or(0.0, |m| (price / m as f64 - 1.0).clamp(-0.5, 0.5)),
+    ]
+}
+
+/// [`predict_daily`], also giving the features the stacking layer read (when in stock), for
+/// fitting it.
+pub fn predict_with_features(
+    history: &DailyHistory,
+    now: DateTime<Utc>,
+    settings: &PredictSettings,
+) -> (Prediction, Option<Vec<f64>>) {
     let h = i64::from(settings.horizon_days.max(1));
     let today_date = ist_day(now);
     let days = history.days();
@@ -738,6 +932,35 @@ pub fn predict_daily(
         .and_then(|b| b.mean())
         .unwrap_or(prior)
         .clamp(0.0, 1.0);
+    let features = current.zip(hazard.as_ref()).map(|(price, hz)| {
+        stack_features(&FeatureInputs {
+            days,
+            today: today.min(days.len()),
+            today_date,
+            windows: &windows,
+            price,
+            posterior: probability,
+            hazard: hz,
+            hits,
+            n,
+            phase,
+            level: level_for_cell,
+            drop_bps: settings.drop_bps,
+            level_band_bps: settings.level_band_bps,
+        })
+    });
+    // The stacking layer moves the posterior's mean; its interval keeps the concentration.
+    let stacked = features
+        .as_ref()
+        .zip(settings.stacking.as_ref())
+        .and_then(|(f, s)| s.apply(f, settings));
+    let (probability, posterior) = match stacked {
+        Some(p) => {
+            let total = alpha + beta_;
+            (p, beta(p * total, (1.0 - p) * total))
+        }
+        None => (probability, posterior),
+    };
     let probability_interval = posterior
         .as_ref()
         .map_or((0.0, 1.0), |b| (b.inverse_cdf(0.1), b.inverse_cdf(0.9)));
@@ -836,7 +1059,7 @@ pub fn predict_daily(
         reasons.push(r.reason.clone());
     }
 
-    Prediction {
+    let prediction = Prediction {
         at: now,
         drop_bps: settings.drop_bps,
         horizon_days: settings.horizon_days,
@@ -851,7 +1074,8 @@ pub fn predict_daily(
         window,
         restock,
         reasons,
-    }
+    };
+    (prediction, features)
 }
 
 /// Days on which a drop began: the low fell at least `drop_bps` below the reference after a

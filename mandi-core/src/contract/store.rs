@@ -1515,6 +1515,7 @@ macro_rules! store_contract {
             user_identity_moves_with_its_watches,
             batched_reads_match_single_reads,
             market_snapshot_folds_prices_at_moments,
+            market_snapshot_of_a_category_is_the_full_one_narrowed,
             co_watched_counts_distinct_active_watchers,
             clicks_round_trip_per_user,
             outbox_depth_counts_pending_deliveries,

@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use mandi_core::analytics::HistoryScorer;
 use mandi_core::analytics::forecast::{AdviceTally, CalibrationBin, ForecastTally, skill};
 use mandi_core::analytics::predict::{
-    DailyHistory, PredictSettings, Verdict, advise, predict_daily,
+    DailyHistory, PredictSettings, Verdict, advise, predict_with_features,
 };
 use mandi_core::{
     Asin, DataOrigin, DealDetails, Marketplace, Offer, OfferKind, PricePoint, Product, ScoreInput,
@@ -72,6 +72,10 @@ pub struct BacktestConfig {
     pub settings: PredictSettings,
     /// The baselines.
     pub baselines: BaselineRates,
+    /// Whether the report keeps every prediction's stacking features and outcome
+    /// ([`BacktestReport::rows`]), for fitting the stacking layer.
+    #[serde(default)]
+    pub keep_rows: bool,
 }
 
 impl BacktestConfig {
@@ -91,6 +95,7 @@ impl BacktestConfig {
             use_scorer: true,
             settings: PredictSettings::default(),
             baselines: BaselineRates::default(),
+            keep_rows: false,
         }
     }
 }
@@ -176,6 +181,10 @@ pub struct BacktestReport {
     pub observed_sale_ahead: Option<f64>,
     /// Observed rate when none does.
     pub observed_no_sale_ahead: Option<f64>,
+    /// Every scored prediction's stacking features and whether the drop came, when the
+    /// config asked to keep them.
+    #[serde(skip)]
+    pub rows: Vec<(Vec<f64>, bool)>,
 }
 
 fn observe(offer: &TrueOffer) -> PricePoint {
@@ -238,6 +247,7 @@ struct Pending {
     cell: (usize, usize),
     sale_ahead: bool,
     informed: f64,
+    features: Option<Vec<f64>>,
 }
 
 /// The first in-stock price at or after `hour`, and its hour (looking at most `limit` hours on), from the
@@ -288,6 +298,7 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
     let mut cells = [[(0u64, 0u64); 3]; 3];
     let (mut ahead, mut not_ahead) = ((0u64, 0u64), (0u64, 0u64));
     let mut out_of_stock = 0u64;
+    let mut rows: Vec<(Vec<f64>, bool)> = Vec::new();
 
     let sales = oracle.sales(
         first,
@@ -324,7 +335,7 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
                 continue;
             };
             let now = at + Duration::seconds(1);
-            let prediction = predict_daily(&daily, now, settings);
+            let (prediction, features) = predict_with_features(&daily, now, settings);
             let score = config.use_scorer.then(|| {
                 scorer.score(&ScoreInput {
                     product: &product(&oracle, &offer),
@@ -355,6 +366,7 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
                         settings.horizon_days,
                     )
                     .unwrap_or(0.5),
+                features: features.filter(|_| config.keep_rows),
             });
         }
         for p in &pending {
@@ -366,6 +378,9 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
                 .position(|x| x.is_some_and(|v| i128::from(v) * 10_000 <= target));
             let happened = hit.is_some();
             model.add(p.probability, happened);
+            if let Some(f) = &p.features {
+                rows.push((f.clone(), happened));
+            }
             buy_now.add(config.baselines.overall, happened);
             next_sale.add(
                 if p.sale_ahead {
@@ -485,5 +500,6 @@ pub fn run(config: &BacktestConfig) -> BacktestReport {
             .collect(),
         observed_sale_ahead: rate(ahead),
         observed_no_sale_ahead: rate(not_ahead),
+        rows,
     }
 }

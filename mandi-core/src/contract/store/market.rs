@@ -130,6 +130,93 @@ pub async fn market_snapshot_folds_prices_at_moments(store: impl Store) {
     }
 }
 
+/// A category's snapshot is the full snapshot's rows of the products in that node or below
+/// it (whichever of their nodes it is, each product once, with its own leaf category), and
+/// nothing of the other products or of prices never linked to a product.
+pub async fn market_snapshot_of_a_category_is_the_full_one_narrowed(store: impl Store) {
+    let electronics = ("976419031", "Electronics");
+    let computers = ("976392031", "Computers");
+    let phone = asin("B0CX59H5W7");
+    let laptop = asin("B0AAAAAAA1");
+    let mouse = asin("B0AAAAAAA2");
+    let book = asin("B0AAAAAAA3");
+    let orphan = asin("B0AAAAAAA4");
+    product_in(
+        &store,
+        phone,
+        leaf("1805560031", "Smartphones", &[electronics]),
+    )
+    .await;
+    product_in(
+        &store,
+        laptop,
+        leaf("1375424031", "Laptops", &[computers, electronics]),
+    )
+    .await;
+    // The mouse sits first in Books (odd, but a product can be in several nodes) and also in
+    // Laptops: it belongs to both.
+    let mut m = Product::new(mouse, IN, "mouse", t(0));
+    m.browse_nodes = vec![
+        leaf("1318158031", "Books", &[]),
+        leaf("1375424031", "Laptops", &[computers, electronics]),
+    ];
+    store.upsert_product(&m).await.expect("mouse");
+    product_in(&store, book, leaf("1318158031", "Books", &[])).await;
+    let mut points = Vec::new();
+    for (i, a) in [phone, laptop, mouse, book, orphan].into_iter().enumerate() {
+        let base = 1_000_00 * (i as i64 + 1);
+        points.push(point(a, OfferKind::BuyBox, t(10), Some(base)));
+        points.push(point(a, OfferKind::BuyBox, t(60), Some(base - 100_00)));
+        points.push(point(a, OfferKind::Used, t(70), Some(10_00)));
+        points.push(point(a, OfferKind::BuyBox, t(120), Some(base - 50_00)));
+    }
+    store.record_prices(&points).await.expect("points");
+    let moments = [t(50), t(100), t(150)];
+    let full = store
+        .market_snapshot(IN, None, &moments)
+        .await
+        .expect("full");
+    assert_eq!(full.len(), 5, "every product with a price, linked or not");
+    let narrowed = |node: &'static str| {
+        let store = &store;
+        async move {
+            store
+                .market_snapshot(IN, Some(node), &moments)
+                .await
+                .expect("category")
+        }
+    };
+    let of = |asins: &[Asin]| {
+        full.iter()
+            .filter(|r| asins.contains(&r.asin))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(narrowed("976419031").await, of(&[phone, laptop, mouse]));
+    assert_eq!(narrowed("976392031").await, of(&[laptop, mouse]));
+    assert_eq!(narrowed("1375424031").await, of(&[laptop, mouse]));
+    assert_eq!(narrowed("1318158031").await, of(&[mouse, book]));
+    assert_eq!(narrowed("1805560031").await, of(&[phone]));
+    // The mouse keeps its own (first) leaf in any category's snapshot.
+    let computers_rows = narrowed("976392031").await;
+    let mouse_row = computers_rows
+        .iter()
+        .find(|r| r.asin == mouse)
+        .expect("mouse");
+    assert_eq!(
+        mouse_row.category.as_ref().map(|c| c.name.as_str()),
+        Some("Books")
+    );
+    assert_eq!(
+        mouse_row.prices,
+        vec![
+            Some(inr(3_000_00)),
+            Some(inr(2_900_00)),
+            Some(inr(2_950_00))
+        ]
+    );
+}
+
 async fn user(store: &impl Store, subject: &str) -> UserId {
     store
         .upsert_user(&new_user(subject), t(0))

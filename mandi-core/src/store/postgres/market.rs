@@ -14,6 +14,17 @@ use crate::store::millis;
 
 const W: &str = "market snapshot";
 
+/// The products in a browse node (itself or below it) as a subquery: `$1` is the
+/// marketplace, `node` the placeholder of the node id.
+fn members(node: &str) -> String {
+    format!(
+        "SELECT asin FROM product_browse_nodes
+         WHERE marketplace = $1 AND node_id IN (
+             SELECT {node}::text UNION ALL SELECT node_id FROM browse_node_ancestry
+             WHERE marketplace = $1 AND ancestor_id = {node})"
+    )
+}
+
 /// The market snapshot in two reads: the products' leaf categories, then every known
 /// buy-box price up to the last moment in (ASIN, time) order, folded in one pass.
 pub(super) async fn snapshot(
@@ -25,58 +36,51 @@ pub(super) async fn snapshot(
     let code = marketplace_code(market);
     let ms: Vec<i64> = moments.iter().map(|m| millis(*m)).collect();
     let last = ms.last().copied().unwrap_or(i64::MAX);
-    // Leaf categories, and the products in `category` (itself or below it).
+    // Leaf categories of the products (of `category` when given).
     let mut leaves: HashMap<String, BrowseNodeRef> = HashMap::new();
     {
-        let stmt = conn
-            .prepare_cached(
-                "SELECT p.asin, p.node_id, n.name FROM product_browse_nodes p
-                 JOIN browse_nodes n ON n.marketplace = p.marketplace AND n.id = p.node_id
-                 WHERE p.marketplace = $1 AND p.position = 0",
-            )
-            .ctx(W)?;
-        let rows = stmt
-            .query_map(params![code], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .await
-            .ctx(W)?;
+        let base = "SELECT p.asin, p.node_id, n.name FROM product_browse_nodes p
+             JOIN browse_nodes n ON n.marketplace = p.marketplace AND n.id = p.node_id
+             WHERE p.marketplace = $1 AND p.position = 0";
+        let sql = match category {
+            None => base.to_owned(),
+            Some(_) => format!("{base} AND p.asin IN ({})", members("$2")),
+        };
+        let stmt = conn.prepare_cached(&sql).ctx(W)?;
+        let map = |r: &shim::Row| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        };
+        let rows = match category {
+            None => stmt.query_map(params![code], map).await,
+            Some(node) => stmt.query_map(params![code, node], map).await,
+        }
+        .ctx(W)?;
         for row in rows {
             let (a, id, name) = row.ctx(W)?;
             leaves.insert(a, BrowseNodeRef { id, name });
         }
     }
-    let members: Option<std::collections::HashSet<String>> = match category {
-        None => None,
-        Some(node) => {
-            let stmt = conn
-                .prepare_cached(
-                    "SELECT DISTINCT asin FROM product_browse_nodes
-                     WHERE marketplace = $1 AND (node_id = $2 OR node_id IN (
-                         SELECT node_id FROM browse_node_ancestry
-                         WHERE marketplace = $1 AND ancestor_id = $2))",
-                )
-                .ctx(W)?;
-            let rows = stmt
-                .query_map(params![code, node], |r| r.get::<_, String>(0))
-                .await
-                .ctx(W)?;
-            Some(rows.collect::<shim::Result<_>>().ctx(W)?)
-        }
+    // The history, narrowed to the category's products in SQL when one is given.
+    let base = "SELECT asin, at_ms, price_minor, price_currency FROM price_history
+         WHERE marketplace = $1 AND offer_kind = 'buy_box' AND price_minor IS NOT NULL
+           AND at_ms <= $2";
+    let sql = match category {
+        None => format!("{base} ORDER BY asin, at_ms"),
+        Some(_) => format!(
+            "{base} AND asin IN ({}) ORDER BY asin, at_ms",
+            members("$3")
+        ),
     };
-    let stmt = conn
-        .prepare_cached(
-            "SELECT asin, at_ms, price_minor, price_currency FROM price_history
-             WHERE marketplace = $1 AND offer_kind = 'buy_box' AND price_minor IS NOT NULL
-               AND at_ms <= $2
-             ORDER BY asin, at_ms",
-        )
-        .ctx(W)?;
-    let mut rows = stmt.query(params![code, last]).await.ctx(W)?;
+    let stmt = conn.prepare_cached(&sql).ctx(W)?;
+    let mut rows = match category {
+        None => stmt.query(params![code, last]).await,
+        Some(node) => stmt.query(params![code, last, node]).await,
+    }
+    .ctx(W)?;
     let mut out = Vec::new();
     let mut current: Option<(String, RowBuilder<'_>)> = None;
     let flush =
@@ -91,9 +95,6 @@ pub(super) async fn snapshot(
         };
     while let Some(r) = rows.next().ctx(W)? {
         let text: String = r.get(0).ctx(W)?;
-        if members.as_ref().is_some_and(|m| !m.contains(&text)) {
-            continue;
-        }
         let at: i64 = r.get(1).ctx(W)?;
         let Some(price) = money(r.get(2).ctx(W)?, r.get(3).ctx(W)?, W)? else {
             continue;

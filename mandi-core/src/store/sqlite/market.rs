@@ -14,8 +14,21 @@ use crate::store::millis;
 
 const W: &str = "market snapshot";
 
+/// The products in a browse node (itself or below it), as a subquery on `?1` (marketplace)
+/// and `?3` (node); the indexes on `product_browse_nodes (marketplace, node_id)` and
+/// `browse_node_ancestry (marketplace, ancestor_id)` answer it.
+/// (The node and its descendants as one list, not `node_id = ?3 OR …`, which would make
+/// SQLite read every product of the marketplace.)
+const MEMBERS: &str = "SELECT asin FROM product_browse_nodes
+     WHERE marketplace = ?1 AND node_id IN (
+         SELECT ?3 UNION ALL SELECT node_id FROM browse_node_ancestry
+         WHERE marketplace = ?1 AND ancestor_id = ?3)";
+
 /// The market snapshot in two reads: the products' leaf categories, then every known
-/// buy-box price up to the last moment in (ASIN, time) order, folded in one pass.
+/// buy-box price up to the last moment in (ASIN, time) order, folded in one pass. With a
+/// category both reads are narrowed to its products in SQL, so the history read touches only
+/// their rows (through the `(marketplace, asin, offer_kind, at_ms)` index), not the whole
+/// table.
 pub(super) fn snapshot(
     conn: &Connection,
     market: Marketplace,
@@ -25,56 +38,47 @@ pub(super) fn snapshot(
     let code = marketplace_code(market);
     let ms: Vec<i64> = moments.iter().map(|m| millis(*m)).collect();
     let last = ms.last().copied().unwrap_or(i64::MAX);
-    // Leaf categories, and the products in `category` (itself or below it).
+    // Leaf categories of the products (of `category` when given).
     let mut leaves: HashMap<String, BrowseNodeRef> = HashMap::new();
     {
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT p.asin, p.node_id, n.name FROM product_browse_nodes p
-                 JOIN browse_nodes n ON n.marketplace = p.marketplace AND n.id = p.node_id
-                 WHERE p.marketplace = ?1 AND p.position = 0",
-            )
-            .ctx(W)?;
-        let rows = stmt
-            .query_map(params![code], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .ctx(W)?;
+        let base = "SELECT p.asin, p.node_id, n.name FROM product_browse_nodes p
+             JOIN browse_nodes n ON n.marketplace = p.marketplace AND n.id = p.node_id
+             WHERE p.marketplace = ?1 AND p.position = 0";
+        let sql = match category {
+            None => base.to_owned(),
+            Some(_) => format!("{base} AND p.asin IN ({MEMBERS})"),
+        };
+        let mut stmt = conn.prepare_cached(&sql).ctx(W)?;
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        };
+        let rows = match category {
+            None => stmt.query_map(params![code], map),
+            Some(node) => stmt.query_map(params![code, last, node], map),
+        }
+        .ctx(W)?;
         for row in rows {
             let (a, id, name) = row.ctx(W)?;
             leaves.insert(a, BrowseNodeRef { id, name });
         }
     }
-    let members: Option<std::collections::HashSet<String>> = match category {
-        None => None,
-        Some(node) => {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT DISTINCT asin FROM product_browse_nodes
-                     WHERE marketplace = ?1 AND (node_id = ?2 OR node_id IN (
-                         SELECT node_id FROM browse_node_ancestry
-                         WHERE marketplace = ?1 AND ancestor_id = ?2))",
-                )
-                .ctx(W)?;
-            let rows = stmt
-                .query_map(params![code, node], |r| r.get::<_, String>(0))
-                .ctx(W)?;
-            Some(rows.collect::<rusqlite::Result<_>>().ctx(W)?)
-        }
+    let base = "SELECT asin, at_ms, price_minor, price_currency FROM price_history
+         WHERE marketplace = ?1 AND offer_kind = 'buy_box' AND price_minor IS NOT NULL
+           AND at_ms <= ?2";
+    let sql = match category {
+        None => format!("{base} ORDER BY asin, at_ms"),
+        Some(_) => format!("{base} AND asin IN ({MEMBERS}) ORDER BY asin, at_ms"),
     };
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT asin, at_ms, price_minor, price_currency FROM price_history
-             WHERE marketplace = ?1 AND offer_kind = 'buy_box' AND price_minor IS NOT NULL
-               AND at_ms <= ?2
-             ORDER BY asin, at_ms",
-        )
-        .ctx(W)?;
-    let mut rows = stmt.query(params![code, last]).ctx(W)?;
+    let mut stmt = conn.prepare_cached(&sql).ctx(W)?;
+    let mut rows = match category {
+        None => stmt.query(params![code, last]),
+        Some(node) => stmt.query(params![code, last, node]),
+    }
+    .ctx(W)?;
     let mut out = Vec::new();
     let mut current: Option<(String, RowBuilder<'_>)> = None;
     let flush =
@@ -89,9 +93,6 @@ pub(super) fn snapshot(
         };
     while let Some(r) = rows.next().ctx(W)? {
         let text: String = r.get(0).ctx(W)?;
-        if members.as_ref().is_some_and(|m| !m.contains(&text)) {
-            continue;
-        }
         let at: i64 = r.get(1).ctx(W)?;
         let Some(price) = money(r.get(2).ctx(W)?, r.get(3).ctx(W)?, W)? else {
             continue;
