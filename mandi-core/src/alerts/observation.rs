@@ -425,10 +425,13 @@ mod tests {
             let lows = windows
                 .iter()
                 .map(|&d| {
-                    let low = ProductObservation::covers(&stats, now, d).then(|| {
-                        lowest_in_window(&before, now - Duration::days(i64::from(d)), now, currency)
-                    });
-                    (d, low.flatten())
+                    let from = now - Duration::days(i64::from(d));
+                    let low = if ProductObservation::covers(&stats, now, d) {
+                        lowest_in_window(&before, from, now, currency)
+                    } else {
+                        None
+                    };
+                    (d, low)
                 })
                 .collect();
             let aggregated = ProductObservation::from_stats_and_lows(&product, &stats, lows);
