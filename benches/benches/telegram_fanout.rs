@@ -60,6 +60,7 @@ fn notification(i: usize, chats: usize) -> Notification {
             message: "Price fell to ₹54,999 (target ₹55,000)".into(),
             triggered_at: at,
             dedupe_key: format!("dk{i}"),
+            card: None,
         },
         user,
     }

@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mandi_core::catalog::{CatalogService, HistoryReport};
+use mandi_core::catalog::{AlertView, CatalogService};
 use mandi_core::ports::notifier::DigestNotification;
 use mandi_core::users::UserService;
 use mandi_core::{
@@ -763,15 +763,15 @@ impl TelegramNotifier {
     async fn deliver_inner(&self, n: &Notification) -> Result<(), NotifyError> {
         let chat = chat_of(&n.user)?;
         let t = texts(n.user.settings.language);
-        let report = match &self.catalog {
+        let view = match &self.catalog {
             Some(c) => c
-                .history(n.alert.marketplace, n.alert.asin, false)
+                .alert_view(&n.alert, self.config.attach_chart)
                 .await
-                .map_err(|e| tracing::warn!(error = %e, "no history for the alert card"))
+                .map_err(|e| tracing::warn!(error = %e, "no product data for the alert card"))
                 .ok(),
             None => None,
         };
-        let card = alert_card(&n.alert, report.as_ref(), t);
+        let card = alert_card(&n.alert, view.as_ref(), t);
         let buy = product_url(
             n.alert.marketplace,
             n.alert.asin,
@@ -792,7 +792,7 @@ impl TelegramNotifier {
                 ],
             ],
         };
-        let photo = self.alert_photo(report.as_ref());
+        let photo = self.alert_photo(view.as_ref());
         match photo {
             Some(p) => self
                 .send_photo_as(Origin::Alert, Some(&n.user), chat, p, &card, Some(keyboard))
@@ -812,14 +812,15 @@ impl TelegramNotifier {
         }
     }
 
-    fn alert_photo(&self, report: Option<&HistoryReport>) -> Option<InputFile> {
-        let report = report?;
+    fn alert_photo(&self, view: Option<&AlertView>) -> Option<InputFile> {
+        let report = view?;
         if self.config.attach_chart && report.points.len() >= 2 {
             let opts = mandi_core::charts::ChartOptions::mini(90);
             match mandi_core::charts::render_price_chart(&report.points, report.as_of, &opts) {
                 Ok(png) => {
+                    let asin = report.points[0].asin;
                     return Some(InputFile::Upload {
-                        file_name: format!("{}.png", report.asin.as_str()),
+                        file_name: format!("{}.png", asin.as_str()),
                         bytes: png,
                     });
                 }
@@ -862,11 +863,11 @@ pub fn chat_of(user: &User) -> Result<i64, NotifyError> {
 }
 
 /// The HTML card of an alert: title, old → new price, % off MRP and vs the 90-day average,
-/// the verdict.
-pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> String {
+/// the verdict (the figures stored with the alert, [`AlertView::card`]).
+pub fn alert_card(alert: &Alert, view: Option<&AlertView>, t: &Texts) -> String {
     let mut lines = Vec::new();
     lines.push(format!("<b>{}</b>", headline_text(alert.headline(), t)));
-    if let Some(p) = report.and_then(|r| r.product.as_ref()) {
+    if let Some(p) = view.and_then(|r| r.product.as_ref()) {
         lines.push(escape_html(&text::ellipsize(&p.title, 200)));
     } else {
         lines.push(format!("<code>{}</code>", alert.asin.as_str()));
@@ -881,27 +882,22 @@ pub fn alert_card(alert: &Alert, report: Option<&HistoryReport>, t: &Texts) -> S
     if let AlertHeadline::TargetReached { target } = alert.headline() {
         lines.push(format!("{} {target}", t.target));
     }
-    if let (Some(price), Some(report)) = (alert.price, report) {
-        let mrp = report
-            .product
-            .as_ref()
-            .and_then(|p| p.offers.first())
-            .and_then(|o| o.list_price);
-        if let Some(bps) = mrp.and_then(|m| price.discount_bps(m)).filter(|b| *b > 0) {
+    if let (Some(price), Some(card)) = (alert.price, view.map(|v| &v.card)) {
+        if let Some(bps) = card
+            .list_price
+            .and_then(|m| price.discount_bps(m))
+            .filter(|b| *b > 0)
+        {
             lines.push(format!("−{} {}", pct(bps), t.off_mrp));
         }
-        if let Some(avg) = report.summary.window(Some(90)).and_then(|w| w.average)
+        if let Some(avg) = card.average_90d
             && let Some(bps) = price.discount_bps(avg).filter(|b| *b != 0)
         {
             let sign = if bps >= 0 { "−" } else { "+" };
             lines.push(format!("{sign}{} {}", pct(bps.abs()), t.vs_avg90));
         }
-        if let Some(score) = &report.score {
-            lines.push(format!(
-                "{} ({}/100)",
-                verdict(score.verdict, t),
-                score.score
-            ));
+        if let (Some(score), Some(v)) = (card.score, card.verdict) {
+            lines.push(format!("{} ({score}/100)", verdict(v, t)));
         }
     }
     // The engine's one-line message repeats the above in English only; the card says it all.
@@ -1119,6 +1115,7 @@ mod tests {
             message: "<b>fake</b> & co".into(),
             triggered_at: chrono::DateTime::UNIX_EPOCH,
             dedupe_key: "k".into(),
+            card: None,
         };
         let hi = alert_card(&alert, None, texts(mandi_core::Language::Hindi));
         assert!(hi.contains("अब तक का सबसे कम दाम"), "{hi}");

@@ -69,6 +69,19 @@ pub struct HistoryReport {
     pub score: Option<DealScore>,
 }
 
+/// What an alert's card and chart show ([`CatalogService::alert_view`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertView {
+    /// The last saved copy of the product, if it was ever fetched (title, images).
+    pub product: Option<Product>,
+    /// The card's figures: stored with the alert, or computed now for an older alert.
+    pub card: crate::AlertCard,
+    /// The buy-box history in time order, when asked for (empty otherwise).
+    pub points: Vec<PricePoint>,
+    /// The end (exclusive) of the history a chart of `points` shows.
+    pub as_of: DateTime<Utc>,
+}
+
 /// The lookups of Mandi, shared by every front-end.
 ///
 /// # Examples
@@ -495,6 +508,56 @@ impl CatalogService {
         })
     }
 
+    /// What an alert's card shows: the product as last saved, the figures stored with the
+    /// alert ([`crate::AlertCard`], computed once when it fired) and, with `with_points`, the
+    /// buy-box history for a chart. An alert stored before cards were kept gets its card
+    /// computed from the history now (a full [`CatalogService::history`] report).
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub async fn alert_view(
+        &self,
+        alert: &crate::Alert,
+        with_points: bool,
+    ) -> Result<AlertView, CatalogError> {
+        let Some(card) = alert.card.clone() else {
+            let report = self.history(alert.marketplace, alert.asin, false).await?;
+            let card = crate::alerts::card::card_from_report(
+                report.product.as_ref(),
+                &report.summary,
+                report.score.as_ref(),
+            );
+            return Ok(AlertView {
+                product: report.product,
+                card,
+                points: if with_points {
+                    report.points
+                } else {
+                    Vec::new()
+                },
+                as_of: report.as_of,
+            });
+        };
+        let product = self
+            .store
+            .get_product(alert.marketplace, alert.asin)
+            .await?;
+        let points = if with_points {
+            self.store
+                .price_history(&HistoryQuery::buy_box(alert.marketplace, alert.asin))
+                .await?
+        } else {
+            Vec::new()
+        };
+        Ok(AlertView {
+            product,
+            card,
+            points,
+            as_of: self.clock.now() + chrono::Duration::seconds(1),
+        })
+    }
+
     /// Applies a retention policy to a product's stored history as of now: full resolution
     /// for recent points, older ones thinned per hour then per day without losing any
     /// minimum, maximum or gap ([`analytics::downsample`]). Returns how many points were
@@ -689,6 +752,112 @@ mod tests {
         );
         assert!(report.product.is_some());
         assert!(report.score.is_some());
+    }
+
+    /// An alert stores the card its history showed when it fired; showing it later reads the
+    /// stored figures (the history has moved on since), and an alert stored without them
+    /// gets them computed from the history now.
+    #[tokio::test]
+    async fn an_alert_keeps_the_card_its_history_showed_when_it_fired() {
+        let (source, clock, service) = setup();
+        let store = service.store().clone();
+        let user = store
+            .upsert_user(
+                &crate::domain::NewUser {
+                    identity: crate::domain::ExternalIdentity::new("test", "card"),
+                    display_name: None,
+                    settings: crate::domain::UserSettings::default(),
+                },
+                clock.now(),
+            )
+            .await
+            .expect("user");
+        store
+            .create_watch(
+                &crate::domain::NewWatch {
+                    user_id: user.id,
+                    target: crate::domain::WatchTarget::Product {
+                        marketplace: Marketplace::India,
+                        asin: source.asin,
+                    },
+                    rules: vec![crate::domain::AlertRule::TargetPrice {
+                        at_or_below: Money::from_major(45_000, Currency::INR),
+                    }],
+                    baseline_price: None,
+                    label: None,
+                },
+                clock.now(),
+            )
+            .await
+            .expect("watch");
+        let lookup_at = |rupees: i64| {
+            *source.price.lock().expect("lock") = Some(Money::from_major(rupees, Currency::INR));
+            clock.advance(chrono::Duration::hours(6));
+            let service = service.clone();
+            let asin = source.asin;
+            async move {
+                service
+                    .lookup(Marketplace::India, &[asin])
+                    .await
+                    .expect("lookup");
+            }
+        };
+        // 100 days between ₹52,999 and ₹58,999, then ₹44,999: the target fires once.
+        for i in 0..400_i64 {
+            lookup_at(52_999 + (i * 7_919) % 6_001).await;
+        }
+        lookup_at(44_999).await;
+        let alerts = store.alert_history(user.id, 10, 0).await.expect("alerts");
+        assert_eq!(alerts.len(), 1);
+        let alert = alerts[0].clone();
+        let stored = alert.card.clone().expect("the alert step stores the card");
+        let report = service
+            .history(Marketplace::India, source.asin, false)
+            .await
+            .expect("history");
+        let expected = crate::alerts::card::card_from_report(
+            report.product.as_ref(),
+            &report.summary,
+            report.score.as_ref(),
+        );
+        assert_eq!(
+            stored, expected,
+            "the card a report made at the alert shows"
+        );
+        let average = stored.average_90d.expect("a 90-day average");
+        assert!(average.minor() > Money::from_major(52_999, Currency::INR).minor());
+        assert!(stored.score.is_some() && stored.verdict.is_some());
+
+        // Ten more days at another price: the stored card stays what it was.
+        for _ in 0..40 {
+            lookup_at(39_999).await;
+        }
+        let view = service.alert_view(&alert, true).await.expect("view");
+        assert_eq!(view.card, stored);
+        assert_eq!(view.points.len(), 441);
+        assert_eq!(view.product.map(|p| p.title), Some("Phone".to_owned()));
+        let without_points = service.alert_view(&alert, false).await.expect("view");
+        assert!(without_points.points.is_empty());
+        // An alert stored before cards were kept: computed from today's history.
+        let old = crate::domain::Alert {
+            card: None,
+            ..alert
+        };
+        let fallback = service.alert_view(&old, true).await.expect("fallback");
+        let now = service
+            .history(Marketplace::India, source.asin, false)
+            .await
+            .expect("history");
+        assert_eq!(
+            fallback.card,
+            crate::alerts::card::card_from_report(
+                now.product.as_ref(),
+                &now.summary,
+                now.score.as_ref()
+            )
+        );
+        assert_ne!(fallback.card, stored);
+        assert_eq!(fallback.points, now.points);
     }
 
     #[tokio::test]

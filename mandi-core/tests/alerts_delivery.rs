@@ -130,6 +130,7 @@ impl Setup {
                     message: format!("alert {key}"),
                     triggered_at: self.clock.now_utc(),
                     dedupe_key: key.to_owned(),
+                    card: None,
                 }],
                 channels: vec!["terminal".to_owned()],
                 ..PriceUpdate::default()

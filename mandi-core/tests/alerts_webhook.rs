@@ -44,6 +44,7 @@ fn notification() -> Notification {
             message: "price fell".to_owned(),
             triggered_at: at,
             dedupe_key: "w1:r0:B0CX59H5W7:e1".to_owned(),
+            card: None,
         },
     }
 }

@@ -184,6 +184,7 @@ async fn the_personal_digest_is_one_message_with_predictions_near_lows_and_picks
                     message: format!("alert {key}"),
                     triggered_at: t0,
                     dedupe_key: key.to_owned(),
+                    card: None,
                 }],
                 channels: vec!["terminal".to_owned()],
                 ..PriceUpdate::default()

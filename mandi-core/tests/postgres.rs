@@ -105,6 +105,7 @@ async fn seed(store: &SqliteStore) {
                 message: "below your target".to_owned(),
                 triggered_at: t(3),
                 dedupe_key: "w1/target/B0TEST0000/1".to_owned(),
+                card: None,
             }],
             channels: vec!["terminal".to_owned(), "telegram".to_owned()],
             ..PriceUpdate::default()

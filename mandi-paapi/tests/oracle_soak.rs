@@ -290,6 +290,12 @@ async fn monitoring_loop_survives_twenty_percent_faults_without_a_wrong_or_repea
         "delivered more than once: {repeated:?}"
     );
 
+    // Every delivered alert carries the card computed when it fired.
+    assert!(
+        seen.iter().all(|n| n.alert.card.is_some()),
+        "an alert was delivered without its card"
+    );
+
     // No alert the oracle contradicts.
     for n in &seen {
         let truth = oracle.offer(n.alert.asin, n.alert.triggered_at).unwrap();

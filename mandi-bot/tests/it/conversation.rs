@@ -134,6 +134,7 @@ pub(crate) async fn deliver_through_outbox(
                 message: n.alert.message.clone(),
                 triggered_at: n.alert.triggered_at,
                 dedupe_key: n.alert.dedupe_key.clone(),
+                card: None,
             }],
             channels: vec!["telegram".into()],
             ..mandi_core::PriceUpdate::default()
@@ -169,6 +170,7 @@ pub(crate) async fn alert_for(h: &Harness, chat: i64, price: i64, previous: i64)
             message: format!("Price fell to ₹{price}"),
             triggered_at: h.clock.now_utc(),
             dedupe_key: format!("w{}-drop", watch.id),
+            card: None,
         },
         user,
     }
@@ -867,6 +869,7 @@ async fn a_digest_user_gets_one_message_in_their_language_delivered_once() {
             message: (*msg).to_owned(),
             triggered_at: t0(),
             dedupe_key: format!("d{i}"),
+            card: None,
         })
         .collect();
     h.store

@@ -180,6 +180,7 @@ async fn a_blocked_user_is_deactivated_once_and_their_watches_paused() {
                 message: "down".into(),
                 triggered_at: t0(),
                 dedupe_key: "k1".into(),
+                card: None,
             }],
             channels: vec!["telegram".into()],
             ..PriceUpdate::default()

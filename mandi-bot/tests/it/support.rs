@@ -68,6 +68,7 @@ pub fn alert(user: &User, n: i64, a: Asin) -> Alert {
         message: "Price fell to ₹54,999 (target ₹55,000) <now>".to_owned(),
         triggered_at: t0(),
         dedupe_key: format!("dk{n}"),
+        card: None,
     }
 }
 

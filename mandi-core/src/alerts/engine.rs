@@ -479,6 +479,7 @@ impl RuleEngine {
                 message: fired.message,
                 triggered_at: obs.at,
                 dedupe_key: dedupe_key(watch.id, i, obs.asin, epoch),
+                card: None,
             });
         }
         true

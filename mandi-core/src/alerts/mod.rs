@@ -40,6 +40,7 @@
 //! webhook receiver gets them in the `Idempotency-Key` header. At-least-once delivery plus
 //! receiver-side dedupe is exactly-once as the user sees it.
 
+pub mod card;
 mod dispatch;
 mod engine;
 pub mod notify;
@@ -49,6 +50,8 @@ mod step;
 
 pub use dispatch::{DeliveryPolicy, DispatchReport, Dispatcher, RetryPolicy};
 pub use engine::{NoiseControl, RuleEngine, WatchIndex, dedupe_key};
-pub use observation::{LightningDeal, MIN_HISTORY_FOR_ALL_TIME_LOW, ProductObservation};
+pub use observation::{
+    LightningDeal, MIN_HISTORY_FOR_ALL_TIME_LOW, ProductObservation, lowest_in_window,
+};
 pub use state::{AsinRuleStates, RuleState, WatchRuleStates};
 pub use step::{AlertStep, AlertStepError, RefreshReport};

@@ -13,6 +13,29 @@ use crate::ports::{DealScore, ScoreInput, Scorer};
 /// "all-time low" every time its price dips.
 pub const MIN_HISTORY_FOR_ALL_TIME_LOW: Duration = Duration::days(14);
 
+/// The lowest price of `currency` in force at any moment of `[from, until)` given the points
+/// made before `until` (any order; later ones are ignored): the minimum over
+/// [`series::window`] of their [`series::segments`] up to `until`. What
+/// [`crate::Store::lowest_in_window`] answers.
+pub fn lowest_in_window(
+    points: &[PricePoint],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    currency: Currency,
+) -> Option<Money> {
+    let filtered: Vec<PricePoint>;
+    let points: &[PricePoint] = if points.iter().all(|p| p.at < until) {
+        points
+    } else {
+        filtered = points.iter().filter(|p| p.at < until).cloned().collect();
+        &filtered
+    };
+    let segments = series::segments(points, until, currency);
+    series::window(&segments, from, until)
+        .filter_map(|s| s.price)
+        .min_by_key(|m| m.minor())
+}
+
 /// A lightning deal running on the product at the observation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LightningDeal {
@@ -210,9 +233,6 @@ impl ProductObservation {
         windows_days: &[u32],
     ) -> Self {
         let at = product.fetched_at;
-        let offer = product.buy_box();
-        let price = offer.and_then(|o| o.price);
-        let availability = offer.map_or(Availability::Unknown, |o| o.availability);
         let relevant = |p: &PricePoint| {
             p.asin == product.asin && p.offer_kind == OfferKind::BuyBox && p.at < at
         };
@@ -223,11 +243,7 @@ impl ProductObservation {
             filtered = recent.iter().filter(|p| relevant(p)).cloned().collect();
             &filtered
         };
-        let currency = price
-            .map(|m| m.currency())
-            .or_else(|| stats.last_price.map(|(_, m)| m.currency()))
-            .unwrap_or(Currency::INR);
-        let first_known = stats.first_known_at;
+        let currency = Self::window_currency(product, stats);
         let lowest_before = if windows_days.is_empty() {
             Vec::new()
         } else {
@@ -238,7 +254,7 @@ impl ProductObservation {
                     continue;
                 }
                 let from = at - Duration::days(i64::from(days));
-                let low = if first_known.is_some_and(|f| f <= from) {
+                let low = if Self::covers(stats, at, days) {
                     series::window(&segments, from, at)
                         .filter_map(|s| s.price)
                         .min_by_key(|m| m.minor())
@@ -249,12 +265,49 @@ impl ProductObservation {
             }
             lowest
         };
-        let all_time_low_before =
-            if first_known.is_some_and(|f| f <= at - MIN_HISTORY_FOR_ALL_TIME_LOW) {
-                stats.low.filter(|l| l.currency() == currency)
-            } else {
-                None
-            };
+        Self::from_stats_and_lows(product, stats, lowest_before)
+    }
+
+    /// The currency the windows of an observation of `product` are computed in: the
+    /// offer's, else the last known price's, else rupees.
+    pub fn window_currency(product: &Product, stats: &crate::ports::PriceStats) -> Currency {
+        product
+            .buy_box()
+            .and_then(|o| o.price)
+            .map(|m| m.currency())
+            .or_else(|| stats.last_price.map(|(_, m)| m.currency()))
+            .unwrap_or(Currency::INR)
+    }
+
+    /// True when the known history (first known price in `stats`) reaches back `days` days
+    /// before `at`: only then is "lowest in `days` days" claimed.
+    pub fn covers(stats: &crate::ports::PriceStats, at: DateTime<Utc>, days: u32) -> bool {
+        stats
+            .first_known_at
+            .is_some_and(|f| f <= at - Duration::days(i64::from(days)))
+    }
+
+    /// [`ProductObservation::from_stats`] with the lowest price of each "lowest in N days"
+    /// window already known (`(N, lowest)`, `None` when not covered or no price held; see
+    /// [`crate::Store::lowest_in_window`]), so no point of the history is read.
+    pub fn from_stats_and_lows(
+        product: &Product,
+        stats: &crate::ports::PriceStats,
+        lowest_before: Vec<(u32, Option<Money>)>,
+    ) -> Self {
+        let at = product.fetched_at;
+        let offer = product.buy_box();
+        let price = offer.and_then(|o| o.price);
+        let availability = offer.map_or(Availability::Unknown, |o| o.availability);
+        let currency = Self::window_currency(product, stats);
+        let all_time_low_before = if stats
+            .first_known_at
+            .is_some_and(|f| f <= at - MIN_HISTORY_FOR_ALL_TIME_LOW)
+        {
+            stats.low.filter(|l| l.currency() == currency)
+        } else {
+            None
+        };
         Self {
             marketplace: product.marketplace,
             asin: product.asin,
@@ -367,6 +420,22 @@ mod tests {
             assert!(recent.len() < before.len() || cut < 1_000);
             let narrow = ProductObservation::from_stats(&product, &stats, &recent, &windows);
             assert_eq!(narrow, full, "cut at {cut}");
+            // Each window's minimum on its own (what `Store::lowest_in_window` answers).
+            let currency = ProductObservation::window_currency(&product, &stats);
+            let lows = windows
+                .iter()
+                .map(|&d| {
+                    let from = now - Duration::days(i64::from(d));
+                    let low = if ProductObservation::covers(&stats, now, d) {
+                        lowest_in_window(&before, from, now, currency)
+                    } else {
+                        None
+                    };
+                    (d, low)
+                })
+                .collect();
+            let aggregated = ProductObservation::from_stats_and_lows(&product, &stats, lows);
+            assert_eq!(aggregated, full, "cut at {cut}, windows aggregated");
         }
     }
 }

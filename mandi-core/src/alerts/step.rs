@@ -345,10 +345,35 @@ impl AlertStep {
                     update.rule_states.push(states);
                 }
             }
+            if !update.alerts.is_empty() {
+                // The card of what fired, computed once here (alerts are rare): delivering
+                // or listing the alert later recomputes nothing.
+                let card = self.card(&product).await?;
+                for alert in &mut update.alerts {
+                    alert.card = Some(card.clone());
+                }
+            }
         }
         update.product = Some(product);
         batch.updates.push(update);
         Ok(())
+    }
+
+    /// The card of the alerts `product` fired: its whole buy-box history (read once, only
+    /// for a product that fired) as of this observation.
+    async fn card(&self, product: &Product) -> Result<crate::domain::AlertCard, AlertStepError> {
+        let before = self
+            .store
+            .price_history(&HistoryQuery {
+                until: Some(product.fetched_at),
+                ..HistoryQuery::buy_box(product.marketplace, product.asin)
+            })
+            .await?;
+        Ok(super::card::card_at_observation(
+            product,
+            before,
+            self.scorer.as_deref(),
+        ))
     }
 
     /// What the rules need about `product`, read as narrowly as they allow.
@@ -384,20 +409,28 @@ impl AlertStep {
         match stats {
             // Everything stored is older than this observation: the aggregates are "before".
             Some(stats) if stats.last_at.is_some_and(|t| t < at) => {
-                let recent = match ProductObservation::recent_since(at, &windows) {
-                    Some(since) => {
+                // Each window's lowest price is aggregated by the store: no point is read.
+                let currency = ProductObservation::window_currency(product, &stats);
+                let mut lows = Vec::with_capacity(windows.len());
+                for &days in &windows {
+                    let low = if ProductObservation::covers(&stats, at, days) {
                         self.store
-                            .price_history(&HistoryQuery {
-                                since: Some(since),
-                                until: Some(at),
-                                ..HistoryQuery::buy_box(product.marketplace, product.asin)
-                            })
+                            .lowest_in_window(
+                                product.marketplace,
+                                product.asin,
+                                OfferKind::BuyBox,
+                                at - chrono::Duration::days(i64::from(days)),
+                                at,
+                                currency,
+                            )
                             .await?
-                    }
-                    None => Vec::new(),
-                };
-                Ok(ProductObservation::from_stats(
-                    product, &stats, &recent, &windows,
+                    } else {
+                        None
+                    };
+                    lows.push((days, low));
+                }
+                Ok(ProductObservation::from_stats_and_lows(
+                    product, &stats, lows,
                 ))
             }
             // Nothing stored yet.

@@ -1495,6 +1495,8 @@ macro_rules! store_contract {
             search_log_round_trips,
             apply_update_writes_everything_once,
             apply_update_skips_alerts_of_missing_or_foreign_watches,
+            alerts_keep_the_card_they_were_stored_with,
+            lowest_in_window_is_the_window_minimum_of_the_history,
             invalid_update_writes_nothing,
             older_fetch_never_replaces_newer_product,
             claim_respects_due_time_channel_and_lease,
@@ -1563,6 +1565,7 @@ fn new_alert(user: UserId, watch: WatchId, a: Asin, key: &str, at: DateTime<Utc>
         message: format!("alert {key}"),
         triggered_at: at,
         dedupe_key: key.to_owned(),
+        card: None,
     }
 }
 
@@ -1687,6 +1690,137 @@ pub async fn apply_update_writes_everything_once(store: impl Store) {
     assert_eq!(
         store.rule_states(&[watch]).await.expect("states"),
         vec![states_of(watch, a, t(200), 2)]
+    );
+}
+
+/// `lowest_in_window` gives what the segments of the stored history give over the window:
+/// a point replaced within its own second, an unknown price, a price in another currency,
+/// other offer kinds and other products do not count; a point holds at most three days;
+/// points at or after `until` are not looked at.
+pub async fn lowest_in_window_is_the_window_minimum_of_the_history(store: impl Store) {
+    const D: i64 = 86_400;
+    let a = asin("B0CX59H5W7");
+    let b = asin("B0BZ8TWFY9");
+    let ms = |secs: i64, millis: i64| t(secs) + TimeDelta::milliseconds(millis);
+    let mut usd = point(a, OfferKind::BuyBox, t(12 * D), Some(1));
+    usd.price = Some(Money::from_minor(50, Currency::USD));
+    usd.list_price = None;
+    let points = vec![
+        point(a, OfferKind::BuyBox, t(0), Some(90_000)),
+        // Replaced within its own second: holds for no time.
+        point(a, OfferKind::BuyBox, t(10 * D), Some(10_000)),
+        point(a, OfferKind::BuyBox, ms(10 * D, 500), Some(70_000)),
+        point(a, OfferKind::BuyBox, t(11 * D), None),
+        usd,
+        point(a, OfferKind::BuyBox, t(13 * D), Some(80_000)),
+        point(a, OfferKind::BuyBox, t(20 * D), Some(60_000)),
+        point(a, OfferKind::BuyBox, t(25 * D), Some(65_000)),
+        point(a, OfferKind::Used, t(21 * D), Some(1_000)),
+        point(b, OfferKind::BuyBox, t(21 * D), Some(2_000)),
+    ];
+    store.record_prices(&points).await.expect("record");
+    let history = store
+        .price_history(&HistoryQuery::buy_box(IN, a))
+        .await
+        .expect("history");
+    let cases = [
+        (t(10 * D), t(14 * D), Some(70_000)),
+        (t(22 * D + 1), t(24 * D), Some(60_000)),
+        // The 20-day point holds three days: not into a window from day 23.
+        (t(23 * D), t(25 * D), None),
+        (t(23 * D), t(25 * D + 1), Some(65_000)),
+        (t(12 * D), t(13 * D), None),
+        (t(9 * D), t(10 * D + 1), Some(70_000)),
+        // The half-second point is before `until` but holds no whole second.
+        (t(9 * D), ms(10 * D, 800), None),
+        (t(0), t(30 * D), Some(60_000)),
+        (t(-D), t(1), Some(90_000)),
+        (t(-D), t(0), None),
+    ];
+    for (from, until, expected) in cases {
+        let got = store
+            .lowest_in_window(IN, a, OfferKind::BuyBox, from, until, Currency::INR)
+            .await
+            .expect("lowest");
+        assert_eq!(got, expected.map(inr), "window {from} .. {until}");
+        assert_eq!(
+            got,
+            crate::alerts::lowest_in_window(&history, from, until, Currency::INR),
+            "window {from} .. {until} against the history's segments"
+        );
+    }
+    assert_eq!(
+        store
+            .lowest_in_window(
+                IN,
+                a,
+                OfferKind::BuyBox,
+                t(11 * D),
+                t(13 * D),
+                Currency::USD
+            )
+            .await
+            .expect("usd"),
+        Some(Money::from_minor(50, Currency::USD))
+    );
+    assert_eq!(
+        store
+            .lowest_in_window(IN, a, OfferKind::Used, t(0), t(30 * D), Currency::INR)
+            .await
+            .expect("used"),
+        Some(inr(1_000))
+    );
+}
+
+/// An alert keeps the card figures it was stored with (MRP, 90-day average, score and
+/// verdict) through every read: the user's history, the watch's alerts and a claimed
+/// delivery. An alert stored without them reads back without them.
+pub async fn alerts_keep_the_card_they_were_stored_with(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let (user, watch) = user_and_watch(&store, "2001", a).await;
+    let card = crate::domain::AlertCard {
+        list_price: Some(inr(2_499_900)),
+        average_90d: Some(inr(1_612_345)),
+        score: Some(87),
+        verdict: Some(crate::ports::DealVerdict::GreatDeal),
+    };
+    let mut with_card = new_alert(user, watch, a, "with-card", t(100));
+    with_card.card = Some(card.clone());
+    let partial = crate::domain::AlertCard {
+        average_90d: Some(inr(1_500_000)),
+        ..crate::domain::AlertCard::default()
+    };
+    let mut with_partial = new_alert(user, watch, a, "partial", t(150));
+    with_partial.card = Some(partial.clone());
+    let without = new_alert(user, watch, a, "without", t(200));
+    apply_alerts(
+        &store,
+        vec![with_card, with_partial, without],
+        &["terminal"],
+    )
+    .await;
+    let cards =
+        |alerts: Vec<crate::domain::Alert>| -> Vec<(String, Option<crate::domain::AlertCard>)> {
+            let mut v: Vec<_> = alerts.into_iter().map(|a| (a.dedupe_key, a.card)).collect();
+            v.sort_by(|x, y| x.0.cmp(&y.0));
+            v
+        };
+    let expected = vec![
+        ("partial".to_owned(), Some(partial)),
+        ("with-card".to_owned(), Some(card)),
+        ("without".to_owned(), None),
+    ];
+    let history = store.alert_history(user, 10, 0).await.expect("history");
+    assert_eq!(cards(history), expected);
+    let of_watch = store.watch_alerts(user, watch).await.expect("watch alerts");
+    assert_eq!(cards(of_watch), expected);
+    let claimed = store
+        .claim_due_deliveries(t(300), &channels(&["terminal"]), 10, TimeDelta::seconds(60))
+        .await
+        .expect("claim");
+    assert_eq!(
+        cards(claimed.into_iter().map(|d| d.alert).collect()),
+        expected
     );
 }
 

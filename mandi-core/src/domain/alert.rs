@@ -45,6 +45,26 @@ pub struct Alert {
     pub triggered_at: DateTime<Utc>,
     /// Unique per (watch, rule, trigger): the same trigger never makes two alerts.
     pub dedupe_key: String,
+    /// What the alert's card shows besides the alert itself (MRP, 90-day average, deal
+    /// score), computed once when the alert fired. `None` for alerts stored before cards were
+    /// kept: a front-end then computes it from the stored history.
+    #[serde(default)]
+    pub card: Option<AlertCard>,
+}
+
+/// The figures an alert's card shows besides the alert itself, computed once, from the
+/// product and its buy-box history as of the observation that fired the alert, and stored
+/// with the alert so that rendering the card recomputes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AlertCard {
+    /// The product's MRP (list price of its first offer) at that moment, when known.
+    pub list_price: Option<Money>,
+    /// The average known price over the last 90 days, when any.
+    pub average_90d: Option<Money>,
+    /// The deal score (0–100) of the offer at that moment, when the product was scored.
+    pub score: Option<u8>,
+    /// The verdict of that score.
+    pub verdict: Option<crate::ports::DealVerdict>,
 }
 
 /// What an alert says happened: one headline per rule, so a target that is reached without
@@ -215,6 +235,7 @@ mod headline_tests {
             message: String::new(),
             triggered_at: DateTime::<Utc>::UNIX_EPOCH,
             dedupe_key: "k".into(),
+            card: None,
         }
     }
 

@@ -12,7 +12,7 @@ mod server;
 mod user;
 mod watch;
 
-pub use alert::{Alert, AlertHeadline, AlertId, DeliveryStatus, OutboxEntry};
+pub use alert::{Alert, AlertCard, AlertHeadline, AlertId, DeliveryStatus, OutboxEntry};
 pub use asin::{Asin, AsinError};
 pub use bps::Bps;
 pub use history::PricePoint;

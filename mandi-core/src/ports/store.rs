@@ -198,6 +198,10 @@ pub struct NewAlert {
     pub triggered_at: DateTime<Utc>,
     /// Unique per (watch, rule, product, epoch): the same trigger never makes two alerts.
     pub dedupe_key: String,
+    /// What the alert's card shows (MRP, 90-day average, deal score), computed once by the
+    /// alert step; stored with the alert.
+    #[serde(default)]
+    pub card: Option<crate::domain::AlertCard>,
 }
 
 /// Everything one price update writes, in **one transaction**: the product as fetched (or
@@ -661,6 +665,39 @@ pub trait Store: Send + Sync {
         Ok(out)
     }
 
+    /// The lowest price of `currency` in force at any moment of `[from, until)` in a
+    /// product's history of one offer kind, counting only points made before `until`: what
+    /// [`crate::analytics::series::window`] over the [`crate::analytics::series::segments`] of
+    /// those points (up to `until`) gives — a point holds until the next one (a point replaced
+    /// within its own second holds for no time) or for at most
+    /// [`crate::analytics::series::MAX_TRUSTED_SPAN`]; unknown prices and prices of another
+    /// currency are not prices. `None` when no such price held in the window. What a "lowest
+    /// in N days" rule needs, without reading the window's points.
+    ///
+    /// The default reads the window's points and computes it; adapters aggregate instead.
+    async fn lowest_in_window(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        offer_kind: OfferKind,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        currency: crate::domain::Currency,
+    ) -> StoreResult<Option<crate::domain::Money>> {
+        let points = self
+            .price_history(&HistoryQuery {
+                marketplace,
+                asin,
+                offer_kind: Some(offer_kind),
+                since: Some(from - crate::analytics::series::MAX_TRUSTED_SPAN),
+                until: Some(until),
+            })
+            .await?;
+        Ok(crate::alerts::lowest_in_window(
+            &points, from, until, currency,
+        ))
+    }
+
     /// The child ASINs saved for each of `parents` (in the order given; an empty list for a
     /// parent with none), in one read.
     async fn variation_children_of(
@@ -1033,6 +1070,17 @@ macro_rules! forward_store {
             }
             async fn apply_updates(&self, u: &[PriceUpdate]) -> StoreResult<Vec<AppliedUpdate>> {
                 (**self).apply_updates(u).await
+            }
+            async fn lowest_in_window(
+                &self,
+                m: Marketplace,
+                a: Asin,
+                k: OfferKind,
+                from: DateTime<Utc>,
+                until: DateTime<Utc>,
+                c: crate::domain::Currency,
+            ) -> StoreResult<Option<crate::domain::Money>> {
+                (**self).lowest_in_window(m, a, k, from, until, c).await
             }
             async fn variation_children_of(
                 &self,

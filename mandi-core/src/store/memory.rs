@@ -311,6 +311,7 @@ impl State {
                     message: a.message.clone(),
                     triggered_at: at,
                     dedupe_key: a.dedupe_key.clone(),
+                    card: a.card.clone(),
                 },
             );
             state.dedupe.insert(a.dedupe_key.clone(), id.0);

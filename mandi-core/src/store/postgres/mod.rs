@@ -65,11 +65,12 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_intel_clicks.sql"),
     include_str!("migrations/0003_serve_webhooks.sql"),
     include_str!("migrations/0004_watch_pause_reason.sql"),
+    include_str!("migrations/0005_alert_card.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -1072,7 +1073,7 @@ async fn write_rules(conn: &Conn<'_>, id: WatchId, rules: &[AlertRule]) -> Store
 
 const ALERT_COLUMNS: &str = "a.id, a.user_id, a.watch_id, a.marketplace, a.asin, a.rule_json,
      a.price_minor, a.price_currency, a.previous_price_minor, a.previous_price_currency,
-     a.availability, a.message, a.triggered_at_ms, a.dedupe_key";
+     a.availability, a.message, a.triggered_at_ms, a.dedupe_key, a.card_json";
 
 fn read_alert(r: &Row, base: usize) -> StoreResult<Alert> {
     const W: &str = "alert";
@@ -1090,6 +1091,9 @@ fn read_alert(r: &Row, base: usize) -> StoreResult<Alert> {
         message: col(r, c(11), W)?,
         triggered_at: time(col(r, c(12), W)?, W)?,
         dedupe_key: col(r, c(13), W)?,
+        card: col::<Option<String>>(r, c(14), W)?
+            .map(|j| from_json(&j, W))
+            .transpose()?,
     })
 }
 
@@ -1278,8 +1282,9 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
         conn.prepare_cached(
             "INSERT INTO alerts (user_id, watch_id, marketplace, asin, rule_kind, rule_json,
                  price_minor, price_currency, previous_price_minor, previous_price_currency,
-                 availability, message, triggered_at_ms, dedupe_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                 availability, message, triggered_at_ms, dedupe_key, card_json)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                 $15)",
         )
         .ctx("alert")?
         .execute(params![
@@ -1297,6 +1302,10 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
             a.message,
             millis(a.triggered_at),
             a.dedupe_key,
+            a.card
+                .as_ref()
+                .map(|c| to_json(c, "alert card"))
+                .transpose()?,
         ])
         .await
         .ctx("alert")?;
@@ -2223,6 +2232,22 @@ impl Store for PostgresStore {
     ) -> StoreResult<Option<crate::ports::store::PriceStats>> {
         in_conn!(self, "price stats", |conn| {
             stats::read(conn, marketplace, asin, offer_kind).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%asin))]
+    async fn lowest_in_window(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        offer_kind: crate::domain::OfferKind,
+        from: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+        currency: crate::domain::Currency,
+    ) -> StoreResult<Option<crate::domain::Money>> {
+        in_conn!(self, "lowest in window", |conn| {
+            stats::lowest_in_window(conn, marketplace, asin, offer_kind, from, until, currency)
+                .await
         })
     }
 

@@ -4,7 +4,10 @@
 use super::shim::{Conn, OptionalExtension, params};
 
 use super::rows::{Ctx, availability, col, marketplace_code, money, money_parts, opt_time, time};
-use crate::domain::{Asin, Marketplace, OfferKind};
+use chrono::{DateTime, Utc};
+
+use crate::analytics::series;
+use crate::domain::{Asin, Currency, Marketplace, Money, OfferKind};
 use crate::ports::store::{PriceStats, StoreResult};
 use crate::store::millis;
 
@@ -141,4 +144,53 @@ pub(super) async fn read(
     .optional()
     .ctx(W)?
     .transpose()
+}
+
+/// [`crate::Store::lowest_in_window`] in one aggregate statement (the SQLite store's
+/// `stats::lowest_in_window`): every point from the trusted span before `from` up to (not
+/// including) `until` is looked at inside PostgreSQL, none is sent back. A point counts when
+/// its segment — to the next point's second (or `until`'s), at most the trusted span — is
+/// not empty and overlaps the window, as `analytics::series` builds them (whole seconds).
+pub(super) async fn lowest_in_window(
+    conn: &Conn<'_>,
+    m: Marketplace,
+    a: Asin,
+    kind: OfferKind,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    currency: Currency,
+) -> StoreResult<Option<Money>> {
+    const W: &str = "lowest in window";
+    let span = series::MAX_TRUSTED_SPAN.num_seconds();
+    let lo_ms = millis(from) - span * 1_000;
+    // Points strictly before `until` (stored to the millisecond; `until` may be finer).
+    let until_ms = millis(until) + i64::from(until.timestamp_subsec_nanos() % 1_000_000 != 0);
+    let low = conn
+        .prepare_cached(
+            "SELECT MIN(p) FROM (
+                 SELECT price_minor AS p, price_currency AS c, at_ms / 1000 AS s,
+                        LEAD(at_ms / 1000, 1, $7::BIGINT) OVER (ORDER BY at_ms) AS ns
+                 FROM price_history
+                 WHERE marketplace = $1 AND asin = $2 AND offer_kind = $3
+                   AND at_ms >= $4 AND at_ms < $5) w
+             WHERE p IS NOT NULL AND c = $6 AND ns > s AND LEAST(s + $9, ns) > $8 AND s < $7",
+        )
+        .ctx(W)?
+        .query_row(
+            params![
+                marketplace_code(m),
+                a.as_str(),
+                kind.as_str(),
+                lo_ms,
+                until_ms,
+                currency.code(),
+                until.timestamp(),
+                from.timestamp(),
+                span,
+            ],
+            |r| Ok(col::<Option<i64>>(r, 0, W)),
+        )
+        .await
+        .ctx(W)??;
+    Ok(low.map(|minor| Money::from_minor(minor, currency)))
 }

@@ -21,7 +21,7 @@ use crate::store::{idempotency_key, millis, rule_kind};
 pub(super) const ALERT_COLUMNS: &str =
     "a.id, a.user_id, a.watch_id, a.marketplace, a.asin, a.rule_json,
      a.price_minor, a.price_currency, a.previous_price_minor, a.previous_price_currency,
-     a.availability, a.message, a.triggered_at_ms, a.dedupe_key";
+     a.availability, a.message, a.triggered_at_ms, a.dedupe_key, a.card_json";
 
 pub(super) fn read_alert(r: &Row<'_>, base: usize) -> StoreResult<Alert> {
     const W: &str = "alert";
@@ -39,6 +39,9 @@ pub(super) fn read_alert(r: &Row<'_>, base: usize) -> StoreResult<Alert> {
         message: col(r, c(11), W)?,
         triggered_at: time(col(r, c(12), W)?, W)?,
         dedupe_key: col(r, c(13), W)?,
+        card: col::<Option<String>>(r, c(14), W)?
+            .map(|j| from_json(&j, W))
+            .transpose()?,
     })
 }
 
@@ -177,8 +180,9 @@ pub(super) fn apply_update_tx(conn: &Connection, u: &PriceUpdate) -> StoreResult
         conn.prepare_cached(
             "INSERT INTO alerts (user_id, watch_id, marketplace, asin, rule_kind, rule_json,
                  price_minor, price_currency, previous_price_minor, previous_price_currency,
-                 availability, message, triggered_at_ms, dedupe_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 availability, message, triggered_at_ms, dedupe_key, card_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                 ?15)",
         )
         .ctx("alert")?
         .execute(params![
@@ -196,6 +200,10 @@ pub(super) fn apply_update_tx(conn: &Connection, u: &PriceUpdate) -> StoreResult
             a.message,
             millis(a.triggered_at),
             a.dedupe_key,
+            a.card
+                .as_ref()
+                .map(|c| to_json(c, "alert card"))
+                .transpose()?,
         ])
         .ctx("alert")?;
         let id = AlertId(conn.last_insert_rowid());

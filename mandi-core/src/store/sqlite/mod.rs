@@ -76,7 +76,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
@@ -86,6 +86,7 @@ const MIGRATIONS: [&str; 9] = [
     include_str!("migrations/0007_intel_clicks.sql"),
     include_str!("migrations/0008_serve_webhooks.sql"),
     include_str!("migrations/0009_watch_pause_reason.sql"),
+    include_str!("migrations/0010_alert_card.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -820,6 +821,22 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<crate::ports::store::PriceStats>> {
         self.run("price stats", move |conn| {
             stats::read(conn, marketplace, asin, offer_kind)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(%asin))]
+    async fn lowest_in_window(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        offer_kind: crate::domain::OfferKind,
+        from: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+        currency: crate::domain::Currency,
+    ) -> StoreResult<Option<crate::domain::Money>> {
+        self.run("lowest in window", move |conn| {
+            stats::lowest_in_window(conn, marketplace, asin, offer_kind, from, until, currency)
         })
         .await
     }

@@ -4,7 +4,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{Ctx, availability, col, marketplace_code, money, money_parts, opt_time, time};
-use crate::domain::{Asin, Marketplace, OfferKind, PricePoint};
+use chrono::{DateTime, Utc};
+
+use crate::analytics::series;
+use crate::domain::{Asin, Currency, Marketplace, Money, OfferKind, PricePoint};
 use crate::ports::store::{PriceStats, StoreResult};
 use crate::store::millis;
 
@@ -123,4 +126,52 @@ pub(super) fn read(
     .optional()
     .ctx(W)?
     .transpose()
+}
+
+/// [`crate::Store::lowest_in_window`] in one aggregate statement: every point from
+/// [`series::MAX_TRUSTED_SPAN`] before `from` up to (not including) `until` is looked at
+/// inside SQLite, none is decoded. A point counts when its segment — to the next point's
+/// second (or `until`'s), at most the trusted span — is not empty and overlaps the window,
+/// exactly as [`series::segments`] and [`series::window`] build them (whole seconds).
+pub(super) fn lowest_in_window(
+    conn: &Connection,
+    marketplace: Marketplace,
+    asin: Asin,
+    offer_kind: OfferKind,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    currency: Currency,
+) -> StoreResult<Option<Money>> {
+    const W: &str = "lowest in window";
+    let span = series::MAX_TRUSTED_SPAN.num_seconds();
+    let lo_ms = millis(from) - span * 1_000;
+    // Points strictly before `until` (stored to the millisecond; `until` may be finer).
+    let until_ms = millis(until) + i64::from(until.timestamp_subsec_nanos() % 1_000_000 != 0);
+    let low: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MIN(p) FROM (
+                 SELECT price_minor AS p, price_currency AS c, at_ms / 1000 AS s,
+                        LEAD(at_ms / 1000, 1, ?7) OVER (ORDER BY at_ms) AS ns
+                 FROM price_history
+                 WHERE marketplace = ?1 AND asin = ?2 AND offer_kind = ?3
+                   AND at_ms >= ?4 AND at_ms < ?5)
+             WHERE p IS NOT NULL AND c = ?6 AND ns > s AND MIN(s + ?9, ns) > ?8 AND s < ?7",
+        )
+        .ctx(W)?
+        .query_row(
+            params![
+                marketplace_code(marketplace),
+                asin.as_str(),
+                offer_kind.as_str(),
+                lo_ms,
+                until_ms,
+                currency.code(),
+                until.timestamp(),
+                from.timestamp(),
+                span,
+            ],
+            |r| r.get(0),
+        )
+        .ctx(W)?;
+    Ok(low.map(|m| Money::from_minor(m, currency)))
 }
