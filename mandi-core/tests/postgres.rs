@@ -424,7 +424,9 @@ async fn a_worker_whose_lease_was_taken_over_writes_nothing() {
         .expect("store");
     watch_products(&store, 3).await;
     let ttl = Duration::from_millis(300);
-    let slow = MonitorWorker::join(&store, "slow", ttl).await.expect("slow");
+    let slow = MonitorWorker::join(&store, "slow", ttl)
+        .await
+        .expect("slow");
     let update = |secs: i64| PriceUpdate {
         product: Some(Product::new(asin(1), IN, "Product 1", t(secs))),
         ..PriceUpdate::default()
@@ -435,7 +437,9 @@ async fn a_worker_whose_lease_was_taken_over_writes_nothing() {
         .expect("written while the lease holds");
     // The slow worker stalls past its lease; another one takes the products over.
     tokio::time::sleep(ttl + Duration::from_millis(150)).await;
-    let next = MonitorWorker::join(&store, "next", ttl).await.expect("next");
+    let next = MonitorWorker::join(&store, "next", ttl)
+        .await
+        .expect("next");
     assert_eq!(next.held().len(), 64, "the expired leases are taken over");
     let err = slow
         .store()
@@ -455,6 +459,8 @@ async fn a_worker_whose_lease_was_taken_over_writes_nothing() {
         .expect("the new owner writes");
     // A worker that leaves gives its buckets back at once (shared with `slow`, alive).
     next.leave().await.expect("leave");
-    let again = MonitorWorker::join(&store, "again", ttl).await.expect("again");
+    let again = MonitorWorker::join(&store, "again", ttl)
+        .await
+        .expect("again");
     assert!(again.held().len() >= 32, "{:?}", again.held());
 }

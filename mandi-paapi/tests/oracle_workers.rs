@@ -13,8 +13,8 @@
 //! buckets run out and are taken over by the survivors.
 //!
 //! Without PostgreSQL server binaries the test prints one "skipped: no PostgreSQL server
-//! binaries" line. `MANDI_WORKERS_WATCHES` (default 120) and `MANDI_WORKERS_DAYS` (default
-//! 20) scale it.
+//! binaries" line. `MANDI_WORKERS_WATCHES` (default 90) and `MANDI_WORKERS_DAYS` (default
+//! 12) scale it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -53,7 +53,7 @@ fn env_or(name: &str, default: i64) -> i64 {
 }
 
 fn steps() -> i64 {
-    env_or("MANDI_WORKERS_DAYS", 20).max(2) * 24 / STEP_HOURS
+    env_or("MANDI_WORKERS_DAYS", 12).max(2) * 24 / STEP_HOURS
 }
 
 fn t0() -> DateTime<Utc> {
@@ -167,8 +167,8 @@ async fn all_done(store: &dyn Store, steps: i64) -> bool {
 
 /// One worker: joins `url`, refreshes the products of its buckets step by step (each
 /// product on its own timeline, oldest step first, ten ASINs a call) until every watched
-/// product is done. Returns the calls it made.
-async fn work(url: &str, owner: &str) -> usize {
+/// product is done. Returns the calls it made and the updates refused by its fence.
+async fn work(url: &str, owner: &str) -> (usize, usize) {
     let steps = steps();
     let plain = PostgresStore::connect(url).await.unwrap();
     let worker = MonitorWorker::join(&plain, owner, LEASE).await.unwrap();
@@ -190,7 +190,7 @@ async fn work(url: &str, owner: &str) -> usize {
     let (mut source, mut step) = client();
     // Per product: the generation of its bucket when its progress was read, and its next step.
     let mut progress: HashMap<Asin, (i64, i64)> = HashMap::new();
-    let mut calls = 0;
+    let (mut calls, mut refused) = (0, 0);
     loop {
         let held = worker.held();
         let mut due: BTreeMap<i64, Vec<Asin>> = BTreeMap::new();
@@ -210,7 +210,7 @@ async fn work(url: &str, owner: &str) -> usize {
         }
         let Some((s, asins)) = due.into_iter().next() else {
             if all_done(&plain, steps).await {
-                return calls;
+                return (calls, refused);
             }
             tokio::time::sleep(StdDuration::from_millis(100)).await;
             continue;
@@ -238,7 +238,8 @@ async fn work(url: &str, owner: &str) -> usize {
             }
             // The lease ran out and another worker has the bucket now: nothing was written.
             Err(e) => {
-                eprintln!("{owner}: {e}");
+                assert!(e.to_string().contains("does not hold the lease"), "{e}");
+                refused += 1;
                 progress.clear();
             }
         }
@@ -255,8 +256,8 @@ async fn worker_process_entry() {
     ) else {
         return;
     };
-    let calls = work(&url, &owner).await;
-    println!("WORKER DONE {owner} {calls}");
+    let (calls, refused) = work(&url, &owner).await;
+    println!("WORKER DONE {owner} {calls} calls, {refused} updates refused by the lease fence");
 }
 
 fn spawn_worker(url: &str, owner: &str) -> std::process::Child {
@@ -340,7 +341,7 @@ async fn histories(store: &dyn Store, products: &[Asin]) -> Vec<Vec<mandi_core::
 async fn three_workers_one_killed_give_the_alerts_of_one() {
     let Some(pg) = PgServer::shared() else { return };
     let began = Instant::now();
-    let watches = env_or("MANDI_WORKERS_WATCHES", 120).max(10) as u64;
+    let watches = env_or("MANDI_WORKERS_WATCHES", 90).max(10) as u64;
     let steps = steps();
     let clock = ManualClock::new(t0());
     let sandbox = Sandbox::builder()
@@ -352,7 +353,10 @@ async fn three_workers_one_killed_give_the_alerts_of_one() {
     let oracle = sandbox.oracle().clone();
     let products = pick_products(&oracle, (watches / 6).max(2) as usize);
     let buckets: BTreeSet<u32> = products.iter().map(|a| lease_bucket(IN, *a)).collect();
-    assert!(buckets.len() >= 6, "products spread over buckets: {buckets:?}");
+    assert!(
+        buckets.len() >= 6,
+        "products spread over buckets: {buckets:?}"
+    );
 
     // The reference: one worker alone.
     let solo_url = pg.fresh_database();
@@ -412,6 +416,12 @@ async fn three_workers_one_killed_give_the_alerts_of_one() {
         assert!(out.status.success(), "worker-{i} failed: {}", out.status);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("WORKER DONE"), "worker-{i}: {text}");
+        eprintln!(
+            "{}",
+            text.lines()
+                .find(|l| l.contains("WORKER DONE"))
+                .unwrap_or("")
+        );
         survivors_done += 1;
     }
     assert_eq!(survivors_done, 2);

@@ -56,7 +56,10 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 /// Users (ten watches each) and `watches` watches spread evenly over `products` products.
 async fn seed(url: &str, watches: u64, products: u64) -> Result<(), Error> {
     let store = PostgresStore::connect(url).await?;
-    let t0 = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).single().ok_or("time")?;
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 10, 1, 0, 0, 0)
+        .single()
+        .ok_or("time")?;
     // One watch through the store: the template of the rows copied below.
     let user = store
         .upsert_user(
@@ -115,7 +118,11 @@ async fn seed(url: &str, watches: u64, products: u64) -> Result<(), Error> {
 /// One full round with `n` workers; returns (seconds, products refreshed, alerts created).
 async fn round(url: &str, n: usize, products: u64) -> Result<(f64, usize, usize), Error> {
     let plain = PostgresStore::connect(url).await?;
-    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 10, 2, 0, 0, 0).single().ok_or("time")?);
+    let clock = ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 10, 2, 0, 0, 0)
+            .single()
+            .ok_or("time")?,
+    );
     let source = Arc::new(FakeSource::new(Arc::new(clock.clone()), 0, 7));
     for (i, asin) in numbered_asins(0, u32::try_from(products)?)
         .into_iter()
@@ -125,7 +132,9 @@ async fn round(url: &str, n: usize, products: u64) -> Result<(f64, usize, usize)
     }
     let mut workers = Vec::new();
     for i in 0..n {
-        workers.push(MonitorWorker::join(&plain, &format!("bench-{i}"), Duration::from_secs(600)).await?);
+        workers.push(
+            MonitorWorker::join(&plain, &format!("bench-{i}"), Duration::from_secs(600)).await?,
+        );
     }
     // Until every worker holds its fair share.
     for _ in 0..5 {

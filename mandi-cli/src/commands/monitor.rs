@@ -190,14 +190,15 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             notifiers.push(super::serve::subscription_notifier(&app)?);
         }
         if cmd.once {
-            let report = catalog
-                .alert_step()
-                .refresh_watched()
-                .await
-                .map_err(|e| Error::Setup {
-                    what: "monitoring",
-                    message: e.to_string(),
-                })?;
+            let report =
+                catalog
+                    .alert_step()
+                    .refresh_watched()
+                    .await
+                    .map_err(|e| Error::Setup {
+                        what: "monitoring",
+                        message: e.to_string(),
+                    })?;
             let delivered = mandi_core::alerts::Dispatcher::new(
                 catalog.store().clone(),
                 notifiers,

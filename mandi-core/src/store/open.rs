@@ -335,8 +335,8 @@ pub fn worker_id() -> String {
 #[cfg(feature = "postgres")]
 async fn join_postgres(url: &str, lease_ttl: std::time::Duration) -> StoreResult<MonitorSeat> {
     let store = super::PostgresStore::connect(url).await?;
-    let worker = super::postgres::leases::MonitorWorker::join(&store, &worker_id(), lease_ttl)
-        .await?;
+    let worker =
+        super::postgres::leases::MonitorWorker::join(&store, &worker_id(), lease_ttl).await?;
     tracing::info!(
         owner = worker.owner(),
         buckets = worker.held().len(),

@@ -116,10 +116,7 @@ impl Fence {
                 continue;
             };
             let stored: Option<i64> = stmt
-                .query_row(
-                    params![i64::from(bucket), self.owner.clone()],
-                    |r| r.get(0),
-                )
+                .query_row(params![i64::from(bucket), self.owner.clone()], |r| r.get(0))
                 .await
                 .optional()
                 .ctx(W)?;
