@@ -325,10 +325,8 @@ pub fn worker_id() -> String {
         .ok()
         .filter(|h| !h.trim().is_empty())
         .unwrap_or_else(|| "mandi".to_owned());
-    let started = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros())
-        .unwrap_or_default();
+    use crate::ports::clock::Clock as _;
+    let started = crate::ports::clock::SystemClock.now().timestamp_micros();
     format!("{host}-{}-{started:x}", std::process::id())
 }
 
