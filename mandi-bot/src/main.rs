@@ -19,7 +19,7 @@ use mandi_bot::notifier::{NotifierConfig, TelegramNotifier, UserRecipientEvents}
 use mandi_bot::telegram::{BotClient, Poller, webhook_router};
 use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{MonitoringService, MonitoringSettings, QuotaConfig, TokioSleeper};
-use mandi_core::store::{DatabaseLocation, lock_monitor, open_store};
+use mandi_core::store::{DEFAULT_MONITOR_LEASE, DatabaseLocation, join_monitor, open_store};
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::Sandbox;
@@ -122,9 +122,10 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
     let store: Arc<dyn Store> = open_store(&db)
         .await
         .with_context(|| format!("opening the database {db}"))?;
-    // The bot runs a monitoring loop: one monitor per database (a `mandi monitor` or another
-    // bot on the same database is refused instead of firing every alert twice).
-    let _monitor_lock = lock_monitor(&db).await?;
+    // The bot runs a monitoring loop: on SQLite the only monitor of the file (a `mandi
+    // monitor` or another bot on it is refused instead of firing every alert twice); on
+    // PostgreSQL one more monitor worker, sharing the watched products through leases.
+    let seat = join_monitor(&db, DEFAULT_MONITOR_LEASE).await?;
     // One quota for the account: chat lookups take interactive permits ahead of the
     // monitoring loop, which shares it.
     // In Redis when `[quota] redis_url` is set, so several bot instances, `mandi monitor`
@@ -165,8 +166,11 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
     );
     // Monitoring: watched products refreshed at the quota limit, alerts delivered through
     // the Telegram notifier (quiet hours, digests and daily caps applied on the way).
+    // The loop refreshes and writes through the seat's store (a worker's store is fenced by
+    // its leases); chat lookups keep the plain one.
+    let monitor_catalog = catalog.clone().with_store(seat.store(&store));
     let mut monitoring = MonitoringService::new(
-        &catalog,
+        &monitor_catalog,
         vec![notifier.clone() as Arc<dyn Notifier>],
         Arc::new(TokioSleeper::new(clock.clone())),
         MonitoringSettings::default(),
@@ -207,6 +211,7 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         {
             tracing::error!(error = %e, "monitoring stopped");
         }
+        seat.leave().await;
     });
     let bot = Arc::new(
         Bot::new(

@@ -220,6 +220,14 @@ impl CatalogService {
         result
     }
 
+    /// The same service over another store (a monitor worker's fenced store, see
+    /// [`crate::store::join_monitor`]); the alert step writes through it too.
+    pub fn with_store(mut self, store: Arc<dyn Store>) -> Self {
+        self.alert_step = self.alert_step.with_store(store.clone());
+        self.store = store;
+        self
+    }
+
     /// The same service with another scorer (for history reports and deal-score rules).
     pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Self {
         self.alert_step = self.alert_step.with_scorer(scorer.clone());

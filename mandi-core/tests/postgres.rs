@@ -325,3 +325,143 @@ async fn one_monitor_per_postgres_database() {
     }
     assert!(again.is_some(), "the lock was not released");
 }
+
+/// A user watching products `0..n` on a store.
+async fn watch_products(store: &PostgresStore, n: usize) {
+    let user = store
+        .upsert_user(
+            &NewUser {
+                identity: ExternalIdentity::new("leases", "u"),
+                display_name: None,
+                settings: UserSettings::default(),
+            },
+            t(0),
+        )
+        .await
+        .expect("user");
+    for i in 0..n {
+        store
+            .create_watch(
+                &NewWatch {
+                    user_id: user.id,
+                    target: WatchTarget::Product {
+                        marketplace: IN,
+                        asin: asin(i),
+                    },
+                    rules: vec![AlertRule::BackInStock],
+                    baseline_price: None,
+                    label: None,
+                },
+                t(0),
+            )
+            .await
+            .expect("watch");
+    }
+}
+
+#[tokio::test]
+async fn workers_share_the_watched_products_and_take_over_a_dead_ones() {
+    use mandi_core::store::postgres::leases::{LEASE_BUCKETS, MonitorWorker};
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+    let Some(pg) = server() else { return };
+    let store = PostgresStore::connect(&pg.fresh_database())
+        .await
+        .expect("store");
+    watch_products(&store, 200).await;
+    let ttl = Duration::from_millis(800);
+    let a = MonitorWorker::join(&store, "a", ttl).await.expect("a");
+    assert_eq!(a.held().len(), LEASE_BUCKETS as usize, "alone, a takes all");
+    let b = MonitorWorker::join(&store, "b", ttl).await.expect("b");
+    assert!(b.held().is_empty(), "nothing free yet");
+    // a gives back what is above its share; b takes it.
+    let round = a.renew().await.expect("a renews");
+    assert_eq!((round.workers, round.released), (2, 32));
+    let round = b.renew().await.expect("b renews");
+    assert_eq!((round.workers, round.claimed), (2, 32));
+    let held_a: BTreeSet<u32> = a.held().into_keys().collect();
+    let held_b: BTreeSet<u32> = b.held().into_keys().collect();
+    assert!(held_a.is_disjoint(&held_b));
+    assert_eq!(held_a.len() + held_b.len(), LEASE_BUCKETS as usize);
+    // Their products: disjoint, and all of them together.
+    let of = |w: &MonitorWorker| {
+        let w = w.clone();
+        async move {
+            w.store()
+                .watched_products()
+                .await
+                .expect("products")
+                .into_iter()
+                .map(|p| p.asin)
+                .collect::<BTreeSet<Asin>>()
+        }
+    };
+    let (pa, pb) = (of(&a).await, of(&b).await);
+    assert!(!pa.is_empty() && !pb.is_empty());
+    assert!(pa.is_disjoint(&pb), "no product refreshed by both");
+    assert_eq!(pa.len() + pb.len(), 200, "none left out");
+    // b dies (stops renewing): once its leases run out, a takes everything over, each
+    // bucket with a new generation.
+    let before = b.held();
+    drop(b);
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+    let round = a.renew().await.expect("a renews");
+    assert_eq!(round.workers, 1);
+    assert_eq!(round.claimed, 32);
+    assert_eq!(a.held().len(), LEASE_BUCKETS as usize);
+    for (bucket, generation) in before {
+        assert!(a.held()[&bucket] > generation, "a new generation");
+    }
+    assert_eq!(of(&a).await.len(), 200);
+}
+
+#[tokio::test]
+async fn a_worker_whose_lease_was_taken_over_writes_nothing() {
+    use mandi_core::store::postgres::leases::MonitorWorker;
+    use std::time::Duration;
+    let Some(pg) = server() else { return };
+    let store = PostgresStore::connect(&pg.fresh_database())
+        .await
+        .expect("store");
+    watch_products(&store, 3).await;
+    let ttl = Duration::from_millis(300);
+    let slow = MonitorWorker::join(&store, "slow", ttl)
+        .await
+        .expect("slow");
+    let update = |secs: i64| PriceUpdate {
+        product: Some(Product::new(asin(1), IN, "Product 1", t(secs))),
+        ..PriceUpdate::default()
+    };
+    slow.store()
+        .apply_update(&update(10))
+        .await
+        .expect("written while the lease holds");
+    // The slow worker stalls past its lease; another one takes the products over.
+    tokio::time::sleep(ttl + Duration::from_millis(150)).await;
+    let next = MonitorWorker::join(&store, "next", ttl)
+        .await
+        .expect("next");
+    assert_eq!(next.held().len(), 64, "the expired leases are taken over");
+    let err = slow
+        .store()
+        .apply_update(&update(20))
+        .await
+        .expect_err("a worker without the lease must not commit");
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(err.to_string().contains("does not hold the lease"), "{err}");
+    let stored = store.get_product(IN, asin(1)).await.expect("read");
+    assert_eq!(stored.map(|p| p.fetched_at), Some(t(10)), "nothing written");
+    // Even after its heartbeat: the buckets have another owner now.
+    slow.renew().await.expect("renew");
+    assert!(slow.held().is_empty());
+    next.store()
+        .apply_update(&update(20))
+        .await
+        .expect("the new owner writes");
+    // A worker that leaves gives its buckets back at once (shared with `slow`, alive).
+    next.leave().await.expect("leave");
+    let again = MonitorWorker::join(&store, "again", ttl)
+        .await
+        .expect("again");
+    assert!(again.held().len() >= 32, "{:?}", again.held());
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use mandi_core::monitor::{MonitorProgress, MonitoringService, MonitoringSettings, TokioSleeper};
-use mandi_core::store::{DatabaseLocation, lock_monitor};
+use mandi_core::store::{DEFAULT_MONITOR_LEASE, DatabaseLocation, join_monitor};
 use mandi_core::{Clock, SystemClock};
 use serde::{Deserialize, Serialize};
 
@@ -157,9 +157,15 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             message: e.to_string(),
         })?;
         let app = App::open(ctx).await?;
-        // One monitor per database: a second one would refresh the same products again.
+        // One monitor per SQLite file (a second one is refused: it would refresh the same
+        // products again); on PostgreSQL one more worker, refreshing the products of the
+        // buckets it leases through a store that writes only while it holds them.
         let location = DatabaseLocation::from_setting(&app.settings.database_path()?);
-        let _monitor_lock = lock_monitor(&location).await?;
+        let seat = join_monitor(&location, DEFAULT_MONITOR_LEASE).await?;
+        let catalog = app
+            .catalog
+            .clone()
+            .with_store(seat.store(app.catalog.store()));
         let _ops = match &cmd.listen {
             Some(addr) => {
                 let catalog = app.catalog.clone();
@@ -184,22 +190,23 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             notifiers.push(super::serve::subscription_notifier(&app)?);
         }
         if cmd.once {
-            let report = app
-                .catalog
-                .alert_step()
-                .refresh_watched()
-                .await
-                .map_err(|e| Error::Setup {
-                    what: "monitoring",
-                    message: e.to_string(),
-                })?;
+            let report =
+                catalog
+                    .alert_step()
+                    .refresh_watched()
+                    .await
+                    .map_err(|e| Error::Setup {
+                        what: "monitoring",
+                        message: e.to_string(),
+                    })?;
             let delivered = mandi_core::alerts::Dispatcher::new(
-                app.catalog.store().clone(),
+                catalog.store().clone(),
                 notifiers,
-                app.catalog.clock().clone(),
+                catalog.clock().clone(),
             )
             .drain()
             .await?;
+            seat.leave().await;
             if out.is_json() {
                 out.json(&serde_json::json!({
                     "type": "monitor_once",
@@ -223,7 +230,7 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
         };
         let sleeper = Arc::new(TokioSleeper::new(app.catalog.clock().clone()));
         let mut service =
-            MonitoringService::new(&app.catalog, notifiers, sleeper, settings, app.fallback()?)
+            MonitoringService::new(&catalog, notifiers, sleeper, settings, app.fallback()?)
                 .map_err(|e| Error::Input(format!("[monitor] quota: {e}")))?;
         if let Some(shared) = app.shared_cache()? {
             service = service.with_shared_cache(shared);
@@ -277,6 +284,7 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             .await?;
         watcher.abort();
         service.dispatch().await?;
+        seat.leave().await;
         let p = service.progress();
         if tty {
             eprintln!();

@@ -125,6 +125,12 @@ impl AlertStep {
         self
     }
 
+    /// The same step reading and writing through another store.
+    pub fn with_store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = store;
+        self
+    }
+
     /// Delivers every alert through these channels (one outbox row each).
     pub fn with_channels(mut self, channels: Vec<String>) -> Self {
         self.channels = channels;

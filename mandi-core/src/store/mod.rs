@@ -35,7 +35,10 @@ mod serve_hooks;
 pub mod sqlite;
 
 pub use memory::MemoryStore;
-pub use open::{DatabaseLocation, MonitorLock, lock_monitor, open_store};
+pub use open::{
+    DEFAULT_MONITOR_LEASE, DatabaseLocation, MonitorLock, MonitorSeat, join_monitor, lock_monitor,
+    open_store, worker_id,
+};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;

@@ -246,6 +246,116 @@ async fn lock_postgres(location: &DatabaseLocation, url: &str) -> StoreResult<Mo
     }
 }
 
+/// The default lease time of a monitor worker on PostgreSQL: a worker silent for this long
+/// (killed, cut off) loses its products to the others.
+pub const DEFAULT_MONITOR_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How this process takes part in monitoring a database (see [`join_monitor`]).
+#[derive(Debug)]
+pub enum MonitorSeat {
+    /// The only monitor of a SQLite database: it holds the monitor lock and owns every
+    /// watched product.
+    Sole(MonitorLock),
+    /// One of several workers on a PostgreSQL database: it refreshes the products of the
+    /// buckets it leases, renewed by its heartbeat task for as long as the seat is kept.
+    #[cfg(feature = "postgres")]
+    Worker {
+        /// The worker and its fenced store.
+        worker: super::postgres::leases::MonitorWorker,
+        /// Its heartbeat; dropped with the seat.
+        heartbeat: super::postgres::leases::Heartbeat,
+    },
+}
+
+impl MonitorSeat {
+    /// The store the monitoring loop must be built on: the worker's fenced store on
+    /// PostgreSQL, `store` itself for the sole monitor.
+    pub fn store(&self, store: &Arc<dyn Store>) -> Arc<dyn Store> {
+        match self {
+            Self::Sole(_) => store.clone(),
+            #[cfg(feature = "postgres")]
+            Self::Worker { worker, .. } => Arc::new(worker.store().clone()),
+        }
+    }
+
+    /// Leaves cleanly: a worker gives its leases back so the others take its products at
+    /// once (a killed worker's leases simply run out); the sole monitor's lock is dropped.
+    pub async fn leave(self) {
+        match self {
+            Self::Sole(lock) => drop(lock),
+            #[cfg(feature = "postgres")]
+            Self::Worker { worker, heartbeat } => {
+                drop(heartbeat);
+                if let Err(e) = worker.leave().await {
+                    tracing::warn!(error = %e, "could not give the monitor leases back");
+                }
+            }
+        }
+    }
+}
+
+/// Takes this process's seat as a monitor of `location`.
+///
+/// - SQLite: [`lock_monitor`] — one monitor per file; a second one is refused with
+///   [`StoreError::Conflict`] ("already monitoring").
+/// - PostgreSQL: joins as one more worker ([`MonitorWorker`]) with leases of `lease_ttl`
+///   and starts its heartbeat; any number of workers share the watched products.
+///
+/// [`MonitorWorker`]: super::postgres::leases::MonitorWorker
+///
+/// # Errors
+///
+/// What [`lock_monitor`] or joining returns.
+pub async fn join_monitor(
+    location: &DatabaseLocation,
+    lease_ttl: std::time::Duration,
+) -> StoreResult<MonitorSeat> {
+    match location {
+        DatabaseLocation::Sqlite(_) => {
+            let _ = lease_ttl;
+            Ok(MonitorSeat::Sole(lock_monitor(location).await?))
+        }
+        DatabaseLocation::Postgres(url) => join_postgres(url, lease_ttl).await,
+    }
+}
+
+/// A worker id unique to this process start: host, pid and start time.
+pub fn worker_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| "mandi".to_owned());
+    use crate::ports::clock::Clock as _;
+    let started = crate::ports::clock::SystemClock.now().timestamp_micros();
+    format!("{host}-{}-{started:x}", std::process::id())
+}
+
+#[cfg(feature = "postgres")]
+async fn join_postgres(url: &str, lease_ttl: std::time::Duration) -> StoreResult<MonitorSeat> {
+    let store = super::PostgresStore::connect(url).await?;
+    let worker =
+        super::postgres::leases::MonitorWorker::join(&store, &worker_id(), lease_ttl).await?;
+    tracing::info!(
+        owner = worker.owner(),
+        buckets = worker.held().len(),
+        "joined the monitor workers"
+    );
+    let heartbeat = worker.spawn_heartbeat();
+    Ok(MonitorSeat::Worker { worker, heartbeat })
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn join_postgres(url: &str, _: std::time::Duration) -> StoreResult<MonitorSeat> {
+    Err(StoreError::Invalid {
+        what: "database",
+        reason: format!(
+            "{} is a PostgreSQL URL, and this Mandi was built without PostgreSQL \
+             (feature `postgres`)",
+            redact_url(url)
+        ),
+    })
+}
+
 #[cfg(not(feature = "postgres"))]
 async fn lock_postgres(_: &DatabaseLocation, url: &str) -> StoreResult<MonitorLock> {
     Err(StoreError::Invalid {

@@ -20,10 +20,13 @@
 //!
 //! Any number of processes may share one database: row-level conflicts are settled by the
 //! unique keys (an alert's dedupe key, a price point's time), and
-//! [`PostgresStore::try_lease`] hands out product batches to monitor workers.
+//! [`leases::MonitorWorker`] hands out buckets of watched products to monitor workers
+//! (leases with an expiry and a generation; a price update commits only while its worker
+//! holds the product's bucket).
 
 #[cfg(feature = "sqlite")]
 pub mod copy;
+pub mod leases;
 mod market;
 mod rows;
 mod serve_hooks;
@@ -65,12 +68,13 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_intel_clicks.sql"),
     include_str!("migrations/0003_serve_webhooks.sql"),
     include_str!("migrations/0004_watch_pause_reason.sql"),
     include_str!("migrations/0005_alert_card.sql"),
+    include_str!("migrations/0006_monitor_leases.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -105,6 +109,8 @@ const MIGRATION_LOCK: i64 = 0x006d_616e_6469;
 #[derive(Clone)]
 pub struct PostgresStore {
     inner: Arc<Inner>,
+    /// Set on a monitor worker's store ([`leases::MonitorWorker`]): the buckets it leases.
+    fence: Option<Arc<leases::Fence>>,
 }
 
 struct Inner {
@@ -238,6 +244,7 @@ impl PostgresStore {
                 schema: schema.map(str::to_owned),
                 ready: tokio::sync::OnceCell::new(),
             }),
+            fence: None,
         })
     }
 
@@ -1887,7 +1894,11 @@ impl Store for PostgresStore {
                 })
                 .await
                 .ctx(W)?;
-            collect(rows, W)
+            let all: Vec<WatchedProduct> = collect(rows, W)?;
+            Ok(match &self.fence {
+                Some(fence) => fence.keep_held(all),
+                None => all,
+            })
         })
     }
 
@@ -1895,7 +1906,11 @@ impl Store for PostgresStore {
     async fn apply_update(&self, update: &PriceUpdate) -> StoreResult<AppliedUpdate> {
         super::validate_update(update)?;
         let update = update.clone();
+        let fence = self.fence.clone();
         in_tx!(self, "price update", |tx| {
+            if let Some(fence) = &fence {
+                fence.check(tx, &update).await?;
+            }
             apply_update_tx(tx, &update).await
         })
     }
@@ -2260,9 +2275,13 @@ impl Store for PostgresStore {
             return Ok(Vec::new());
         }
         let updates = updates.to_vec();
+        let fence = self.fence.clone();
         in_tx!(self, "price update", |tx| {
             let mut applied = Vec::with_capacity(updates.len());
             for u in &updates {
+                if let Some(fence) = &fence {
+                    fence.check(tx, u).await?;
+                }
                 applied.push(apply_update_tx(tx, u).await?);
             }
             Ok(applied)
