@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use super::PostgresStore;
 use super::rows::Ctx;
-use super::shim::{Conn, OptionalExtension, params};
+use super::shim::{Conn, OptionalExtension, Val, params};
 use crate::domain::{Asin, Marketplace};
 use crate::ports::store::{PriceUpdate, StoreError, StoreResult, WatchedProduct};
 use crate::store::decode::marketplace_code;
@@ -79,6 +79,52 @@ impl Fence {
         all.into_iter()
             .filter(|w| held.contains_key(&lease_bucket(w.marketplace, w.asin)))
             .collect()
+    }
+
+    /// The buckets an update's product may be fenced by: its own and, for a variation,
+    /// its parent's.
+    fn buckets_of(update: &PriceUpdate) -> Vec<u32> {
+        let (marketplace, asin, parent) = match (&update.product, update.points.first()) {
+            (Some(p), _) => (p.marketplace, p.asin, p.parent_asin),
+            (None, Some(point)) => (point.marketplace, point.asin, None),
+            (None, None) => return Vec::new(),
+        };
+        let mut buckets = vec![lease_bucket(marketplace, asin)];
+        if let Some(parent) = parent {
+            buckets.push(lease_bucket(marketplace, parent));
+        }
+        buckets
+    }
+
+    /// Inside a batch's transaction, before any [`Fence::check`]: share-locks the lease rows
+    /// of every bucket the batch touches in ascending bucket order. The heartbeat locks its
+    /// rows in the same order, so a batch and a heartbeat never wait on each other in a
+    /// cycle (one run saw PostgreSQL's `deadlock detected` when the checks locked rows in
+    /// the batch's order).
+    pub(super) async fn lock_batch(
+        &self,
+        tx: &Conn<'_>,
+        updates: &[PriceUpdate],
+    ) -> StoreResult<()> {
+        let mut buckets: Vec<i64> = updates
+            .iter()
+            .flat_map(Self::buckets_of)
+            .map(i64::from)
+            .collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        if buckets.is_empty() {
+            return Ok(());
+        }
+        tx.prepare_cached(
+            "SELECT bucket FROM monitor_leases WHERE bucket = ANY($1::BIGINT[]) ORDER BY bucket \
+             FOR SHARE",
+        )
+        .ctx("monitor lease")?
+        .query(&[Val::IntList(buckets)])
+        .await
+        .ctx("monitor lease")?;
+        Ok(())
     }
 
     /// Inside an update's transaction: fails unless this worker still holds the bucket of
@@ -246,6 +292,13 @@ impl MonitorWorker {
         let share = LEASE_BUCKETS.div_ceil(workers) as usize;
         // Still ours: nobody took them over (the owner would have changed), so the
         // generation we were given still stands even if the expiry passed meanwhile.
+        // Lock this worker's rows in bucket order first, the order `Fence::lock_batch` uses.
+        tx.query(
+            "SELECT bucket FROM monitor_leases WHERE owner = $1 ORDER BY bucket FOR UPDATE",
+            &[&owner],
+        )
+        .await
+        .ctx(W)?;
         let mut held: BTreeMap<u32, i64> = BTreeMap::new();
         for row in tx
             .query(
@@ -335,6 +388,12 @@ impl MonitorWorker {
         self.fence.set(HashMap::new());
         let mut client = self.store.client().await?;
         let tx = client.transaction().await.ctx(W)?;
+        tx.query(
+            "SELECT bucket FROM monitor_leases WHERE owner = $1 ORDER BY bucket FOR UPDATE",
+            &[&owner],
+        )
+        .await
+        .ctx(W)?;
         tx.execute(
             "UPDATE monitor_leases
              SET owner = NULL, expires_at = '-infinity', generation = generation + 1

@@ -1909,6 +1909,7 @@ impl Store for PostgresStore {
         let fence = self.fence.clone();
         in_tx!(self, "price update", |tx| {
             if let Some(fence) = &fence {
+                fence.lock_batch(tx, std::slice::from_ref(&update)).await?;
                 fence.check(tx, &update).await?;
             }
             apply_update_tx(tx, &update).await
@@ -2278,6 +2279,9 @@ impl Store for PostgresStore {
         let fence = self.fence.clone();
         in_tx!(self, "price update", |tx| {
             let mut applied = Vec::with_capacity(updates.len());
+            if let Some(fence) = &fence {
+                fence.lock_batch(tx, &updates).await?;
+            }
             for u in &updates {
                 if let Some(fence) = &fence {
                     fence.check(tx, u).await?;

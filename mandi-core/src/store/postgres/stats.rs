@@ -164,7 +164,8 @@ pub(super) async fn lowest_in_window(
     let span = series::MAX_TRUSTED_SPAN.num_seconds();
     let lo_ms = millis(from) - span * 1_000;
     // Points strictly before `until` (stored to the millisecond; `until` may be finer).
-    let until_ms = millis(until) + i64::from(!until.timestamp_subsec_nanos().is_multiple_of(1_000_000));
+    let until_ms =
+        millis(until) + i64::from(!until.timestamp_subsec_nanos().is_multiple_of(1_000_000));
     let low = conn
         .prepare_cached(
             "SELECT MIN(p) FROM (

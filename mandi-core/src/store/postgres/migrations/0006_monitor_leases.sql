@@ -1,4 +1,4 @@
--- Mandi's PostgreSQL schema, version 5: several monitor workers share one database. The
+-- Mandi's PostgreSQL schema, version 6: several monitor workers share one database. The
 -- watched products are split into 64 buckets by a stable hash of marketplace and ASIN
 -- (`lease_bucket` in leases.rs); a worker refreshes only the products of the buckets it
 -- leases. A lease has an owner, an expiry renewed by the owner's heartbeat, and a
