@@ -129,13 +129,14 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
         if d.abs() < 1e-300 {
             continue;
         }
+        let pivot_row = a[col].clone();
         for row in col + 1..n {
             let f = a[row][col] / d;
             if f == 0.0 {
                 continue;
             }
-            for c in col..n {
-                a[row][c] -= f * a[col][c];
+            for (x, p) in a[row][col..n].iter_mut().zip(&pivot_row[col..n]) {
+                *x -= f * p;
             }
             b[row] -= f * b[col];
         }
@@ -216,7 +217,7 @@ fn fit_stacking_on_seed_1() {
     let per_product = rows.len() / report.products.max(1);
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for (i, row) in rows.iter().enumerate() {
-        if (i / per_product.max(1)) % 2 == 0 {
+        if (i / per_product.max(1)).is_multiple_of(2) {
             a.push(row.clone());
         } else {
             b.push(row.clone());
