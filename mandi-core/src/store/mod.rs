@@ -56,6 +56,19 @@ pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// The stored-history bounds the SQL adapters' `lowest_in_window` reads for the window
+/// `from..until`: the trusted span in seconds, the first millisecond looked at (a trusted
+/// span before `from`, whose point may still hold at `from`) and the millisecond before which
+/// points count (stored to the millisecond; `until` may be finer).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn window_read_bounds(from: DateTime<Utc>, until: DateTime<Utc>) -> (i64, i64, i64) {
+    let span = crate::analytics::series::MAX_TRUSTED_SPAN.num_seconds();
+    let lo_ms = millis(from) - span * 1_000;
+    let until_ms =
+        millis(until) + i64::from(!until.timestamp_subsec_nanos().is_multiple_of(1_000_000));
+    (span, lo_ms, until_ms)
+}
+
 /// `t` with its sub-millisecond part dropped.
 pub(crate) fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis(t)).unwrap_or(t)

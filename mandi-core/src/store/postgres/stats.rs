@@ -6,7 +6,6 @@ use super::shim::{Conn, OptionalExtension, params};
 use super::rows::{Ctx, availability, col, marketplace_code, money, money_parts, opt_time, time};
 use chrono::{DateTime, Utc};
 
-use crate::analytics::series;
 use crate::domain::{Asin, Currency, Marketplace, Money, OfferKind};
 use crate::ports::store::{PriceStats, StoreResult};
 use crate::store::millis;
@@ -161,11 +160,7 @@ pub(super) async fn lowest_in_window(
     currency: Currency,
 ) -> StoreResult<Option<Money>> {
     const W: &str = "lowest in window";
-    let span = series::MAX_TRUSTED_SPAN.num_seconds();
-    let lo_ms = millis(from) - span * 1_000;
-    // Points strictly before `until` (stored to the millisecond; `until` may be finer).
-    let until_ms =
-        millis(until) + i64::from(!until.timestamp_subsec_nanos().is_multiple_of(1_000_000));
+    let (span, lo_ms, until_ms) = crate::store::window_read_bounds(from, until);
     let low = conn
         .prepare_cached(
             "SELECT MIN(p) FROM (

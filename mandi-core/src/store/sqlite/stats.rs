@@ -6,7 +6,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::rows::{Ctx, availability, col, marketplace_code, money, money_parts, opt_time, time};
 use chrono::{DateTime, Utc};
 
-use crate::analytics::series;
 use crate::domain::{Asin, Currency, Marketplace, Money, OfferKind, PricePoint};
 use crate::ports::store::{PriceStats, StoreResult};
 use crate::store::millis;
@@ -129,10 +128,11 @@ pub(super) fn read(
 }
 
 /// [`crate::Store::lowest_in_window`] in one aggregate statement: every point from
-/// [`series::MAX_TRUSTED_SPAN`] before `from` up to (not including) `until` is looked at
-/// inside SQLite, none is decoded. A point counts when its segment — to the next point's
+/// [`MAX_TRUSTED_SPAN`](crate::analytics::series::MAX_TRUSTED_SPAN) before `from` up to (not
+/// including) `until` is looked at inside SQLite, none is decoded. A point counts when its segment — to the next point's
 /// second (or `until`'s), at most the trusted span — is not empty and overlaps the window,
-/// exactly as [`series::segments`] and [`series::window`] build them (whole seconds).
+/// exactly as [`segments`](crate::analytics::series::segments) and
+/// [`window`](crate::analytics::series::window) build them (whole seconds).
 pub(super) fn lowest_in_window(
     conn: &Connection,
     marketplace: Marketplace,
@@ -143,11 +143,7 @@ pub(super) fn lowest_in_window(
     currency: Currency,
 ) -> StoreResult<Option<Money>> {
     const W: &str = "lowest in window";
-    let span = series::MAX_TRUSTED_SPAN.num_seconds();
-    let lo_ms = millis(from) - span * 1_000;
-    // Points strictly before `until` (stored to the millisecond; `until` may be finer).
-    let until_ms =
-        millis(until) + i64::from(!until.timestamp_subsec_nanos().is_multiple_of(1_000_000));
+    let (span, lo_ms, until_ms) = crate::store::window_read_bounds(from, until);
     let low: Option<i64> = conn
         .prepare_cached(
             "SELECT MIN(p) FROM (
