@@ -21,12 +21,12 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use mandi_core::alerts::{AlertStep, Dispatcher};
 use mandi_core::store::SqliteStore;
 use mandi_core::{
-    AlertRule, Asin, Availability, Clock, Currency, ExternalIdentity, ManualClock, Marketplace,
-    Money, NewUser, NewWatch, Notifier, Store, UserSettings, WatchState, WatchTarget,
+    AlertRule, Asin, Availability, Clock, Currency, ManualClock, Marketplace, Money, NewWatch,
+    Notifier, Store, WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{EventKind, Oracle, Sandbox};
-use oracle_common::{Firing, Planned, Recorder, Seen, buyable, expected};
+use oracle_common::{Firing, Planned, Recorder, Seen, buyable, expected, seed_users};
 
 const IN: Marketplace = Marketplace::India;
 const STEP_HOURS: i64 = 8;
@@ -104,21 +104,7 @@ async fn every_alert_the_oracle_implies_fires_exactly_once_and_nothing_else() {
     let sqlite = Arc::new(SqliteStore::open(dir.path().join("mandi.db")).unwrap());
     let store: Arc<dyn Store> = sqlite.clone();
 
-    let mut users = Vec::new();
-    for u in 0..USERS {
-        let user = store
-            .upsert_user(
-                &NewUser {
-                    identity: ExternalIdentity::new("oracle", format!("user-{u}")),
-                    display_name: None,
-                    settings: UserSettings::default(),
-                },
-                clock.now(),
-            )
-            .await
-            .unwrap();
-        users.push(user.id);
-    }
+    let users = seed_users(store.as_ref(), "oracle", USERS, clock.now()).await;
 
     // The watches: targets relative to the true price at the start.
     let mut plans: BTreeMap<i64, Planned> = BTreeMap::new();

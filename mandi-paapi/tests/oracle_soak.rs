@@ -27,15 +27,14 @@ use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{ManualSleeper, MonitoringService, MonitoringSettings, PlannerConfig};
 use mandi_core::store::SqliteStore;
 use mandi_core::{
-    AlertRule, Asin, BrowseNode, BrowseNodesRequest, Clock, Currency, ExternalIdentity,
-    HistoryQuery, ItemsBatch, ItemsRequest, ManualClock, Marketplace, Money, NewUser, NewWatch,
-    Notifier, ProductSource, SearchPage, SearchRequest, SourceError, Store, UserSettings,
-    VariationFamily, VariationsRequest, WatchState, WatchTarget,
+    AlertRule, Asin, BrowseNode, BrowseNodesRequest, Clock, Currency, HistoryQuery, ItemsBatch,
+    ItemsRequest, ManualClock, Marketplace, Money, NewWatch, Notifier, ProductSource, SearchPage,
+    SearchRequest, SourceError, Store, VariationFamily, VariationsRequest, WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{Faults, Sandbox};
 use mandi_paapi::transport::{RetryPolicy, Timeouts};
-use oracle_common::{Firing, Planned, Recorder, Seen, expected};
+use oracle_common::{Firing, Planned, Recorder, Seen, expected, seed_users};
 
 const IN: Marketplace = Marketplace::India;
 const PRODUCTS: usize = 120;
@@ -155,21 +154,7 @@ async fn monitoring_loop_survives_twenty_percent_faults_without_a_wrong_or_repea
     let sqlite = Arc::new(SqliteStore::open(dir.path().join("mandi.db")).unwrap());
     let store: Arc<dyn Store> = sqlite.clone();
 
-    let mut users = Vec::new();
-    for u in 0..USERS {
-        let user = store
-            .upsert_user(
-                &NewUser {
-                    identity: ExternalIdentity::new("soak", format!("user-{u}")),
-                    display_name: None,
-                    settings: UserSettings::default(),
-                },
-                clock.now(),
-            )
-            .await
-            .unwrap();
-        users.push(user.id);
-    }
+    let users = seed_users(store.as_ref(), "soak", USERS, clock.now()).await;
     let mut plans: BTreeMap<i64, Planned> = BTreeMap::new();
     for n in 0..WATCHES {
         let asin = products[(n as usize) % products.len()];

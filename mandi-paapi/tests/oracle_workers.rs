@@ -32,12 +32,11 @@ use mandi_core::store::postgres::leases::{MonitorWorker, lease_bucket};
 use mandi_core::test_support::postgres::PgServer;
 use mandi_core::{
     AlertRule, Asin, Clock, Currency, ExternalIdentity, HistoryQuery, ItemsRequest, ManualClock,
-    Marketplace, Money, NewUser, NewWatch, Notifier, ProductSource, Store, UserSettings,
-    WatchState, WatchTarget,
+    Marketplace, Money, NewWatch, Notifier, ProductSource, Store, WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{Oracle, Sandbox};
-use oracle_common::Recorder;
+use oracle_common::{Recorder, seed_users};
 
 const IN: Marketplace = Marketplace::India;
 const STEP_HOURS: i64 = 8;
@@ -81,21 +80,7 @@ fn pick_products(oracle: &Oracle, count: usize) -> Vec<Asin> {
 
 /// Users and watches, identical in every database seeded (same ids in the same order).
 async fn seed(store: &dyn Store, oracle: &Oracle, products: &[Asin], watches: u64) {
-    let mut users = Vec::new();
-    for u in 0..USERS {
-        let user = store
-            .upsert_user(
-                &NewUser {
-                    identity: ExternalIdentity::new("workers", format!("user-{u}")),
-                    display_name: None,
-                    settings: UserSettings::default(),
-                },
-                t0(),
-            )
-            .await
-            .unwrap();
-        users.push(user.id);
-    }
+    let users = seed_users(store, "workers", USERS, t0()).await;
     for n in 0..watches {
         let asin = products[(n as usize) % products.len()];
         let start = oracle.offer(asin, t0()).unwrap();

@@ -8,7 +8,35 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mandi_core::{AlertRule, Asin, Availability, Notification, Notifier, NotifyError, WatchState};
+use mandi_core::{
+    AlertRule, Asin, Availability, ExternalIdentity, NewUser, Notification, Notifier, NotifyError,
+    Store, UserId, UserSettings, WatchState,
+};
+
+/// `count` users `<network>:user-<n>` with default settings, created at `at`, in order.
+pub async fn seed_users(
+    store: &dyn Store,
+    network: &str,
+    count: u64,
+    at: DateTime<Utc>,
+) -> Vec<UserId> {
+    let mut users = Vec::new();
+    for u in 0..count {
+        let user = store
+            .upsert_user(
+                &NewUser {
+                    identity: ExternalIdentity::new(network, format!("user-{u}")),
+                    display_name: None,
+                    settings: UserSettings::default(),
+                },
+                at,
+            )
+            .await
+            .unwrap();
+        users.push(user.id);
+    }
+    users
+}
 
 /// Records every delivery it is asked to make (repeats included).
 #[derive(Debug, Default)]
