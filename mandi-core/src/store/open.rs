@@ -112,16 +112,22 @@ async fn open_postgres(url: &str) -> StoreResult<Arc<dyn Store>> {
     Ok(Arc::new(super::PostgresStore::connect(url).await?))
 }
 
+/// The error for a PostgreSQL URL in a build without the `postgres` feature.
 #[cfg(not(feature = "postgres"))]
-async fn open_postgres(url: &str) -> StoreResult<Arc<dyn Store>> {
-    Err(StoreError::Invalid {
+fn built_without_postgres(url: &str) -> StoreError {
+    StoreError::Invalid {
         what: "database",
         reason: format!(
             "{} is a PostgreSQL URL, and this Mandi was built without PostgreSQL \
              (feature `postgres`)",
             redact_url(url)
         ),
-    })
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(url: &str) -> StoreResult<Arc<dyn Store>> {
+    Err(built_without_postgres(url))
 }
 
 /// Held while a monitoring loop runs on a database: only one monitor (a `mandi monitor` or a
@@ -346,26 +352,12 @@ async fn join_postgres(url: &str, lease_ttl: std::time::Duration) -> StoreResult
 
 #[cfg(not(feature = "postgres"))]
 async fn join_postgres(url: &str, _: std::time::Duration) -> StoreResult<MonitorSeat> {
-    Err(StoreError::Invalid {
-        what: "database",
-        reason: format!(
-            "{} is a PostgreSQL URL, and this Mandi was built without PostgreSQL \
-             (feature `postgres`)",
-            redact_url(url)
-        ),
-    })
+    Err(built_without_postgres(url))
 }
 
 #[cfg(not(feature = "postgres"))]
 async fn lock_postgres(_: &DatabaseLocation, url: &str) -> StoreResult<MonitorLock> {
-    Err(StoreError::Invalid {
-        what: "database",
-        reason: format!(
-            "{} is a PostgreSQL URL, and this Mandi was built without PostgreSQL \
-             (feature `postgres`)",
-            redact_url(url)
-        ),
-    })
+    Err(built_without_postgres(url))
 }
 
 #[cfg(test)]
