@@ -8,8 +8,11 @@
 //! * `owned`: the owned wire model the sandbox writes (`decode_json::<GetItemsResponse>`),
 //!   then `Item::to_product`: the path the clients took before, kept for comparison.
 //!
-//! The same bytes are parsed by python-amazon-paapi 7.x in `benches/python/parse_getitems.py`;
-//! `docs/benchmarks.md` ("Parsing getItems") records both and the ratio.
+//! Each is measured on two renderings of the same reply: `compact` (38,710 bytes, the shape
+//! the API sends: no whitespace between tokens; the 40 KB reply issue 13 names) and `pretty`
+//! (78,715 bytes, the pretty-printed fixture the tests read). The same bytes are parsed by
+//! python-amazon-paapi 7.x in `benches/python/parse_getitems.py`; `docs/benchmarks.md`
+//! ("Parsing getItems") records both and the ratio.
 
 use std::hint::black_box;
 
@@ -20,9 +23,25 @@ use mandi_paapi::creators::model::{GetItemsResponse, view};
 use mandi_paapi::creators::wire::{self, MapContext};
 use mandi_paapi::transport::decode_json;
 
-const REPLY: &str = include_str!("../../mandi-paapi/tests/resources/creators_getItems_full10.json");
+/// The two renderings of one ten-item reply: (name, bytes).
+const REPLIES: [(&str, &str); 2] = [
+    (
+        "compact",
+        include_str!("../../mandi-paapi/tests/resources/creators_getItems_full10_compact.json"),
+    ),
+    (
+        "pretty",
+        include_str!("../../mandi-paapi/tests/resources/creators_getItems_full10.json"),
+    ),
+];
 
 fn parse(c: &mut Criterion) {
+    for (rendering, reply) in REPLIES {
+        parse_one(c, rendering, reply);
+    }
+}
+
+fn parse_one(c: &mut Criterion, rendering: &str, reply_text: &'static str) {
     let ctx = MapContext {
         source_name: "creators",
         marketplace: Marketplace::India,
@@ -35,7 +54,7 @@ fn parse(c: &mut Criterion) {
     };
     let asked: Vec<Asin> = {
         let reply: GetItemsResponse =
-            decode_json("creators", REPLY.as_bytes()).expect("bench input is valid");
+            decode_json("creators", reply_text.as_bytes()).expect("bench input is valid");
         reply
             .items_result
             .iter()
@@ -43,11 +62,11 @@ fn parse(c: &mut Criterion) {
             .map(|i| i.asin.parse().expect("valid ASIN"))
             .collect()
     };
-    let mut group = c.benchmark_group("parse_getitems_10");
-    group.throughput(Throughput::Bytes(REPLY.len() as u64));
+    let mut group = c.benchmark_group(format!("parse_getitems_10_{rendering}"));
+    group.throughput(Throughput::Bytes(reply_text.len() as u64));
     group.bench_function("client", |b| {
         b.iter(|| {
-            let decoded = view::decode_get_items("creators", black_box(REPLY.as_bytes()))
+            let decoded = view::decode_get_items("creators", black_box(reply_text.as_bytes()))
                 .expect("bench input is valid");
             let items = view::products(decoded.items, &ctx, "itemsResult.items");
             let errors = decoded
@@ -66,7 +85,7 @@ fn parse(c: &mut Criterion) {
     // floor for any serde_json decoding of these bytes: skipping them as `IgnoredAny`.
     group.bench_function("client_decode_only", |b| {
         b.iter(|| {
-            let decoded = view::decode_get_items("creators", black_box(REPLY.as_bytes()))
+            let decoded = view::decode_get_items("creators", black_box(reply_text.as_bytes()))
                 .expect("bench input is valid");
             assert_eq!(decoded.items.len(), 10);
             black_box(decoded)
@@ -75,14 +94,14 @@ fn parse(c: &mut Criterion) {
     group.bench_function("serde_json_skip_floor", |b| {
         b.iter(|| {
             let skipped: serde::de::IgnoredAny =
-                serde_json::from_slice(black_box(REPLY.as_bytes())).expect("JSON");
+                serde_json::from_slice(black_box(reply_text.as_bytes())).expect("JSON");
             black_box(skipped)
         })
     });
     group.bench_function("owned", |b| {
         b.iter(|| {
             let reply: GetItemsResponse =
-                decode_json("creators", black_box(REPLY.as_bytes())).expect("bench input is valid");
+                decode_json("creators", black_box(reply_text.as_bytes())).expect("bench input is valid");
             let products: Vec<_> = reply
                 .items_result
                 .iter()

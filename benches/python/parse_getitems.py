@@ -24,10 +24,13 @@ import timeit
 from creatorsapi_python_sdk.api_client import ApiClient
 from creatorsapi_python_sdk.models.item import Item
 
-FIXTURE = (
-    pathlib.Path(__file__).resolve().parents[2]
-    / "mandi-paapi/tests/resources/creators_getItems_full10.json"
-)
+RESOURCES = pathlib.Path(__file__).resolve().parents[2] / "mandi-paapi/tests/resources"
+# The two renderings of one reply the Rust bench parses: compact (as the API sends it) and
+# pretty-printed (the tests' fixture).
+FIXTURES = {
+    "compact": RESOURCES / "creators_getItems_full10_compact.json",
+    "pretty": RESOURCES / "creators_getItems_full10.json",
+}
 RUNS = int(os.environ.get("RUNS", "1000"))
 
 
@@ -48,22 +51,23 @@ def parse_sync(raw: bytes) -> list:
     return items
 
 
-def measure(name: str, parse, raw: bytes) -> None:
+def measure(name: str, rendering: str, parse, raw: bytes) -> None:
     first = parse(raw)[0]
     # The price survives as a float: the models keep `amount` as float or int.
     assert first.offers_v2.listings[0].price.money.amount == 1000
     timer = timeit.Timer(lambda: parse(raw))
     samples = [t / RUNS for t in timer.repeat(repeat=7, number=RUNS)]
     print(
-        f"python-amazon-paapi parse_getitems_10 {name}: best {min(samples) * 1e6:.1f} µs, "
+        f"python-amazon-paapi parse_getitems_10_{rendering} {name}: best {min(samples) * 1e6:.1f} µs, "
         f"mean {statistics.mean(samples) * 1e6:.1f} µs per reply ({len(raw)} bytes)"
     )
 
 
 def main() -> None:
-    raw = FIXTURE.read_bytes()
-    measure("sync", parse_sync, raw)
-    measure("aio", parse_aio, raw)
+    for rendering, path in FIXTURES.items():
+        raw = path.read_bytes()
+        measure("sync", rendering, parse_sync, raw)
+        measure("aio", rendering, parse_aio, raw)
 
 
 if __name__ == "__main__":

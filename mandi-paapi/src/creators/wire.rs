@@ -437,6 +437,9 @@ pub fn availability_type(availability: Availability) -> Option<&'static str> {
 
 /// Parses a deal time: RFC 3339, or Amazon's minute form `2024-11-06T05:35Z`.
 pub fn parse_deal_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Some(t) = parse_minute_time(text) {
+        return Some(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
@@ -449,6 +452,24 @@ pub fn parse_deal_time(text: &str) -> Option<DateTime<Utc>> {
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(bare, f).ok())
     .map(|n| n.and_utc())
+}
+
+/// Amazon's minute form `2024-11-06T05:35Z` read by position, without a format parser
+/// (every deal of a reply carries two of these); `None` for any other shape.
+fn parse_minute_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() != 17 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b'Z' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |acc, d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, 0)?;
+    Some(date.and_time(time).and_utc())
 }
 
 /// Formats a deal time the way Amazon sends it (`2024-11-06T05:35:00Z`).
@@ -3186,6 +3207,23 @@ mod tests {
         assert_eq!(parse_deal_time("2024-11-06T11:05:00+05:30"), Some(t));
         assert_eq!(parse_deal_time(&format_deal_time(t)), Some(t));
         assert_eq!(parse_deal_time("tomorrow"), None);
+        // The minute form is read by position: impossible dates and times, signs and
+        // non-digits in it are refused, as the format parser refused them.
+        for bad in [
+            "2024-13-06T05:35Z",
+            "2024-02-30T05:35Z",
+            "2024-11-06T24:00Z",
+            "2024-11-06T05:60Z",
+            "2024-11-0xT05:35Z",
+            "+024-11-06T05:35Z",
+            "2024-11-06 05:35Z",
+        ] {
+            assert_eq!(parse_deal_time(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_deal_time("2024-02-29T23:59Z"),
+            Some(Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 0).unwrap())
+        );
     }
 
     #[test]

@@ -26,10 +26,12 @@ impl Resources {
 
     /// True when a resource equal to `name` or under it (`name.…`) was asked for.
     pub(crate) fn has(&self, name: &str) -> bool {
-        let name = name.to_ascii_lowercase();
-        self.0
-            .iter()
-            .any(|r| *r == name || r.starts_with(&format!("{name}.")))
+        // Asked for every field of every item of a reply: compared in place, no allocation.
+        self.0.iter().any(|r| {
+            r.get(..name.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(name))
+                && matches!(r.as_bytes().get(name.len()), None | Some(b'.'))
+        })
     }
 }
 

@@ -910,8 +910,45 @@ fn get_browse_nodes(
     })
 }
 
+/// How an operation's typed reply is encoded: bytes straight from the typed reply (the
+/// Creators API's lowerCamelCase) or a JSON value (for PA-API 5.0, whose keys are then turned
+/// to PascalCase).
+trait Encode {
+    /// The encoded reply.
+    type Out;
+    /// Encodes one typed reply.
+    fn encode<T: Serialize>(reply: T) -> Result<Self::Out, ApiError>;
+}
+
+/// The reply's JSON bytes, serialised once from the typed reply.
+struct AsBytes;
+
+impl Encode for AsBytes {
+    type Out = Vec<u8>;
+    fn encode<T: Serialize>(reply: T) -> Result<Vec<u8>, ApiError> {
+        serde_json::to_vec(&reply).map_err(encode_error)
+    }
+}
+
+/// The reply as a JSON value, to be reshaped before it is sent.
+struct AsValue;
+
+impl Encode for AsValue {
+    type Out = Value;
+    fn encode<T: Serialize>(reply: T) -> Result<Value, ApiError> {
+        serde_json::to_value(reply).map_err(encode_error)
+    }
+}
+
+fn encode_error(e: serde_json::Error) -> ApiError {
+    ApiError {
+        message: format!("could not encode the reply: {e}"),
+        ..ApiError::server(500)
+    }
+}
+
 /// Runs a Creators-shaped operation on a camelCase JSON body.
-fn run_operation(s: &Shared, operation: &str, body: Value) -> Result<Value, ApiError> {
+fn run_operation<E: Encode>(s: &Shared, operation: &str, body: Value) -> Result<E::Out, ApiError> {
     fn parse<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
         serde_path_to_error::deserialize(body).map_err(|e| {
             let path = e.path().to_string();
@@ -925,17 +962,11 @@ fn run_operation(s: &Shared, operation: &str, body: Value) -> Result<Value, ApiE
             }
         })
     }
-    fn out<T: Serialize>(v: T) -> Result<Value, ApiError> {
-        serde_json::to_value(v).map_err(|e| ApiError {
-            message: format!("could not encode the reply: {e}"),
-            ..ApiError::server(500)
-        })
-    }
     match operation {
-        "getItems" => out(get_items(s, parse(body)?)?),
-        "searchItems" => out(search_items(s, parse(body)?)?),
-        "getVariations" => out(get_variations(s, parse(body)?)?),
-        "getBrowseNodes" => out(get_browse_nodes(s, parse(body)?)?),
+        "getItems" => E::encode(get_items(s, parse(body)?)?),
+        "searchItems" => E::encode(search_items(s, parse(body)?)?),
+        "getVariations" => E::encode(get_variations(s, parse(body)?)?),
+        "getBrowseNodes" => E::encode(get_browse_nodes(s, parse(body)?)?),
         other => Err(ApiError {
             status: StatusCode::NOT_FOUND,
             code: "UnknownOperation",
@@ -969,8 +1000,7 @@ async fn before(s: &Shared) -> Result<Option<Fault>, ApiError> {
 }
 
 /// Applies a post-handling fault to a successful JSON answer.
-fn after(fault: Option<Fault>, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+fn after(fault: Option<Fault>, bytes: Vec<u8>) -> Response {
     let bytes = match fault {
         Some(Fault::Malformed) => {
             b"<html><body>Service temporarily unavailable</body></html>".to_vec()
@@ -1086,12 +1116,12 @@ async fn creators_operation(
         }
         let value: Value = serde_json::from_slice(&body)
             .map_err(|e| ApiError::invalid(format!("The request body is not valid JSON: {e}")))?;
-        let reply = run_operation(&s, &operation, value)?;
+        let reply = run_operation::<AsBytes>(&s, &operation, value)?;
         Ok((fault, reply))
     }
     .await;
     match reply {
-        Ok((fault, value)) => after(fault, &value),
+        Ok((fault, bytes)) => after(fault, bytes),
         Err(e) => json_response(e.status, &e.creators_body()),
     }
 }
@@ -1240,12 +1270,14 @@ async fn paapi_operation(
         if let Some(first) = op.get_mut(0..1) {
             first.make_ascii_lowercase();
         }
-        let reply = run_operation(&s, &op, camel)?;
-        Ok((fault, render::to_pascal(reply)))
+        let reply = run_operation::<AsValue>(&s, &op, camel)?;
+        serde_json::to_vec(&render::to_pascal(reply))
+            .map(|bytes| (fault, bytes))
+            .map_err(encode_error)
     }
     .await;
     match reply {
-        Ok((fault, value)) => after(fault, &value),
+        Ok((fault, bytes)) => after(fault, bytes),
         Err(e) => json_response(e.status, &e.paapi_body()),
     }
 }

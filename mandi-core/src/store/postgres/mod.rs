@@ -1016,20 +1016,32 @@ async fn watches_where(
             .ctx("watch")?,
         "watch",
     )?;
-    let rules = conn
-        .prepare_cached("SELECT rule_json FROM alert_rules WHERE watch_id = $1 ORDER BY position")
+    if watches.is_empty() {
+        return Ok(watches);
+    }
+    // The rules of every watch found, in one read, in each watch's order.
+    let ids: Vec<i64> = watches.iter().map(|w| w.id.0).collect();
+    let rows: Vec<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT watch_id, rule_json FROM alert_rules WHERE watch_id = ANY($1)
+             ORDER BY watch_id, position",
+        )
+        .ctx("alert rule")?
+        .query_map(params![ids], |r| Ok((r.get(0)?, r.get(1)?)))
+        .await
+        .ctx("alert rule")?
+        .collect::<shim::Result<_>>()
         .ctx("alert rule")?;
+    let mut rules: std::collections::HashMap<i64, Vec<AlertRule>> =
+        std::collections::HashMap::new();
+    for (watch_id, text) in &rows {
+        rules
+            .entry(*watch_id)
+            .or_default()
+            .push(from_json::<AlertRule>(text, "alert rule")?);
+    }
     for w in &mut watches {
-        let texts: Vec<String> = rules
-            .query_map(params![w.id.0], |r| r.get(0))
-            .await
-            .ctx("alert rule")?
-            .collect::<shim::Result<_>>()
-            .ctx("alert rule")?;
-        w.rules = texts
-            .iter()
-            .map(|t| from_json::<AlertRule>(t, "alert rule"))
-            .collect::<StoreResult<_>>()?;
+        w.rules = rules.remove(&w.id.0).unwrap_or_default();
     }
     Ok(watches)
 }
@@ -1211,6 +1223,26 @@ async fn watch_owner(conn: &Conn<'_>, id: WatchId) -> StoreResult<Option<UserId>
         .map(|o| o.map(UserId))
 }
 
+/// The owners of the watches `ids` names (watch id → user id); a missing watch is absent.
+async fn watch_owners(
+    conn: &Conn<'_>,
+    ids: impl Iterator<Item = WatchId>,
+) -> StoreResult<std::collections::HashMap<i64, i64>> {
+    let mut ids: Vec<i64> = ids.map(|id| id.0).collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = conn
+        .prepare_cached("SELECT id, user_id FROM watches WHERE id = ANY($1)")
+        .ctx("watch")?
+        .query_map(params![ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        .await
+        .ctx("watch")?;
+    rows.collect::<Result<_, _>>().ctx("watch")
+}
+
 async fn variation_children_tx(
     conn: &Conn<'_>,
     marketplace: Marketplace,
@@ -1255,46 +1287,71 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
         }
     }
     applied.points_added += insert_points(conn, &u.points).await?;
+    // The owners of every watch the update names, in one read.
+    let owners = watch_owners(
+        conn,
+        u.rule_states
+            .iter()
+            .map(|rs| rs.watch_id)
+            .chain(u.alerts.iter().map(|a| a.watch_id)),
+    )
+    .await?;
+    // The rule states in one statement; a watch named twice keeps its last states, as
+    // writing them one after the other would.
+    let mut states: Vec<(i64, String)> = Vec::with_capacity(u.rule_states.len());
     for rs in &u.rule_states {
-        if watch_owner(conn, rs.watch_id).await?.is_none() {
+        if !owners.contains_key(&rs.watch_id.0) {
             applied.orphans += 1;
             continue;
         }
+        let json = to_json(rs, "rule states")?;
+        match states.iter_mut().find(|(id, _)| *id == rs.watch_id.0) {
+            Some(slot) => slot.1 = json,
+            None => states.push((rs.watch_id.0, json)),
+        }
+    }
+    if !states.is_empty() {
+        let (ids, jsons): (Vec<i64>, Vec<String>) = states.into_iter().unzip();
         conn.prepare_cached(
-            "INSERT INTO watch_rule_states (watch_id, states_json) VALUES ($1, $2)
+            "INSERT INTO watch_rule_states (watch_id, states_json)
+             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[])
              ON CONFLICT (watch_id) DO UPDATE SET states_json = excluded.states_json",
         )
         .ctx("rule states")?
-        .execute(params![rs.watch_id.0, to_json(rs, "rule states")?])
+        .execute(params![ids, jsons])
         .await
         .ctx("rule states")?;
     }
     for a in &u.alerts {
-        let known = conn
-            .prepare_cached("SELECT 1 FROM alerts WHERE dedupe_key = $1")
-            .ctx("alert")?
-            .exists(params![a.dedupe_key])
-            .await
-            .ctx("alert")?;
-        if known {
-            applied.duplicates += 1;
-            continue;
-        }
-        if watch_owner(conn, a.watch_id).await? != Some(a.user_id) {
-            applied.orphans += 1;
+        if owners.get(&a.watch_id.0) != Some(&a.user_id.0) {
+            // Counted as a duplicate when its key is known, as an orphan otherwise.
+            let known = conn
+                .prepare_cached("SELECT 1 FROM alerts WHERE dedupe_key = $1")
+                .ctx("alert")?
+                .exists(params![a.dedupe_key])
+                .await
+                .ctx("alert")?;
+            if known {
+                applied.duplicates += 1;
+            } else {
+                applied.orphans += 1;
+            }
             continue;
         }
         let (price, price_cur) = money_parts(a.price);
         let (prev, prev_cur) = money_parts(a.previous_price);
-        conn.prepare_cached(
+        let inserted = conn
+            .prepare_cached(
             "INSERT INTO alerts (user_id, watch_id, marketplace, asin, rule_kind, rule_json,
                  price_minor, price_currency, previous_price_minor, previous_price_currency,
                  availability, message, triggered_at_ms, dedupe_key, card_json)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                 $15)",
+                 $15)
+             ON CONFLICT (dedupe_key) DO NOTHING
+             RETURNING id",
         )
         .ctx("alert")?
-        .execute(params![
+        .query_map(params![
             a.user_id.0,
             a.watch_id.0,
             marketplace_code(a.marketplace),
@@ -1313,10 +1370,19 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
                 .as_ref()
                 .map(|c| to_json(c, "alert card"))
                 .transpose()?,
-        ])
+        ],
+            |r| r.get::<_, i64>(0),
+        )
         .await
+        .ctx("alert")?
+        .next()
+        .transpose()
         .ctx("alert")?;
-        let id = AlertId(conn.last_insert_rowid().await.ctx("new row id")?);
+        let Some(id) = inserted else {
+            applied.duplicates += 1;
+            continue;
+        };
+        let id = AlertId(id);
         let insert = conn
             .prepare_cached(
                 "INSERT INTO alert_outbox (alert_id, user_id, channel, idempotency_key, status,
@@ -1853,15 +1919,17 @@ impl Store for PostgresStore {
         in_conn!(self, "watch", |conn| {
             watches_where(
                 conn,
-                "marketplace = $1 AND (
-                     (target_type = 'product' AND asin = $2)
-                     OR (target_type = 'family' AND (
-                         asin = $2
-                         OR asin IN (SELECT parent_asin FROM variations
-                                     WHERE marketplace = $1 AND child_asin = $2)
-                         OR asin IN (SELECT parent_asin FROM products
-                                     WHERE marketplace = $1 AND asin = $2
-                                       AND parent_asin IS NOT NULL))))
+                // The product and its parents as one set of ASINs, so that the lookup is
+                // an index read of `watches_by_target` (an OR of subqueries made the
+                // planner scan every watch).
+                "marketplace = $1
+                 AND asin IN (SELECT $2::TEXT
+                              UNION SELECT parent_asin FROM variations
+                                    WHERE marketplace = $1 AND child_asin = $2
+                              UNION SELECT parent_asin FROM products
+                                    WHERE marketplace = $1 AND asin = $2
+                                      AND parent_asin IS NOT NULL)
+                 AND ((target_type = 'product' AND asin = $2) OR target_type = 'family')
                  ORDER BY id",
                 params![marketplace_code(marketplace), asin.as_str()],
             )
@@ -1919,19 +1987,28 @@ impl Store for PostgresStore {
     #[tracing::instrument(skip_all, err(level = "debug"), fields(watches = watches.len()))]
     async fn rule_states(&self, watches: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>> {
         let watches = watches.to_vec();
+        if watches.is_empty() {
+            return Ok(Vec::new());
+        }
         in_conn!(self, "rule states", |conn| {
-            let stmt = conn
-                .prepare_cached("SELECT states_json FROM watch_rule_states WHERE watch_id = $1")
+            // One read for all of them, answered in the order asked (a watch without states
+            // left out, one asked twice given twice).
+            let ids: Vec<i64> = watches.iter().map(|w| w.0).collect();
+            let rows: Vec<(i64, String)> = conn
+                .prepare_cached(
+                    "SELECT watch_id, states_json FROM watch_rule_states WHERE watch_id = ANY($1)",
+                )
+                .ctx("rule states")?
+                .query_map(params![ids], |r| Ok((r.get(0)?, r.get(1)?)))
+                .await
+                .ctx("rule states")?
+                .collect::<shim::Result<_>>()
                 .ctx("rule states")?;
-            let mut out = Vec::new();
-            for w in watches {
-                let text: Option<String> = stmt
-                    .query_row(params![w.0], |r| r.get(0))
-                    .await
-                    .optional()
-                    .ctx("rule states")?;
-                if let Some(text) = text {
-                    out.push(from_json::<WatchRuleStates>(&text, "rule states")?);
+            let found: std::collections::HashMap<i64, String> = rows.into_iter().collect();
+            let mut out = Vec::with_capacity(found.len());
+            for w in &watches {
+                if let Some(text) = found.get(&w.0) {
+                    out.push(from_json::<WatchRuleStates>(text, "rule states")?);
                 }
             }
             Ok(out)

@@ -422,15 +422,16 @@ pub(super) fn watches_on(
 ) -> StoreResult<Vec<Watch>> {
     watches_where(
         conn,
-        "marketplace = ?1 AND (
-             (target_type = 'product' AND asin = ?2)
-             OR (target_type = 'family' AND (
-                 asin = ?2
-                 OR asin IN (SELECT parent_asin FROM variations
-                             WHERE marketplace = ?1 AND child_asin = ?2)
-                 OR asin IN (SELECT parent_asin FROM products
-                             WHERE marketplace = ?1 AND asin = ?2
-                               AND parent_asin IS NOT NULL))))
+        // The product and its parents as one set of ASINs: an index read of the watches by
+        // target, not a scan of every watch.
+        "marketplace = ?1
+         AND asin IN (SELECT ?2
+                      UNION SELECT parent_asin FROM variations
+                            WHERE marketplace = ?1 AND child_asin = ?2
+                      UNION SELECT parent_asin FROM products
+                            WHERE marketplace = ?1 AND asin = ?2
+                              AND parent_asin IS NOT NULL)
+         AND ((target_type = 'product' AND asin = ?2) OR target_type = 'family')
          ORDER BY id",
         params![marketplace_code(marketplace), asin.as_str()],
     )
