@@ -52,6 +52,7 @@ pub mod links;
 pub mod market;
 pub mod monitor;
 pub mod ports;
+pub mod quality;
 pub mod recommend;
 #[cfg(feature = "redis")]
 pub mod redis_conn;

@@ -37,7 +37,8 @@ pub struct Cmd {
     #[arg(long)]
     speed: Option<f64>,
     /// Faults to inject: comma-separated `kind=rate` (429, 5xx, timeout, malformed,
-    /// truncated, captcha), `latency=<ms>ms`, `seed=<n>`.
+    /// truncated, captcha, glitch: a wrong price or title on one item), `latency=<ms>ms`,
+    /// `seed=<n>`.
     #[arg(long, value_name = "SPEC")]
     faults: Option<String>,
     /// Requests per second allowed per credential (429 beyond).

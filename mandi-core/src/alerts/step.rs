@@ -13,8 +13,12 @@ use crate::domain::{
     AlertRule, Asin, Availability, DataOrigin, Marketplace, OfferKind, PricePoint, Product,
 };
 use crate::ports::source::{ItemsRequest, MAX_ITEMS_PER_CALL, ProductSource};
-use crate::ports::store::{HistoryQuery, PriceUpdate, Store, StoreError};
-use crate::ports::{Clock, Scorer};
+use crate::ports::store::{
+    HistoryQuery, NewQuarantine, PriceUpdate, QuarantineStatus, QuarantinedObservation, Settlement,
+    Store, StoreError,
+};
+use crate::ports::{Clock, PriceStats, Scorer};
+use crate::quality::{QualityGuard, Verdict};
 
 /// Errors of a monitoring step. Source failures are not errors (the products are recorded as
 /// unknown); only the store failing stops a step.
@@ -43,6 +47,36 @@ pub struct RefreshReport {
     pub duplicates: usize,
     /// The source errors met, for logs.
     pub source_errors: Vec<String>,
+    /// Observations the quality guard held in quarantine (suspect).
+    #[serde(default)]
+    pub quarantined: usize,
+    /// Held observations a second read confirmed.
+    #[serde(default)]
+    pub confirmed: usize,
+    /// Held observations a second read rejected (glitches).
+    #[serde(default)]
+    pub rejected: usize,
+    /// Calls made at once to read suspect products a second time (counted in
+    /// `source_calls` too).
+    #[serde(default)]
+    pub confirm_calls: usize,
+}
+
+impl RefreshReport {
+    /// Adds another report's counts to this one.
+    fn absorb(&mut self, r: RefreshReport) {
+        self.source_calls += r.source_calls;
+        self.fetched += r.fetched;
+        self.unknown += r.unknown;
+        self.evaluations += r.evaluations;
+        self.alerts_created += r.alerts_created;
+        self.duplicates += r.duplicates;
+        self.source_errors.extend(r.source_errors);
+        self.quarantined += r.quarantined;
+        self.confirmed += r.confirmed;
+        self.rejected += r.rejected;
+        self.confirm_calls += r.confirm_calls;
+    }
 }
 
 /// Fetches products, records their prices, evaluates the watches on them and writes
@@ -50,6 +84,11 @@ pub struct RefreshReport {
 /// [`Store::apply_update`] — one transaction per product.
 ///
 /// A building block: scheduling, quotas, caching and circuit breaking wrap it from outside.
+/// Every fetched product first passes the [`QualityGuard`]: a suspect observation is held in
+/// quarantine (it records nothing and fires nothing) and read a second time at once — by
+/// this step itself in [`AlertStep::refresh`] and [`AlertStep::ingest`], by the monitor
+/// loop at interactive priority when the step is its sink with a hint board — and the
+/// second read confirms it (the alerts fire from the confirming read) or rejects it.
 /// A failed fetch (a source error, an ASIN the source could not return) is recorded as an
 /// unknown-price gap point; it never becomes a zero price or "out of stock", never triggers
 /// anything and never replaces the stored product.
@@ -75,6 +114,7 @@ pub struct AlertStep {
     engine: RuleEngine,
     channels: Vec<String>,
     hints: Option<Arc<crate::monitor::HintBoard>>,
+    guard: Option<QualityGuard>,
 }
 
 impl fmt::Debug for AlertStep {
@@ -83,6 +123,7 @@ impl fmt::Debug for AlertStep {
             .field("source", &self.source.name())
             .field("engine", &self.engine)
             .field("channels", &self.channels)
+            .field("guard", &self.guard.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -103,7 +144,22 @@ impl AlertStep {
             engine: RuleEngine::default(),
             channels: vec!["terminal".to_owned()],
             hints: None,
+            guard: Some(QualityGuard::default()),
         }
+    }
+
+    /// Classifies observations with `guard` (the default guard is on from
+    /// [`AlertStep::new`]).
+    pub fn with_guard(mut self, guard: QualityGuard) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    /// Believes every observation (no quality guard, no quarantine): for replaying trusted
+    /// data only.
+    pub fn without_guard(mut self) -> Self {
+        self.guard = None;
+        self
     }
 
     /// Scores offers with `scorer` (for deal-score rules).
@@ -175,13 +231,7 @@ impl AlertStep {
             asins.sort();
             asins.dedup();
             let r = self.refresh(marketplace, &asins).await?;
-            report.source_calls += r.source_calls;
-            report.fetched += r.fetched;
-            report.unknown += r.unknown;
-            report.evaluations += r.evaluations;
-            report.alerts_created += r.alerts_created;
-            report.duplicates += r.duplicates;
-            report.source_errors.extend(r.source_errors);
+            report.absorb(r);
         }
         Ok(report)
     }
@@ -198,6 +248,7 @@ impl AlertStep {
         asins: &[Asin],
     ) -> Result<RefreshReport, AlertStepError> {
         let mut report = RefreshReport::default();
+        let mut rechecks: Vec<(Marketplace, Asin)> = Vec::new();
         for chunk in asins.chunks(MAX_ITEMS_PER_CALL) {
             report.source_calls += 1;
             let request = ItemsRequest::new(marketplace, chunk.iter().copied());
@@ -221,11 +272,13 @@ impl AlertStep {
                 }
             }
             let mut batch = Batch::default();
+            let keys: Vec<(Marketplace, Asin)> = found.keys().map(|a| (marketplace, *a)).collect();
+            let ctx = self.guard_context(&keys).await?;
             for asin in chunk {
                 match found.remove(asin) {
                     Some(product) => {
                         report.fetched += 1;
-                        self.prepare(product, &mut batch, &mut report).await?;
+                        self.prepare(product, &ctx, &mut batch, &mut report).await?;
                     }
                     None => {
                         report.unknown += 1;
@@ -233,9 +286,91 @@ impl AlertStep {
                     }
                 }
             }
+            rechecks.append(&mut batch.rechecks);
             self.write(batch, &mut report).await?;
         }
+        self.confirm_now(rechecks, &mut report).await?;
         Ok(report)
+    }
+
+    /// Reads the suspect products a second time at once, through this step's source, and
+    /// handles the answers (each settles its product's quarantine). Suspects of this second
+    /// round stay held until the product's next read.
+    async fn confirm_now(
+        &self,
+        mut keys: Vec<(Marketplace, Asin)>,
+        report: &mut RefreshReport,
+    ) -> Result<(), AlertStepError> {
+        keys.sort();
+        keys.dedup();
+        let mut by_market: BTreeMap<&'static str, (Marketplace, Vec<Asin>)> = BTreeMap::new();
+        for (m, a) in keys {
+            by_market
+                .entry(m.country_code())
+                .or_insert_with(|| (m, Vec::new()))
+                .1
+                .push(a);
+        }
+        for (_, (marketplace, asins)) in by_market {
+            for chunk in asins.chunks(MAX_ITEMS_PER_CALL) {
+                report.source_calls += 1;
+                report.confirm_calls += 1;
+                let request = ItemsRequest::new(marketplace, chunk.iter().copied());
+                let products: Vec<Product> = match self.source.get_items(&request).await {
+                    Ok(batch) => batch
+                        .items
+                        .into_iter()
+                        .filter(|p| p.marketplace == marketplace && chunk.contains(&p.asin))
+                        .collect(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, asins = chunk.len(), "the second read of suspect products failed; they stay held until their next read");
+                        report.source_errors.push(e.to_string());
+                        continue;
+                    }
+                };
+                let keys: Vec<(Marketplace, Asin)> =
+                    products.iter().map(|p| (p.marketplace, p.asin)).collect();
+                let ctx = self.guard_context(&keys).await?;
+                let mut batch = Batch::default();
+                for product in products {
+                    self.prepare(product, &ctx, &mut batch, report).await?;
+                }
+                self.write(batch, report).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the guard needs about a set of products, in two reads: their stored copies
+    /// (titles, categories) and their pending quarantined observations.
+    async fn guard_context(
+        &self,
+        keys: &[(Marketplace, Asin)],
+    ) -> Result<GuardContext, AlertStepError> {
+        let mut ctx = GuardContext::default();
+        if self.guard.is_none() || keys.is_empty() {
+            return Ok(ctx);
+        }
+        let mut by_market: BTreeMap<&'static str, (Marketplace, Vec<Asin>)> = BTreeMap::new();
+        for (m, a) in keys {
+            by_market
+                .entry(m.country_code())
+                .or_insert_with(|| (*m, Vec::new()))
+                .1
+                .push(*a);
+        }
+        for (_, (marketplace, asins)) in by_market {
+            for p in self.store.get_products(marketplace, &asins).await? {
+                ctx.previous.insert((p.marketplace, p.asin), p);
+            }
+            for o in self.store.quarantined(marketplace, &asins, true).await? {
+                ctx.pending
+                    .entry((o.product.marketplace, o.product.asin))
+                    .or_default()
+                    .push(o);
+            }
+        }
+        Ok(ctx)
     }
 
     /// Handles products fetched elsewhere (an interactive lookup, a search): records them and
@@ -246,15 +381,21 @@ impl AlertStep {
     /// [`AlertStepError::Store`] when the store fails; products handled before stay written.
     pub async fn ingest(&self, products: Vec<Product>) -> Result<RefreshReport, AlertStepError> {
         let mut report = RefreshReport::default();
+        let mut rechecks = Vec::new();
         for chunk in products.chunks(MAX_ITEMS_PER_CALL) {
             let mut batch = Batch::default();
+            let keys: Vec<(Marketplace, Asin)> =
+                chunk.iter().map(|p| (p.marketplace, p.asin)).collect();
+            let ctx = self.guard_context(&keys).await?;
             for product in chunk {
                 report.fetched += 1;
-                self.prepare(product.clone(), &mut batch, &mut report)
+                self.prepare(product.clone(), &ctx, &mut batch, &mut report)
                     .await?;
             }
+            rechecks.append(&mut batch.rechecks);
             self.write(batch, &mut report).await?;
         }
+        self.confirm_now(rechecks, &mut report).await?;
         Ok(report)
     }
 
@@ -301,9 +442,27 @@ impl AlertStep {
     async fn prepare(
         &self,
         product: Product,
+        ctx: &GuardContext,
         batch: &mut Batch,
         report: &mut RefreshReport,
     ) -> Result<(), AlertStepError> {
+        let key = (product.marketplace, product.asin);
+        let (settle, confirmed_points, stats) = match self.screen(&product, ctx, report).await? {
+            Screened::Accepted {
+                settle,
+                confirmed_points,
+                stats,
+            } => (settle, confirmed_points, stats),
+            Screened::Held { settle, reason } => {
+                batch.updates.push(PriceUpdate {
+                    quarantine: Some(NewQuarantine { product, reason }),
+                    settle,
+                    ..PriceUpdate::default()
+                });
+                batch.rechecks.push(key);
+                return Ok(());
+            }
+        };
         let watches = self
             .store
             .watches_on(product.marketplace, product.asin)
@@ -320,10 +479,12 @@ impl AlertStep {
         }
         let mut update = PriceUpdate {
             channels: self.channels.clone(),
+            points: confirmed_points,
+            settle,
             ..PriceUpdate::default()
         };
         if !watches.is_empty() {
-            let obs = self.observe(&product, &watches).await?;
+            let obs = self.observe(&product, &watches, stats).await?;
             let unseen: Vec<_> = watches
                 .iter()
                 .map(|w| w.id)
@@ -382,11 +543,111 @@ impl AlertStep {
         ))
     }
 
-    /// What the rules need about `product`, read as narrowly as they allow.
+    /// Passes a fetched product through the quality guard: settles its pending quarantine
+    /// (a second read that agrees confirms it, one that disagrees rejects it) and, unless it
+    /// confirmed one, classifies it. Returns the product's aggregates when it read them.
+    async fn screen(
+        &self,
+        product: &Product,
+        ctx: &GuardContext,
+        report: &mut RefreshReport,
+    ) -> Result<Screened, AlertStepError> {
+        let Some(guard) = &self.guard else {
+            return Ok(Screened::Accepted {
+                settle: Vec::new(),
+                confirmed_points: Vec::new(),
+                stats: None,
+            });
+        };
+        let key = (product.marketplace, product.asin);
+        let now = self.clock.now();
+        let mut settle = Vec::new();
+        let held = ctx.pending.get(&key).map_or(&[][..], Vec::as_slice);
+        if let Some((latest, older)) = held.split_last() {
+            for o in older {
+                settle.push(Settlement {
+                    id: o.id,
+                    status: QuarantineStatus::Rejected,
+                    at: now,
+                });
+            }
+            if guard.agrees(&latest.product, product) {
+                tracing::info!(
+                    asin = %product.asin,
+                    reason = %latest.reason,
+                    held_at = %latest.product.fetched_at,
+                    price = ?product.price(),
+                    "a second read confirmed the suspect observation; it is released"
+                );
+                report.confirmed += 1;
+                settle.push(Settlement {
+                    id: latest.id,
+                    status: QuarantineStatus::Confirmed,
+                    at: now,
+                });
+                return Ok(Screened::Accepted {
+                    settle,
+                    confirmed_points: crate::domain::PricePoint::from_product(&latest.product),
+                    stats: None,
+                });
+            }
+            tracing::warn!(
+                asin = %product.asin,
+                reason = %latest.reason,
+                held_at = %latest.product.fetched_at,
+                held_price = ?latest.product.price(),
+                price = ?product.price(),
+                "a second read disagreed; the suspect observation is rejected"
+            );
+            report.rejected += 1;
+            settle.push(Settlement {
+                id: latest.id,
+                status: QuarantineStatus::Rejected,
+                at: now,
+            });
+        }
+        let stats = self
+            .store
+            .price_stats(product.marketplace, product.asin, OfferKind::BuyBox)
+            .await?;
+        let recent = if guard.needs_window(product, stats.as_ref()) {
+            self.store
+                .price_history(&HistoryQuery {
+                    since: Some(guard.window_since(product.fetched_at)),
+                    until: Some(product.fetched_at),
+                    ..HistoryQuery::buy_box(product.marketplace, product.asin)
+                })
+                .await?
+        } else {
+            Vec::new()
+        };
+        match guard.classify(product, ctx.previous.get(&key), &recent) {
+            Verdict::Ok => Ok(Screened::Accepted {
+                settle,
+                confirmed_points: Vec::new(),
+                stats: Some(stats),
+            }),
+            Verdict::Suspect(reason) => {
+                tracing::warn!(
+                    asin = %product.asin,
+                    %reason,
+                    price = ?product.price(),
+                    last_price = ?stats.and_then(|s| s.last_price).map(|(_, m)| m),
+                    "suspect observation quarantined until a second read"
+                );
+                report.quarantined += 1;
+                Ok(Screened::Held { settle, reason })
+            }
+        }
+    }
+
+    /// What the rules need about `product`, read as narrowly as they allow (`known`: the
+    /// product's aggregates when already read).
     async fn observe(
         &self,
         product: &Product,
         watches: &[crate::domain::Watch],
+        known: Option<Option<PriceStats>>,
     ) -> Result<ProductObservation, AlertStepError> {
         let mut windows: Vec<u32> = watches
             .iter()
@@ -405,12 +666,14 @@ impl AlertStep {
                 .any(|r| matches!(r, AlertRule::DealScoreAtLeast { .. }))
         });
         let at = product.fetched_at;
-        let stats = if scorer.is_none() {
-            self.store
-                .price_stats(product.marketplace, product.asin, OfferKind::BuyBox)
-                .await?
-        } else {
-            None
+        let stats = match (scorer, known) {
+            (None, Some(stats)) => stats,
+            (None, None) => {
+                self.store
+                    .price_stats(product.marketplace, product.asin, OfferKind::BuyBox)
+                    .await?
+            }
+            (Some(_), _) => None,
         };
         match stats {
             // Everything stored is older than this observation: the aggregates are "before".
@@ -463,11 +726,36 @@ impl AlertStep {
     }
 }
 
-/// The updates of one reply, written in one transaction, and the rule states changed so far.
+/// The updates of one reply, written in one transaction, the rule states changed so far
+/// and the products held as suspect (to read again).
 #[derive(Default)]
 struct Batch {
     updates: Vec<PriceUpdate>,
     states: HashMap<crate::domain::WatchId, WatchRuleStates>,
+    rechecks: Vec<(Marketplace, Asin)>,
+}
+
+/// What the guard needs about the products of a reply: their stored copies and their
+/// pending quarantined observations (oldest first).
+#[derive(Default)]
+struct GuardContext {
+    previous: HashMap<(Marketplace, Asin), Product>,
+    pending: HashMap<(Marketplace, Asin), Vec<QuarantinedObservation>>,
+}
+
+/// What the guard made of a fetched product.
+enum Screened {
+    /// Believed: settles these quarantines (recording a confirmed one's points).
+    Accepted {
+        settle: Vec<Settlement>,
+        confirmed_points: Vec<crate::domain::PricePoint>,
+        stats: Option<Option<PriceStats>>,
+    },
+    /// Suspect: held for this reason (after settling these older quarantines).
+    Held {
+        settle: Vec<Settlement>,
+        reason: crate::quality::SuspectReason,
+    },
 }
 
 /// The alerting step as the scheduler's sink: fresh products are recorded and evaluated;
@@ -487,13 +775,20 @@ impl crate::monitor::BatchSink for AlertStep {
         let mut answered = std::collections::HashSet::new();
         let mut pending = Batch::default();
         let store_error = |AlertStepError::Store(e)| crate::monitor::SinkError::from(e);
+        let keys: Vec<(Marketplace, Asin)> = batch
+            .products
+            .iter()
+            .map(|p| (p.marketplace, p.asin))
+            .collect();
+        let ctx = self.guard_context(&keys).await.map_err(store_error)?;
         for product in &batch.products {
             answered.insert(product.asin);
             report.fetched += 1;
-            self.prepare(product.clone(), &mut pending, &mut report)
+            self.prepare(product.clone(), &ctx, &mut pending, &mut report)
                 .await
                 .map_err(store_error)?;
         }
+        let rechecks = std::mem::take(&mut pending.rechecks);
         for asin in &batch.requested {
             if !answered.contains(asin) {
                 pending
@@ -504,6 +799,18 @@ impl crate::monitor::BatchSink for AlertStep {
         self.write(pending, &mut report)
             .await
             .map_err(store_error)?;
+        match &self.hints {
+            // The monitor reads them again at once, at interactive priority.
+            Some(board) => {
+                for (m, a) in rechecks {
+                    board.request_recheck(crate::monitor::ProductKey::new(m, a));
+                }
+            }
+            None => self
+                .confirm_now(rechecks, &mut report)
+                .await
+                .map_err(store_error)?,
+        }
         if report.alerts_created > 0 {
             tracing::info!(alerts = report.alerts_created, "alerts fired");
         }

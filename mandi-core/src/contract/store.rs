@@ -1525,6 +1525,9 @@ macro_rules! store_contract {
             bad_webhooks_are_refused,
             webhook_deliveries_are_recorded_once,
             admin_sessions_expire_and_end,
+            suspect_observations_are_held_out_of_every_history,
+            settled_quarantines_are_final_and_only_confirmed_ones_join_the_history,
+            inconsistent_quarantine_updates_are_refused,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1543,6 +1546,8 @@ mod market;
 pub use market::*;
 mod serve_hooks;
 pub use serve_hooks::*;
+mod quarantine;
+pub use quarantine::*;
 
 // --- alerts and their outbox ---
 
@@ -1623,6 +1628,7 @@ pub async fn apply_update_writes_everything_once(store: impl Store) {
         rule_states: vec![states_of(watch, a, t(100), 1)],
         alerts: vec![new_alert(user, watch, a, "w:r0:e1", t(100))],
         channels: channels(&["terminal", "webhook"]),
+        ..PriceUpdate::default()
     };
     let first = store.apply_update(&update).await.expect("apply");
     assert_eq!(first.created.len(), 1);

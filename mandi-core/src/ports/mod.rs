@@ -21,3 +21,6 @@ pub use store::{
     PriceStats, PriceUpdate, SearchLog, Store, StoreError, StoreResult, WatchedProduct,
 };
 pub use store::{CoWatch, MarketRow, ProductClick};
+pub use store::{
+    NewQuarantine, QuarantineId, QuarantineStatus, QuarantinedObservation, Settlement,
+};

@@ -223,6 +223,96 @@ pub struct PriceUpdate {
     pub alerts: Vec<NewAlert>,
     /// The channels each alert is delivered through (one outbox row per alert and channel).
     pub channels: Vec<String>,
+    /// A suspect observation to hold in quarantine instead of recording it (see
+    /// [`crate::quality`]): stored with status pending, it adds no price point, replaces no
+    /// product and fires nothing. With it, `product` must be `None` and `rule_states` and
+    /// `alerts` empty. Holding the same observation (product, time) again changes nothing.
+    #[serde(default)]
+    pub quarantine: Option<NewQuarantine>,
+    /// Settles pending quarantined observations: a confirmed one's points are recorded
+    /// through `points` by the caller, a rejected one stays out of the history for good. A
+    /// row already settled (or unknown) is left as it is.
+    #[serde(default)]
+    pub settle: Vec<Settlement>,
+}
+
+/// The id of a quarantined observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct QuarantineId(pub i64);
+
+impl std::fmt::Display for QuarantineId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Where a quarantined observation stands.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineStatus {
+    /// Waiting for a second read.
+    Pending,
+    /// A second read agreed: the observation was real and joined the history.
+    Confirmed,
+    /// A second read disagreed: a glitch, kept out of every history.
+    Rejected,
+}
+
+impl QuarantineStatus {
+    /// A stable lower-case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    /// Parses [`QuarantineStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "confirmed" => Some(Self::Confirmed),
+            "rejected" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// A suspect observation to hold (see [`PriceUpdate::quarantine`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewQuarantine {
+    /// The product as fetched (its `fetched_at` is the observation's time).
+    pub product: Product,
+    /// Why the guard held it.
+    pub reason: crate::quality::SuspectReason,
+}
+
+/// A settled quarantine (see [`PriceUpdate::settle`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settlement {
+    /// The observation.
+    pub id: QuarantineId,
+    /// [`QuarantineStatus::Confirmed`] or [`QuarantineStatus::Rejected`].
+    pub status: QuarantineStatus,
+    /// When the second read settled it.
+    pub at: DateTime<Utc>,
+}
+
+/// A stored quarantined observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedObservation {
+    /// Its id.
+    pub id: QuarantineId,
+    /// The product as fetched.
+    pub product: Product,
+    /// Why it was held.
+    pub reason: crate::quality::SuspectReason,
+    /// Where it stands.
+    pub status: QuarantineStatus,
+    /// When it was settled, once it is.
+    pub settled_at: Option<DateTime<Utc>>,
 }
 
 /// What [`Store::apply_update`] wrote.
@@ -539,6 +629,15 @@ pub trait Store: Send + Sync {
 
     /// Writes a price update in one transaction (see [`PriceUpdate`]); idempotent.
     async fn apply_update(&self, update: &PriceUpdate) -> StoreResult<AppliedUpdate>;
+
+    /// The quarantined observations of these products of a marketplace (only the pending
+    /// ones when `pending_only`), by ASIN then observation time.
+    async fn quarantined(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+        pending_only: bool,
+    ) -> StoreResult<Vec<QuarantinedObservation>>;
 
     /// The stored rule states of these watches (watches never evaluated are left out).
     async fn rule_states(&self, watches: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>>;
@@ -981,6 +1080,14 @@ macro_rules! forward_store {
             }
             async fn rule_states(&self, w: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>> {
                 (**self).rule_states(w).await
+            }
+            async fn quarantined(
+                &self,
+                m: Marketplace,
+                a: &[Asin],
+                pending_only: bool,
+            ) -> StoreResult<Vec<QuarantinedObservation>> {
+                (**self).quarantined(m, a, pending_only).await
             }
             async fn claim_due_deliveries(
                 &self,

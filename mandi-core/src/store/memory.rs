@@ -96,6 +96,8 @@ struct State {
     clicks: Vec<crate::ports::store::ProductClick>,
     /// Webhook subscriptions, their deliveries, admin sessions.
     hooks: serve_hooks::HookState,
+    /// Quarantined observations, by id (ids from 1).
+    quarantine: Vec<crate::ports::store::QuarantinedObservation>,
 }
 
 /// An outbox row with the columns `OutboxEntry` does not show.
@@ -258,6 +260,40 @@ impl State {
             .insert((p.marketplace, p.asin), (stored, links));
     }
 
+    /// Holds an update's suspect observation (once per product and time) and settles the
+    /// pending quarantines it names.
+    fn hold_and_settle(&mut self, update: &PriceUpdate) {
+        use crate::ports::store::{QuarantineId, QuarantineStatus, QuarantinedObservation};
+        if let Some(q) = &update.quarantine {
+            let p = &q.product;
+            let known = self.quarantine.iter().any(|o| {
+                o.product.marketplace == p.marketplace
+                    && o.product.asin == p.asin
+                    && millis(o.product.fetched_at) == millis(p.fetched_at)
+            });
+            if !known {
+                let id = QuarantineId(self.quarantine.len() as i64 + 1);
+                self.quarantine.push(QuarantinedObservation {
+                    id,
+                    product: p.clone(),
+                    reason: q.reason,
+                    status: QuarantineStatus::Pending,
+                    settled_at: None,
+                });
+            }
+        }
+        for s in &update.settle {
+            if let Some(o) = self
+                .quarantine
+                .iter_mut()
+                .find(|o| o.id == s.id && o.status == QuarantineStatus::Pending)
+            {
+                o.status = s.status;
+                o.settled_at = Some(truncate(s.at));
+            }
+        }
+    }
+
     /// Applies a validated update (nothing in it can fail).
     fn apply_update(&mut self, update: &PriceUpdate) -> AppliedUpdate {
         let state = self;
@@ -273,6 +309,7 @@ impl State {
             }
         }
         applied.points_added += state.insert_points(&update.points);
+        state.hold_and_settle(update);
         for rs in &update.rule_states {
             if state.watches.contains_key(&rs.watch_id.0) {
                 state.rule_states.insert(rs.watch_id.0, rs.clone());
@@ -821,6 +858,34 @@ impl Store for MemoryStore {
         super::validate_update(update)?;
         let mut state = self.lock()?;
         Ok(state.apply_update(update))
+    }
+
+    async fn quarantined(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+        pending_only: bool,
+    ) -> StoreResult<Vec<crate::ports::store::QuarantinedObservation>> {
+        let state = self.lock()?;
+        let mut out: Vec<_> = state
+            .quarantine
+            .iter()
+            .filter(|o| {
+                o.product.marketplace == marketplace
+                    && asins.contains(&o.product.asin)
+                    && (!pending_only || o.status == crate::ports::store::QuarantineStatus::Pending)
+            })
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| {
+            a.product
+                .asin
+                .as_str()
+                .cmp(b.product.asin.as_str())
+                .then(millis(a.product.fetched_at).cmp(&millis(b.product.fetched_at)))
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(out)
     }
 
     async fn rule_states(&self, watches: &[WatchId]) -> StoreResult<Vec<WatchRuleStates>> {

@@ -323,7 +323,61 @@ pub(crate) fn validate_update(u: &crate::ports::store::PriceUpdate) -> StoreResu
     if let Some(c) = u.channels.iter().find(|c| c.trim().is_empty()) {
         return Err(invalid("alert", format!("channel name {c:?} is empty")));
     }
+    if let Some(q) = &u.quarantine {
+        validate_product(&q.product)?;
+        if u.product.is_some() || !u.rule_states.is_empty() || !u.alerts.is_empty() {
+            return Err(invalid(
+                "price update",
+                "a quarantined observation records no product and fires nothing".to_owned(),
+            ));
+        }
+    }
+    if let Some(s) = u
+        .settle
+        .iter()
+        .find(|s| s.status == crate::ports::store::QuarantineStatus::Pending)
+    {
+        return Err(invalid(
+            "price update",
+            format!(
+                "quarantine {} can only be settled as confirmed or rejected",
+                s.id
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// The stored form of a quarantined product: its JSON.
+pub(crate) fn quarantine_json(p: &Product) -> StoreResult<String> {
+    serde_json::to_string(p).map_err(|e| StoreError::Invalid {
+        what: "quarantine",
+        reason: e.to_string(),
+    })
+}
+
+/// Reads a stored quarantine row back.
+pub(crate) fn quarantine_row(
+    id: i64,
+    product_json: &str,
+    reason: &str,
+    status: &str,
+    settled_at: Option<DateTime<Utc>>,
+) -> StoreResult<crate::ports::store::QuarantinedObservation> {
+    use crate::ports::store::{QuarantineId, QuarantineStatus, QuarantinedObservation};
+    let corrupt = |detail: String| StoreError::Corrupt {
+        what: "quarantine",
+        detail,
+    };
+    Ok(QuarantinedObservation {
+        id: QuarantineId(id),
+        product: serde_json::from_str(product_json).map_err(|e| corrupt(e.to_string()))?,
+        reason: crate::quality::SuspectReason::parse(reason)
+            .ok_or_else(|| corrupt(format!("unknown reason {reason:?}")))?,
+        status: QuarantineStatus::parse(status)
+            .ok_or_else(|| corrupt(format!("unknown status {status:?}")))?,
+        settled_at,
+    })
 }
 
 /// Refuses a key that cannot be stored (nothing is written).

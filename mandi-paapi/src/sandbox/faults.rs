@@ -44,6 +44,41 @@ pub struct Faults {
     pub captcha: f64,
     /// Extra latency added to every answer.
     pub latency: Duration,
+    /// Rate of glitched items: an item of a successful GetItems answer shows a wrong price
+    /// or another product's title ([`GlitchKind`]). A glitch is transient (the next read of
+    /// the same item is true) and the oracle knows it was not real
+    /// ([`crate::sandbox::Oracle::glitches`]).
+    pub glitch: f64,
+}
+
+/// How a glitched item is wrong.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlitchKind {
+    /// The price is a hundredth of the real one (the decimal point moved).
+    Hundredth,
+    /// The price is ₹1.
+    OneRupee,
+    /// The price is ten times the real one.
+    TenTimes,
+    /// The title is another product's (the price is real).
+    OtherTitle,
+}
+
+impl GlitchKind {
+    /// Every kind.
+    pub const ALL: [GlitchKind; 4] = [
+        Self::Hundredth,
+        Self::OneRupee,
+        Self::TenTimes,
+        Self::OtherTitle,
+    ];
+
+    /// True when the kind changes the price (and so needs a price to change).
+    pub fn changes_price(self) -> bool {
+        !matches!(self, Self::OtherTitle)
+    }
 }
 
 impl Default for Faults {
@@ -75,6 +110,7 @@ impl Faults {
             truncated: 0.0,
             captcha: 0.0,
             latency: Duration::ZERO,
+            glitch: 0.0,
         }
     }
 
@@ -86,6 +122,7 @@ impl Faults {
             + self.malformed
             + self.truncated
             + self.captcha
+            + self.glitch
             == 0.0
             && self.latency.is_zero()
     }
@@ -112,6 +149,15 @@ impl Faults {
         None
     }
 
+    /// The glitch of served item number `n`, if any.
+    pub(crate) fn glitch_for(&self, n: u64) -> Option<GlitchKind> {
+        if self.glitch <= 0.0 || unit(hash(&[self.seed, 0x611C, n])) >= self.glitch {
+            return None;
+        }
+        let k = hash(&[self.seed, 0x611D, n]) % GlitchKind::ALL.len() as u64;
+        GlitchKind::ALL.get(k as usize).copied()
+    }
+
     /// True when page request number `n` gets a robot check.
     pub(crate) fn captcha_for(&self, n: u64) -> bool {
         unit(hash(&[self.seed, 0xCA97, n])) < self.captcha
@@ -122,7 +168,7 @@ impl Faults {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "bad fault setting {item:?}: {reason}; write e.g. 429=0.1,5xx=0.05,timeout=0.01,malformed=0.01,truncated=0.01,captcha=0.1,latency=50ms,delay=30s,seed=7"
+    "bad fault setting {item:?}: {reason}; write e.g. 429=0.1,5xx=0.05,timeout=0.01,malformed=0.01,truncated=0.01,captcha=0.1,glitch=0.02,latency=50ms,delay=30s,seed=7"
 )]
 pub struct FaultsParseError {
     /// The item that failed.
@@ -172,6 +218,7 @@ impl std::str::FromStr for Faults {
                 "malformed" => f.malformed = rate()?,
                 "truncated" => f.truncated = rate()?,
                 "captcha" => f.captcha = rate()?,
+                "glitch" => f.glitch = rate()?,
                 "latency" => {
                     f.latency = parse_duration(value).ok_or_else(|| err("not a duration"))?;
                 }
@@ -285,5 +332,19 @@ mod tests {
         assert!(Faults::none().decide(1).is_none());
         assert!("429=2".parse::<Faults>().is_err());
         assert!("bogus=0.1".parse::<Faults>().is_err());
+    }
+
+    #[test]
+    fn glitches_are_seeded_near_their_rate_and_of_every_kind() {
+        let f: Faults = "glitch=0.1,seed=5".parse().unwrap();
+        assert!(!f.is_none());
+        let a: Vec<_> = (0..5_000).map(|n| f.glitch_for(n)).collect();
+        assert_eq!(a, (0..5_000).map(|n| f.glitch_for(n)).collect::<Vec<_>>());
+        let hits = a.iter().flatten().count();
+        assert!((400..600).contains(&hits), "{hits}");
+        for kind in GlitchKind::ALL {
+            assert!(a.contains(&Some(kind)), "{kind:?}");
+        }
+        assert!((0..1_000).all(|n| Faults::none().glitch_for(n).is_none()));
     }
 }

@@ -57,8 +57,10 @@ use mandi_core::{Clock, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use catalog::{Catalog, CatalogSample, IMAGE_HOST};
-pub use faults::{Faults, FaultsParseError, Quota};
-pub use oracle::{DealKind, EventKind, MarketEvent, Oracle, SaleInfo, TrueDeal, TrueOffer};
+pub use faults::{Faults, FaultsParseError, GlitchKind, Quota};
+pub use oracle::{
+    DealKind, EventKind, MarketEvent, Oracle, SaleInfo, ServedGlitch, TrueDeal, TrueOffer,
+};
 
 use crate::creators::{CreatorsApiSource, CreatorsApiSourceBuilder, CredentialVersion};
 use crate::paapi5::{PaApi5Source, PaApi5SourceBuilder};

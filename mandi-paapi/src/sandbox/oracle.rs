@@ -208,11 +208,31 @@ struct Lightning {
     max_claim: u64,
 }
 
+/// An item the sandbox served glitched ([`super::Faults::glitch`]): what was shown is not
+/// real.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedGlitch {
+    /// The item.
+    pub asin: Asin,
+    /// When it was served (sandbox clock).
+    pub at: DateTime<Utc>,
+    /// How it was wrong.
+    pub kind: super::faults::GlitchKind,
+    /// The true price at that moment.
+    pub true_price: Option<Money>,
+    /// The price shown.
+    pub shown_price: Option<Money>,
+    /// The title shown.
+    pub shown_title: String,
+}
+
 /// The true prices and events of a catalogue.
 #[derive(Clone)]
 pub struct Oracle {
     catalog: Arc<Catalog>,
     calendar: Arc<SaleCalendar>,
+    glitches: Arc<std::sync::Mutex<Vec<ServedGlitch>>>,
 }
 
 impl std::fmt::Debug for Oracle {
@@ -229,7 +249,25 @@ impl Oracle {
         Self {
             catalog,
             calendar: Arc::new(SaleCalendar::new()),
+            glitches: Arc::default(),
         }
+    }
+
+    /// Every glitch the sandbox served so far, in the order served: the observations that
+    /// were not real.
+    pub fn glitches(&self) -> Vec<ServedGlitch> {
+        self.glitches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Remembers a glitch served.
+    pub(crate) fn record_glitch(&self, glitch: ServedGlitch) {
+        self.glitches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(glitch);
     }
 
     /// The catalogue.

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::catalog::Catalog;
 use super::catalog::model::{Item, SELLERS};
-use super::oracle::{DealKind, Oracle, TrueOffer};
+use super::faults::GlitchKind;
+use super::oracle::{DealKind, Oracle, ServedGlitch, TrueOffer};
 use crate::creators::model as m;
 use crate::creators::wire::{availability_type, condition_name, format_deal_time};
 use crate::transport::Decimal;
@@ -213,13 +214,65 @@ pub(crate) fn item(
     associate_tag: &str,
     with_variation_attributes: bool,
 ) -> m::Item {
+    item_as_served(
+        oracle,
+        item,
+        at,
+        r,
+        (base_url, associate_tag),
+        with_variation_attributes,
+        None,
+    )
+}
+
+/// A glitch applied to one served item: its kind and the title of another product (used by
+/// [`GlitchKind::OtherTitle`]).
+pub(crate) type ServedAs<'a> = Option<(GlitchKind, &'a str)>;
+
+/// [`item`] as served, possibly glitched: a price glitch changes the offer's price (not
+/// the MRP), a title glitch shows `other_title`. Returns what was shown when a glitch was
+/// applied (a price glitch needs a price: an out-of-stock item is served true).
+pub(crate) fn item_as_served(
+    oracle: &Oracle,
+    item: &Item,
+    at: DateTime<Utc>,
+    r: &Resources,
+    (base_url, associate_tag): (&str, &str),
+    with_variation_attributes: bool,
+    glitch: ServedAs<'_>,
+) -> m::Item {
     let catalog = oracle.catalog();
-    let offer = oracle.offer_of(item, at);
+    let mut offer = oracle.offer_of(item, at);
+    let mut title = item.title.clone();
+    if let Some((kind, other_title)) = glitch {
+        let true_price = offer.price;
+        match (kind, offer.price) {
+            (GlitchKind::Hundredth, Some(p)) => {
+                offer.price = Some(Money::from_minor((p.minor() / 100).max(1), p.currency()));
+            }
+            (GlitchKind::OneRupee, Some(p)) => {
+                offer.price = Some(Money::from_minor(100, p.currency()));
+            }
+            (GlitchKind::TenTimes, Some(p)) => {
+                offer.price = Some(Money::from_minor(p.minor() * 10, p.currency()));
+            }
+            (GlitchKind::OtherTitle, _) => title = other_title.to_owned(),
+            _ => {}
+        }
+        if offer.price != true_price || title != item.title {
+            oracle.record_glitch(ServedGlitch {
+                asin: item.asin,
+                at,
+                kind,
+                true_price,
+                shown_price: offer.price,
+                shown_title: title.clone(),
+            });
+        }
+    }
     let family = item.family.map(|f| &catalog.families[f]);
     let info = r.has("itemInfo").then(|| m::ItemInfo {
-        title: r
-            .has("itemInfo.title")
-            .then(|| text(item.title.clone(), "Title")),
+        title: r.has("itemInfo.title").then(|| text(title, "Title")),
         by_line_info: r.has("itemInfo.byLineInfo").then(|| m::ByLineInfo {
             brand: Some(text(item.brand.clone(), "Brand")),
             manufacturer: Some(text(item.manufacturer.clone(), "Manufacturer")),

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::SandboxCredentials;
 use super::catalog::Entry;
 use super::catalog::rng::hash;
-use super::faults::{Fault, Faults, Quota, QuotaState};
+use super::faults::{Fault, Faults, GlitchKind, Quota, QuotaState};
 use super::html;
 use super::oracle::Oracle;
 use super::render::{self, Resources};
@@ -59,6 +59,11 @@ pub(crate) struct Shared {
     request_counter: AtomicU64,
     page_counter: AtomicU64,
     quota_state: Mutex<QuotaState>,
+    /// Items served so far (numbers the glitch decisions).
+    item_counter: AtomicU64,
+    /// Items whose last serving was glitched: their next one is true (glitches are
+    /// transient).
+    glitched_last: Mutex<std::collections::HashSet<Asin>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -95,6 +100,8 @@ impl Shared {
             request_counter: AtomicU64::new(0),
             page_counter: AtomicU64::new(0),
             quota_state: Mutex::new(QuotaState::default()),
+            item_counter: AtomicU64::new(0),
+            glitched_last: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -130,6 +137,26 @@ impl Shared {
             },
         );
         (token, lifetime)
+    }
+
+    /// The glitch (if any) to serve item `index` of the catalogue with: decided per served
+    /// item from the fault seed, never twice in a row for one item. A title glitch shows
+    /// the title of an item half the catalogue away (another kind of product).
+    fn glitch_of(&self, index: usize) -> Option<(GlitchKind, &str)> {
+        if self.faults.glitch <= 0.0 {
+            return None;
+        }
+        let catalog = self.oracle.catalog();
+        let item = catalog.items.get(index)?;
+        let n = self.item_counter.fetch_add(1, Ordering::Relaxed);
+        let mut last = self.glitched_last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.remove(&item.asin) {
+            return None;
+        }
+        let kind = self.faults.glitch_for(n)?;
+        last.insert(item.asin);
+        let other = &catalog.items[(index + catalog.items.len() / 2) % catalog.items.len()];
+        Some((kind, other.title.as_str()))
     }
 
     fn admit(&self, who: &str) -> bool {
@@ -542,14 +569,14 @@ fn get_items(s: &Shared, req: m::GetItemsRequest) -> Result<m::GetItemsResponse,
     for id in &req.item_ids {
         let entry = Asin::parse(id).ok().and_then(|a| catalog.entry(a));
         match entry {
-            Some(Entry::Item(i)) => items.push(render::item(
+            Some(Entry::Item(i)) => items.push(render::item_as_served(
                 &s.oracle,
                 &catalog.items[i],
                 now,
                 &resources,
-                &s.base_url,
-                &req.partner_tag,
+                (&s.base_url, &req.partner_tag),
                 false,
+                s.glitch_of(i),
             )),
             Some(Entry::Parent(f)) => {
                 let family = &catalog.families[f];

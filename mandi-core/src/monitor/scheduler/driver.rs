@@ -148,6 +148,10 @@ pub struct MonitorStats {
     pub served_from_cache: u64,
     /// Batches the sink refused.
     pub sink_failures: u64,
+    /// Calls made at once, at interactive priority, to read suspect products a second time
+    /// (counted in `calls` too).
+    #[serde(default)]
+    pub confirm_calls: u64,
 }
 
 impl MonitorStats {
@@ -433,7 +437,9 @@ impl MonitorLoop {
                     stale: false,
                     received_at: now,
                 };
-                self.deliver(fetched, &keys, now).await
+                let outcome = self.deliver(fetched, &keys, now).await;
+                self.confirm_rechecks().await;
+                outcome
             }
             Err(error) => {
                 tracing::warn!(source = self.source.name(), %error, asins = plan.asins.len(), "refresh call failed");
@@ -452,6 +458,91 @@ impl MonitorLoop {
                     }
                 }
                 StepOutcome::Failed(error)
+            }
+        }
+    }
+
+    /// Reads the products the sink holds as suspect a second time, at once and with the
+    /// [`Priority::Interactive`] class: each answer goes to the sink, which confirms or
+    /// rejects the held observation. Products that cannot be read now (breaker open, quota
+    /// refused, failed call) stay on the board for after the next batch; their next
+    /// regular refresh settles them anyway.
+    async fn confirm_rechecks(&mut self) {
+        let Some(board) = self.hints.clone() else {
+            return;
+        };
+        let keys = board.take_rechecks();
+        if keys.is_empty() {
+            return;
+        }
+        let mut groups: Vec<(Marketplace, Vec<Asin>)> = Vec::new();
+        for k in &keys {
+            match groups.iter_mut().find(|(m, _)| *m == k.marketplace) {
+                Some((_, asins)) => asins.push(k.asin),
+                None => groups.push((k.marketplace, vec![k.asin])),
+            }
+        }
+        let requeue = |asins: &[Asin], marketplace: Marketplace| {
+            for a in asins {
+                board.request_recheck(ProductKey::new(marketplace, *a));
+            }
+        };
+        for (marketplace, asins) in groups {
+            for chunk in asins.chunks(MAX_ITEMS_PER_CALL) {
+                if let Err(e) = self
+                    .quota
+                    .acquire(Priority::Interactive, self.sleeper.as_ref())
+                    .await
+                {
+                    tracing::info!(error = %e, "no permit for a second read of suspect products; later");
+                    requeue(chunk, marketplace);
+                    continue;
+                }
+                if self.breaker.allow().is_err() {
+                    requeue(chunk, marketplace);
+                    continue;
+                }
+                let request = ItemsRequest::new(marketplace, chunk.iter().copied());
+                self.stats.calls += 1;
+                self.stats.confirm_calls += 1;
+                self.stats.asins_requested += chunk.len() as u64;
+                let result = self.source.get_items(&request).await;
+                crate::telemetry::source_call(self.source.name(), result.as_ref().map(|_| ()));
+                if let Err(e) = self.quota.record(result.as_ref().map(|_| ())).await {
+                    tracing::warn!(error = %e, "could not record the call with the quota");
+                }
+                self.breaker.record(result.as_ref().map(|_| ()));
+                self.record_usage(chunk.len(), result.is_ok()).await;
+                let now = self.clock.now();
+                match result {
+                    Ok(batch) => {
+                        let mut products = batch.items;
+                        products
+                            .retain(|p| p.marketplace == marketplace && chunk.contains(&p.asin));
+                        for p in &mut products {
+                            p.origin = DataOrigin::Api;
+                        }
+                        tracing::debug!(asins = chunk.len(), "second read of suspect products");
+                        let fetched = FetchedBatch {
+                            marketplace,
+                            requested: chunk.to_vec(),
+                            products,
+                            errors: batch.errors,
+                            origin: DataOrigin::Api,
+                            stale: false,
+                            received_at: now,
+                        };
+                        let keys: Vec<ProductKey> = chunk
+                            .iter()
+                            .map(|a| ProductKey::new(marketplace, *a))
+                            .collect();
+                        self.deliver(fetched, &keys, now).await;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, asins = chunk.len(), "the second read of suspect products failed; they stay held until their next refresh");
+                        self.stats.failed_calls += 1;
+                    }
+                }
             }
         }
     }

@@ -40,9 +40,15 @@ pub struct RefreshHint {
 
 /// Where the alerting step leaves a [`RefreshHint`] per product for the driver to read after
 /// it handled a batch: how close the price is to someone's target, a running lightning deal.
+///
+/// It also carries the alerting step's requests to read a product again at once: a
+/// suspect observation waits in quarantine for a second read
+/// ([`HintBoard::request_recheck`]), which the driver makes right after the batch with the
+/// interactive priority class.
 #[derive(Debug, Default)]
 pub struct HintBoard {
     hints: std::sync::Mutex<HashMap<ProductKey, RefreshHint>>,
+    rechecks: std::sync::Mutex<std::collections::BTreeSet<ProductKey>>,
 }
 
 impl HintBoard {
@@ -65,6 +71,22 @@ impl HintBoard {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&key)
+    }
+
+    /// Asks for a second read of a product at once (its last observation is held as
+    /// suspect).
+    pub fn request_recheck(&self, key: ProductKey) {
+        self.rechecks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key);
+    }
+
+    /// Takes every product waiting for a second read, in key order.
+    pub fn take_rechecks(&self) -> Vec<ProductKey> {
+        std::mem::take(&mut *self.rechecks.lock().unwrap_or_else(|e| e.into_inner()))
+            .into_iter()
+            .collect()
     }
 }
 

@@ -16,7 +16,7 @@ use super::shim::Val;
 use crate::ports::store::{StoreError, StoreResult};
 
 /// The tables copied, parents before children (foreign keys hold at every step).
-pub const TABLES: [&str; 25] = [
+pub const TABLES: [&str; 26] = [
     "products",
     "offers",
     "customer_reviews",
@@ -42,6 +42,7 @@ pub const TABLES: [&str; 25] = [
     "webhook_subscriptions",
     "webhook_deliveries",
     "admin_sessions",
+    "quarantined_observations",
 ];
 
 /// Rows sent to PostgreSQL per statement.

@@ -84,7 +84,11 @@ impl Fence {
     /// The buckets an update's product may be fenced by: its own and, for a variation,
     /// its parent's.
     fn buckets_of(update: &PriceUpdate) -> Vec<u32> {
-        let (marketplace, asin, parent) = match (&update.product, update.points.first()) {
+        let product = update
+            .product
+            .as_ref()
+            .or(update.quarantine.as_ref().map(|q| &q.product));
+        let (marketplace, asin, parent) = match (product, update.points.first()) {
             (Some(p), _) => (p.marketplace, p.asin, p.parent_asin),
             (None, Some(point)) => (point.marketplace, point.asin, None),
             (None, None) => return Vec::new(),
@@ -132,10 +136,18 @@ impl Fence {
     /// the generation it was given; the lease row stays share-locked until the commit.
     pub(super) async fn check(&self, tx: &Conn<'_>, update: &PriceUpdate) -> StoreResult<()> {
         const W: &str = "monitor lease";
-        let (marketplace, asin, parent) = match (&update.product, update.points.first()) {
+        let product = update
+            .product
+            .as_ref()
+            .or(update.quarantine.as_ref().map(|q| &q.product));
+        let (marketplace, asin, parent) = match (product, update.points.first()) {
             (Some(p), _) => (p.marketplace, p.asin, p.parent_asin),
             (None, Some(point)) => (point.marketplace, point.asin, None),
-            (None, None) if update.rule_states.is_empty() && update.alerts.is_empty() => {
+            (None, None)
+                if update.rule_states.is_empty()
+                    && update.alerts.is_empty()
+                    && update.settle.is_empty() =>
+            {
                 return Ok(());
             }
             (None, None) => {

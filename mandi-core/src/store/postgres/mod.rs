@@ -28,6 +28,7 @@
 pub mod copy;
 pub mod leases;
 mod market;
+mod quarantine;
 mod rows;
 mod serve_hooks;
 mod server;
@@ -68,13 +69,14 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_intel_clicks.sql"),
     include_str!("migrations/0003_serve_webhooks.sql"),
     include_str!("migrations/0004_watch_pause_reason.sql"),
     include_str!("migrations/0005_alert_card.sql"),
     include_str!("migrations/0006_monitor_leases.sql"),
+    include_str!("migrations/0007_quarantine.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -1287,6 +1289,7 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
         }
     }
     applied.points_added += insert_points(conn, &u.points).await?;
+    quarantine::hold_and_settle(conn, u).await?;
     // The owners of every watch the update names, in one read.
     let owners = watch_owners(
         conn,
@@ -1981,6 +1984,19 @@ impl Store for PostgresStore {
                 fence.check(tx, &update).await?;
             }
             apply_update_tx(tx, &update).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(asins = asins.len()))]
+    async fn quarantined(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+        pending_only: bool,
+    ) -> StoreResult<Vec<crate::ports::store::QuarantinedObservation>> {
+        let asins = asins.to_vec();
+        in_conn!(self, "quarantine", |conn| {
+            quarantine::quarantined(conn, marketplace, &asins, pending_only).await
         })
     }
 

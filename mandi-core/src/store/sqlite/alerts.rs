@@ -148,6 +148,7 @@ pub(super) fn apply_update_tx(conn: &Connection, u: &PriceUpdate) -> StoreResult
         }
     }
     applied.points_added += insert_points(conn, &u.points)?;
+    super::quarantine::hold_and_settle(conn, u)?;
     for rs in &u.rule_states {
         if watch_owner(conn, rs.watch_id)?.is_none() {
             applied.orphans += 1;

@@ -38,6 +38,7 @@
 mod alerts;
 mod market;
 mod products;
+mod quarantine;
 mod rows;
 mod serve_hooks;
 mod server;
@@ -76,7 +77,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 10] = [
+const MIGRATIONS: [&str; 12] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
@@ -87,6 +88,8 @@ const MIGRATIONS: [&str; 10] = [
     include_str!("migrations/0008_serve_webhooks.sql"),
     include_str!("migrations/0009_watch_pause_reason.sql"),
     include_str!("migrations/0010_alert_card.sql"),
+    include_str!("migrations/0011_quarantine.sql"),
+    include_str!("migrations/0012_variations_by_child.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -636,6 +639,20 @@ impl Store for SqliteStore {
         let update = update.clone();
         self.write("price update", move |tx| {
             alerts::apply_update_tx(tx, &update)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(asins = asins.len()))]
+    async fn quarantined(
+        &self,
+        marketplace: Marketplace,
+        asins: &[Asin],
+        pending_only: bool,
+    ) -> StoreResult<Vec<crate::ports::store::QuarantinedObservation>> {
+        let asins = asins.to_vec();
+        self.run("quarantine", move |conn| {
+            quarantine::quarantined(conn, marketplace, &asins, pending_only)
         })
         .await
     }
