@@ -165,10 +165,57 @@ fn brier_of(rows: &[(Vec<f64>, bool)], w: &[f64]) -> f64 {
     total / rows.len().max(1) as f64
 }
 
-/// Fits the stacking layer on seed 1 (the tuning seed; never seed 2) and checks the weights
-/// committed in `Stacking::fitted` are the ones this fit gives. `MANDI_BACKTEST_FIT=1` runs
-/// it (a full 300-product, 2-year walk, some minutes); `MANDI_BACKTEST_FIT_MASK` (a string of
-/// 0/1 per feature) leaves features out to compare on two halves of the products.
+/// The rows with only the features a mask keeps (and, with `extra`, some pairwise products).
+fn masked(rows: &[(Vec<f64>, bool)], mask: &[bool], extra: bool) -> Vec<(Vec<f64>, bool)> {
+    rows.iter()
+        .map(|(x, y)| {
+            let mut kept: Vec<f64> = x
+                .iter()
+                .zip(mask)
+                .filter(|(_, m)| **m)
+                .map(|(v, _)| *v)
+                .collect();
+            if extra {
+                for (i, j) in [(18, 18), (18, 22), (13, 18), (14, 18), (15, 18), (22, 22)] {
+                    kept.push(x[i] * x[j]);
+                }
+            }
+            (kept, *y)
+        })
+        .collect()
+}
+
+/// A named group of stacking rows (by their features), for `MANDI_BACKTEST_DIAG`.
+type Group = (&'static str, fn(&[f64]) -> bool);
+
+/// Two halves of the products (alternate runs of about one product's predictions): fit on
+/// one, score the other (model selection on seed 1); prints both out-of-sample scores.
+fn halves(rows: &[(Vec<f64>, bool)], products: usize, ridge: f64, label: &str) -> (f64, f64) {
+    let per_product = rows.len() / products.max(1);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for (i, row) in rows.iter().enumerate() {
+        if (i / per_product.max(1)).is_multiple_of(2) {
+            a.push(row.clone());
+        } else {
+            b.push(row.clone());
+        }
+    }
+    let wa = fit_logistic(&a, ridge);
+    let wb = fit_logistic(&b, ridge);
+    let (sa, sb) = (brier_of(&a, &wb), brier_of(&b, &wa));
+    println!(
+        "{label}: stacked out of sample {sa:.5} / {sb:.5}, mean {:.5}",
+        0.5 * (sa + sb)
+    );
+    (sa, sb)
+}
+
+/// Fits the stacking layer on seed 1 (the tuning seed; never seeds 2 or 3) and checks the
+/// weights committed in `Stacking::fitted` are the ones this fit gives. `MANDI_BACKTEST_FIT=1`
+/// runs it (a full 300-product, 2-year walk, a minute or more in release);
+/// `MANDI_BACKTEST_FIT_MASKS` (comma-separated strings of 0/1 per feature) compares subsets of
+/// the features on two halves of the products, `MANDI_BACKTEST_FIT_EXTRA` adds some pairwise
+/// products, `MANDI_BACKTEST_DIAG` prints the state model's calibration by situation.
 #[test]
 fn fit_stacking_on_seed_1() {
     use mandi_core::analytics::predict::{STACK_FEATURE_NAMES, Stacking};
@@ -179,88 +226,85 @@ fn fit_stacking_on_seed_1() {
     config.use_scorer = false;
     config.keep_rows = true;
     let report = run(&config);
-    let mask: Vec<bool> = std::env::var("MANDI_BACKTEST_FIT_MASK")
-        .map(|m| m.chars().map(|c| c == '1').collect())
-        .unwrap_or_else(|_| vec![true; STACK_FEATURE_NAMES.len()]);
-    let extra = std::env::var("MANDI_BACKTEST_FIT_EXTRA").is_ok();
-    let rows: Vec<(Vec<f64>, bool)> = report
-        .rows
-        .iter()
-        .map(|(x, y)| {
-            let mut kept: Vec<f64> = x
-                .iter()
-                .zip(&mask)
-                .filter(|(_, m)| **m)
-                .map(|(v, _)| *v)
-                .collect();
-            if extra {
-                for (i, j) in [
-                    (8, 16),
-                    (11, 11),
-                    (2, 5),
-                    (2, 6),
-                    (8, 11),
-                    (2, 2),
-                    (13, 5),
-                    (1, 1),
-                ] {
-                    kept.push(x[i] * x[j]);
-                }
-            }
-            (kept, *y)
-        })
-        .collect();
-    assert_eq!(rows.len() as u64, report.predictions);
+    assert_eq!(report.rows.len() as u64, report.predictions);
     let ridge = 1.0;
-    // Two halves of the products (alternate runs of about one product's predictions): fit on
-    // one, score the other (model selection on seed 1), against the model's own Brier there.
-    let per_product = rows.len() / report.products.max(1);
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for (i, row) in rows.iter().enumerate() {
-        if (i / per_product.max(1)).is_multiple_of(2) {
-            a.push(row.clone());
-        } else {
-            b.push(row.clone());
-        }
-    }
-    let own = |rows: &[(Vec<f64>, bool)]| {
+    let extra = std::env::var("MANDI_BACKTEST_FIT_EXTRA").is_ok();
+    let own = |rows: &[(Vec<f64>, bool)], k: usize| {
         rows.iter()
             .map(|(x, y)| {
-                let p = 1.0 / (1.0 + (-x[1]).exp());
+                let p = 1.0 / (1.0 + (-x[k]).exp());
                 (p - f64::from(u8::from(*y))).powi(2)
             })
             .sum::<f64>()
             / rows.len().max(1) as f64
     };
-    let wa = fit_logistic(&a, ridge);
-    let wb = fit_logistic(&b, ridge);
     println!(
-        "model brier {:?}; halves: model {:.5} / {:.5}, stacked out of sample {:.5} / {:.5}",
+        "model brier {:?}; posterior alone {:.5}; state alone {:.5}",
         report.brier,
-        own(&a),
-        own(&b),
-        brier_of(&a, &wb),
-        brier_of(&b, &wa)
+        own(&report.rows, 1),
+        own(&report.rows, 18)
     );
+    if std::env::var("MANDI_BACKTEST_DIAG").is_ok() {
+        let groups: [Group; 8] = [
+            ("runup", |x| x[23] > 0.5),
+            ("raised", |x| x[19] > 0.03 && x[23] < 0.5),
+            ("during", |x| x[6] > 0.5),
+            ("ahead", |x| x[5] > 0.5 && x[23] < 0.5),
+            ("none-usual", |x| {
+                x[5] < 0.5 && x[6] < 0.5 && x[19] <= 0.03 && x[21] > -0.03
+            }),
+            ("in-deal", |x| x[21] <= -0.03 && x[6] < 0.5),
+            ("p<0.5", |x| x[18] < 0.0),
+            ("all", |_| true),
+        ];
+        for (name, f) in groups {
+            let sel: Vec<&(Vec<f64>, bool)> = report.rows.iter().filter(|(x, _)| f(x)).collect();
+            let n = sel.len().max(1) as f64;
+            let mp = sel
+                .iter()
+                .map(|(x, _)| 1.0 / (1.0 + (-x[18]).exp()))
+                .sum::<f64>()
+                / n;
+            let mh = sel
+                .iter()
+                .map(|(x, _)| 1.0 / (1.0 + (-x[2]).exp()))
+                .sum::<f64>()
+                / n;
+            let obs = sel.iter().filter(|(_, y)| *y).count() as f64 / n;
+            let b = sel
+                .iter()
+                .map(|(x, y)| (1.0 / (1.0 + (-x[18]).exp()) - f64::from(u8::from(*y))).powi(2))
+                .sum::<f64>()
+                / n;
+            println!(
+                "{name:>12} n {:>6} state {mp:.3} hazard {mh:.3} observed {obs:.3} brier {b:.4}",
+                sel.len()
+            );
+        }
+    }
+    if let Ok(masks) = std::env::var("MANDI_BACKTEST_FIT_MASKS") {
+        for m in masks.split(',') {
+            let mask: Vec<bool> = m.chars().map(|c| c == '1').collect();
+            let rows = masked(&report.rows, &mask, extra);
+            halves(&rows, report.products, ridge, m);
+        }
+        return;
+    }
+    let all = vec![true; STACK_FEATURE_NAMES.len()];
+    let rows = masked(&report.rows, &all, false);
+    halves(&rows, report.products, ridge, "all features");
     let w = fit_logistic(&rows, ridge);
     println!("in-sample stacked brier {:.5}", brier_of(&rows, &w));
-    for (name, weight) in STACK_FEATURE_NAMES
-        .iter()
-        .zip(&mask)
-        .filter(|(_, m)| **m)
-        .map(|(n, _)| n)
-        .zip(&w)
-    {
+    for (name, weight) in STACK_FEATURE_NAMES.iter().zip(&w) {
         println!("{name:>20} {weight:+.6}");
     }
     println!("{w:?}");
-    if mask.iter().all(|m| *m) && !extra {
-        let committed = Stacking::fitted().weights;
-        for (got, want) in w.iter().zip(&committed) {
-            assert!(
-                (got - want).abs() < 1e-4,
-                "fitted {w:?}, committed {committed:?}"
-            );
-        }
+    let committed = Stacking::fitted().weights;
+    assert_eq!(w.len(), committed.len());
+    for (got, want) in w.iter().zip(&committed) {
+        assert!(
+            (got - want).abs() < 1e-4,
+            "fitted {w:?}, committed {committed:?}"
+        );
     }
 }

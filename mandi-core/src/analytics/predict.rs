@@ -13,8 +13,13 @@
 //! (its own past sales, shrunk towards a prior), lightning deals outside sales and on sale days
 //! (its own rates and depths, shrunk towards priors), and a small residual. That probability is
 //! then the prior of a Beta posterior (statrs) updated with the product's own analog days in
-//! the same state. The priors and weights in [`PredictSettings::default`] were chosen on the
-//! sandbox backtest's seed 1 and reported on seed 2 (`docs/benchmarks.md`). The expected low
+//! the same state. A second estimate reads the product's hidden price state back from its
+//! history (the phase of its regular-price blocks, a raised block, a fake sale's run-up, when
+//! its past sales of the same name really ran, its lightning-deal rate class) and weighs the
+//! scenarios ahead (`state`); the logistic [`Stacking`] layer combines both and their
+//! features into the final probability. The priors and weights in
+//! [`PredictSettings::default`] were chosen on the sandbox backtest's seed 1 and reported on
+//! seeds 2 and 3 (`docs/benchmarks.md`). The expected low
 //! and its interval are quantiles of the analogs' lowest-to-anchor ratios. The likely window
 //! names the next sale on the calendar or the product's own drop cycle; restocks are
 //! predicted from the lengths of past stock-outs.
@@ -29,6 +34,8 @@ use statrs::statistics::{Data, Distribution as _, Median, OrderStatistics};
 use super::calendar;
 use crate::domain::{Availability, Bps, Currency, Money, OfferKind, PricePoint};
 use crate::ports::{DealScore, DealVerdict};
+
+mod state;
 
 /// IST, UTC+05:30 all year.
 const IST_SECS: i32 = 5 * 3600 + 30 * 60;
@@ -309,7 +316,7 @@ impl Stacking {
 }
 
 /// The names of the stacking features, in order.
-pub const STACK_FEATURE_NAMES: [&str; 18] = [
+pub const STACK_FEATURE_NAMES: [&str; 30] = [
     "intercept",
     "logit_posterior",
     "logit_hazard",
@@ -328,28 +335,52 @@ pub const STACK_FEATURE_NAMES: [&str; 18] = [
     "sale_depth",
     "raised_days",
     "vs_7d_median",
+    "logit_state",
+    "block_level",
+    "to_block_end",
+    "vs_regular",
+    "vs_usual",
+    "runup",
+    "logit_state_squared",
+    "logit_state_x_block_level",
+    "block_level_x_to_block_end",
+    "vs_regular_squared",
+    "logit_state_x_sale_ahead",
+    "logit_state_x_sale_during",
 ];
 
 /// The stacking weights fitted on the tuning seed (see [`Stacking::fitted`]).
-const FITTED_WEIGHTS: [f64; 18] = [
-    -0.11885737464820062,
-    0.1590447073789088,
-    0.6367297788562571,
-    0.006473075273445312,
-    -0.27941353391390306,
-    -0.06698496471728545,
-    0.010615078033470081,
-    0.00019852965006336625,
-    0.3099929821194185,
-    -0.173615262075901,
-    -0.23741342245517777,
-    5.271465633348953,
-    -0.07490414388540874,
-    -1.3193497399708463,
-    0.48397836235889646,
-    2.59423381700194,
-    -0.7030360409675734,
-    -0.3824881142146244,
+const FITTED_WEIGHTS: [f64; 30] = [
+    0.04632850438730606,
+    0.10951046624812556,
+    0.09688881755821017,
+    0.003998774476814585,
+    -0.13349998435573876,
+    -0.15593177741542413,
+    -0.1792699959080374,
+    0.013231416665148554,
+    0.2687105485398546,
+    -0.1279105518344967,
+    -0.17609462896698458,
+    2.2960341811285097,
+    -0.06211598179857132,
+    0.5308858220107492,
+    0.1137999171636727,
+    2.2183068665495935,
+    -0.9330629059642469,
+    -0.6541595266633801,
+    0.6185823077921736,
+    3.3115386652818204,
+    -0.025477337798352324,
+    1.2223055429300345,
+    -0.9963654865430082,
+    0.5495565818267637,
+    0.018095090466813644,
+    1.2447447437303556,
+    2.0017860478724763,
+    -0.3068244246028244,
+    0.022085265415184734,
+    0.09891207549100405,
 ];
 
 impl Default for PredictSettings {
@@ -563,6 +594,10 @@ struct Hazard {
     participation: f64,
     /// Median depth of its past sale discounts.
     typical_depth: f64,
+    /// Depths of its past lightning deals (in-day dips).
+    depths: Vec<f64>,
+    /// Depths of its past big-sale discounts it took part in.
+    sale_depths: Vec<f64>,
 }
 
 fn in_window(windows: &[CalendarWindow], day: NaiveDate) -> Option<&CalendarWindow> {
@@ -751,6 +786,8 @@ fn hazard_model(
         rate_out,
         participation,
         typical_depth,
+        depths,
+        sale_depths,
     }
 }
 
@@ -805,6 +842,7 @@ struct FeatureInputs<'a> {
     level: PriceLevel,
     drop_bps: u32,
     level_band_bps: u32,
+    state: state::State,
 }
 
 fn stack_features(i: &FeatureInputs<'_>) -> Vec<f64> {
@@ -849,7 +887,7 @@ fn stack_features(i: &FeatureInputs<'_>) -> Vec<f64> {
         .map_or(4.0, |d| {
             ((i.today_date - d).num_days() as f64 / 30.0).min(4.0)
         });
-    vec![
+    let mut features = vec![
         1.0,
         logit(i.posterior),
         logit(i.hazard.probability),
@@ -868,7 +906,24 @@ fn stack_features(i: &FeatureInputs<'_>) -> Vec<f64> {
         i.hazard.typical_depth,
         raised_days,
         median_week.map_or(0.0, |m| (price / m as f64 - 1.0).clamp(-0.5, 0.5)),
-    ]
+        logit(i.state.probability),
+        i.state.level,
+        i.state.to_boundary,
+        i.state.vs_regular,
+        i.state.vs_usual,
+        f64::from(u8::from(i.state.runup)),
+    ];
+    // A few products of them (the state's probability bends with the sale phase and level).
+    let (state, level) = (features[18], features[19]);
+    features.extend([
+        state * state,
+        state * level,
+        level * features[20],
+        features[21] * features[21],
+        state * features[5],
+        state * features[6],
+    ]);
+    features
 }
 
 /// [`predict_daily`], also giving the features the stacking layer read (when in stock), for
@@ -933,6 +988,16 @@ pub fn predict_with_features(
         .unwrap_or(prior)
         .clamp(0.0, 1.0);
     let features = current.zip(hazard.as_ref()).map(|(price, hz)| {
+        let state = state::state(&state::StateInputs {
+            days,
+            today: today.min(days.len()),
+            today_date,
+            windows: &windows,
+            price,
+            hazard: hz,
+            drop_bps: settings.drop_bps,
+            horizon_days: h,
+        });
         stack_features(&FeatureInputs {
             days,
             today: today.min(days.len()),
@@ -947,6 +1012,7 @@ pub fn predict_with_features(
             level: level_for_cell,
             drop_bps: settings.drop_bps,
             level_band_bps: settings.level_band_bps,
+            state,
         })
     });
     // The stacking layer moves the posterior's mean; its interval keeps the concentration.
