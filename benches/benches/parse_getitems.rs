@@ -100,8 +100,8 @@ fn parse_one(c: &mut Criterion, rendering: &str, reply_text: &'static str) {
     });
     group.bench_function("owned", |b| {
         b.iter(|| {
-            let reply: GetItemsResponse =
-                decode_json("creators", black_box(reply_text.as_bytes())).expect("bench input is valid");
+            let reply: GetItemsResponse = decode_json("creators", black_box(reply_text.as_bytes()))
+                .expect("bench input is valid");
             let products: Vec<_> = reply
                 .items_result
                 .iter()

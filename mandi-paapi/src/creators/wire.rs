@@ -458,7 +458,13 @@ pub fn parse_deal_time(text: &str) -> Option<DateTime<Utc>> {
 /// (every deal of a reply carries two of these); `None` for any other shape.
 fn parse_minute_time(text: &str) -> Option<DateTime<Utc>> {
     let b = text.as_bytes();
-    if b.len() != 17 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b'Z' {
+    if b.len() != 17
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b'Z'
+    {
         return None;
     }
     let num = |range: std::ops::Range<usize>| -> Option<u32> {

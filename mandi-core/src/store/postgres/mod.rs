@@ -1239,7 +1239,9 @@ async fn watch_owners(
     let rows = conn
         .prepare_cached("SELECT id, user_id FROM watches WHERE id = ANY($1)")
         .ctx("watch")?
-        .query_map(params![ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        .query_map(params![ids], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
         .await
         .ctx("watch")?;
     rows.collect::<Result<_, _>>().ctx("watch")
@@ -1345,42 +1347,43 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
         let (prev, prev_cur) = money_parts(a.previous_price);
         let inserted = conn
             .prepare_cached(
-            "INSERT INTO alerts (user_id, watch_id, marketplace, asin, rule_kind, rule_json,
+                "INSERT INTO alerts (user_id, watch_id, marketplace, asin, rule_kind, rule_json,
                  price_minor, price_currency, previous_price_minor, previous_price_currency,
                  availability, message, triggered_at_ms, dedupe_key, card_json)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
                  $15)
              ON CONFLICT (dedupe_key) DO NOTHING
              RETURNING id",
-        )
-        .ctx("alert")?
-        .query_map(params![
-            a.user_id.0,
-            a.watch_id.0,
-            marketplace_code(a.marketplace),
-            a.asin.as_str(),
-            rule_kind(&a.rule)?,
-            to_json(&a.rule, "alert")?,
-            price,
-            price_cur,
-            prev,
-            prev_cur,
-            a.availability.as_str(),
-            a.message,
-            millis(a.triggered_at),
-            a.dedupe_key,
-            a.card
-                .as_ref()
-                .map(|c| to_json(c, "alert card"))
-                .transpose()?,
-        ],
-            |r| r.get::<_, i64>(0),
-        )
-        .await
-        .ctx("alert")?
-        .next()
-        .transpose()
-        .ctx("alert")?;
+            )
+            .ctx("alert")?
+            .query_map(
+                params![
+                    a.user_id.0,
+                    a.watch_id.0,
+                    marketplace_code(a.marketplace),
+                    a.asin.as_str(),
+                    rule_kind(&a.rule)?,
+                    to_json(&a.rule, "alert")?,
+                    price,
+                    price_cur,
+                    prev,
+                    prev_cur,
+                    a.availability.as_str(),
+                    a.message,
+                    millis(a.triggered_at),
+                    a.dedupe_key,
+                    a.card
+                        .as_ref()
+                        .map(|c| to_json(c, "alert card"))
+                        .transpose()?,
+                ],
+                |r| r.get::<_, i64>(0),
+            )
+            .await
+            .ctx("alert")?
+            .next()
+            .transpose()
+            .ctx("alert")?;
         let Some(id) = inserted else {
             applied.duplicates += 1;
             continue;
