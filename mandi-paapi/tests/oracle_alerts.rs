@@ -25,8 +25,10 @@ use mandi_core::{
     Notifier, Store, WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
-use mandi_paapi::sandbox::{EventKind, Oracle, Sandbox};
-use oracle_common::{Firing, Planned, Recorder, Seen, buyable, expected, seed_users};
+use mandi_paapi::sandbox::{EventKind, Sandbox};
+use oracle_common::{
+    Firing, Planned, Recorder, Seen, buyable, expected, pick_products, seed_users,
+};
 
 const IN: Marketplace = Marketplace::India;
 const STEP_HOURS: i64 = 8;
@@ -52,35 +54,6 @@ fn inr(minor: i64) -> Money {
     Money::from_minor(minor, Currency::INR)
 }
 
-/// Products for the run: half with a restock inside the window (so back-in-stock is
-/// exercised), the rest spread over the catalogue.
-fn pick_products(oracle: &Oracle, count: usize, end: DateTime<Utc>) -> Vec<Asin> {
-    let all: Vec<Asin> = oracle
-        .catalog()
-        .asins()
-        .filter(|a| oracle.offer(*a, t0()).is_some())
-        .collect();
-    let restocking: Vec<Asin> = all
-        .iter()
-        .copied()
-        .filter(|a| {
-            oracle
-                .events(*a, t0(), end)
-                .iter()
-                .any(|e| matches!(e.kind, EventKind::Restock))
-        })
-        .collect();
-    let mut picked: BTreeSet<Asin> = restocking.iter().copied().take(count / 2).collect();
-    let stride = (all.len() / count.max(1)).max(1);
-    for a in all.iter().step_by(stride) {
-        if picked.len() >= count {
-            break;
-        }
-        picked.insert(*a);
-    }
-    picked.into_iter().collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_alert_the_oracle_implies_fires_exactly_once_and_nothing_else() {
     let watches = env_or("MANDI_ORACLE_WATCHES", 500).max(10);
@@ -97,7 +70,7 @@ async fn every_alert_the_oracle_implies_fires_exactly_once_and_nothing_else() {
         .await
         .unwrap();
     let oracle = sandbox.oracle().clone();
-    let products = pick_products(&oracle, (watches / 8) as usize, end);
+    let products = pick_products(&oracle, t0(), (watches / 8) as usize, end);
     assert!(products.len() >= 2);
 
     let dir = tempfile::tempdir().unwrap();

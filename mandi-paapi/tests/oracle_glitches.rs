@@ -31,8 +31,8 @@ use mandi_core::{
     Notifier, QuarantineStatus, Store, WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
-use mandi_paapi::sandbox::{EventKind, Faults, GlitchKind, Oracle, Sandbox};
-use oracle_common::{Firing, Planned, Recorder, Seen, expected, seed_users};
+use mandi_paapi::sandbox::{Faults, GlitchKind, Oracle, Sandbox};
+use oracle_common::{Firing, Planned, Recorder, Seen, expected, pick_products, seed_users};
 
 const IN: Marketplace = Marketplace::India;
 const STEP_HOURS: i64 = 8;
@@ -57,34 +57,6 @@ fn at(step: i64) -> DateTime<Utc> {
 
 fn inr(minor: i64) -> Money {
     Money::from_minor(minor, Currency::INR)
-}
-
-/// Half the products with a restock in the quarter, the rest spread over the catalogue.
-fn pick_products(oracle: &Oracle, count: usize, end: DateTime<Utc>) -> Vec<Asin> {
-    let all: Vec<Asin> = oracle
-        .catalog()
-        .asins()
-        .filter(|a| oracle.offer(*a, t0()).is_some())
-        .collect();
-    let mut picked: BTreeSet<Asin> = all
-        .iter()
-        .copied()
-        .filter(|a| {
-            oracle
-                .events(*a, t0(), end)
-                .iter()
-                .any(|e| matches!(e.kind, EventKind::Restock))
-        })
-        .take(count / 2)
-        .collect();
-    let stride = (all.len() / count.max(1)).max(1);
-    for a in all.iter().step_by(stride) {
-        if picked.len() >= count {
-            break;
-        }
-        picked.insert(*a);
-    }
-    picked.into_iter().collect()
 }
 
 /// What one run (with or without the guard) delivered.
@@ -113,7 +85,7 @@ async fn run(guarded: bool, watches: u64, days: i64, rate: f64) -> Run {
         .await
         .unwrap();
     let oracle = sandbox.oracle().clone();
-    let products = pick_products(&oracle, (watches / 4) as usize, at(steps));
+    let products = pick_products(&oracle, t0(), (watches / 4) as usize, at(steps));
     assert!(products.len() >= 2);
 
     let dir = tempfile::tempdir().unwrap();

@@ -70,6 +70,30 @@ pub(crate) fn window_read_bounds(from: DateTime<Utc>, until: DateTime<Utc>) -> (
 }
 
 /// `t` with its sub-millisecond part dropped.
+/// The running aggregates of a batch's added points, one entry per product and offer kind in
+/// the order first seen: what the SQL stores fold into `price_stats` once per group.
+pub(crate) type StatsGroups = Vec<(
+    (
+        crate::domain::Marketplace,
+        crate::domain::Asin,
+        crate::domain::OfferKind,
+    ),
+    crate::ports::store::PriceStats,
+)>;
+
+/// Folds one added point into its group of `groups`.
+pub(crate) fn fold_into_groups(groups: &mut StatsGroups, p: &crate::domain::PricePoint) {
+    let key = (p.marketplace, p.asin, p.offer_kind);
+    match groups.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, stats)) => stats.absorb(p),
+        None => {
+            let mut stats = crate::ports::store::PriceStats::default();
+            stats.absorb(p);
+            groups.push((key, stats));
+        }
+    }
+}
+
 pub(crate) fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis(t)).unwrap_or(t)
 }

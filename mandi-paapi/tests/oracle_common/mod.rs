@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -12,6 +13,7 @@ use mandi_core::{
     AlertRule, Asin, Availability, ExternalIdentity, NewUser, Notification, Notifier, NotifyError,
     Store, UserId, UserSettings, WatchState,
 };
+use mandi_paapi::sandbox::{EventKind, Oracle};
 
 /// `count` users `<network>:user-<n>` with default settings, created at `at`, in order.
 pub async fn seed_users(
@@ -173,4 +175,38 @@ fn threshold(armed: &mut bool, level: &mut Option<i64>, q: i64, hit: bool, lvl: 
     } else {
         false
     }
+}
+
+/// `count` products on sale at `start`: half of them with a restock between `start` and `end`
+/// (so back-in-stock is exercised), the rest spread evenly over the catalogue.
+pub fn pick_products(
+    oracle: &Oracle,
+    start: DateTime<Utc>,
+    count: usize,
+    end: DateTime<Utc>,
+) -> Vec<Asin> {
+    let all: Vec<Asin> = oracle
+        .catalog()
+        .asins()
+        .filter(|a| oracle.offer(*a, start).is_some())
+        .collect();
+    let mut picked: BTreeSet<Asin> = all
+        .iter()
+        .copied()
+        .filter(|a| {
+            oracle
+                .events(*a, start, end)
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Restock))
+        })
+        .take(count / 2)
+        .collect();
+    let stride = (all.len() / count.max(1)).max(1);
+    for a in all.iter().step_by(stride) {
+        if picked.len() >= count {
+            break;
+        }
+        picked.insert(*a);
+    }
+    picked.into_iter().collect()
 }

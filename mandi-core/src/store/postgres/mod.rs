@@ -809,10 +809,7 @@ async fn insert_points(conn: &Conn<'_>, points: &[PricePoint]) -> StoreResult<us
         .ctx(W)?;
     let mut added = 0;
     // The aggregates of the points actually added, per product and offer kind, in order.
-    let mut groups: Vec<(
-        (Marketplace, Asin, crate::domain::OfferKind),
-        crate::ports::store::PriceStats,
-    )> = Vec::new();
+    let mut groups = super::StatsGroups::new();
     for chunk in points.chunks(POINTS_PER_STATEMENT) {
         let text = |f: &dyn Fn(&PricePoint) -> Option<String>| {
             shim::Val::OptTextList(chunk.iter().map(f).collect())
@@ -852,15 +849,7 @@ async fn insert_points(conn: &Conn<'_>, points: &[PricePoint]) -> StoreResult<us
             if !inserted.contains(&key) || !seen.insert(key) {
                 continue;
             }
-            let group = (p.marketplace, p.asin, p.offer_kind);
-            match groups.iter_mut().find(|(g, _)| *g == group) {
-                Some((_, stats)) => stats.absorb(p),
-                None => {
-                    let mut stats = crate::ports::store::PriceStats::default();
-                    stats.absorb(p);
-                    groups.push((group, stats));
-                }
-            }
+            super::fold_into_groups(&mut groups, p);
         }
     }
     for ((m, a, kind), new) in &groups {

@@ -426,6 +426,9 @@ pub(super) fn insert_points(conn: &Connection, points: &[PricePoint]) -> StoreRe
         )
         .ctx(W)?;
     let mut added = 0;
+    // The aggregates of the points actually added, per product and offer kind: written once
+    // per group after the inserts, not once per point.
+    let mut groups = crate::store::StatsGroups::new();
     for p in points {
         let (price, price_cur) = money_parts(p.price);
         let (list, list_cur) = money_parts(p.list_price);
@@ -445,9 +448,12 @@ pub(super) fn insert_points(conn: &Connection, points: &[PricePoint]) -> StoreRe
             ])
             .ctx(W)?;
         if inserted > 0 {
-            stats::absorb(conn, p)?;
+            crate::store::fold_into_groups(&mut groups, p);
         }
         added += inserted;
+    }
+    for ((m, a, kind), new) in &groups {
+        stats::absorb(conn, *m, *a, *kind, new)?;
     }
     Ok(added)
 }

@@ -6,28 +6,40 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::rows::{Ctx, availability, col, marketplace_code, money, money_parts, opt_time, time};
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Asin, Currency, Marketplace, Money, OfferKind, PricePoint};
+use crate::domain::{Asin, Currency, Marketplace, Money, OfferKind};
 use crate::ports::store::{PriceStats, StoreResult};
 use crate::store::millis;
 
 const W: &str = "price stats";
 
-/// Folds a newly added point into its product's aggregates (one statement; every
-/// right-hand side reads the row as it was, as `PriceStats::absorb` does).
-pub(super) fn absorb(conn: &Connection, p: &PricePoint) -> StoreResult<()> {
-    let at = millis(p.at);
-    let (price, currency) = money_parts(p.price);
-    let known_at = price.map(|_| at);
-    let (avail_at, avail) = if p.availability.is_known() {
-        (Some(at), Some(p.availability.as_str()))
-    } else {
-        (None, None)
+/// Folds the aggregates of newly added points (`new`, folded with `PriceStats::absorb`) into
+/// the stored ones of their product and offer kind, in one statement; every right-hand side
+/// reads the row as it was.
+pub(super) fn absorb(
+    conn: &Connection,
+    m: Marketplace,
+    a: Asin,
+    kind: OfferKind,
+    new: &PriceStats,
+) -> StoreResult<()> {
+    let Some(last_at) = new.last_at else {
+        return Ok(());
     };
+    let (price_at, (price, currency)) = match new.last_price {
+        Some((at, m)) => (Some(millis(at)), money_parts(Some(m))),
+        None => (None, (None, None)),
+    };
+    let (avail_at, avail) = match new.last_availability {
+        Some((at, av)) => (Some(millis(at)), Some(av.as_str())),
+        None => (None, None),
+    };
+    let (low, low_cur) = money_parts(new.low);
+    let (high, high_cur) = money_parts(new.high);
     conn.prepare_cached(
         "INSERT INTO price_stats (marketplace, asin, offer_kind, first_known_at_ms, last_at_ms,
              last_price_at_ms, last_price_minor, last_price_currency, last_availability_at_ms,
              last_availability, low_minor, low_currency, high_minor, high_currency)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8, ?9, ?6, ?7, ?6, ?7)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (marketplace, asin, offer_kind) DO UPDATE SET
              first_known_at_ms = CASE WHEN excluded.first_known_at_ms IS NOT NULL
                  AND (first_known_at_ms IS NULL OR excluded.first_known_at_ms < first_known_at_ms)
@@ -65,15 +77,20 @@ pub(super) fn absorb(conn: &Connection, p: &PricePoint) -> StoreResult<()> {
     )
     .ctx(W)?
     .execute(params![
-        marketplace_code(p.marketplace),
-        p.asin.as_str(),
-        p.offer_kind.as_str(),
-        known_at,
-        at,
+        marketplace_code(m),
+        a.as_str(),
+        kind.as_str(),
+        new.first_known_at.map(millis),
+        millis(last_at),
+        price_at,
         price,
         currency,
         avail_at,
         avail,
+        low,
+        low_cur,
+        high,
+        high_cur,
     ])
     .ctx(W)?;
     Ok(())
