@@ -94,6 +94,52 @@ pub(crate) fn fold_into_groups(groups: &mut StatsGroups, p: &crate::domain::Pric
     }
 }
 
+/// Folded aggregates ([`StatsGroups`]) as the columns of a `price_stats` row, in the order
+/// both SQL stores' upsert binds them after marketplace, ASIN and offer kind.
+pub(crate) struct StatsColumns {
+    pub(crate) first_known_at_ms: Option<i64>,
+    pub(crate) last_at_ms: i64,
+    pub(crate) last_price_at_ms: Option<i64>,
+    pub(crate) last_price_minor: Option<i64>,
+    pub(crate) last_price_currency: Option<&'static str>,
+    pub(crate) last_availability_at_ms: Option<i64>,
+    pub(crate) last_availability: Option<&'static str>,
+    pub(crate) low_minor: Option<i64>,
+    pub(crate) low_currency: Option<&'static str>,
+    pub(crate) high_minor: Option<i64>,
+    pub(crate) high_currency: Option<&'static str>,
+}
+
+impl StatsColumns {
+    /// The columns of `new`; `None` when it holds no point.
+    pub(crate) fn of(new: &crate::ports::store::PriceStats) -> Option<Self> {
+        let last_at = new.last_at?;
+        let (last_price_at_ms, (last_price_minor, last_price_currency)) = match new.last_price {
+            Some((at, m)) => (Some(millis(at)), decode::money_parts(Some(m))),
+            None => (None, (None, None)),
+        };
+        let (last_availability_at_ms, last_availability) = match new.last_availability {
+            Some((at, av)) => (Some(millis(at)), Some(av.as_str())),
+            None => (None, None),
+        };
+        let (low_minor, low_currency) = decode::money_parts(new.low);
+        let (high_minor, high_currency) = decode::money_parts(new.high);
+        Some(Self {
+            first_known_at_ms: new.first_known_at.map(millis),
+            last_at_ms: millis(last_at),
+            last_price_at_ms,
+            last_price_minor,
+            last_price_currency,
+            last_availability_at_ms,
+            last_availability,
+            low_minor,
+            low_currency,
+            high_minor,
+            high_currency,
+        })
+    }
+}
+
 pub(crate) fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis(t)).unwrap_or(t)
 }

@@ -3,12 +3,11 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::rows::{Ctx, availability, col, marketplace_code, money, money_parts, opt_time, time};
+use super::rows::{Ctx, availability, col, marketplace_code, money, opt_time, time};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Asin, Currency, Marketplace, Money, OfferKind};
 use crate::ports::store::{PriceStats, StoreResult};
-use crate::store::millis;
 
 const W: &str = "price stats";
 
@@ -22,19 +21,9 @@ pub(super) fn absorb(
     kind: OfferKind,
     new: &PriceStats,
 ) -> StoreResult<()> {
-    let Some(last_at) = new.last_at else {
+    let Some(c) = crate::store::StatsColumns::of(new) else {
         return Ok(());
     };
-    let (price_at, (price, currency)) = match new.last_price {
-        Some((at, m)) => (Some(millis(at)), money_parts(Some(m))),
-        None => (None, (None, None)),
-    };
-    let (avail_at, avail) = match new.last_availability {
-        Some((at, av)) => (Some(millis(at)), Some(av.as_str())),
-        None => (None, None),
-    };
-    let (low, low_cur) = money_parts(new.low);
-    let (high, high_cur) = money_parts(new.high);
     conn.prepare_cached(
         "INSERT INTO price_stats (marketplace, asin, offer_kind, first_known_at_ms, last_at_ms,
              last_price_at_ms, last_price_minor, last_price_currency, last_availability_at_ms,
@@ -80,17 +69,17 @@ pub(super) fn absorb(
         marketplace_code(m),
         a.as_str(),
         kind.as_str(),
-        new.first_known_at.map(millis),
-        millis(last_at),
-        price_at,
-        price,
-        currency,
-        avail_at,
-        avail,
-        low,
-        low_cur,
-        high,
-        high_cur,
+        c.first_known_at_ms,
+        c.last_at_ms,
+        c.last_price_at_ms,
+        c.last_price_minor,
+        c.last_price_currency,
+        c.last_availability_at_ms,
+        c.last_availability,
+        c.low_minor,
+        c.low_currency,
+        c.high_minor,
+        c.high_currency,
     ])
     .ctx(W)?;
     Ok(())
