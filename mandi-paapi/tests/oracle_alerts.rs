@@ -21,25 +21,18 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use mandi_core::alerts::{AlertStep, Dispatcher};
 use mandi_core::store::SqliteStore;
 use mandi_core::{
-    AlertRule, Asin, Availability, Clock, Currency, ManualClock, Marketplace, Money, NewWatch,
-    Notifier, Store, WatchState, WatchTarget,
+    AlertRule, Asin, Availability, Clock, ManualClock, Marketplace, NewWatch, Notifier, Store,
+    WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{EventKind, Sandbox};
 use oracle_common::{
-    Firing, Planned, Recorder, Seen, buyable, expected, pick_products, seed_users,
+    Firing, Planned, Recorder, Seen, buyable, env_or, expected, inr, pick_products, seed_users,
 };
 
 const IN: Marketplace = Marketplace::India;
 const STEP_HOURS: i64 = 8;
 const USERS: u64 = 12;
-
-fn env_or(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn t0() -> DateTime<Utc> {
     // Early October: the run crosses the Great Indian Festival and Diwali.
@@ -50,14 +43,10 @@ fn at(step: i64) -> DateTime<Utc> {
     t0() + Duration::hours(STEP_HOURS * step)
 }
 
-fn inr(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::INR)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_alert_the_oracle_implies_fires_exactly_once_and_nothing_else() {
-    let watches = env_or("MANDI_ORACLE_WATCHES", 500).max(10);
-    let days = env_or("MANDI_ORACLE_DAYS", 60).max(2);
+    let watches = env_or("MANDI_ORACLE_WATCHES", 500i64).max(10);
+    let days = env_or("MANDI_ORACLE_DAYS", 60i64).max(2);
     let steps = days * 24 / STEP_HOURS;
     let end = at(steps);
     let began = std::time::Instant::now();

@@ -27,24 +27,19 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use mandi_core::alerts::{AlertStep, Dispatcher};
 use mandi_core::store::{MemoryStore, SqliteStore};
 use mandi_core::{
-    AlertRule, Asin, Clock, Currency, HistoryQuery, ManualClock, Marketplace, Money, NewWatch,
-    Notifier, QuarantineStatus, Store, WatchState, WatchTarget,
+    AlertRule, Asin, Clock, HistoryQuery, ManualClock, Marketplace, NewWatch, Notifier,
+    QuarantineStatus, Store, WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{Faults, GlitchKind, Oracle, Sandbox};
-use oracle_common::{Firing, Planned, Recorder, Seen, expected, pick_products, seed_users};
+use oracle_common::{
+    Firing, Planned, Recorder, Seen, env_or, expected, inr, pick_products, seed_users,
+};
 
 const IN: Marketplace = Marketplace::India;
 const STEP_HOURS: i64 = 8;
 const WARM_UP_STEPS: i64 = 6;
 const USERS: u64 = 8;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn t0() -> DateTime<Utc> {
     // A quarter from the start of September: Great Indian Festival, Diwali, early winter.
@@ -53,10 +48,6 @@ fn t0() -> DateTime<Utc> {
 
 fn at(step: i64) -> DateTime<Utc> {
     t0() + Duration::hours(STEP_HOURS * step)
-}
-
-fn inr(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::INR)
 }
 
 /// What one run (with or without the guard) delivered.

@@ -27,14 +27,14 @@ use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{ManualSleeper, MonitoringService, MonitoringSettings, PlannerConfig};
 use mandi_core::store::SqliteStore;
 use mandi_core::{
-    AlertRule, Asin, BrowseNode, BrowseNodesRequest, Clock, Currency, HistoryQuery, ItemsBatch,
-    ItemsRequest, ManualClock, Marketplace, Money, NewWatch, Notifier, ProductSource, SearchPage,
-    SearchRequest, SourceError, Store, VariationFamily, VariationsRequest, WatchState, WatchTarget,
+    AlertRule, Asin, BrowseNode, BrowseNodesRequest, Clock, HistoryQuery, ItemsBatch, ItemsRequest,
+    ManualClock, Marketplace, NewWatch, Notifier, ProductSource, SearchPage, SearchRequest,
+    SourceError, Store, VariationFamily, VariationsRequest, WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{Faults, Sandbox};
 use mandi_paapi::transport::{RetryPolicy, Timeouts};
-use oracle_common::{Firing, Planned, Recorder, Seen, expected, seed_users};
+use oracle_common::{Firing, Planned, Recorder, Seen, expected, inr, seed_users};
 
 const IN: Marketplace = Marketplace::India;
 const PRODUCTS: usize = 120;
@@ -46,10 +46,6 @@ fn cycles() -> i64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(150)
-}
-
-fn inr(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::INR)
 }
 
 /// Counts what the source answered, by kind of failure.

@@ -31,12 +31,12 @@ use mandi_core::store::PostgresStore;
 use mandi_core::store::postgres::leases::{MonitorWorker, lease_bucket};
 use mandi_core::test_support::postgres::PgServer;
 use mandi_core::{
-    AlertRule, Asin, Clock, Currency, ExternalIdentity, HistoryQuery, ItemsRequest, ManualClock,
-    Marketplace, Money, NewWatch, Notifier, ProductSource, Store, WatchState, WatchTarget,
+    AlertRule, Asin, Clock, ExternalIdentity, HistoryQuery, ItemsRequest, ManualClock, Marketplace,
+    NewWatch, Notifier, ProductSource, Store, WatchState, WatchTarget,
 };
 use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{Oracle, Sandbox};
-use oracle_common::{Recorder, seed_users};
+use oracle_common::{Recorder, env_or, inr, seed_users};
 
 const IN: Marketplace = Marketplace::India;
 const STEP_HOURS: i64 = 8;
@@ -44,15 +44,8 @@ const USERS: u64 = 6;
 const SEED: u64 = 7;
 const LEASE: StdDuration = StdDuration::from_millis(1_500);
 
-fn env_or(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn steps() -> i64 {
-    env_or("MANDI_WORKERS_DAYS", 12).max(2) * 24 / STEP_HOURS
+    env_or("MANDI_WORKERS_DAYS", 12i64).max(2) * 24 / STEP_HOURS
 }
 
 fn t0() -> DateTime<Utc> {
@@ -61,10 +54,6 @@ fn t0() -> DateTime<Utc> {
 
 fn at(step: i64) -> DateTime<Utc> {
     t0() + Duration::hours(STEP_HOURS * step)
-}
-
-fn inr(minor: i64) -> Money {
-    Money::from_minor(minor, Currency::INR)
 }
 
 /// Products spread over the catalogue (every `stride`-th one on sale at the start).
@@ -332,7 +321,7 @@ async fn histories(store: &dyn Store, products: &[Asin]) -> Vec<Vec<mandi_core::
 async fn three_workers_one_killed_give_the_alerts_of_one() {
     let Some(pg) = PgServer::shared() else { return };
     let began = Instant::now();
-    let watches = env_or("MANDI_WORKERS_WATCHES", 90).max(10) as u64;
+    let watches = env_or("MANDI_WORKERS_WATCHES", 90i64).max(10) as u64;
     let steps = steps();
     let clock = ManualClock::new(t0());
     let sandbox = Sandbox::builder()

@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mandi_core::{
-    AlertRule, Asin, Availability, ExternalIdentity, NewUser, Notification, Notifier, NotifyError,
-    Store, UserId, UserSettings, WatchState,
+    AlertRule, Asin, Availability, Currency, ExternalIdentity, Money, NewUser, Notification,
+    Notifier, NotifyError, Store, UserId, UserSettings, WatchState,
 };
 use mandi_paapi::sandbox::{EventKind, Oracle};
 
@@ -209,4 +209,18 @@ pub fn pick_products(
         picked.insert(*a);
     }
     picked.into_iter().collect()
+}
+
+/// The value of the environment variable `name` (how a run is scaled up by hand), or
+/// `default` when it is unset or unreadable.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `minor` paise.
+pub fn inr(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::INR)
 }
