@@ -69,9 +69,9 @@ pub(crate) fn window_read_bounds(from: DateTime<Utc>, until: DateTime<Utc>) -> (
     (span, lo_ms, until_ms)
 }
 
-/// `t` with its sub-millisecond part dropped.
 /// The running aggregates of a batch's added points, one entry per product and offer kind in
 /// the order first seen: what the SQL stores fold into `price_stats` once per group.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) type StatsGroups = Vec<(
     (
         crate::domain::Marketplace,
@@ -82,6 +82,7 @@ pub(crate) type StatsGroups = Vec<(
 )>;
 
 /// Folds one added point into its group of `groups`.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn fold_into_groups(groups: &mut StatsGroups, p: &crate::domain::PricePoint) {
     let key = (p.marketplace, p.asin, p.offer_kind);
     match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -96,6 +97,7 @@ pub(crate) fn fold_into_groups(groups: &mut StatsGroups, p: &crate::domain::Pric
 
 /// Folded aggregates ([`StatsGroups`]) as the columns of a `price_stats` row, in the order
 /// both SQL stores' upsert binds them after marketplace, ASIN and offer kind.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) struct StatsColumns {
     pub(crate) first_known_at_ms: Option<i64>,
     pub(crate) last_at_ms: i64,
@@ -110,6 +112,7 @@ pub(crate) struct StatsColumns {
     pub(crate) high_currency: Option<&'static str>,
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl StatsColumns {
     /// The columns of `new`; `None` when it holds no point.
     pub(crate) fn of(new: &crate::ports::store::PriceStats) -> Option<Self> {
@@ -140,6 +143,7 @@ impl StatsColumns {
     }
 }
 
+/// `t` with its sub-millisecond part dropped.
 pub(crate) fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis(t)).unwrap_or(t)
 }
