@@ -465,3 +465,67 @@ async fn a_worker_whose_lease_was_taken_over_writes_nothing() {
         .expect("again");
     assert!(again.held().len() >= 32, "{:?}", again.held());
 }
+
+/// A product in browse nodes `nodes` (each under one root), fetched at `secs`.
+fn product_in_nodes(i: usize, nodes: &[usize], secs: i64) -> Product {
+    let mut p = Product::new(asin(i), IN, format!("Product {i}"), t(secs));
+    p.browse_nodes = nodes
+        .iter()
+        .map(|n| mandi_core::BrowseNode {
+            id: format!("{}", 1_000 + n),
+            name: format!("Node {n}"),
+            context_free_name: None,
+            is_root: false,
+            ancestors: vec![mandi_core::BrowseNodeRef {
+                id: "1".into(),
+                name: "Root".into(),
+            }],
+            children: Vec::new(),
+            sales_rank: Some(u32::try_from(*n).expect("small") + 1),
+        })
+        .collect();
+    p
+}
+
+#[tokio::test]
+async fn workers_saving_products_of_the_same_categories_in_opposite_orders_do_not_deadlock() {
+    let Some(pg) = server() else { return };
+    let store = PostgresStore::connect(&pg.fresh_database())
+        .await
+        .expect("store");
+    // Two writers, each with its own products, naming the same eight browse nodes: one
+    // batch in ascending node order, the other descending. Saved in the order named, their
+    // node rows were locked in opposite orders and PostgreSQL aborted one with a deadlock.
+    let writer = |first: usize, descending: bool| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for round in 0..40_i64 {
+                let updates: Vec<PriceUpdate> = (0..8)
+                    .map(|k| {
+                        let node = if descending { 7 - k } else { k };
+                        PriceUpdate {
+                            product: Some(product_in_nodes(
+                                first + k,
+                                &[node, (node + 3) % 8],
+                                round,
+                            )),
+                            ..PriceUpdate::default()
+                        }
+                    })
+                    .collect();
+                store.apply_updates(&updates).await?;
+            }
+            Ok::<_, StoreError>(())
+        })
+    };
+    let (a, b) = (writer(0, false), writer(100, true));
+    a.await.expect("task").expect("ascending writer");
+    b.await.expect("task").expect("descending writer");
+    let node = store
+        .get_browse_node(IN, "1003")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(node.name, "Node 3");
+    assert_eq!(node.ancestors.len(), 1);
+}

@@ -991,3 +991,43 @@ async fn a_lightning_deal_shows_its_badge_on_the_product_page() {
     assert!(page.contains("dealBadge") && page.contains("Lightning Deal"));
     assert!(page.contains("% claimed"));
 }
+
+#[tokio::test]
+async fn a_sandbox_at_scale_serves_every_product_of_its_bigger_catalogue() {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = Sandbox::builder()
+        .seed(3)
+        .products(20_000)
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(s.catalog().len(), 20_000);
+    let default: std::collections::HashSet<_> =
+        mandi_paapi::sandbox::Catalog::for_seed(3).asins().collect();
+    // Products only the bigger catalogue holds, spread over it, answered with their true offer.
+    let asins: Vec<_> = s
+        .catalog()
+        .asins()
+        .filter(|a| !default.contains(a))
+        .step_by(1_999)
+        .take(10)
+        .collect();
+    assert_eq!(asins.len(), 10);
+    let source = s.creators_source(CredentialVersion::V2_2).unwrap();
+    let batch = source
+        .get_items(&ItemsRequest::new(Marketplace::India, asins.clone()))
+        .await
+        .unwrap();
+    assert_eq!(batch.items.len(), 10);
+    for p in &batch.items {
+        assert!(asins.contains(&p.asin));
+        let truth = s.oracle().offer(p.asin, clock.now()).unwrap();
+        assert_eq!(p.buy_box().unwrap().price, truth.price, "{}", p.asin);
+    }
+    let refused = Sandbox::builder().products(5).start().await.unwrap_err();
+    assert!(
+        refused.to_string().contains("9 to 1000000 products, not 5"),
+        "{refused}"
+    );
+}

@@ -10,26 +10,38 @@
 //! A PostgreSQL server is started for the run (Debian's `initdb`/`pg_ctl`, as the tests do);
 //! without the binaries it says so and exits. The users and watches are written with
 //! `INSERT … SELECT generate_series` copies of one watch made through the store (one
-//! target-price rule each). The source is the in-memory [`FakeSource`] with no faults and no
-//! quota: the sandbox marketplace holds about 2,000 products, too few for 100,000. Each
+//! target-price rule each).
+//!
+//! The source is the sandbox marketplace by default (`MANDI_BENCH_SOURCE=sandbox`): this
+//! binary starts itself again as a child process serving a sandbox whose catalogue holds
+//! exactly `MANDI_BENCH_PRODUCTS` products, at a raised quota of `MANDI_BENCH_TPS` calls a
+//! second (default 200; Amazon's default is 1), and every worker reads it through one
+//! Creators API client over loopback, paced to that quota as a real account is. The child
+//! keeps the sandbox's memory out of the workers' figure. `MANDI_BENCH_SOURCE=fake` uses the
+//! in-memory [`FakeSource`] instead (no HTTP, no quota). Each
 //! worker is a [`MonitorWorker`] in this process running the real alert step
 //! ([`AlertStep::refresh_watched`]) on its fenced store: products fetched ten a call,
 //! evaluated against their watches, and written (product, price point, rule states, alerts,
 //! outbox rows) in one transaction per call, each checked against the worker's leases.
 
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use mandi_core::alerts::AlertStep;
 use mandi_core::monitor::fake::{FakeSource, numbered_asins};
 use mandi_core::store::PostgresStore;
 use mandi_core::store::postgres::leases::{LEASE_BUCKETS, MonitorWorker};
 use mandi_core::test_support::postgres::PgServer;
 use mandi_core::{
-    AlertRule, Currency, ExternalIdentity, ManualClock, Marketplace, Money, NewUser, NewWatch,
-    Store, UserSettings, WatchTarget,
+    AlertRule, Asin, Clock, Currency, ExternalIdentity, ManualClock, Marketplace, Money, NewUser,
+    NewWatch, ProductSource, Store, UserSettings, WatchTarget,
 };
+use mandi_paapi::creators::{CreatorsApiSource, CredentialVersion};
+use mandi_paapi::sandbox::{Quota, Sandbox, SandboxCredentials};
+use mandi_paapi::transport::RateLimit;
 
 const IN: Marketplace = Marketplace::India;
 
@@ -53,13 +65,116 @@ fn status_kib(field: &str) -> Option<u64> {
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Users (ten watches each) and `watches` watches spread evenly over `products` products.
-async fn seed(url: &str, watches: u64, products: u64) -> Result<(), Error> {
-    let store = PostgresStore::connect(url).await?;
-    let t0 = Utc
-        .with_ymd_and_hms(2026, 10, 1, 0, 0, 0)
+/// The seed of the sandbox's catalogue and prices.
+const SANDBOX_SEED: u64 = 42;
+
+/// The simulated moment of the round (the store's clock and the sandbox's price clock).
+fn round_time() -> Result<DateTime<Utc>, Error> {
+    Ok(Utc
+        .with_ymd_and_hms(2026, 10, 2, 0, 0, 0)
         .single()
-        .ok_or("time")?;
+        .ok_or("time")?)
+}
+
+/// The child process: serves a sandbox of `products` products at `tps` calls a second on
+/// loopback, prints its base URL and then its catalogue's ASINs (one a line, then `end`),
+/// and serves until its standard input closes (the parent exited).
+async fn serve_sandbox(products: usize, tps: u32) -> Result<(), Error> {
+    let running = Sandbox::builder()
+        .seed(SANDBOX_SEED)
+        .products(products)
+        .clock(Arc::new(ManualClock::new(round_time()?)))
+        .wall_clock(Arc::new(mandi_core::SystemClock))
+        .quota(Quota::new(Some(tps), None))
+        .start()
+        .await?;
+    {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        writeln!(out, "{}", running.base_url())?;
+        for asin in running.catalog().asins() {
+            writeln!(out, "{asin}")?;
+        }
+        writeln!(out, "end")?;
+        out.flush()?;
+    }
+    tokio::task::spawn_blocking(|| {
+        let mut sink = String::new();
+        while std::io::stdin()
+            .read_line(&mut sink)
+            .map(|n| n > 0)
+            .unwrap_or(false)
+        {
+            sink.clear();
+        }
+    })
+    .await?;
+    running.shutdown().await;
+    Ok(())
+}
+
+/// A sandbox child process and what it printed.
+struct SandboxChild {
+    child: Child,
+    base_url: String,
+    asins: Vec<Asin>,
+}
+
+impl SandboxChild {
+    fn start(products: u64, tps: u32) -> Result<Self, Error> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .env("MANDI_BENCH_SANDBOX_CHILD", products.to_string())
+            .env("MANDI_BENCH_TPS", tps.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("the child's stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let base_url = lines.next().ok_or("the sandbox child printed nothing")??;
+        let mut asins = Vec::new();
+        for line in lines {
+            let line = line?;
+            if line == "end" {
+                break;
+            }
+            asins.push(Asin::parse(&line)?);
+        }
+        Ok(Self {
+            child,
+            base_url,
+            asins,
+        })
+    }
+
+    /// One Creators API client for every worker, paced to the account's quota.
+    fn source(&self, tps: u32, clock: Arc<dyn Clock>) -> Result<CreatorsApiSource, Error> {
+        let creds = SandboxCredentials::test();
+        let version = CredentialVersion::V2_2;
+        let c = creds.creators(version);
+        Ok(CreatorsApiSource::builder()
+            .credential_id(c.credential_id.clone())
+            .credential_secret(c.credential_secret.clone())
+            .credential_version(version)
+            .associate_tag(creds.associate_tag.clone())
+            .base_url(self.base_url.clone())
+            .token_url(format!("{}/oauth2/token", self.base_url))
+            .rate_limit(RateLimit::per_second(tps)?)
+            .clock(clock)
+            .build()?)
+    }
+}
+
+impl Drop for SandboxChild {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Users (ten watches each) and `watches` watches spread evenly over the products `asins`.
+async fn seed(url: &str, watches: u64, asins: &[Asin]) -> Result<(), Error> {
+    let store = PostgresStore::connect(url).await?;
+    let products = asins.len();
+    let t0 = round_time()? - chrono::Duration::days(1);
     // One watch through the store: the template of the rows copied below.
     let user = store
         .upsert_user(
@@ -71,14 +186,13 @@ async fn seed(url: &str, watches: u64, products: u64) -> Result<(), Error> {
             t0,
         )
         .await?;
-    let first = numbered_asins(0, 1);
     store
         .create_watch(
             &NewWatch {
                 user_id: user.id,
                 target: WatchTarget::Product {
                     marketplace: IN,
-                    asin: first[0],
+                    asin: *asins.first().ok_or("no products")?,
                 },
                 rules: vec![AlertRule::TargetPrice {
                     at_or_below: Money::from_minor(90_000, Currency::INR),
@@ -91,6 +205,16 @@ async fn seed(url: &str, watches: u64, products: u64) -> Result<(), Error> {
         .await?;
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
     tokio::spawn(connection);
+    let texts: Vec<String> = asins.iter().map(ToString::to_string).collect();
+    client
+        .batch_execute("CREATE TABLE bench_asins (ord BIGINT PRIMARY KEY, asin TEXT NOT NULL)")
+        .await?;
+    client
+        .execute(
+            "INSERT INTO bench_asins SELECT ord - 1, a FROM unnest($1::text[]) WITH ORDINALITY AS t(a, ord)",
+            &[&texts],
+        )
+        .await?;
     let users = watches.div_ceil(10).max(1) as i64;
     let rest = watches.saturating_sub(1) as i64;
     client
@@ -102,12 +226,14 @@ async fn seed(url: &str, watches: u64, products: u64) -> Result<(), Error> {
              INSERT INTO watches (user_id, target_type, marketplace, asin, state, \
                  created_at_ms, updated_at_ms)
              SELECT (SELECT MIN(id) FROM users WHERE identity_provider = 'bench') + g % {users},
-                    'product', w.marketplace, 'B' || lpad(((g + 1) % {products})::text, 9, '0'),
+                    'product', w.marketplace,
+                    (SELECT asin FROM bench_asins WHERE ord = (g + 1) % {products}),
                     'active', w.created_at_ms, w.updated_at_ms
              FROM watches w, generate_series(0, {rest} - 1) g WHERE w.id = 1;
              INSERT INTO alert_rules (watch_id, position, kind, rule_json)
              SELECT w.id, 0, r.kind, r.rule_json
              FROM watches w, alert_rules r WHERE r.watch_id = 1 AND w.id > 1;
+             DROP TABLE bench_asins;
              ANALYZE;",
             uid = user.id.0,
         ))
@@ -116,20 +242,13 @@ async fn seed(url: &str, watches: u64, products: u64) -> Result<(), Error> {
 }
 
 /// One full round with `n` workers; returns (seconds, products refreshed, alerts created).
-async fn round(url: &str, n: usize, products: u64) -> Result<(f64, usize, usize), Error> {
+async fn round(
+    url: &str,
+    n: usize,
+    source: Arc<dyn ProductSource>,
+    clock: &ManualClock,
+) -> Result<(f64, usize, usize), Error> {
     let plain = PostgresStore::connect(url).await?;
-    let clock = ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 10, 2, 0, 0, 0)
-            .single()
-            .ok_or("time")?,
-    );
-    let source = Arc::new(FakeSource::new(Arc::new(clock.clone()), 0, 7));
-    for (i, asin) in numbered_asins(0, u32::try_from(products)?)
-        .into_iter()
-        .enumerate()
-    {
-        source.add(IN, asin, 80_000 + (i as i64 % 50) * 1_000, false);
-    }
     let mut workers = Vec::new();
     for i in 0..n {
         workers.push(
@@ -176,17 +295,52 @@ async fn main() -> Result<(), Error> {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
+    let tps = u32::try_from(env_or("MANDI_BENCH_TPS", 200))?;
+    if let Ok(size) = std::env::var("MANDI_BENCH_SANDBOX_CHILD") {
+        return serve_sandbox(size.parse()?, tps).await;
+    }
+    let use_sandbox = match std::env::var("MANDI_BENCH_SOURCE").as_deref() {
+        Ok("fake") => false,
+        Ok("sandbox") | Err(_) => true,
+        Ok(other) => {
+            return Err(format!("MANDI_BENCH_SOURCE is sandbox or fake, not {other:?}").into());
+        }
+    };
     let Some(pg) = PgServer::shared() else {
         return Ok(());
     };
+    let clock = ManualClock::new(round_time()?);
+    let shared_clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    // The sandbox child lives for the whole run; its catalogue is the watched products.
+    let (_child, source, asins): (Option<SandboxChild>, Arc<dyn ProductSource>, Vec<Asin>) =
+        if use_sandbox {
+            let started = Instant::now();
+            let mut child = SandboxChild::start(products, tps)?;
+            let source = Arc::new(child.source(tps, shared_clock)?);
+            let asins = std::mem::take(&mut child.asins);
+            println!(
+                "source=sandbox tps={tps} catalogue={} started_secs={:.1}",
+                asins.len(),
+                started.elapsed().as_secs_f64()
+            );
+            (Some(child), source, asins)
+        } else {
+            let fake = Arc::new(FakeSource::new(shared_clock, 0, 7));
+            let asins = numbered_asins(0, u32::try_from(products)?);
+            for (i, asin) in asins.iter().enumerate() {
+                fake.add(IN, *asin, 80_000 + (i as i64 % 50) * 1_000, false);
+            }
+            println!("source=fake");
+            (None, fake, asins)
+        };
     println!("watches={watches} products={products}");
     let mut base = None;
     for n in counts {
         let url = pg.fresh_database();
         let seeding = Instant::now();
-        seed(&url, watches, products).await?;
+        seed(&url, watches, &asins).await?;
         let seed_secs = seeding.elapsed().as_secs_f64();
-        let (secs, fetched, alerts) = round(&url, n, products).await?;
+        let (secs, fetched, alerts) = round(&url, n, source.clone(), &clock).await?;
         let base_secs = *base.get_or_insert(secs);
         println!(
             "workers={n} round_secs={secs:.2} products_refreshed={fetched} alerts={alerts} \

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use mandi_core::{Clock, ScaledClock, SystemClock};
-use mandi_paapi::sandbox::{Faults, Quota, Sandbox};
+use mandi_paapi::sandbox::{Faults, Quota, Sandbox, SandboxError};
 use serde::Serialize;
 
 use super::{Context, Outcome};
@@ -19,6 +19,7 @@ Examples:
   mandi sandbox --speed 3600          # an hour of prices every second
   mandi sandbox --faults 429=0.1,5xx=0.05,timeout=0.01,malformed=0.01,latency=50ms
   mandi sandbox --tps 1 --tpd 8640     # Amazon's default quota
+  mandi sandbox --products 100000      # a catalogue of 100,000 products for runs at scale
 
 It prints its base URL and test credentials (Creators API 2.2 and 3.2, PA-API 5.0), then
 serves until Ctrl-C. It binds 127.0.0.1 only.";
@@ -41,6 +42,10 @@ pub struct Cmd {
     /// `seed=<n>`.
     #[arg(long, value_name = "SPEC")]
     faults: Option<String>,
+    /// Buyable products in the catalogue (default 2,000; 9 to 1,000,000). The default
+    /// catalogue's categories keep their shares.
+    #[arg(long, value_name = "N")]
+    products: Option<usize>,
     /// Requests per second allowed per credential (429 beyond).
     #[arg(long)]
     tps: Option<u32>,
@@ -86,6 +91,10 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     block_on(async {
         let running = Sandbox::builder()
             .seed(seed)
+            .products(
+                cmd.products
+                    .unwrap_or(mandi_paapi::sandbox::DEFAULT_PRODUCTS),
+            )
             .clock(clock)
             // `--speed` runs prices fast; tokens, quotas and signatures keep real time, so a
             // monitor holding an hour's token is not refused after a second.
@@ -95,9 +104,12 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
             .bind(SocketAddr::from(([127, 0, 0, 1], cmd.port)))
             .start()
             .await
-            .map_err(|e| Error::Setup {
-                what: "sandbox marketplace",
-                message: e.to_string(),
+            .map_err(|e| match e {
+                SandboxError::CatalogSize(e) => Error::Input(format!("--products: {e}")),
+                e => Error::Setup {
+                    what: "sandbox marketplace",
+                    message: e.to_string(),
+                },
             })?;
         if out.is_json() {
             out.json(&Document::SandboxStarted {

@@ -3,7 +3,8 @@
 //!
 //! * **Catalogue** ([`Catalog`]): about 2,000 products (phones, laptops, TVs, appliances,
 //!   audio, books with ISBN ASINs, fashion, grocery, beauty) generated from a seed, with
-//!   variation families and an amazon.in-shaped browse-node tree.
+//!   variation families and an amazon.in-shaped browse-node tree; any size from one product
+//!   per category to a million for runs at scale ([`SandboxBuilder::products`]).
 //! * **Oracle** ([`Oracle`]): price, MRP, stock and deals are a pure function of
 //!   (seed, ASIN, time) — daily noise, festival sales on the Indian calendar, lightning deals,
 //!   stock-outs, price rises and fake sales (MRP raised before a "discount") — and the list of
@@ -56,7 +57,9 @@ use chrono::{DateTime, Utc};
 use mandi_core::{Clock, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 
-pub use catalog::{Catalog, CatalogSample, IMAGE_HOST};
+pub use catalog::{
+    Catalog, CatalogSample, CatalogSizeError, DEFAULT_PRODUCTS, IMAGE_HOST, MAX_PRODUCTS,
+};
 pub use faults::{Faults, FaultsParseError, GlitchKind, Quota};
 pub use oracle::{
     DealKind, EventKind, MarketEvent, Oracle, SaleInfo, ServedGlitch, TrueDeal, TrueOffer,
@@ -85,6 +88,9 @@ pub enum SandboxError {
         #[source]
         source: std::io::Error,
     },
+    /// The catalogue size is out of range.
+    #[error(transparent)]
+    CatalogSize(#[from] CatalogSizeError),
 }
 
 /// One set of Creators API test credentials.
@@ -176,6 +182,7 @@ impl SandboxCredentials {
 #[derive(Debug)]
 pub struct SandboxBuilder {
     seed: u64,
+    products: usize,
     clock: Option<Arc<dyn Clock>>,
     wall_clock: Option<Arc<dyn Clock>>,
     faults: Faults,
@@ -190,11 +197,12 @@ pub struct SandboxBuilder {
 pub struct Sandbox;
 
 impl Sandbox {
-    /// A builder: seed [`DEFAULT_SEED`], system clock, no faults, no quota,
-    /// `127.0.0.1:0`, [`SandboxCredentials::test`], one-hour tokens.
+    /// A builder: seed [`DEFAULT_SEED`], [`DEFAULT_PRODUCTS`] products, system clock, no
+    /// faults, no quota, `127.0.0.1:0`, [`SandboxCredentials::test`], one-hour tokens.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder {
             seed: DEFAULT_SEED,
+            products: DEFAULT_PRODUCTS,
             clock: None,
             wall_clock: None,
             faults: Faults::none(),
@@ -210,6 +218,14 @@ impl SandboxBuilder {
     /// The catalogue and price seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// How many buyable products the catalogue holds ([`DEFAULT_PRODUCTS`] unless set): the
+    /// default catalogue's category shares scaled, e.g. 100,000 for a monitor run at scale.
+    /// [`SandboxBuilder::start`] refuses a size out of [`Catalog::for_seed_sized`]'s range.
+    pub fn products(mut self, products: usize) -> Self {
+        self.products = products;
         self
     }
 
@@ -263,11 +279,12 @@ impl SandboxBuilder {
     /// # Errors
     ///
     /// [`SandboxError::NotLoopback`] for a non-loopback address, [`SandboxError::Bind`] when
-    /// the port is taken.
+    /// the port is taken, [`SandboxError::CatalogSize`] for a catalogue size out of range.
     pub async fn start(self) -> Result<RunningSandbox, SandboxError> {
         if !self.addr.ip().is_loopback() {
             return Err(SandboxError::NotLoopback(self.addr));
         }
+        let catalog = Catalog::for_seed_sized(self.seed, self.products)?;
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -280,7 +297,7 @@ impl SandboxBuilder {
         })?;
         let base_url = format!("http://{addr}");
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let oracle = Oracle::new(Catalog::for_seed(self.seed));
+        let oracle = Oracle::new(catalog);
         let mut shared = server::Shared::new(
             oracle,
             clock,

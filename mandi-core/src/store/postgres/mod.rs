@@ -370,7 +370,36 @@ impl PostgresStore {
 
 // --- products and catalogue ---
 
+/// Saves a product with its browse nodes.
 async fn write_product(conn: &Conn<'_>, p: &Product) -> StoreResult<()> {
+    write_nodes(conn, p.marketplace, p.browse_nodes.iter()).await?;
+    write_product_rows(conn, p).await
+}
+
+/// Saves browse nodes, each once, in the order of their ids. Every transaction that writes
+/// nodes takes their row locks in this one order before any other node, so two monitor
+/// workers saving products of the same categories wait for each other instead of
+/// deadlocking (they did, with the sandbox's catalogue, when each wrote its products' nodes
+/// in its own order).
+async fn write_nodes<'n>(
+    conn: &Conn<'_>,
+    m: Marketplace,
+    nodes: impl Iterator<Item = &'n BrowseNode>,
+) -> StoreResult<()> {
+    let mut nodes: Vec<&BrowseNode> = nodes.collect();
+    // A node named twice is saved as last named, as saving them one by one would.
+    nodes.reverse();
+    nodes.sort_by(|a, b| a.id.cmp(&b.id));
+    nodes.dedup_by(|later, first| later.id == first.id);
+    for n in nodes {
+        write_node(conn, m, n).await?;
+    }
+    Ok(())
+}
+
+/// Saves a product's own rows; its browse nodes must be written already
+/// ([`write_nodes`]).
+async fn write_product_rows(conn: &Conn<'_>, p: &Product) -> StoreResult<()> {
     const W: &str = "product";
     let m = marketplace_code(p.marketplace);
     let a = p.asin.as_str();
@@ -484,7 +513,6 @@ async fn write_product(conn: &Conn<'_>, p: &Product) -> StoreResult<()> {
         .await
         .ctx("browse node")?;
     for (i, n) in p.browse_nodes.iter().enumerate() {
-        write_node(conn, p.marketplace, n).await?;
         conn.prepare_cached(
             "INSERT INTO product_browse_nodes (marketplace, asin, position, node_id, sales_rank)
              VALUES ($1, $2, $3, $4, $5)",
@@ -1258,6 +1286,26 @@ async fn variation_children_tx(
     texts.iter().map(|t| asin(t, "variation")).collect()
 }
 
+/// Applies price updates in one transaction: the browse nodes of all their products first,
+/// in id order ([`write_nodes`]), then each update.
+async fn apply_updates_tx(conn: &Conn<'_>, updates: &[PriceUpdate]) -> StoreResult<()> {
+    for m in Marketplace::ALL {
+        write_nodes(
+            conn,
+            m,
+            updates
+                .iter()
+                .filter_map(|u| u.product.as_ref())
+                .filter(|p| p.marketplace == m)
+                .flat_map(|p| p.browse_nodes.iter()),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Applies one price update; the browse nodes of its product must be written already
+/// ([`apply_updates_tx`]).
 async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<AppliedUpdate> {
     let mut applied = AppliedUpdate::default();
     if let Some(p) = &u.product {
@@ -1276,7 +1324,7 @@ async fn apply_update_tx(conn: &Conn<'_>, u: &PriceUpdate) -> StoreResult<Applie
         // Count the product's points first; saving the product then finds them stored.
         applied.points_added += insert_points(conn, &PricePoint::from_product(p)).await?;
         if stored.is_none_or(|ms| ms <= millis(p.fetched_at)) {
-            write_product(conn, p).await?;
+            write_product_rows(conn, p).await?;
         }
     }
     applied.points_added += insert_points(conn, &u.points).await?;
@@ -1529,10 +1577,7 @@ impl Store for PostgresStore {
         }
         let nodes = nodes.to_vec();
         in_tx!(self, "browse node", |tx| {
-            for n in &nodes {
-                write_node(tx, marketplace, n).await?;
-            }
-            Ok(())
+            write_nodes(tx, marketplace, nodes.iter()).await
         })
     }
 
@@ -1557,8 +1602,14 @@ impl Store for PostgresStore {
         let children = super::family_children(marketplace, family)?;
         let parent = family.parent_asin;
         in_tx!(self, "variation", |tx| {
+            write_nodes(
+                tx,
+                marketplace,
+                children.iter().flat_map(|c| c.browse_nodes.iter()),
+            )
+            .await?;
             for child in &children {
-                write_product(tx, child).await?;
+                write_product_rows(tx, child).await?;
                 link_variation(
                     tx,
                     marketplace,
@@ -1975,6 +2026,7 @@ impl Store for PostgresStore {
                 fence.lock_batch(tx, std::slice::from_ref(&update)).await?;
                 fence.check(tx, &update).await?;
             }
+            apply_updates_tx(tx, std::slice::from_ref(&update)).await?;
             apply_update_tx(tx, &update).await
         })
     }
@@ -2367,6 +2419,7 @@ impl Store for PostgresStore {
             if let Some(fence) = &fence {
                 fence.lock_batch(tx, &updates).await?;
             }
+            apply_updates_tx(tx, &updates).await?;
             for u in &updates {
                 if let Some(fence) = &fence {
                     fence.check(tx, u).await?;

@@ -1,5 +1,5 @@
-//! The sandbox catalogue: about 2,000 products an Indian shopper buys, generated
-//! deterministically from a seed and cached per seed.
+//! The sandbox catalogue: about 2,000 products an Indian shopper buys (or any other number,
+//! for runs at scale), generated deterministically from a seed and cached per seed and size.
 //!
 //! Phones, laptops, TVs, appliances, audio, books (ISBN-10 ASINs), fashion, grocery and
 //! beauty, with Indian brands and INR prices, ratings and review counts, image URLs on a fake
@@ -72,9 +72,46 @@ pub struct CatalogSample {
     pub unknown: Asin,
 }
 
-fn cache() -> &'static Mutex<HashMap<u64, Arc<Catalog>>> {
-    static CACHE: OnceLock<Mutex<HashMap<u64, Arc<Catalog>>>> = OnceLock::new();
+/// Products in the default catalogue (its categories' shares add up to this).
+pub const DEFAULT_PRODUCTS: usize = 2_000;
+
+/// The largest catalogue [`Catalog::for_seed_sized`] generates.
+pub const MAX_PRODUCTS: usize = 1_000_000;
+
+/// Why a catalogue size was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a sandbox catalogue holds {min} to {max} products, not {0}",
+    min = lines::TARGETS.len(),
+    max = MAX_PRODUCTS
+)]
+pub struct CatalogSizeError(pub usize);
+
+type CacheKey = (u64, usize);
+
+fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<Catalog>>> {
+    static CACHE: OnceLock<Mutex<HashMap<CacheKey, Arc<Catalog>>>> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// How many products of each category a catalogue of `products` holds: the default shares
+/// scaled, at least one each, adding up to `products` exactly.
+fn targets(products: usize) -> Vec<(model::Category, usize)> {
+    let total: usize = lines::TARGETS.iter().map(|(_, n)| n).sum();
+    let mut out: Vec<(model::Category, usize)> = lines::TARGETS
+        .iter()
+        .map(|&(c, n)| (c, (n * products / total).max(1)))
+        .collect();
+    // Whatever rounding left over goes to the categories in order.
+    let mut have: usize = out.iter().map(|(_, n)| n).sum();
+    let mut i = 0;
+    let categories = out.len();
+    while have < products {
+        out[i % categories].1 += 1;
+        have += 1;
+        i += 1;
+    }
+    out
 }
 
 impl Catalog {
@@ -90,21 +127,53 @@ impl Catalog {
     /// assert!(a.len() >= 1_900);
     /// ```
     pub fn for_seed(seed: u64) -> Arc<Catalog> {
+        Self::cached(seed, DEFAULT_PRODUCTS)
+    }
+
+    /// The catalogue of a seed with `products` buyable products (the default's category
+    /// shares scaled), generated on first use and shared afterwards. At the default size it
+    /// is [`Catalog::for_seed`]'s catalogue, product for product.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogSizeError`] below one product per category or above [`MAX_PRODUCTS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mandi_paapi::sandbox::Catalog;
+    /// let big = Catalog::for_seed_sized(7, 5_000)?;
+    /// assert!(big.len() >= 5_000);
+    /// assert!(Catalog::for_seed_sized(7, 0).is_err());
+    /// # Ok::<(), mandi_paapi::sandbox::CatalogSizeError>(())
+    /// ```
+    pub fn for_seed_sized(seed: u64, products: usize) -> Result<Arc<Catalog>, CatalogSizeError> {
+        if products < lines::TARGETS.len() || products > MAX_PRODUCTS {
+            return Err(CatalogSizeError(products));
+        }
+        Ok(Self::cached(seed, products))
+    }
+
+    fn cached(seed: u64, products: usize) -> Arc<Catalog> {
         let mut guard = cache().lock().unwrap_or_else(|e| e.into_inner());
         guard
-            .entry(seed)
-            .or_insert_with(|| Arc::new(Catalog::generate(seed)))
+            .entry((seed, products))
+            .or_insert_with(|| Arc::new(Catalog::build(seed, products)))
             .clone()
     }
 
-    /// Generates a catalogue without the cache.
+    /// Generates the default-sized catalogue without the cache.
     pub fn generate(seed: u64) -> Catalog {
+        Self::build(seed, DEFAULT_PRODUCTS)
+    }
+
+    fn build(seed: u64, products: usize) -> Catalog {
         let tree = Tree::new();
         let mut g = SplitMix::new(seed, "catalogue");
-        let mut items: Vec<Item> = Vec::with_capacity(2_100);
+        let mut items: Vec<Item> = Vec::with_capacity(products + products / 20);
         let mut families: Vec<Family> = Vec::new();
-        let mut used: HashSet<Asin> = HashSet::new();
-        for (category, target) in lines::TARGETS {
+        let mut used: HashSet<Asin> = HashSet::with_capacity(products + products / 4);
+        for (category, target) in targets(products) {
             let mut count = 0;
             while count < target {
                 let line = lines::line(category, &mut g);
@@ -246,7 +315,7 @@ impl Catalog {
         self.items.len()
     }
 
-    /// Always false: a catalogue holds about 2,000 items.
+    /// Always false: a catalogue holds at least one item per category.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -526,6 +595,48 @@ mod tests {
                 "seed {seed}: {first} has variations"
             );
         }
+    }
+
+    #[test]
+    fn a_sized_catalogue_scales_every_category_and_keeps_the_default_one() {
+        let default = Catalog::generate(42);
+        let same = Catalog::for_seed_sized(42, DEFAULT_PRODUCTS).expect("default size");
+        assert_eq!(
+            default.asins().collect::<Vec<_>>(),
+            same.asins().collect::<Vec<_>>(),
+            "the default size is the default catalogue"
+        );
+        let big = Catalog::for_seed_sized(42, 20_000).expect("in range");
+        assert_eq!(big.len(), 20_000);
+        let unique: HashSet<Asin> = big.asins().collect();
+        assert_eq!(unique.len(), big.len(), "ASINs are unique");
+        for (category, share) in lines::TARGETS {
+            let n = big.items.iter().filter(|i| i.category == category).count();
+            assert_eq!(n, share * 10, "{category:?} keeps its share");
+        }
+        for item in &big.items {
+            assert_eq!(
+                big.by_asin
+                    .get(&item.asin)
+                    .map(|e| matches!(e, Entry::Item(_))),
+                Some(true)
+            );
+        }
+        let small = Catalog::for_seed_sized(42, 9).expect("one per category");
+        assert_eq!(small.len(), 9);
+        assert_eq!(
+            Catalog::for_seed_sized(42, 2_001).expect("odd size").len(),
+            2_001,
+            "rounding is handed out"
+        );
+        assert_eq!(
+            Catalog::for_seed_sized(42, 8).err(),
+            Some(CatalogSizeError(8))
+        );
+        assert_eq!(
+            Catalog::for_seed_sized(42, MAX_PRODUCTS + 1).err(),
+            Some(CatalogSizeError(MAX_PRODUCTS + 1))
+        );
     }
 
     #[test]
