@@ -210,3 +210,12 @@ mtest!(sandbox_refuses_a_bad_fault_spec, |dir, cmd| {
     assert_one_line_error(&err);
     assert!(err.contains("--faults"), "{err}");
 });
+
+mtest!(sandbox_refuses_a_catalogue_size_out_of_range, |dir, cmd| {
+    let err = cmd.args(["sandbox", "--products", "3"]).fails_with(2);
+    assert_one_line_error(&err);
+    assert!(
+        err.contains("--products") && err.contains("9 to 1000000 products, not 3"),
+        "{err}"
+    );
+});
