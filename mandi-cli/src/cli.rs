@@ -127,6 +127,9 @@ pub enum Command {
     Report(commands::report::Cmd),
     /// Products for you, from your watches, clicks and searches and what other watchers watch.
     Recommend(commands::recommend::Cmd),
+    /// Data quality of saved products: gaps, cleaned titles, specs, duplicates, review
+    /// cautions and rejected glitches.
+    Quality(commands::quality::Cmd),
 }
 
 #[cfg(test)]

@@ -37,6 +37,9 @@
 //! # Ok::<(), mandi_core::AsinError>(())
 //! ```
 
+pub mod listing;
+pub mod report;
+
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};

@@ -352,3 +352,86 @@ async fn the_monitor_reads_a_suspect_product_again_at_once_with_interactive_prio
     assert_eq!(held[0].status, QuarantineStatus::Rejected);
     assert!(alerts(&store).await.is_empty(), "no ₹1 laptop alert");
 }
+
+/// A laptop listing in the Laptops node, with a rating.
+fn laptop(asin: &str, title: &str, rating_centi: u16, count: u32, at: DateTime<Utc>) -> Product {
+    let mut p = Product::new(asin.parse().unwrap(), IN, title, at);
+    p.brand = Some("ASUS".into());
+    p.browse_nodes = vec![BrowseNode {
+        id: "1375424031".into(),
+        name: "Laptops".into(),
+        context_free_name: None,
+        is_root: false,
+        ancestors: vec![mandi_core::BrowseNodeRef {
+            id: "976392031".into(),
+            name: "Computers & Accessories".into(),
+        }],
+        children: Vec::new(),
+        sales_rank: None,
+    }];
+    p.reviews = Some(mandi_core::Reviews {
+        rating_centi,
+        count,
+    });
+    p.offers
+        .push(Offer::new(Some(rupees(54_999)), Availability::InStock));
+    p
+}
+
+#[tokio::test]
+async fn the_quality_report_shows_rejected_glitches_duplicates_and_review_cautions() {
+    use mandi_core::catalog::CatalogService;
+    use mandi_core::quality::report::{MissingField, QualityService, ReviewCaution};
+    let clock = ManualClock::new(start());
+    let store = watched_store(&clock).await;
+    let source = Arc::new(Scripted::new(clock.clone(), 54_999));
+    let step = AlertStep::new(source.clone(), store.clone(), Arc::new(clock.clone()));
+    for h in 0..8 {
+        clock.set(start() + Duration::hours(h * 8));
+        step.refresh(IN, &[asin()]).await.unwrap();
+    }
+    source.then(&[549, 54_999]);
+    clock.set(start() + Duration::hours(64));
+    step.refresh(IN, &[asin()]).await.unwrap();
+    // The listing as saved later (category, brand, a rating from a handful of buyers), a
+    // relisting of it under another ASIN with a spammy title, and its category's peers.
+    let at = start() + Duration::hours(70);
+    let title =
+        "ASUS Vivobook 15, Intel Core i5-1235U, 16GB RAM, 512GB SSD, 15.6 inch (Quiet Blue)";
+    let mut watched = laptop(asin().as_str(), title, 490, 9, at);
+    watched.title = format!("ASUS  {title} | Best Gift for Men Women Boys Girls");
+    store.upsert_product(&watched).await.unwrap();
+    store
+        .upsert_product(&laptop("B0TWIN0001", title, 410, 2_000, at))
+        .await
+        .unwrap();
+    for (i, rating) in [400_u16, 410, 395, 420].into_iter().enumerate() {
+        let other = format!("HP Laptop 15s, Intel Core i3, 8GB RAM, 512GB SSD, model {i}");
+        store
+            .upsert_product(&laptop(&format!("B0PEER000{i}"), &other, rating, 900, at))
+            .await
+            .unwrap();
+    }
+    let catalog = CatalogService::new(source, store.clone(), Arc::new(clock.clone()));
+    let report = QualityService::new(catalog).report(IN, &[]).await.unwrap();
+    assert_eq!(report.products.len(), 1, "the watched product");
+    assert_eq!(report.peers_compared, 5);
+    let p = &report.products[0];
+    assert_eq!(p.asin, asin());
+    assert_eq!(p.rejected_observations, 1, "the ₹549 glitch");
+    assert_eq!(p.pending_observations, 0);
+    assert_eq!(p.cleaned.title, title);
+    assert_eq!(p.duplicates, vec!["B0TWIN0001".parse::<Asin>().unwrap()]);
+    assert_eq!(
+        p.cautions,
+        vec![ReviewCaution::HighRatingFewRatings {
+            rating_centi: 490,
+            count: 9,
+            // The median of 4.00, 4.10, 3.95, 4.20 and the relisting's 4.10.
+            category_median_centi: 410,
+        }]
+    );
+    assert_eq!(p.missing, vec![MissingField::Image, MissingField::Features]);
+    // 100 - 2 gaps - 3 kinds of title fix (whitespace, brand, spam) - duplicates - caution.
+    assert_eq!(p.score, 100 - 20 - 15 - 10 - 10);
+}

@@ -1031,3 +1031,113 @@ async fn a_sandbox_at_scale_serves_every_product_of_its_bigger_catalogue() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn listing_specs_and_duplicates_on_the_whole_catalogue() {
+    use mandi_core::quality::listing::{SpecKey, clean_title, specs};
+    use mandi_core::quality::report::duplicate_groups;
+    let (s, _clock) = start().await;
+    let source = s.creators_source(CredentialVersion::V2_2).unwrap();
+    let asins: Vec<_> = s.catalog().asins().collect();
+    let mut products = Vec::new();
+    for chunk in asins.chunks(10) {
+        let batch = source
+            .get_items(&ItemsRequest::new(Marketplace::India, chunk.to_vec()))
+            .await
+            .unwrap();
+        products.extend(batch.items);
+    }
+    assert_eq!(products.len(), asins.len());
+    let category = |p: &mandi_core::Product| s.catalog().category_name(p.asin).unwrap_or("");
+    let has = |p: &mandi_core::Product, key| specs(p).iter().any(|x| x.key == key);
+    let mut counted = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+    for p in &products {
+        // The sandbox writes clean titles: cleaning changes none of them.
+        let cleaned = clean_title(&p.title, p.brand.as_deref());
+        assert!(
+            cleaned.fixes.is_empty(),
+            "{}: {:?} -> {}",
+            p.title,
+            cleaned.fixes,
+            cleaned.title
+        );
+        let wanted: &[SpecKey] = match category(p) {
+            "phones" if !p.title.starts_with("Apple") => {
+                &[SpecKey::Ram, SpecKey::Storage, SpecKey::Colour]
+            }
+            "phones" => &[SpecKey::Storage, SpecKey::Colour],
+            "laptops" => &[
+                SpecKey::Ram,
+                SpecKey::Storage,
+                SpecKey::Processor,
+                SpecKey::Gpu,
+                SpecKey::Screen,
+            ],
+            "tvs" => &[SpecKey::Screen],
+            _ => &[],
+        };
+        let entry = counted.entry(category(p)).or_default();
+        entry.0 += 1;
+        if wanted.iter().all(|k| has(p, *k)) {
+            entry.1 += 1;
+        } else if !wanted.is_empty() {
+            panic!("{}: specs {:?}, wanted {wanted:?}", p.title, specs(p));
+        }
+        // The memory figure is the one the title labels RAM (not a graphics card's).
+        if let Some(at) = p.title.find("GB RAM") {
+            let digits: String = p.title[..at]
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let ram = specs(p)
+                .into_iter()
+                .find(|x| x.key == SpecKey::Ram)
+                .map(|x| x.value);
+            assert_eq!(ram, Some(format!("{digits} GB")), "{}", p.title);
+        }
+    }
+    // Every phone, laptop and TV had its specs read.
+    for c in ["phones", "laptops", "tvs"] {
+        let (n, ok) = counted[c];
+        assert!(n > 100 && ok == n, "{c}: {ok} of {n}");
+    }
+    // The sandbox lists some products twice, under two ASINs with the same brand, title and
+    // specs (its generator can draw a line twice): exactly those are found, and nothing else.
+    let mut same_listing =
+        std::collections::BTreeMap::<(String, String), Vec<mandi_core::Asin>>::new();
+    for p in &products {
+        same_listing
+            .entry((p.brand.clone().unwrap_or_default(), p.title.clone()))
+            .or_default()
+            .push(p.asin);
+    }
+    let mut expected: Vec<Vec<mandi_core::Asin>> = same_listing
+        .into_values()
+        .filter(|g| g.len() > 1)
+        .map(|mut g| {
+            g.sort();
+            g
+        })
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(duplicate_groups(&products), expected);
+    // A relisting of a product under a new ASIN with a spammy title is found.
+    let phone = products
+        .iter()
+        .find(|p| category(p) == "phones" && !p.title.starts_with("Apple"))
+        .unwrap();
+    let mut twin = phone.clone();
+    twin.asin = s.catalog().sample().unknown;
+    twin.title = format!(
+        "{}  {} | Best Gift for Men Women Boys Girls",
+        phone.brand.clone().unwrap_or_default(),
+        phone.title
+    );
+    let groups = duplicate_groups(&[phone.clone(), twin.clone()]);
+    assert_eq!(groups.len(), 1, "{} / {}", phone.title, twin.title);
+}

@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod monitor;
 pub mod nodes;
 pub mod predict;
+pub mod quality;
 pub mod recommend;
 pub mod report;
 pub mod sandbox;
@@ -136,6 +137,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Migrate(cmd) => migrate::run(cmd, &ctx, out),
         Command::Report(cmd) => report::run(cmd, &ctx, out),
         Command::Recommend(cmd) => recommend::run(cmd, &ctx, out),
+        Command::Quality(cmd) => quality::run(cmd, &ctx, out),
     }
 }
 

@@ -219,3 +219,48 @@ mtest!(sandbox_refuses_a_catalogue_size_out_of_range, |dir, cmd| {
         "{err}"
     );
 });
+
+mtest!(
+    quality_reports_gaps_specs_and_the_guard_per_saved_product,
+    |dir, cmd| {
+        let s = sample();
+        dir.mandi()
+            .args(["lookup", s.phone.as_str(), s.book.as_str()])
+            .stdout();
+        let doc: serde_json::Value = cmd
+            .args(["quality", s.phone.as_str(), s.book.as_str()])
+            .json();
+        assert_eq!(doc["type"], "quality");
+        let products = doc["data"]["products"].as_array().expect("products");
+        assert_eq!(products.len(), 2, "{doc}");
+        let phone = products
+            .iter()
+            .find(|p| p["asin"] == s.phone.as_str())
+            .expect("the phone");
+        let keys: Vec<&str> = phone["specs"]
+            .as_array()
+            .expect("specs")
+            .iter()
+            .filter_map(|x| x["key"].as_str())
+            .collect();
+        assert!(
+            keys.contains(&"storage") && keys.contains(&"colour"),
+            "{phone}"
+        );
+        let score = phone["score"].as_u64().expect("score");
+        assert!(score <= 100, "{phone}");
+        assert_eq!(phone["rejected_observations"], 0);
+        // Text for people, one block per product.
+        let text = dir.mandi().args(["quality", s.phone.as_str()]).stdout();
+        assert!(
+            text.contains("quality ") && text.contains("specs: "),
+            "{text}"
+        );
+        // Nothing saved: exit 1 with a hint.
+        let out = dir
+            .mandi()
+            .args(["quality", s.unknown.as_str()])
+            .fails_with(1);
+        assert!(out.is_empty() || out.lines().count() <= 1, "{out}");
+    }
+);
