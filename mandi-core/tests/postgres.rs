@@ -473,7 +473,8 @@ fn product_in_nodes(i: usize, nodes: &[usize], secs: i64) -> Product {
         .iter()
         .map(|n| mandi_core::BrowseNode {
             id: format!("{}", 1_000 + n),
-            name: format!("Node {n}"),
+            // Renamed every round, so every batch writes its nodes.
+            name: format!("Node {n} ({secs})"),
             context_free_name: None,
             is_root: false,
             ancestors: vec![mandi_core::BrowseNodeRef {
@@ -526,6 +527,6 @@ async fn workers_saving_products_of_the_same_categories_in_opposite_orders_do_no
         .await
         .expect("read")
         .expect("stored");
-    assert_eq!(node.name, "Node 3");
+    assert_eq!(node.name, "Node 3 (39)");
     assert_eq!(node.ancestors.len(), 1);
 }

@@ -391,10 +391,103 @@ async fn write_nodes<'n>(
     nodes.reverse();
     nodes.sort_by(|a, b| a.id.cmp(&b.id));
     nodes.dedup_by(|later, first| later.id == first.id);
+    if nodes.is_empty() {
+        return Ok(());
+    }
+    // A node saved as it is already stored is not written again: a plain read takes no row
+    // lock, so workers refreshing products of the same categories do not queue behind each
+    // other's transactions on the category rows.
+    let stored = stored_nodes(conn, m, &nodes).await?;
     for n in nodes {
-        write_node(conn, m, n).await?;
+        if !stored.get(n.id.as_str()).is_some_and(|s| s.holds(n)) {
+            write_node(conn, m, n).await?;
+        }
     }
     Ok(())
+}
+
+/// A browse node as stored, for telling whether saving a node would change it.
+struct StoredNode {
+    name: String,
+    context_free_name: Option<String>,
+    is_root: bool,
+    children_json: String,
+    ancestors: Vec<(String, String)>,
+}
+
+impl StoredNode {
+    /// Whether saving `n` would leave the stored node as it is (an empty children or
+    /// ancestors list keeps the stored one, as [`write_node`] does).
+    fn holds(&self, n: &BrowseNode) -> bool {
+        self.name == n.name
+            && self.context_free_name == n.context_free_name
+            && self.is_root == n.is_root
+            && (n.children.is_empty()
+                || to_json(&n.children, "browse node").is_ok_and(|j| j == self.children_json))
+            && (n.ancestors.is_empty()
+                || (self.ancestors.len() == n.ancestors.len()
+                    && self
+                        .ancestors
+                        .iter()
+                        .zip(&n.ancestors)
+                        .all(|((id, name), a)| *id == a.id && *name == a.name)))
+    }
+}
+
+/// The stored copies of these nodes, by id, in two reads.
+async fn stored_nodes(
+    conn: &Conn<'_>,
+    m: Marketplace,
+    nodes: &[&BrowseNode],
+) -> StoreResult<std::collections::HashMap<String, StoredNode>> {
+    const W: &str = "browse node";
+    let code = marketplace_code(m);
+    let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
+    let rows: Vec<(String, StoredNode)> = conn
+        .prepare_cached(
+            "SELECT id, name, context_free_name, is_root, children_json
+             FROM browse_nodes WHERE marketplace = $1 AND id = ANY($2)",
+        )
+        .ctx(W)?
+        .query_map(params![code, ids], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                StoredNode {
+                    name: r.get(1)?,
+                    context_free_name: r.get(2)?,
+                    is_root: r.get(3)?,
+                    children_json: r.get(4)?,
+                    ancestors: Vec::new(),
+                },
+            ))
+        })
+        .await
+        .ctx(W)?
+        .collect::<shim::Result<_>>()
+        .ctx(W)?;
+    let mut stored: std::collections::HashMap<String, StoredNode> = rows.into_iter().collect();
+    if stored.is_empty() {
+        return Ok(stored);
+    }
+    let ancestry: Vec<(String, String, String)> = conn
+        .prepare_cached(
+            "SELECT node_id, ancestor_id, ancestor_name FROM browse_node_ancestry
+             WHERE marketplace = $1 AND node_id = ANY($2) ORDER BY node_id, depth",
+        )
+        .ctx(W)?
+        .query_map(params![code, ids], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .await
+        .ctx(W)?
+        .collect::<shim::Result<_>>()
+        .ctx(W)?;
+    for (node, id, name) in ancestry {
+        if let Some(s) = stored.get_mut(&node) {
+            s.ancestors.push((id, name));
+        }
+    }
+    Ok(stored)
 }
 
 /// Saves a product's own rows; its browse nodes must be written already
