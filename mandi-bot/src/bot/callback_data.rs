@@ -1,6 +1,6 @@
 //! Callback data of the bot's buttons: short, typed, always within Telegram's 64 bytes.
 
-use mandi_core::{Asin, WatchId};
+use mandi_core::{Asin, Marketplace, WatchId};
 
 use crate::text::{MAX_CALLBACK_DATA, truncate_bytes};
 
@@ -39,6 +39,10 @@ pub enum Callback {
     ToggleQuiet,
     /// Cycle the daily cap (none → 5 → 10 → 20 → none).
     CycleCap,
+    /// Show the marketplace picker.
+    ChooseMarketplace,
+    /// Make this the user's marketplace.
+    SetMarketplace(Marketplace),
     /// Resume the watches paused while the user could not be reached (offered to a user
     /// who comes back); the ones they paused themselves stay paused.
     ResumeAll,
@@ -70,6 +74,8 @@ impl Callback {
             Self::ToggleLanguage => "st:lang".to_owned(),
             Self::ToggleQuiet => "st:quiet".to_owned(),
             Self::CycleCap => "st:cap".to_owned(),
+            Self::ChooseMarketplace => "st:mk".to_owned(),
+            Self::SetMarketplace(m) => format!("mk:{}", m.country_code()),
             Self::ResumeAll => "ra:all".to_owned(),
             Self::Category(id) => format!("c:{id}"),
             Self::Card { index, asins } => format!(
@@ -112,8 +118,14 @@ impl Callback {
                 "lang" => Self::ToggleLanguage,
                 "quiet" => Self::ToggleQuiet,
                 "cap" => Self::CycleCap,
+                "mk" => Self::ChooseMarketplace,
                 _ => return None,
             },
+            "mk" => Self::SetMarketplace(
+                Marketplace::ALL
+                    .into_iter()
+                    .find(|m| m.country_code() == rest)?,
+            ),
             "ra" if rest == "all" => Self::ResumeAll,
             "k" => {
                 let (index, list) = rest.split_once(':')?;
@@ -158,6 +170,9 @@ mod tests {
                 query: "redmi note".into(),
             },
             Callback::CycleCap,
+            Callback::ChooseMarketplace,
+            Callback::SetMarketplace(Marketplace::UnitedKingdom),
+            Callback::SetMarketplace(Marketplace::India),
             Callback::ResumeAll,
             Callback::Category("1805560031".into()),
             Callback::Card {

@@ -105,6 +105,23 @@ impl Bot {
                 client.answer_callback_query(&q.id, None).await?;
                 return self.cmd_search(&ctx, &query, page, message_id).await;
             }
+            Callback::ChooseMarketplace => {
+                client.answer_callback_query(&q.id, None).await?;
+                let (text, kb) = super::views::marketplace_picker(&ctx.user);
+                return match message_id {
+                    Some(mid) => self.edit(&ctx, mid, &text, Some(kb)).await,
+                    None => self.reply(&ctx, &text, Some(kb)).await.map(drop),
+                };
+            }
+            Callback::SetMarketplace(marketplace) => {
+                let mut settings = ctx.user.settings.clone();
+                settings.marketplace = marketplace;
+                ctx.user = self.watches.save_settings(&ctx.user, settings).await?;
+                client
+                    .answer_callback_query(&q.id, Some(texts(ctx.user.settings.language).saved))
+                    .await?;
+                return self.cmd_settings(&ctx, message_id).await;
+            }
             Callback::ToggleMode
             | Callback::ToggleLanguage
             | Callback::ToggleQuiet

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use mandi_core::catalog::HistoryReport;
 use mandi_core::digest::{Digest, DigestSection};
 use mandi_core::insights::{RankedDeal, SavingsReport};
-use mandi_core::{AlertMode, AlertRule, Currency, Money, Product, User, Watch, WatchState};
+use mandi_core::{
+    AlertMode, AlertRule, Currency, Marketplace, Money, Product, User, Watch, WatchState,
+};
 
 use super::callback_data::Callback;
 use crate::i18n::{Texts, texts};
@@ -141,8 +143,13 @@ pub fn settings_view(user: &User) -> (String, InlineKeyboardMarkup) {
     let cap = s
         .daily_cap
         .map_or_else(|| t.no_cap.to_owned(), |c| format!("{}: {c}", t.daily_cap));
+    let market = format!(
+        "{}: {}",
+        t.marketplace,
+        s.marketplace.domain().trim_start_matches("www.")
+    );
     let text = format!(
-        "{}\n{mode}\n{quiet}\n{cap}\n{}",
+        "{}\n{mode}\n{quiet}\n{cap}\n{}\n{market}",
         t.settings_title, t.language
     );
     let kb = InlineKeyboardMarkup {
@@ -163,9 +170,40 @@ pub fn settings_view(user: &User) -> (String, InlineKeyboardMarkup) {
                 "English / हिन्दी",
                 Callback::ToggleLanguage.encode(),
             )],
+            vec![InlineKeyboardButton::callback(
+                format!("🌐 {market}"),
+                Callback::ChooseMarketplace.encode(),
+            )],
         ],
     };
     (text, kb)
+}
+
+/// The marketplace picker: every marketplace, three to a row, the user's own marked.
+pub fn marketplace_picker(user: &User) -> (String, InlineKeyboardMarkup) {
+    let t = texts(user.settings.language);
+    let rows = Marketplace::ALL
+        .chunks(3)
+        .map(|row| {
+            row.iter()
+                .map(|m| {
+                    let name = m.domain().trim_start_matches("www.");
+                    let label = if *m == user.settings.marketplace {
+                        format!("✓ {name}")
+                    } else {
+                        name.to_owned()
+                    };
+                    InlineKeyboardButton::callback(label, Callback::SetMarketplace(*m).encode())
+                })
+                .collect()
+        })
+        .collect();
+    (
+        t.choose_marketplace.to_owned(),
+        InlineKeyboardMarkup {
+            inline_keyboard: rows,
+        },
+    )
 }
 
 /// The caption of a history chart: title, price now, 90-day low, high and average, verdict.

@@ -673,6 +673,34 @@ async fn search_pages_inline_mode_history_settings_and_admin() {
             == Language::Hindi
     })
     .await;
+    // The preferred marketplace: the picker, then amazon.co.uk.
+    h.fake.push_callback(u, 1, "st:mk");
+    wait_for("the marketplace picker", 10, || {
+        h.fake.calls("editMessageText").iter().any(|c| {
+            let text = c.params["text"].as_str().unwrap_or("");
+            let buttons = c.params["reply_markup"]["inline_keyboard"].to_string();
+            text.contains("Amazon") && buttons.contains("mk:GB") && buttons.contains("✓ amazon.in")
+        })
+    })
+    .await;
+    h.fake.push_callback(u, 1, "mk:GB");
+    wait_for("the marketplace switch", 10, || {
+        futures::executor::block_on(h.store.get_user(user))
+            .unwrap()
+            .settings
+            .marketplace
+            == mandi_core::Marketplace::UnitedKingdom
+    })
+    .await;
+    h.fake.push_callback(u, 1, "mk:IN");
+    wait_for("back to amazon.in", 10, || {
+        futures::executor::block_on(h.store.get_user(user))
+            .unwrap()
+            .settings
+            .marketplace
+            == mandi_core::Marketplace::India
+    })
+    .await;
     h.fake.push_text(u, "/help");
     wait_for("Hindi help", 10, || {
         h.fake.sent_to(u).iter().any(|s| s.body().contains("कमांड"))
