@@ -14,6 +14,7 @@ use crate::domain::{
     ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
 use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
+use crate::domain::{AffiliateClick, ClickTarget, ClickTargetId, NewClickTarget};
 use crate::domain::{
     Alert, AlertId, AlertRule, Asin, Availability, BrowseNode, ExternalIdentity, Marketplace,
     Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
@@ -966,6 +967,33 @@ pub trait Store: Send + Sync {
 
     /// Ends a session (ending an unknown one changes nothing).
     async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()>;
+
+    // --- affiliate click tracking (issue 21) ---
+
+    /// Stores what a redirect token stands for. [`StoreError::NotFound`] for an unknown
+    /// user, [`StoreError::Conflict`] for a token hash already stored,
+    /// [`StoreError::Invalid`] for a hash that is not 64 hex digits, an empty or over-long
+    /// variant or query (nothing is written then).
+    async fn create_click_target(&self, new: &NewClickTarget) -> StoreResult<ClickTarget>;
+
+    /// The click target of a token hash (upper- or lower-case hex), if any.
+    async fn click_target(&self, token_hash: &str) -> StoreResult<Option<ClickTarget>>;
+
+    /// Records that a target was followed at `at` and returns the click (a target is
+    /// followed as often as it is clicked). [`StoreError::NotFound`] for an unknown target.
+    async fn record_affiliate_click(
+        &self,
+        target: ClickTargetId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<AffiliateClick>;
+
+    /// Every click at or after `since` and before `until`, oldest first (ties in the order
+    /// they were recorded).
+    async fn affiliate_clicks(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<AffiliateClick>>;
 }
 
 macro_rules! forward_store {
@@ -1334,6 +1362,26 @@ macro_rules! forward_store {
             }
             async fn delete_admin_session(&self, h: &str) -> StoreResult<()> {
                 (**self).delete_admin_session(h).await
+            }
+            async fn create_click_target(&self, n: &NewClickTarget) -> StoreResult<ClickTarget> {
+                (**self).create_click_target(n).await
+            }
+            async fn click_target(&self, h: &str) -> StoreResult<Option<ClickTarget>> {
+                (**self).click_target(h).await
+            }
+            async fn record_affiliate_click(
+                &self,
+                t: ClickTargetId,
+                at: DateTime<Utc>,
+            ) -> StoreResult<AffiliateClick> {
+                (**self).record_affiliate_click(t, at).await
+            }
+            async fn affiliate_clicks(
+                &self,
+                s: DateTime<Utc>,
+                u: DateTime<Utc>,
+            ) -> StoreResult<Vec<AffiliateClick>> {
+                (**self).affiliate_clicks(s, u).await
             }
         }
     };

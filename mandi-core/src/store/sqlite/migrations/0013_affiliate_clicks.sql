@@ -1,0 +1,21 @@
+-- Mandi schema: affiliate click tracking (issue 21). A click target is what a `/r/<token>`
+-- redirect stands for; only the SHA-256 of the token is kept.
+CREATE TABLE click_targets (
+    id              INTEGER PRIMARY KEY,
+    token_hash      TEXT    NOT NULL UNIQUE,
+    user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    source_kind     TEXT    NOT NULL,
+    source_alert_id INTEGER,
+    source_query    TEXT,
+    marketplace     TEXT    NOT NULL,
+    asin            TEXT    NOT NULL,
+    variant         TEXT,
+    link_format     TEXT    NOT NULL,
+    created_at_ms   INTEGER NOT NULL
+);
+CREATE TABLE affiliate_clicks (
+    id        INTEGER PRIMARY KEY,
+    target_id INTEGER NOT NULL REFERENCES click_targets (id) ON DELETE CASCADE,
+    at_ms     INTEGER NOT NULL
+);
+CREATE INDEX affiliate_clicks_by_time ON affiliate_clicks (at_ms, id);
