@@ -6,11 +6,14 @@
 //!   product; the store keeps only its SHA-256.
 //! - [`Experiment`]: deterministic A/B assignment by SHA-256 of the experiment key and the
 //!   user id.
+//! - [`stats`]: results per arm with a two-proportion z-test (`statrs`), "not yet
+//!   significant" until there is enough data and p < 0.05.
 //! - [`AffiliateService`]: makes Buy links ([`AffiliateService::buy_link`]) and follows them
 //!   ([`AffiliateService::follow`]). Front-ends (the server's `/r/<token>` route, the bot's
 //!   cards) only call it.
 
 mod experiments;
+pub mod stats;
 mod token;
 mod tracking;
 

@@ -1,8 +1,11 @@
 //! Making Buy links and following them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+use super::stats::{ArmCounts, ExperimentResults};
 use super::{AffiliateError, Experiment, RedirectToken};
 use crate::domain::{
     AffiliateClick, Asin, ClickSource, LinkFormat, Marketplace, NewClickTarget, UserId,
@@ -215,6 +218,58 @@ impl AffiliateService {
         }))
     }
 
+    /// The running experiments' click-through per arm: of the Buy links made in
+    /// `[since, until)` (trials), those followed at least once before `until` (successes),
+    /// with each arm tested against the first. The card experiment's arms are the stored
+    /// variants, the link-format experiment's the stored link formats.
+    ///
+    /// # Errors
+    ///
+    /// The store's failure.
+    pub async fn experiment_results(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<ExperimentResults>, AffiliateError> {
+        let targets = self.store.click_targets_between(since, until).await?;
+        let clicked: BTreeSet<_> = self
+            .store
+            .affiliate_clicks(since, until)
+            .await?
+            .into_iter()
+            .map(|c| c.target_id)
+            .collect();
+        let count =
+            |experiment: &Experiment,
+             arm_of: &dyn Fn(&crate::domain::ClickTarget) -> Option<String>| {
+                let arms = experiment
+                    .arms()
+                    .iter()
+                    .map(|arm| {
+                        let shown: Vec<_> = targets
+                            .iter()
+                            .filter(|t| arm_of(t).as_deref() == Some(arm.as_str()))
+                            .collect();
+                        ArmCounts {
+                            arm: arm.clone(),
+                            trials: shown.len() as u64,
+                            successes: shown.iter().filter(|t| clicked.contains(&t.id)).count()
+                                as u64,
+                        }
+                    })
+                    .collect();
+                ExperimentResults::evaluate(experiment.key(), "click_through", arms)
+            };
+        let mut out = Vec::new();
+        if let Some(e) = &self.config.cards {
+            out.push(count(e, &|t| t.variant.clone()));
+        }
+        if let Some(e) = &self.config.link_formats {
+            out.push(count(e, &|t| Some(t.link_format.as_str().to_owned())));
+        }
+        Ok(out)
+    }
+
     /// Follows a redirect token: records the click (and the product open, for the user's
     /// profile) and returns where to send the user.
     ///
@@ -417,6 +472,57 @@ mod tests {
                 .await,
             Err(AffiliateError::Store(StoreError::NotFound { .. }))
         ));
+    }
+
+    #[tokio::test]
+    async fn experiment_results_count_links_shown_and_followed_per_arm() {
+        use crate::affiliate::stats::Verdict;
+        let cards = Experiment::new("cards-2026-12", ["image_card", "chart_card"]).expect("e");
+        let config = config().with_card_test(cards.clone());
+        let (service, store, clock) = setup(config).await;
+        // 400 users, one link each; image-card users follow 1 in 10, chart-card users 1 in
+        // 4 (a real difference), so after 400 links the test finds it.
+        let mut expected = BTreeMap::<String, (u64, u64)>::new();
+        for i in 0..400 {
+            let u = user(&store, &format!("r{i}")).await;
+            let link = service
+                .buy_link(u, ClickSource::Card, Marketplace::India, phone())
+                .await
+                .expect("link");
+            let arm = cards.arm_of(u).to_owned();
+            let every = if arm == "image_card" { 10 } else { 4 };
+            let follows = i % every == 0;
+            if follows {
+                service.follow(token_of(&link)).await.expect("follow");
+                // A second click of the same link is still one success.
+                service.follow(token_of(&link)).await.expect("again");
+            }
+            let e = expected.entry(arm).or_default();
+            e.0 += 1;
+            e.1 += u64::from(follows);
+        }
+        clock.advance(TimeDelta::seconds(1));
+        let results = service
+            .experiment_results(start(), clock.now())
+            .await
+            .expect("results");
+        assert_eq!(results.len(), 1);
+        let r = &results[0];
+        assert_eq!(r.key, "cards-2026-12");
+        for a in &r.arms {
+            let (trials, successes) = expected[&a.arm];
+            assert_eq!((a.trials, a.successes), (trials, successes), "{}", a.arm);
+        }
+        match &r.comparisons[0].verdict {
+            Verdict::Significant { better, .. } => assert_eq!(better, "chart_card"),
+            other => panic!("expected a significant difference, got {other:?}"),
+        }
+        // A window before any link: no data, so no verdict either way.
+        let empty = service
+            .experiment_results(start() - TimeDelta::days(2), start())
+            .await
+            .expect("results");
+        assert_eq!(empty[0].comparisons[0].verdict, Verdict::NotEnoughData);
     }
 
     #[test]

@@ -987,6 +987,14 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<AffiliateClick>;
 
+    /// The click targets made at or after `since` and before `until` (the Buy links shown),
+    /// oldest first (ties by id).
+    async fn click_targets_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<ClickTarget>>;
+
     /// Every click at or after `since` and before `until`, oldest first (ties in the order
     /// they were recorded).
     async fn affiliate_clicks(
@@ -1368,6 +1376,13 @@ macro_rules! forward_store {
             }
             async fn click_target(&self, h: &str) -> StoreResult<Option<ClickTarget>> {
                 (**self).click_target(h).await
+            }
+            async fn click_targets_between(
+                &self,
+                s: DateTime<Utc>,
+                u: DateTime<Utc>,
+            ) -> StoreResult<Vec<ClickTarget>> {
+                (**self).click_targets_between(s, u).await
             }
             async fn record_affiliate_click(
                 &self,

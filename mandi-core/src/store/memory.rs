@@ -1478,6 +1478,14 @@ impl Store for MemoryStore {
         Ok(affiliate::target(&*self.lock()?, token_hash))
     }
 
+    async fn click_targets_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::ClickTarget>> {
+        Ok(affiliate::targets_between(&*self.lock()?, since, until))
+    }
+
     async fn record_affiliate_click(
         &self,
         target: crate::domain::ClickTargetId,

@@ -32,7 +32,8 @@ fn new_target(user: UserId, digit: char, source: ClickSource) -> NewClickTarget 
     }
 }
 
-/// Targets of every source kind round-trip and are found by their hash (in either case);
+/// Targets of every source kind round-trip, are found by their hash (in either case) and
+/// listed by when they were made;
 /// clicks carry the target's user, source, product, variant and format, and are listed
 /// oldest first within a half-open window.
 pub async fn click_targets_and_clicks_round_trip(store: impl Store) {
@@ -72,6 +73,41 @@ pub async fn click_targets_and_clicks_round_trip(store: impl Store) {
     }
     let ids: std::collections::BTreeSet<ClickTargetId> = made.iter().map(|m| m.id).collect();
     assert_eq!(ids.len(), 3, "every target has its own id");
+    let later = store
+        .create_click_target(&NewClickTarget {
+            created_at: t(30),
+            ..new_target(u2, 'f', ClickSource::Card)
+        })
+        .await
+        .expect("a later target");
+    assert_eq!(
+        store
+            .click_targets_between(t(0), t(1_000))
+            .await
+            .expect("all targets"),
+        vec![
+            made[0].clone(),
+            made[1].clone(),
+            made[2].clone(),
+            later.clone()
+        ],
+        "targets come oldest first, ties by id"
+    );
+    assert_eq!(
+        store
+            .click_targets_between(t(30), t(31))
+            .await
+            .expect("window"),
+        vec![later]
+    );
+    assert_eq!(
+        store
+            .click_targets_between(t(0), t(5))
+            .await
+            .expect("before"),
+        Vec::new(),
+        "the window excludes its end"
+    );
     for target in &made {
         let found = store
             .click_target(&target.token_hash.to_ascii_uppercase())
@@ -207,5 +243,13 @@ pub async fn bad_click_targets_are_refused(store: impl Store) {
     assert_eq!(
         store.affiliate_clicks(t(0), t(1_000)).await.expect("none"),
         Vec::new()
+    );
+    assert_eq!(
+        store
+            .click_targets_between(t(0), t(1_000))
+            .await
+            .expect("targets"),
+        vec![made],
+        "only the accepted target is stored"
     );
 }

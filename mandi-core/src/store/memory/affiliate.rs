@@ -73,6 +73,24 @@ pub(super) fn record_click(
     Ok(click)
 }
 
+pub(super) fn targets_between(
+    state: &State,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<ClickTarget> {
+    let (since, until) = (truncate(since), truncate(until));
+    let mut out: Vec<ClickTarget> = state
+        .affiliate
+        .targets
+        .iter()
+        .filter(|t| t.created_at >= since && t.created_at < until)
+        .filter(|t| state.users.contains_key(&t.user_id.0))
+        .cloned()
+        .collect();
+    out.sort_by_key(|t| (t.created_at, t.id));
+    out
+}
+
 pub(super) fn clicks(
     state: &State,
     since: DateTime<Utc>,

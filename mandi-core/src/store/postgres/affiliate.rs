@@ -107,6 +107,28 @@ pub(super) async fn record_click(
     Ok(AffiliateClick::of(&found, crate::store::truncate(at)))
 }
 
+/// Targets made in `[since, until)`, oldest first.
+pub(super) async fn targets_between(
+    conn: &Conn<'_>,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<Vec<ClickTarget>> {
+    let sql = format!(
+        "SELECT {TARGET_COLUMNS} FROM click_targets
+         WHERE created_at_ms >= $1 AND created_at_ms < $2 ORDER BY created_at_ms, id"
+    );
+    let stmt = conn.prepare_cached(&sql).ctx(W)?;
+    let mut rows = stmt
+        .query(params![millis(since), millis(until)])
+        .await
+        .ctx(W)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().ctx(W)? {
+        out.push(target_row(r, 0)?.decode()?);
+    }
+    Ok(out)
+}
+
 /// Clicks in `[since, until)`, oldest first.
 pub(super) async fn clicks(
     conn: &Conn<'_>,

@@ -2659,6 +2659,17 @@ impl Store for PostgresStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn click_targets_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::ClickTarget>> {
+        in_conn!(self, "click target", |conn| {
+            affiliate::targets_between(conn, since, until).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn record_affiliate_click(
         &self,
         target: crate::domain::ClickTargetId,

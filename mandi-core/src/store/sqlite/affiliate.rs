@@ -95,6 +95,29 @@ pub(super) fn record_click(
     Ok(AffiliateClick::of(&found, crate::store::truncate(at)))
 }
 
+/// Targets made in `[since, until)`, oldest first.
+pub(super) fn targets_between(
+    conn: &Connection,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<Vec<ClickTarget>> {
+    let sql = format!(
+        "SELECT {TARGET_COLUMNS} FROM click_targets
+         WHERE created_at_ms >= ?1 AND created_at_ms < ?2 ORDER BY created_at_ms, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).ctx(W)?;
+    let rows = stmt
+        .query_map(params![millis(since), millis(until)], |r| {
+            Ok(target_row(r, 0))
+        })
+        .ctx(W)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row.ctx(W)??.decode()?);
+    }
+    Ok(out)
+}
+
 /// Clicks in `[since, until)`, oldest first.
 pub(super) fn clicks(
     conn: &Connection,

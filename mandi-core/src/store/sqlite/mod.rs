@@ -1180,6 +1180,18 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn click_targets_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::ClickTarget>> {
+        self.run("click target", move |conn| {
+            affiliate::targets_between(conn, since, until)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn record_affiliate_click(
         &self,
         target: crate::domain::ClickTargetId,
