@@ -8,18 +8,21 @@
 //!   user id.
 //! - [`stats`]: results per arm with a two-proportion z-test (`statrs`), "not yet
 //!   significant" until there is enough data and p < 0.05.
+//! - [`reports`]: the Associates orders and earnings reports, parsed into typed rows;
+//!   [`AffiliateService::import_report`] attributes them to clicks and stores them once.
 //! - [`AffiliateService`]: makes Buy links ([`AffiliateService::buy_link`]) and follows them
 //!   ([`AffiliateService::follow`]). Front-ends (the server's `/r/<token>` route, the bot's
 //!   cards) only call it.
 
 mod experiments;
+pub mod reports;
 pub mod stats;
 mod token;
 mod tracking;
 
 pub use experiments::{Experiment, MAX_ARMS};
 pub use token::{RedirectToken, TOKEN_CHARS};
-pub use tracking::{AffiliateConfig, AffiliateService, BuyLink, Redirect};
+pub use tracking::{AffiliateConfig, AffiliateService, BuyLink, ImportSummary, Redirect};
 
 use crate::ports::store::StoreError;
 
@@ -48,6 +51,9 @@ pub enum AffiliateError {
     /// The configuration is unusable.
     #[error("affiliate configuration is invalid: {0}")]
     InvalidConfig(String),
+    /// An Associates report could not be read (nothing was imported).
+    #[error(transparent)]
+    Report(#[from] reports::ReportError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

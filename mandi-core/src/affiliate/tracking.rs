@@ -131,6 +131,31 @@ impl std::fmt::Debug for BuyLink {
     }
 }
 
+/// What an import of an Associates report did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportSummary {
+    /// Which report.
+    pub kind: crate::domain::ReportKind,
+    /// Rows in the file.
+    pub rows: usize,
+    /// Rows stored now (the others were already imported).
+    pub added: usize,
+    /// Rows of the file matched to a click (and so to a user).
+    pub attributed: usize,
+    /// Rows credited to a tracking ID that is not this Mandi's tag for the marketplace
+    /// (stored, never attributed).
+    pub other_tags: usize,
+}
+
+/// How far back a click may be for an order to be credited to it: Amazon credits an
+/// item put in the cart within 24 hours of the click, so an order counts clicks from the
+/// day before its order day; a shipment (earnings report) may come weeks later, so
+/// clicks up to 90 days before the ship day count. Days are UTC days.
+pub const ORDER_WINDOW_DAYS: i64 = 1;
+
+/// See [`ORDER_WINDOW_DAYS`].
+pub const EARNINGS_WINDOW_DAYS: i64 = 90;
+
 /// Where a followed link goes, and the click recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirect {
@@ -268,6 +293,101 @@ impl AffiliateService {
             out.push(count(e, &|t| Some(t.link_format.as_str().to_owned())));
         }
         Ok(out)
+    }
+
+    /// Imports an Associates orders or earnings report of `marketplace`'s account:
+    /// parses it, attributes each row credited to this Mandi's tag to the latest click on
+    /// the same product within the window ([`ORDER_WINDOW_DAYS`],
+    /// [`EARNINGS_WINDOW_DAYS`]) and so to its user, and stores the rows once (importing
+    /// the same file again adds nothing).
+    ///
+    /// # Errors
+    ///
+    /// [`AffiliateError::Report`] naming the bad lines (nothing stored), or the store's
+    /// failure.
+    pub async fn import_report(
+        &self,
+        text: &str,
+        marketplace: Marketplace,
+    ) -> Result<ImportSummary, AffiliateError> {
+        use crate::domain::{AffiliateOrder, ReportKind};
+        let report = super::reports::parse_report(text)?;
+        let window = chrono::TimeDelta::days(match report.kind {
+            ReportKind::Orders => ORDER_WINDOW_DAYS,
+            _ => EARNINGS_WINDOW_DAYS,
+        });
+        let day_start = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+        let clicks = match (
+            report.rows.iter().map(|r| r.day).min(),
+            report.rows.iter().map(|r| r.day).max(),
+        ) {
+            (Some(first), Some(last)) => {
+                self.store
+                    .affiliate_clicks(
+                        day_start(first) - window,
+                        day_start(last) + chrono::TimeDelta::days(1),
+                    )
+                    .await?
+            }
+            _ => Vec::new(),
+        };
+        let tag = self.config.tags.get(&marketplace);
+        let mut summary = ImportSummary {
+            kind: report.kind,
+            rows: report.rows.len(),
+            added: 0,
+            attributed: 0,
+            other_tags: 0,
+        };
+        let mut orders = Vec::with_capacity(report.rows.len());
+        for row in report.rows {
+            let ours = tag.is_some_and(|t| t.as_str().eq_ignore_ascii_case(&row.tracking_id));
+            let click = if ours {
+                let (from, until) = (
+                    day_start(row.day) - window,
+                    day_start(row.day) + chrono::TimeDelta::days(1),
+                );
+                clicks
+                    .iter()
+                    .filter(|c| {
+                        c.marketplace == marketplace
+                            && c.asin == row.asin
+                            && c.at >= from
+                            && c.at < until
+                    })
+                    .max_by_key(|c| c.at)
+            } else {
+                summary.other_tags += 1;
+                None
+            };
+            summary.attributed += usize::from(click.is_some());
+            orders.push(AffiliateOrder {
+                import_key: row.import_key,
+                kind: report.kind,
+                marketplace,
+                asin: row.asin,
+                tracking_id: row.tracking_id,
+                category: row.category,
+                title: row.name,
+                day: row.day,
+                quantity: row.quantity,
+                returns: row.returns,
+                price: row.price,
+                revenue: row.revenue,
+                fees: row.fees,
+                click_target: click.map(|c| c.target_id),
+                user_id: click.map(|c| c.user_id),
+            });
+        }
+        summary.added = self.store.record_affiliate_orders(&orders).await?;
+        tracing::info!(
+            kind = report.kind.as_str(),
+            rows = summary.rows,
+            added = summary.added,
+            attributed = summary.attributed,
+            "Associates report imported"
+        );
+        Ok(summary)
     }
 
     /// Follows a redirect token: records the click (and the product open, for the user's
@@ -523,6 +643,95 @@ mod tests {
             .await
             .expect("results");
         assert_eq!(empty[0].comparisons[0].verdict, Verdict::NotEnoughData);
+    }
+
+    #[tokio::test]
+    async fn reports_are_attributed_to_clicks_and_imported_once() {
+        use crate::affiliate::reports::tests_support::{EARNINGS_TSV, ORDERS_CSV};
+        // The fixtures' orders are on 2026-12-02 (phone, twice) and 12-03 (mouse); their
+        // shipments on 12-05 and 12-06.
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let clock = ManualClock::new(
+            DateTime::from_timestamp(1_796_186_000, 0).expect("2026-12-02T04:33:20Z"),
+        );
+        let service = AffiliateService::new(store.clone(), Arc::new(clock.clone()), config());
+        let asha = user(&store, "asha").await;
+        let ravi = user(&store, "ravi").await;
+        // Asha clicks the phone on 12-02; Ravi clicked the phone on 11-20 (too early for
+        // the order, within 90 days of the shipment) and the mouse on 12-03.
+        let phone_link = service
+            .buy_link(asha, ClickSource::Card, Marketplace::India, phone())
+            .await
+            .expect("link");
+        service.follow(token_of(&phone_link)).await.expect("click");
+        clock.set(DateTime::from_timestamp(1_795_136_000, 0).expect("2026-11-20"));
+        let old = service
+            .buy_link(ravi, ClickSource::Card, Marketplace::India, phone())
+            .await
+            .expect("link");
+        service.follow(token_of(&old)).await.expect("old click");
+        clock.set(DateTime::from_timestamp(1_796_296_000, 0).expect("2026-12-03"));
+        let mouse: Asin = "B09HMKFDXC".parse().expect("asin");
+        let mouse_link = service
+            .buy_link(ravi, ClickSource::Card, Marketplace::India, mouse)
+            .await
+            .expect("link");
+        service.follow(token_of(&mouse_link)).await.expect("click");
+
+        let summary = service
+            .import_report(ORDERS_CSV, Marketplace::India)
+            .await
+            .expect("import");
+        assert_eq!(
+            summary,
+            ImportSummary {
+                kind: crate::domain::ReportKind::Orders,
+                rows: 3,
+                added: 3,
+                attributed: 3,
+                other_tags: 0,
+            }
+        );
+        let again = service
+            .import_report(ORDERS_CSV, Marketplace::India)
+            .await
+            .expect("again");
+        assert_eq!(again.added, 0, "a re-import adds nothing");
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().expect("day");
+        let orders = store
+            .affiliate_orders(d("2026-12-01"), d("2027-01-01"))
+            .await
+            .expect("orders");
+        let users: Vec<Option<UserId>> = orders.iter().map(|o| o.user_id).collect();
+        assert_eq!(users, vec![Some(asha), Some(asha), Some(ravi)]);
+
+        let shipped = service
+            .import_report(EARNINGS_TSV, Marketplace::India)
+            .await
+            .expect("earnings");
+        assert_eq!((shipped.rows, shipped.added, shipped.attributed), (2, 2, 2));
+        let earnings = store
+            .affiliate_orders(d("2026-12-05"), d("2026-12-07"))
+            .await
+            .expect("earnings rows");
+        assert_eq!(
+            earnings[0].user_id,
+            Some(asha),
+            "the latest phone click wins"
+        );
+        assert_eq!(earnings[1].user_id, Some(ravi));
+        assert_eq!(earnings[1].fees.minor(), 29_733);
+
+        // Another account's tag is stored but never attributed.
+        let other = ORDERS_CSV.replace("mandi-21", "someone-21");
+        let foreign = service
+            .import_report(&other, Marketplace::India)
+            .await
+            .expect("foreign");
+        assert_eq!(
+            (foreign.added, foreign.attributed, foreign.other_tags),
+            (3, 0, 3)
+        );
     }
 
     #[test]

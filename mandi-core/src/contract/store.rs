@@ -1530,6 +1530,8 @@ macro_rules! store_contract {
             inconsistent_quarantine_updates_are_refused,
             click_targets_and_clicks_round_trip,
             bad_click_targets_are_refused,
+            affiliate_orders_import_once_and_round_trip,
+            bad_affiliate_orders_are_refused,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {

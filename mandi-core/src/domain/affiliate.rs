@@ -205,3 +205,72 @@ impl AffiliateClick {
         }
     }
 }
+
+/// Which Associates report a row came from.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// The orders report (`Fee-Orders`): items ordered, by order date.
+    Orders,
+    /// The earnings report (`Fee-Earnings`): items shipped and the fees earned, by ship
+    /// date.
+    Earnings,
+}
+
+impl ReportKind {
+    /// A stable lower-case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Orders => "orders",
+            Self::Earnings => "earnings",
+        }
+    }
+
+    /// Parses [`ReportKind::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "orders" => Some(Self::Orders),
+            "earnings" => Some(Self::Earnings),
+            _ => None,
+        }
+    }
+}
+
+/// An imported Associates report row, attributed (when a click matches) to the click and
+/// so to its user. Amounts are in minor units of the report's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffiliateOrder {
+    /// What makes the row unique across imports (a SHA-256 of the row's content and its
+    /// occurrence in the file, hex): importing it again adds nothing.
+    pub import_key: String,
+    /// The report it came from.
+    pub kind: ReportKind,
+    /// The marketplace of the Associates account.
+    pub marketplace: Marketplace,
+    /// The product.
+    pub asin: Asin,
+    /// The tracking ID (associate tag) the sale was credited to.
+    pub tracking_id: String,
+    /// Amazon's category of the product.
+    pub category: String,
+    /// The product title in the report.
+    pub title: String,
+    /// The order date (orders report) or ship date (earnings report).
+    pub day: chrono::NaiveDate,
+    /// Items ordered or shipped.
+    pub quantity: u32,
+    /// Items returned (earnings report; 0 in the orders report).
+    pub returns: u32,
+    /// The item price.
+    pub price: super::Money,
+    /// Revenue (the earnings report's sales amount; price × quantity for orders).
+    pub revenue: super::Money,
+    /// The advertising fee earned (earnings report; zero in the orders report, which
+    /// shows no fees).
+    pub fees: super::Money,
+    /// The click it is attributed to, if any.
+    pub click_target: Option<ClickTargetId>,
+    /// The user of that click.
+    pub user_id: Option<UserId>,
+}

@@ -14,8 +14,8 @@ mod user;
 mod watch;
 
 pub use affiliate::{
-    AffiliateClick, ClickSource, ClickTarget, ClickTargetId, LinkFormat, MAX_QUERY_CHARS,
-    MAX_VARIANT_CHARS, NewClickTarget,
+    AffiliateClick, AffiliateOrder, ClickSource, ClickTarget, ClickTargetId, LinkFormat,
+    MAX_QUERY_CHARS, MAX_VARIANT_CHARS, NewClickTarget, ReportKind,
 };
 pub use alert::{Alert, AlertCard, AlertHeadline, AlertId, DeliveryStatus, OutboxEntry};
 pub use asin::{Asin, AsinError};

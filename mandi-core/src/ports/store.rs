@@ -14,7 +14,7 @@ use crate::domain::{
     ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
 use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
-use crate::domain::{AffiliateClick, ClickTarget, ClickTargetId, NewClickTarget};
+use crate::domain::{AffiliateClick, AffiliateOrder, ClickTarget, ClickTargetId, NewClickTarget};
 use crate::domain::{
     Alert, AlertId, AlertRule, Asin, Availability, BrowseNode, ExternalIdentity, Marketplace,
     Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
@@ -1002,6 +1002,20 @@ pub trait Store: Send + Sync {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> StoreResult<Vec<AffiliateClick>>;
+
+    /// Stores imported Associates report rows in one transaction and returns how many were
+    /// new: a row whose `import_key` is already stored is skipped, so importing a file
+    /// again adds nothing. [`StoreError::Invalid`] (nothing written) for a malformed key,
+    /// mixed currencies, an empty tracking ID or a half-attributed row.
+    async fn record_affiliate_orders(&self, orders: &[AffiliateOrder]) -> StoreResult<usize>;
+
+    /// The imported rows whose day is at or after `since` and before `until`, by day then
+    /// in the order they were stored.
+    async fn affiliate_orders(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<AffiliateOrder>>;
 }
 
 macro_rules! forward_store {
@@ -1397,6 +1411,16 @@ macro_rules! forward_store {
                 u: DateTime<Utc>,
             ) -> StoreResult<Vec<AffiliateClick>> {
                 (**self).affiliate_clicks(s, u).await
+            }
+            async fn record_affiliate_orders(&self, o: &[AffiliateOrder]) -> StoreResult<usize> {
+                (**self).record_affiliate_orders(o).await
+            }
+            async fn affiliate_orders(
+                &self,
+                s: NaiveDate,
+                u: NaiveDate,
+            ) -> StoreResult<Vec<AffiliateOrder>> {
+                (**self).affiliate_orders(s, u).await
             }
         }
     };

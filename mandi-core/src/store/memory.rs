@@ -1486,6 +1486,21 @@ impl Store for MemoryStore {
         Ok(affiliate::targets_between(&*self.lock()?, since, until))
     }
 
+    async fn record_affiliate_orders(
+        &self,
+        orders: &[crate::domain::AffiliateOrder],
+    ) -> StoreResult<usize> {
+        affiliate::record_orders(&mut *self.lock()?, orders)
+    }
+
+    async fn affiliate_orders(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<crate::domain::AffiliateOrder>> {
+        Ok(affiliate::orders(&*self.lock()?, since, until))
+    }
+
     async fn record_affiliate_click(
         &self,
         target: crate::domain::ClickTargetId,

@@ -5,7 +5,8 @@ use chrono::TimeDelta;
 
 use super::{IN, asin, assert_invalid, assert_not_found, new_user, t};
 use crate::domain::{
-    AffiliateClick, AlertId, ClickSource, ClickTargetId, LinkFormat, NewClickTarget, UserId,
+    AffiliateClick, AffiliateOrder, AlertId, ClickSource, ClickTargetId, Currency, LinkFormat,
+    Money, NewClickTarget, ReportKind, UserId,
 };
 use crate::ports::store::{Store, StoreError};
 
@@ -252,4 +253,132 @@ pub async fn bad_click_targets_are_refused(store: impl Store) {
         vec![made],
         "only the accepted target is stored"
     );
+}
+
+fn day(text: &str) -> chrono::NaiveDate {
+    text.parse().expect("valid test day")
+}
+
+fn order(key: char, kind: ReportKind, on: &str) -> AffiliateOrder {
+    let inr = |minor| Money::from_minor(minor, Currency::INR);
+    AffiliateOrder {
+        import_key: std::iter::repeat_n(key, 64).collect(),
+        kind,
+        marketplace: IN,
+        asin: asin("B0CX59H5W7"),
+        tracking_id: "mandi-21".to_owned(),
+        category: "Cell Phones & Accessories".to_owned(),
+        title: "Redmi Note 13 5G, \"Arctic\" White".to_owned(),
+        day: day(on),
+        quantity: 2,
+        returns: u32::from(kind == ReportKind::Earnings),
+        price: inr(1_799_900),
+        revenue: inr(3_599_800),
+        fees: inr(if kind == ReportKind::Earnings {
+            35_998
+        } else {
+            0
+        }),
+        click_target: None,
+        user_id: None,
+    }
+}
+
+/// Imported report rows round-trip with their attribution, are listed by day, and a row
+/// already stored (same import key, in either case) is skipped: a re-import adds nothing.
+pub async fn affiliate_orders_import_once_and_round_trip(store: impl Store) {
+    let u = user(&store, "o1").await;
+    let target = store
+        .create_click_target(&new_target(u, 'a', ClickSource::Card))
+        .await
+        .expect("target");
+    let attributed = AffiliateOrder {
+        click_target: Some(target.id),
+        user_id: Some(u),
+        ..order('1', ReportKind::Orders, "2026-12-02")
+    };
+    let shipped = order('2', ReportKind::Earnings, "2026-12-05");
+    let earlier = order('3', ReportKind::Orders, "2026-12-01");
+    let batch = vec![attributed.clone(), shipped.clone(), earlier.clone()];
+    assert_eq!(
+        store.record_affiliate_orders(&batch).await.expect("import"),
+        3
+    );
+    assert_eq!(
+        store.record_affiliate_orders(&batch).await.expect("again"),
+        0,
+        "the same rows again add nothing"
+    );
+    let upper = AffiliateOrder {
+        import_key: "2".repeat(64).to_ascii_uppercase(),
+        ..shipped.clone()
+    };
+    let newer = order('4', ReportKind::Earnings, "2026-12-05");
+    assert_eq!(
+        store
+            .record_affiliate_orders(&[upper, newer.clone()])
+            .await
+            .expect("overlap"),
+        1
+    );
+    let all = store
+        .affiliate_orders(day("2026-12-01"), day("2027-01-01"))
+        .await
+        .expect("all");
+    assert_eq!(all, vec![earlier, attributed.clone(), shipped, newer]);
+    assert_eq!(
+        store
+            .affiliate_orders(day("2026-12-02"), day("2026-12-05"))
+            .await
+            .expect("window"),
+        vec![attributed],
+        "the window includes its first day and excludes its last"
+    );
+}
+
+/// Malformed rows are refused and rows naming an unknown click or user are a conflict;
+/// either way nothing of the batch is written.
+pub async fn bad_affiliate_orders_are_refused(store: impl Store) {
+    let good = order('5', ReportKind::Orders, "2026-12-03");
+    let bad_rows = [
+        AffiliateOrder {
+            import_key: "x".repeat(64),
+            ..order('6', ReportKind::Orders, "2026-12-03")
+        },
+        AffiliateOrder {
+            fees: Money::from_minor(10, Currency::USD),
+            ..order('6', ReportKind::Orders, "2026-12-03")
+        },
+        AffiliateOrder {
+            tracking_id: " ".to_owned(),
+            ..order('6', ReportKind::Orders, "2026-12-03")
+        },
+        AffiliateOrder {
+            user_id: Some(UserId(1)),
+            ..order('6', ReportKind::Orders, "2026-12-03")
+        },
+    ];
+    for bad in bad_rows {
+        assert_invalid(store.record_affiliate_orders(&[good.clone(), bad]).await);
+    }
+    let unknown = AffiliateOrder {
+        click_target: Some(ClickTargetId(77)),
+        user_id: Some(UserId(4_242)),
+        ..order('7', ReportKind::Orders, "2026-12-03")
+    };
+    let err = store
+        .record_affiliate_orders(&[good.clone(), unknown])
+        .await;
+    assert!(
+        matches!(err, Err(StoreError::Conflict { .. })),
+        "expected a conflict, got {err:?}"
+    );
+    assert_eq!(
+        store
+            .affiliate_orders(day("2000-01-01"), day("2100-01-01"))
+            .await
+            .expect("none"),
+        Vec::new()
+    );
+    assert_eq!(store.record_affiliate_orders(&[good]).await.expect("ok"), 1);
 }

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{State, not_found};
-use crate::domain::{AffiliateClick, ClickTarget, ClickTargetId, NewClickTarget};
+use crate::domain::{AffiliateClick, AffiliateOrder, ClickTarget, ClickTargetId, NewClickTarget};
 use crate::ports::store::{StoreError, StoreResult};
-use crate::store::affiliate::{W, validate_new_target};
+use crate::store::affiliate::{W, validate_new_target, validate_orders};
 use crate::store::truncate;
 
 /// This part of the in-memory state.
@@ -15,6 +15,8 @@ pub(super) struct AffiliateState {
     targets: Vec<ClickTarget>,
     /// Clicks in the order they were recorded.
     clicks: Vec<AffiliateClick>,
+    /// Imported report rows in the order they were stored.
+    orders: Vec<AffiliateOrder>,
 }
 
 pub(super) fn create_target(state: &mut State, new: &NewClickTarget) -> StoreResult<ClickTarget> {
@@ -107,5 +109,50 @@ pub(super) fn clicks(
         .collect();
     // Stable: ties stay in the order they were recorded.
     out.sort_by_key(|c| c.at);
+    out
+}
+
+pub(super) fn record_orders(state: &mut State, orders: &[AffiliateOrder]) -> StoreResult<usize> {
+    validate_orders(orders)?;
+    for o in orders {
+        let known_user = o.user_id.is_none_or(|u| state.users.contains_key(&u.0));
+        let known_target = o
+            .click_target
+            .is_none_or(|t| live_target(state, t).is_some());
+        if !(known_user && known_target) {
+            // As the SQL stores' foreign keys refuse it, the whole batch included.
+            return Err(StoreError::Conflict {
+                what: crate::store::affiliate::ORDER,
+                detail: format!("row {} names an unknown click or user", o.import_key),
+            });
+        }
+    }
+    let mut added = 0;
+    for o in orders {
+        let key = o.import_key.to_ascii_lowercase();
+        if state.affiliate.orders.iter().any(|s| s.import_key == key) {
+            continue;
+        }
+        let mut stored = o.clone();
+        stored.import_key = key;
+        state.affiliate.orders.push(stored);
+        added += 1;
+    }
+    Ok(added)
+}
+
+pub(super) fn orders(
+    state: &State,
+    since: chrono::NaiveDate,
+    until: chrono::NaiveDate,
+) -> Vec<AffiliateOrder> {
+    let mut out: Vec<AffiliateOrder> = state
+        .affiliate
+        .orders
+        .iter()
+        .filter(|o| o.day >= since && o.day < until)
+        .cloned()
+        .collect();
+    out.sort_by_key(|o| o.day);
     out
 }

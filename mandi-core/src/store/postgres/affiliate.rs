@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use super::rows::{Ctx, col};
 use super::shim::{Conn, Row, Val, params};
 use super::{not_found, user_exists};
-use crate::domain::{AffiliateClick, ClickTarget, ClickTargetId, NewClickTarget};
+use crate::domain::{AffiliateClick, AffiliateOrder, ClickTarget, ClickTargetId, NewClickTarget};
 use crate::ports::store::{StoreError, StoreResult};
-use crate::store::affiliate::{TARGET_COLUMNS, TargetRow, W, decode_click};
+use crate::store::affiliate::{
+    ORDER, ORDER_COLUMNS, OrderRow, TARGET_COLUMNS, TargetRow, W, day_text, decode_click,
+};
 use crate::store::decode::marketplace_code;
 use crate::store::millis;
 
@@ -154,6 +156,84 @@ pub(super) async fn clicks(
     while let Some(r) = rows.next().ctx(W)? {
         let at: i64 = col(r, 0, W)?;
         out.push(decode_click(target_row(r, 1)?, at)?);
+    }
+    Ok(out)
+}
+
+/// Stores imported rows (inside a transaction); the number that were new.
+pub(super) async fn record_orders(tx: &Conn<'_>, orders: &[AffiliateOrder]) -> StoreResult<usize> {
+    let sql = format!(
+        "INSERT INTO affiliate_orders ({ORDER_COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (import_key) DO NOTHING"
+    );
+    let stmt = tx.prepare_cached(&sql).ctx(ORDER)?;
+    let mut added = 0;
+    for o in orders {
+        added += stmt
+            .execute(params![
+                o.import_key.to_ascii_lowercase(),
+                o.kind.as_str(),
+                marketplace_code(o.marketplace),
+                o.asin.as_str(),
+                o.tracking_id.as_str(),
+                o.category.as_str(),
+                o.title.as_str(),
+                day_text(o.day),
+                o.quantity,
+                o.returns,
+                o.price.minor(),
+                o.revenue.minor(),
+                o.fees.minor(),
+                o.price.currency().code(),
+                o.click_target.map(|t| t.0),
+                o.user_id.map(|u| u.0),
+            ])
+            .await
+            .ctx(ORDER)?;
+    }
+    Ok(added)
+}
+
+/// Imported rows with a day in `[since, until)`.
+pub(super) async fn orders(
+    conn: &Conn<'_>,
+    since: chrono::NaiveDate,
+    until: chrono::NaiveDate,
+) -> StoreResult<Vec<AffiliateOrder>> {
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM affiliate_orders WHERE day >= $1 AND day < $2
+         ORDER BY day, id"
+    );
+    let stmt = conn.prepare_cached(&sql).ctx(ORDER)?;
+    let mut rows = stmt
+        .query(params![day_text(since), day_text(until)])
+        .await
+        .ctx(ORDER)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().ctx(ORDER)? {
+        const O: &str = ORDER;
+        out.push(
+            OrderRow {
+                import_key: col(r, 0, O)?,
+                kind: col(r, 1, O)?,
+                marketplace: col(r, 2, O)?,
+                asin: col(r, 3, O)?,
+                tracking_id: col(r, 4, O)?,
+                category: col(r, 5, O)?,
+                title: col(r, 6, O)?,
+                day: col(r, 7, O)?,
+                quantity: col(r, 8, O)?,
+                returns: col(r, 9, O)?,
+                price_minor: col(r, 10, O)?,
+                revenue_minor: col(r, 11, O)?,
+                fees_minor: col(r, 12, O)?,
+                currency: col(r, 13, O)?,
+                click_target_id: col(r, 14, O)?,
+                user_id: col(r, 15, O)?,
+            }
+            .decode()?,
+        );
     }
     Ok(out)
 }

@@ -2669,6 +2669,28 @@ impl Store for PostgresStore {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(rows = orders.len()))]
+    async fn record_affiliate_orders(
+        &self,
+        orders: &[crate::domain::AffiliateOrder],
+    ) -> StoreResult<usize> {
+        crate::store::affiliate::validate_orders(orders)?;
+        in_tx!(self, "affiliate order", |tx| {
+            affiliate::record_orders(tx, orders).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn affiliate_orders(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<crate::domain::AffiliateOrder>> {
+        in_conn!(self, "affiliate order", |conn| {
+            affiliate::orders(conn, since, until).await
+        })
+    }
+
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn record_affiliate_click(
         &self,

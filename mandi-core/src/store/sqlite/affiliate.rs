@@ -5,9 +5,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::rows::{Ctx, col};
 use super::{not_found, user_exists};
-use crate::domain::{AffiliateClick, ClickTarget, ClickTargetId, NewClickTarget};
+use crate::domain::{AffiliateClick, AffiliateOrder, ClickTarget, ClickTargetId, NewClickTarget};
 use crate::ports::store::{StoreError, StoreResult};
-use crate::store::affiliate::{TARGET_COLUMNS, TargetRow, W, decode_click};
+use crate::store::affiliate::{
+    ORDER, ORDER_COLUMNS, OrderRow, TARGET_COLUMNS, TargetRow, W, day_text, decode_click,
+};
 use crate::store::decode::marketplace_code;
 use crate::store::millis;
 
@@ -146,4 +148,85 @@ pub(super) fn clicks(
         out.push(decode_click(t, at)?);
     }
     Ok(out)
+}
+
+/// Stores imported rows (inside a transaction); the number that were new.
+pub(super) fn record_orders(tx: &Connection, orders: &[AffiliateOrder]) -> StoreResult<usize> {
+    let mut stmt = tx
+        .prepare_cached(&format!(
+            "INSERT INTO affiliate_orders ({ORDER_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT (import_key) DO NOTHING"
+        ))
+        .ctx(ORDER)?;
+    let mut added = 0;
+    for o in orders {
+        added += stmt
+            .execute(params![
+                o.import_key.to_ascii_lowercase(),
+                o.kind.as_str(),
+                marketplace_code(o.marketplace),
+                o.asin.as_str(),
+                o.tracking_id,
+                o.category,
+                o.title,
+                day_text(o.day),
+                o.quantity,
+                o.returns,
+                o.price.minor(),
+                o.revenue.minor(),
+                o.fees.minor(),
+                o.price.currency().code(),
+                o.click_target.map(|t| t.0),
+                o.user_id.map(|u| u.0),
+            ])
+            .ctx(ORDER)?;
+    }
+    Ok(added)
+}
+
+/// Imported rows with a day in `[since, until)`.
+pub(super) fn orders(
+    conn: &Connection,
+    since: chrono::NaiveDate,
+    until: chrono::NaiveDate,
+) -> StoreResult<Vec<AffiliateOrder>> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM affiliate_orders WHERE day >= ?1 AND day < ?2
+             ORDER BY day, id"
+        ))
+        .ctx(ORDER)?;
+    let rows = stmt
+        .query_map(params![day_text(since), day_text(until)], |r| {
+            Ok(order_row(r))
+        })
+        .ctx(ORDER)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row.ctx(ORDER)??.decode()?);
+    }
+    Ok(out)
+}
+
+fn order_row(r: &Row<'_>) -> StoreResult<OrderRow> {
+    const O: &str = ORDER;
+    Ok(OrderRow {
+        import_key: col(r, 0, O)?,
+        kind: col(r, 1, O)?,
+        marketplace: col(r, 2, O)?,
+        asin: col(r, 3, O)?,
+        tracking_id: col(r, 4, O)?,
+        category: col(r, 5, O)?,
+        title: col(r, 6, O)?,
+        day: col(r, 7, O)?,
+        quantity: col(r, 8, O)?,
+        returns: col(r, 9, O)?,
+        price_minor: col(r, 10, O)?,
+        revenue_minor: col(r, 11, O)?,
+        fees_minor: col(r, 12, O)?,
+        currency: col(r, 13, O)?,
+        click_target_id: col(r, 14, O)?,
+        user_id: col(r, 15, O)?,
+    })
 }

@@ -1191,6 +1191,31 @@ impl Store for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(rows = orders.len()))]
+    async fn record_affiliate_orders(
+        &self,
+        orders: &[crate::domain::AffiliateOrder],
+    ) -> StoreResult<usize> {
+        crate::store::affiliate::validate_orders(orders)?;
+        let orders = orders.to_vec();
+        self.write("affiliate order", move |tx| {
+            affiliate::record_orders(tx, &orders)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn affiliate_orders(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<crate::domain::AffiliateOrder>> {
+        self.run("affiliate order", move |conn| {
+            affiliate::orders(conn, since, until)
+        })
+        .await
+    }
+
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn record_affiliate_click(
         &self,

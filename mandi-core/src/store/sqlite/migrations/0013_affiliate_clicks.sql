@@ -19,3 +19,25 @@ CREATE TABLE affiliate_clicks (
     at_ms     INTEGER NOT NULL
 );
 CREATE INDEX affiliate_clicks_by_time ON affiliate_clicks (at_ms, id);
+-- Rows imported from the Associates orders and earnings reports, attributed to a click
+-- (and its user) when one matches. import_key makes a re-import add nothing.
+CREATE TABLE affiliate_orders (
+    id              INTEGER PRIMARY KEY,
+    import_key      TEXT    NOT NULL UNIQUE,
+    kind            TEXT    NOT NULL,
+    marketplace     TEXT    NOT NULL,
+    asin            TEXT    NOT NULL,
+    tracking_id     TEXT    NOT NULL,
+    category        TEXT    NOT NULL,
+    title           TEXT    NOT NULL,
+    day             TEXT    NOT NULL,
+    quantity        INTEGER NOT NULL,
+    returns         INTEGER NOT NULL,
+    price_minor     INTEGER NOT NULL,
+    revenue_minor   INTEGER NOT NULL,
+    fees_minor      INTEGER NOT NULL,
+    currency        TEXT    NOT NULL,
+    click_target_id INTEGER REFERENCES click_targets (id) ON DELETE SET NULL,
+    user_id         INTEGER REFERENCES users (id) ON DELETE SET NULL
+);
+CREATE INDEX affiliate_orders_by_day ON affiliate_orders (day, id);
