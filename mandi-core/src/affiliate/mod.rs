@@ -10,12 +10,15 @@
 //!   significant" until there is enough data and p < 0.05.
 //! - [`reports`]: the Associates orders and earnings reports, parsed into typed rows;
 //!   [`AffiliateService::import_report`] attributes them to clicks and stores them once.
+//! - [`revenue`]: the funnel search → card → click → order, revenue by category, top
+//!   products and user value (`mandi revenue`).
 //! - [`AffiliateService`]: makes Buy links ([`AffiliateService::buy_link`]) and follows them
 //!   ([`AffiliateService::follow`]). Front-ends (the server's `/r/<token>` route, the bot's
 //!   cards) only call it.
 
 mod experiments;
 pub mod reports;
+pub mod revenue;
 pub mod stats;
 mod token;
 mod tracking;
@@ -51,6 +54,9 @@ pub enum AffiliateError {
     /// The configuration is unusable.
     #[error("affiliate configuration is invalid: {0}")]
     InvalidConfig(String),
+    /// A sum of money does not fit (or mixes currencies).
+    #[error("revenue arithmetic failed: {0}")]
+    Arithmetic(String),
     /// An Associates report could not be read (nothing was imported).
     #[error(transparent)]
     Report(#[from] reports::ReportError),
