@@ -127,6 +127,9 @@ pub enum Command {
     Report(commands::report::Cmd),
     /// Products for you, from your watches, clicks and searches and what other watchers watch.
     Recommend(commands::recommend::Cmd),
+    /// Affiliate revenue: funnel search, card, click, order with drop-off; revenue by
+    /// category, top products, user value.
+    Revenue(commands::revenue::Cmd),
 }
 
 #[cfg(test)]

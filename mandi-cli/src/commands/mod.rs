@@ -18,6 +18,7 @@ pub mod nodes;
 pub mod predict;
 pub mod recommend;
 pub mod report;
+pub mod revenue;
 pub mod sandbox;
 pub mod search;
 pub mod serve;
@@ -136,6 +137,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Migrate(cmd) => migrate::run(cmd, &ctx, out),
         Command::Report(cmd) => report::run(cmd, &ctx, out),
         Command::Recommend(cmd) => recommend::run(cmd, &ctx, out),
+        Command::Revenue(cmd) => revenue::run(cmd, &ctx, out),
     }
 }
 
