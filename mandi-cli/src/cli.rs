@@ -130,6 +130,9 @@ pub enum Command {
     /// Data quality of saved products: gaps, cleaned titles, specs, duplicates, review
     /// cautions and rejected glitches.
     Quality(commands::quality::Cmd),
+    /// Affiliate revenue: funnel search, card, click, order with drop-off; revenue by
+    /// category, top products, user value.
+    Revenue(commands::revenue::Cmd),
 }
 
 #[cfg(test)]

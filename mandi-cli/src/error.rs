@@ -22,6 +22,9 @@ pub enum Error {
     /// The store failed.
     #[error("price history store: {0}")]
     Store(#[from] mandi_core::StoreError),
+    /// Affiliate links, reports or revenue failed.
+    #[error(transparent)]
+    Affiliate(#[from] mandi_core::affiliate::AffiliateError),
     /// Something the command needs could not be started.
     #[error("{what}: {message}")]
     Setup {

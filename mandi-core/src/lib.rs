@@ -30,6 +30,9 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "affiliate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "affiliate")))]
+pub mod affiliate;
 pub mod alerts;
 pub mod analytics;
 #[cfg(feature = "api")]

@@ -1116,6 +1116,44 @@ pub fn affiliate_link(asin: Asin, marketplace: Marketplace, tag: &AssociateTag) 
     format!("{}?tag={}", canonical_url(asin, marketplace), tag.as_str())
 }
 
+/// The affiliate link of a product in a given [`LinkFormat`](crate::domain::LinkFormat):
+/// `/dp/ASIN?tag=…` (the same as [`affiliate_link`]) or `/gp/product/ASIN?tag=…`. Without a
+/// tag the link carries no `tag` parameter at all.
+///
+/// # Examples
+///
+/// ```
+/// use mandi_core::links::{affiliate_link_as, AssociateTag};
+/// use mandi_core::{Asin, LinkFormat, Marketplace};
+/// let asin: Asin = "B0CX59H5W7".parse()?;
+/// let tag = AssociateTag::parse("mandi-21")?;
+/// assert_eq!(
+///     affiliate_link_as(asin, Marketplace::India, Some(&tag), LinkFormat::GpProduct),
+///     "https://www.amazon.in/gp/product/B0CX59H5W7?tag=mandi-21"
+/// );
+/// assert_eq!(
+///     affiliate_link_as(asin, Marketplace::India, None, LinkFormat::Dp),
+///     "https://www.amazon.in/dp/B0CX59H5W7"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn affiliate_link_as(
+    asin: Asin,
+    marketplace: Marketplace,
+    tag: Option<&AssociateTag>,
+    format: crate::domain::LinkFormat,
+) -> String {
+    let path = match format {
+        crate::domain::LinkFormat::Dp => "dp",
+        crate::domain::LinkFormat::GpProduct => "gp/product",
+    };
+    let base = format!("https://{}/{path}/{asin}", marketplace.domain());
+    match tag {
+        Some(tag) => format!("{base}?tag={}", tag.as_str()),
+        None => base,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

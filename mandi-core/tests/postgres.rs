@@ -136,6 +136,25 @@ async fn seed(store: &SqliteStore) {
         )
         .await
         .expect("key");
+    let target = store
+        .create_click_target(&mandi_core::NewClickTarget {
+            token_hash: "cd".repeat(32),
+            user_id: user.id,
+            source: mandi_core::ClickSource::Search {
+                query: "redmi note".to_owned(),
+            },
+            marketplace: IN,
+            asin: asin(0),
+            variant: Some("chart_card".to_owned()),
+            link_format: mandi_core::LinkFormat::GpProduct,
+            created_at: t(6),
+        })
+        .await
+        .expect("click target");
+    store
+        .record_affiliate_click(target.id, t(7))
+        .await
+        .expect("affiliate click");
 }
 
 fn server() -> Option<&'static PgServer> {
@@ -222,6 +241,28 @@ async fn a_sqlite_database_is_copied_whole_and_verified() {
     assert_eq!(
         target.list_api_keys().await.expect("pg keys"),
         sqlite.list_api_keys().await.expect("sqlite keys")
+    );
+    assert_eq!(rows("click_targets"), 1);
+    assert_eq!(rows("affiliate_clicks"), 1);
+    assert_eq!(
+        target
+            .click_target(&"cd".repeat(32))
+            .await
+            .expect("pg target"),
+        sqlite
+            .click_target(&"cd".repeat(32))
+            .await
+            .expect("sqlite target")
+    );
+    assert_eq!(
+        target
+            .affiliate_clicks(t(0), t(100))
+            .await
+            .expect("pg clicks"),
+        sqlite
+            .affiliate_clicks(t(0), t(100))
+            .await
+            .expect("sqlite clicks")
     );
 
     // New rows continue after the copied ids instead of clashing with them.

@@ -26,6 +26,7 @@ pub mod admin;
 pub mod api;
 pub mod dto;
 pub mod error;
+pub mod redirect;
 
 use std::future::Future;
 use std::sync::{Arc, RwLock};
@@ -35,6 +36,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mandi_core::affiliate::{AffiliateConfig, AffiliateService};
 use mandi_core::api::{
     AdminSessions, AdminStats, BulkService, KeyService, RateLimiter, WebhookService, WebhookTargets,
 };
@@ -61,6 +63,8 @@ pub struct ServerConfig {
     pub session_lifetime: chrono::Duration,
     /// Which hosts webhook subscriptions may point at (public ones only by default).
     pub webhook_targets: WebhookTargets,
+    /// Affiliate Buy links served at `/r/<token>`; `None`: the route answers 404.
+    pub affiliate: Option<AffiliateConfig>,
 }
 
 impl Default for ServerConfig {
@@ -72,6 +76,7 @@ impl Default for ServerConfig {
             product_max_age: chrono::Duration::minutes(15),
             session_lifetime: chrono::Duration::hours(8),
             webhook_targets: WebhookTargets::PublicOnly,
+            affiliate: None,
         }
     }
 }
@@ -93,6 +98,7 @@ struct Inner {
     monitor: RwLock<Option<MonitorProgress>>,
     sessions: AdminSessions,
     webhooks: WebhookService,
+    affiliate: Option<AffiliateService>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -119,6 +125,10 @@ impl AppState {
                 ),
                 webhooks: WebhookService::new(catalog.store().clone(), clock.clone())
                     .with_targets(config.webhook_targets),
+                affiliate: config
+                    .affiliate
+                    .clone()
+                    .map(|c| AffiliateService::new(catalog.store().clone(), clock.clone(), c)),
                 catalog,
                 config,
                 monitor: RwLock::new(None),
@@ -146,6 +156,11 @@ impl AppState {
         &self.inner.webhooks
     }
 
+    /// The affiliate links, when configured.
+    pub fn affiliate(&self) -> Option<&AffiliateService> {
+        self.inner.affiliate.as_ref()
+    }
+
     /// Publishes the monitoring loop's progress (the dashboard shows it).
     pub fn set_monitor_progress(&self, progress: MonitorProgress) {
         if let Ok(mut m) = self.inner.monitor.write() {
@@ -158,13 +173,15 @@ impl AppState {
     }
 }
 
-/// The whole application: `/healthz`, `/api/v1/…` and `/admin/…`, with the body limit,
+/// The whole application: `/healthz`, `/api/v1/…`, `/admin/…` and the Buy-link redirects
+/// `/r/<token>`, with the body limit,
 /// timeout and security headers.
 pub fn router(state: AppState) -> Router {
     let config = state.inner.config.clone();
     Router::new()
         .merge(api::router(state.clone()))
-        .merge(admin::router(state))
+        .merge(admin::router(state.clone()))
+        .merge(redirect::router(state))
         .fallback(|| async {
             error::problem_response(StatusCode::NOT_FOUND, "not-found", "no such route".into())
         })

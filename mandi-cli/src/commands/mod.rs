@@ -19,6 +19,7 @@ pub mod predict;
 pub mod quality;
 pub mod recommend;
 pub mod report;
+pub mod revenue;
 pub mod sandbox;
 pub mod search;
 pub mod serve;
@@ -138,6 +139,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Report(cmd) => report::run(cmd, &ctx, out),
         Command::Recommend(cmd) => recommend::run(cmd, &ctx, out),
         Command::Quality(cmd) => quality::run(cmd, &ctx, out),
+        Command::Revenue(cmd) => revenue::run(cmd, &ctx, out),
     }
 }
 

@@ -19,5 +19,6 @@ mod migrate;
 mod ops;
 mod products;
 mod release;
+mod revenue;
 mod serve;
 mod watch;

@@ -1528,6 +1528,10 @@ macro_rules! store_contract {
             suspect_observations_are_held_out_of_every_history,
             settled_quarantines_are_final_and_only_confirmed_ones_join_the_history,
             inconsistent_quarantine_updates_are_refused,
+            click_targets_and_clicks_round_trip,
+            bad_click_targets_are_refused,
+            affiliate_orders_import_once_and_round_trip,
+            bad_affiliate_orders_are_refused,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1548,6 +1552,8 @@ mod serve_hooks;
 pub use serve_hooks::*;
 mod quarantine;
 pub use quarantine::*;
+mod affiliate;
+pub use affiliate::*;
 
 // --- alerts and their outbox ---
 

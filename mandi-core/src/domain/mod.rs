@@ -1,5 +1,6 @@
 //! Domain types: identifiers, money, products, users, watches and alerts.
 
+mod affiliate;
 mod alert;
 mod asin;
 mod bps;
@@ -12,6 +13,10 @@ mod server;
 mod user;
 mod watch;
 
+pub use affiliate::{
+    AffiliateClick, AffiliateOrder, ClickSource, ClickTarget, ClickTargetId, LinkFormat,
+    MAX_QUERY_CHARS, MAX_VARIANT_CHARS, NewClickTarget, ReportKind,
+};
 pub use alert::{Alert, AlertCard, AlertHeadline, AlertId, DeliveryStatus, OutboxEntry};
 pub use asin::{Asin, AsinError};
 pub use bps::Bps;

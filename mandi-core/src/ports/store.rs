@@ -14,6 +14,7 @@ use crate::domain::{
     ActivityFacts, ApiKey, ApiKeyId, BulkItem, BulkJob, BulkJobId, KeyUsage, NewApiKey, NewBulkJob,
 };
 use crate::domain::{AdminSession, NewWebhook, Webhook, WebhookId};
+use crate::domain::{AffiliateClick, AffiliateOrder, ClickTarget, ClickTargetId, NewClickTarget};
 use crate::domain::{
     Alert, AlertId, AlertRule, Asin, Availability, BrowseNode, ExternalIdentity, Marketplace,
     Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
@@ -966,6 +967,55 @@ pub trait Store: Send + Sync {
 
     /// Ends a session (ending an unknown one changes nothing).
     async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()>;
+
+    // --- affiliate click tracking (issue 21) ---
+
+    /// Stores what a redirect token stands for. [`StoreError::NotFound`] for an unknown
+    /// user, [`StoreError::Conflict`] for a token hash already stored,
+    /// [`StoreError::Invalid`] for a hash that is not 64 hex digits, an empty or over-long
+    /// variant or query (nothing is written then).
+    async fn create_click_target(&self, new: &NewClickTarget) -> StoreResult<ClickTarget>;
+
+    /// The click target of a token hash (upper- or lower-case hex), if any.
+    async fn click_target(&self, token_hash: &str) -> StoreResult<Option<ClickTarget>>;
+
+    /// Records that a target was followed at `at` and returns the click (a target is
+    /// followed as often as it is clicked). [`StoreError::NotFound`] for an unknown target.
+    async fn record_affiliate_click(
+        &self,
+        target: ClickTargetId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<AffiliateClick>;
+
+    /// The click targets made at or after `since` and before `until` (the Buy links shown),
+    /// oldest first (ties by id).
+    async fn click_targets_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<ClickTarget>>;
+
+    /// Every click at or after `since` and before `until`, oldest first (ties in the order
+    /// they were recorded).
+    async fn affiliate_clicks(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<AffiliateClick>>;
+
+    /// Stores imported Associates report rows in one transaction and returns how many were
+    /// new: a row whose `import_key` is already stored is skipped, so importing a file
+    /// again adds nothing. [`StoreError::Invalid`] (nothing written) for a malformed key,
+    /// mixed currencies, an empty tracking ID or a half-attributed row.
+    async fn record_affiliate_orders(&self, orders: &[AffiliateOrder]) -> StoreResult<usize>;
+
+    /// The imported rows whose day is at or after `since` and before `until`, by day then
+    /// in the order they were stored.
+    async fn affiliate_orders(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<AffiliateOrder>>;
 }
 
 macro_rules! forward_store {
@@ -1334,6 +1384,43 @@ macro_rules! forward_store {
             }
             async fn delete_admin_session(&self, h: &str) -> StoreResult<()> {
                 (**self).delete_admin_session(h).await
+            }
+            async fn create_click_target(&self, n: &NewClickTarget) -> StoreResult<ClickTarget> {
+                (**self).create_click_target(n).await
+            }
+            async fn click_target(&self, h: &str) -> StoreResult<Option<ClickTarget>> {
+                (**self).click_target(h).await
+            }
+            async fn click_targets_between(
+                &self,
+                s: DateTime<Utc>,
+                u: DateTime<Utc>,
+            ) -> StoreResult<Vec<ClickTarget>> {
+                (**self).click_targets_between(s, u).await
+            }
+            async fn record_affiliate_click(
+                &self,
+                t: ClickTargetId,
+                at: DateTime<Utc>,
+            ) -> StoreResult<AffiliateClick> {
+                (**self).record_affiliate_click(t, at).await
+            }
+            async fn affiliate_clicks(
+                &self,
+                s: DateTime<Utc>,
+                u: DateTime<Utc>,
+            ) -> StoreResult<Vec<AffiliateClick>> {
+                (**self).affiliate_clicks(s, u).await
+            }
+            async fn record_affiliate_orders(&self, o: &[AffiliateOrder]) -> StoreResult<usize> {
+                (**self).record_affiliate_orders(o).await
+            }
+            async fn affiliate_orders(
+                &self,
+                s: NaiveDate,
+                u: NaiveDate,
+            ) -> StoreResult<Vec<AffiliateOrder>> {
+                (**self).affiliate_orders(s, u).await
             }
         }
     };

@@ -3,6 +3,7 @@
 //! It behaves like [`SqliteStore`](crate::store::SqliteStore) (both run the same contract
 //! suite) and serves tests, simulations and embedding where nothing needs to persist.
 
+mod affiliate;
 mod serve_hooks;
 mod server;
 
@@ -96,6 +97,8 @@ struct State {
     clicks: Vec<crate::ports::store::ProductClick>,
     /// Webhook subscriptions, their deliveries, admin sessions.
     hooks: serve_hooks::HookState,
+    /// Affiliate click targets and clicks.
+    affiliate: affiliate::AffiliateState,
     /// Quarantined observations, by id (ids from 1).
     quarantine: Vec<crate::ports::store::QuarantinedObservation>,
 }
@@ -1459,5 +1462,58 @@ impl Store for MemoryStore {
     async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()> {
         serve_hooks::delete_admin_session(&mut *self.lock()?, id_hash);
         Ok(())
+    }
+
+    async fn create_click_target(
+        &self,
+        new: &crate::domain::NewClickTarget,
+    ) -> StoreResult<crate::domain::ClickTarget> {
+        affiliate::create_target(&mut *self.lock()?, new)
+    }
+
+    async fn click_target(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<crate::domain::ClickTarget>> {
+        Ok(affiliate::target(&*self.lock()?, token_hash))
+    }
+
+    async fn click_targets_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::ClickTarget>> {
+        Ok(affiliate::targets_between(&*self.lock()?, since, until))
+    }
+
+    async fn record_affiliate_orders(
+        &self,
+        orders: &[crate::domain::AffiliateOrder],
+    ) -> StoreResult<usize> {
+        affiliate::record_orders(&mut *self.lock()?, orders)
+    }
+
+    async fn affiliate_orders(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<crate::domain::AffiliateOrder>> {
+        Ok(affiliate::orders(&*self.lock()?, since, until))
+    }
+
+    async fn record_affiliate_click(
+        &self,
+        target: crate::domain::ClickTargetId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::AffiliateClick> {
+        affiliate::record_click(&mut *self.lock()?, target, at)
+    }
+
+    async fn affiliate_clicks(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::AffiliateClick>> {
+        Ok(affiliate::clicks(&*self.lock()?, since, until))
     }
 }

@@ -21,6 +21,7 @@
 //!   no-op; a claim hides a row until its lease ends; deleting a watch deletes its rule states,
 //!   alerts and their outbox rows.
 
+mod affiliate;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) mod decode;
 pub(crate) mod market_rows;

@@ -16,7 +16,7 @@ use super::shim::Val;
 use crate::ports::store::{StoreError, StoreResult};
 
 /// The tables copied, parents before children (foreign keys hold at every step).
-pub const TABLES: [&str; 26] = [
+pub const TABLES: [&str; 29] = [
     "products",
     "offers",
     "customer_reviews",
@@ -43,6 +43,9 @@ pub const TABLES: [&str; 26] = [
     "webhook_deliveries",
     "admin_sessions",
     "quarantined_observations",
+    "click_targets",
+    "affiliate_clicks",
+    "affiliate_orders",
 ];
 
 /// Rows sent to PostgreSQL per statement.

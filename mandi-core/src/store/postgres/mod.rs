@@ -25,6 +25,7 @@
 //! holds the product's bucket).
 
 #[cfg(feature = "sqlite")]
+mod affiliate;
 pub mod copy;
 pub mod leases;
 mod market;
@@ -69,7 +70,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_intel_clicks.sql"),
     include_str!("migrations/0003_serve_webhooks.sql"),
@@ -77,6 +78,7 @@ const MIGRATIONS: [&str; 7] = [
     include_str!("migrations/0005_alert_card.sql"),
     include_str!("migrations/0006_monitor_leases.sql"),
     include_str!("migrations/0007_quarantine.sql"),
+    include_str!("migrations/0008_affiliate_clicks.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -2777,6 +2779,83 @@ impl Store for PostgresStore {
     async fn delete_admin_session(&self, id_hash: &str) -> StoreResult<()> {
         in_tx!(self, "admin session", |tx| {
             serve_hooks::delete_admin_session(tx, id_hash).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn create_click_target(
+        &self,
+        new: &crate::domain::NewClickTarget,
+    ) -> StoreResult<crate::domain::ClickTarget> {
+        let new = crate::store::affiliate::validate_new_target(new)?;
+        in_tx!(self, "click target", |tx| {
+            affiliate::create_target(tx, &new).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn click_target(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<crate::domain::ClickTarget>> {
+        let hash = token_hash.to_ascii_lowercase();
+        in_conn!(self, "click target", |conn| {
+            affiliate::target(conn, &hash).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn click_targets_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::ClickTarget>> {
+        in_conn!(self, "click target", |conn| {
+            affiliate::targets_between(conn, since, until).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(rows = orders.len()))]
+    async fn record_affiliate_orders(
+        &self,
+        orders: &[crate::domain::AffiliateOrder],
+    ) -> StoreResult<usize> {
+        crate::store::affiliate::validate_orders(orders)?;
+        in_tx!(self, "affiliate order", |tx| {
+            affiliate::record_orders(tx, orders).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn affiliate_orders(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<crate::domain::AffiliateOrder>> {
+        in_conn!(self, "affiliate order", |conn| {
+            affiliate::orders(conn, since, until).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn record_affiliate_click(
+        &self,
+        target: crate::domain::ClickTargetId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::AffiliateClick> {
+        in_tx!(self, "affiliate click", |tx| {
+            affiliate::record_click(tx, target, at).await
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn affiliate_clicks(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::AffiliateClick>> {
+        in_conn!(self, "affiliate click", |conn| {
+            affiliate::clicks(conn, since, until).await
         })
     }
 

@@ -35,6 +35,7 @@
 //! usage), `server` (API keys, bulk jobs, activity facts), `market` (the market snapshot,
 //! co-watch counts and product clicks).
 
+mod affiliate;
 mod alerts;
 mod market;
 mod products;
@@ -77,7 +78,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 12] = [
+const MIGRATIONS: [&str; 13] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
@@ -90,6 +91,7 @@ const MIGRATIONS: [&str; 12] = [
     include_str!("migrations/0010_alert_card.sql"),
     include_str!("migrations/0011_quarantine.sql"),
     include_str!("migrations/0012_variations_by_child.sql"),
+    include_str!("migrations/0013_affiliate_clicks.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -1153,6 +1155,87 @@ impl Store for SqliteStore {
         let id_hash = id_hash.to_owned();
         self.write("admin session", move |tx| {
             serve_hooks::delete_admin_session(tx, &id_hash)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn create_click_target(
+        &self,
+        new: &crate::domain::NewClickTarget,
+    ) -> StoreResult<crate::domain::ClickTarget> {
+        let new = crate::store::affiliate::validate_new_target(new)?;
+        self.write("click target", move |tx| affiliate::create_target(tx, &new))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn click_target(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<crate::domain::ClickTarget>> {
+        let hash = token_hash.to_ascii_lowercase();
+        self.run("click target", move |conn| affiliate::target(conn, &hash))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn click_targets_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::ClickTarget>> {
+        self.run("click target", move |conn| {
+            affiliate::targets_between(conn, since, until)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(rows = orders.len()))]
+    async fn record_affiliate_orders(
+        &self,
+        orders: &[crate::domain::AffiliateOrder],
+    ) -> StoreResult<usize> {
+        crate::store::affiliate::validate_orders(orders)?;
+        let orders = orders.to_vec();
+        self.write("affiliate order", move |tx| {
+            affiliate::record_orders(tx, &orders)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn affiliate_orders(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<crate::domain::AffiliateOrder>> {
+        self.run("affiliate order", move |conn| {
+            affiliate::orders(conn, since, until)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn record_affiliate_click(
+        &self,
+        target: crate::domain::ClickTargetId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::AffiliateClick> {
+        self.write("affiliate click", move |tx| {
+            affiliate::record_click(tx, target, at)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn affiliate_clicks(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::AffiliateClick>> {
+        self.run("affiliate click", move |conn| {
+            affiliate::clicks(conn, since, until)
         })
         .await
     }
