@@ -511,7 +511,7 @@ fn boost(
             })
             .collect();
         let mut node_of = vec![0usize; rows.len()];
-        let mut splits = vec![(0usize, f64::INFINITY); nodes];
+        let mut splits = vec![(0usize, f64::MAX); nodes];
         for level in 0..depth {
             let first = (1usize << level) - 1;
             let count = 1usize << level;
@@ -521,7 +521,7 @@ fn boost(
                 let (g_all, h_all) = members
                     .iter()
                     .fold((0.0, 0.0), |(g, h), &i| (g + gh[i].0, h + gh[i].1));
-                let mut best = (0.0, 0usize, f64::INFINITY);
+                let mut best = (0.0, 0usize, f64::MAX);
                 for f in 0..k {
                     let t = &thresholds[f];
                     if t.len() < 2 {
