@@ -516,14 +516,13 @@ fn boost(
             let first = (1usize << level) - 1;
             let count = 1usize << level;
             // Per node, per feature, per threshold bucket: sums of g and h.
-            for n in first..first + count {
+            for (n, split) in splits.iter_mut().enumerate().skip(first).take(count) {
                 let members: Vec<usize> = (0..rows.len()).filter(|&i| node_of[i] == n).collect();
                 let (g_all, h_all) = members
                     .iter()
                     .fold((0.0, 0.0), |(g, h), &i| (g + gh[i].0, h + gh[i].1));
                 let mut best = (0.0, 0usize, f64::MAX);
-                for f in 0..k {
-                    let t = &thresholds[f];
+                for (f, t) in thresholds.iter().enumerate() {
                     if t.len() < 2 {
                         continue;
                     }
@@ -553,7 +552,7 @@ fn boost(
                         }
                     }
                 }
-                splits[n] = (best.1, best.2);
+                *split = (best.1, best.2);
             }
             for i in 0..rows.len() {
                 let (f, t) = splits[node_of[i]];

@@ -16,10 +16,11 @@
 //! the same state. A second estimate reads the product's hidden price state back from its
 //! history (the phase of its regular-price blocks, a raised block, a fake sale's run-up, when
 //! its past sales of the same name really ran, its lightning-deal rate class) and weighs the
-//! scenarios ahead (`state`); the logistic [`Stacking`] layer combines both and their
-//! features into the final probability. The priors and weights in
-//! [`PredictSettings::default`] were chosen on the sandbox backtest's seed 1 and reported on
-//! seeds 2 and 3 (`docs/benchmarks.md`). The expected low
+//! scenarios ahead (`state`); the [`Stacking`] layer (a logistic regression over a basis of
+//! both and their features, plus boosted shallow trees) combines them into the final
+//! probability. The priors in [`PredictSettings::default`] were chosen on the sandbox
+//! backtest's seed 1, the layer on seed 1 and fitted on training seeds 1, 4, 5, 7 and 8; both
+//! are reported on held-out seeds 2 and 3 (`docs/benchmarks.md`). The expected low
 //! and its interval are quantiles of the analogs' lowest-to-anchor ratios. The likely window
 //! names the next sale on the calendar or the product's own drop cycle; restocks are
 //! predicted from the lengths of past stock-outs.
@@ -276,9 +277,9 @@ pub struct PredictSettings {
     pub lookback_days: u32,
     /// The probability from which the advice is to wait.
     pub wait_threshold: f64,
-    /// The logistic layer over the model's features that gives the final probability
-    /// (the default: `Some(Stacking::fitted())`, the layer fitted on the backtest's tuning
-    /// seed; `None`: the Beta posterior's mean as it is).
+    /// The layer over the model's features that gives the final probability
+    /// (the default: `Some(Stacking::fitted())`, the layer fitted on the backtest's training
+    /// seeds; `None`: the Beta posterior's mean as it is).
     #[serde(default)]
     pub stacking: Option<Stacking>,
 }
@@ -407,7 +408,7 @@ impl Default for PredictSettings {
             analog_weight: 0.05,
             lookback_days: 730,
             wait_threshold: 0.5,
-            // The layer fitted on the backtest's tuning seed: it lowers the Brier score on
+            // The layer fitted on the backtest's training seeds: it lowers the Brier score on
             // both held-out seeds (docs/benchmarks.md).
             stacking: Some(Stacking::fitted()),
         }
