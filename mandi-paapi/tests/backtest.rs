@@ -3,7 +3,10 @@
 //! The quick test runs a small walk-forward on a seed the model was not tuned on and checks
 //! the model beats both baselines and is calibrated. `MANDI_BACKTEST_FULL=1` (with optional
 //! `MANDI_BACKTEST_SEED`, `MANDI_BACKTEST_PRODUCTS`, `MANDI_BACKTEST_YEARS`) runs a full-size
-//! backtest and prints its report as JSON.
+//! backtest and prints its report as JSON. `MANDI_BACKTEST_FIT=1` refits the stacking layer on
+//! the training seeds (never the held-out seeds 2 and 3) and checks the committed one;
+//! `MANDI_BACKTEST_EXPERIMENTS` and `MANDI_BACKTEST_BOOST` score the candidate layers on halves
+//! of seed 1's products (model selection).
 
 use mandi_core::analytics::predict::{
     STACK_FEATURE_NAMES, StackBasis, StackTree, Stacking, is_ordinary, wide_basis,
