@@ -78,6 +78,7 @@ pub(crate) fn validate_orders(orders: &[AffiliateOrder]) -> StoreResult<()> {
 }
 
 /// The stored form of a day: `YYYY-MM-DD` (sorts as text).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn day_text(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }

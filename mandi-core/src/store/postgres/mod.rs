@@ -24,8 +24,8 @@
 //! (leases with an expiry and a generation; a price update commits only while its worker
 //! holds the product's bucket).
 
-#[cfg(feature = "sqlite")]
 mod affiliate;
+#[cfg(feature = "sqlite")]
 pub mod copy;
 pub mod leases;
 mod market;
