@@ -154,6 +154,14 @@ async fn watched_store(clock: &ManualClock) -> Arc<MemoryStore> {
     store
 }
 
+/// A week of calm history: the product read eight times, eight hours apart, from the start.
+async fn calm_week(step: &AlertStep, clock: &ManualClock) {
+    for h in 0..8 {
+        clock.set(start() + Duration::hours(h * 8));
+        step.refresh(IN, &[asin()]).await.unwrap();
+    }
+}
+
 async fn alerts(store: &MemoryStore) -> Vec<mandi_core::Alert> {
     let user = store
         .find_user(&ExternalIdentity::new("test", "guard"))
@@ -169,11 +177,7 @@ async fn a_glitch_is_rejected_by_the_second_read_and_fires_nothing() {
     let store = watched_store(&clock).await;
     let source = Arc::new(Scripted::new(clock.clone(), 54_999));
     let step = AlertStep::new(source.clone(), store.clone(), Arc::new(clock.clone()));
-    // A week of calm history.
-    for h in 0..8 {
-        clock.set(start() + Duration::hours(h * 8));
-        step.refresh(IN, &[asin()]).await.unwrap();
-    }
+    calm_week(&step, &clock).await;
     assert_eq!(source.calls(), 8);
     // A glitch (a hundredth of the price) answered once; the second read is true.
     source.then(&[549, 54_999]);
@@ -209,10 +213,7 @@ async fn a_real_drop_held_as_suspect_fires_once_from_the_confirming_read() {
     let store = watched_store(&clock).await;
     let source = Arc::new(Scripted::new(clock.clone(), 54_999));
     let step = AlertStep::new(source.clone(), store.clone(), Arc::new(clock.clone()));
-    for h in 0..8 {
-        clock.set(start() + Duration::hours(h * 8));
-        step.refresh(IN, &[asin()]).await.unwrap();
-    }
+    calm_week(&step, &clock).await;
     // A real clearance at ₹9,999: far outside the range, so held; the second read agrees.
     source.then(&[9_999]);
     let at = start() + Duration::hours(64);
@@ -386,10 +387,7 @@ async fn the_quality_report_shows_rejected_glitches_duplicates_and_review_cautio
     let store = watched_store(&clock).await;
     let source = Arc::new(Scripted::new(clock.clone(), 54_999));
     let step = AlertStep::new(source.clone(), store.clone(), Arc::new(clock.clone()));
-    for h in 0..8 {
-        clock.set(start() + Duration::hours(h * 8));
-        step.refresh(IN, &[asin()]).await.unwrap();
-    }
+    calm_week(&step, &clock).await;
     source.then(&[549, 54_999]);
     clock.set(start() + Duration::hours(64));
     step.refresh(IN, &[asin()]).await.unwrap();
