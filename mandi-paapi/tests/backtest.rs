@@ -404,15 +404,10 @@ fn basis_wide(x: &[f64]) -> Vec<f64> {
     wide_basis(x).unwrap_or_else(|| x.to_vec())
 }
 
-/// Model selection for the stacking layer (`MANDI_BACKTEST_EXPERIMENTS=1`, seeds from
-/// `MANDI_BACKTEST_TRAIN_SEEDS`, default 1,4,5; never the held-out seeds 2 and 3): every basis
-/// and ridge scored out of sample on halves of seed 1's products, fitted on the other half
-/// alone or with the other training seeds added, and by leaving one training seed out.
-#[test]
-fn stacking_experiments() {
-    if std::env::var("MANDI_BACKTEST_EXPERIMENTS").is_err() {
-        return;
-    }
+/// The experiments' training data: the seeds of `MANDI_BACKTEST_TRAIN_SEEDS` (default
+/// 1,4,5; never the held-out seeds 2 and 3), the products per seed and each seed's rows.
+#[allow(clippy::type_complexity)]
+fn training_seed_rows() -> (Vec<u64>, usize, Vec<Vec<(Vec<f64>, bool)>>) {
     let seeds: Vec<u64> = std::env::var("MANDI_BACKTEST_TRAIN_SEEDS")
         .unwrap_or_else(|_| "1,4,5".to_owned())
         .split(',')
@@ -425,6 +420,19 @@ fn stacking_experiments() {
     let products = env_or("MANDI_BACKTEST_PRODUCTS", 300);
     let per_seed: Vec<Vec<(Vec<f64>, bool)>> =
         seeds.iter().map(|s| seed_rows(*s, products)).collect();
+    (seeds, products, per_seed)
+}
+
+/// Model selection for the stacking layer (`MANDI_BACKTEST_EXPERIMENTS=1`, seeds from
+/// `MANDI_BACKTEST_TRAIN_SEEDS`, default 1,4,5; never the held-out seeds 2 and 3): every basis
+/// and ridge scored out of sample on halves of seed 1's products, fitted on the other half
+/// alone or with the other training seeds added, and by leaving one training seed out.
+#[test]
+fn stacking_experiments() {
+    if std::env::var("MANDI_BACKTEST_EXPERIMENTS").is_err() {
+        return;
+    }
+    let (seeds, products, per_seed) = training_seed_rows();
     let bases: [(&str, Basis); 4] = [
         ("raw", basis_raw),
         ("state_hinges", basis_state_hinges),
@@ -601,18 +609,7 @@ fn boosting_experiments() {
     let Ok(spec) = std::env::var("MANDI_BACKTEST_BOOST") else {
         return;
     };
-    let seeds: Vec<u64> = std::env::var("MANDI_BACKTEST_TRAIN_SEEDS")
-        .unwrap_or_else(|_| "1,4,5".to_owned())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    assert!(
-        !seeds.contains(&2) && !seeds.contains(&3),
-        "seeds 2 and 3 are held out"
-    );
-    let products = env_or("MANDI_BACKTEST_PRODUCTS", 300);
-    let per_seed: Vec<Vec<(Vec<f64>, bool)>> =
-        seeds.iter().map(|s| seed_rows(*s, products)).collect();
+    let (_, products, per_seed) = training_seed_rows();
     let others: Vec<(Vec<f64>, bool)> = per_seed[1..].iter().flatten().cloned().collect();
     let halves = split_halves(&per_seed[0], products);
     let basis: Basis = basis_wide;
