@@ -213,6 +213,19 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         }
         seat.leave().await;
     });
+    // `/compare`: other stores through the same catalogue, rates from `[fx]` (the
+    // sandbox's own feed when the sandbox is the source), the last table kept beside the
+    // database.
+    let rates = mandi_paapi::fx::rate_cache(
+        &settings.settings.fx,
+        _sandbox.as_ref().map(|s| s.base_url()),
+        clock.clone(),
+        Some(settings.database_path()?.with_file_name("ecb-rates.xml")),
+    )
+    .context("the exchange-rate source ([fx])")?;
+    let cross_border =
+        mandi_core::crossborder::CrossBorderService::new(catalog.clone(), Arc::new(rates))
+            .context("the duty and shipping tables")?;
     let bot = Arc::new(
         Bot::new(
             catalog,
@@ -236,7 +249,8 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             mandi_paapi::resolver::HttpLinkResolver::builder()
                 .build()
                 .context("the short-link resolver")?,
-        )),
+        ))
+        .with_cross_border(cross_border),
     );
     if let Err(e) = bot.register_commands().await {
         tracing::warn!(error = %e, "could not register the command menu");

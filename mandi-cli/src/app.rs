@@ -366,3 +366,30 @@ pub fn quota_config(settings: &Settings) -> Result<mandi_core::monitor::QuotaCon
     quota.enrichment_reserve = daily / 20;
     Ok(quota)
 }
+
+impl App {
+    /// The cross-border comparison over this app's catalogue, with exchange rates from the
+    /// `[fx]` settings (the embedded sandbox's feed when the source is the sandbox), the
+    /// last good table kept beside the database.
+    ///
+    /// # Errors
+    ///
+    /// A rates URL that is not a URL, or an unreadable shipped table.
+    pub fn cross_border(&self) -> Result<mandi_core::crossborder::CrossBorderService> {
+        let setup = |what: &'static str| {
+            move |e: &dyn std::fmt::Display| Error::Setup {
+                what,
+                message: e.to_string(),
+            }
+        };
+        let rates = mandi_paapi::fx::rate_cache(
+            &self.settings.fx,
+            self.sandbox_url.as_deref(),
+            self.catalog.clock().clone(),
+            Some(self.database.with_file_name("ecb-rates.xml")),
+        )
+        .map_err(|e| setup("fx")(&e))?;
+        mandi_core::crossborder::CrossBorderService::new(self.catalog.clone(), Arc::new(rates))
+            .map_err(|e| setup("duty tables")(&e))
+    }
+}

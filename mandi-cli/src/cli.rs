@@ -133,6 +133,9 @@ pub enum Command {
     /// Affiliate revenue: funnel search, card, click, order with drop-off; revenue by
     /// category, top products, user value.
     Revenue(commands::revenue::Cmd),
+    /// One product in several Amazon stores: converted price, shipping, import duty for
+    /// India, landed cost and the cheapest option.
+    CompareMarkets(commands::compare_markets::Cmd),
 }
 
 #[cfg(test)]

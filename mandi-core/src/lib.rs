@@ -45,6 +45,7 @@ pub mod charts;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod contract;
+pub mod crossborder;
 pub mod digest;
 pub mod digest_intel;
 pub mod discovery;

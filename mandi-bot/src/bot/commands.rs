@@ -52,6 +52,7 @@ impl Bot {
             "categories" | "category" => self.cmd_categories(ctx, args, None).await,
             "similar" => self.cmd_similar(ctx, &format!("{args} {urls}")).await,
             "report" => self.cmd_report(ctx, &format!("{args} {urls}")).await,
+            "compare" => self.cmd_compare(ctx, &format!("{args} {urls}")).await,
             "import" => self.cmd_import(ctx, args).await,
             c if c.starts_with("admin") => self.cmd_admin(ctx, c, args).await,
             _ => self.reply(ctx, t.unknown_command, None).await.map(drop),

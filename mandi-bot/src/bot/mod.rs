@@ -15,6 +15,7 @@
 mod callback_data;
 mod callbacks;
 mod commands;
+mod compare;
 mod discover;
 mod foryou;
 mod report;
@@ -93,6 +94,7 @@ pub struct Bot {
     resolver: Arc<dyn LinkResolver>,
     me: tokio::sync::OnceCell<crate::telegram::types::User>,
     edits: Mutex<EditMemory>,
+    cross_border: Option<mandi_core::crossborder::CrossBorderService>,
 }
 
 /// What each message the bot edits last showed (a hash of text and keyboard), so a double
@@ -218,7 +220,18 @@ impl Bot {
             resolver: Arc::new(OfflineResolver),
             me: tokio::sync::OnceCell::new(),
             edits: Mutex::new(EditMemory::default()),
+            cross_border: None,
         }
+    }
+
+    /// `/compare` reads other stores through `service` (without it, `/compare` says it is
+    /// not set up).
+    pub fn with_cross_border(
+        mut self,
+        service: mandi_core::crossborder::CrossBorderService,
+    ) -> Self {
+        self.cross_border = Some(service);
+        self
     }
 
     /// `/digest` is built by `digest` (the same builder the dispatcher delivers with).
@@ -323,6 +336,11 @@ impl Bot {
                 "report",
                 "Offers: buy box, sellers, used",
                 "ऑफ़र: बाय बॉक्स, विक्रेता, used",
+            ),
+            (
+                "compare",
+                "Price in other Amazon stores",
+                "दूसरे Amazon स्टोर में दाम",
             ),
             ("deals", "Best deals now", "सबसे अच्छे डील"),
             ("settings", "Alerts, quiet hours, language", "सेटिंग्स"),

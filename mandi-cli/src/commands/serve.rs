@@ -56,7 +56,8 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
             webhook_targets: webhook_targets(&app),
             ..ServerConfig::default()
         };
-        let state = AppState::new(app.catalog.clone(), config);
+        let state =
+            AppState::new(app.catalog.clone(), config).with_cross_border(app.cross_border()?);
         let listener = tokio::net::TcpListener::bind(cmd.listen)
             .await
             .map_err(|e| Error::Setup {
