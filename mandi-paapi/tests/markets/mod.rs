@@ -516,6 +516,14 @@ fn the_same_seed_gives_the_same_overlapping_markets() {
         a.asins_in(Marketplace::UnitedKingdom),
         a.asins_in(Marketplace::Germany)
     );
+    // amazon.in through the market view is amazon.in as it always was.
+    for asin in a.catalog().asins().step_by(50) {
+        assert_eq!(a.offer_in(Marketplace::India, asin, at), a.offer(asin, at));
+        assert_eq!(
+            a.events_in(Marketplace::India, asin, noon(2026, 1, 1), noon(2026, 3, 1)),
+            a.events(asin, noon(2026, 1, 1), noon(2026, 3, 1))
+        );
+    }
     // The docs' example ASINs are sold everywhere.
     let example = Asin::parse("B0CX59H5W7").unwrap();
     assert_eq!(a.markets_of(example), ALL);
