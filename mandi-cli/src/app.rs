@@ -8,7 +8,7 @@ use mandi_core::catalog::CatalogService;
 use mandi_core::store::{DatabaseLocation, open_store};
 use mandi_core::{Clock, Marketplace, ProductSource, Store, SystemClock};
 use mandi_paapi::connect::{self, ConnectError, CreatorsConnection, PaapiConnection};
-use mandi_paapi::creators::{CreatorsApiSource, CredentialVersion};
+use mandi_paapi::creators::CreatorsApiSource;
 use mandi_paapi::paapi5::PaApi5Source;
 use secrecy::ExposeSecret;
 
@@ -102,8 +102,10 @@ impl App {
         let (source, sandbox): (Arc<dyn ProductSource>, _) = match source_kind {
             SourceKind::Sandbox => {
                 let running = start_sandbox(&settings, clock.clone()).await?;
+                // Every marketplace the sandbox serves, each through credentials of its
+                // region group (amazon.com: 2.1; amazon.in and Europe: 2.2).
                 let source = running
-                    .creators_source(CredentialVersion::V2_2)
+                    .all_markets_source(false)
                     .map_err(|e| Error::Setup {
                         what: "sandbox client",
                         message: e.to_string(),
