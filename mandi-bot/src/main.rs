@@ -21,7 +21,6 @@ use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{MonitoringService, MonitoringSettings, QuotaConfig, TokioSleeper};
 use mandi_core::store::{DEFAULT_MONITOR_LEASE, DatabaseLocation, join_monitor, open_store};
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
-use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::Sandbox;
 use mandi_paapi::settings::{Env, SourceKind};
 
@@ -108,9 +107,11 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
                 .start()
                 .await
                 .context("starting the sandbox marketplace")?;
+            // One client per credential region, so every market the sandbox serves
+            // (amazon.in, .com, .co.uk, .de) answers `/compare`.
             let source: Arc<dyn ProductSource> = Arc::new(
                 sandbox
-                    .creators_source(CredentialVersion::V2_2)
+                    .all_markets_source(false)
                     .context("the sandbox client")?,
             );
             tracing::info!(base_url = sandbox.base_url(), "sandbox marketplace started");

@@ -6,13 +6,14 @@ use serde_json::Value;
 use crate::util::assert_one_line_error;
 
 mtest!(compare_markets_lists_each_store_home_first, |dir, cmd| {
-    let asin = mandi_paapi::sandbox::Catalog::for_seed(42).sample().phone;
+    // Sold in all four of the sandbox's stores.
+    let asin = "B0CX59H5W7";
     let doc: Value = dir
         .mandi()
         .args([
             "--json",
             "compare-markets",
-            asin.as_str(),
+            asin,
             "--markets",
             "com,co.uk,de",
         ])
@@ -44,19 +45,32 @@ mtest!(compare_markets_lists_each_store_home_first, |dir, cmd| {
     );
     assert_eq!(c["tables"]["duty_as_of"], "2026-02-01");
     assert!(c["cheapest"].is_string(), "{c}");
-    // Every store has a status and, when priced abroad and importable, a duty in rupees.
-    for m in &markets[1..] {
-        assert!(m["status"].is_string(), "{m}");
-        if m["status"] == "available" {
-            assert_eq!(m["duty"]["total"]["currency"], "INR", "{m}");
-            assert_eq!(m["duty_category"], "phones", "{m}");
-        }
+    // Each store abroad: its own currency, converted, shipped, taxed, and the sum landed.
+    for (m, currency) in markets[1..].iter().zip(["USD", "GBP", "EUR"]) {
+        assert_eq!(m["status"], "available", "{m}");
+        assert_eq!(m["price"]["currency"], currency, "{m}");
+        assert_eq!(m["duty_category"], "phones", "{m}");
+        let minor = |v: &Value| {
+            v["minor"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("minor of {v}"))
+        };
+        let duty = &m["duty"];
+        assert_eq!(
+            minor(&duty["total"]) % 100,
+            0,
+            "duty is whole rupees: {duty}"
+        );
+        let exact = minor(&duty["bcd"]) + minor(&duty["sws"]) + minor(&duty["igst"]);
+        assert!((minor(&duty["total"]) - exact).abs() <= 50, "{duty}");
+        assert_eq!(
+            minor(&m["landed"]),
+            minor(&m["price_converted"]) + minor(&m["shipping_converted"]) + minor(&duty["total"]),
+            "{m}"
+        );
     }
 
-    let text = dir
-        .mandi()
-        .args(["compare-markets", asin.as_str()])
-        .stdout();
+    let text = dir.mandi().args(["compare-markets", asin]).stdout();
     assert!(
         text.contains("for a buyer on www.amazon.in, in INR"),
         "{text}"

@@ -52,9 +52,7 @@ impl Harness {
             .start()
             .await
             .expect("sandbox");
-        let source = sandbox
-            .creators_source(CredentialVersion::V2_2)
-            .expect("sandbox source");
+        let source = sandbox.all_markets_source(false).expect("sandbox source");
         let dir = tempfile::tempdir().expect("temp dir");
         let store: Arc<dyn Store> =
             Arc::new(SqliteStore::open(dir.path().join("mandi.db")).expect("store"));
