@@ -16,7 +16,7 @@ use super::shim::Val;
 use crate::ports::store::{StoreError, StoreResult};
 
 /// The tables copied, parents before children (foreign keys hold at every step).
-pub const TABLES: [&str; 29] = [
+pub const TABLES: [&str; 30] = [
     "products",
     "offers",
     "customer_reviews",
@@ -46,6 +46,7 @@ pub const TABLES: [&str; 29] = [
     "click_targets",
     "affiliate_clicks",
     "affiliate_orders",
+    "review_history",
 ];
 
 /// Rows sent to PostgreSQL per statement.
