@@ -146,6 +146,18 @@ pub struct Texts {
     pub period_day: &'static str,
     pub period_week: &'static str,
     pub period_month: &'static str,
+    pub stats_nothing_confirmed: &'static str,
+    pub stats_saved_median: &'static str,
+    pub stats_saved_mrp: &'static str,
+    pub stats_unknown_median: &'static str,
+    pub stats_best: &'static str,
+    pub stats_alerts: &'static str,
+    pub stats_missed: &'static str,
+    pub stats_streak: &'static str,
+    pub stats_achievements: &'static str,
+    pub stats_no_achievements: &'static str,
+    pub leaderboard_on: &'static str,
+    pub leaderboard_off: &'static str,
 }
 
 static EN: Texts = Texts {
@@ -286,6 +298,18 @@ static EN: Texts = Texts {
     period_day: "day",
     period_week: "week",
     period_month: "month",
+    stats_nothing_confirmed: "💰 No purchase confirmed yet: savings count only what you bought through a Buy link, once the Associates orders report confirms it.",
+    stats_saved_median: "💰 Saved against 90-day median prices",
+    stats_saved_mrp: "🏷 Against MRPs (often inflated)",
+    stats_unknown_median: "purchase(s) with too little price history to judge",
+    stats_best: "🔥 Best deals caught",
+    stats_alerts: "🔔 Alerts: received / acted on / real deals",
+    stats_missed: "😬 Missed real deals",
+    stats_streak: "📆 Streak (days in a row with a Buy link followed): now / longest",
+    stats_achievements: "🏅 Achievements",
+    stats_no_achievements: "🏅 No achievements yet.",
+    leaderboard_on: "🏆 Leaderboards: you appear",
+    leaderboard_off: "🏆 Leaderboards: you do not appear",
 };
 
 static HI: Texts = Texts {
@@ -426,6 +450,18 @@ static HI: Texts = Texts {
     period_day: "दिन",
     period_week: "हफ़्ता",
     period_month: "महीना",
+    stats_nothing_confirmed: "💰 अभी कोई ख़रीद पक्की नहीं: बचत सिर्फ़ Buy लिंक से की गई उन ख़रीदों से गिनी जाती है जिन्हें Associates ऑर्डर रिपोर्ट पक्का करे।",
+    stats_saved_median: "💰 90 दिन के मीडियन दाम से बचत",
+    stats_saved_mrp: "🏷 MRP से (अक्सर बढ़ा-चढ़ा)",
+    stats_unknown_median: "ख़रीद जिनका दाम-इतिहास कम है",
+    stats_best: "🔥 सबसे अच्छे सौदे",
+    stats_alerts: "🔔 अलर्ट: मिले / जिन पर ख़रीदा / असली डील",
+    stats_missed: "😬 छूटी असली डील",
+    stats_streak: "📆 लगातार दिन (Buy लिंक खोला): अभी / सबसे लंबा",
+    stats_achievements: "🏅 उपलब्धियाँ",
+    stats_no_achievements: "🏅 अभी कोई उपलब्धि नहीं।",
+    leaderboard_on: "🏆 लीडरबोर्ड: आप दिखते हैं",
+    leaderboard_off: "🏆 लीडरबोर्ड: आप नहीं दिखते",
 };
 
 /// The texts of a language.

@@ -495,10 +495,14 @@ impl Bot {
 
     async fn cmd_stats(&self, ctx: &Ctx) -> Result<(), BotError> {
         let report = self.insights.savings(&ctx.user).await?;
-        let currency = ctx.user.settings.marketplace.currency();
-        self.reply(ctx, &views::stats_html(&report, currency, ctx.t()), None)
-            .await
-            .map(drop)
+        let stats = self.engagement.stats(&ctx.user).await?;
+        self.reply(
+            ctx,
+            &views::stats_html(&report, &stats, &ctx.user, ctx.t()),
+            None,
+        )
+        .await
+        .map(drop)
     }
 
     pub(super) async fn set_target(

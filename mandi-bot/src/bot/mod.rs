@@ -85,6 +85,7 @@ pub struct Bot {
     watches: WatchService,
     users: UserService,
     insights: InsightsService,
+    engagement: mandi_core::engagement::EngagementService,
     discovery: mandi_core::discovery::DiscoveryService,
     digest: DigestBuilder,
     notifier: Arc<TelegramNotifier>,
@@ -209,6 +210,10 @@ impl Bot {
             watches: WatchService::new(catalog.clone()),
             users: UserService::for_catalog(&catalog),
             insights: InsightsService::new(catalog.clone()),
+            engagement: mandi_core::engagement::EngagementService::new(
+                catalog.store().clone(),
+                catalog.clock().clone(),
+            ),
             discovery: mandi_core::discovery::DiscoveryService::new(catalog.clone()),
             digest: DigestBuilder::personal(catalog.clone()),
             catalog,
@@ -690,6 +695,9 @@ pub enum BotError {
     /// A watch operation failed.
     #[error(transparent)]
     Watch(#[from] WatchError),
+    /// Savings, achievements or leaderboards failed.
+    #[error(transparent)]
+    Engagement(#[from] mandi_core::engagement::EngagementError),
 }
 
 impl BotError {
