@@ -460,9 +460,9 @@ impl EngagementService {
             .iter()
             .filter(|a| a.triggered_at + window <= now)
             .filter(|a| {
-                !acted
+                acted
                     .get(&a.id)
-                    .is_some_and(|at| *at <= a.triggered_at + window)
+                    .is_none_or(|at| *at > a.triggered_at + window)
             })
             .filter_map(|a| {
                 let card = a.card.as_ref()?;
