@@ -162,14 +162,12 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         mandi_core::users::UserService::for_catalog(&catalog),
     )))
     .with_catalog(catalog.clone());
-    if let Some(config) = settings.affiliate_config()? {
-        tracing::info!("alert Buy buttons point at the /r/<token> redirect of [server] public_url");
-        alert_notifier =
-            alert_notifier.with_affiliate(mandi_core::affiliate::AffiliateService::new(
-                catalog.store().clone(),
-                clock.clone(),
-                config,
-            ));
+    let affiliate = settings.affiliate_config()?.map(|config| {
+        tracing::info!("Buy buttons point at the /r/<token> redirect of [server] public_url");
+        mandi_core::affiliate::AffiliateService::new(catalog.store().clone(), clock.clone(), config)
+    });
+    if let Some(a) = &affiliate {
+        alert_notifier = alert_notifier.with_affiliate(a.clone());
     }
     let notifier = Arc::new(alert_notifier);
     // Monitoring: watched products refreshed at the quota limit, alerts delivered through
@@ -244,7 +242,8 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             mandi_paapi::resolver::HttpLinkResolver::builder()
                 .build()
                 .context("the short-link resolver")?,
-        )),
+        ))
+        .with_affiliate_opt(affiliate),
     );
     if let Err(e) = bot.register_commands().await {
         tracing::warn!(error = %e, "could not register the command menu");

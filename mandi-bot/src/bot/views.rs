@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use mandi_core::catalog::HistoryReport;
 use mandi_core::digest::{Digest, DigestSection};
-use mandi_core::engagement::UserStats;
+use mandi_core::engagement::{Board, Leaderboard, Period, UserStats};
 use mandi_core::insights::{RankedDeal, SavingsReport};
 use mandi_core::{AlertMode, AlertRule, Marketplace, Money, Product, User, Watch, WatchState};
 
@@ -368,6 +368,48 @@ pub fn stats_html(report: &SavingsReport, stats: &UserStats, user: &User, t: &Te
                 e.at.with_timezone(&tz).format("%d %b %Y")
             ));
         }
+    }
+    lines.push(
+        if user.settings.leaderboard_opt_in {
+            t.leaderboard_on
+        } else {
+            t.leaderboard_off
+        }
+        .to_owned(),
+    );
+    lines.join("\n")
+}
+
+/// A leaderboard (`/top`): rank, name, saving and deals caught; the reader's own opt-in
+/// state at the end.
+pub fn leaderboard_html(list: &Leaderboard, user: &User, t: &Texts) -> String {
+    let board = match list.board {
+        Board::DealFinders => "🕵 Deal finders",
+        _ => "🏆 Top savers",
+    };
+    let period = match list.period {
+        Period::Week => t.period_week,
+        Period::Month => t.period_month,
+        _ => "∞",
+    };
+    let mut lines = vec![format!(
+        "<b>{board}</b> · {period}{}",
+        list.category
+            .as_deref()
+            .map(|c| format!(" · {}", escape_html(c)))
+            .unwrap_or_default()
+    )];
+    if list.entries.is_empty() {
+        lines.push("—".to_owned());
+    }
+    for e in &list.entries {
+        lines.push(format!(
+            "{}. {} — <b>{}</b> · {} 🔥",
+            e.rank,
+            escape_html(&ellipsize(&e.name, 40)),
+            e.saved.display_short(),
+            e.deals
+        ));
     }
     lines.push(
         if user.settings.leaderboard_opt_in {

@@ -221,6 +221,14 @@ async fn an_alert_buy_click_through_the_redirect_and_a_confirmed_order_show_in_s
     };
     assert!(board().await.is_empty());
     let n = fake.sent_to(u).len();
+    fake.push_text(u, "/top savers week");
+    wait_for("the first /top", 10, || fake.sent_to(u).len() == n + 1).await;
+    let top = fake.sent_to(u)[n].body().to_owned();
+    assert!(
+        !top.contains("₹5,000") && top.contains("you do not appear"),
+        "{top}"
+    );
+    let n = fake.sent_to(u).len();
     fake.push_text(u, "/settings");
     wait_for("the settings", 10, || fake.sent_to(u).len() == n + 1).await;
     let settings = fake.sent_to(u)[n].clone();
@@ -253,6 +261,14 @@ async fn an_alert_buy_click_through_the_redirect_and_a_confirmed_order_show_in_s
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].user_id, user.id);
     assert_eq!(rows[0].saved, inr(5_000));
+    let n = fake.sent_to(u).len();
+    fake.push_text(u, "/top savers week");
+    wait_for("the second /top", 10, || fake.sent_to(u).len() == n + 1).await;
+    let top = fake.sent_to(u)[n].body().to_owned();
+    assert!(
+        top.contains("1. ") && top.contains("<b>₹5,000</b> · 1"),
+        "{top}"
+    );
     assert_eq!(fake.rate_limit_violations(), 0);
     assert!(fake.rejected().is_empty(), "{:?}", fake.rejected());
     task.abort();
