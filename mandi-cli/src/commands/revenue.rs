@@ -37,6 +37,9 @@ enum Action {
     /// exports it): each row credited to general.associate_tag is attributed to the Buy-link
     /// click it came from (and so to its user's savings); importing a file again adds
     /// nothing.
+    #[command(
+        after_help = "Examples:\n  mandi revenue import Fee-Orders-2026-12.csv\n  mandi revenue import Fee-Earnings-2026-12.tsv --json\n\nNeeds [server] public_url (clicks are recorded by the redirect) and general.associate_tag."
+    )]
     Import {
         /// The report file.
         #[arg(value_name = "FILE")]
