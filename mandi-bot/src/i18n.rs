@@ -158,6 +158,10 @@ pub struct Texts {
     pub stats_no_achievements: &'static str,
     pub leaderboard_on: &'static str,
     pub leaderboard_off: &'static str,
+    pub board_savers: &'static str,
+    pub board_finders: &'static str,
+    pub period_all: &'static str,
+    pub board_empty: &'static str,
 }
 
 static EN: Texts = Texts {
@@ -310,6 +314,10 @@ static EN: Texts = Texts {
     stats_no_achievements: "🏅 No achievements yet.",
     leaderboard_on: "🏆 Leaderboards: you appear",
     leaderboard_off: "🏆 Leaderboards: you do not appear",
+    board_savers: "🏆 Top savers",
+    board_finders: "🕵 Deal finders",
+    period_all: "all time",
+    board_empty: "Nobody here yet: only users who opted in (/settings) appear.",
 };
 
 static HI: Texts = Texts {
@@ -462,6 +470,10 @@ static HI: Texts = Texts {
     stats_no_achievements: "🏅 अभी कोई उपलब्धि नहीं।",
     leaderboard_on: "🏆 लीडरबोर्ड: आप दिखते हैं",
     leaderboard_off: "🏆 लीडरबोर्ड: आप नहीं दिखते",
+    board_savers: "🏆 सबसे ज़्यादा बचत",
+    board_finders: "🕵 डील खोजने वाले",
+    period_all: "अब तक",
+    board_empty: "अभी कोई नहीं: सिर्फ़ वही दिखते हैं जिन्होंने (/settings में) चुना है।",
 };
 
 /// The texts of a language.

@@ -384,13 +384,13 @@ pub fn stats_html(report: &SavingsReport, stats: &UserStats, user: &User, t: &Te
 /// state at the end.
 pub fn leaderboard_html(list: &Leaderboard, user: &User, t: &Texts) -> String {
     let board = match list.board {
-        Board::DealFinders => "🕵 Deal finders",
-        _ => "🏆 Top savers",
+        Board::DealFinders => t.board_finders,
+        _ => t.board_savers,
     };
     let period = match list.period {
         Period::Week => t.period_week,
         Period::Month => t.period_month,
-        _ => "∞",
+        _ => t.period_all,
     };
     let mut lines = vec![format!(
         "<b>{board}</b> · {period}{}",
@@ -400,7 +400,7 @@ pub fn leaderboard_html(list: &Leaderboard, user: &User, t: &Texts) -> String {
             .unwrap_or_default()
     )];
     if list.entries.is_empty() {
-        lines.push("—".to_owned());
+        lines.push(t.board_empty.to_owned());
     }
     for e in &list.entries {
         lines.push(format!(
