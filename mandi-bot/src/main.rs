@@ -151,20 +151,26 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         .await
         .context("checking the bot token with getMe")?;
     tracing::info!(bot = ?me.username, source = source.name(), "mandi-bot starting");
-    let notifier = Arc::new(
-        TelegramNotifier::new(
-            client.clone(),
-            NotifierConfig {
-                associate_tag: settings.associate_tag(),
-                attach_chart: true,
-                ..NotifierConfig::default()
-            },
-        )
-        .with_events(Arc::new(UserRecipientEvents::new(
-            mandi_core::users::UserService::for_catalog(&catalog),
-        )))
-        .with_catalog(catalog.clone()),
-    );
+    let mut alert_notifier = TelegramNotifier::new(
+        client.clone(),
+        NotifierConfig {
+            associate_tag: settings.associate_tag(),
+            attach_chart: true,
+            ..NotifierConfig::default()
+        },
+    )
+    .with_events(Arc::new(UserRecipientEvents::new(
+        mandi_core::users::UserService::for_catalog(&catalog),
+    )))
+    .with_catalog(catalog.clone());
+    let affiliate = settings.affiliate_config()?.map(|config| {
+        tracing::info!("Buy buttons point at the /r/<token> redirect of [server] public_url");
+        mandi_core::affiliate::AffiliateService::new(catalog.store().clone(), clock.clone(), config)
+    });
+    if let Some(a) = &affiliate {
+        alert_notifier = alert_notifier.with_affiliate(a.clone());
+    }
+    let notifier = Arc::new(alert_notifier);
     // Monitoring: watched products refreshed at the quota limit, alerts delivered through
     // the Telegram notifier (quiet hours, digests and daily caps applied on the way).
     // The loop refreshes and writes through the seat's store (a worker's store is fenced by
@@ -251,7 +257,8 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
                 .build()
                 .context("the short-link resolver")?,
         ))
-        .with_cross_border(cross_border),
+        .with_cross_border(cross_border)
+        .with_affiliate_opt(affiliate),
     );
     if let Err(e) = bot.register_commands().await {
         tracing::warn!(error = %e, "could not register the command menu");

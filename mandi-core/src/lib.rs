@@ -50,6 +50,7 @@ pub mod digest;
 pub mod digest_intel;
 pub mod discovery;
 pub mod domain;
+pub mod engagement;
 pub mod fx;
 pub mod insights;
 pub mod links;

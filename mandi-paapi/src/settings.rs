@@ -311,6 +311,11 @@ pub struct ServerSettings {
     /// Lets API webhook subscriptions point at loopback and private-network hosts (off:
     /// only public internet hosts, since every write key chooses where the server posts).
     pub allow_private_webhooks: bool,
+    /// Where `mandi serve` is reached from the internet (`https://mandi.example`). When
+    /// set, the server answers the `/r/<token>` Buy-link redirect (recording each click)
+    /// and the bot's Buy buttons point at `<public_url>/r/<token>`; when unset, Buy links
+    /// go straight to Amazon and no click is recorded.
+    pub public_url: Option<String>,
 }
 
 /// `[telegram]`: the Telegram bot.

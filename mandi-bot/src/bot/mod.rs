@@ -86,6 +86,8 @@ pub struct Bot {
     watches: WatchService,
     users: UserService,
     insights: InsightsService,
+    engagement: mandi_core::engagement::EngagementService,
+    affiliate: Option<mandi_core::affiliate::AffiliateService>,
     discovery: mandi_core::discovery::DiscoveryService,
     digest: DigestBuilder,
     notifier: Arc<TelegramNotifier>,
@@ -211,6 +213,11 @@ impl Bot {
             watches: WatchService::new(catalog.clone()),
             users: UserService::for_catalog(&catalog),
             insights: InsightsService::new(catalog.clone()),
+            engagement: mandi_core::engagement::EngagementService::new(
+                catalog.store().clone(),
+                catalog.clock().clone(),
+            ),
+            affiliate: None,
             discovery: mandi_core::discovery::DiscoveryService::new(catalog.clone()),
             digest: DigestBuilder::personal(catalog.clone()),
             catalog,
@@ -238,6 +245,48 @@ impl Bot {
     pub fn with_digest(mut self, digest: DigestBuilder) -> Self {
         self.digest = digest;
         self
+    }
+
+    /// Points the Buy buttons of product cards, search results and carousels at the
+    /// `/r/<token>` redirect of `affiliate` (each link made for the user, where it was
+    /// shown and the product); without it they go straight to Amazon.
+    pub fn with_affiliate(mut self, affiliate: mandi_core::affiliate::AffiliateService) -> Self {
+        self.affiliate = Some(affiliate);
+        self
+    }
+
+    /// [`Bot::with_affiliate`] when `affiliate` is set.
+    pub fn with_affiliate_opt(
+        self,
+        affiliate: Option<mandi_core::affiliate::AffiliateService>,
+    ) -> Self {
+        match affiliate {
+            Some(a) => self.with_affiliate(a),
+            None => self,
+        }
+    }
+
+    /// A Buy link for the user of `ctx`: the redirect when affiliate links are on (a
+    /// failure falls back to the direct link), else the tagged product link.
+    async fn buy_url(
+        &self,
+        ctx: &Ctx,
+        source: mandi_core::ClickSource,
+        marketplace: Marketplace,
+        asin: mandi_core::Asin,
+    ) -> String {
+        if let Some(affiliate) = &self.affiliate {
+            match affiliate
+                .buy_link(ctx.user.id, source, marketplace, asin)
+                .await
+            {
+                Ok(link) => return link.url,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no redirect link; the Buy link goes straight to Amazon");
+                }
+            }
+        }
+        product_url(marketplace, asin, self.config.associate_tag.as_deref())
     }
 
     /// Expands short links (amzn.in, amzn.to, a.co) with `resolver`; without one they are
@@ -346,6 +395,11 @@ impl Bot {
             ("settings", "Alerts, quiet hours, language", "सेटिंग्स"),
             ("digest", "Today's summary", "आज का सार"),
             ("stats", "Your savings", "आपकी बचत"),
+            (
+                "top",
+                "Leaderboards (opt in: /settings)",
+                "लीडरबोर्ड (/settings में चुनें)",
+            ),
             ("export", "Back up your watches", "वॉच का बैकअप"),
             ("help", "What I can do", "मदद"),
         ]
@@ -708,6 +762,9 @@ pub enum BotError {
     /// A watch operation failed.
     #[error(transparent)]
     Watch(#[from] WatchError),
+    /// Savings, achievements or leaderboards failed.
+    #[error(transparent)]
+    Engagement(#[from] mandi_core::engagement::EngagementError),
 }
 
 impl BotError {

@@ -5,6 +5,7 @@ mod binary;
 mod client;
 mod conversation;
 mod discovery;
+mod engagement;
 mod notifier;
 #[allow(dead_code)]
 mod support;

@@ -183,6 +183,26 @@ pub fn input_error(text: &str, error: &str) -> String {
     }
 }
 
+/// The Buy-link redirect the settings describe (`[server] public_url` and
+/// `general.associate_tag`); `None` when no public URL is set.
+///
+/// # Errors
+///
+/// [`Error::Setup`] when the URL or the tag is unusable.
+pub fn affiliate_config(
+    settings: &Settings,
+) -> Result<Option<mandi_core::affiliate::AffiliateConfig>> {
+    mandi_core::affiliate::AffiliateConfig::from_settings(
+        settings.server.public_url.as_deref(),
+        settings.general.marketplace,
+        settings.general.associate_tag.as_deref(),
+    )
+    .map_err(|e| Error::Setup {
+        what: "server.public_url",
+        message: e.to_string(),
+    })
+}
+
 /// The configured associate tag, checked.
 ///
 /// # Errors

@@ -951,6 +951,7 @@ pub async fn update_user_saves_settings_and_active_flag(store: impl Store) {
         daily_cap: Some(5),
         language: Language::Hindi,
         marketplace: Marketplace::UnitedKingdom,
+        leaderboard_opt_in: true,
     };
     store.update_user(&user).await.expect("update");
     assert_eq!(store.get_user(user.id).await.expect("get"), user);
