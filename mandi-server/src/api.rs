@@ -832,6 +832,9 @@ pub async fn update_settings(
             )));
         }
     }
+    if let Some(opt_in) = body.leaderboard_opt_in {
+        settings.leaderboard_opt_in = opt_in;
+    }
     let user = state.inner.watches.save_settings(&p.user, settings).await?;
     state.keys().forget_user(user.id);
     Ok(Json(SettingsView::from(&user.settings)))

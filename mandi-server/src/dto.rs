@@ -630,6 +630,8 @@ pub struct SettingsView {
     pub time_zone: String,
     /// At most this many alerts a day; `null`: no cap.
     pub daily_cap: Option<u32>,
+    /// True when the user appears on the leaderboards (off unless they opt in).
+    pub leaderboard_opt_in: bool,
 }
 
 impl From<&mandi_core::UserSettings> for SettingsView {
@@ -645,6 +647,7 @@ impl From<&mandi_core::UserSettings> for SettingsView {
             .to_owned(),
             time_zone: s.time_zone.clone(),
             daily_cap: s.daily_cap,
+            leaderboard_opt_in: s.leaderboard_opt_in,
         }
     }
 }
@@ -665,4 +668,7 @@ pub struct SettingsUpdate {
     /// At most this many alerts a day (1–1000); `0` removes the cap.
     #[serde(default)]
     pub daily_cap: Option<u32>,
+    /// Appear on the leaderboards (top savers, deal finders).
+    #[serde(default)]
+    pub leaderboard_opt_in: Option<bool>,
 }

@@ -1015,6 +1015,10 @@ async fn settings_carry_the_preferred_marketplace() {
     );
     assert_eq!(before["marketplace"], "www.amazon.in");
     assert_eq!(before["currency"], "INR");
+    assert_eq!(
+        before["leaderboard_opt_in"], false,
+        "off unless the user opts in"
+    );
 
     let patch = |body: Value| {
         h.http
