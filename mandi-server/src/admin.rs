@@ -687,12 +687,88 @@ async fn product_chart(
     }
 }
 
-async fn revenue(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// `?days=N` of the revenue page (1 to 366; 30 by default).
+#[derive(Debug, Deserialize)]
+struct RevenueQuery {
+    days: Option<i64>,
+}
+
+fn bps_text(bps: Option<u64>) -> String {
+    bps.map_or_else(
+        || "—".to_owned(),
+        |b| format!("{}.{:02} %", b / 100, b % 100),
+    )
+}
+
+/// The revenue page: the library's [`mandi_core::affiliate::revenue::RevenueService`]
+/// report over the last `days` (the same as `mandi revenue`): both funnels with their
+/// drop-off, revenue by category, top products and user value.
+async fn revenue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<RevenueQuery>,
+) -> Response {
     let Some((_, s)) = session(&state, &headers).await else {
         return to_login();
     };
+    let days = q.days.unwrap_or(30).clamp(1, 366);
+    let until = state.catalog().clock().now();
+    let since = until - chrono::TimeDelta::days(days);
+    let report =
+        match mandi_core::affiliate::revenue::RevenueService::new(state.catalog().store().clone())
+            .report(since, until, 20)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return failure(e),
+        };
+    let funnel = |id: &str, steps: &[mandi_core::affiliate::revenue::FunnelStep]| {
+        html! {
+            table id=(id) {
+                tr { th { "Step" } th { "Count" } th { "Conversion" } th { "Drop-off" } }
+                @for step in steps {
+                    tr { td { (step.step) } td.count { (step.count) } td { (bps_text(step.conversion_bps)) } td { (bps_text(step.drop_off_bps)) } }
+                }
+            }
+        }
+    };
+    let nothing = report.link_funnel.iter().all(|s| s.count == 0) && report.categories.is_empty();
     let body = html! {
-        p.empty id="revenue-empty" { "No affiliate clicks are recorded yet: Mandi does not track clicks on its links. Clicks per day and per category appear here once click tracking exists." }
+        p id="revenue-period" {
+            "Last " (days) " days: " (ist(since)) " to " (ist(until)) ". "
+            @for d in [7, 30, 90, 365] { a href=(format!("/admin/revenue?days={d}")) { (d) " days" } " " }
+        }
+        @if state.affiliate().is_none() {
+            p.empty id="revenue-off" { "Buy links are not tracked by this server: set [server] public_url so Buy buttons go through /r/<token>." }
+        }
+        @if nothing {
+            p.empty id="revenue-empty" { "No Buy link was followed and no Associates report was imported in this period (import one with `mandi revenue import FILE`)." }
+        }
+        h2 { "Funnel: search → card → click → order" }
+        (funnel("search-funnel", &report.search_funnel))
+        h2 { "Buy links of every source: card → click → order" }
+        (funnel("link-funnel", &report.link_funnel))
+        h2 { "Revenue by category" }
+        table id="revenue-categories" {
+            tr { th { "Category" } th { "Items" } th { "Sales" } th { "Fees" } }
+            @for c in &report.categories {
+                tr { td { (c.category) } td { (c.items) } td { (c.sales) } td.fees data-minor=(c.fees.minor()) { (c.fees) } }
+            }
+        }
+        h2 { "Top products" }
+        table id="revenue-products" {
+            tr { th { "Product" } th { "Items" } th { "Fees" } }
+            @for p in &report.top_products {
+                tr { td { (p.title) " " small { (p.asin) } } td { (p.items) } td { (p.fees) } }
+            }
+        }
+        h2 { "User value" }
+        table id="revenue-users" {
+            tr { th { "User" } th { "Clicks" } th { "Items" } th { "Fees" } }
+            @for u in &report.users {
+                tr { td { a href=(format!("/admin/users/{}", u.user_id.0)) { (u.user_id.0) } } td { (u.clicks) } td { (u.items) } td { (u.fees) } }
+            }
+        }
     };
     page(layout("Revenue", Some(&s.csrf), body))
 }

@@ -582,3 +582,113 @@ async fn a_person_logs_in_reads_the_dashboard_and_logs_out_in_chromium() {
     c.close().await.expect("close");
     h.stop().await;
 }
+
+/// The revenue page shows the library's revenue report: a Buy link followed through the
+/// redirect and an imported Associates orders report appear in the funnel, by category and
+/// by user; an empty period says what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_revenue_page_shows_the_funnel_and_the_earnings() {
+    let tag = mandi_core::links::AssociateTag::parse("mandi-21").expect("tag");
+    let affiliate = mandi_core::affiliate::AffiliateConfig::new("http://127.0.0.1:9")
+        .expect("base url")
+        .with_tag(Marketplace::India, tag);
+    let h = Harness::start(ServerConfig {
+        affiliate: Some(affiliate),
+        ..config()
+    })
+    .await;
+    let cookie = login(&h, PASSWORD).await.expect("login");
+    let page = |h: &Harness, cookie: String| {
+        let http = no_redirects();
+        let url = h.url("/admin/revenue?days=7");
+        async move {
+            let resp = http
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("page");
+            assert_eq!(resp.status(), 200);
+            resp.text().await.expect("html")
+        }
+    };
+    let empty = page(&h, cookie.clone()).await;
+    assert!(empty.contains("id=\"revenue-empty\""), "{empty}");
+
+    let now = mandi_core::Clock::now(&mandi_core::SystemClock);
+    let user = h
+        .store
+        .upsert_user(
+            &NewUser {
+                identity: ExternalIdentity::new("telegram", "7001"),
+                display_name: Some("Asha".to_owned()),
+                settings: UserSettings::default(),
+            },
+            now,
+        )
+        .await
+        .expect("user");
+    let asin: Asin = "B0REV00001".parse().expect("asin");
+    let service = h.state.affiliate().expect("affiliate on");
+    let link = service
+        .buy_link(
+            user.id,
+            mandi_core::ClickSource::Card,
+            Marketplace::India,
+            asin,
+        )
+        .await
+        .expect("buy link");
+    let token = link.url.rsplit('/').next().expect("token").to_owned();
+    // Followed over HTTP, as a shopper's tap would.
+    let resp = no_redirects()
+        .get(h.url(&format!("/r/{token}")))
+        .send()
+        .await
+        .expect("redirect");
+    assert_eq!(resp.status(), 302);
+    let day = now.format("%Y-%m-%d %H:%M:%S");
+    let orders = format!(
+        "Fee-Orders reports from {d} to {d}\n\
+         Category,Name,ASIN,Date,Qty,Price(Rs.),Link Type,Tag,Indirect Sales,Device Type Group\n\
+         Cell Phones & Accessories,\"Phone <b>X</b>\",{asin},{day},1,\"54,999.00\",Text+Image,mandi-21,DI,PHONE\n",
+        d = now.format("%m-%d-%Y"),
+    );
+    let imported = service
+        .import_report(&orders, Marketplace::India)
+        .await
+        .expect("import");
+    assert_eq!(imported.attributed, 1, "{imported:?}");
+    let earnings = format!(
+        "Fee-Earnings reports from {d} to {d}\n\
+         Category,Name,ASIN,Seller,Tracking ID,Date Shipped,Price(Rs.),Items Shipped,Returns,Revenue(Rs.),Ad Fees(Rs.),Device Type Group\n\
+         Cell Phones & Accessories,\"Phone <b>X</b>\",{asin},Appario Retail,mandi-21,{day},\"54,999.00\",1,0,\"54,999.00\",\"549.99\",PHONE\n",
+        d = now.format("%Y-%m-%d"),
+    );
+    let imported = service
+        .import_report(&earnings, Marketplace::India)
+        .await
+        .expect("import earnings");
+    assert_eq!(imported.attributed, 1, "{imported:?}");
+
+    let html = page(&h, cookie).await;
+    assert!(!html.contains("id=\"revenue-empty\""), "{html}");
+    assert!(html.contains("id=\"link-funnel\""), "{html}");
+    assert!(
+        html.contains("<td>click</td><td class=\"count\">1</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>order</td><td class=\"count\">1</td>"),
+        "{html}"
+    );
+    assert!(html.contains("Cell Phones &amp; Accessories"), "{html}");
+    assert!(
+        html.contains("Phone &lt;b&gt;X&lt;/b&gt;"),
+        "titles escaped: {html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/admin/users/{}\"", user.id.0)),
+        "{html}"
+    );
+}
