@@ -915,19 +915,63 @@ pub fn alert_card(alert: &Alert, view: Option<&AlertView>, t: &Texts) -> String 
     if let AlertHeadline::TargetReached { target } = alert.headline() {
         lines.push(format!("{} {target}", t.target));
     }
-    if let (Some(price), Some(card)) = (alert.price, view.map(|v| &v.card)) {
+    if let (Some(price), Some(view)) = (alert.price, view) {
+        let card = &view.card;
+        let deal = mandi_core::alerts::card::deal_announcement(
+            alert,
+            card,
+            view.product.as_ref(),
+            view.as_of,
+        );
+        if let Some(saved) = deal.saving_vs_before {
+            lines.push(t.you_save.replace("{amount}", &format!("<b>{saved}</b>")));
+        }
         if let Some(bps) = card
             .list_price
             .and_then(|m| price.discount_bps(m))
             .filter(|b| *b > 0)
         {
-            lines.push(format!("−{} {}", pct(bps), t.off_mrp));
+            let amount = deal
+                .saving_vs_mrp
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default();
+            lines.push(format!("−{} {}{amount}", pct(bps), t.off_mrp));
         }
         if let Some(avg) = card.average_90d
             && let Some(bps) = price.discount_bps(avg).filter(|b| *b != 0)
         {
             let sign = if bps >= 0 { "−" } else { "+" };
-            lines.push(format!("{sign}{} {}", pct(bps.abs()), t.vs_avg90));
+            let amount = deal
+                .saving_vs_average
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default();
+            lines.push(format!("{sign}{} {}{amount}", pct(bps.abs()), t.vs_avg90));
+        }
+        if let Some((low, high)) = deal.range_90d {
+            let mut line = t
+                .range_90d
+                .replace("{low}", &low.to_string())
+                .replace("{high}", &high.to_string());
+            if deal.at_90d_low {
+                line.push_str(&format!(" · <b>{}</b>", t.at_low_90d));
+            }
+            lines.push(line);
+        }
+        if let Some(left) = deal.lightning_left {
+            let minutes = left.num_minutes().max(1);
+            let time = if minutes >= 60 {
+                format!("{} h {:02} min", minutes / 60, minutes % 60)
+            } else {
+                format!("{minutes} min")
+            };
+            let mut line = t.lightning_left.replace("{time}", &time);
+            if let Some(p) = deal.lightning_claimed_percent {
+                line.push_str(&format!(
+                    " · {}",
+                    t.lightning_claimed.replace("{percent}", &p.to_string())
+                ));
+            }
+            lines.push(line);
         }
         if let (Some(score), Some(v)) = (card.score, card.verdict) {
             lines.push(format!("{} ({score}/100)", verdict(v, t)));

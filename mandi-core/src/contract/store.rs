@@ -1842,6 +1842,8 @@ pub async fn alerts_keep_the_card_they_were_stored_with(store: impl Store) {
         average_90d: Some(inr(1_612_345)),
         score: Some(87),
         verdict: Some(crate::ports::DealVerdict::GreatDeal),
+        low_90d: Some(inr(1_499_900)),
+        high_90d: Some(inr(1_799_900)),
     };
     let mut with_card = new_alert(user, watch, a, "with-card", t(100));
     with_card.card = Some(card.clone());

@@ -65,6 +65,13 @@ pub struct AlertCard {
     pub score: Option<u8>,
     /// The verdict of that score.
     pub verdict: Option<crate::ports::DealVerdict>,
+    /// The lowest known price over the last 90 days (alerts stored before this field
+    /// read back without it).
+    #[serde(default)]
+    pub low_90d: Option<Money>,
+    /// The highest known price over the last 90 days.
+    #[serde(default)]
+    pub high_90d: Option<Money>,
 }
 
 /// What an alert says happened: one headline per rule, so a target that is reached without

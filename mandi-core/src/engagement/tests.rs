@@ -125,6 +125,7 @@ impl World {
                         average_90d: Some(inr(600)),
                         score: Some(80),
                         verdict: Some(verdict),
+                        ..AlertCard::default()
                     }),
                 }],
                 ..PriceUpdate::default()
