@@ -266,22 +266,22 @@ async fn votes_are_one_per_user_not_on_own_or_rejected_deals_and_move_reputation
         10 - 5
     );
     assert!(matches!(
-        w.community.vote(&asha, deal.id, Vote::Up, None).await,
+        w.community.vote(&asha, deal.id, Vote::Up).await,
         Err(CommunityError::OwnDeal)
     ));
     assert!(matches!(
-        w.community.vote(&ravi, rejected.id, Vote::Up, None).await,
+        w.community.vote(&ravi, rejected.id, Vote::Up).await,
         Err(CommunityError::NotVotable(_))
     ));
     let up = w
         .community
-        .vote(&ravi, deal.id, Vote::Up, None)
+        .vote(&ravi, deal.id, Vote::Up)
         .await
         .expect("ravi up");
     assert_eq!((up.up_votes, up.down_votes), (1, 0));
     let up2 = w
         .community
-        .vote(&meera, deal.id, Vote::Up, None)
+        .vote(&meera, deal.id, Vote::Up)
         .await
         .expect("meera up");
     assert_eq!((up2.up_votes, up2.down_votes), (2, 0));
@@ -299,7 +299,7 @@ async fn votes_are_one_per_user_not_on_own_or_rejected_deals_and_move_reputation
     // Meera changes her mind: a down vote replaces her up vote (−1 instead of +2).
     let changed = w
         .community
-        .vote(&meera, deal.id, Vote::Down, Some(Vote::Up))
+        .vote(&meera, deal.id, Vote::Down)
         .await
         .expect("meera down");
     assert_eq!((changed.up_votes, changed.down_votes), (1, 1));
@@ -307,16 +307,16 @@ async fn votes_are_one_per_user_not_on_own_or_rejected_deals_and_move_reputation
         w.community.reputation(asha.id).await.expect("rep").points,
         10 + 2 - 1 - 5
     );
-    // The same vote again withdraws it.
-    let withdrawn = w
+    // The same vote again changes nothing.
+    let same = w
         .community
-        .vote(&ravi, deal.id, Vote::Up, Some(Vote::Up))
+        .vote(&ravi, deal.id, Vote::Up)
         .await
-        .expect("ravi withdraws");
-    assert_eq!((withdrawn.up_votes, withdrawn.down_votes), (0, 1));
+        .expect("ravi again");
+    assert_eq!((same.up_votes, same.down_votes), (1, 1));
     assert_eq!(
         w.community.reputation(asha.id).await.expect("rep").points,
-        10 - 1 - 5
+        10 + 2 - 1 - 5
     );
 }
 

@@ -15,6 +15,8 @@
 mod callback_data;
 mod callbacks;
 mod commands;
+mod community;
+pub mod community_texts;
 mod discover;
 mod foryou;
 mod report;
@@ -85,6 +87,7 @@ pub struct Bot {
     watches: WatchService,
     users: UserService,
     insights: InsightsService,
+    community: mandi_core::community::CommunityService,
     discovery: mandi_core::discovery::DiscoveryService,
     digest: DigestBuilder,
     notifier: Arc<TelegramNotifier>,
@@ -209,6 +212,7 @@ impl Bot {
             watches: WatchService::new(catalog.clone()),
             users: UserService::for_catalog(&catalog),
             insights: InsightsService::new(catalog.clone()),
+            community: mandi_core::community::CommunityService::new(catalog.clone()),
             discovery: mandi_core::discovery::DiscoveryService::new(catalog.clone()),
             digest: DigestBuilder::personal(catalog.clone()),
             catalog,
@@ -325,6 +329,13 @@ impl Bot {
                 "ऑफ़र: बाय बॉक्स, विक्रेता, used",
             ),
             ("deals", "Best deals now", "सबसे अच्छे डील"),
+            ("share", "Share a deal", "डील साझा करें"),
+            ("community", "Deals shared by users", "लोगों की साझा डील"),
+            (
+                "invite",
+                "Invite friends, earn watch slots",
+                "दोस्तों को बुलाएँ",
+            ),
             ("settings", "Alerts, quiet hours, language", "सेटिंग्स"),
             ("digest", "Today's summary", "आज का सार"),
             ("stats", "Your savings", "आपकी बचत"),

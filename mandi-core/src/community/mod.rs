@@ -27,7 +27,7 @@
 //! # Votes
 //!
 //! Other users vote up or down on verified deals: one vote per user per deal; voting again
-//! replaces the vote, and the same vote again withdraws it (a toggle). Nobody votes on
+//! replaces the vote (the same vote again changes nothing). Nobody votes on
 //! their own deal, and rejected deals take no votes.
 //!
 //! # Reputation
@@ -698,8 +698,8 @@ impl CommunityService {
         Ok(deals)
     }
 
-    /// A user's vote: `vote` set, or withdrawn when it is the vote they already gave.
-    /// Returns the deal with its new tally.
+    /// A user's vote on a deal (voting again replaces their vote). Returns the deal with its
+    /// new tally.
     ///
     /// # Errors
     ///
@@ -710,7 +710,6 @@ impl CommunityService {
         voter: &User,
         deal: SharedDealId,
         vote: Vote,
-        current: Option<Vote>,
     ) -> Result<SharedDeal, CommunityError> {
         let d = self.deal(deal).await?;
         if d.status != DealStatus::Verified {
@@ -719,14 +718,9 @@ impl CommunityService {
         if d.user_id == voter.id {
             return Err(CommunityError::OwnDeal);
         }
-        let next = if current == Some(vote) {
-            None
-        } else {
-            Some(vote)
-        };
         Ok(self
             .store()
-            .set_deal_vote(deal, voter.id, next, self.now())
+            .set_deal_vote(deal, voter.id, Some(vote), self.now())
             .await?)
     }
 
