@@ -24,9 +24,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::dto::{
-    AlertView, BulkJobView, BulkSubmit, CommunityDealView, Health, HistoryView, ImportView, InsightsView, KeyView,
-    Problem, ProductView, SearchResults, VariationsView, WatchCreate, WatchUpdate, WatchView,
-    WebhookCreate, WebhookCreated, WebhookView,
+    AlertView, BulkJobView, BulkSubmit, CommunityDealView, Health, HistoryView, ImportView,
+    InsightsView, KeyView, Problem, ProductView, SearchResults, VariationsView, WatchCreate,
+    WatchUpdate, WatchView, WebhookCreate, WebhookCreated, WebhookView,
 };
 use crate::error::ApiError;
 

@@ -1033,7 +1033,10 @@ async fn community_deals_list_verified_shares_newest_first() {
             asin.parse().expect("asin"),
             mandi_core::Marketplace::India,
         );
-        let deal = community.share(&sharer, product, None).await.expect("share");
+        let deal = community
+            .share(&sharer, product, None)
+            .await
+            .expect("share");
         if deal.status == mandi_core::DealStatus::Verified {
             verified.push(deal);
         }

@@ -74,7 +74,8 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
                 d.id.0,
                 d.asin,
                 title,
-                d.price.map_or_else(|| "unknown".to_owned(), |p| p.display_short()),
+                d.price
+                    .map_or_else(|| "unknown".to_owned(), |p| p.display_short()),
                 d.score.map_or_else(|| "-".to_owned(), |s| s.to_string()),
                 d.up_votes,
                 d.down_votes,
