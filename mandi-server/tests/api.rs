@@ -1022,7 +1022,7 @@ async fn community_deals_list_verified_shares_newest_first() {
                 display_name: None,
                 settings: mandi_core::UserSettings::default(),
             },
-            chrono::Utc::now(),
+            mandi_core::Clock::now(h.state.catalog().clock().as_ref()),
         )
         .await
         .expect("user");

@@ -418,7 +418,7 @@ pub fn pick_posts<'a>(
 ) -> Vec<&'a DealCandidate> {
     let mut fit: Vec<&DealCandidate> = candidates
         .iter()
-        .filter(|c| c.score >= sub.min_score && c.node_ids.iter().any(|n| *n == sub.node_id))
+        .filter(|c| c.score >= sub.min_score && c.node_ids.contains(&sub.node_id))
         .filter(|c| !posted(c))
         .collect();
     fit.sort_by(|a, b| b.score.cmp(&a.score).then(b.at.cmp(&a.at)));
