@@ -1,7 +1,8 @@
 //! The community commands: `/share` (a deal checked against the source), `/community`
 //! (verified deals with vote buttons), `/invite` (the referral link and its reward),
-//! `/subscribe` and `/unsubscribe` (a group follows a category's deals; administrators
-//! only, asked of Telegram with `getChatMember`), the vote buttons, the referral of
+//! `/subscribe` and `/unsubscribe` (a group, or a channel named by its id from a private
+//! chat, follows a category's deals; administrators only, asked of Telegram with
+//! `getChatMember`), the vote buttons, the referral of
 //! `/start ref_<id>` and the posts to subscribed groups. Every rule is
 //! [`CommunityService`]'s; this module only asks and shows.
 
@@ -227,26 +228,46 @@ impl Bot {
         }
     }
 
-    /// The person's role in the chat, asked of Telegram (`getChatMember`).
-    async fn chat_role(&self, ctx: &Ctx) -> Result<ChatRole, BotError> {
-        let member = self
-            .notifier
-            .client()
-            .get_chat_member(ctx.chat, ctx.from_id)
-            .await?;
+    /// A person's role in a chat, asked of Telegram (`getChatMember`).
+    async fn chat_role(&self, chat: i64, person: i64) -> Result<ChatRole, BotError> {
+        let member = self.notifier.client().get_chat_member(chat, person).await?;
         Ok(ChatRole::from_status(&member.status))
     }
 
-    /// `/subscribe [<category id> [min score] [per hour]]` in a group: without arguments,
-    /// the chat's subscriptions.
+    /// The chat a `/subscribe` or `/unsubscribe` is about: the group it is sent in, or, in
+    /// a private chat, a channel or group named by its id first (`-100…`), which the
+    /// sender must administer. Returns the chat's user and the remaining words.
+    async fn target_chat<'a>(
+        &self,
+        ctx: &Ctx,
+        args: &'a str,
+    ) -> Result<Option<(User, i64, Vec<&'a str>)>, BotError> {
+        let mut words: Vec<&str> = args.split_whitespace().collect();
+        if ctx.chat < 0 {
+            return Ok(Some((ctx.user.clone(), ctx.chat, words)));
+        }
+        let Some(chat) = words
+            .first()
+            .and_then(|w| w.parse::<i64>().ok())
+            .filter(|c| *c < 0)
+        else {
+            return Ok(None);
+        };
+        words.remove(0);
+        let user = self.ctx(chat, None).await?.user;
+        Ok(Some((user, chat, words)))
+    }
+
+    /// `/subscribe [<category id> [min score] [per hour]]` in a group (without arguments,
+    /// the chat's subscriptions), or `/subscribe <channel id> <category id> …` in a private
+    /// chat for a channel the sender administers.
     pub(super) async fn cmd_subscribe(&self, ctx: &Ctx, args: &str) -> Result<(), BotError> {
         let ct = ctx.ct();
-        if ctx.chat > 0 {
+        let Some((chat_user, chat, words)) = self.target_chat(ctx, args).await? else {
             return self.reply(ctx, ct.groups_only, None).await.map(drop);
-        }
-        let words: Vec<&str> = args.split_whitespace().collect();
+        };
         let Some(node) = words.first() else {
-            return self.list_subscriptions(ctx).await;
+            return self.list_subscriptions(ctx, &chat_user).await;
         };
         let min_score = match words.get(1).map(|w| w.parse::<u8>()) {
             None => 0,
@@ -258,10 +279,10 @@ impl Bot {
             Some(Ok(n)) => n,
             Some(Err(_)) => return self.reply(ctx, ct.subscribe_usage, None).await.map(drop),
         };
-        let role = self.chat_role(ctx).await?;
+        let role = self.chat_role(chat, ctx.from_id).await?;
         match self
             .community
-            .subscribe(&ctx.user, role, node, min_score, per_hour)
+            .subscribe(&chat_user, role, node, min_score, per_hour)
             .await
         {
             Ok(sub) => {
@@ -289,14 +310,14 @@ impl Bot {
     /// `/unsubscribe <category id>` in a group.
     pub(super) async fn cmd_unsubscribe(&self, ctx: &Ctx, args: &str) -> Result<(), BotError> {
         let ct = ctx.ct();
-        if ctx.chat > 0 {
+        let Some((chat_user, chat, words)) = self.target_chat(ctx, args).await? else {
             return self.reply(ctx, ct.groups_only, None).await.map(drop);
-        }
-        let Some(node) = args.split_whitespace().next() else {
+        };
+        let Some(node) = words.first() else {
             return self.reply(ctx, ct.subscribe_usage, None).await.map(drop);
         };
-        let role = self.chat_role(ctx).await?;
-        let msg = match self.community.unsubscribe(&ctx.user, role, node).await {
+        let role = self.chat_role(chat, ctx.from_id).await?;
+        let msg = match self.community.unsubscribe(&chat_user, role, node).await {
             Ok(true) => ct.unsubscribed.to_owned(),
             Ok(false) => ct.not_subscribed.to_owned(),
             Err(e) => match Self::community_message(ctx, &e) {
@@ -307,11 +328,11 @@ impl Bot {
         self.reply(ctx, &msg, None).await.map(drop)
     }
 
-    async fn list_subscriptions(&self, ctx: &Ctx) -> Result<(), BotError> {
+    async fn list_subscriptions(&self, ctx: &Ctx, chat: &User) -> Result<(), BotError> {
         let ct = ctx.ct();
         let subs = self
             .community
-            .subscriptions(&ctx.user)
+            .subscriptions(chat)
             .await
             .map_err(community_error)?;
         let mut lines = vec![ct.subscriptions.to_owned()];

@@ -109,6 +109,7 @@ async fn a_shared_sandbox_deal_is_verified_voted_and_posted_once_to_a_subscribed
     );
     let asked = b.fake.calls("getChatMember");
     assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].params["chat_id"], group);
     assert_eq!(asked[0].params["user_id"], member);
     b.fake
         .push_group_text(group, admin, &format!("/subscribe {} 0 1", s.node_id));
@@ -116,6 +117,35 @@ async fn a_shared_sandbox_deal_is_verified_voted_and_posted_once_to_a_subscribed
     let done = b.fake.sent_to(group)[1].body().to_owned();
     assert!(done.contains("now gets deals in"), "{done}");
     assert_eq!(posts_in(&b, group), 0, "nothing to post yet");
+    // A channel is subscribed from a private chat by its creator, named by its id.
+    let channel = -100_888;
+    b.fake.set_member_status(channel, admin, "creator");
+    b.fake
+        .push_text(member, &format!("/subscribe {channel} {} 0 1", s.node_id));
+    wait_for("the channel refusal", 20, || {
+        !b.fake.sent_to(member).is_empty()
+    })
+    .await;
+    assert!(
+        b.fake.sent_to(member)[0]
+            .body()
+            .contains("Only the group's administrators"),
+        "{}",
+        b.fake.sent_to(member)[0].body()
+    );
+    b.fake
+        .push_text(admin, &format!("/subscribe {channel} {} 0 1", s.node_id));
+    wait_for("the channel subscription", 20, || {
+        !b.fake.sent_to(admin).is_empty()
+    })
+    .await;
+    assert!(
+        b.fake.sent_to(admin)[0]
+            .body()
+            .contains("now gets deals in"),
+        "{}",
+        b.fake.sent_to(admin)[0].body()
+    );
 
     // A user shares the sandbox phone's link: checked against the sandbox, verified.
     b.fake.push_text(sharer, "/start");
@@ -232,8 +262,10 @@ async fn a_shared_sandbox_deal_is_verified_voted_and_posted_once_to_a_subscribed
         "{invite}"
     );
 
-    // Still exactly one post in the group, and the fake saw no malformed call.
+    // Still exactly one post in the group (and one in the channel), and the fake saw no
+    // malformed call.
     assert_eq!(posts_in(&b, group), 1);
+    assert_eq!(posts_in(&b, channel), 1);
     let schema = b.fake.schema_violations();
     assert!(schema.is_empty(), "{schema:?}");
 }
