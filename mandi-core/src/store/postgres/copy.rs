@@ -16,7 +16,7 @@ use super::shim::Val;
 use crate::ports::store::{StoreError, StoreResult};
 
 /// The tables copied, parents before children (foreign keys hold at every step).
-pub const TABLES: [&str; 29] = [
+pub const TABLES: [&str; 34] = [
     "products",
     "offers",
     "customer_reviews",
@@ -46,6 +46,11 @@ pub const TABLES: [&str; 29] = [
     "click_targets",
     "affiliate_clicks",
     "affiliate_orders",
+    "shared_deals",
+    "deal_votes",
+    "referrals",
+    "group_subscriptions",
+    "group_posts",
 ];
 
 /// Rows sent to PostgreSQL per statement.
