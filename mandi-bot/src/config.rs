@@ -96,6 +96,27 @@ impl BotSettings {
         self.settings.general.associate_tag.clone()
     }
 
+    /// The Buy-link redirect (`[server] public_url`, with `general.associate_tag`):
+    /// `None` when no public URL is set. `mandi serve` must run at that URL on the same
+    /// database, since it answers the links the bot makes.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Invalid`] for an unusable URL or tag.
+    pub fn affiliate_config(
+        &self,
+    ) -> Result<Option<mandi_core::affiliate::AffiliateConfig>, ConfigError> {
+        mandi_core::affiliate::AffiliateConfig::from_settings(
+            self.settings.server.public_url.as_deref(),
+            self.settings.general.marketplace,
+            self.settings.general.associate_tag.as_deref(),
+        )
+        .map_err(|e| ConfigError::Invalid {
+            key: "server.public_url".to_owned(),
+            message: e.to_string(),
+        })
+    }
+
     /// The SQLite database: `general.database`, else `mandi.db` in the platform data
     /// directory (the CLI's).
     ///

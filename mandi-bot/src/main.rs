@@ -21,7 +21,6 @@ use mandi_core::catalog::CatalogService;
 use mandi_core::monitor::{MonitoringService, MonitoringSettings, QuotaConfig, TokioSleeper};
 use mandi_core::store::{DEFAULT_MONITOR_LEASE, DatabaseLocation, join_monitor, open_store};
 use mandi_core::{Clock, Notifier, ProductSource, Store, SystemClock};
-use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::Sandbox;
 use mandi_paapi::settings::{Env, SourceKind};
 
@@ -108,9 +107,11 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
                 .start()
                 .await
                 .context("starting the sandbox marketplace")?;
+            // One client per credential region, so every market the sandbox serves
+            // (amazon.in, .com, .co.uk, .de) answers `/compare`.
             let source: Arc<dyn ProductSource> = Arc::new(
                 sandbox
-                    .creators_source(CredentialVersion::V2_2)
+                    .all_markets_source(false)
                     .context("the sandbox client")?,
             );
             tracing::info!(base_url = sandbox.base_url(), "sandbox marketplace started");
@@ -150,20 +151,26 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         .await
         .context("checking the bot token with getMe")?;
     tracing::info!(bot = ?me.username, source = source.name(), "mandi-bot starting");
-    let notifier = Arc::new(
-        TelegramNotifier::new(
-            client.clone(),
-            NotifierConfig {
-                associate_tag: settings.associate_tag(),
-                attach_chart: true,
-                ..NotifierConfig::default()
-            },
-        )
-        .with_events(Arc::new(UserRecipientEvents::new(
-            mandi_core::users::UserService::for_catalog(&catalog),
-        )))
-        .with_catalog(catalog.clone()),
-    );
+    let mut alert_notifier = TelegramNotifier::new(
+        client.clone(),
+        NotifierConfig {
+            associate_tag: settings.associate_tag(),
+            attach_chart: true,
+            ..NotifierConfig::default()
+        },
+    )
+    .with_events(Arc::new(UserRecipientEvents::new(
+        mandi_core::users::UserService::for_catalog(&catalog),
+    )))
+    .with_catalog(catalog.clone());
+    let affiliate = settings.affiliate_config()?.map(|config| {
+        tracing::info!("Buy buttons point at the /r/<token> redirect of [server] public_url");
+        mandi_core::affiliate::AffiliateService::new(catalog.store().clone(), clock.clone(), config)
+    });
+    if let Some(a) = &affiliate {
+        alert_notifier = alert_notifier.with_affiliate(a.clone());
+    }
+    let notifier = Arc::new(alert_notifier);
     // Monitoring: watched products refreshed at the quota limit, alerts delivered through
     // the Telegram notifier (quiet hours, digests and daily caps applied on the way).
     // The loop refreshes and writes through the seat's store (a worker's store is fenced by
@@ -213,6 +220,19 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
         }
         seat.leave().await;
     });
+    // `/compare`: other stores through the same catalogue, rates from `[fx]` (the
+    // sandbox's own feed when the sandbox is the source), the last table kept beside the
+    // database.
+    let rates = mandi_paapi::fx::rate_cache(
+        &settings.settings.fx,
+        _sandbox.as_ref().map(|s| s.base_url()),
+        clock.clone(),
+        Some(settings.database_path()?.with_file_name("ecb-rates.xml")),
+    )
+    .context("the exchange-rate source ([fx])")?;
+    let cross_border =
+        mandi_core::crossborder::CrossBorderService::new(catalog.clone(), Arc::new(rates))
+            .context("the duty and shipping tables")?;
     let bot = Arc::new(
         Bot::new(
             catalog,
@@ -236,7 +256,9 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             mandi_paapi::resolver::HttpLinkResolver::builder()
                 .build()
                 .context("the short-link resolver")?,
-        )),
+        ))
+        .with_cross_border(cross_border)
+        .with_affiliate_opt(affiliate),
     );
     if let Err(e) = bot.register_commands().await {
         tracing::warn!(error = %e, "could not register the command menu");

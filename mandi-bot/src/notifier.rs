@@ -398,6 +398,7 @@ pub struct TelegramNotifier {
     events: Option<Arc<dyn RecipientEvents>>,
     catalog: Option<CatalogService>,
     stats: NotifierStats,
+    affiliate: Option<mandi_core::affiliate::AffiliateService>,
 }
 
 impl std::fmt::Debug for TelegramNotifier {
@@ -433,7 +434,16 @@ impl TelegramNotifier {
             events: None,
             catalog: None,
             stats: NotifierStats::default(),
+            affiliate: None,
         }
+    }
+
+    /// Points alert Buy buttons at the `/r/<token>` redirect of `affiliate` (each link
+    /// made for the alert's user, alert and product, so the click is attributed to them);
+    /// without it they go straight to Amazon.
+    pub fn with_affiliate(mut self, affiliate: mandi_core::affiliate::AffiliateService) -> Self {
+        self.affiliate = Some(affiliate);
+        self
     }
 
     /// Reports blocked and migrated recipients to `events`.
@@ -772,11 +782,7 @@ impl TelegramNotifier {
             None => None,
         };
         let card = alert_card(&n.alert, view.as_ref(), t);
-        let buy = product_url(
-            n.alert.marketplace,
-            n.alert.asin,
-            self.config.associate_tag.as_deref(),
-        );
+        let buy = self.buy_url(n).await;
         let keyboard = InlineKeyboardMarkup {
             inline_keyboard: vec![
                 vec![InlineKeyboardButton::url(t.btn_buy, buy)],
@@ -810,6 +816,33 @@ impl TelegramNotifier {
                 .await
                 .map(drop),
         }
+    }
+
+    /// The Buy button's URL: a redirect link made for the alert when affiliate links are
+    /// on (a failure to make one falls back to the direct link, so the alert still goes
+    /// out), else the product link with the associate tag.
+    async fn buy_url(&self, n: &Notification) -> String {
+        if let Some(affiliate) = &self.affiliate {
+            let source = mandi_core::ClickSource::Alert {
+                alert_id: n.alert.id,
+            };
+            match affiliate
+                .buy_link(n.user.id, source, n.alert.marketplace, n.alert.asin)
+                .await
+            {
+                Ok(link) => return link.url,
+                Err(e) => tracing::warn!(
+                    alert_id = %n.alert.id,
+                    error = %e,
+                    "no redirect link for the alert; its Buy button goes straight to Amazon"
+                ),
+            }
+        }
+        product_url(
+            n.alert.marketplace,
+            n.alert.asin,
+            self.config.associate_tag.as_deref(),
+        )
     }
 
     fn alert_photo(&self, view: Option<&AlertView>) -> Option<InputFile> {

@@ -8,7 +8,7 @@ use mandi_core::catalog::CatalogService;
 use mandi_core::store::{DatabaseLocation, open_store};
 use mandi_core::{Clock, Marketplace, ProductSource, Store, SystemClock};
 use mandi_paapi::connect::{self, ConnectError, CreatorsConnection, PaapiConnection};
-use mandi_paapi::creators::{CreatorsApiSource, CredentialVersion};
+use mandi_paapi::creators::CreatorsApiSource;
 use mandi_paapi::paapi5::PaApi5Source;
 use secrecy::ExposeSecret;
 
@@ -102,8 +102,10 @@ impl App {
         let (source, sandbox): (Arc<dyn ProductSource>, _) = match source_kind {
             SourceKind::Sandbox => {
                 let running = start_sandbox(&settings, clock.clone()).await?;
+                // Every marketplace the sandbox serves, each through credentials of its
+                // region group (amazon.com: 2.1; amazon.in and Europe: 2.2).
                 let source = running
-                    .creators_source(CredentialVersion::V2_2)
+                    .all_markets_source(false)
                     .map_err(|e| Error::Setup {
                         what: "sandbox client",
                         message: e.to_string(),
@@ -365,4 +367,31 @@ pub fn quota_config(settings: &Settings) -> Result<mandi_core::monitor::QuotaCon
     quota.watches_reserve = daily / 10;
     quota.enrichment_reserve = daily / 20;
     Ok(quota)
+}
+
+impl App {
+    /// The cross-border comparison over this app's catalogue, with exchange rates from the
+    /// `[fx]` settings (the embedded sandbox's feed when the source is the sandbox), the
+    /// last good table kept beside the database.
+    ///
+    /// # Errors
+    ///
+    /// A rates URL that is not a URL, or an unreadable shipped table.
+    pub fn cross_border(&self) -> Result<mandi_core::crossborder::CrossBorderService> {
+        let setup = |what: &'static str| {
+            move |e: &dyn std::fmt::Display| Error::Setup {
+                what,
+                message: e.to_string(),
+            }
+        };
+        let rates = mandi_paapi::fx::rate_cache(
+            &self.settings.fx,
+            self.sandbox_url.as_deref(),
+            self.catalog.clock().clone(),
+            Some(self.database.with_file_name("ecb-rates.xml")),
+        )
+        .map_err(|e| setup("fx")(&e))?;
+        mandi_core::crossborder::CrossBorderService::new(self.catalog.clone(), Arc::new(rates))
+            .map_err(|e| setup("duty tables")(&e))
+    }
 }

@@ -135,6 +135,9 @@ pub enum Command {
     Revenue(commands::revenue::Cmd),
     /// Deals users shared and the bot verified, newest or top voted, with score and votes.
     Community(commands::community::Cmd),
+    /// One product in several Amazon stores: converted price, shipping, import duty for
+    /// India, landed cost and the cheapest option.
+    CompareMarkets(commands::compare_markets::Cmd),
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ pub enum Error {
     /// Affiliate links, reports or revenue failed.
     #[error(transparent)]
     Affiliate(#[from] mandi_core::affiliate::AffiliateError),
+    /// Savings, achievements or leaderboards failed.
+    #[error(transparent)]
+    Engagement(#[from] mandi_core::engagement::EngagementError),
     /// Something the command needs could not be started.
     #[error("{what}: {message}")]
     Setup {

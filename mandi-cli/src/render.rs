@@ -102,9 +102,20 @@ pub fn product_link(p: &Product, tag: Option<&AssociateTag>) -> String {
 pub fn product_card(p: &Product, tag: Option<&AssociateTag>) -> Vec<String> {
     let offer = p.buy_box();
     let mut lines = vec![format!("{}  {}", p.asin, p.title)];
-    let mut price_line = format!("  price   {}", price(p.price()));
+    // amazon.in's amounts as they always were (`₹1,54,999`); another shop's the way it
+    // writes them (`1.299,00 €` on amazon.de, `$1,299.00` on amazon.com).
+    let home = p.marketplace == mandi_core::Marketplace::India;
+    let shown = |m: mandi_core::Money| {
+        if home {
+            m.display_short()
+        } else {
+            format!("{:#}", m.display_in(p.marketplace))
+        }
+    };
+    let mut price_line = format!("  price   {}", p.price().map_or_else(|| price(None), shown));
     if let Some(mrp) = offer.and_then(|o| o.list_price) {
-        price_line.push_str(&format!("   MRP {}", mrp.display_short()));
+        let label = if home { "MRP" } else { "list" };
+        price_line.push_str(&format!("   {label} {}", shown(mrp)));
         let off = discount(offer);
         if !off.is_empty() {
             price_line.push_str(&format!("   {off} off"));

@@ -46,10 +46,12 @@ pub mod community;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod contract;
+pub mod crossborder;
 pub mod digest;
 pub mod digest_intel;
 pub mod discovery;
 pub mod domain;
+pub mod engagement;
 pub mod fx;
 pub mod insights;
 pub mod links;

@@ -138,3 +138,35 @@ impl RateSource for HttpRateSource {
         self.url.to_string()
     }
 }
+/// The rate cache the `[fx]` settings describe: the file when one is set, else the URL,
+/// else the embedded sandbox's feed when `sandbox_url` is given, else the ECB's daily feed;
+/// refetched every six hours, the last good table kept in `cache_file`.
+///
+/// # Errors
+///
+/// [`FxError::Fetch`] when the URL is not an http(s) URL.
+pub fn rate_cache(
+    settings: &crate::settings::FxSettings,
+    sandbox_url: Option<&str>,
+    clock: std::sync::Arc<dyn mandi_core::Clock>,
+    cache_file: Option<std::path::PathBuf>,
+) -> Result<mandi_core::fx::RateCache<std::sync::Arc<dyn RateSource>>, FxError> {
+    use std::sync::Arc;
+    let source: Arc<dyn RateSource> = if let Some(file) = &settings.file {
+        Arc::new(mandi_core::fx::FileRateSource::new(file.clone()))
+    } else if let Some(url) = &settings.url {
+        Arc::new(HttpRateSource::new(url)?)
+    } else if let Some(base) = sandbox_url {
+        Arc::new(HttpRateSource::sandbox(base)?)
+    } else {
+        Arc::new(HttpRateSource::new(crate::settings::ECB_DAILY_FEED)?)
+    };
+    let policy = mandi_core::fx::FxPolicy {
+        max_age_days: u32::try_from(settings.max_age_days).unwrap_or(u32::MAX),
+    };
+    let mut cache = mandi_core::fx::RateCache::new(source, clock).policy(policy);
+    if let Some(path) = cache_file {
+        cache = cache.cache_file(path);
+    }
+    Ok(cache)
+}

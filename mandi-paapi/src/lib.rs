@@ -27,6 +27,7 @@ pub mod ops;
 #[cfg(feature = "paapi5")]
 #[cfg_attr(docsrs, doc(cfg(feature = "paapi5")))]
 pub mod paapi5;
+pub mod regional;
 pub mod resolver;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]

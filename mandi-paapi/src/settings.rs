@@ -182,6 +182,39 @@ pub struct Settings {
     pub quota: QuotaSettings,
     /// `[metrics]`: where the bot serves `/metrics` and `/healthz`.
     pub metrics: MetricsSettings,
+    /// `[fx]`: exchange rates and the stores `compare-markets` compares.
+    pub fx: FxSettings,
+}
+
+/// `[fx]`: where exchange rates come from (an ECB-format feed) and which stores a
+/// cross-border comparison reads by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FxSettings {
+    /// An ECB-format feed URL; the ECB's daily feed when unset (the embedded sandbox's own
+    /// feed when the source is the sandbox).
+    pub url: Option<String>,
+    /// An ECB-format file read instead of any URL.
+    pub file: Option<PathBuf>,
+    /// Days after their date rates still count as fresh (5 covers the ECB's Easter gap).
+    #[serde(deserialize_with = "number::u64")]
+    pub max_age_days: u64,
+    /// The stores compared when none are named (the buyer's own is always added).
+    pub compare: Vec<Marketplace>,
+}
+
+/// The ECB's daily reference-rate feed.
+pub const ECB_DAILY_FEED: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
+
+impl Default for FxSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            file: None,
+            max_age_days: 5,
+            compare: mandi_core::crossborder::DEFAULT_MARKETS.to_vec(),
+        }
+    }
 }
 
 /// Hides the password of a `scheme://user:password@host` URL.
@@ -278,6 +311,11 @@ pub struct ServerSettings {
     /// Lets API webhook subscriptions point at loopback and private-network hosts (off:
     /// only public internet hosts, since every write key chooses where the server posts).
     pub allow_private_webhooks: bool,
+    /// Where `mandi serve` is reached from the internet (`https://mandi.example`). When
+    /// set, the server answers the `/r/<token>` Buy-link redirect (recording each click)
+    /// and the bot's Buy buttons point at `<public_url>/r/<token>`; when unset, Buy links
+    /// go straight to Amazon and no click is recorded.
+    pub public_url: Option<String>,
 }
 
 /// `[telegram]`: the Telegram bot.

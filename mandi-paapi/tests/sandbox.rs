@@ -18,6 +18,8 @@ use mandi_paapi::transport::{RetryPolicy, Timeouts};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+mod markets;
+
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 10, 20, 6, 0, 0).unwrap()
 }
@@ -371,9 +373,13 @@ async fn creators_checks_the_authorization_format_per_version() {
         send("Bearer nonsense".to_owned(), "www.amazon.in").await.0,
         401
     );
-    let (status, body) = send(format!("Bearer {v3}"), "www.amazon.com").await;
+    let (status, body) = send(format!("Bearer {v3}"), "www.amazon.fr").await;
     assert_eq!(status, 400);
     assert_eq!(body["type"], "ValidationException");
+    // amazon.com is served, but not to Europe-and-India credentials (3.2).
+    let (status, body) = send(format!("Bearer {v3}"), "www.amazon.com").await;
+    assert_eq!(status, 403);
+    assert_eq!(body["type"], "AccessDeniedException");
 }
 
 #[tokio::test]

@@ -25,8 +25,9 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::dto::{
     AlertView, BulkJobView, BulkSubmit, CommunityDealView, Health, HistoryView, ImportView,
-    InsightsView, KeyView, Problem, ProductView, SearchResults, VariationsView, WatchCreate,
-    WatchUpdate, WatchView, WebhookCreate, WebhookCreated, WebhookView,
+    InsightsView, KeyView, Problem, ProductView, SearchResults, SettingsUpdate, SettingsView,
+    VariationsView, WatchCreate, WatchUpdate, WatchView, WebhookCreate, WebhookCreated,
+    WebhookView,
 };
 use crate::error::ApiError;
 
@@ -84,6 +85,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(community_deals))
         .routes(routes!(list_webhooks, create_webhook))
         .routes(routes!(delete_webhook))
+        .routes(routes!(get_settings, update_settings))
+        .routes(routes!(compare_markets))
         .split_for_parts()
 }
 
@@ -818,4 +821,111 @@ pub async fn delete_webhook(
     require(&p, KeyScope::Write)?;
     state.webhooks().delete(&p.user, WebhookId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The key's user's preferences: the preferred marketplace (with its currency), language,
+/// time zone and daily alert cap.
+#[utoipa::path(get, path = "/api/v1/settings", responses((status = 200, body = SettingsView)))]
+pub async fn get_settings(Extension(p): Extension<Principal>) -> Json<SettingsView> {
+    Json(SettingsView::from(&p.user.settings))
+}
+
+/// Changes the preferences (scope `write`); absent fields stay as they are, and nothing is
+/// saved when any field is refused.
+#[utoipa::path(patch, path = "/api/v1/settings", request_body = SettingsUpdate,
+    responses((status = 200, body = SettingsView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(body): Json<SettingsUpdate>,
+) -> ApiResult<Json<SettingsView>> {
+    require(&p, KeyScope::Write)?;
+    let mut settings = p.user.settings.clone();
+    if let Some(m) = &body.marketplace {
+        settings.marketplace = m.parse().map_err(|_| {
+            ApiError::Unprocessable(format!(
+                "marketplace {m:?} is not an Amazon store: give a domain such as amazon.de or a country code such as DE"
+            ))
+        })?;
+    }
+    if let Some(l) = &body.language {
+        settings.language = match l.trim().to_ascii_lowercase().as_str() {
+            "en" | "english" => mandi_core::Language::English,
+            "hi" | "hindi" => mandi_core::Language::Hindi,
+            _ => {
+                return Err(ApiError::Unprocessable(format!(
+                    "language {l:?} is not `english` or `hindi`"
+                )));
+            }
+        };
+    }
+    if let Some(tz) = &body.time_zone {
+        if tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ApiError::Unprocessable(format!(
+                "time_zone {tz:?} is not an IANA time zone such as Asia/Kolkata"
+            )));
+        }
+        settings.time_zone = tz.clone();
+    }
+    match body.daily_cap {
+        None => {}
+        Some(0) => settings.daily_cap = None,
+        Some(n @ 1..=1000) => settings.daily_cap = Some(n),
+        Some(n) => {
+            return Err(ApiError::Unprocessable(format!(
+                "daily_cap {n} is not between 1 and 1000 (0 removes the cap)"
+            )));
+        }
+    }
+    let user = state.inner.watches.save_settings(&p.user, settings).await?;
+    state.keys().forget_user(user.id);
+    Ok(Json(SettingsView::from(&user.settings)))
+}
+
+/// Which stores to compare.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CompareQuery {
+    /// Stores to compare, comma-separated domains or country codes (`US,GB,DE`); default:
+    /// amazon.in, .com, .co.uk and .de.
+    pub markets: Option<String>,
+    /// The buyer's store (default: the key's user's preferred marketplace).
+    pub home: Option<String>,
+}
+
+/// One product in several Amazon stores: each store's price converted to the buyer's
+/// currency at the ECB reference rates, estimated shipping, India's import duty (BCD +
+/// SWS + IGST, from the table shipped with Mandi) and the landed cost, with the cheapest
+/// option. The document has a `markets` array, one entry per store.
+#[utoipa::path(get, path = "/api/v1/products/{asin}/markets", params(("asin" = String, Path, description = "An ASIN or a URL-encoded product link"), CompareQuery),
+    responses((status = 200, description = "The comparison (`markets`, `cheapest`, `rates`, `tables`)", content_type = "application/json"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn compare_markets(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(asin): Path<String>,
+    Query(q): Query<CompareQuery>,
+) -> ApiResult<Json<mandi_core::crossborder::MarketComparison>> {
+    let service = state.cross_border().ok_or_else(|| {
+        ApiError::NotFound("comparing stores is not configured on this server".into())
+    })?;
+    let home = marketplace(q.home.as_deref(), &p.user)?;
+    let (_, a) = product_ref(&asin, home)?;
+    let markets = match q.markets.as_deref() {
+        None => mandi_core::crossborder::DEFAULT_MARKETS.to_vec(),
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(|m| {
+                m.parse::<Marketplace>().map_err(|_| {
+                    ApiError::BadRequest(format!("{m:?} is not a marketplace code such as DE"))
+                })
+            })
+            .collect::<ApiResult<Vec<_>>>()?,
+    };
+    if markets.len() > 25 {
+        return Err(ApiError::BadRequest("at most 25 stores at a time".into()));
+    }
+    Ok(Json(service.compare(a, home, &markets).await))
 }

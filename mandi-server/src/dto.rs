@@ -652,3 +652,55 @@ impl From<&mandi_core::SharedDeal> for CommunityDealView {
         }
     }
 }
+/// The key's user's preferences (`GET`/`PATCH /api/v1/settings`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SettingsView {
+    /// The preferred marketplace (`www.amazon.in`): bare ASINs are read there, prices are
+    /// shown in its currency, and cross-border comparisons land there.
+    pub marketplace: String,
+    /// Its country code (`IN`).
+    pub country: String,
+    /// Its currency (`INR`).
+    pub currency: String,
+    /// `english` or `hindi`.
+    pub language: String,
+    /// IANA time zone (`Asia/Kolkata`).
+    pub time_zone: String,
+    /// At most this many alerts a day; `null`: no cap.
+    pub daily_cap: Option<u32>,
+}
+
+impl From<&mandi_core::UserSettings> for SettingsView {
+    fn from(s: &mandi_core::UserSettings) -> Self {
+        Self {
+            marketplace: s.marketplace.domain().to_owned(),
+            country: s.marketplace.country_code().to_owned(),
+            currency: s.marketplace.currency().code().to_owned(),
+            language: match s.language {
+                mandi_core::Language::Hindi => "hindi",
+                _ => "english",
+            }
+            .to_owned(),
+            time_zone: s.time_zone.clone(),
+            daily_cap: s.daily_cap,
+        }
+    }
+}
+
+/// Changes to the preferences; absent fields stay as they are.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsUpdate {
+    /// A marketplace as a domain (`amazon.de`) or a country code (`DE`).
+    #[serde(default)]
+    pub marketplace: Option<String>,
+    /// `english` (`en`) or `hindi` (`hi`).
+    #[serde(default)]
+    pub language: Option<String>,
+    /// An IANA time zone name.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// At most this many alerts a day (1–1000); `0` removes the cap.
+    #[serde(default)]
+    pub daily_cap: Option<u32>,
+}

@@ -99,6 +99,7 @@ struct Inner {
     sessions: AdminSessions,
     webhooks: WebhookService,
     affiliate: Option<AffiliateService>,
+    cross_border: std::sync::OnceLock<mandi_core::crossborder::CrossBorderService>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -132,6 +133,7 @@ impl AppState {
                 catalog,
                 config,
                 monitor: RwLock::new(None),
+                cross_border: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -154,6 +156,20 @@ impl AppState {
     /// The webhook subscriptions.
     pub fn webhooks(&self) -> &WebhookService {
         &self.inner.webhooks
+    }
+
+    /// Serves `/api/v1/products/{asin}/markets` with `service` (the route answers 404
+    /// without one). Set once; a second call is ignored.
+    pub fn with_cross_border(self, service: mandi_core::crossborder::CrossBorderService) -> Self {
+        if self.inner.cross_border.set(service).is_err() {
+            tracing::warn!("the cross-border comparison was already set");
+        }
+        self
+    }
+
+    /// The cross-border comparison, when configured.
+    pub fn cross_border(&self) -> Option<&mandi_core::crossborder::CrossBorderService> {
+        self.inner.cross_border.get()
     }
 
     /// The affiliate links, when configured.

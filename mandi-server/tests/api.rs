@@ -109,6 +109,9 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "GET /api/v1/webhooks",
         "POST /api/v1/webhooks",
         "DELETE /api/v1/webhooks/{id}",
+        "GET /api/v1/settings",
+        "PATCH /api/v1/settings",
+        "GET /api/v1/products/{asin}/markets",
     ] {
         assert!(documented.contains(route), "{route} is not documented");
     }
@@ -1075,4 +1078,126 @@ async fn community_deals_list_verified_shares_newest_first() {
             .await;
         assert_eq!(s, 400, "{bad}");
     }
+}
+
+/// The preferred marketplace (and language, time zone, cap) is read and changed through
+/// `/api/v1/settings`; a refused field changes nothing; a read key cannot change it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_carry_the_preferred_marketplace() {
+    let (h, key) = Harness::with_key("settings", KeyScope::Write).await;
+    let doc: Value = h.get_json("/api/v1/openapi.json", &key).await.1;
+    let (s, before) = h.get_json("/api/v1/settings", &key).await;
+    assert_eq!(s, 200, "{before}");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/settings", 200),
+        &before,
+        "settings",
+    );
+    assert_eq!(before["marketplace"], "www.amazon.in");
+    assert_eq!(before["currency"], "INR");
+
+    let patch = |body: Value| {
+        h.http
+            .patch(h.url("/api/v1/settings"))
+            .bearer_auth(&key)
+            .json(&body)
+    };
+    let (s, after) = h
+        .send_json(patch(
+            json!({"marketplace": "amazon.de", "language": "hi", "daily_cap": 5}),
+        ))
+        .await;
+    assert_eq!(s, 200, "{after}");
+    check_schema(
+        &doc,
+        &response_schema(&doc, "patch", "/api/v1/settings", 200),
+        &after,
+        "patched",
+    );
+    assert_eq!(after["marketplace"], "www.amazon.de");
+    assert_eq!(after["country"], "DE");
+    assert_eq!(after["currency"], "EUR");
+    assert_eq!(after["language"], "hindi");
+    assert_eq!(after["daily_cap"], 5);
+    assert_eq!(h.get_json("/api/v1/settings", &key).await.1, after, "saved");
+
+    // One bad field: 422 naming it, and nothing saved (not even the good field).
+    let (s, problem) = h
+        .send_json(patch(json!({"marketplace": "ebay.com", "language": "en"})))
+        .await;
+    assert_eq!(s, 422, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("\"ebay.com\""),
+        "{problem}"
+    );
+    let (s, problem) = h
+        .send_json(patch(json!({"time_zone": "Mars/Olympus"})))
+        .await;
+    assert_eq!(s, 422, "{problem}");
+    let (s, _) = h.send_json(patch(json!({"colour": "red"}))).await;
+    assert_eq!(s, 422, "unknown fields are refused");
+    assert_eq!(
+        h.get_json("/api/v1/settings", &key).await.1,
+        after,
+        "unchanged"
+    );
+
+    let read = h.key("reader", KeyScope::Read, None).await;
+    let (s, _) = h
+        .send_json(
+            h.http
+                .patch(h.url("/api/v1/settings"))
+                .bearer_auth(&read)
+                .json(&json!({"marketplace": "US"})),
+        )
+        .await;
+    assert_eq!(s, 403);
+}
+
+/// `/api/v1/products/{asin}/markets` compares the product across stores for the key's user,
+/// with one entry per store in `markets`, the buyer's own first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_markets_lists_each_store_with_its_landed_cost() {
+    let (h, key) = Harness::with_key("compare", KeyScope::Read).await;
+    // Sold in all four of the sandbox's stores.
+    let asin = "B0CX59H5W7";
+    let (s, c) = h
+        .get_json(
+            &format!("/api/v1/products/{asin}/markets?markets=US,GB,DE"),
+            &key,
+        )
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let markets = c["markets"].as_array().expect("markets");
+    assert_eq!(markets.len(), 4, "{c}");
+    assert_eq!(markets[0]["marketplace"], "www.amazon.in");
+    assert_eq!(markets[0]["status"], "available", "{c}");
+    assert_eq!(
+        markets[0]["landed"], markets[0]["price"],
+        "no shipping or duty at home"
+    );
+    assert_eq!(c["currency"], "INR");
+    assert_eq!(c["tables"]["duty_as_of"], "2026-02-01");
+    assert!(
+        c["rates"]["date"].is_string(),
+        "the sandbox serves rates: {c}"
+    );
+    assert!(c["cheapest"].is_string(), "{c}");
+    for m in &markets[1..] {
+        assert_eq!(m["status"], "available", "{m}");
+        assert!(m["duty"]["total"]["minor"].is_i64(), "{m}");
+        assert!(m["landed"]["minor"].is_i64(), "{m}");
+    }
+    let (s, problem) = h
+        .get_json(
+            &format!("/api/v1/products/{asin}/markets?markets=US,narnia"),
+            &key,
+        )
+        .await;
+    assert_eq!(s, 400, "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or("").contains("narnia"));
 }

@@ -41,6 +41,8 @@ pub enum Callback {
     CycleCap,
     /// Show the marketplace picker.
     ChooseMarketplace,
+    /// Turn the leaderboard opt-in on or off.
+    ToggleLeaderboard,
     /// Make this the user's marketplace.
     SetMarketplace(Marketplace),
     /// Resume the watches paused while the user could not be reached (offered to a user
@@ -82,6 +84,7 @@ impl Callback {
             Self::ToggleQuiet => "st:quiet".to_owned(),
             Self::CycleCap => "st:cap".to_owned(),
             Self::ChooseMarketplace => "st:mk".to_owned(),
+            Self::ToggleLeaderboard => "st:lb".to_owned(),
             Self::SetMarketplace(m) => format!("mk:{}", m.country_code()),
             Self::ResumeAll => "ra:all".to_owned(),
             Self::Category(id) => format!("c:{id}"),
@@ -127,6 +130,7 @@ impl Callback {
                 "quiet" => Self::ToggleQuiet,
                 "cap" => Self::CycleCap,
                 "mk" => Self::ChooseMarketplace,
+                "lb" => Self::ToggleLeaderboard,
                 _ => return None,
             },
             "mk" => Self::SetMarketplace(

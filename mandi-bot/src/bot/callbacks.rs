@@ -128,7 +128,8 @@ impl Bot {
             Callback::ToggleMode
             | Callback::ToggleLanguage
             | Callback::ToggleQuiet
-            | Callback::CycleCap => {
+            | Callback::CycleCap
+            | Callback::ToggleLeaderboard => {
                 let mut settings = ctx.user.settings.clone();
                 let s = &mut settings;
                 match cb {
@@ -153,6 +154,9 @@ impl Bot {
                                 .zip(NaiveTime::from_hms_opt(7, 0, 0))
                                 .map(|(start, end)| QuietHours { start, end }),
                         };
+                    }
+                    Callback::ToggleLeaderboard => {
+                        s.leaderboard_opt_in = !s.leaderboard_opt_in;
                     }
                     _ => {
                         s.daily_cap = match s.daily_cap {

@@ -10,7 +10,7 @@ use super::SEARCH_PAGE_SIZE;
 use super::callback_data::Callback;
 use super::views::{self, buy_price, money_text};
 use super::{Bot, BotError, Ctx};
-use crate::links_local::{FoundProduct, find_product, product_url};
+use crate::links_local::{FoundProduct, find_product};
 use crate::telegram::InputFile;
 use crate::telegram::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use crate::text::{ellipsize, escape_html};
@@ -53,10 +53,12 @@ impl Bot {
             "settings" => self.cmd_settings(ctx, None).await,
             "digest" => self.cmd_digest(ctx).await,
             "stats" => self.cmd_stats(ctx).await,
+            "top" => self.cmd_top(ctx, args).await,
             "export" => self.cmd_export(ctx).await,
             "categories" | "category" => self.cmd_categories(ctx, args, None).await,
             "similar" => self.cmd_similar(ctx, &format!("{args} {urls}")).await,
             "report" => self.cmd_report(ctx, &format!("{args} {urls}")).await,
+            "compare" => self.cmd_compare(ctx, &format!("{args} {urls}")).await,
             "import" => self.cmd_import(ctx, args).await,
             c if c.starts_with("admin") => self.cmd_admin(ctx, c, args).await,
             _ => self.reply(ctx, t.unknown_command, None).await.map(drop),
@@ -191,13 +193,19 @@ impl Bot {
         let mut rows = Vec::new();
         for (i, p) in result.items.iter().enumerate() {
             let n = usize::from(page.saturating_sub(1)) * usize::from(SEARCH_PAGE_SIZE) + i + 1;
-            lines.push(format!(
-                "{n}. <a href=\"{}\">{}</a> — <b>{}</b>",
-                escape_html(&product_url(
+            let buy = self
+                .buy_url(
+                    ctx,
+                    mandi_core::ClickSource::Search {
+                        query: words.to_owned(),
+                    },
                     p.marketplace,
                     p.asin,
-                    self.config.associate_tag.as_deref()
-                )),
+                )
+                .await;
+            lines.push(format!(
+                "{n}. <a href=\"{}\">{}</a> — <b>{}</b>",
+                escape_html(&buy),
                 escape_html(&ellipsize(&p.title, 80)),
                 money_text(buy_price(p), t)
             ));
@@ -435,16 +443,17 @@ impl Bot {
         if let Some(o) = offer {
             lines.push(escape_html(o.availability.as_str()));
         }
+        let buy = self
+            .buy_url(
+                ctx,
+                mandi_core::ClickSource::Card,
+                found.marketplace,
+                found.asin,
+            )
+            .await;
         let kb = InlineKeyboardMarkup {
             inline_keyboard: vec![
-                vec![InlineKeyboardButton::url(
-                    t.btn_buy,
-                    product_url(
-                        found.marketplace,
-                        found.asin,
-                        self.config.associate_tag.as_deref(),
-                    ),
-                )],
+                vec![InlineKeyboardButton::url(t.btn_buy, buy)],
                 vec![
                     InlineKeyboardButton::callback(
                         t.btn_watch,
@@ -500,10 +509,51 @@ impl Bot {
 
     async fn cmd_stats(&self, ctx: &Ctx) -> Result<(), BotError> {
         let report = self.insights.savings(&ctx.user).await?;
-        let currency = ctx.user.settings.marketplace.currency();
-        self.reply(ctx, &views::stats_html(&report, currency, ctx.t()), None)
-            .await
-            .map(drop)
+        let stats = self.engagement.stats(&ctx.user).await?;
+        self.reply(
+            ctx,
+            &views::stats_html(&report, &stats, &ctx.user, ctx.t()),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `/top [savers|finders] [week|month|all] [category…]`: a leaderboard of the users
+    /// who opted in (default: top savers of the month, every category).
+    async fn cmd_top(&self, ctx: &Ctx, args: &str) -> Result<(), BotError> {
+        use mandi_core::engagement::{Board, Period};
+        let mut board = Board::TopSavers;
+        let mut period = Period::Month;
+        let mut category = Vec::new();
+        for word in args.split_whitespace() {
+            let lower = word.to_ascii_lowercase();
+            if let Some(b) = Board::parse(&lower) {
+                board = b;
+            } else if let Some(p) = Period::parse(&lower) {
+                period = p;
+            } else {
+                category.push(word);
+            }
+        }
+        let category = category.join(" ");
+        let list = self
+            .engagement
+            .leaderboard(
+                board,
+                period,
+                Some(category.as_str()).filter(|c| !c.is_empty()),
+                ctx.user.settings.marketplace.currency(),
+                10,
+            )
+            .await?;
+        self.reply(
+            ctx,
+            &views::leaderboard_html(&list, &ctx.user, ctx.t()),
+            None,
+        )
+        .await
+        .map(drop)
     }
 
     pub(super) async fn set_target(

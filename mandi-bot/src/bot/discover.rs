@@ -152,20 +152,16 @@ impl Bot {
                     escape_html(&ellipsize(&p.title, 200)),
                     money_text(p.price(), t)
                 );
+                let buy = self
+                    .buy_url(ctx, mandi_core::ClickSource::Card, p.marketplace, p.asin)
+                    .await;
                 let kb = InlineKeyboardMarkup {
                     inline_keyboard: vec![
                         vec![InlineKeyboardButton::callback(
                             t.btn_confirm_watch,
                             Callback::Watch(p.asin).encode(),
                         )],
-                        vec![InlineKeyboardButton::url(
-                            t.btn_buy,
-                            product_url(
-                                p.marketplace,
-                                p.asin,
-                                self.config.associate_tag.as_deref(),
-                            ),
-                        )],
+                        vec![InlineKeyboardButton::url(t.btn_buy, buy)],
                     ],
                 };
                 self.reply(ctx, &text, Some(kb)).await.map(drop)
@@ -347,11 +343,11 @@ impl Bot {
                 .encode(),
             ));
         }
+        let buy = self
+            .buy_url(ctx, mandi_core::ClickSource::Card, marketplace, asin)
+            .await;
         let mut rows = vec![
-            vec![InlineKeyboardButton::url(
-                t.btn_buy,
-                product_url(marketplace, asin, self.config.associate_tag.as_deref()),
-            )],
+            vec![InlineKeyboardButton::url(t.btn_buy, buy)],
             vec![InlineKeyboardButton::callback(
                 t.btn_watch,
                 Callback::Watch(asin).encode(),

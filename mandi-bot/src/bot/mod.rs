@@ -17,6 +17,7 @@ mod callbacks;
 mod commands;
 mod community;
 pub mod community_texts;
+mod compare;
 mod discover;
 mod foryou;
 mod report;
@@ -88,6 +89,8 @@ pub struct Bot {
     users: UserService,
     insights: InsightsService,
     community: mandi_core::community::CommunityService,
+    engagement: mandi_core::engagement::EngagementService,
+    affiliate: Option<mandi_core::affiliate::AffiliateService>,
     discovery: mandi_core::discovery::DiscoveryService,
     digest: DigestBuilder,
     notifier: Arc<TelegramNotifier>,
@@ -96,6 +99,7 @@ pub struct Bot {
     resolver: Arc<dyn LinkResolver>,
     me: tokio::sync::OnceCell<crate::telegram::types::User>,
     edits: Mutex<EditMemory>,
+    cross_border: Option<mandi_core::crossborder::CrossBorderService>,
 }
 
 /// What each message the bot edits last showed (a hash of text and keyboard), so a double
@@ -213,6 +217,11 @@ impl Bot {
             users: UserService::for_catalog(&catalog),
             insights: InsightsService::new(catalog.clone()),
             community: mandi_core::community::CommunityService::new(catalog.clone()),
+            engagement: mandi_core::engagement::EngagementService::new(
+                catalog.store().clone(),
+                catalog.clock().clone(),
+            ),
+            affiliate: None,
             discovery: mandi_core::discovery::DiscoveryService::new(catalog.clone()),
             digest: DigestBuilder::personal(catalog.clone()),
             catalog,
@@ -222,13 +231,66 @@ impl Bot {
             resolver: Arc::new(OfflineResolver),
             me: tokio::sync::OnceCell::new(),
             edits: Mutex::new(EditMemory::default()),
+            cross_border: None,
         }
+    }
+
+    /// `/compare` reads other stores through `service` (without it, `/compare` says it is
+    /// not set up).
+    pub fn with_cross_border(
+        mut self,
+        service: mandi_core::crossborder::CrossBorderService,
+    ) -> Self {
+        self.cross_border = Some(service);
+        self
     }
 
     /// `/digest` is built by `digest` (the same builder the dispatcher delivers with).
     pub fn with_digest(mut self, digest: DigestBuilder) -> Self {
         self.digest = digest;
         self
+    }
+
+    /// Points the Buy buttons of product cards, search results and carousels at the
+    /// `/r/<token>` redirect of `affiliate` (each link made for the user, where it was
+    /// shown and the product); without it they go straight to Amazon.
+    pub fn with_affiliate(mut self, affiliate: mandi_core::affiliate::AffiliateService) -> Self {
+        self.affiliate = Some(affiliate);
+        self
+    }
+
+    /// [`Bot::with_affiliate`] when `affiliate` is set.
+    pub fn with_affiliate_opt(
+        self,
+        affiliate: Option<mandi_core::affiliate::AffiliateService>,
+    ) -> Self {
+        match affiliate {
+            Some(a) => self.with_affiliate(a),
+            None => self,
+        }
+    }
+
+    /// A Buy link for the user of `ctx`: the redirect when affiliate links are on (a
+    /// failure falls back to the direct link), else the tagged product link.
+    async fn buy_url(
+        &self,
+        ctx: &Ctx,
+        source: mandi_core::ClickSource,
+        marketplace: Marketplace,
+        asin: mandi_core::Asin,
+    ) -> String {
+        if let Some(affiliate) = &self.affiliate {
+            match affiliate
+                .buy_link(ctx.user.id, source, marketplace, asin)
+                .await
+            {
+                Ok(link) => return link.url,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no redirect link; the Buy link goes straight to Amazon");
+                }
+            }
+        }
+        product_url(marketplace, asin, self.config.associate_tag.as_deref())
     }
 
     /// Expands short links (amzn.in, amzn.to, a.co) with `resolver`; without one they are
@@ -328,6 +390,11 @@ impl Bot {
                 "Offers: buy box, sellers, used",
                 "ऑफ़र: बाय बॉक्स, विक्रेता, used",
             ),
+            (
+                "compare",
+                "Price in other Amazon stores",
+                "दूसरे Amazon स्टोर में दाम",
+            ),
             ("deals", "Best deals now", "सबसे अच्छे डील"),
             ("share", "Share a deal", "डील साझा करें"),
             ("community", "Deals shared by users", "लोगों की साझा डील"),
@@ -339,6 +406,11 @@ impl Bot {
             ("settings", "Alerts, quiet hours, language", "सेटिंग्स"),
             ("digest", "Today's summary", "आज का सार"),
             ("stats", "Your savings", "आपकी बचत"),
+            (
+                "top",
+                "Leaderboards (opt in: /settings)",
+                "लीडरबोर्ड (/settings में चुनें)",
+            ),
             ("export", "Back up your watches", "वॉच का बैकअप"),
             ("help", "What I can do", "मदद"),
         ]
@@ -701,6 +773,9 @@ pub enum BotError {
     /// A watch operation failed.
     #[error(transparent)]
     Watch(#[from] WatchError),
+    /// Savings, achievements or leaderboards failed.
+    #[error(transparent)]
+    Engagement(#[from] mandi_core::engagement::EngagementError),
 }
 
 impl BotError {

@@ -4,10 +4,9 @@
 use chrono::{DateTime, Utc};
 use mandi_core::catalog::HistoryReport;
 use mandi_core::digest::{Digest, DigestSection};
+use mandi_core::engagement::{Board, Leaderboard, Period, UserStats};
 use mandi_core::insights::{RankedDeal, SavingsReport};
-use mandi_core::{
-    AlertMode, AlertRule, Currency, Marketplace, Money, Product, User, Watch, WatchState,
-};
+use mandi_core::{AlertMode, AlertRule, Marketplace, Money, Product, User, Watch, WatchState};
 
 use super::callback_data::Callback;
 use crate::i18n::{Texts, texts};
@@ -148,8 +147,13 @@ pub fn settings_view(user: &User) -> (String, InlineKeyboardMarkup) {
         t.marketplace,
         s.marketplace.domain().trim_start_matches("www.")
     );
+    let board = if s.leaderboard_opt_in {
+        t.leaderboard_on
+    } else {
+        t.leaderboard_off
+    };
     let text = format!(
-        "{}\n{mode}\n{quiet}\n{cap}\n{}\n{market}",
+        "{}\n{mode}\n{quiet}\n{cap}\n{}\n{market}\n{board}",
         t.settings_title, t.language
     );
     let kb = InlineKeyboardMarkup {
@@ -173,6 +177,10 @@ pub fn settings_view(user: &User) -> (String, InlineKeyboardMarkup) {
             vec![InlineKeyboardButton::callback(
                 format!("🌐 {market}"),
                 Callback::ChooseMarketplace.encode(),
+            )],
+            vec![InlineKeyboardButton::callback(
+                board,
+                Callback::ToggleLeaderboard.encode(),
             )],
         ],
     };
@@ -266,20 +274,152 @@ pub fn deals_html(deals: &[RankedDeal], t: &Texts) -> String {
     lines.join("\n")
 }
 
-/// The `/stats` message.
-pub fn stats_html(report: &SavingsReport, currency: Currency, t: &Texts) -> String {
-    let mut saved: Vec<String> = report.saved.iter().map(Money::display_short).collect();
-    if saved.is_empty() {
-        saved.push(report.saved_in(currency).display_short());
+/// The `/stats` message: the watch list's state, then what confirmed purchases saved
+/// (against 90-day medians, and apart, MRPs), the best deals caught, alerts acted on and
+/// missed, the streak and the achievements with when they were earned.
+pub fn stats_html(report: &SavingsReport, stats: &UserStats, user: &User, t: &Texts) -> String {
+    let currency = user.settings.marketplace.currency();
+    let tz = user.settings.tz();
+    let sums = |list: &[Money]| {
+        list.iter()
+            .map(Money::display_short)
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let mut below: Vec<String> = report.saved.iter().map(Money::display_short).collect();
+    if below.is_empty() {
+        below.push(report.saved_in(currency).display_short());
     }
-    format!(
-        "{}\n👁 {} ({} {})\n💰 {}",
-        t.stats_title,
-        report.watches,
-        report.active,
-        t.state_active,
-        saved.join(" + ")
-    )
+    let mut lines = vec![
+        t.stats_title.to_owned(),
+        format!(
+            "👁 {} ({} {}) · 📉 {} ({})",
+            report.watches,
+            report.active,
+            t.state_active,
+            report.cheaper,
+            below.join(" + ")
+        ),
+    ];
+    if stats.nothing_confirmed() {
+        lines.push(t.stats_nothing_confirmed.to_owned());
+    } else {
+        if !stats.saved_vs_median.is_empty() {
+            lines.push(format!(
+                "{}: <b>{}</b>",
+                t.stats_saved_median,
+                sums(&stats.saved_vs_median)
+            ));
+        }
+        if stats.without_median > 0 {
+            lines.push(format!(
+                "❔ {} {}",
+                stats.without_median, t.stats_unknown_median
+            ));
+        }
+        if !stats.saved_vs_mrp.is_empty() {
+            lines.push(format!(
+                "{}: {}",
+                t.stats_saved_mrp,
+                sums(&stats.saved_vs_mrp)
+            ));
+        }
+        if !stats.best_deals.is_empty() {
+            lines.push(format!("{}:", t.stats_best));
+            for p in &stats.best_deals {
+                lines.push(format!(
+                    "• {} — {} (−{})",
+                    escape_html(&ellipsize(&p.title, 50)),
+                    p.paid.display_short(),
+                    p.saved_vs_median
+                        .map_or_else(String::new, |s| s.display_short())
+                ));
+            }
+        }
+    }
+    lines.push(format!(
+        "{}: {} / {} / {}",
+        t.stats_alerts, stats.alerts, stats.alerts_acted_on, stats.real_deal_alerts
+    ));
+    if stats.missed_count > 0 {
+        lines.push(format!("{}: {}", t.stats_missed, stats.missed_count));
+        for m in &stats.missed {
+            lines.push(format!(
+                "• {} — {} · {}",
+                m.asin.as_str(),
+                money_text(m.price, t),
+                verdict(m.verdict, t)
+            ));
+        }
+    }
+    lines.push(format!(
+        "{}: {} / {}",
+        t.stats_streak, stats.streak.current, stats.streak.longest
+    ));
+    if stats.achievements.is_empty() {
+        lines.push(t.stats_no_achievements.to_owned());
+    } else {
+        lines.push(format!("{}:", t.stats_achievements));
+        for e in &stats.achievements {
+            lines.push(format!(
+                "• <b>{}</b> — {} ({})",
+                escape_html(e.achievement.title()),
+                escape_html(e.achievement.rule()),
+                e.at.with_timezone(&tz).format("%d %b %Y")
+            ));
+        }
+    }
+    lines.push(
+        if user.settings.leaderboard_opt_in {
+            t.leaderboard_on
+        } else {
+            t.leaderboard_off
+        }
+        .to_owned(),
+    );
+    lines.join("\n")
+}
+
+/// A leaderboard (`/top`): rank, name, saving and deals caught; the reader's own opt-in
+/// state at the end.
+pub fn leaderboard_html(list: &Leaderboard, user: &User, t: &Texts) -> String {
+    let board = match list.board {
+        Board::DealFinders => t.board_finders,
+        _ => t.board_savers,
+    };
+    let period = match list.period {
+        Period::Week => t.period_week,
+        Period::Month => t.period_month,
+        _ => t.period_all,
+    };
+    let mut lines = vec![format!(
+        "<b>{board}</b> · {period}{}",
+        list.category
+            .as_deref()
+            .map(|c| format!(" · {}", escape_html(c)))
+            .unwrap_or_default()
+    )];
+    if list.entries.is_empty() {
+        lines.push(t.board_empty.to_owned());
+    }
+    for e in &list.entries {
+        lines.push(format!(
+            "{}. {} — <b>{}</b> · {} 🔥",
+            e.rank,
+            escape_html(&ellipsize(&e.name, 40)),
+            e.saved.display_short(),
+            e.deals
+        ));
+    }
+    lines.push(
+        if user.settings.leaderboard_opt_in {
+            t.leaderboard_on
+        } else {
+            t.leaderboard_off
+        }
+        .to_owned(),
+    );
+    lines.join("\n")
 }
 
 /// A digest as one HTML message: the alerts it carries, then each section.

@@ -79,6 +79,14 @@ pub(crate) async fn harness_with(
     if let Some(resolver) = resolver {
         bot = bot.with_resolver(resolver);
     }
+    let rates: Arc<dyn mandi_core::fx::RateSource> = Arc::new(crate::support::TestRates);
+    let rates = Arc::new(mandi_core::fx::RateCache::new(
+        rates,
+        Arc::new(clock.clone()),
+    ));
+    bot = bot.with_cross_border(
+        mandi_core::crossborder::CrossBorderService::new(catalog.clone(), rates).unwrap(),
+    );
     let bot = Arc::new(bot);
     let poller = Poller::new(client_for(&fake), 1);
     let task = tokio::spawn(async move {
@@ -1050,4 +1058,44 @@ async fn report_shows_the_competitive_picture_and_the_card_button_opens_it() {
     // The other sellers were not seen at that latest moment: no comparison of old prices.
     assert!(!again.contains("against other sellers"), "{again}");
     assert!(h.fake.rejected().is_empty(), "{:?}", h.fake.rejected());
+}
+
+/// `/compare <ASIN>` shows the product in the user's store and abroad, converted, with
+/// shipping and Indian import duty, and names the cheapest; without a product it explains
+/// itself.
+#[tokio::test]
+async fn compare_shows_the_landed_cost_in_each_store_and_the_cheapest() {
+    let h = harness(NotifierConfig::unthrottled()).await;
+    let a = asin(1);
+    // ₹59,999 at home; $399.00 in the US (about ₹33,841 + shipping + 30.98 % duty).
+    h.source.add_abroad(
+        a,
+        Marketplace::UnitedStates,
+        "Redmi Note 13 5G (US)",
+        39_900,
+    );
+    let u = 6201;
+    h.fake.push_text(u, "/compare B000000001");
+    wait_for("the comparison", 10, || h.fake.sent_to(u).len() == 1).await;
+    let sent = h.fake.sent_to(u);
+    let body = sent[0].body();
+    assert!(body.contains("in other stores (in INR)"), "{body}");
+    assert!(body.contains("<b>www.amazon.in</b> ₹59,999.00"), "{body}");
+    assert!(body.contains("<b>www.amazon.com</b> $399.00"), "{body}");
+    assert!(
+        body.contains("<b>www.amazon.co.uk</b> — not sold there"),
+        "{body}"
+    );
+    assert!(body.contains("duty ₹"), "{body}");
+    assert!(body.contains("✅ <b>www.amazon.com</b>"), "{body}");
+    assert!(body.contains("Cheapest: www.amazon.com, ₹"), "{body}");
+    assert!(body.contains("as of 2026-02-01"), "{body}");
+
+    h.fake.push_text(u, "/compare");
+    wait_for("the usage", 10, || h.fake.sent_to(u).len() == 2).await;
+    assert!(
+        h.fake.sent_to(u)[1]
+            .body()
+            .contains("Send /compare followed by")
+    );
 }

@@ -6,6 +6,7 @@ mod client;
 mod community;
 mod conversation;
 mod discovery;
+mod engagement;
 mod notifier;
 #[allow(dead_code)]
 mod support;

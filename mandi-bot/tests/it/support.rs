@@ -109,6 +109,17 @@ impl TestSource {
         self.products.lock().unwrap().push(p);
     }
 
+    /// The same product sold in another store at `price` (in that store's minor units).
+    pub fn add_abroad(&self, a: Asin, market: Marketplace, title: &str, price_minor: i64) {
+        let mut p = Product::new(a, market, title, t0());
+        p.product_group = Some("Wireless".into());
+        p.offers = vec![Offer::new(
+            Some(Money::from_minor(price_minor, market.currency())),
+            Availability::InStock,
+        )];
+        self.products.lock().unwrap().push(p);
+    }
+
     /// A variation parent `parent` (no price of its own) with children `(asin, colour, price)`.
     pub fn add_family(&self, parent: Asin, title: &str, children: &[(Asin, &str, i64)]) {
         let mut items = Vec::new();
@@ -157,7 +168,12 @@ impl ProductSource for TestSource {
         let items = request
             .unique_asins()
             .iter()
-            .filter_map(|a| products.iter().find(|p| p.asin == *a).cloned())
+            .filter_map(|a| {
+                products
+                    .iter()
+                    .find(|p| p.asin == *a && p.marketplace == request.marketplace)
+                    .cloned()
+            })
             .collect();
         Ok(ItemsBatch {
             items,
@@ -210,5 +226,18 @@ impl ProductSource for TestSource {
         _request: &BrowseNodesRequest,
     ) -> Result<Vec<BrowseNode>, SourceError> {
         Ok(Vec::new())
+    }
+}
+
+/// The sandbox's exchange rates of the test day (`mandi_core::fx::sandbox_rates`).
+pub struct TestRates;
+
+#[async_trait]
+impl mandi_core::fx::RateSource for TestRates {
+    async fn fetch(&self) -> Result<mandi_core::fx::RateTable, mandi_core::fx::FxError> {
+        Ok(mandi_core::fx::sandbox_rates(t0().date_naive()))
+    }
+    fn describe(&self) -> String {
+        "test rates".into()
     }
 }

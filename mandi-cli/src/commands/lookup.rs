@@ -7,12 +7,13 @@ use crate::app::{App, block_on};
 use crate::error::Result;
 use crate::output::Output;
 use crate::render;
-use mandi_core::{ItemError, Product};
+use mandi_core::{ItemError, Marketplace, Product};
 
 const EXAMPLES: &str = "\
 Examples:
   mandi lookup B0CX59H5W7
   mandi lookup \"https://www.amazon.in/dp/B0CX59H5W7?tag=someone-21\" B0D5YCYS1G
+  mandi lookup B0CX59H5W7 --marketplace de          # amazon.de, in euros
   mandi --json lookup B0CX59H5W7
 
 Every offer seen is saved to the price history (see `mandi history`).
@@ -25,6 +26,10 @@ pub struct Cmd {
     /// ASINs or Amazon links (a whole pasted message works too).
     #[arg(required = true, value_name = "ASIN|URL")]
     inputs: Vec<String>,
+    /// The marketplace of bare ASINs: a country code (`in`, `us`, `uk`, `de`…) or a domain
+    /// (`www.amazon.de`); default `general.marketplace`. Links keep their own marketplace.
+    #[arg(long, short = 'm', value_name = "MARKETPLACE")]
+    marketplace: Option<Marketplace>,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,7 +60,8 @@ pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
     let settings = ctx.settings()?;
     let tag = associate_tag(&settings)?;
     let tag = tag.as_ref();
-    let refs = product_inputs(ctx, &cmd.inputs, settings.general.marketplace)?;
+    let default = cmd.marketplace.unwrap_or(settings.general.marketplace);
+    let refs = product_inputs(ctx, &cmd.inputs, default)?;
     block_on(async {
         let app = App::open(ctx).await?;
         let mut items = Vec::new();

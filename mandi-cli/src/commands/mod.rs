@@ -6,6 +6,7 @@ pub mod backtest;
 pub mod categories;
 pub mod chart;
 pub mod community;
+pub mod compare_markets;
 pub mod completions;
 pub mod config;
 pub mod deals;
@@ -142,6 +143,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Quality(cmd) => quality::run(cmd, &ctx, out),
         Command::Revenue(cmd) => revenue::run(cmd, &ctx, out),
         Command::Community(cmd) => community::run(cmd, &ctx, out),
+        Command::CompareMarkets(cmd) => compare_markets::run(cmd, &ctx, out),
     }
 }
 
@@ -181,6 +183,26 @@ pub fn input_error(text: &str, error: &str) -> String {
     } else {
         format!("{:?}: {error}", crate::render::truncate(text.trim(), 60))
     }
+}
+
+/// The Buy-link redirect the settings describe (`[server] public_url` and
+/// `general.associate_tag`); `None` when no public URL is set.
+///
+/// # Errors
+///
+/// [`Error::Setup`] when the URL or the tag is unusable.
+pub fn affiliate_config(
+    settings: &Settings,
+) -> Result<Option<mandi_core::affiliate::AffiliateConfig>> {
+    mandi_core::affiliate::AffiliateConfig::from_settings(
+        settings.server.public_url.as_deref(),
+        settings.general.marketplace,
+        settings.general.associate_tag.as_deref(),
+    )
+    .map_err(|e| Error::Setup {
+        what: "server.public_url",
+        message: e.to_string(),
+    })
 }
 
 /// The configured associate tag, checked.

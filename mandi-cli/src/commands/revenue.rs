@@ -14,8 +14,14 @@ use crate::output::Output;
 
 /// `mandi revenue`: the affiliate funnel and what it earned.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  mandi revenue\n  mandi revenue --days 7 --top 5 --json")]
+#[command(
+    after_help = "Examples:\n  mandi revenue\n  mandi revenue --days 7 --top 5 --json\n  mandi revenue import Fee-Orders.csv",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cmd {
+    /// Import a report instead of showing one.
+    #[command(subcommand)]
+    action: Option<Action>,
     /// The period: the last N days (1–366), up to now.
     #[arg(long, default_value_t = 30)]
     days: i64,
@@ -24,10 +30,65 @@ pub struct Cmd {
     top: usize,
 }
 
+/// What `mandi revenue` can do besides showing the report.
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// Import an Associates orders or earnings report (CSV or TSV, as Associates Central
+    /// exports it): each row credited to general.associate_tag is attributed to the Buy-link
+    /// click it came from (and so to its user's savings); importing a file again adds
+    /// nothing.
+    #[command(
+        after_help = "Examples:\n  mandi revenue import Fee-Orders-2026-12.csv\n  mandi revenue import Fee-Earnings-2026-12.tsv --json\n\nNeeds [server] public_url (clicks are recorded by the redirect) and general.associate_tag."
+    )]
+    Import {
+        /// The report file.
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
+}
+
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 enum Document<'a> {
     Revenue(&'a RevenueReport),
+    Import(&'a mandi_core::affiliate::ImportSummary),
+}
+
+/// Runs `mandi revenue import FILE`.
+fn import(file: &std::path::Path, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::Input(format!("cannot read the report {}: {e}", file.display())))?;
+    block_on(async {
+        let app = App::open(ctx).await?;
+        let Some(config) = super::affiliate_config(&app.settings)? else {
+            return Err(Error::Input(
+                "set [server] public_url first: clicks (which reports are attributed to) are \
+                 only recorded by the Buy-link redirect of `mandi serve`"
+                    .to_owned(),
+            ));
+        };
+        let service = mandi_core::affiliate::AffiliateService::new(
+            app.catalog.store().clone(),
+            app.catalog.clock().clone(),
+            config,
+        );
+        let summary = service
+            .import_report(&text, app.settings.general.marketplace)
+            .await?;
+        if out.is_json() {
+            out.json(&Document::Import(&summary))?;
+            return Ok(Outcome::Success);
+        }
+        out.line(format!(
+            "{} report: {} rows, {} new, {} attributed to a click, {} credited to another tag",
+            summary.kind.as_str(),
+            summary.rows,
+            summary.added,
+            summary.attributed,
+            summary.other_tags
+        ))?;
+        Ok(Outcome::Success)
+    })
 }
 
 /// `75.00%` from basis points.
@@ -57,6 +118,9 @@ fn funnel_lines(out: &mut Output<'_>, steps: &[FunnelStep]) -> Result<()> {
 ///
 /// A bad `--days` or `--top`, or the store failed.
 pub fn run(cmd: Cmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome> {
+    if let Some(Action::Import { file }) = &cmd.action {
+        return import(file, ctx, out);
+    }
     if !(1..=366).contains(&cmd.days) {
         return Err(Error::Input(format!(
             "--days must be 1 to 366, got {}",

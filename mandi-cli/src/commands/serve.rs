@@ -22,7 +22,8 @@ Examples:
   curl -H \"Authorization: Bearer $KEY\" http://127.0.0.1:8080/api/v1/products/B0CX59H5W7
 
 The API is under /api/v1 (OpenAPI document at /api/v1/openapi.json), the admin dashboard at
-/admin ([server] admin_password, or an admin-scope key). Keys: `mandi keys create`.";
+/admin ([server] admin_password, or an admin-scope key). Keys: `mandi keys create`.
+With [server] public_url set, /r/<token> answers the bot's Buy links and records each click.";
 
 /// `mandi serve`: the REST API and the admin dashboard.
 #[derive(Debug, clap::Args)]
@@ -51,12 +52,25 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
         })?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let app = App::open(ctx).await?;
+        let affiliate = super::affiliate_config(&app.settings)?;
+        let redirect_base = affiliate.as_ref().map(|_| {
+            app.settings
+                .server
+                .public_url
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .trim_end_matches('/')
+                .to_owned()
+        });
         let config = ServerConfig {
             admin_password: app.settings.server.admin_password.clone(),
             webhook_targets: webhook_targets(&app),
+            affiliate,
             ..ServerConfig::default()
         };
-        let state = AppState::new(app.catalog.clone(), config);
+        let state =
+            AppState::new(app.catalog.clone(), config).with_cross_border(app.cross_border()?);
         let listener = tokio::net::TcpListener::bind(cmd.listen)
             .await
             .map_err(|e| Error::Setup {
@@ -70,6 +84,14 @@ pub fn run(cmd: ServeCmd, ctx: &Context, out: &mut Output<'_>) -> Result<Outcome
         out.line(format!(
             "serving the API on http://{addr}/api/v1 and the dashboard on http://{addr}/admin (Ctrl-C stops)"
         ))?;
+        match &redirect_base {
+            Some(base) => out.line(format!(
+                "Buy links: {base}/r/<token> is answered here and each click recorded"
+            ))?,
+            None => out.line(
+                "Buy links go straight to Amazon (set [server] public_url to record clicks)",
+            )?,
+        }
         out.flush()?;
         let monitor = if cmd.no_monitor {
             None

@@ -15,6 +15,7 @@ mod competition;
 mod config;
 mod demo;
 mod discovery;
+mod markets;
 mod migrate;
 mod ops;
 mod products;

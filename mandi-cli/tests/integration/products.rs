@@ -76,6 +76,62 @@ mtest!(lookup_of_an_unknown_product_exits_1, |dir, cmd| {
 });
 
 mtest!(
+    lookup_on_amazon_de_prints_euros_the_german_way,
+    |dir, cmd| {
+        use mandi_core::Marketplace;
+        use mandi_paapi::sandbox::Oracle;
+        let s = sample();
+        let text = cmd
+            .args(["lookup", s.phone.as_str(), "--marketplace", "de"])
+            .stdout();
+        // `185,99 €`: comma decimals, dot groups, a no-break space before the euro sign.
+        let price = text
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix("price   "))
+            .unwrap_or_else(|| panic!("{text}"));
+        let amount = price.split("   ").next().unwrap_or_default();
+        let (number, sign) = amount
+            .split_once('\u{a0}')
+            .unwrap_or_else(|| panic!("{amount:?}"));
+        assert_eq!(sign, "€", "{text}");
+        let (whole, cents) = number.split_once(',').unwrap_or_else(|| panic!("{number}"));
+        assert_eq!(cents.len(), 2, "{number}");
+        assert!(
+            whole
+                .split('.')
+                .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        );
+        assert!(
+            text.contains(&format!("https://www.amazon.de/dp/{}", s.phone)),
+            "{text}"
+        );
+
+        // A pasted amazon.de link of an ASIN only amazon.in sells: not accessible there.
+        let oracle = Oracle::new(Catalog::for_seed(42));
+        let only_india = oracle
+            .catalog()
+            .asins()
+            .find(|&a| oracle.markets_of(a) == [Marketplace::India])
+            .expect("an India-only ASIN");
+        let o = dir
+            .mandi()
+            .args(["lookup", &format!("https://www.amazon.de/dp/{only_india}")])
+            .output();
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("ItemNotAccessible"), "{err}");
+        // The same link on amazon.com answers in dollars when amazon.com sells it.
+        let in_us = oracle.asins_in(Marketplace::UnitedStates)[0];
+        let doc: Value = dir
+            .mandi()
+            .args(["lookup", &format!("https://www.amazon.com/dp/{in_us}")])
+            .json();
+        let item = &doc["data"]["items"][0];
+        assert_eq!(item["marketplace"], "www.amazon.com", "{doc}");
+    }
+);
+
+mtest!(
     lookup_with_the_associate_tag_prints_affiliate_links,
     |dir, cmd| {
         let s = sample();

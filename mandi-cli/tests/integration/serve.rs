@@ -273,3 +273,170 @@ mtest!(
         assert!(delivered.contains(&phone()), "{delivered}");
     }
 );
+
+/// A raw GET on loopback; returns the whole answer (status line and headers included).
+fn raw_get(addr: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
+mtest!(
+    serve_answers_buy_links_and_an_imported_order_shows_in_stats_and_leaderboards,
+    |dir, cmd| {
+        use mandi_core::affiliate::RedirectToken;
+        use mandi_core::{
+            Asin, Availability, ClickSource, DataOrigin, ExternalIdentity, LinkFormat, Marketplace,
+            Money, NewClickTarget, NewUser, OfferKind, PricePoint, Store, UserSettings,
+        };
+        dir.write_config(
+            "[general]\nassociate_tag = \"mandi-21\"\n\n[server]\npublic_url = \"https://mandi.example/\"\n",
+        );
+        // The CLI user, a Buy link made for them (as the bot makes one), and 60 days of
+        // history at ₹20,000.
+        let token = RedirectToken::parse("AbCdEfGhIjKlMnOpQrStUvWx").expect("token");
+        let asin: Asin = phone().parse().expect("asin");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let store = mandi_core::store::SqliteStore::open(dir.database()).expect("store");
+            let now = mandi_core::Clock::now(&mandi_core::SystemClock);
+            let user = store
+                .upsert_user(
+                    &NewUser {
+                        identity: ExternalIdentity::new("cli", "local"),
+                        display_name: Some("Local saver".to_owned()),
+                        settings: UserSettings::default(),
+                    },
+                    now,
+                )
+                .await
+                .expect("user");
+            store
+                .create_click_target(&NewClickTarget {
+                    token_hash: token.hash(),
+                    user_id: user.id,
+                    source: ClickSource::Card,
+                    marketplace: Marketplace::India,
+                    asin,
+                    variant: None,
+                    link_format: LinkFormat::Dp,
+                    created_at: now,
+                })
+                .await
+                .expect("target");
+            let points: Vec<PricePoint> = (1..=60)
+                .rev()
+                .map(|d| PricePoint {
+                    marketplace: Marketplace::India,
+                    asin,
+                    offer_kind: OfferKind::BuyBox,
+                    at: now - chrono::TimeDelta::days(d),
+                    price: Some(Money::from_major(20_000, mandi_core::Currency::INR)),
+                    list_price: Some(Money::from_major(25_000, mandi_core::Currency::INR)),
+                    availability: Availability::InStock,
+                    deal_badge: None,
+                    origin: DataOrigin::Api,
+                })
+                .collect();
+            store.record_prices(&points).await.expect("history");
+        });
+
+        let mut child = cmd
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-monitor"])
+            .spawn_piped();
+        let stdout = child.stdout.take().expect("stdout");
+        let server = Server(child);
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("a line").expect("stdout");
+        let addr = first
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("an address in {first:?}"))
+            .to_owned();
+        let second = lines.next().expect("a second line").expect("stdout");
+        assert!(
+            second.contains("https://mandi.example/r/<token>"),
+            "{second}"
+        );
+        let answer = raw_get(&addr, &format!("/r/{}", token.expose()));
+        assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
+        let location = format!("https://www.amazon.in/dp/{}?tag=mandi-21", phone());
+        assert!(
+            answer
+                .lines()
+                .any(|l| l.eq_ignore_ascii_case(&format!("location: {location}"))),
+            "{answer}"
+        );
+        let unknown = raw_get(&addr, "/r/ZZZZZZZZZZZZZZZZZZZZZZZZ");
+        assert!(unknown.starts_with("HTTP/1.1 404"), "{unknown}");
+        drop(server);
+
+        // Nothing confirmed yet.
+        let text = dir.mandi().args(["stats"]).stdout();
+        assert!(text.contains("saved: nothing confirmed yet"), "{text}");
+
+        // The Associates orders report of today: the phone at ₹18,000.
+        let today = mandi_core::Clock::now(&mandi_core::SystemClock).date_naive();
+        let report = dir.path().join("Fee-Orders.csv");
+        std::fs::write(
+            &report,
+            format!(
+                "Fee-Orders reports from {today} to {today}\n\
+                 Category,Name,ASIN,Date,Qty,Price(Rs.),Link Type,Tag,Indirect Sales,Device Type Group\n\
+                 Cell Phones & Accessories,\"A phone\",{},{today},1,\"18,000.00\",Text+Image,mandi-21,DI,PHONE\n",
+                phone()
+            ),
+        )
+        .expect("report");
+        let imported = dir
+            .mandi()
+            .args(["revenue", "import", report.to_str().expect("utf-8 path")])
+            .stdout();
+        assert!(
+            imported.contains("orders report: 1 rows, 1 new, 1 attributed"),
+            "{imported}"
+        );
+        let stats: Value = dir.mandi().args(["stats"]).json();
+        let events = &stats["data"]["events"];
+        assert_eq!(events["saved_vs_median"][0]["minor"], 200_000, "{stats}");
+        assert_eq!(events["saved_vs_mrp"][0]["minor"], 700_000, "{stats}");
+        let earned: Vec<&str> = events["achievements"]
+            .as_array()
+            .expect("achievements")
+            .iter()
+            .filter_map(|e| e["achievement"].as_str())
+            .collect();
+        assert_eq!(earned, vec!["first_saving", "all_time_low"], "{stats}");
+        assert_eq!(stats["data"]["leaderboard_opt_in"], false);
+
+        // Not opted in: on no leaderboard (exit 1, nothing found); then opted in.
+        let o = dir
+            .mandi()
+            .args(["stats", "--board", "savers", "--period", "week"])
+            .output();
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        dir.mandi().args(["stats", "--leaderboard", "on"]).stdout();
+        let board: Value = dir
+            .mandi()
+            .args(["stats", "--board", "finders", "--period", "all"])
+            .json();
+        assert_eq!(board["type"], "leaderboard");
+        assert_eq!(
+            board["data"]["entries"][0]["name"], "Local saver",
+            "{board}"
+        );
+        assert_eq!(board["data"]["entries"][0]["deals"], 1);
+        let text = dir
+            .mandi()
+            .args(["stats", "--board", "savers", "--category", "books"])
+            .output();
+        assert_eq!(text.status.code(), Some(1), "another category: nobody");
+    }
+);

@@ -52,6 +52,31 @@ impl AffiliateConfig {
         })
     }
 
+    /// The configuration the settings describe: `None` when no public URL is set (Buy
+    /// links then go straight to Amazon and no click is recorded); otherwise links under
+    /// `public_url` with `associate_tag` (when set) for `marketplace`.
+    ///
+    /// # Errors
+    ///
+    /// [`AffiliateError::InvalidConfig`] for a URL that is not an http(s) URL with a host
+    /// or a tag that is not an associate tag.
+    pub fn from_settings(
+        public_url: Option<&str>,
+        marketplace: Marketplace,
+        associate_tag: Option<&str>,
+    ) -> Result<Option<Self>, AffiliateError> {
+        let Some(url) = public_url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let mut config = Self::new(url)?;
+        if let Some(tag) = associate_tag.map(str::trim).filter(|t| !t.is_empty()) {
+            let tag = AssociateTag::parse(tag)
+                .map_err(|e| AffiliateError::InvalidConfig(e.to_string()))?;
+            config = config.with_tag(marketplace, tag);
+        }
+        Ok(Some(config))
+    }
+
     /// Uses `tag` for products of `marketplace`.
     #[must_use]
     pub fn with_tag(mut self, marketplace: Marketplace, tag: AssociateTag) -> Self {
@@ -731,6 +756,44 @@ mod tests {
         assert_eq!(
             (foreign.added, foreign.attributed, foreign.other_tags),
             (3, 0, 3)
+        );
+    }
+
+    #[test]
+    fn configurations_come_from_the_settings() {
+        assert!(
+            AffiliateConfig::from_settings(None, Marketplace::India, Some("mandi-21"))
+                .expect("none")
+                .is_none()
+        );
+        assert!(
+            AffiliateConfig::from_settings(Some(" "), Marketplace::India, None)
+                .expect("blank")
+                .is_none()
+        );
+        let c = AffiliateConfig::from_settings(
+            Some("https://mandi.example/"),
+            Marketplace::India,
+            Some("mandi-21"),
+        )
+        .expect("config")
+        .expect("some");
+        assert_eq!(c.base_url, "https://mandi.example");
+        assert_eq!(
+            c.tags.get(&Marketplace::India).map(AssociateTag::as_str),
+            Some("mandi-21")
+        );
+        assert!(
+            AffiliateConfig::from_settings(Some("mandi.example"), Marketplace::India, None)
+                .is_err()
+        );
+        assert!(
+            AffiliateConfig::from_settings(
+                Some("https://mandi.example"),
+                Marketplace::India,
+                Some("not a tag!")
+            )
+            .is_err()
         );
     }
 

@@ -209,6 +209,14 @@ impl KeyService {
         Ok(())
     }
 
+    /// Forgets the cached principals of `user`, so the next request reads the user (and
+    /// settings just changed) from the store.
+    pub fn forget_user(&self, user: crate::UserId) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.retain(|_, (p, _)| p.user.id != user);
+        }
+    }
+
     /// Counts one request of a key (accepted or refused by the rate limit); kept in memory
     /// until [`KeyService::flush_usage`].
     pub fn record_use(&self, key: ApiKeyId, accepted: bool) {

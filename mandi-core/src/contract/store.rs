@@ -300,6 +300,51 @@ pub async fn upsert_replaces_the_previous_copy(store: impl Store) {
     assert_eq!(back, Some(newer));
 }
 
+/// The review history keeps the rating and count each time a saved copy had them
+/// different from the last kept observation, in time order, per product.
+pub async fn review_history_keeps_each_change(store: impl Store) {
+    let a = asin("B0CX59H5W7");
+    let save = |at: i64, reviews: Option<(u16, u32)>| {
+        let mut p = full_product(a, t(at));
+        p.reviews = reviews.map(|(rating_centi, count)| Reviews {
+            rating_centi,
+            count,
+        });
+        p
+    };
+    for (at, reviews) in [
+        (0, Some((430, 100))),
+        (60, Some((430, 100))),
+        (120, Some((430, 900))),
+        (180, None),
+        (240, Some((431, 900))),
+    ] {
+        store
+            .upsert_product(&save(at, reviews))
+            .await
+            .expect("upsert");
+    }
+    let history = store.review_history(IN, a).await.expect("history");
+    let seen: Vec<(DateTime<Utc>, u16, u32)> = history
+        .iter()
+        .map(|o| (o.at, o.reviews.rating_centi, o.reviews.count))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![(t(0), 430, 100), (t(120), 430, 900), (t(240), 431, 900)]
+    );
+    let other = store
+        .review_history(IN, asin("B000000000"))
+        .await
+        .expect("empty history");
+    assert!(other.is_empty());
+    let elsewhere = store
+        .review_history(Marketplace::UnitedStates, a)
+        .await
+        .expect("other market");
+    assert!(elsewhere.is_empty(), "kept per marketplace");
+}
+
 /// A product never saved is `None`, not an error.
 pub async fn missing_product_is_none(store: impl Store) {
     let got = store
@@ -906,6 +951,7 @@ pub async fn update_user_saves_settings_and_active_flag(store: impl Store) {
         daily_cap: Some(5),
         language: Language::Hindi,
         marketplace: Marketplace::UnitedKingdom,
+        leaderboard_opt_in: true,
     };
     store.update_user(&user).await.expect("update");
     assert_eq!(store.get_user(user.id).await.expect("get"), user);
@@ -1467,6 +1513,7 @@ macro_rules! store_contract {
         $crate::store_contract!(@tests $make;
             upsert_then_get_round_trips_every_field,
             upsert_replaces_the_previous_copy,
+            review_history_keeps_each_change,
             missing_product_is_none,
             unknown_price_stays_unknown,
             upsert_product_records_its_price_points,

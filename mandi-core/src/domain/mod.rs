@@ -30,7 +30,8 @@ pub use marketplace::{CredentialGroup, Marketplace, PartnerTagRule, UnknownMarke
 pub use money::{Currency, LocalMoney, Money, MoneyError, MoneyFormat, group_count};
 pub use product::{
     Availability, BrowseNode, BrowseNodeRef, Condition, DataOrigin, DealDetails, Image, Merchant,
-    Offer, OfferKind, Product, Reviews, Savings, VariationAttribute, VariationFamily,
+    Offer, OfferKind, Product, ReviewObservation, Reviews, Savings, VariationAttribute,
+    VariationFamily,
 };
 pub use serve_hooks::{AdminSession, NewWebhook, Webhook, WebhookId};
 pub use server::{

@@ -247,6 +247,16 @@ pub struct Reviews {
     pub count: u32,
 }
 
+/// A product's rating and review count as seen at a moment (the review history keeps one
+/// each time either changed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewObservation {
+    /// When it was seen (the product's fetch time, to the millisecond).
+    pub at: DateTime<Utc>,
+    /// The rating and count then.
+    pub reviews: Reviews,
+}
+
 impl Reviews {
     /// The rating as text with one decimal (`4.3`).
     pub fn rating_text(&self) -> String {

@@ -97,6 +97,9 @@ pub struct UserSettings {
     pub language: Language,
     /// The marketplace links without a domain default to.
     pub marketplace: Marketplace,
+    /// Whether the user appears on the public leaderboards (top savers, deal finders).
+    /// Off unless the user turns it on; a user who did not opt in never appears.
+    pub leaderboard_opt_in: bool,
 }
 
 impl Default for UserSettings {
@@ -108,6 +111,7 @@ impl Default for UserSettings {
             daily_cap: None,
             language: Language::English,
             marketplace: Marketplace::India,
+            leaderboard_opt_in: false,
         }
     }
 }

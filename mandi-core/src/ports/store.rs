@@ -512,6 +512,15 @@ pub trait Store: Send + Sync {
         asin: Asin,
     ) -> StoreResult<Option<Product>>;
 
+    /// A product's review history in time order: its rating and review count each time a
+    /// saved copy ([`Store::upsert_product`] and every batch save) had them different from
+    /// the last kept observation.
+    async fn review_history(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+    ) -> StoreResult<Vec<crate::domain::ReviewObservation>>;
+
     /// Appends price points in one transaction. A point identical in (marketplace, ASIN,
     /// offer kind, time) to a stored one is skipped. Returns how many were added.
     async fn record_prices(&self, points: &[PricePoint]) -> StoreResult<usize>;
@@ -1091,6 +1100,13 @@ macro_rules! forward_store {
             }
             async fn get_product(&self, m: Marketplace, a: Asin) -> StoreResult<Option<Product>> {
                 (**self).get_product(m, a).await
+            }
+            async fn review_history(
+                &self,
+                m: Marketplace,
+                a: Asin,
+            ) -> StoreResult<Vec<crate::domain::ReviewObservation>> {
+                (**self).review_history(m, a).await
             }
             async fn record_prices(&self, p: &[PricePoint]) -> StoreResult<usize> {
                 (**self).record_prices(p).await

@@ -18,7 +18,7 @@ use statrs::statistics::{Data, Median};
 use super::listing::{CleanTitle, Spec, SpecKey, clean_title, specs};
 use crate::catalog::{CatalogError, CatalogService};
 use crate::ports::QuarantineStatus;
-use crate::{Asin, Marketplace, Product};
+use crate::{Asin, Marketplace, Product, ReviewObservation};
 
 /// Products of the same categories read to find duplicates and category medians.
 const PEERS_PER_REPORT: usize = 2_000;
@@ -78,6 +78,22 @@ pub enum ReviewCaution {
         /// The median rating of its category, hundredths of a star.
         category_median_centi: u16,
     },
+    /// Many ratings arrived within days while the average hardly moved: bought or copied
+    /// reviews often look like this (a genuine burst, after a sale, usually moves it).
+    CountJumpFlatRating {
+        /// Ratings before the jump.
+        from_count: u32,
+        /// Ratings after it.
+        to_count: u32,
+        /// Days between the two observations.
+        days: i64,
+        /// The rating before, hundredths of a star.
+        rating_before_centi: u16,
+        /// The rating after, hundredths of a star.
+        rating_after_centi: u16,
+        /// When the jump was seen.
+        seen_at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 impl ReviewCaution {
@@ -92,6 +108,19 @@ impl ReviewCaution {
                 "rated {:.1} from only {count} ratings, well above its category's median of {:.1}: read the reviews with care",
                 f64::from(*rating_centi) / 100.0,
                 f64::from(*category_median_centi) / 100.0
+            ),
+            Self::CountJumpFlatRating {
+                from_count,
+                to_count,
+                days,
+                rating_before_centi,
+                rating_after_centi,
+                ..
+            } => format!(
+                "ratings jumped from {from_count} to {to_count} within {days} day{} while the rating stayed at {:.1} (was {:.1}): read the newest reviews with care",
+                if *days == 1 { "" } else { "s" },
+                f64::from(*rating_after_centi) / 100.0,
+                f64::from(*rating_before_centi) / 100.0
             ),
         }
     }
@@ -267,6 +296,50 @@ pub fn review_cautions(p: &Product, category_median_centi: Option<u16>) -> Vec<R
     }
 }
 
+/// The window a jump in ratings must happen within.
+const JUMP_WITHIN_DAYS: i64 = 7;
+/// The fewest new ratings that count as a jump.
+const JUMP_MIN_NEW: u32 = 100;
+/// …and the count must at least grow by half.
+const JUMP_MIN_GROWTH_PERCENT: u32 = 50;
+/// The most the average may move (hundredths of a star) for the rating to count as flat.
+const FLAT_RATING_CENTI: u16 = 5;
+
+/// The biggest sudden jump in a review history (time order): between two observations at
+/// most [`JUMP_WITHIN_DAYS`] apart, at least [`JUMP_MIN_NEW`] new ratings and growth of at
+/// least [`JUMP_MIN_GROWTH_PERCENT`] %, with the average moving no more than
+/// [`FLAT_RATING_CENTI`] hundredths of a star.
+pub fn review_jump(history: &[ReviewObservation]) -> Option<ReviewCaution> {
+    let mut best: Option<(u32, ReviewCaution)> = None;
+    for (i, later) in history.iter().enumerate() {
+        for earlier in history[..i].iter().rev() {
+            let days = (later.at - earlier.at).num_days();
+            if later.at - earlier.at > chrono::TimeDelta::days(JUMP_WITHIN_DAYS) {
+                break;
+            }
+            let (before, after) = (earlier.reviews, later.reviews);
+            let new = after.count.saturating_sub(before.count);
+            let grew = u64::from(new) * 100
+                >= u64::from(before.count) * u64::from(JUMP_MIN_GROWTH_PERCENT);
+            let flat = before.rating_centi.abs_diff(after.rating_centi) <= FLAT_RATING_CENTI;
+            if new >= JUMP_MIN_NEW && grew && flat && best.as_ref().is_none_or(|(n, _)| new > *n) {
+                best = Some((
+                    new,
+                    ReviewCaution::CountJumpFlatRating {
+                        from_count: before.count,
+                        to_count: after.count,
+                        days: days.max(1),
+                        rating_before_centi: before.rating_centi,
+                        rating_after_centi: after.rating_centi,
+                        seen_at: later.at,
+                    },
+                ));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
 /// The deepest browse node of a product (its category), if any.
 fn category_of(p: &Product) -> Option<&str> {
     p.browse_nodes
@@ -363,13 +436,24 @@ impl QualityService {
             }
         }
 
+        let mut jumps: HashMap<Asin, ReviewCaution> = HashMap::new();
+        for p in &products {
+            let history = store.review_history(marketplace, p.asin).await?;
+            if let Some(jump) = review_jump(&history) {
+                jumps.insert(p.asin, jump);
+            }
+        }
+
         let mut out: Vec<ProductQuality> = products
             .iter()
             .map(|p| {
                 let cleaned = clean_title(&p.title, p.brand.as_deref());
                 let missing = missing_fields(p);
                 let median = category_of(p).and_then(|n| medians.get(n).copied().flatten());
-                let cautions = review_cautions(p, median);
+                let mut cautions = review_cautions(p, median);
+                if let Some(jump) = jumps.get(&p.asin) {
+                    cautions.push(jump.clone());
+                }
                 let duplicates = twins.get(&p.asin).cloned().unwrap_or_default();
                 let penalty = 10 * missing.len()
                     + 5 * cleaned.fixes.len()
@@ -529,5 +613,49 @@ mod tests {
             Availability::InStock,
         )];
         assert_eq!(missing_fields(&p), vec![MissingField::Category]);
+    }
+
+    fn seen(day: i64, rating_centi: u16, count: u32) -> ReviewObservation {
+        ReviewObservation {
+            at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::TimeDelta::days(day),
+            reviews: Reviews {
+                rating_centi,
+                count,
+            },
+        }
+    }
+
+    #[test]
+    fn a_sudden_jump_in_ratings_with_a_flat_average_is_a_caution() {
+        // 200 → 520 ratings in 3 days, the average 4.31 → 4.33: a caution.
+        let history = [seen(0, 431, 180), seen(10, 431, 200), seen(13, 433, 520)];
+        let caution = review_jump(&history).expect("a jump");
+        assert_eq!(
+            caution,
+            ReviewCaution::CountJumpFlatRating {
+                from_count: 200,
+                to_count: 520,
+                days: 3,
+                rating_before_centi: 431,
+                rating_after_centi: 433,
+                seen_at: seen(13, 0, 0).at,
+            }
+        );
+        assert!(
+            caution.describe().contains("from 200 to 520 within 3 days"),
+            "{}",
+            caution.describe()
+        );
+        // The same burst over a month is steady growth, not a jump.
+        assert_eq!(review_jump(&[seen(0, 431, 200), seen(30, 431, 520)]), None);
+        // A burst that moves the average (a sale bringing real buyers) is not flagged.
+        assert_eq!(review_jump(&[seen(0, 431, 200), seen(2, 418, 520)]), None);
+        // Fewer than 100 new ratings, or less than half again: not a jump.
+        assert_eq!(review_jump(&[seen(0, 431, 20), seen(1, 431, 90)]), None);
+        assert_eq!(
+            review_jump(&[seen(0, 431, 5_000), seen(1, 431, 5_400)]),
+            None
+        );
+        assert_eq!(review_jump(&[]), None);
     }
 }

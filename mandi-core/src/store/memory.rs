@@ -74,6 +74,8 @@ struct State {
     nodes: HashMap<(Marketplace, String), BrowseNode>,
     /// Parent → child → attributes.
     variations: BTreeMap<Key, BTreeMap<Asin, Vec<VariationAttribute>>>,
+    /// Per product: its review history, oldest first.
+    reviews: HashMap<Key, Vec<crate::domain::ReviewObservation>>,
     /// Per product: (time in ms, offer kind) → point.
     history: HashMap<Key, BTreeMap<(i64, &'static str), PricePoint>>,
     /// Running aggregates per product and offer kind, updated with every point added.
@@ -262,6 +264,15 @@ impl State {
             self.link_variation(p.marketplace, parent, p.asin, &p.variation_attributes);
         }
         self.insert_points(&PricePoint::from_product(p));
+        if let Some(r) = p.reviews {
+            let history = self.reviews.entry((p.marketplace, p.asin)).or_default();
+            let at = truncate(p.fetched_at);
+            let changed = history.last().is_none_or(|last| last.reviews != r);
+            if changed && !history.iter().any(|o| o.at == at) {
+                history.push(crate::domain::ReviewObservation { at, reviews: r });
+                history.sort_by_key(|o| o.at);
+            }
+        }
         self.products
             .insert((p.marketplace, p.asin), (stored, links));
     }
@@ -461,6 +472,19 @@ impl Store for MemoryStore {
     async fn record_prices(&self, points: &[PricePoint]) -> StoreResult<usize> {
         validate_points(points)?;
         Ok(self.lock()?.insert_points(points))
+    }
+
+    async fn review_history(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+    ) -> StoreResult<Vec<crate::domain::ReviewObservation>> {
+        Ok(self
+            .lock()?
+            .reviews
+            .get(&(marketplace, asin))
+            .cloned()
+            .unwrap_or_default())
     }
 
     async fn price_history(&self, query: &HistoryQuery) -> StoreResult<Vec<PricePoint>> {

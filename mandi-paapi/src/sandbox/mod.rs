@@ -1,5 +1,27 @@
 //! The sandbox marketplace: an offline amazon.in on loopback that speaks both APIs exactly,
-//! serves product pages, and knows the true price of every product at every moment.
+//! serves product pages, and knows the true price of every product at every moment. The same
+//! process serves amazon.com, amazon.co.uk and amazon.de too ([`SANDBOX_MARKETPLACES`]).
+//!
+//! * **Marketplaces**: by default a sandbox serves all of [`SANDBOX_MARKETPLACES`] (amazon.in,
+//!   amazon.com, amazon.co.uk, amazon.de); [`SandboxBuilder::marketplaces`] serves fewer
+//!   (amazon.in always). amazon.in sells the whole catalogue exactly as before (the default
+//!   catalogue and its prices do not change with the other markets); each other market sells
+//!   a seed-determined, overlapping part of it ([`Oracle::sells`], [`Oracle::markets_of`],
+//!   [`Oracle::asins_in`]) in its own currency, with its own price level, price endings,
+//!   stock-outs, lightning deals and sale calendar (amazon.com: Prime Day, Black Friday,
+//!   Cyber Monday; amazon.co.uk: Prime Day, Black Friday, Boxing Day; amazon.de: Prime Day,
+//!   Black Friday), priced by [`Oracle::offer_in`]. Titles and browse nodes stay amazon.in's,
+//!   in English, everywhere. The Creators API picks the market by `x-marketplace`, PA-API 5.0
+//!   by the `Marketplace` field (amazon.in when absent) and checks the SigV4 scope names that
+//!   market's region (`us-east-1` for amazon.com, `eu-west-1` for the others). An ASIN a
+//!   market does not sell is a per-item `ItemNotAccessible` error; a marketplace the sandbox
+//!   does not serve is refused with `InvalidParameterValue`. Creators credentials are per
+//!   region group as Amazon's are: the token URLs `/oauth2/token` and `/auth/o2/token` issue
+//!   versions 2.2 / 3.2 (Europe and India), `/na/oauth2/token` and `/na/auth/o2/token`
+//!   versions 2.1 / 3.1 (North America), all for the same test credentials
+//!   ([`RunningSandbox::token_url`]); [`RunningSandbox::all_markets_source`] routes each
+//!   request to the right one. One associate tag serves every market (a simplification:
+//!   Amazon issues one per programme).
 //!
 //! * **Catalogue** ([`Catalog`]): about 2,000 products (phones, laptops, TVs, appliances,
 //!   audio, books with ISBN ASINs, fashion, grocery, beauty) generated from a seed, with
@@ -43,6 +65,7 @@ pub mod backtest;
 pub mod catalog;
 mod faults;
 mod html;
+mod markets;
 pub mod oracle;
 mod render;
 mod search;
@@ -54,20 +77,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mandi_core::{Clock, SystemClock};
+use mandi_core::{Clock, Marketplace, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use catalog::{
     Catalog, CatalogSample, CatalogSizeError, DEFAULT_PRODUCTS, IMAGE_HOST, MAX_PRODUCTS,
 };
 pub use faults::{Faults, FaultsParseError, GlitchKind, Quota};
+pub use markets::SANDBOX_MARKETPLACES;
 pub use oracle::{
     DealKind, EventKind, MarketEvent, Oracle, SaleInfo, ServedGlitch, TrueDeal, TrueOffer,
 };
 
 use crate::creators::{CreatorsApiSource, CreatorsApiSourceBuilder, CredentialVersion};
 use crate::paapi5::{PaApi5Source, PaApi5SourceBuilder};
+pub use crate::regional::RegionalSource;
 use crate::transport::{RateLimit, RetryPolicy};
+use mandi_core::ProductSource;
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 2026;
@@ -91,6 +117,11 @@ pub enum SandboxError {
     /// The catalogue size is out of range.
     #[error(transparent)]
     CatalogSize(#[from] CatalogSizeError),
+    /// A marketplace the sandbox has no catalogue view of.
+    #[error(
+        "the sandbox serves www.amazon.in, www.amazon.com, www.amazon.co.uk and www.amazon.de, not {0}"
+    )]
+    UnsupportedMarketplace(mandi_core::Marketplace),
 }
 
 /// One set of Creators API test credentials.
@@ -190,6 +221,7 @@ pub struct SandboxBuilder {
     addr: SocketAddr,
     credentials: SandboxCredentials,
     token_lifetime: Duration,
+    marketplaces: Vec<Marketplace>,
 }
 
 /// The sandbox marketplace.
@@ -198,7 +230,8 @@ pub struct Sandbox;
 
 impl Sandbox {
     /// A builder: seed [`DEFAULT_SEED`], [`DEFAULT_PRODUCTS`] products, system clock, no
-    /// faults, no quota, `127.0.0.1:0`, [`SandboxCredentials::test`], one-hour tokens.
+    /// faults, no quota, `127.0.0.1:0`, [`SandboxCredentials::test`], one-hour tokens, every
+    /// marketplace of [`SANDBOX_MARKETPLACES`].
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder {
             seed: DEFAULT_SEED,
@@ -210,6 +243,7 @@ impl Sandbox {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             credentials: SandboxCredentials::test(),
             token_lifetime: Duration::from_secs(3600),
+            marketplaces: SANDBOX_MARKETPLACES.to_vec(),
         }
     }
 }
@@ -268,6 +302,28 @@ impl SandboxBuilder {
         self
     }
 
+    /// The marketplaces to serve (all of [`SANDBOX_MARKETPLACES`] by default). amazon.in is
+    /// always served, first; the others in [`SANDBOX_MARKETPLACES`] order.
+    /// [`SandboxBuilder::start`] refuses a marketplace outside [`SANDBOX_MARKETPLACES`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use mandi_core::Marketplace;
+    /// use mandi_paapi::sandbox::Sandbox;
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = Sandbox::builder()
+    ///     .marketplaces([Marketplace::UnitedKingdom, Marketplace::Germany])
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(sandbox.marketplaces().len(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn marketplaces(mut self, marketplaces: impl IntoIterator<Item = Marketplace>) -> Self {
+        self.marketplaces = marketplaces.into_iter().collect();
+        self
+    }
+
     /// How long issued tokens live (one hour by default, as Amazon's).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
@@ -279,11 +335,24 @@ impl SandboxBuilder {
     /// # Errors
     ///
     /// [`SandboxError::NotLoopback`] for a non-loopback address, [`SandboxError::Bind`] when
-    /// the port is taken, [`SandboxError::CatalogSize`] for a catalogue size out of range.
+    /// the port is taken, [`SandboxError::CatalogSize`] for a catalogue size out of range,
+    /// [`SandboxError::UnsupportedMarketplace`] for a marketplace outside
+    /// [`SANDBOX_MARKETPLACES`].
     pub async fn start(self) -> Result<RunningSandbox, SandboxError> {
         if !self.addr.ip().is_loopback() {
             return Err(SandboxError::NotLoopback(self.addr));
         }
+        if let Some(&m) = self
+            .marketplaces
+            .iter()
+            .find(|m| !SANDBOX_MARKETPLACES.contains(m))
+        {
+            return Err(SandboxError::UnsupportedMarketplace(m));
+        }
+        let markets: Vec<Marketplace> = SANDBOX_MARKETPLACES
+            .into_iter()
+            .filter(|m| *m == Marketplace::India || self.marketplaces.contains(m))
+            .collect();
         let catalog = Catalog::for_seed_sized(self.seed, self.products)?;
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
@@ -307,6 +376,7 @@ impl SandboxBuilder {
             base_url.clone(),
             i64::try_from(self.token_lifetime.as_secs()).unwrap_or(3600),
         );
+        shared.markets = markets;
         if let Some(wall) = self.wall_clock {
             shared.wall_clock = wall;
         }
@@ -387,12 +457,24 @@ impl RunningSandbox {
         self.shared.clock.clone()
     }
 
-    /// The token URL of a Creators credential version on this sandbox.
+    /// The marketplaces served, amazon.in first.
+    pub fn marketplaces(&self) -> &[Marketplace] {
+        &self.shared.markets
+    }
+
+    /// The token URL of a Creators credential version on this sandbox: `/oauth2/token`
+    /// (2.2, and 2.3 which no served marketplace needs), `/auth/o2/token` (3.2, 3.3),
+    /// `/na/oauth2/token` (2.1), `/na/auth/o2/token` (3.1).
     pub fn token_url(&self, version: CredentialVersion) -> String {
-        if version.is_lwa() {
-            format!("{}/auth/o2/token", self.base_url)
+        let region = if version.group() == mandi_core::CredentialGroup::NorthAmerica {
+            "/na"
         } else {
-            format!("{}/oauth2/token", self.base_url)
+            ""
+        };
+        if version.is_lwa() {
+            format!("{}{region}/auth/o2/token", self.base_url)
+        } else {
+            format!("{}{region}/oauth2/token", self.base_url)
         }
     }
 
@@ -411,7 +493,27 @@ impl RunningSandbox {
             .clock(self.clock())
     }
 
-    /// A Creators API source pointed at this sandbox (`V2_2` or `V3_2` for India).
+    /// A source for every served marketplace over the Creators API: requests for amazon.com
+    /// go through credentials of version 2.1 (3.1 when `lwa`), the others through 2.2 (3.2),
+    /// each with its own token. Its name is the Creators source's.
+    ///
+    /// # Errors
+    ///
+    /// The builder's [`crate::error::Error`] (not expected with the sandbox's own values).
+    pub fn all_markets_source(&self, lwa: bool) -> crate::error::Result<RegionalSource> {
+        let (na, eu) = if lwa {
+            (CredentialVersion::V3_1, CredentialVersion::V3_2)
+        } else {
+            (CredentialVersion::V2_1, CredentialVersion::V2_2)
+        };
+        let europe: Arc<dyn ProductSource> = Arc::new(self.creators_source(eu)?);
+        let america: Arc<dyn ProductSource> = Arc::new(self.creators_source(na)?);
+        Ok(RegionalSource::new(europe)
+            .with_region(mandi_core::CredentialGroup::NorthAmerica, america))
+    }
+
+    /// A Creators API source pointed at this sandbox (`V2_2` or `V3_2` for India and the
+    /// European marketplaces, `V2_1` or `V3_1` for amazon.com).
     ///
     /// # Errors
     ///
@@ -455,23 +557,37 @@ impl RunningSandbox {
         self.shared.revoke_tokens();
     }
 
-    /// What `mandi sandbox` prints: base URL, credentials of both kinds and sample ASINs.
+    /// What `mandi sandbox` prints: base URL, the marketplaces served, credentials of both
+    /// kinds and sample ASINs.
     pub fn banner(&self) -> String {
         let c = self.credentials();
         let s = self.catalog().sample();
+        let mut markets = String::new();
+        for &m in self.marketplaces() {
+            let sold = self.oracle().asins_in(m).len();
+            markets.push_str(&format!(
+                "\x20 {:<18} {} {:>5} products  PA-API region {:<9}  Creators credentials {}/{}\n",
+                m.creators_marketplace(),
+                m.currency().code(),
+                sold,
+                m.paapi_region(),
+                m.credential_version(),
+                m.credential_version().replacen('2', "3", 1),
+            ));
+        }
         format!(
             "Mandi sandbox marketplace (offline amazon.in, seed {seed}, {items} products)\n\
              base URL:          {base}\n\
-             marketplace:       www.amazon.in (x-marketplace / Marketplace)\n\
+             marketplaces (x-marketplace / Marketplace):\n{markets}\
              associate tag:     {tag}\n\
              \n\
-             Creators API 2.2 (Cognito):  token URL {base}/oauth2/token\n\
+             Creators API 2.2 (Cognito):  token URL {base}/oauth2/token  (2.1: {base}/na/oauth2/token)\n\
              \x20 credential id:     {v2id}\n\
              \x20 credential secret: {v2secret}\n\
-             Creators API 3.2 (LwA):      token URL {base}/auth/o2/token\n\
+             Creators API 3.2 (LwA):      token URL {base}/auth/o2/token  (3.1: {base}/na/auth/o2/token)\n\
              \x20 credential id:     {v3id}\n\
              \x20 credential secret: {v3secret}\n\
-             PA-API 5.0 (SigV4, region eu-west-1, host {host}):\n\
+             PA-API 5.0 (SigV4, the marketplace's region, host {host}):\n\
              \x20 access key:        {ak}\n\
              \x20 secret key:        {sk}\n\
              \n\

@@ -20,16 +20,15 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use mandi_core::{Asin, Availability, Currency, Merchant, Money, Reviews};
+use mandi_core::{Asin, Availability, Marketplace, Merchant, Money, Reviews};
 use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
-use super::catalog::calendar::{
-    DAY_SECS, SaleCalendar, SaleKind, SaleWindow, ist_day, ist_midnight, to_utc,
-};
-use super::catalog::lines::shop_round;
+use super::catalog::Entry;
+use super::catalog::calendar::{DAY_SECS, SaleKind, SaleWindow, to_utc};
 use super::catalog::model::{Item, SELLERS};
 use super::catalog::rng::{hash3, unit};
+use super::markets::{MarketModel, Priced, SANDBOX_MARKETPLACES};
 
 const SALT_NOISE: u64 = 0x6E01;
 const SALT_RISE: u64 = 0x61E5;
@@ -231,7 +230,8 @@ pub struct ServedGlitch {
 #[derive(Clone)]
 pub struct Oracle {
     catalog: Arc<Catalog>,
-    calendar: Arc<SaleCalendar>,
+    /// The models of [`SANDBOX_MARKETPLACES`], India first.
+    markets: Arc<Vec<MarketModel>>,
     glitches: Arc<std::sync::Mutex<Vec<ServedGlitch>>>,
 }
 
@@ -246,11 +246,118 @@ impl std::fmt::Debug for Oracle {
 impl Oracle {
     /// The oracle of a catalogue.
     pub fn new(catalog: Arc<Catalog>) -> Self {
+        let markets = SANDBOX_MARKETPLACES
+            .iter()
+            .filter_map(|&m| MarketModel::of(m))
+            .collect();
         Self {
             catalog,
-            calendar: Arc::new(SaleCalendar::new()),
+            markets: Arc::new(markets),
             glitches: Arc::default(),
         }
+    }
+
+    /// amazon.in's model (always the first).
+    fn home(&self) -> &MarketModel {
+        &self.markets[0]
+    }
+
+    /// The model of a marketplace the oracle knows.
+    pub(crate) fn market(&self, marketplace: Marketplace) -> Option<&MarketModel> {
+        self.markets.iter().find(|m| m.marketplace == marketplace)
+    }
+
+    /// A buyable item as a market prices it, when that market sells it.
+    pub(crate) fn priced(&self, marketplace: Marketplace, asin: Asin) -> Option<Priced<'_>> {
+        let item = self.catalog.item(asin)?;
+        self.priced_item(marketplace, item)
+    }
+
+    /// An item of the catalogue as a market prices it, when that market sells it.
+    pub(crate) fn priced_item<'a>(
+        &'a self,
+        marketplace: Marketplace,
+        item: &'a Item,
+    ) -> Option<Priced<'a>> {
+        let market = self.market(marketplace)?;
+        market
+            .sells(self.catalog.seed(), item, &self.catalog.families)
+            .then(|| market.priced(item))
+    }
+
+    /// True when a marketplace sells the ASIN: a buyable item it lists, or a variation
+    /// parent with at least one child it lists. amazon.in sells the whole catalogue;
+    /// amazon.com, amazon.co.uk and amazon.de a seed-determined part of it; any other
+    /// marketplace nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mandi_core::Marketplace;
+    /// use mandi_paapi::sandbox::{Catalog, Oracle};
+    /// let oracle = Oracle::new(Catalog::for_seed(1));
+    /// let phone = oracle.catalog().sample().phone;
+    /// assert!(oracle.sells(Marketplace::India, phone));
+    /// assert!(!oracle.sells(Marketplace::France, phone));
+    /// ```
+    pub fn sells(&self, marketplace: Marketplace, asin: Asin) -> bool {
+        match self.catalog.entry(asin) {
+            Some(Entry::Item(_)) => self.priced(marketplace, asin).is_some(),
+            Some(Entry::Parent(f)) => self.catalog.families[f].children.iter().any(|&i| {
+                self.priced_item(marketplace, &self.catalog.items[i])
+                    .is_some()
+            }),
+            None => false,
+        }
+    }
+
+    /// The marketplaces that sell an ASIN, in [`SANDBOX_MARKETPLACES`] order (India first;
+    /// empty for an ASIN the catalogue does not hold).
+    pub fn markets_of(&self, asin: Asin) -> Vec<Marketplace> {
+        SANDBOX_MARKETPLACES
+            .into_iter()
+            .filter(|&m| self.sells(m, asin))
+            .collect()
+    }
+
+    /// Every buyable ASIN a marketplace sells, in catalogue order.
+    pub fn asins_in(&self, marketplace: Marketplace) -> Vec<Asin> {
+        let Some(market) = self.market(marketplace) else {
+            return Vec::new();
+        };
+        let seed = self.catalog.seed();
+        self.catalog
+            .items
+            .iter()
+            .filter(|i| market.sells(seed, i, &self.catalog.families))
+            .map(|i| i.asin)
+            .collect()
+    }
+
+    /// The true offer of an item in a marketplace at `at`, priced in that market's currency
+    /// with its own sale calendar; `None` when the marketplace does not sell the ASIN (or is
+    /// not one of [`SANDBOX_MARKETPLACES`]). For India it is [`Oracle::offer`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use mandi_core::{Currency, Marketplace};
+    /// use mandi_paapi::sandbox::{Catalog, Oracle};
+    /// let oracle = Oracle::new(Catalog::for_seed(1));
+    /// let t = Utc.with_ymd_and_hms(2026, 10, 20, 6, 0, 0).unwrap();
+    /// let asin = oracle.asins_in(Marketplace::Germany)[0];
+    /// let offer = oracle.offer_in(Marketplace::Germany, asin, t).unwrap();
+    /// assert_eq!(offer.mrp.currency(), Currency::EUR);
+    /// ```
+    pub fn offer_in(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        at: DateTime<Utc>,
+    ) -> Option<TrueOffer> {
+        let p = self.priced(marketplace, asin)?;
+        Some(self.offer_priced(&p, at))
     }
 
     /// Every glitch the sandbox served so far, in the order served: the observations that
@@ -311,9 +418,24 @@ impl Oracle {
         ))
     }
 
-    /// Every sale of the calendar overlapping `[from, to)`.
+    /// Every sale of amazon.in's calendar overlapping `[from, to)`.
     pub fn sales(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<SaleInfo> {
-        self.calendar
+        self.sales_in(Marketplace::India, from, to)
+    }
+
+    /// Every sale of a marketplace's calendar overlapping `[from, to)` (empty for a
+    /// marketplace outside [`super::SANDBOX_MARKETPLACES`]).
+    pub fn sales_in(
+        &self,
+        marketplace: Marketplace,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<SaleInfo> {
+        let Some(market) = self.market(marketplace) else {
+            return Vec::new();
+        };
+        market
+            .calendar
             .windows()
             .iter()
             .filter(|w| w.starts_unix() < to.timestamp() && w.ends_unix() > from.timestamp())
@@ -325,12 +447,25 @@ impl Oracle {
             .collect()
     }
 
-    /// The events of an item in `[from, to)`, in time order; empty for an ASIN the
-    /// catalogue does not sell.
+    /// The events of an item on amazon.in in `[from, to)`, in time order; empty for an ASIN
+    /// the catalogue does not sell.
     pub fn events(&self, asin: Asin, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<MarketEvent> {
-        let Some(item) = self.catalog.item(asin) else {
+        self.events_in(Marketplace::India, asin, from, to)
+    }
+
+    /// The events of an item in one marketplace in `[from, to)`, in time order (amounts in
+    /// that market's currency); empty for an ASIN the marketplace does not sell.
+    pub fn events_in(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<MarketEvent> {
+        let Some(p) = self.priced(marketplace, asin) else {
             return Vec::new();
         };
+        let p = &p;
         let (from, to) = (from.timestamp(), to.timestamp());
         let mut out = Vec::new();
         if to <= from {
@@ -345,13 +480,14 @@ impl Oracle {
                 });
             }
         };
-        let first = ist_day(from);
-        let last = ist_day(to - 1);
-        let mut prev = self.day_state(item, first - 1);
+        let first = p.market.day(from);
+        let last = p.market.day(to - 1);
+        let currency = p.market.currency();
+        let mut prev = self.day_state(p, first - 1);
         for day in first..=last {
-            let cur = self.day_state(item, day);
-            let at = ist_midnight(day);
-            let inr = |p: i64| Money::from_minor(p, Currency::INR);
+            let cur = self.day_state(p, day);
+            let at = p.market.midnight(day);
+            let inr = |minor: i64| Money::from_minor(minor, currency);
             if cur.regular != prev.regular && cur.level_up != prev.level_up {
                 if cur.level_up {
                     push(
@@ -382,8 +518,8 @@ impl Oracle {
             }
             match (prev.in_sale, cur.in_sale) {
                 (Some((a, _)), Some((b, _))) if a == b => {}
-                (p, c) => {
-                    if let Some((w, _)) = p {
+                (before, now) => {
+                    if let Some((w, _)) = before {
                         push(
                             at,
                             EventKind::SaleEnded {
@@ -391,7 +527,7 @@ impl Oracle {
                             },
                         );
                     }
-                    if let Some((w, fake)) = c {
+                    if let Some((w, fake)) = now {
                         push(
                             at,
                             EventKind::SaleStarted {
@@ -408,7 +544,7 @@ impl Oracle {
             if !cur.out_of_stock && prev.out_of_stock {
                 push(at, EventKind::Restock);
             }
-            if let Some(deal) = self.lightning(item, day) {
+            if let Some(deal) = self.lightning(p, day) {
                 push(
                     deal.start,
                     EventKind::LightningDealStarted {
@@ -423,11 +559,18 @@ impl Oracle {
         out
     }
 
+    /// The true offer of an item on amazon.in.
     pub(crate) fn offer_of(&self, item: &Item, at: DateTime<Utc>) -> TrueOffer {
+        self.offer_priced(&self.home().priced(item), at)
+    }
+
+    /// The true offer of an item as one market prices it.
+    pub(crate) fn offer_priced(&self, p: &Priced<'_>, at: DateTime<Utc>) -> TrueOffer {
         let t = at.timestamp();
-        let day = ist_day(t);
-        let state = self.day_state(item, day);
-        let inr = |p: i64| Money::from_minor(p, Currency::INR);
+        let day = p.market.day(t);
+        let state = self.day_state(p, day);
+        let currency = p.market.currency();
+        let inr = |minor: i64| Money::from_minor(minor, currency);
         let mut price = state.price;
         let mut deal = None;
         if let Some((window, _)) = state.in_sale {
@@ -445,10 +588,12 @@ impl Oracle {
             });
         }
         if !state.out_of_stock
-            && let Some(l) = self.lightning(item, day)
+            && let Some(l) = self.lightning(p, day)
             && (l.start..l.end).contains(&t)
         {
-            price = round_price(price as f64 * (1.0 - l.extra_bps as f64 / 10_000.0));
+            price = p
+                .market
+                .round(price as f64 * (1.0 - l.extra_bps as f64 / 10_000.0));
             let elapsed = (t - l.start).max(0) as u64;
             let span = (l.end - l.start).max(1) as u64;
             let claimed = (l.max_claim * elapsed / span).min(100) as u8;
@@ -461,10 +606,11 @@ impl Oracle {
                 percent_claimed: Some(claimed),
             });
         }
-        let price = price.clamp(100, state.mrp.max(100));
-        let scarce = !state.out_of_stock && hash3(item.key, SALT_SCARCE, day) % 100 < 6;
+        let floor = p.market.floor();
+        let price = price.clamp(floor, state.mrp.max(floor));
+        let scarce = !state.out_of_stock && hash3(p.key, SALT_SCARCE, day) % 100 < 6;
         TrueOffer {
-            asin: item.asin,
+            asin: p.item.asin,
             at,
             price: (!state.out_of_stock).then(|| inr(price)),
             regular_price: inr(state.regular),
@@ -487,7 +633,7 @@ impl Oracle {
     /// stock-outs ahead, and its category's true lightning-deal rates and depths. No forecast
     /// from the price history alone can be sharper, so its Brier score is a floor for the
     /// backtest (approximate: lightning deals of the day of `at` and of the horizon's last day
-    /// count as whole days). `None` for an ASIN the catalogue does not sell.
+    /// count as whole days). `None` for an ASIN the catalogue does not sell. amazon.in only.
     pub fn informed_drop_probability(
         &self,
         asin: Asin,
@@ -496,13 +642,14 @@ impl Oracle {
         horizon_days: u32,
     ) -> Option<f64> {
         let item = self.catalog.item(asin)?;
+        let p = &self.home().priced(item);
         let profile = item.category.profile();
         let t = at.timestamp();
-        let first = ist_day(t);
-        let last = ist_day(t + i64::from(horizon_days) * DAY_SECS);
+        let first = p.market.day(t);
+        let last = p.market.day(t + i64::from(horizon_days) * DAY_SECS);
         let mut no_drop = 1.0;
         for day in first..=last {
-            let state = self.day_state(item, day);
+            let state = self.day_state(p, day);
             if state.out_of_stock {
                 continue;
             }
@@ -511,7 +658,7 @@ impl Oracle {
             if day > first && price <= target_paise {
                 return Some(1.0);
             }
-            let rate = if self.calendar.on(day).is_some() {
+            let rate = if p.market.calendar.on(day).is_some() {
                 profile.deal_sale
             } else {
                 profile.deal_normal
@@ -519,7 +666,8 @@ impl Oracle {
             // Extra discounts are uniform over 800..=1999 bps; deeper is cheaper, so the
             // ones that reach the target are a tail found by bisection.
             let reaches = |extra: i64| {
-                round_price(price as f64 * (1.0 - extra as f64 / 10_000.0))
+                p.market
+                    .round(price as f64 * (1.0 - extra as f64 / 10_000.0))
                     .clamp(100, state.mrp.max(100))
                     <= target_paise
             };
@@ -544,13 +692,13 @@ impl Oracle {
         Some(1.0 - no_drop)
     }
 
-    /// The regular price (paise) of a day and whether a price-rise block is on.
-    fn regular(&self, item: &Item, day: i64) -> (i64, bool) {
-        let profile = item.category.profile();
-        let age_years = ((day - item.released).max(0) as f64 / 365.0).min(4.0);
+    /// The regular price (minor units) of a day and whether a price-rise block is on.
+    fn regular(&self, p: &Priced<'_>, day: i64) -> (i64, bool) {
+        let profile = p.item.category.profile();
+        let age_years = ((day - p.item.released).max(0) as f64 / 365.0).min(4.0);
         let erosion = 1.0 - profile.yearly_erosion_bps as f64 / 10_000.0 * age_years;
         let block = day.div_euclid(30);
-        let rise = unit(hash3(item.key, SALT_RISE, block));
+        let rise = unit(hash3(p.key, SALT_RISE, block));
         let level_up = rise < 0.12;
         let level = if level_up {
             1.04 + rise / 0.12 * 0.05
@@ -558,14 +706,16 @@ impl Oracle {
             1.0
         };
         let step = day.div_euclid(3);
-        let noise = 1.0 + (unit(hash3(item.key, SALT_NOISE, step)) - 0.5) * 0.03;
-        let regular = round_price(item.base as f64 * erosion.max(0.4) * level * noise);
-        (regular.min(item.mrp), level_up)
+        let noise = 1.0 + (unit(hash3(p.key, SALT_NOISE, step)) - 0.5) * 0.03;
+        let regular = p
+            .market
+            .round(p.base as f64 * erosion.max(0.4) * level * noise);
+        (regular.min(p.mrp), level_up)
     }
 
-    fn participation(&self, item: &Item, window: &SaleWindow) -> Option<Participation> {
-        let profile = item.category.profile();
-        let h = hash3(item.key, SALT_SALE, window.key() as i64);
+    fn participation(&self, p: &Priced<'_>, window: &SaleWindow) -> Option<Participation> {
+        let profile = p.item.category.profile();
+        let h = hash3(p.key, SALT_SALE, window.key() as i64);
         if unit(h) >= profile.sale_participation {
             return None;
         }
@@ -582,39 +732,42 @@ impl Oracle {
         })
     }
 
-    fn day_state(&self, item: &Item, day: i64) -> DayState {
-        let (regular, level_up) = self.regular(item, day);
+    fn day_state(&self, p: &Priced<'_>, day: i64) -> DayState {
+        let (regular, level_up) = self.regular(p, day);
+        let round = |x: f64| p.market.round(x);
         let mut price = regular;
-        let mut mrp = item.mrp;
+        let mut mrp = p.mrp;
         let mut in_sale = None;
         let mut fake_lead = false;
         // The sale running today, or the next one (whose fake-sale run-up may have begun).
-        if let Some(window) = self.calendar.current_or_next(day)
-            && let Some(p) = self.participation(item, window)
+        if let Some(window) = p.market.calendar.current_or_next(day)
+            && let Some(part) = self.participation(p, window)
         {
-            let raised = |x: i64| round_price(x as f64 * (1.0 + p.raise_bps as f64 / 10_000.0));
-            if (p.window.first..=p.window.last).contains(&day) {
-                in_sale = Some((p.window, p.fake));
-                if p.fake {
-                    mrp = raised(item.mrp).max(item.mrp + 100);
+            let raised = |x: i64| round(x as f64 * (1.0 + part.raise_bps as f64 / 10_000.0));
+            if (part.window.first..=part.window.last).contains(&day) {
+                in_sale = Some((part.window, part.fake));
+                if part.fake {
+                    mrp = raised(p.mrp).max(p.mrp + 100);
                     // The "discount" brings the price back to about the regular level.
-                    price = round_price(
-                        regular as f64 * (1.0 - (p.discount_bps % 300) as f64 / 10_000.0),
-                    );
+                    price =
+                        round(regular as f64 * (1.0 - (part.discount_bps % 300) as f64 / 10_000.0));
                 } else {
-                    price = round_price(regular as f64 * (1.0 - p.discount_bps as f64 / 10_000.0));
+                    price = round(regular as f64 * (1.0 - part.discount_bps as f64 / 10_000.0));
                 }
-            } else if p.fake && day >= p.window.first - p.lead_days && day < p.window.first {
+            } else if part.fake
+                && day >= part.window.first - part.lead_days
+                && day < part.window.first
+            {
                 fake_lead = true;
-                mrp = raised(item.mrp).max(item.mrp + 100);
+                mrp = raised(p.mrp).max(p.mrp + 100);
                 price = raised(regular);
             }
         }
-        let out_of_stock = self.out_of_stock(item, day);
+        let out_of_stock = self.out_of_stock(p, day);
         DayState {
             regular,
             level_up,
-            price: price.clamp(100, mrp),
+            price: price.clamp(p.market.floor(), mrp.max(p.market.floor())),
             mrp,
             in_sale,
             fake_lead,
@@ -622,10 +775,10 @@ impl Oracle {
         }
     }
 
-    fn out_of_stock(&self, item: &Item, day: i64) -> bool {
-        let profile = item.category.profile();
+    fn out_of_stock(&self, p: &Priced<'_>, day: i64) -> bool {
+        let profile = p.item.category.profile();
         let block = day.div_euclid(24);
-        let h = hash3(item.key, SALT_STOCK, block);
+        let h = hash3(p.key, SALT_STOCK, block);
         if h % 100 >= profile.stockout_percent {
             return false;
         }
@@ -634,23 +787,23 @@ impl Oracle {
         (start..start + len).contains(&day)
     }
 
-    fn lightning(&self, item: &Item, day: i64) -> Option<Lightning> {
-        let profile = item.category.profile();
-        let h = hash3(item.key, SALT_DEAL, day);
-        let p = if self.calendar.on(day).is_some() {
+    fn lightning(&self, p: &Priced<'_>, day: i64) -> Option<Lightning> {
+        let profile = p.item.category.profile();
+        let h = hash3(p.key, SALT_DEAL, day);
+        let chance = if p.market.calendar.on(day).is_some() {
             profile.deal_sale
         } else {
             profile.deal_normal
         };
-        if unit(h) >= p || self.out_of_stock(item, day) {
+        if unit(h) >= chance || self.out_of_stock(p, day) {
             return None;
         }
         let h2 = super::catalog::rng::mix(h);
         let start_hour = 6 + (h2 % 14) as i64;
         let hours = 2 + ((h2 >> 8) % 7) as i64;
-        let start = ist_midnight(day) + start_hour * 3600;
-        // A deal never runs past IST midnight, so each day holds at most one.
-        let end = (start + hours * 3600).min(ist_midnight(day) + DAY_SECS);
+        let start = p.market.midnight(day) + start_hour * 3600;
+        // A deal never runs past local midnight, so each day holds at most one.
+        let end = (start + hours * 3600).min(p.market.midnight(day) + DAY_SECS);
         Some(Lightning {
             start,
             end,
@@ -658,11 +811,6 @@ impl Oracle {
             max_claim: 40 + (h2 >> 32) % 61,
         })
     }
-}
-
-/// Rounds paise to the shop's ₹…9 price endings (₹ whole below ₹100).
-fn round_price(paise: f64) -> i64 {
-    shop_round(paise / 100.0) * 100
 }
 
 #[cfg(test)]

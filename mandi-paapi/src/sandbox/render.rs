@@ -5,7 +5,7 @@
 //! to PascalCase ([`to_pascal`]), the one spelling difference between the two APIs.
 
 use chrono::{DateTime, Utc};
-use mandi_core::{Availability, Money};
+use mandi_core::{Availability, Marketplace, Money};
 use serde_json::Value;
 
 use super::catalog::Catalog;
@@ -66,11 +66,31 @@ pub(crate) fn money(m: Money) -> m::MoneyAmount {
     }
 }
 
-fn text(value: impl Into<String>, label: &str) -> m::DisplayValue {
+fn text(value: impl Into<String>, label: &str, locale: &str) -> m::DisplayValue {
     m::DisplayValue {
         display_value: Some(value.into()),
         label: Some(label.to_owned()),
-        locale: Some("en_IN".to_owned()),
+        locale: Some(locale.to_owned()),
+    }
+}
+
+/// The locale of the catalogue's texts in a marketplace: they are English everywhere, so
+/// amazon.de serves them as `en_GB` (one of its languages of preference).
+pub(crate) fn content_locale(marketplace: Marketplace) -> &'static str {
+    match marketplace {
+        Marketplace::India => "en_IN",
+        Marketplace::UnitedStates => "en_US",
+        _ => "en_GB",
+    }
+}
+
+/// The label of the saving basis (the list price) a marketplace's offers show.
+fn saving_basis_label(marketplace: Marketplace) -> &'static str {
+    match marketplace {
+        Marketplace::India => "M.R.P.:",
+        Marketplace::UnitedStates => "List Price:",
+        Marketplace::Germany => "UVP:",
+        _ => "RRP:",
     }
 }
 
@@ -117,7 +137,12 @@ pub(crate) fn browse_node(
 }
 
 /// The OffersV2 listing of a true offer.
-pub(crate) fn listing(item: &Item, offer: &TrueOffer, r: &Resources) -> m::Listing {
+pub(crate) fn listing(
+    item: &Item,
+    offer: &TrueOffer,
+    r: &Resources,
+    marketplace: Marketplace,
+) -> m::Listing {
     let seller = SELLERS[item.merchant.min(SELLERS.len() - 1)];
     let price = offer.price.map(|p| {
         let saving = (offer.mrp.minor() > p.minor()).then(|| {
@@ -133,7 +158,7 @@ pub(crate) fn listing(item: &Item, offer: &TrueOffer, r: &Resources) -> m::Listi
             saving_basis: saving.as_ref().map(|_| m::SavingBasis {
                 money: Some(money(offer.mrp)),
                 saving_basis_type: Some("LIST_PRICE".to_owned()),
-                saving_basis_type_label: Some("M.R.P.:".to_owned()),
+                saving_basis_type_label: Some(saving_basis_label(marketplace).to_owned()),
             }),
             savings: saving,
         }
@@ -204,7 +229,9 @@ pub(crate) fn listing(item: &Item, offer: &TrueOffer, r: &Resources) -> m::Listi
     }
 }
 
-/// An item in the reply shape with the requested resources, priced at `at`.
+/// An item in the reply shape with the requested resources, priced at `at` in
+/// `marketplace` (which the caller checked sells it).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn item(
     oracle: &Oracle,
     item: &Item,
@@ -213,6 +240,7 @@ pub(crate) fn item(
     base_url: &str,
     associate_tag: &str,
     with_variation_attributes: bool,
+    marketplace: Marketplace,
 ) -> m::Item {
     item_as_served(
         oracle,
@@ -222,7 +250,22 @@ pub(crate) fn item(
         (base_url, associate_tag),
         with_variation_attributes,
         None,
+        marketplace,
     )
+}
+
+/// The true offer of an item in a marketplace (amazon.in's for a marketplace that does not
+/// sell it: callers check [`Oracle::priced_item`] first).
+pub(crate) fn offer_in(
+    oracle: &Oracle,
+    item: &Item,
+    at: DateTime<Utc>,
+    marketplace: Marketplace,
+) -> TrueOffer {
+    match oracle.priced_item(marketplace, item) {
+        Some(p) => oracle.offer_priced(&p, at),
+        None => oracle.offer_of(item, at),
+    }
 }
 
 /// A glitch applied to one served item: its kind and the title of another product (used by
@@ -232,6 +275,7 @@ pub(crate) type ServedAs<'a> = Option<(GlitchKind, &'a str)>;
 /// [`item`] as served, possibly glitched: a price glitch changes the offer's price (not
 /// the MRP), a title glitch shows `other_title`. Returns what was shown when a glitch was
 /// applied (a price glitch needs a price: an out-of-stock item is served true).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn item_as_served(
     oracle: &Oracle,
     item: &Item,
@@ -240,9 +284,11 @@ pub(crate) fn item_as_served(
     (base_url, associate_tag): (&str, &str),
     with_variation_attributes: bool,
     glitch: ServedAs<'_>,
+    marketplace: Marketplace,
 ) -> m::Item {
     let catalog = oracle.catalog();
-    let mut offer = oracle.offer_of(item, at);
+    let locale = content_locale(marketplace);
+    let mut offer = offer_in(oracle, item, at, marketplace);
     let mut title = item.title.clone();
     if let Some((kind, other_title)) = glitch {
         let true_price = offer.price;
@@ -272,15 +318,15 @@ pub(crate) fn item_as_served(
     }
     let family = item.family.map(|f| &catalog.families[f]);
     let info = r.has("itemInfo").then(|| m::ItemInfo {
-        title: r.has("itemInfo.title").then(|| text(title, "Title")),
+        title: r.has("itemInfo.title").then(|| text(title, "Title", locale)),
         by_line_info: r.has("itemInfo.byLineInfo").then(|| m::ByLineInfo {
-            brand: Some(text(item.brand.clone(), "Brand")),
-            manufacturer: Some(text(item.manufacturer.clone(), "Manufacturer")),
+            brand: Some(text(item.brand.clone(), "Brand", locale)),
+            manufacturer: Some(text(item.manufacturer.clone(), "Manufacturer", locale)),
             contributors: (!item.contributors.is_empty()).then(|| {
                 item.contributors
                     .iter()
                     .map(|(role, name)| m::Contributor {
-                        locale: Some("en_IN".to_owned()),
+                        locale: Some(locale.to_owned()),
                         name: Some(name.clone()),
                         role: Some(role.clone()),
                         role_type: Some(role.to_ascii_lowercase()),
@@ -298,18 +344,19 @@ pub(crate) fn item_as_served(
                         item.product_group
                     },
                     "Binding",
+                    locale,
                 )),
-                product_group: Some(text(item.product_group, "ProductGroup")),
+                product_group: Some(text(item.product_group, "ProductGroup", locale)),
             }),
         features: r.has("itemInfo.features").then(|| m::DisplayValues {
             display_values: Some(item.features.clone()),
             label: Some("Features".to_owned()),
-            locale: Some("en_IN".to_owned()),
+            locale: Some(locale.to_owned()),
         }),
         content_info: None,
         content_rating: None,
         external_ids: (r.has("itemInfo.externalIds") && item.asin.is_isbn()).then(|| {
-            serde_json::json!({"isbNs": {"displayValues": [item.asin.as_str()], "label": "ISBN", "locale": "en_IN"}})
+            serde_json::json!({"isbNs": {"displayValues": [item.asin.as_str()], "label": "ISBN", "locale": locale}})
         }),
         manufacture_info: None,
         product_info: None,
@@ -371,7 +418,7 @@ pub(crate) fn item_as_served(
         item_info: info,
         images,
         offers_v2: r.has("offersV2").then(|| m::OffersV2 {
-            listings: Some(vec![listing(item, &offer, r)]),
+            listings: Some(vec![listing(item, &offer, r, marketplace)]),
         }),
         customer_reviews: r.has("customerReviews").then(|| m::CustomerReviews {
             count: r.has("customerReviews.count").then_some(item.reviews.count),

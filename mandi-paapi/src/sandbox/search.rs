@@ -2,7 +2,7 @@
 //! documented sorts.
 
 use chrono::{DateTime, Utc};
-use mandi_core::Availability;
+use mandi_core::{Availability, Marketplace};
 
 use super::catalog::model::{Item, SELLERS};
 use super::catalog::words;
@@ -46,11 +46,13 @@ fn matches_words(haystack: &str, needle: &str) -> bool {
     words(needle).iter().all(|w| have.contains(w))
 }
 
-/// Every item matching the request at `at`, ranked. The request is assumed validated.
+/// Every item `marketplace` sells matching the request at `at`, ranked (prices in the
+/// market's currency). The request is assumed validated.
 pub(crate) fn search<'a>(
     oracle: &'a Oracle,
     request: &SearchItemsRequest,
     at: DateTime<Utc>,
+    marketplace: Marketplace,
 ) -> Vec<Hit<'a>> {
     let catalog = oracle.catalog();
     let query: Vec<String> = request.keywords.as_deref().map(words).unwrap_or_default();
@@ -63,6 +65,9 @@ pub(crate) fn search<'a>(
     let flags = request.delivery_flags.clone().unwrap_or_default();
     let mut hits: Vec<Hit<'a>> = Vec::new();
     for item in &catalog.items {
+        let Some(priced) = oracle.priced_item(marketplace, item) else {
+            continue;
+        };
         if let Some(index) = index
             && !item.search_indexes.contains(&index)
         {
@@ -144,7 +149,7 @@ pub(crate) fn search<'a>(
                 continue;
             }
         }
-        let offer = oracle.offer_of(item, at);
+        let offer = oracle.offer_priced(&priced, at);
         if !include_oos && offer.availability != Availability::InStock {
             continue;
         }

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use mandi_core::{Asin, Clock};
+use mandi_core::{Asin, Clock, Marketplace};
 use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,8 +30,25 @@ use crate::creators::model as m;
 use crate::paapi5::{self, TARGET_PREFIX};
 use crate::sigv4::{self, SignableRequest};
 
-/// The marketplace the sandbox serves.
-pub(crate) const MARKETPLACE: &str = "www.amazon.in";
+/// Which API a request came through and the marketplace it is about.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call {
+    /// The marketplace (from `x-marketplace` or PA-API's `Marketplace`).
+    pub(crate) marketplace: Marketplace,
+    /// True for PA-API 5.0, false for the Creators API.
+    pub(crate) paapi: bool,
+}
+
+impl Call {
+    /// The API's name as its error messages write it.
+    fn api_name(self) -> &'static str {
+        if self.paapi {
+            "Product Advertising API"
+        } else {
+            "Creators API"
+        }
+    }
+}
 
 /// A token the sandbox issued.
 #[derive(Debug, Clone)]
@@ -54,6 +71,8 @@ pub(crate) struct Shared {
     pub(crate) quota: Quota,
     pub(crate) base_url: String,
     pub(crate) token_lifetime_secs: i64,
+    /// The marketplaces served, amazon.in first.
+    pub(crate) markets: Vec<Marketplace>,
     tokens: Mutex<HashMap<String, IssuedToken>>,
     token_counter: AtomicU64,
     request_counter: AtomicU64,
@@ -87,6 +106,7 @@ impl Shared {
         token_lifetime_secs: i64,
     ) -> Self {
         Self {
+            markets: super::SANDBOX_MARKETPLACES.to_vec(),
             oracle,
             wall_clock: clock.clone(),
             clock,
@@ -159,6 +179,23 @@ impl Shared {
         Some((kind, other.title.as_str()))
     }
 
+    /// The served marketplace whose `x-marketplace` / `Marketplace` value is `value`.
+    fn served(&self, value: &str) -> Option<Marketplace> {
+        self.markets
+            .iter()
+            .copied()
+            .find(|m| m.creators_marketplace() == value)
+    }
+
+    /// The served marketplaces' values, for error messages and the banner.
+    pub(crate) fn served_list(&self) -> String {
+        self.markets
+            .iter()
+            .map(|m| m.creators_marketplace())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     fn admit(&self, who: &str) -> bool {
         self.quota_state
             .lock()
@@ -173,6 +210,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/", get(index))
         .route("/oauth2/token", post(cognito_token))
         .route("/auth/o2/token", post(lwa_token))
+        .route("/na/oauth2/token", post(cognito_token_na))
+        .route("/na/auth/o2/token", post(lwa_token_na))
         .route("/catalog/v1/{operation}", post(creators_operation))
         .route("/paapi5/{operation}", post(paapi_operation))
         .route("/dp/{asin}", get(desktop_page))
@@ -272,9 +311,40 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// `POST /oauth2/token`: the Cognito flow of credential version 2.x (form body).
+/// `POST /oauth2/token`: the Cognito flow of credential version 2.2 (Europe and India; form
+/// body).
 async fn cognito_token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    cognito_token_of(
+        &s,
+        &headers,
+        &body,
+        s.credentials.creators_v2.version.as_str(),
+    )
+}
+
+/// `POST /na/oauth2/token`: the Cognito flow of credential version 2.1 (North America), the
+/// sandbox's stand-in for the us-east-1 Cognito host. The same test credentials are valid.
+async fn cognito_token_na(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    cognito_token_of(&s, &headers, &body, "2.1")
+}
+
+/// `POST /na/auth/o2/token`: the Login with Amazon flow of credential version 3.1 (North
+/// America, api.amazon.com's stand-in).
+async fn lwa_token_na(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    lwa_token_of(&s, &headers, &body, "3.1")
+}
+
+fn cognito_token_of(
+    s: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+    version: &'static str,
+) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
         return token_error(
             StatusCode::BAD_REQUEST,
@@ -284,7 +354,7 @@ async fn cognito_token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: B
     }
     let (id, secret) = match (form.get("client_id"), form.get("client_secret")) {
         (Some(id), Some(secret)) => (id.clone(), secret.clone()),
-        _ => match basic_auth(&headers) {
+        _ => match basic_auth(headers) {
             Some(pair) => pair,
             None => {
                 return token_error(
@@ -312,21 +382,30 @@ async fn cognito_token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: B
             "the scope must be creatorsapi/default",
         );
     }
-    let (token, lifetime) = s.issue(false, creds.version.as_str(), &id);
+    let (token, lifetime) = s.issue(false, version, &id);
     token_ok(token, lifetime)
 }
 
 /// `POST /auth/o2/token`: the Login with Amazon flow of credential version 3.x (JSON body;
 /// a form body is accepted too, as Login with Amazon does).
 async fn lwa_token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    lwa_token_of(
+        &s,
+        &headers,
+        &body,
+        s.credentials.creators_v3.version.as_str(),
+    )
+}
+
+fn lwa_token_of(s: &Shared, headers: &HeaderMap, body: &[u8], version: &'static str) -> Response {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let fields: HashMap<String, String> = if is_form {
-        url::form_urlencoded::parse(&body).into_owned().collect()
+        url::form_urlencoded::parse(body).into_owned().collect()
     } else {
-        match serde_json::from_slice::<HashMap<String, Value>>(&body) {
+        match serde_json::from_slice::<HashMap<String, Value>>(body) {
             Ok(map) => map
                 .into_iter()
                 .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
@@ -364,7 +443,7 @@ async fn lwa_token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
             "An unknown scope was requested; use creatorsapi::default",
         );
     }
-    let (token, lifetime) = s.issue(true, creds.version.as_str(), &id);
+    let (token, lifetime) = s.issue(true, version, &id);
     token_ok(token, lifetime)
 }
 
@@ -482,8 +561,20 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 
 // ----- shared operation logic ---------------------------------------------------------------
 
+/// The languages of preference a marketplace accepts (the first is its default).
+fn languages_of(marketplace: Marketplace) -> &'static [&'static str] {
+    match marketplace {
+        Marketplace::India => &["en_IN", "hi_IN"],
+        Marketplace::UnitedStates => &["en_US", "es_US"],
+        Marketplace::UnitedKingdom => &["en_GB"],
+        Marketplace::Germany => &["de_DE", "en_GB"],
+        _ => &[],
+    }
+}
+
 fn check_common(
     s: &Shared,
+    call: Call,
     associate_tag: &str,
     marketplace: Option<&str>,
     currency: Option<&str>,
@@ -499,21 +590,25 @@ fn check_common(
         return Err(ApiError::invalid_associate_tag());
     }
     if let Some(mp) = marketplace
-        && mp != MARKETPLACE
+        && mp != call.marketplace.creators_marketplace()
     {
         return Err(ApiError::invalid(format!(
-            "The value [{mp}] provided in the request for Marketplace is invalid. The sandbox serves {MARKETPLACE}."
+            "The value [{mp}] provided in the request for Marketplace is invalid. The sandbox serves {}.",
+            s.served_list()
         )));
     }
     if let Some(c) = currency
-        && c != "INR"
+        && c != call.marketplace.currency().code()
     {
         return Err(ApiError::invalid(format!(
             "The value [{c}] provided in the request for CurrencyOfPreference is invalid."
         )));
     }
     if let Some(langs) = languages
-        && (langs.len() > 1 || langs.iter().any(|l| l != "en_IN" && l != "hi_IN"))
+        && (langs.len() > 1
+            || langs
+                .iter()
+                .any(|l| !languages_of(call.marketplace).contains(&l.as_str())))
     {
         return Err(ApiError::invalid(format!(
             "The value {langs:?} provided in the request for LanguagesOfPreference is invalid."
@@ -527,9 +622,14 @@ fn check_common(
     Ok(())
 }
 
-fn get_items(s: &Shared, req: m::GetItemsRequest) -> Result<m::GetItemsResponse, ApiError> {
+fn get_items(
+    s: &Shared,
+    call: Call,
+    req: m::GetItemsRequest,
+) -> Result<m::GetItemsResponse, ApiError> {
     check_common(
         s,
+        call,
         &req.partner_tag,
         req.marketplace.as_deref(),
         req.currency_of_preference.as_deref(),
@@ -566,9 +666,23 @@ fn get_items(s: &Shared, req: m::GetItemsRequest) -> Result<m::GetItemsResponse,
     let catalog = s.oracle.catalog();
     let mut items = Vec::new();
     let mut errors = Vec::new();
+    let not_accessible = |id: &str| m::ErrorData {
+        code: Some("ItemNotAccessible".to_owned()),
+        message: Some(format!(
+            "The ItemId {id} is not accessible through the {}.",
+            call.api_name()
+        )),
+    };
+    let home = call.marketplace == Marketplace::India;
     for id in &req.item_ids {
-        let entry = Asin::parse(id).ok().and_then(|a| catalog.entry(a));
+        let asin = Asin::parse(id).ok();
+        let entry = asin.and_then(|a| catalog.entry(a));
+        if entry.is_some() && !asin.is_some_and(|a| s.oracle.sells(call.marketplace, a)) {
+            errors.push(not_accessible(id));
+            continue;
+        }
         match entry {
+            // Glitches are served on amazon.in only (the oracle's record names no market).
             Some(Entry::Item(i)) => items.push(render::item_as_served(
                 &s.oracle,
                 &catalog.items[i],
@@ -576,7 +690,8 @@ fn get_items(s: &Shared, req: m::GetItemsRequest) -> Result<m::GetItemsResponse,
                 &resources,
                 (&s.base_url, &req.partner_tag),
                 false,
-                s.glitch_of(i),
+                if home { s.glitch_of(i) } else { None },
+                call.marketplace,
             )),
             Some(Entry::Parent(f)) => {
                 let family = &catalog.families[f];
@@ -590,7 +705,7 @@ fn get_items(s: &Shared, req: m::GetItemsRequest) -> Result<m::GetItemsResponse,
                         title: Some(m::DisplayValue {
                             display_value: Some(family.title.clone()),
                             label: Some("Title".to_owned()),
-                            locale: Some("en_IN".to_owned()),
+                            locale: Some(render::content_locale(call.marketplace).to_owned()),
                         }),
                         ..Default::default()
                     }),
@@ -605,14 +720,19 @@ fn get_items(s: &Shared, req: m::GetItemsRequest) -> Result<m::GetItemsResponse,
             }),
         }
     }
-    if items.is_empty() {
+    // Items none of which exist are "no results"; items that exist but are not sold in this
+    // marketplace come back as per-item ItemNotAccessible errors.
+    let any_inaccessible = errors
+        .iter()
+        .any(|e| e.code.as_deref() == Some("ItemNotAccessible"));
+    if items.is_empty() && !any_inaccessible {
         return Err(ApiError::no_results(format!(
             "No results found for your request: {}.",
             req.item_ids.join(", ")
         )));
     }
     Ok(m::GetItemsResponse {
-        items_result: Some(m::ItemsResult { items: Some(items) }),
+        items_result: (!items.is_empty()).then_some(m::ItemsResult { items: Some(items) }),
         errors: (!errors.is_empty()).then_some(errors),
     })
 }
@@ -628,10 +748,12 @@ fn check_range(value: Option<u8>, lo: u8, hi: u8, name: &str) -> Result<(), ApiE
 
 fn search_items(
     s: &Shared,
+    call: Call,
     req: m::SearchItemsRequest,
 ) -> Result<m::SearchItemsResponse, ApiError> {
     check_common(
         s,
+        call,
         &req.partner_tag,
         req.marketplace.as_deref(),
         req.currency_of_preference.as_deref(),
@@ -709,7 +831,7 @@ fn search_items(
         )));
     }
     let now = s.clock.now();
-    let hits = search::search(&s.oracle, &req, now);
+    let hits = search::search(&s.oracle, &req, now, call.marketplace);
     if hits.is_empty() {
         return Err(ApiError::no_results("No results found for your request."));
     }
@@ -729,6 +851,7 @@ fn search_items(
                 &s.base_url,
                 &req.partner_tag,
                 false,
+                call.marketplace,
             )
         })
         .collect();
@@ -757,10 +880,12 @@ fn search_items(
 
 fn get_variations(
     s: &Shared,
+    call: Call,
     req: m::GetVariationsRequest,
 ) -> Result<m::GetVariationsResponse, ApiError> {
     check_common(
         s,
+        call,
         &req.partner_tag,
         req.marketplace.as_deref(),
         req.currency_of_preference.as_deref(),
@@ -796,9 +921,26 @@ fn get_variations(
             "No results found for your request: {asin} has no variations."
         ))
     })?;
+    if !s.oracle.sells(call.marketplace, asin) {
+        return Err(ApiError::no_results(format!(
+            "No results found for your request: {asin} is not sold in {}.",
+            call.marketplace
+        )));
+    }
+    // The children this marketplace sells (every child on amazon.in).
+    let children: Vec<usize> = family
+        .children
+        .iter()
+        .copied()
+        .filter(|&i| {
+            s.oracle
+                .priced_item(call.marketplace, &catalog.items[i])
+                .is_some()
+        })
+        .collect();
     let count = usize::from(req.variation_count.unwrap_or(10));
     let page = usize::from(req.variation_page.unwrap_or(1));
-    let total = family.children.len();
+    let total = children.len();
     let pages = total.div_ceil(count).max(1);
     if page > pages {
         return Err(ApiError::invalid(format!(
@@ -807,13 +949,11 @@ fn get_variations(
     }
     let now = s.clock.now();
     let resources = Resources::new(&req.resources);
-    let offers: Vec<_> = family
-        .children
+    let offers: Vec<_> = children
         .iter()
-        .map(|&i| s.oracle.offer_of(&catalog.items[i], now))
+        .map(|&i| render::offer_in(&s.oracle, &catalog.items[i], now, call.marketplace))
         .collect();
-    let items = family
-        .children
+    let items = children
         .iter()
         .skip((page - 1) * count)
         .take(count)
@@ -826,6 +966,7 @@ fn get_variations(
                 &s.base_url,
                 &req.partner_tag,
                 true,
+                call.marketplace,
             )
         })
         .collect();
@@ -834,7 +975,7 @@ fn get_variations(
         .iter()
         .map(|d| {
             let mut values: Vec<String> = Vec::new();
-            for &i in &family.children {
+            for &i in &children {
                 for a in &catalog.items[i].attrs {
                     if &a.name == d && !values.contains(&a.value) {
                         values.push(a.value.clone());
@@ -850,7 +991,7 @@ fn get_variations(
                     }
                     .to_owned(),
                 ),
-                locale: Some("en_IN".to_owned()),
+                locale: Some(render::content_locale(call.marketplace).to_owned()),
                 name: Some(d.clone()),
                 values: Some(values),
             }
@@ -882,10 +1023,12 @@ fn get_variations(
 
 fn get_browse_nodes(
     s: &Shared,
+    call: Call,
     req: m::GetBrowseNodesRequest,
 ) -> Result<m::GetBrowseNodesResponse, ApiError> {
     check_common(
         s,
+        call,
         &req.partner_tag,
         req.marketplace.as_deref(),
         None,
@@ -975,7 +1118,12 @@ fn encode_error(e: serde_json::Error) -> ApiError {
 }
 
 /// Runs a Creators-shaped operation on a camelCase JSON body.
-fn run_operation<E: Encode>(s: &Shared, operation: &str, body: Value) -> Result<E::Out, ApiError> {
+fn run_operation<E: Encode>(
+    s: &Shared,
+    call: Call,
+    operation: &str,
+    body: Value,
+) -> Result<E::Out, ApiError> {
     fn parse<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
         serde_path_to_error::deserialize(body).map_err(|e| {
             let path = e.path().to_string();
@@ -990,10 +1138,10 @@ fn run_operation<E: Encode>(s: &Shared, operation: &str, body: Value) -> Result<
         })
     }
     match operation {
-        "getItems" => E::encode(get_items(s, parse(body)?)?),
-        "searchItems" => E::encode(search_items(s, parse(body)?)?),
-        "getVariations" => E::encode(get_variations(s, parse(body)?)?),
-        "getBrowseNodes" => E::encode(get_browse_nodes(s, parse(body)?)?),
+        "getItems" => E::encode(get_items(s, call, parse(body)?)?),
+        "searchItems" => E::encode(search_items(s, call, parse(body)?)?),
+        "getVariations" => E::encode(get_variations(s, call, parse(body)?)?),
+        "getBrowseNodes" => E::encode(get_browse_nodes(s, call, parse(body)?)?),
         other => Err(ApiError {
             status: StatusCode::NOT_FOUND,
             code: "UnknownOperation",
@@ -1125,25 +1273,46 @@ async fn creators_operation(
     let reply = async {
         let fault = before(&s).await?;
         let token = creators_auth(&s, &headers)?;
-        match headers.get("x-marketplace").and_then(|v| v.to_str().ok()) {
+        let marketplace = match headers.get("x-marketplace").and_then(|v| v.to_str().ok()) {
             None => {
-                return Err(ApiError::missing(
-                    "The request must contain the header x-marketplace (www.amazon.in).",
-                ));
-            }
-            Some(mp) if mp != MARKETPLACE => {
-                return Err(ApiError::invalid(format!(
-                    "The value [{mp}] provided in the x-marketplace header is invalid. The sandbox serves {MARKETPLACE}."
+                return Err(ApiError::missing(format!(
+                    "The request must contain the header x-marketplace (one of {}).",
+                    s.served_list()
                 )));
             }
-            Some(_) => {}
+            Some(mp) => s.served(mp).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "The value [{mp}] provided in the x-marketplace header is invalid. The sandbox serves {}.",
+                    s.served_list()
+                ))
+            })?,
+        };
+        // Credentials belong to one region group (2.1/3.1 North America, 2.2/3.2 Europe and
+        // India): a token of another group's version is refused for the marketplace.
+        let wanted = marketplace.credential_version();
+        if token.version.get(1..) != wanted.get(1..) {
+            return Err(ApiError {
+                status: StatusCode::FORBIDDEN,
+                code: "AccessDenied",
+                kind: "AccessDeniedException",
+                reason: Some("InvalidCredentialRegion"),
+                message: format!(
+                    "Credentials of version {} cannot access {marketplace}; it needs credentials of version {wanted} (or {}).",
+                    token.version,
+                    wanted.replacen('2', "3", 1)
+                ),
+            });
         }
         if !s.admit(&token.client_id) {
             return Err(ApiError::throttled());
         }
         let value: Value = serde_json::from_slice(&body)
             .map_err(|e| ApiError::invalid(format!("The request body is not valid JSON: {e}")))?;
-        let reply = run_operation::<AsBytes>(&s, &operation, value)?;
+        let call = Call {
+            marketplace,
+            paapi: false,
+        };
+        let reply = run_operation::<AsBytes>(&s, call, &operation, value)?;
         Ok((fault, reply))
     }
     .await;
@@ -1185,6 +1354,7 @@ fn paapi_request<T: DeserializeOwned + Serialize>(body: &[u8]) -> Result<Value, 
 
 fn verify_signature(
     s: &Shared,
+    region: &str,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
@@ -1216,7 +1386,7 @@ fn verify_signature(
         &lookup,
         s.wall_clock.now(),
         ChronoDuration::minutes(15),
-        "eu-west-1",
+        region,
         paapi5::SERVICE,
     ) {
         Ok(v) => Ok(v.access_key_id),
@@ -1270,7 +1440,24 @@ async fn paapi_operation(
                 "The value provided for the header content-encoding is invalid; PA-API 5.0 requests carry content-encoding: amz-1.0.",
             ));
         }
-        let access_key = verify_signature(&s, &uri, &headers, &body)?;
+        // The marketplace is the body's `Marketplace` (amazon.in when absent); the request
+        // must be signed for that marketplace's region.
+        let field = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+            v.get("Marketplace")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        let marketplace = match field.as_deref() {
+            None => Marketplace::India,
+            Some(mp) => s.served(mp).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "The value [{mp}] provided in the request for Marketplace is invalid. The sandbox serves {}.",
+                    s.served_list()
+                ))
+            })?,
+        };
+        let access_key =
+            verify_signature(&s, marketplace.paapi_region(), &uri, &headers, &body)?;
         if !s.admit(&access_key) {
             return Err(ApiError::throttled());
         }
@@ -1297,7 +1484,11 @@ async fn paapi_operation(
         if let Some(first) = op.get_mut(0..1) {
             first.make_ascii_lowercase();
         }
-        let reply = run_operation::<AsValue>(&s, &op, camel)?;
+        let call = Call {
+            marketplace,
+            paapi: true,
+        };
+        let reply = run_operation::<AsValue>(&s, call, &op, camel)?;
         serde_json::to_vec(&render::to_pascal(reply))
             .map(|bytes| (fault, bytes))
             .map_err(encode_error)

@@ -52,14 +52,17 @@ impl Harness {
             .start()
             .await
             .expect("sandbox");
-        let source = sandbox
-            .creators_source(CredentialVersion::V2_2)
-            .expect("sandbox source");
+        let source = sandbox.all_markets_source(false).expect("sandbox source");
         let dir = tempfile::tempdir().expect("temp dir");
         let store: Arc<dyn Store> =
             Arc::new(SqliteStore::open(dir.path().join("mandi.db")).expect("store"));
-        let catalog = CatalogService::new(Arc::new(source), store.clone(), clock);
-        let state = AppState::new(catalog, config.clone());
+        let catalog = CatalogService::new(Arc::new(source), store.clone(), clock.clone());
+        let rates: Arc<dyn mandi_core::fx::RateSource> =
+            Arc::new(mandi_paapi::fx::HttpRateSource::sandbox(sandbox.base_url()).expect("rates"));
+        let rates = Arc::new(mandi_core::fx::RateCache::new(rates, clock));
+        let cross_border = mandi_core::crossborder::CrossBorderService::new(catalog.clone(), rates)
+            .expect("tables");
+        let state = AppState::new(catalog, config.clone()).with_cross_border(cross_border);
         let (base, tx, task) = spawn(&state).await;
         Self {
             base,
@@ -83,7 +86,11 @@ impl Harness {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        let cross_border = self.state.cross_border().cloned();
         self.state = AppState::new(self.state.catalog().clone(), self.config.clone());
+        if let Some(c) = cross_border {
+            self.state = self.state.clone().with_cross_border(c);
+        }
         let (base, tx, task) = spawn(&self.state).await;
         self.base = base;
         self.shutdown = Some(tx);

@@ -1,4 +1,4 @@
-//! Community records (migration 0009; the same SQL as the SQLite store's `community`): shared deals and votes, referrals, group
+//! Community records (migration 0010; the same SQL as the SQLite store's `community`): shared deals and votes, referrals, group
 //! subscriptions and posts.
 
 use chrono::{DateTime, Utc};

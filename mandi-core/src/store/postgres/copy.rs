@@ -16,7 +16,7 @@ use super::shim::Val;
 use crate::ports::store::{StoreError, StoreResult};
 
 /// The tables copied, parents before children (foreign keys hold at every step).
-pub const TABLES: [&str; 34] = [
+pub const TABLES: [&str; 35] = [
     "products",
     "offers",
     "customer_reviews",
@@ -46,6 +46,7 @@ pub const TABLES: [&str; 34] = [
     "click_targets",
     "affiliate_clicks",
     "affiliate_orders",
+    "review_history",
     "shared_deals",
     "deal_votes",
     "referrals",

@@ -71,7 +71,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_intel_clicks.sql"),
     include_str!("migrations/0003_serve_webhooks.sql"),
@@ -80,7 +80,8 @@ const MIGRATIONS: [&str; 9] = [
     include_str!("migrations/0006_monitor_leases.sql"),
     include_str!("migrations/0007_quarantine.sql"),
     include_str!("migrations/0008_affiliate_clicks.sql"),
-    include_str!("migrations/0009_community.sql"),
+    include_str!("migrations/0009_review_history.sql"),
+    include_str!("migrations/0010_community.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -602,6 +603,21 @@ async fn write_product_rows(conn: &Conn<'_>, p: &Product) -> StoreResult<()> {
         .execute(params![m, a, r.rating_centi, r.count])
         .await
         .ctx("customer reviews")?;
+        // The review history keeps a row each time the rating or the count changed.
+        conn.prepare_cached(
+            "INSERT INTO review_history (marketplace, asin, at_ms, rating_centi, review_count)
+             SELECT $1, $2, $3, $4, $5
+             WHERE NOT EXISTS (
+                 SELECT 1 FROM (SELECT rating_centi, review_count FROM review_history
+                                WHERE marketplace = $1 AND asin = $2
+                                ORDER BY at_ms DESC LIMIT 1) AS last
+                 WHERE last.rating_centi = $4 AND last.review_count = $5)
+             ON CONFLICT DO NOTHING",
+        )
+        .ctx("review history")?
+        .execute(params![m, a, millis(p.fetched_at), r.rating_centi, r.count])
+        .await
+        .ctx("review history")?;
     }
 
     conn.prepare_cached("DELETE FROM product_browse_nodes WHERE marketplace = $1 AND asin = $2")
@@ -809,6 +825,37 @@ fn collect<T>(
         out.push(row.ctx(what)??);
     }
     Ok(out)
+}
+
+/// A product's review history in time order.
+async fn read_review_history(
+    conn: &Conn<'_>,
+    m: Marketplace,
+    a: Asin,
+) -> StoreResult<Vec<crate::domain::ReviewObservation>> {
+    const W: &str = "review history";
+    let stmt = conn
+        .prepare_cached(
+            "SELECT at_ms, rating_centi, review_count FROM review_history
+             WHERE marketplace = $1 AND asin = $2 ORDER BY at_ms",
+        )
+        .ctx(W)?;
+    collect(
+        stmt.query_map(params![marketplace_code(m), a.as_str()], |r| {
+            Ok((|| -> StoreResult<crate::domain::ReviewObservation> {
+                Ok(crate::domain::ReviewObservation {
+                    at: time(col(r, 0, W)?, W)?,
+                    reviews: Reviews {
+                        rating_centi: col(r, 1, W)?,
+                        count: col(r, 2, W)?,
+                    },
+                })
+            })())
+        })
+        .await
+        .ctx(W)?,
+        W,
+    )
 }
 
 async fn read_product(conn: &Conn<'_>, m: Marketplace, a: Asin) -> StoreResult<Option<Product>> {
@@ -1597,6 +1644,16 @@ impl Store for PostgresStore {
     ) -> StoreResult<Option<Product>> {
         in_conn!(self, "product", |conn| {
             read_product(conn, marketplace, asin).await
+        })
+    }
+
+    async fn review_history(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+    ) -> StoreResult<Vec<crate::domain::ReviewObservation>> {
+        in_conn!(self, "review history", |conn| {
+            read_review_history(conn, marketplace, asin).await
         })
     }
 

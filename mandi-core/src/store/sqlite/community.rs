@@ -1,4 +1,4 @@
-//! Community records (migration 0014): shared deals and votes, referrals, group
+//! Community records (migration 0015): shared deals and votes, referrals, group
 //! subscriptions and posts.
 
 use chrono::{DateTime, Utc};

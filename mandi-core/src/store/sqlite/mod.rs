@@ -79,7 +79,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 14] = [
+const MIGRATIONS: [&str; 15] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
@@ -93,7 +93,8 @@ const MIGRATIONS: [&str; 14] = [
     include_str!("migrations/0011_quarantine.sql"),
     include_str!("migrations/0012_variations_by_child.sql"),
     include_str!("migrations/0013_affiliate_clicks.sql"),
-    include_str!("migrations/0014_community.sql"),
+    include_str!("migrations/0014_review_history.sql"),
+    include_str!("migrations/0015_community.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -401,6 +402,17 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<Product>> {
         self.run("product", move |conn| {
             products::read_product(conn, marketplace, asin)
+        })
+        .await
+    }
+
+    async fn review_history(
+        &self,
+        marketplace: Marketplace,
+        asin: Asin,
+    ) -> StoreResult<Vec<crate::domain::ReviewObservation>> {
+        self.run("review history", move |conn| {
+            products::review_history(conn, marketplace, asin)
         })
         .await
     }

@@ -118,6 +118,20 @@ pub(super) fn write_product(conn: &Connection, p: &Product) -> StoreResult<()> {
         .ctx("customer reviews")?
         .execute(params![m, a, r.rating_centi, r.count])
         .ctx("customer reviews")?;
+        // The review history keeps a row each time the rating or the count changed.
+        conn.prepare_cached(
+            "INSERT INTO review_history (marketplace, asin, at_ms, rating_centi, review_count)
+             SELECT ?1, ?2, ?3, ?4, ?5
+             WHERE NOT EXISTS (
+                 SELECT 1 FROM (SELECT rating_centi, review_count FROM review_history
+                                WHERE marketplace = ?1 AND asin = ?2
+                                ORDER BY at_ms DESC LIMIT 1) AS last
+                 WHERE last.rating_centi = ?4 AND last.review_count = ?5)
+             ON CONFLICT DO NOTHING",
+        )
+        .ctx("review history")?
+        .execute(params![m, a, millis(p.fetched_at), r.rating_centi, r.count])
+        .ctx("review history")?;
     }
 
     conn.prepare_cached("DELETE FROM product_browse_nodes WHERE marketplace = ?1 AND asin = ?2")
@@ -667,4 +681,34 @@ pub(super) fn histories(
     queries: &[HistoryQuery],
 ) -> StoreResult<Vec<Vec<PricePoint>>> {
     queries.iter().map(|q| read_history(conn, q)).collect()
+}
+
+/// A product's review history in time order.
+pub(super) fn review_history(
+    conn: &Connection,
+    m: Marketplace,
+    a: Asin,
+) -> StoreResult<Vec<crate::domain::ReviewObservation>> {
+    const W: &str = "review history";
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT at_ms, rating_centi, review_count FROM review_history
+             WHERE marketplace = ?1 AND asin = ?2 ORDER BY at_ms",
+        )
+        .ctx(W)?;
+    collect(
+        stmt.query_map(params![marketplace_code(m), a.as_str()], |r| {
+            Ok((|| -> StoreResult<crate::domain::ReviewObservation> {
+                Ok(crate::domain::ReviewObservation {
+                    at: time(col(r, 0, W)?, W)?,
+                    reviews: Reviews {
+                        rating_centi: col(r, 1, W)?,
+                        count: col(r, 2, W)?,
+                    },
+                })
+            })())
+        })
+        .ctx(W)?,
+        W,
+    )
 }

@@ -1,8 +1,16 @@
 //! Time on the sandbox's terms: IST (Asia/Kolkata, UTC+05:30, no daylight saving) days, and the
 //! Indian sale calendar — Great Republic Day Sale, Prime Day, Great Freedom Festival, Great
 //! Indian Festival (around Diwali) and the Year End Sale — for any year from 2020 to 2040.
+//!
+//! The other marketplaces the sandbox serves have their own calendars on their own local days
+//! ([`SaleCalendar::for_market`]): amazon.com Prime Day (July), Black Friday week and Cyber
+//! Monday; amazon.co.uk Prime Day, Black Friday (to Cyber Monday) and Boxing Day; amazon.de
+//! Prime Day and Black Friday (to Cyber Monday). Their local days use a fixed offset all year
+//! (UTC−05:00 for amazon.com, UTC for amazon.co.uk, UTC+01:00 for amazon.de): daylight saving
+//! is not modelled, so a sale there starts at that local midnight in winter time.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use mandi_core::Marketplace;
 
 /// IST is UTC+05:30 all year.
 pub(crate) const IST_OFFSET_SECS: i64 = 5 * 3600 + 30 * 60;
@@ -12,13 +20,36 @@ pub(crate) const DAY_SECS: i64 = 86_400;
 const UNIX_EPOCH_CE_DAYS: i32 = 719_163;
 
 /// The IST day number (days since 1970-01-01 IST) of a unix time.
+#[cfg(test)]
 pub(crate) fn ist_day(unix: i64) -> i64 {
     (unix + IST_OFFSET_SECS).div_euclid(DAY_SECS)
 }
 
 /// The unix time of IST midnight starting day `day`.
+#[cfg(test)]
 pub(crate) fn ist_midnight(day: i64) -> i64 {
     day * DAY_SECS - IST_OFFSET_SECS
+}
+
+/// The local day number (days since 1970-01-01 local) of a unix time at a fixed UTC offset.
+pub(crate) fn local_day(unix: i64, offset_secs: i64) -> i64 {
+    (unix + offset_secs).div_euclid(DAY_SECS)
+}
+
+/// The unix time of local midnight starting day `day` at a fixed UTC offset.
+pub(crate) fn local_midnight(day: i64, offset_secs: i64) -> i64 {
+    day * DAY_SECS - offset_secs
+}
+
+/// The fixed UTC offset the sandbox keeps a marketplace's days in (IST for amazon.in; winter
+/// time for the others: daylight saving is not modelled).
+pub(crate) fn offset_of(marketplace: Marketplace) -> i64 {
+    match marketplace {
+        Marketplace::India => IST_OFFSET_SECS,
+        Marketplace::UnitedStates | Marketplace::Canada => -5 * 3600,
+        Marketplace::UnitedKingdom | Marketplace::Ireland => 0,
+        _ => 3600,
+    }
 }
 
 /// The IST day number of a calendar date.
@@ -52,6 +83,13 @@ pub(crate) enum SaleKind {
     GreatIndianFestival,
     /// Year End Sale (late December).
     YearEnd,
+    /// Black Friday: the week before Black Friday to Black Friday weekend (amazon.com), or on
+    /// to Cyber Monday (amazon.co.uk, amazon.de).
+    BlackFriday,
+    /// Cyber Monday (amazon.com; in the European shops it closes the Black Friday sale).
+    CyberMonday,
+    /// Boxing Day sale (amazon.co.uk, 26 to 31 December).
+    BoxingDay,
 }
 
 impl SaleKind {
@@ -63,6 +101,9 @@ impl SaleKind {
             Self::FreedomFestival => "Great Freedom Festival",
             Self::GreatIndianFestival => "Great Indian Festival",
             Self::YearEnd => "Year End Sale",
+            Self::BlackFriday => "Black Friday",
+            Self::CyberMonday => "Cyber Monday",
+            Self::BoxingDay => "Boxing Day",
         }
     }
 
@@ -74,11 +115,14 @@ impl SaleKind {
             Self::FreedomFestival => 3,
             Self::GreatIndianFestival => 4,
             Self::YearEnd => 5,
+            Self::BlackFriday => 6,
+            Self::CyberMonday => 7,
+            Self::BoxingDay => 8,
         }
     }
 }
 
-/// One sale on the calendar: IST days `first..=last`.
+/// One sale on the calendar: local days `first..=last` (IST for amazon.in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SaleWindow {
     /// Which sale.
@@ -89,6 +133,8 @@ pub(crate) struct SaleWindow {
     pub(crate) first: i64,
     /// Last IST day (inclusive).
     pub(crate) last: i64,
+    /// The UTC offset of the marketplace's days, seconds.
+    pub(crate) offset: i64,
 }
 
 impl SaleWindow {
@@ -97,14 +143,14 @@ impl SaleWindow {
         self.kind.code() * 10_000 + self.year as u64
     }
 
-    /// Unix time the sale starts (IST midnight of the first day).
+    /// Unix time the sale starts (local midnight of the first day).
     pub(crate) fn starts_unix(&self) -> i64 {
-        ist_midnight(self.first)
+        local_midnight(self.first, self.offset)
     }
 
-    /// Unix time the sale ends (IST midnight after the last day).
+    /// Unix time the sale ends (local midnight after the last day).
     pub(crate) fn ends_unix(&self) -> i64 {
-        ist_midnight(self.last + 1)
+        local_midnight(self.last + 1, self.offset)
     }
 }
 
@@ -158,6 +204,7 @@ pub(crate) fn sales_of_year(year: i32) -> Vec<SaleWindow> {
         year,
         first: day_of(first),
         last: day_of(last),
+        offset: IST_OFFSET_SECS,
     };
     let (pd_first, pd_last) = prime_day(year);
     let diwali = diwali(year);
@@ -173,6 +220,66 @@ pub(crate) fn sales_of_year(year: i32) -> Vec<SaleWindow> {
     ]
 }
 
+/// Prime Day in the United States and Europe where known; otherwise the second Tuesday and
+/// Wednesday of July.
+fn global_prime_day(year: i32) -> (NaiveDate, NaiveDate) {
+    match year {
+        2023 => (ymd(2023, 7, 11), ymd(2023, 7, 12)),
+        2024 => (ymd(2024, 7, 16), ymd(2024, 7, 17)),
+        2025 => (ymd(2025, 7, 8), ymd(2025, 7, 11)),
+        _ => {
+            let first = NaiveDate::from_weekday_of_month_opt(year, 7, Weekday::Tue, 2)
+                .unwrap_or_else(|| ymd(year, 7, 8));
+            (first, first + chrono::Days::new(1))
+        }
+    }
+}
+
+/// Black Friday: the day after the fourth Thursday of November.
+pub(crate) fn black_friday(year: i32) -> NaiveDate {
+    NaiveDate::from_weekday_of_month_opt(year, 11, Weekday::Thu, 4)
+        .map_or_else(|| ymd(year, 11, 27), |d| d + chrono::Days::new(1))
+}
+
+/// The sales of one year in a marketplace other than India, in date order, never
+/// overlapping; empty for a marketplace without a sandbox calendar.
+pub(crate) fn market_sales_of_year(marketplace: Marketplace, year: i32) -> Vec<SaleWindow> {
+    let offset = offset_of(marketplace);
+    let window = |kind, first: NaiveDate, last: NaiveDate| SaleWindow {
+        kind,
+        year,
+        first: day_of(first),
+        last: day_of(last),
+        offset,
+    };
+    let (pd_first, pd_last) = global_prime_day(year);
+    let bf = black_friday(year);
+    let week_before = bf - chrono::Days::new(7);
+    let cyber_monday = bf + chrono::Days::new(3);
+    match marketplace {
+        Marketplace::India => sales_of_year(year),
+        Marketplace::UnitedStates => vec![
+            window(SaleKind::PrimeDay, pd_first, pd_last),
+            window(
+                SaleKind::BlackFriday,
+                week_before,
+                bf + chrono::Days::new(2),
+            ),
+            window(SaleKind::CyberMonday, cyber_monday, cyber_monday),
+        ],
+        Marketplace::UnitedKingdom => vec![
+            window(SaleKind::PrimeDay, pd_first, pd_last),
+            window(SaleKind::BlackFriday, week_before, cyber_monday),
+            window(SaleKind::BoxingDay, ymd(year, 12, 26), ymd(year, 12, 31)),
+        ],
+        Marketplace::Germany => vec![
+            window(SaleKind::PrimeDay, pd_first, pd_last),
+            window(SaleKind::BlackFriday, week_before, cyber_monday),
+        ],
+        _ => Vec::new(),
+    }
+}
+
 /// The sale calendar for a range of years, sorted by first day.
 #[derive(Debug, Clone)]
 pub(crate) struct SaleCalendar {
@@ -183,6 +290,18 @@ impl SaleCalendar {
     /// Every sale from 2020 to 2040.
     pub(crate) fn new() -> Self {
         let windows = (2020..=2040).flat_map(sales_of_year).collect();
+        Self { windows }
+    }
+
+    /// Every sale of a marketplace's calendar from 2020 to 2040 (India's is
+    /// [`SaleCalendar::new`]).
+    pub(crate) fn for_market(marketplace: Marketplace) -> Self {
+        if marketplace == Marketplace::India {
+            return Self::new();
+        }
+        let windows = (2020..=2040)
+            .flat_map(|y| market_sales_of_year(marketplace, y))
+            .collect();
         Self { windows }
     }
 
@@ -255,8 +374,61 @@ mod tests {
 
     #[test]
     fn windows_are_sorted_and_disjoint() {
-        let cal = SaleCalendar::new();
-        assert!(cal.windows().windows(2).all(|w| w[0].last < w[1].first));
-        assert!(cal.windows().iter().all(|w| w.first <= w.last));
+        for m in [
+            Marketplace::India,
+            Marketplace::UnitedStates,
+            Marketplace::UnitedKingdom,
+            Marketplace::Germany,
+        ] {
+            let cal = SaleCalendar::for_market(m);
+            assert!(!cal.windows().is_empty(), "{m}");
+            assert!(cal.windows().windows(2).all(|w| w[0].last < w[1].first));
+            assert!(cal.windows().iter().all(|w| w.first <= w.last));
+        }
+    }
+
+    #[test]
+    fn each_market_has_its_own_sales() {
+        let kind = |m, y, mo, d| {
+            SaleCalendar::for_market(m)
+                .on(day_of(ymd(y, mo, d)))
+                .map(|w| w.kind)
+        };
+        // 2026: Thanksgiving is 26 November, Black Friday the 27th, Cyber Monday 30 November.
+        assert_eq!(black_friday(2026), ymd(2026, 11, 27));
+        assert_eq!(
+            kind(Marketplace::UnitedStates, 2026, 11, 27),
+            Some(SaleKind::BlackFriday)
+        );
+        assert_eq!(
+            kind(Marketplace::UnitedStates, 2026, 11, 30),
+            Some(SaleKind::CyberMonday)
+        );
+        assert_eq!(
+            kind(Marketplace::UnitedKingdom, 2026, 11, 30),
+            Some(SaleKind::BlackFriday)
+        );
+        assert_eq!(kind(Marketplace::India, 2026, 11, 27), None);
+        assert_eq!(
+            kind(Marketplace::UnitedKingdom, 2026, 12, 27),
+            Some(SaleKind::BoxingDay)
+        );
+        assert_eq!(kind(Marketplace::Germany, 2026, 12, 27), None);
+        assert_eq!(kind(Marketplace::UnitedStates, 2026, 12, 27), None);
+        assert_eq!(
+            kind(Marketplace::India, 2026, 12, 27),
+            Some(SaleKind::YearEnd)
+        );
+        // Prime Day 2026: the second Tuesday of July (14th) abroad, 18–19 July in India.
+        assert_eq!(
+            kind(Marketplace::Germany, 2026, 7, 14),
+            Some(SaleKind::PrimeDay)
+        );
+        assert_eq!(kind(Marketplace::India, 2026, 7, 14), None);
+        assert_eq!(
+            kind(Marketplace::India, 2026, 10, 20),
+            Some(SaleKind::GreatIndianFestival)
+        );
+        assert_eq!(kind(Marketplace::UnitedStates, 2026, 10, 20), None);
     }
 }

@@ -1,5 +1,5 @@
--- Mandi's PostgreSQL schema, version 9: community (the SQLite store's migration
--- 0014_community; issue 21). Deals users share (checked against the source before
+-- Mandi's PostgreSQL schema, version 10: community (the SQLite store's migration
+-- 0015_community; issue 21). Deals users share (checked against the source before
 -- they are shown, rejected ones kept with their reason), one vote per user per deal,
 -- referrals (a user is referred at most once), and the groups and channels following a
 -- category's deals with what was posted to them.
