@@ -6,7 +6,6 @@ use std::sync::Arc;
 use mandi_core::catalog::CatalogService;
 use mandi_core::store::SqliteStore;
 use mandi_core::{Clock, KeyScope, RateLimit, Store, SystemClock};
-use mandi_paapi::creators::CredentialVersion;
 use mandi_paapi::sandbox::{RunningSandbox, Sandbox};
 use mandi_server::{AppState, ServerConfig};
 use secrecy::ExposeSecret;
