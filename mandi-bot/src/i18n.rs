@@ -189,7 +189,7 @@ pub struct Texts {
 
 static EN: Texts = Texts {
     welcome: "👋 Welcome to <b>Mandi</b>! Paste an Amazon link (or send /watch &lt;link&gt;) and I will tell you when its price drops.",
-    help: "<b>Commands</b>\n/watch &lt;link or ASIN&gt; — watch a product (or just paste a link)\n/watches — your watches\n/price &lt;link&gt; — current price\n/history &lt;link&gt; — price chart\n/report &lt;link&gt; — offers: buy box, other sellers, used\n/compare &lt;link&gt; — price in other Amazon stores, landed in India\n/search &lt;words&gt; — find products\n/deals — best deals now\n/settings — alerts, quiet hours, language\n/digest — today's summary\n/stats — your savings\n/export, /import — back up your watches",
+    help: "<b>Commands</b>\n/watch &lt;link or ASIN&gt; — watch a product (or just paste a link)\n/watches — your watches\n/price &lt;link&gt; — current price\n/history &lt;link&gt; — price chart\n/report &lt;link&gt; — offers: buy box, other sellers, used\n/compare &lt;link&gt; — price in other Amazon stores, landed in India\n/search &lt;words&gt; — find products\n/deals — best deals now\n/share &lt;link&gt; [price] — share a deal (checked before it is shown)\n/community — deals shared by users, with votes\n/invite — invite friends, earn watch slots\n/subscribe &lt;category id&gt; [min score] [per hour] — in a group (admins): post deals here\n/settings — alerts, quiet hours, language\n/digest — today's summary\n/stats — your savings\n/export, /import — back up your watches",
     referred_by: "Thanks for coming via a friend's link!",
     watch_usage: "Send /watch followed by an Amazon link or an ASIN, or just paste a link.",
     watch_created: "✅ Watching",
@@ -368,7 +368,7 @@ static EN: Texts = Texts {
 
 static HI: Texts = Texts {
     welcome: "👋 <b>Mandi</b> में आपका स्वागत है! कोई Amazon लिंक भेजें (या /watch &lt;लिंक&gt;), दाम गिरते ही मैं बताऊँगा।",
-    help: "<b>कमांड</b>\n/watch &lt;लिंक या ASIN&gt; — प्रोडक्ट पर नज़र रखें (या बस लिंक भेजें)\n/watches — आपकी वॉच सूची\n/price &lt;लिंक&gt; — अभी का दाम\n/history &lt;लिंक&gt; — दाम का चार्ट\n/report &lt;लिंक&gt; — ऑफ़र: बाय बॉक्स, दूसरे विक्रेता, used\n/compare &lt;लिंक&gt; — दूसरे Amazon स्टोर में दाम, भारत तक की लागत\n/search &lt;शब्द&gt; — प्रोडक्ट खोजें\n/deals — अभी के सबसे अच्छे डील\n/settings — अलर्ट, शांत समय, भाषा\n/digest — आज का सार\n/stats — आपकी बचत\n/export, /import — वॉच का बैकअप",
+    help: "<b>कमांड</b>\n/watch &lt;लिंक या ASIN&gt; — प्रोडक्ट पर नज़र रखें (या बस लिंक भेजें)\n/watches — आपकी वॉच सूची\n/price &lt;लिंक&gt; — अभी का दाम\n/history &lt;लिंक&gt; — दाम का चार्ट\n/report &lt;लिंक&gt; — ऑफ़र: बाय बॉक्स, दूसरे विक्रेता, used\n/compare &lt;लिंक&gt; — दूसरे Amazon स्टोर में दाम, भारत तक की लागत\n/search &lt;शब्द&gt; — प्रोडक्ट खोजें\n/deals — अभी के सबसे अच्छे डील\n/share &lt;लिंक&gt; [दाम] — डील साझा करें (दिखाने से पहले जाँची जाती है)\n/community — लोगों की साझा डील, वोट के साथ\n/invite — दोस्तों को बुलाएँ, वॉच की जगह पाएँ\n/subscribe &lt;कैटेगरी id&gt; [न्यूनतम स्कोर] [घंटे में] — ग्रुप में (एडमिन): यहाँ डील पोस्ट हों\n/settings — अलर्ट, शांत समय, भाषा\n/digest — आज का सार\n/stats — आपकी बचत\n/export, /import — वॉच का बैकअप",
     referred_by: "दोस्त के लिंक से आने के लिए धन्यवाद!",
     watch_usage: "/watch के बाद Amazon लिंक या ASIN भेजें, या बस लिंक भेज दें।",
     watch_created: "✅ नज़र रखी जा रही है",

@@ -263,6 +263,23 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
     if let Err(e) = bot.register_commands().await {
         tracing::warn!(error = %e, "could not register the command menu");
     }
+    // Subscribed groups get the deals they are due (each within its hourly cap) every five
+    // minutes, besides right after a deal is shared or a group subscribes.
+    let group_posts = {
+        let bot = bot.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                match bot.post_group_deals().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(posts = n, "deals posted to subscribed groups"),
+                    Err(e) => tracing::warn!(error = %e, "group posts failed"),
+                }
+            }
+        })
+    };
     let serve = async {
         match &settings.settings.telegram.webhook {
             Some(w) => {
@@ -296,6 +313,7 @@ async fn run(settings: BotSettings, token: secrecy::SecretString) -> anyhow::Res
             Ok(())
         }
     };
+    group_posts.abort();
     let _ = stop_tx.send(true);
     if let Err(e) = monitor_task.await {
         tracing::error!(error = %e, "the monitoring task failed");

@@ -133,6 +133,8 @@ pub enum Command {
     /// Affiliate revenue: funnel search, card, click, order with drop-off; revenue by
     /// category, top products, user value.
     Revenue(commands::revenue::Cmd),
+    /// Deals users shared and the bot verified, newest or top voted, with score and votes.
+    Community(commands::community::Cmd),
     /// One product in several Amazon stores: converted price, shipping, import duty for
     /// India, landed cost and the cheapest option.
     CompareMarkets(commands::compare_markets::Cmd),

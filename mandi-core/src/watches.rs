@@ -471,9 +471,11 @@ impl WatchService {
         if let Some(w) = existing.iter().find(|w| w.target == target) {
             return Err(WatchError::Duplicate(w.id));
         }
-        if existing.len() >= MAX_WATCHES_PER_USER {
+        let cap = crate::community::watch_cap(self.catalog.store().as_ref(), user.id).await?;
+        if existing.len() >= cap {
             return Err(WatchError::Invalid(format!(
-                "you already have {MAX_WATCHES_PER_USER} watches, the most one person may hold; remove some first"
+                "you already have {cap} watches, the most you may hold; remove some first (each friend you invite adds {} more)",
+                crate::community::REFERRAL_WATCH_SLOTS
             )));
         }
         let new = NewWatch {
@@ -927,9 +929,10 @@ impl WatchService {
                 fresh.push(w);
             }
         }
-        if existing.len() + fresh.len() > MAX_WATCHES_PER_USER {
+        let cap = crate::community::watch_cap(self.catalog.store().as_ref(), user.id).await?;
+        if existing.len() + fresh.len() > cap {
             return Err(WatchError::Invalid(format!(
-                "that would make {} watches; one person may hold at most {MAX_WATCHES_PER_USER}",
+                "that would make {} watches; you may hold at most {cap}",
                 existing.len() + fresh.len()
             )));
         }

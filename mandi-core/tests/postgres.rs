@@ -155,6 +155,67 @@ async fn seed(store: &SqliteStore) {
         .record_affiliate_click(target.id, t(7))
         .await
         .expect("affiliate click");
+    // The community: a shared deal with a vote, a referral, a group subscription and post.
+    let friend = store
+        .upsert_user(
+            &NewUser {
+                identity: ExternalIdentity::new("telegram", "43"),
+                display_name: None,
+                settings: UserSettings::default(),
+            },
+            t(0),
+        )
+        .await
+        .expect("friend");
+    let deal = store
+        .create_shared_deal(&mandi_core::NewSharedDeal {
+            user_id: user.id,
+            marketplace: IN,
+            asin: asin(0),
+            title: "Phone".to_owned(),
+            price: Some(Money::from_major(19_999, Currency::INR)),
+            claimed_price: None,
+            score: Some(77),
+            status: mandi_core::DealStatus::Verified,
+            reason: None,
+            created_at: t(8),
+        })
+        .await
+        .expect("shared deal");
+    store
+        .set_deal_vote(deal.id, friend.id, Some(mandi_core::Vote::Up), t(9))
+        .await
+        .expect("vote");
+    store
+        .record_referral(&mandi_core::Referral {
+            referrer: user.id,
+            referred: friend.id,
+            at: t(9),
+        })
+        .await
+        .expect("referral");
+    store
+        .save_group_subscription(&mandi_core::GroupSubscription {
+            chat: friend.id,
+            node_id: "1805560031".to_owned(),
+            node_name: "Smartphones".to_owned(),
+            min_score: 50,
+            max_per_hour: 3,
+            updated_at: t(10),
+        })
+        .await
+        .expect("subscription");
+    store
+        .record_group_post(&mandi_core::GroupPost {
+            chat: friend.id,
+            marketplace: IN,
+            asin: asin(0),
+            deal: Some(deal.id),
+            score: 77,
+            at: t(11),
+        })
+        .await
+        .expect("group post");
 }
 
 fn server() -> Option<&'static PgServer> {
@@ -263,6 +324,34 @@ async fn a_sqlite_database_is_copied_whole_and_verified() {
             .affiliate_clicks(t(0), t(100))
             .await
             .expect("sqlite clicks")
+    );
+
+    for table in [
+        "shared_deals",
+        "deal_votes",
+        "referrals",
+        "group_subscriptions",
+        "group_posts",
+    ] {
+        assert_eq!(rows(table), 1, "{table}");
+    }
+    let all = mandi_core::SharedDealQuery {
+        user: None,
+        since: None,
+        status: None,
+        limit: 10,
+    };
+    assert_eq!(
+        target.shared_deals(&all).await.expect("pg deals"),
+        sqlite.shared_deals(&all).await.expect("sqlite deals")
+    );
+    assert_eq!(
+        target.referral_count(user.id).await.expect("pg referrals"),
+        1
+    );
+    assert_eq!(
+        target.group_subscriptions(None).await.expect("pg subs"),
+        sqlite.group_subscriptions(None).await.expect("sqlite subs")
     );
 
     // New rows continue after the copied ids instead of clashing with them.

@@ -24,9 +24,10 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::dto::{
-    AlertView, BulkJobView, BulkSubmit, Health, HistoryView, ImportView, InsightsView, KeyView,
-    Problem, ProductView, SearchResults, SettingsUpdate, SettingsView, VariationsView, WatchCreate,
-    WatchUpdate, WatchView, WebhookCreate, WebhookCreated, WebhookView,
+    AlertView, BulkJobView, BulkSubmit, CommunityDealView, Health, HistoryView, ImportView,
+    InsightsView, KeyView, Problem, ProductView, SearchResults, SettingsUpdate, SettingsView,
+    VariationsView, WatchCreate, WatchUpdate, WatchView, WebhookCreate, WebhookCreated,
+    WebhookView,
 };
 use crate::error::ApiError;
 
@@ -81,6 +82,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(get_bulk))
         .routes(routes!(bulk_results))
         .routes(routes!(me))
+        .routes(routes!(community_deals))
         .routes(routes!(list_webhooks, create_webhook))
         .routes(routes!(delete_webhook))
         .routes(routes!(get_settings, update_settings))
@@ -716,6 +718,49 @@ pub async fn bulk_results(
 ) -> ApiResult<Response> {
     let csv = state.bulk().results_csv(p.user.id, BulkJobId(id)).await?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+}
+
+/// Which community deals to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CommunityQuery {
+    /// `top`: most net votes first (then best score); otherwise newest first.
+    pub order: Option<String>,
+    /// How many (1–100, 20 by default).
+    pub limit: Option<usize>,
+}
+
+/// Deals users shared and Mandi verified against the source in the last 7 days.
+#[utoipa::path(get, path = "/api/v1/community/deals", params(CommunityQuery),
+    responses((status = 200, body = Vec<CommunityDealView>), (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub async fn community_deals(
+    State(state): State<AppState>,
+    Query(q): Query<CommunityQuery>,
+) -> ApiResult<Json<Vec<CommunityDealView>>> {
+    use mandi_core::community::{CommunityError, CommunityService, ListingOrder};
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to 100, got {limit}"
+        )));
+    }
+    let order = match q.order.as_deref() {
+        None | Some("newest") => ListingOrder::Newest,
+        Some("top") => ListingOrder::Top,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "order must be newest or top, got {other:?}"
+            )));
+        }
+    };
+    let deals = CommunityService::new(state.catalog().clone())
+        .list(order, limit)
+        .await
+        .map_err(|e| match e {
+            CommunityError::Store(s) => ApiError::from(s),
+            CommunityError::Catalog(c) => ApiError::from(c),
+            other => ApiError::Internal(other.to_string()),
+        })?;
+    Ok(Json(deals.iter().map(CommunityDealView::from).collect()))
 }
 
 /// The key making the request and its usage over the last 30 days.

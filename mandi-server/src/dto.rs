@@ -614,6 +614,44 @@ pub struct WebhookCreated {
     pub secret: String,
 }
 
+/// A deal a user shared and Mandi verified against the source (issue 21).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommunityDealView {
+    /// Its id.
+    pub id: i64,
+    /// Country code of the marketplace.
+    pub marketplace: String,
+    /// The ASIN.
+    pub asin: String,
+    /// The title read when it was checked.
+    pub title: String,
+    /// The price read from the source when it was checked.
+    pub price: Option<MoneyView>,
+    /// The deal score (0–100) when it was checked.
+    pub score: Option<u8>,
+    /// Up votes.
+    pub up_votes: u32,
+    /// Down votes.
+    pub down_votes: u32,
+    /// When it was shared.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&mandi_core::SharedDeal> for CommunityDealView {
+    fn from(d: &mandi_core::SharedDeal) -> Self {
+        Self {
+            id: d.id.0,
+            marketplace: d.marketplace.country_code().to_owned(),
+            asin: d.asin.as_str().to_owned(),
+            title: d.title.clone(),
+            price: d.price.map(MoneyView::from),
+            score: d.score,
+            up_votes: d.up_votes,
+            down_votes: d.down_votes,
+            created_at: d.created_at,
+        }
+    }
+}
 /// The key's user's preferences (`GET`/`PATCH /api/v1/settings`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SettingsView {

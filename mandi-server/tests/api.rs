@@ -105,6 +105,7 @@ async fn every_route_is_documented_and_answers_match_their_schemas() {
         "GET /api/v1/bulk/{id}",
         "GET /api/v1/bulk/{id}/results.csv",
         "GET /api/v1/keys/me",
+        "GET /api/v1/community/deals",
         "GET /api/v1/webhooks",
         "POST /api/v1/webhooks",
         "DELETE /api/v1/webhooks/{id}",
@@ -997,6 +998,86 @@ async fn webhooks_may_not_point_at_private_hosts_by_default() {
         "a private receiver was reached"
     );
     h.stop().await;
+}
+
+/// Community deals (issue 21): a deal shared through the library's `CommunityService` is
+/// listed with its check's price and score, matching the documented schema; bad
+/// parameters answer 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn community_deals_list_verified_shares_newest_first() {
+    let (h, key) = Harness::with_key("community", KeyScope::Read).await;
+    let doc: Value = h
+        .http
+        .get(h.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("doc")
+        .json()
+        .await
+        .expect("json");
+    let (s, empty) = h.get_json("/api/v1/community/deals", &key).await;
+    assert_eq!((s, empty), (200, json!([])));
+    let sharer = h
+        .store
+        .upsert_user(
+            &mandi_core::NewUser {
+                identity: mandi_core::ExternalIdentity::new("telegram", "777"),
+                display_name: None,
+                settings: mandi_core::UserSettings::default(),
+            },
+            mandi_core::Clock::now(h.state.catalog().clock().as_ref()),
+        )
+        .await
+        .expect("user");
+    let community = mandi_core::community::CommunityService::new(h.state.catalog().clone());
+    let mut verified = Vec::new();
+    for asin in h.known_asins(6) {
+        let product = mandi_core::links::ProductRef::new(
+            asin.parse().expect("asin"),
+            mandi_core::Marketplace::India,
+        );
+        let deal = community
+            .share(&sharer, product, None)
+            .await
+            .expect("share");
+        if deal.status == mandi_core::DealStatus::Verified {
+            verified.push(deal);
+        }
+        if verified.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(verified.len(), 2, "two sandbox products verify");
+    let (s, deals) = h.get_json("/api/v1/community/deals?limit=5", &key).await;
+    check_schema(
+        &doc,
+        &response_schema(&doc, "get", "/api/v1/community/deals", s),
+        &deals,
+        "community deals",
+    );
+    let ids: Vec<i64> = deals
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| d["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, vec![verified[1].id.0, verified[0].id.0]);
+    assert_eq!(deals[0]["asin"], verified[1].asin.as_str());
+    assert_eq!(
+        deals[0]["price"]["minor"],
+        verified[1].price.expect("price").minor()
+    );
+    let (s, top) = h
+        .get_json("/api/v1/community/deals?order=top&limit=1", &key)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(top.as_array().expect("array").len(), 1);
+    for bad in ["?order=best", "?limit=0", "?limit=101"] {
+        let (s, _) = h
+            .get_json(&format!("/api/v1/community/deals{bad}"), &key)
+            .await;
+        assert_eq!(s, 400, "{bad}");
+    }
 }
 
 /// The preferred marketplace (and language, time zone, cap) is read and changed through

@@ -50,6 +50,13 @@ pub enum Callback {
     ResumeAll,
     /// Open a category of the browse tree (its node id).
     Category(String),
+    /// A vote on a shared community deal.
+    Vote {
+        /// The deal.
+        deal: mandi_core::SharedDealId,
+        /// Up (true) or down.
+        up: bool,
+    },
     /// One product card of a comparison carousel: which one, of these products.
     Card {
         /// The product shown (index into `asins`).
@@ -81,6 +88,7 @@ impl Callback {
             Self::SetMarketplace(m) => format!("mk:{}", m.country_code()),
             Self::ResumeAll => "ra:all".to_owned(),
             Self::Category(id) => format!("c:{id}"),
+            Self::Vote { deal, up } => format!("v:{deal}:{}", if *up { 'u' } else { 'd' }),
             Self::Card { index, asins } => format!(
                 "k:{index}:{}",
                 asins
@@ -131,6 +139,18 @@ impl Callback {
                     .find(|m| m.country_code() == rest)?,
             ),
             "ra" if rest == "all" => Self::ResumeAll,
+            "v" => {
+                let (deal, dir) = rest.split_once(':')?;
+                let up = match dir {
+                    "u" => true,
+                    "d" => false,
+                    _ => return None,
+                };
+                Self::Vote {
+                    deal: mandi_core::SharedDealId(deal.parse().ok().filter(|d: &i64| *d > 0)?),
+                    up,
+                }
+            }
             "k" => {
                 let (index, list) = rest.split_once(':')?;
                 let asins = list
@@ -169,6 +189,10 @@ mod tests {
             Callback::Watch(asin),
             Callback::History(asin),
             Callback::Report(asin),
+            Callback::Vote {
+                deal: mandi_core::SharedDealId(i64::MAX),
+                up: false,
+            },
             Callback::SearchPage {
                 page: 3,
                 query: "redmi note".into(),

@@ -66,6 +66,9 @@ impl Bot {
                     None => self.reply(&ctx, &text, None).await.map(drop),
                 };
             }
+            Callback::Vote { deal, up } => {
+                return self.on_vote(&ctx, &q, deal, up).await;
+            }
             Callback::Card { index, asins } => {
                 client.answer_callback_query(&q.id, None).await?;
                 return self

@@ -44,6 +44,11 @@ impl Bot {
                 self.cmd_search(ctx, args, 1, None).await
             }
             "deals" => self.cmd_deals(ctx).await,
+            "share" => self.cmd_share(ctx, &format!("{args} {urls}")).await,
+            "community" => self.cmd_community(ctx, args).await,
+            "invite" | "referrals" => self.cmd_invite(ctx).await,
+            "subscribe" => self.cmd_subscribe(ctx, args).await,
+            "unsubscribe" => self.cmd_unsubscribe(ctx, args).await,
             "foryou" => self.cmd_foryou(ctx).await,
             "settings" => self.cmd_settings(ctx, None).await,
             "digest" => self.cmd_digest(ctx).await,
@@ -99,8 +104,8 @@ impl Bot {
     async fn cmd_start(&self, ctx: &Ctx, payload: &str) -> Result<(), BotError> {
         let t = ctx.t();
         let mut text = t.welcome.to_owned();
-        if payload.starts_with("ref_") || payload.starts_with("ref-") {
-            tracing::info!(referrer = %payload.get(4..).unwrap_or_default(), user = %ctx.user.id, "referred user started the bot");
+        // An invitation (`ref_<id>`): recorded once per new user by the community rules.
+        if self.start_referral(ctx, payload).await? {
             text = format!("{}\n{text}", t.referred_by);
         }
         self.reply(ctx, &text, None).await?;
@@ -250,7 +255,7 @@ impl Bot {
 
     /// Shows "sending a photo…" or similar while a slow answer is prepared; failures only
     /// cost the indicator.
-    async fn chat_action(&self, ctx: &Ctx, action: &str) {
+    pub(super) async fn chat_action(&self, ctx: &Ctx, action: &str) {
         if let Err(e) = self
             .notifier
             .client()

@@ -15,6 +15,8 @@
 mod callback_data;
 mod callbacks;
 mod commands;
+mod community;
+pub mod community_texts;
 mod compare;
 mod discover;
 mod foryou;
@@ -86,6 +88,7 @@ pub struct Bot {
     watches: WatchService,
     users: UserService,
     insights: InsightsService,
+    community: mandi_core::community::CommunityService,
     engagement: mandi_core::engagement::EngagementService,
     affiliate: Option<mandi_core::affiliate::AffiliateService>,
     discovery: mandi_core::discovery::DiscoveryService,
@@ -213,6 +216,7 @@ impl Bot {
             watches: WatchService::new(catalog.clone()),
             users: UserService::for_catalog(&catalog),
             insights: InsightsService::new(catalog.clone()),
+            community: mandi_core::community::CommunityService::new(catalog.clone()),
             engagement: mandi_core::engagement::EngagementService::new(
                 catalog.store().clone(),
                 catalog.clock().clone(),
@@ -392,6 +396,13 @@ impl Bot {
                 "दूसरे Amazon स्टोर में दाम",
             ),
             ("deals", "Best deals now", "सबसे अच्छे डील"),
+            ("share", "Share a deal", "डील साझा करें"),
+            ("community", "Deals shared by users", "लोगों की साझा डील"),
+            (
+                "invite",
+                "Invite friends, earn watch slots",
+                "दोस्तों को बुलाएँ",
+            ),
             ("settings", "Alerts, quiet hours, language", "सेटिंग्स"),
             ("digest", "Today's summary", "आज का सार"),
             ("stats", "Your savings", "आपकी बचत"),

@@ -179,6 +179,8 @@ struct Inner {
     server_error_status: u16,
     violations: Vec<String>,
     answered_callbacks: HashSet<String>,
+    /// Member statuses set by tests, by (chat, user): `creator`, `administrator`, `member`…
+    members: HashMap<(i64, i64), String>,
 }
 
 struct Shared {
@@ -415,6 +417,16 @@ impl FakeTelegram {
     /// 429s answered because of an injected storm.
     pub fn storm_429s(&self) -> u64 {
         self.shared.lock().storm_429s
+    }
+
+    /// Sets what `getChatMember` reports for `user_id` in `chat_id`: `creator`,
+    /// `administrator`, `member`, `restricted`, `left` or `kicked` (anyone not set is a
+    /// `member`).
+    pub fn set_member_status(&self, chat_id: i64, user_id: i64, status: &str) {
+        self.shared
+            .lock()
+            .members
+            .insert((chat_id, user_id), status.to_owned());
     }
 
     /// From now on, sending to this chat answers 403 "bot was blocked by the user".
@@ -831,6 +843,25 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, req: Request) -> Re
             });
             reply(&shared, &method, chat)
         }
+        "getChatMember" => {
+            let Some(chat) = chat_id_of(&params) else {
+                return err(400, "Bad Request: chat not found", None);
+            };
+            let Some(user) = params.get("user_id").and_then(Value::as_i64) else {
+                return err(400, "Bad Request: invalid user_id specified", None);
+            };
+            if user <= 0 {
+                return err(400, "Bad Request: invalid user_id specified", None);
+            }
+            let status = shared
+                .lock()
+                .members
+                .get(&(chat, user))
+                .cloned()
+                .unwrap_or_else(|| "member".to_owned());
+            record_call(&shared, &method, params);
+            reply(&shared, &method, chat_member_json(user, &status))
+        }
         "sendChatAction" => {
             const ACTIONS: &[&str] = &[
                 "typing",
@@ -1010,6 +1041,39 @@ fn chat_id_of(params: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.parse().ok(),
         _ => None,
+    }
+}
+
+/// A `ChatMember` of the kind its status names, with the fields the Bot API requires.
+fn chat_member_json(user_id: i64, status: &str) -> Value {
+    let user = if user_id == 42 {
+        json!({"id": 42, "is_bot": true, "first_name": "Mandi", "username": "mandi_test_bot"})
+    } else {
+        json!({"id": user_id, "is_bot": false, "first_name": format!("User{user_id}")})
+    };
+    match status {
+        "creator" => json!({"status": "creator", "user": user, "is_anonymous": false}),
+        "administrator" => json!({
+            "status": "administrator", "user": user, "can_be_edited": false,
+            "is_anonymous": false, "can_manage_chat": true, "can_delete_messages": true,
+            "can_manage_video_chats": true, "can_restrict_members": true,
+            "can_promote_members": false, "can_change_info": true, "can_invite_users": true,
+            "can_post_stories": false, "can_edit_stories": false, "can_delete_stories": false,
+            "can_pin_messages": true
+        }),
+        "restricted" => json!({
+            "status": "restricted", "user": user, "is_member": true,
+            "can_send_messages": true, "can_send_audios": false, "can_send_documents": false,
+            "can_send_photos": false, "can_send_videos": false, "can_send_video_notes": false,
+            "can_send_voice_notes": false, "can_send_polls": false,
+            "can_send_other_messages": false, "can_add_web_page_previews": false,
+            "can_react_to_messages": true, "can_edit_tag": false, "can_change_info": false,
+            "can_invite_users": false, "can_pin_messages": false, "can_manage_topics": false,
+            "until_date": 0
+        }),
+        "left" => json!({"status": "left", "user": user}),
+        "kicked" => json!({"status": "kicked", "user": user, "until_date": 0}),
+        _ => json!({"status": "member", "user": user}),
     }
 }
 

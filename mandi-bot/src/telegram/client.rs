@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use super::error::TelegramError;
 use super::types::{
-    ApiResponse, BotCommand, Chat, File, InlineKeyboardMarkup, InlineQueryResultArticle,
-    InputMediaPhoto, LinkPreviewOptions, Message, ParseMode, ReplyParameters, Update, User,
-    WebhookInfo,
+    ApiResponse, BotCommand, Chat, ChatMemberStatus, File, InlineKeyboardMarkup,
+    InlineQueryResultArticle, InputMediaPhoto, LinkPreviewOptions, Message, ParseMode,
+    ReplyParameters, Update, User, WebhookInfo,
 };
 
 /// The public Bot API endpoint; tests point the client at a loopback fake instead.
@@ -676,6 +676,20 @@ impl BotClient {
     pub async fn get_chat(&self, chat_id: i64) -> TgResult<Chat> {
         self.call("getChat", &serde_json::json!({ "chat_id": chat_id }))
             .await
+    }
+
+    /// `getChatMember`: a user's status in a chat (`creator`, `administrator`, `member`,
+    /// `restricted`, `left`, `kicked`).
+    ///
+    /// # Errors
+    ///
+    /// See [`TelegramError`].
+    pub async fn get_chat_member(&self, chat_id: i64, user_id: i64) -> TgResult<ChatMemberStatus> {
+        self.call(
+            "getChatMember",
+            &serde_json::json!({ "chat_id": chat_id, "user_id": user_id }),
+        )
+        .await
     }
 
     /// `getWebhookInfo`.

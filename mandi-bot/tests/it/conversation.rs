@@ -197,7 +197,14 @@ impl NowUtc for ManualClock {
 async fn start_paste_a_link_watch_then_one_alert_with_photo_and_buy_button() {
     let h = harness(NotifierConfig::default()).await;
     let u = 1001;
-    h.fake.push_text(u, "/start ref_77");
+    // Invited by a user who already talks to the bot (an unknown inviter is ignored).
+    h.fake.push_text(1000, "/start");
+    wait_for("the inviter's welcome", 10, || {
+        h.fake.sent_to(1000).len() == 1
+    })
+    .await;
+    let inviter = user_of(&h, 1000).await;
+    h.fake.push_text(u, &format!("/start ref_{}", inviter.id.0));
     wait_for("the welcome", 10, || h.fake.sent_to(u).len() == 1).await;
     let welcome = h.fake.sent_to(u)[0].body().to_owned();
     assert!(

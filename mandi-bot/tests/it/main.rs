@@ -3,6 +3,7 @@
 
 mod binary;
 mod client;
+mod community;
 mod conversation;
 mod discovery;
 mod engagement;

@@ -5,6 +5,7 @@ pub mod ask;
 pub mod backtest;
 pub mod categories;
 pub mod chart;
+pub mod community;
 pub mod compare_markets;
 pub mod completions;
 pub mod config;
@@ -141,6 +142,7 @@ pub fn run(cli: Cli, out: &mut Output<'_>) -> Result<Outcome> {
         Command::Recommend(cmd) => recommend::run(cmd, &ctx, out),
         Command::Quality(cmd) => quality::run(cmd, &ctx, out),
         Command::Revenue(cmd) => revenue::run(cmd, &ctx, out),
+        Command::Community(cmd) => community::run(cmd, &ctx, out),
         Command::CompareMarkets(cmd) => compare_markets::run(cmd, &ctx, out),
     }
 }

@@ -1579,6 +1579,11 @@ macro_rules! store_contract {
             bad_click_targets_are_refused,
             affiliate_orders_import_once_and_round_trip,
             bad_affiliate_orders_are_refused,
+            shared_deals_round_trip_newest_first,
+            bad_shared_deals_are_refused,
+            deal_votes_are_one_per_user_and_can_change,
+            referrals_are_recorded_once_and_counted,
+            group_subscriptions_and_posts_round_trip,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1601,6 +1606,8 @@ mod quarantine;
 pub use quarantine::*;
 mod affiliate;
 pub use affiliate::*;
+mod community;
+pub use community::*;
 
 // --- alerts and their outbox ---
 

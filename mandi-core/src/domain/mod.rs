@@ -4,6 +4,7 @@ mod affiliate;
 mod alert;
 mod asin;
 mod bps;
+mod community;
 mod history;
 mod marketplace;
 mod money;
@@ -20,6 +21,10 @@ pub use affiliate::{
 pub use alert::{Alert, AlertCard, AlertHeadline, AlertId, DeliveryStatus, OutboxEntry};
 pub use asin::{Asin, AsinError};
 pub use bps::Bps;
+pub use community::{
+    DealStatus, GroupPost, GroupSubscription, MAX_REASON_CHARS, NewSharedDeal, Referral,
+    SharedDeal, SharedDealId, SharedDealQuery, Vote,
+};
 pub use history::PricePoint;
 pub use marketplace::{CredentialGroup, Marketplace, PartnerTagRule, UnknownMarketplace};
 pub use money::{Currency, LocalMoney, Money, MoneyError, MoneyFormat, group_count};

@@ -20,6 +20,10 @@ use crate::domain::{
     Money, NewUser, NewWatch, OfferKind, OutboxEntry, PricePoint, Product, User, UserId,
     VariationFamily, Watch, WatchId,
 };
+use crate::domain::{
+    GroupPost, GroupSubscription, NewSharedDeal, Referral, SharedDeal, SharedDealId,
+    SharedDealQuery, Vote,
+};
 
 /// Errors any `Store` adapter may return.
 #[non_exhaustive]
@@ -1025,6 +1029,66 @@ pub trait Store: Send + Sync {
         since: NaiveDate,
         until: NaiveDate,
     ) -> StoreResult<Vec<AffiliateOrder>>;
+
+    // --- community: shared deals, votes, referrals, group subscriptions (issue 21) ---
+
+    /// Stores a checked shared deal (verified or rejected) and returns it with no votes.
+    /// [`StoreError::NotFound`] for an unknown user; [`StoreError::Invalid`] (nothing
+    /// written) for a score over 100, a verified deal without a price or with a reason, a
+    /// rejected one without a reason, a reason over [`crate::domain::MAX_REASON_CHARS`]
+    /// characters, or prices in another currency than the marketplace's.
+    async fn create_shared_deal(&self, new: &NewSharedDeal) -> StoreResult<SharedDeal>;
+
+    /// A shared deal with its tally, if stored.
+    async fn shared_deal(&self, id: SharedDealId) -> StoreResult<Option<SharedDeal>>;
+
+    /// Shared deals matching `query`, newest first (ties: higher id first), with tallies.
+    async fn shared_deals(&self, query: &SharedDealQuery) -> StoreResult<Vec<SharedDeal>>;
+
+    /// Sets (`Some`) or withdraws (`None`) `voter`'s vote on a deal (one vote per user per
+    /// deal: a second vote replaces the first) and returns the deal with its new tally.
+    /// [`StoreError::NotFound`] for an unknown deal or user. Who may vote is the
+    /// community service's rule, not the store's.
+    async fn set_deal_vote(
+        &self,
+        deal: SharedDealId,
+        voter: UserId,
+        vote: Option<Vote>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<SharedDeal>;
+
+    /// Records a referral. [`StoreError::Conflict`] when the referred user already has
+    /// one, [`StoreError::Invalid`] when both ids are the same user,
+    /// [`StoreError::NotFound`] for an unknown user (nothing is written then).
+    async fn record_referral(&self, referral: &Referral) -> StoreResult<()>;
+
+    /// The referral that brought `referred`, if any.
+    async fn referral_of(&self, referred: UserId) -> StoreResult<Option<Referral>>;
+
+    /// How many users `referrer` brought.
+    async fn referral_count(&self, referrer: UserId) -> StoreResult<u32>;
+
+    /// Creates or replaces the subscription of `sub.chat` to `sub.node_id`.
+    /// [`StoreError::NotFound`] for an unknown chat user; [`StoreError::Invalid`] for a node
+    /// id that is not 1 to 20 digits, an empty or over-long (200 characters) name, a
+    /// minimum score over 100 or an hourly cap outside 1–60.
+    async fn save_group_subscription(&self, sub: &GroupSubscription) -> StoreResult<()>;
+
+    /// Removes a subscription; false when there was none.
+    async fn delete_group_subscription(&self, chat: UserId, node_id: &str) -> StoreResult<bool>;
+
+    /// The subscriptions of one chat, or of every chat (`None`), by chat then node id.
+    async fn group_subscriptions(
+        &self,
+        chat: Option<UserId>,
+    ) -> StoreResult<Vec<GroupSubscription>>;
+
+    /// Records a post to a group; false (nothing written) when that product was already
+    /// posted to that chat. [`StoreError::NotFound`] for an unknown chat user or deal.
+    async fn record_group_post(&self, post: &GroupPost) -> StoreResult<bool>;
+
+    /// The posts to `chat` at or after `since`, oldest first.
+    async fn group_posts(&self, chat: UserId, since: DateTime<Utc>) -> StoreResult<Vec<GroupPost>>;
 }
 
 macro_rules! forward_store {
@@ -1437,6 +1501,55 @@ macro_rules! forward_store {
                 u: NaiveDate,
             ) -> StoreResult<Vec<AffiliateOrder>> {
                 (**self).affiliate_orders(s, u).await
+            }
+            async fn create_shared_deal(&self, n: &NewSharedDeal) -> StoreResult<SharedDeal> {
+                (**self).create_shared_deal(n).await
+            }
+            async fn shared_deal(&self, id: SharedDealId) -> StoreResult<Option<SharedDeal>> {
+                (**self).shared_deal(id).await
+            }
+            async fn shared_deals(&self, q: &SharedDealQuery) -> StoreResult<Vec<SharedDeal>> {
+                (**self).shared_deals(q).await
+            }
+            async fn set_deal_vote(
+                &self,
+                d: SharedDealId,
+                v: UserId,
+                vote: Option<Vote>,
+                at: DateTime<Utc>,
+            ) -> StoreResult<SharedDeal> {
+                (**self).set_deal_vote(d, v, vote, at).await
+            }
+            async fn record_referral(&self, r: &Referral) -> StoreResult<()> {
+                (**self).record_referral(r).await
+            }
+            async fn referral_of(&self, u: UserId) -> StoreResult<Option<Referral>> {
+                (**self).referral_of(u).await
+            }
+            async fn referral_count(&self, u: UserId) -> StoreResult<u32> {
+                (**self).referral_count(u).await
+            }
+            async fn save_group_subscription(&self, s: &GroupSubscription) -> StoreResult<()> {
+                (**self).save_group_subscription(s).await
+            }
+            async fn delete_group_subscription(&self, c: UserId, n: &str) -> StoreResult<bool> {
+                (**self).delete_group_subscription(c, n).await
+            }
+            async fn group_subscriptions(
+                &self,
+                c: Option<UserId>,
+            ) -> StoreResult<Vec<GroupSubscription>> {
+                (**self).group_subscriptions(c).await
+            }
+            async fn record_group_post(&self, p: &GroupPost) -> StoreResult<bool> {
+                (**self).record_group_post(p).await
+            }
+            async fn group_posts(
+                &self,
+                c: UserId,
+                s: DateTime<Utc>,
+            ) -> StoreResult<Vec<GroupPost>> {
+                (**self).group_posts(c, s).await
             }
         }
     };

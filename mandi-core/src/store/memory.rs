@@ -4,6 +4,7 @@
 //! suite) and serves tests, simulations and embedding where nothing needs to persist.
 
 mod affiliate;
+mod community;
 mod serve_hooks;
 mod server;
 
@@ -101,6 +102,8 @@ struct State {
     hooks: serve_hooks::HookState,
     /// Affiliate click targets and clicks.
     affiliate: affiliate::AffiliateState,
+    /// Shared deals, votes, referrals, group subscriptions and posts.
+    community: community::CommunityState,
     /// Quarantined observations, by id (ids from 1).
     quarantine: Vec<crate::ports::store::QuarantinedObservation>,
 }
@@ -1539,5 +1542,78 @@ impl Store for MemoryStore {
         until: DateTime<Utc>,
     ) -> StoreResult<Vec<crate::domain::AffiliateClick>> {
         Ok(affiliate::clicks(&*self.lock()?, since, until))
+    }
+
+    async fn create_shared_deal(
+        &self,
+        new: &crate::domain::NewSharedDeal,
+    ) -> StoreResult<crate::domain::SharedDeal> {
+        community::create_deal(&mut *self.lock()?, new)
+    }
+
+    async fn shared_deal(
+        &self,
+        id: crate::domain::SharedDealId,
+    ) -> StoreResult<Option<crate::domain::SharedDeal>> {
+        Ok(community::deal(&*self.lock()?, id))
+    }
+
+    async fn shared_deals(
+        &self,
+        q: &crate::domain::SharedDealQuery,
+    ) -> StoreResult<Vec<crate::domain::SharedDeal>> {
+        Ok(community::deals(&*self.lock()?, q))
+    }
+
+    async fn set_deal_vote(
+        &self,
+        deal: crate::domain::SharedDealId,
+        voter: UserId,
+        vote: Option<crate::domain::Vote>,
+        _at: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::SharedDeal> {
+        community::set_vote(&mut *self.lock()?, deal, voter, vote)
+    }
+
+    async fn record_referral(&self, r: &crate::domain::Referral) -> StoreResult<()> {
+        community::record_referral(&mut *self.lock()?, r)
+    }
+
+    async fn referral_of(&self, referred: UserId) -> StoreResult<Option<crate::domain::Referral>> {
+        Ok(community::referral_of(&*self.lock()?, referred))
+    }
+
+    async fn referral_count(&self, referrer: UserId) -> StoreResult<u32> {
+        Ok(community::referral_count(&*self.lock()?, referrer))
+    }
+
+    async fn save_group_subscription(
+        &self,
+        sub: &crate::domain::GroupSubscription,
+    ) -> StoreResult<()> {
+        community::save_sub(&mut *self.lock()?, sub)
+    }
+
+    async fn delete_group_subscription(&self, chat: UserId, node_id: &str) -> StoreResult<bool> {
+        Ok(community::delete_sub(&mut *self.lock()?, chat, node_id))
+    }
+
+    async fn group_subscriptions(
+        &self,
+        chat: Option<UserId>,
+    ) -> StoreResult<Vec<crate::domain::GroupSubscription>> {
+        Ok(community::subs(&*self.lock()?, chat))
+    }
+
+    async fn record_group_post(&self, post: &crate::domain::GroupPost) -> StoreResult<bool> {
+        community::record_post(&mut *self.lock()?, post)
+    }
+
+    async fn group_posts(
+        &self,
+        chat: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::GroupPost>> {
+        Ok(community::posts(&*self.lock()?, chat, since))
     }
 }

@@ -22,6 +22,7 @@
 //!   alerts and their outbox rows.
 
 mod affiliate;
+pub(crate) mod community;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) mod decode;
 pub(crate) mod market_rows;

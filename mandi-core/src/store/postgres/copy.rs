@@ -16,7 +16,7 @@ use super::shim::Val;
 use crate::ports::store::{StoreError, StoreResult};
 
 /// The tables copied, parents before children (foreign keys hold at every step).
-pub const TABLES: [&str; 30] = [
+pub const TABLES: [&str; 35] = [
     "products",
     "offers",
     "customer_reviews",
@@ -47,6 +47,11 @@ pub const TABLES: [&str; 30] = [
     "affiliate_clicks",
     "affiliate_orders",
     "review_history",
+    "shared_deals",
+    "deal_votes",
+    "referrals",
+    "group_subscriptions",
+    "group_posts",
 ];
 
 /// Rows sent to PostgreSQL per statement.

@@ -25,6 +25,7 @@
 //! holds the product's bucket).
 
 mod affiliate;
+mod community;
 #[cfg(feature = "sqlite")]
 pub mod copy;
 pub mod leases;
@@ -70,7 +71,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_intel_clicks.sql"),
     include_str!("migrations/0003_serve_webhooks.sql"),
@@ -80,6 +81,7 @@ const MIGRATIONS: [&str; 9] = [
     include_str!("migrations/0007_quarantine.sql"),
     include_str!("migrations/0008_affiliate_clicks.sql"),
     include_str!("migrations/0009_review_history.sql"),
+    include_str!("migrations/0010_community.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -2913,6 +2915,106 @@ impl Store for PostgresStore {
     ) -> StoreResult<Vec<crate::domain::AffiliateClick>> {
         in_conn!(self, "affiliate click", |conn| {
             affiliate::clicks(conn, since, until).await
+        })
+    }
+
+    async fn create_shared_deal(
+        &self,
+        new: &crate::domain::NewSharedDeal,
+    ) -> StoreResult<crate::domain::SharedDeal> {
+        let new = crate::store::community::validate_new_deal(new)?;
+        in_tx!(self, "shared deal", |tx| {
+            community::create_deal(tx, &new).await
+        })
+    }
+
+    async fn shared_deal(
+        &self,
+        id: crate::domain::SharedDealId,
+    ) -> StoreResult<Option<crate::domain::SharedDeal>> {
+        in_conn!(self, "shared deal", |conn| {
+            community::deal(conn, id).await
+        })
+    }
+
+    async fn shared_deals(
+        &self,
+        q: &crate::domain::SharedDealQuery,
+    ) -> StoreResult<Vec<crate::domain::SharedDeal>> {
+        in_conn!(self, "shared deal", |conn| {
+            community::deals(conn, q).await
+        })
+    }
+
+    async fn set_deal_vote(
+        &self,
+        deal: crate::domain::SharedDealId,
+        voter: UserId,
+        vote: Option<crate::domain::Vote>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::SharedDeal> {
+        in_tx!(self, "deal vote", |tx| {
+            community::set_vote(tx, deal, voter, vote, at).await
+        })
+    }
+
+    async fn record_referral(&self, r: &crate::domain::Referral) -> StoreResult<()> {
+        let r = crate::store::community::validate_referral(r)?;
+        in_tx!(self, "referral", |tx| {
+            community::record_referral(tx, &r).await
+        })
+    }
+
+    async fn referral_of(&self, referred: UserId) -> StoreResult<Option<crate::domain::Referral>> {
+        in_conn!(self, "referral", |conn| {
+            community::referral_of(conn, referred).await
+        })
+    }
+
+    async fn referral_count(&self, referrer: UserId) -> StoreResult<u32> {
+        in_conn!(self, "referral", |conn| {
+            community::referral_count(conn, referrer).await
+        })
+    }
+
+    async fn save_group_subscription(
+        &self,
+        sub: &crate::domain::GroupSubscription,
+    ) -> StoreResult<()> {
+        let sub = crate::store::community::validate_subscription(sub)?;
+        in_tx!(self, "group subscription", |tx| {
+            community::save_sub(tx, &sub).await
+        })
+    }
+
+    async fn delete_group_subscription(&self, chat: UserId, node_id: &str) -> StoreResult<bool> {
+        in_tx!(self, "group subscription", |tx| {
+            community::delete_sub(tx, chat, node_id).await
+        })
+    }
+
+    async fn group_subscriptions(
+        &self,
+        chat: Option<UserId>,
+    ) -> StoreResult<Vec<crate::domain::GroupSubscription>> {
+        in_conn!(self, "group subscription", |conn| {
+            community::subs(conn, chat).await
+        })
+    }
+
+    async fn record_group_post(&self, post: &crate::domain::GroupPost) -> StoreResult<bool> {
+        in_tx!(self, "group post", |tx| {
+            community::record_post(tx, post).await
+        })
+    }
+
+    async fn group_posts(
+        &self,
+        chat: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::GroupPost>> {
+        in_conn!(self, "group post", |conn| {
+            community::posts(conn, chat, since).await
         })
     }
 

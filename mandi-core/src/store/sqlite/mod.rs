@@ -37,6 +37,7 @@
 
 mod affiliate;
 mod alerts;
+mod community;
 mod market;
 mod products;
 mod quarantine;
@@ -78,7 +79,7 @@ use crate::ports::store::{
 };
 
 /// The migrations, oldest first; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: [&str; 14] = [
+const MIGRATIONS: [&str; 15] = [
     include_str!("migrations/0001_catalogue.sql"),
     include_str!("migrations/0002_users_watches.sql"),
     include_str!("migrations/0003_alerts_usage.sql"),
@@ -93,6 +94,7 @@ const MIGRATIONS: [&str; 14] = [
     include_str!("migrations/0012_variations_by_child.sql"),
     include_str!("migrations/0013_affiliate_clicks.sql"),
     include_str!("migrations/0014_review_history.sql"),
+    include_str!("migrations/0015_community.sql"),
 ];
 
 /// The newest schema version this build creates and understands.
@@ -1248,6 +1250,123 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<crate::domain::AffiliateClick>> {
         self.run("affiliate click", move |conn| {
             affiliate::clicks(conn, since, until)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn create_shared_deal(
+        &self,
+        new: &crate::domain::NewSharedDeal,
+    ) -> StoreResult<crate::domain::SharedDeal> {
+        let new = crate::store::community::validate_new_deal(new)?;
+        self.write("shared deal", move |tx| community::create_deal(tx, &new))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn shared_deal(
+        &self,
+        id: crate::domain::SharedDealId,
+    ) -> StoreResult<Option<crate::domain::SharedDeal>> {
+        self.run("shared deal", move |conn| community::deal(conn, id))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn shared_deals(
+        &self,
+        q: &crate::domain::SharedDealQuery,
+    ) -> StoreResult<Vec<crate::domain::SharedDeal>> {
+        let q = q.clone();
+        self.run("shared deal", move |conn| community::deals(conn, &q))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn set_deal_vote(
+        &self,
+        deal: crate::domain::SharedDealId,
+        voter: UserId,
+        vote: Option<crate::domain::Vote>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<crate::domain::SharedDeal> {
+        self.write("deal vote", move |tx| {
+            community::set_vote(tx, deal, voter, vote, at)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn record_referral(&self, r: &crate::domain::Referral) -> StoreResult<()> {
+        let r = crate::store::community::validate_referral(r)?;
+        self.write("referral", move |tx| community::record_referral(tx, &r))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn referral_of(&self, referred: UserId) -> StoreResult<Option<crate::domain::Referral>> {
+        self.run("referral", move |conn| {
+            community::referral_of(conn, referred)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn referral_count(&self, referrer: UserId) -> StoreResult<u32> {
+        self.run("referral", move |conn| {
+            community::referral_count(conn, referrer)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn save_group_subscription(
+        &self,
+        sub: &crate::domain::GroupSubscription,
+    ) -> StoreResult<()> {
+        let sub = crate::store::community::validate_subscription(sub)?;
+        self.write("group subscription", move |tx| {
+            community::save_sub(tx, &sub)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn delete_group_subscription(&self, chat: UserId, node_id: &str) -> StoreResult<bool> {
+        let node_id = node_id.to_owned();
+        self.write("group subscription", move |tx| {
+            community::delete_sub(tx, chat, &node_id)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn group_subscriptions(
+        &self,
+        chat: Option<UserId>,
+    ) -> StoreResult<Vec<crate::domain::GroupSubscription>> {
+        self.run("group subscription", move |conn| {
+            community::subs(conn, chat)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn record_group_post(&self, post: &crate::domain::GroupPost) -> StoreResult<bool> {
+        let post = post.clone();
+        self.write("group post", move |tx| community::record_post(tx, &post))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn group_posts(
+        &self,
+        chat: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::domain::GroupPost>> {
+        self.run("group post", move |conn| {
+            community::posts(conn, chat, since)
         })
         .await
     }
