@@ -24,6 +24,8 @@ pub enum Callback {
     History(Asin),
     /// Show a product's competitive picture over the last month.
     Report(Asin),
+    /// Products like this one (`/similar`).
+    Similar(Asin),
     /// Another page of a search.
     SearchPage {
         /// The page (1–10).
@@ -78,6 +80,7 @@ impl Callback {
             Self::Watch(a) => format!("w:{}", a.as_str()),
             Self::History(a) => format!("h:{}", a.as_str()),
             Self::Report(a) => format!("o:{}", a.as_str()),
+            Self::Similar(a) => format!("m:{}", a.as_str()),
             Self::SearchPage { page, query } => format!("s:{page}:{query}"),
             Self::ToggleMode => "st:mode".to_owned(),
             Self::ToggleLanguage => "st:lang".to_owned(),
@@ -116,6 +119,7 @@ impl Callback {
             "w" => Self::Watch(asin()?),
             "h" => Self::History(asin()?),
             "o" => Self::Report(asin()?),
+            "m" => Self::Similar(asin()?),
             "s" => {
                 let (page, query) = rest.split_once(':')?;
                 let page = page.parse().ok().filter(|p| (1..=10).contains(p))?;

@@ -93,6 +93,10 @@ impl Bot {
                     .send_history(&ctx, ctx.user.settings.marketplace, asin)
                     .await;
             }
+            Callback::Similar(asin) => {
+                client.answer_callback_query(&q.id, None).await?;
+                return self.similar_of(&ctx, asin).await;
+            }
             Callback::Report(asin) => {
                 client.answer_callback_query(&q.id, None).await?;
                 return self

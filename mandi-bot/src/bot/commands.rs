@@ -424,25 +424,19 @@ impl Bot {
         let Some(p) = batch.items.into_iter().find(|p| p.asin == found.asin) else {
             return self.reply(ctx, t.unknown_product, None).await.map(drop);
         };
-        let offer = p.offers.first();
-        let mut lines = vec![
-            format!("<b>{}</b>", escape_html(&ellipsize(&p.title, 200))),
-            format!("<b>{}</b>", money_text(offer.and_then(|o| o.price), t)),
-        ];
-        if let Some(o) = offer
-            && let (Some(price), Some(mrp)) = (o.price, o.list_price)
-            && let Some(bps) = price.discount_bps(mrp).filter(|b| *b > 0)
+        // The deal score from the stored history (the lookup just saved the price).
+        let score = match self
+            .catalog
+            .history(found.marketplace, found.asin, false)
+            .await
         {
-            lines.push(format!(
-                "MRP <s>{}</s> (−{} {})",
-                mrp.display_short(),
-                mandi_core::Bps(bps),
-                t.off_mrp
-            ));
-        }
-        if let Some(o) = offer {
-            lines.push(escape_html(o.availability.as_str()));
-        }
+            Ok(report) => report.score,
+            Err(e) => {
+                tracing::debug!(error = %e, "no deal score for the card");
+                None
+            }
+        };
+        let lines = views::product_lines(&p, score.as_ref(), t);
         let buy = self
             .buy_url(
                 ctx,
@@ -466,6 +460,10 @@ impl Bot {
                     InlineKeyboardButton::callback(
                         t.btn_report,
                         Callback::Report(found.asin).encode(),
+                    ),
+                    InlineKeyboardButton::callback(
+                        t.btn_similar,
+                        Callback::Similar(found.asin).encode(),
                     ),
                 ],
             ],

@@ -302,26 +302,15 @@ impl Bot {
         let Some(p) = batch.items.into_iter().find(|p| p.asin == asin) else {
             return self.reply(ctx, t.unknown_product, None).await.map(drop);
         };
-        let mut lines = vec![
-            format!("{}/{}", index + 1, asins.len()),
-            format!("<b>{}</b>", escape_html(&ellipsize(&p.title, 200))),
-            format!("<b>{}</b>", money_text(p.price(), t)),
-        ];
-        if let Some(o) = p.offers.first()
-            && let (Some(price), Some(mrp)) = (o.price, o.list_price)
-            && let Some(bps) = price.discount_bps(mrp).filter(|b| *b > 0)
-        {
-            lines.push(format!(
-                "MRP <s>{}</s> (−{} {})",
-                mrp.display_short(),
-                mandi_core::Bps(bps),
-                t.off_mrp
-            ));
-        }
-        let specs = mandi_core::discovery::key_specs(&p);
-        if !specs.is_empty() {
-            lines.push(escape_html(&ellipsize(&specs.join(", "), 150)));
-        }
+        let score = match self.catalog.history(marketplace, asin, false).await {
+            Ok(report) => report.score,
+            Err(e) => {
+                tracing::debug!(error = %e, "no deal score for the card");
+                None
+            }
+        };
+        let mut lines = vec![format!("{}/{}", index + 1, asins.len())];
+        lines.extend(super::views::product_lines(&p, score.as_ref(), t));
         let mut nav = Vec::new();
         if index > 0 {
             nav.push(InlineKeyboardButton::callback(
@@ -348,10 +337,11 @@ impl Bot {
             .await;
         let mut rows = vec![
             vec![InlineKeyboardButton::url(t.btn_buy, buy)],
-            vec![InlineKeyboardButton::callback(
-                t.btn_watch,
-                Callback::Watch(asin).encode(),
-            )],
+            vec![
+                InlineKeyboardButton::callback(t.btn_watch, Callback::Watch(asin).encode()),
+                InlineKeyboardButton::callback(t.btn_history, Callback::History(asin).encode()),
+                InlineKeyboardButton::callback(t.btn_similar, Callback::Similar(asin).encode()),
+            ],
         ];
         if !nav.is_empty() {
             rows.push(nav);
@@ -374,7 +364,11 @@ impl Bot {
         self.similar_of(ctx, found.asin).await
     }
 
-    async fn similar_of(&self, ctx: &Ctx, asin: mandi_core::Asin) -> Result<(), BotError> {
+    pub(super) async fn similar_of(
+        &self,
+        ctx: &Ctx,
+        asin: mandi_core::Asin,
+    ) -> Result<(), BotError> {
         let t = ctx.t();
         match self
             .discovery

@@ -485,3 +485,65 @@ pub fn digest_html(digest: &Digest, t: &Texts, associate_tag: Option<&str>) -> S
     }
     lines.join("\n")
 }
+
+/// The lines of a product card (the `/price` answer and each card of a carousel): title,
+/// price, MRP with % off, deal score and verdict, rating with its count, stock and seller,
+/// and key specs. Unknowns are said as unknown, never as zero.
+pub fn product_lines(p: &Product, score: Option<&mandi_core::DealScore>, t: &Texts) -> Vec<String> {
+    let offer = p.buy_box();
+    let mut lines = vec![
+        format!(
+            "<b>{}</b>",
+            crate::text::escape_html(&crate::text::ellipsize(&p.title, 200))
+        ),
+        format!("<b>{}</b>", money_text(offer.and_then(|o| o.price), t)),
+    ];
+    if let Some(o) = offer
+        && let (Some(price), Some(mrp)) = (o.price, o.list_price)
+        && let Some(bps) = price.discount_bps(mrp).filter(|b| *b > 0)
+    {
+        lines.push(format!(
+            "MRP <s>{}</s> (−{} {})",
+            mrp.display_short(),
+            mandi_core::Bps(bps),
+            t.off_mrp
+        ));
+    }
+    if let Some(s) = score {
+        lines.push(format!(
+            "{} ({}/100)",
+            crate::notifier::verdict(s.verdict, t),
+            s.score
+        ));
+    }
+    if let Some(r) = p.reviews.filter(|r| r.count > 0) {
+        lines.push(format!(
+            "★ {} ({} {})",
+            r.rating_text(),
+            mandi_core::group_count(u64::from(r.count)),
+            t.ratings_word
+        ));
+    }
+    let stock = match p.availability() {
+        mandi_core::Availability::InStock => t.stock_in,
+        mandi_core::Availability::OutOfStock => t.stock_out,
+        mandi_core::Availability::Preorder => t.stock_preorder,
+        _ => t.stock_unknown,
+    };
+    match offer.and_then(|o| o.merchant.name.as_deref()) {
+        Some(seller) => lines.push(format!(
+            "{stock} · {} {}",
+            t.sold_by,
+            crate::text::escape_html(&crate::text::ellipsize(seller, 60))
+        )),
+        None => lines.push(stock.to_owned()),
+    }
+    let specs = mandi_core::discovery::key_specs(p);
+    if !specs.is_empty() {
+        lines.push(crate::text::escape_html(&crate::text::ellipsize(
+            &specs.join(", "),
+            150,
+        )));
+    }
+    lines
+}

@@ -261,6 +261,12 @@ async fn start_paste_a_link_watch_then_one_alert_with_photo_and_buy_button() {
         "{caption}"
     );
     assert!(caption.contains("off MRP"), "{caption}");
+    // The deal announcement says the saving in rupees, not only in percent.
+    assert!(
+        caption.contains("You save <b>₹5,000</b> on the last price"),
+        "{caption}"
+    );
+    assert!(caption.contains("off MRP (₹15,000)"), "{caption}");
     assert!(
         alert
             .buttons()
@@ -1037,6 +1043,18 @@ async fn report_shows_the_competitive_picture_and_the_card_button_opens_it() {
     h.fake.push_text(u, "/price B000000001");
     wait_for("the card", 10, || h.fake.sent_to(u).len() == 4).await;
     let card = h.fake.sent_to(u)[3].clone();
+    // The card: price, MRP, stock, and buttons to the history, offers and similar products.
+    let body = card.body();
+    assert!(body.contains("<b>₹59,999</b>"), "{body}");
+    assert!(body.contains("MRP <s>₹69,999</s>"), "{body}");
+    assert!(body.contains("In stock"), "{body}");
+    let labels: Vec<String> = card.buttons().into_iter().map(|(l, _)| l).collect();
+    for wanted in ["Buy", "Watch", "History", "Offers", "Similar"] {
+        assert!(
+            labels.iter().any(|l| l.contains(wanted)),
+            "{wanted}: {labels:?}"
+        );
+    }
     let (_, data) = card
         .buttons()
         .into_iter()
