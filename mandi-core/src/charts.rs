@@ -161,7 +161,14 @@ pub fn render_price_chart(
     let pad = ((hi - lo) / 8).max(hi / 50).max(100);
     let (y0, y1) = ((lo - pad).max(0), hi + pad);
     let (x0, x1) = (from.timestamp(), now.timestamp());
-    let money = |minor: i64| Money::from_minor(minor, currency).display_short();
+    // Amounts are written the way the product's marketplace writes them (`1.299 €` on
+    // amazon.de, `₹1,29,999` on amazon.in).
+    let marketplace = history.first().map(|p| p.marketplace).unwrap_or_default();
+    let money = |minor: i64| {
+        Money::from_minor(minor, currency)
+            .display_in(marketplace)
+            .to_string()
+    };
 
     let (w, h) = (options.width, options.height);
     let mut buffer = vec![0u8; (w as usize) * (h as usize) * 3];
