@@ -104,6 +104,11 @@ fn product(
     p
 }
 
+/// An in-stock phone at `price` in `market`.
+fn phone(market: Marketplace, price: Money) -> Product {
+    product(market, "Wireless", Some(price), Availability::InStock)
+}
+
 fn service(
     shelves: Vec<Product>,
     failing: Vec<Marketplace>,
@@ -145,18 +150,8 @@ fn option(c: &MarketComparison, m: Marketplace) -> &MarketOption {
 async fn the_landed_cost_adds_converted_shipping_and_indian_duty() {
     let s = service(
         vec![
-            product(
-                Marketplace::India,
-                "Wireless",
-                Some(inr(79_999)),
-                Availability::InStock,
-            ),
-            product(
-                Marketplace::UnitedStates,
-                "Wireless",
-                Some(usd(79_900)),
-                Availability::InStock,
-            ),
+            phone(Marketplace::India, inr(79_999)),
+            phone(Marketplace::UnitedStates, usd(79_900)),
         ],
         vec![],
         Some(today()),
@@ -209,18 +204,8 @@ async fn the_landed_cost_adds_converted_shipping_and_indian_duty() {
 async fn a_store_abroad_wins_only_when_its_landed_cost_is_lower() {
     let s = service(
         vec![
-            product(
-                Marketplace::India,
-                "Wireless",
-                Some(inr(79_999)),
-                Availability::InStock,
-            ),
-            product(
-                Marketplace::UnitedStates,
-                "Wireless",
-                Some(usd(49_900)),
-                Availability::InStock,
-            ),
+            phone(Marketplace::India, inr(79_999)),
+            phone(Marketplace::UnitedStates, usd(49_900)),
         ],
         vec![],
         Some(today()),
@@ -247,12 +232,7 @@ async fn a_store_abroad_wins_only_when_its_landed_cost_is_lower() {
 async fn unavailable_stores_and_out_of_stock_offers_are_never_cheapest() {
     let s = service(
         vec![
-            product(
-                Marketplace::India,
-                "Wireless",
-                Some(inr(79_999)),
-                Availability::InStock,
-            ),
+            phone(Marketplace::India, inr(79_999)),
             product(
                 Marketplace::UnitedStates,
                 "Wireless",
@@ -342,18 +322,8 @@ async fn groceries_are_not_importable_and_televisions_are_not_shipped() {
 async fn without_rates_foreign_prices_stay_unconverted_and_are_not_compared() {
     let s = service(
         vec![
-            product(
-                Marketplace::India,
-                "Wireless",
-                Some(inr(79_999)),
-                Availability::InStock,
-            ),
-            product(
-                Marketplace::UnitedStates,
-                "Wireless",
-                Some(usd(100)),
-                Availability::InStock,
-            ),
+            phone(Marketplace::India, inr(79_999)),
+            phone(Marketplace::UnitedStates, usd(100)),
         ],
         vec![],
         None,
@@ -377,12 +347,7 @@ async fn without_rates_foreign_prices_stay_unconverted_and_are_not_compared() {
 async fn stale_rates_are_flagged() {
     let old = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
     let s = service(
-        vec![product(
-            Marketplace::UnitedStates,
-            "Wireless",
-            Some(usd(100)),
-            Availability::InStock,
-        )],
+        vec![phone(Marketplace::UnitedStates, usd(100))],
         vec![],
         Some(old),
     );
@@ -397,17 +362,10 @@ async fn stale_rates_are_flagged() {
 async fn a_buyer_outside_india_gets_no_guessed_duty() {
     let s = service(
         vec![
-            product(
-                Marketplace::UnitedStates,
-                "Wireless",
-                Some(usd(79_900)),
-                Availability::InStock,
-            ),
-            product(
+            phone(Marketplace::UnitedStates, usd(79_900)),
+            phone(
                 Marketplace::UnitedKingdom,
-                "Wireless",
-                Some(Money::from_major(1, Currency::GBP)),
-                Availability::InStock,
+                Money::from_major(1, Currency::GBP),
             ),
         ],
         vec![],
@@ -435,12 +393,7 @@ async fn a_buyer_outside_india_gets_no_guessed_duty() {
 #[tokio::test]
 async fn a_price_in_the_wrong_currency_is_not_used() {
     let s = service(
-        vec![product(
-            Marketplace::Germany,
-            "Wireless",
-            Some(usd(100)),
-            Availability::InStock,
-        )],
+        vec![phone(Marketplace::Germany, usd(100))],
         vec![],
         Some(today()),
     );
@@ -456,12 +409,7 @@ async fn a_price_in_the_wrong_currency_is_not_used() {
 #[tokio::test]
 async fn the_document_has_a_markets_array_one_entry_per_store() {
     let s = service(
-        vec![product(
-            Marketplace::India,
-            "Wireless",
-            Some(inr(79_999)),
-            Availability::InStock,
-        )],
+        vec![phone(Marketplace::India, inr(79_999))],
         vec![],
         Some(today()),
     );
