@@ -26,6 +26,13 @@ pub enum Callback {
     Report(Asin),
     /// Products like this one (`/similar`).
     Similar(Asin),
+    /// One card of the variation carousel of a product's family.
+    Variant {
+        /// The variation shown (index into the family's items).
+        index: u8,
+        /// A product of the family (the parent or any child).
+        asin: Asin,
+    },
     /// Another page of a search.
     SearchPage {
         /// The page (1–10).
@@ -81,6 +88,7 @@ impl Callback {
             Self::History(a) => format!("h:{}", a.as_str()),
             Self::Report(a) => format!("o:{}", a.as_str()),
             Self::Similar(a) => format!("m:{}", a.as_str()),
+            Self::Variant { index, asin } => format!("vr:{index}:{}", asin.as_str()),
             Self::SearchPage { page, query } => format!("s:{page}:{query}"),
             Self::ToggleMode => "st:mode".to_owned(),
             Self::ToggleLanguage => "st:lang".to_owned(),
@@ -120,6 +128,13 @@ impl Callback {
             "h" => Self::History(asin()?),
             "o" => Self::Report(asin()?),
             "m" => Self::Similar(asin()?),
+            "vr" => {
+                let (index, a) = rest.split_once(':')?;
+                Self::Variant {
+                    index: index.parse().ok()?,
+                    asin: Asin::parse(a).ok()?,
+                }
+            }
             "s" => {
                 let (page, query) = rest.split_once(':')?;
                 let page = page.parse().ok().filter(|p| (1..=10).contains(p))?;
@@ -193,6 +208,11 @@ mod tests {
             Callback::Watch(asin),
             Callback::History(asin),
             Callback::Report(asin),
+            Callback::Similar(asin),
+            Callback::Variant {
+                index: u8::MAX,
+                asin,
+            },
             Callback::Vote {
                 deal: mandi_core::SharedDealId(i64::MAX),
                 up: false,

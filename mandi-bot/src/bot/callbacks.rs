@@ -93,6 +93,13 @@ impl Bot {
                     .send_history(&ctx, ctx.user.settings.marketplace, asin)
                     .await;
             }
+            Callback::Variant { index, asin } => {
+                client.answer_callback_query(&q.id, None).await?;
+                let message = q.message.as_ref().map(|m| m.message_id);
+                return self
+                    .variant_card(&ctx, asin, usize::from(index), message)
+                    .await;
+            }
             Callback::Similar(asin) => {
                 client.answer_callback_query(&q.id, None).await?;
                 return self.similar_of(&ctx, asin).await;

@@ -406,6 +406,14 @@ impl Bot {
                 Callback::Watch(p.asin).encode(),
             )]);
         }
+        rows.push(vec![InlineKeyboardButton::callback(
+            t.btn_variations,
+            Callback::Variant {
+                index: 0,
+                asin: family.parent_asin,
+            }
+            .encode(),
+        )]);
         let kb = InlineKeyboardMarkup {
             inline_keyboard: rows,
         };

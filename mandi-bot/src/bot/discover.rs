@@ -356,6 +356,80 @@ impl Bot {
         }
     }
 
+    /// One card of a family's variation carousel: which variation of how many, its
+    /// attributes (colour, size, storage), price, MRP, stock and seller, with Buy and Watch
+    /// and buttons to the previous and next variation; edits the message it was asked from.
+    pub(super) async fn variant_card(
+        &self,
+        ctx: &Ctx,
+        asin: mandi_core::Asin,
+        index: usize,
+        edit: Option<i64>,
+    ) -> Result<(), BotError> {
+        let t = ctx.t();
+        let marketplace = ctx.user.settings.marketplace;
+        let request = mandi_core::VariationsRequest::new(marketplace, asin);
+        let family = match self.catalog.variations(&request).await {
+            Ok(f) if !f.items.is_empty() => f,
+            Ok(_) => return self.reply(ctx, t.unknown_product, None).await.map(drop),
+            Err(e) if e.is_retryable() => return Err(e.into()),
+            Err(e) => {
+                tracing::debug!(error = %e, "no variations");
+                return self.reply(ctx, t.unknown_product, None).await.map(drop);
+            }
+        };
+        let count = family.items.len().min(usize::from(u8::MAX));
+        let index = index.min(count - 1);
+        let Some(p) = family.items.get(index) else {
+            return Ok(());
+        };
+        let attrs: Vec<String> = p
+            .variation_attributes
+            .iter()
+            .map(|a| format!("{}: {}", a.name.replace('_', " "), a.value))
+            .collect();
+        let mut lines = vec![format!("{}/{}", index + 1, count)];
+        if !attrs.is_empty() {
+            lines.push(format!("<b>{}</b>", escape_html(&attrs.join(" · "))));
+        }
+        lines.extend(super::views::product_lines(p, None, t));
+        let buy = self
+            .buy_url(ctx, mandi_core::ClickSource::Card, marketplace, p.asin)
+            .await;
+        let page = |i: usize| {
+            Callback::Variant {
+                index: u8::try_from(i).unwrap_or(u8::MAX),
+                asin: family.parent_asin,
+            }
+            .encode()
+        };
+        let mut nav = Vec::new();
+        if index > 0 {
+            nav.push(InlineKeyboardButton::callback(t.btn_prev, page(index - 1)));
+        }
+        if index + 1 < count {
+            nav.push(InlineKeyboardButton::callback(t.btn_next, page(index + 1)));
+        }
+        let mut rows = vec![
+            vec![InlineKeyboardButton::url(t.btn_buy, buy)],
+            vec![InlineKeyboardButton::callback(
+                t.btn_watch,
+                Callback::Watch(p.asin).encode(),
+            )],
+        ];
+        if !nav.is_empty() {
+            rows.push(nav);
+        }
+        let kb = InlineKeyboardMarkup {
+            inline_keyboard: rows,
+        };
+        let html = lines.join("\n");
+        match edit {
+            Some(mid) => self.edit(ctx, mid, &html, Some(kb)).await,
+            None => self.reply(ctx, &html, Some(kb)).await.map(drop),
+        }
+    }
+
     /// `/similar <link or ASIN>`.
     pub(super) async fn cmd_similar(&self, ctx: &Ctx, text: &str) -> Result<(), BotError> {
         let Some(found) = self.find(text, ctx.user.settings.marketplace).await else {

@@ -177,7 +177,8 @@ async fn a_variation_parent_offers_its_variations_instead_of_an_unknown_price() 
     );
     assert!(offer.body().contains("Navy Blue") && offer.body().contains("₹9,299"));
     let buttons = offer.buttons();
-    assert_eq!(buttons.len(), 2, "{buttons:?}");
+    assert_eq!(buttons.len(), 3, "{buttons:?}");
+    assert!(buttons[2].0.contains("one by one"), "{buttons:?}");
     let user = user_of(&h, u).await;
     assert!(h.store.list_watches(user.id).await.unwrap().is_empty());
     // Choosing one watches that variation.
@@ -592,4 +593,64 @@ async fn the_fake_reads_every_encoding_and_answers_in_the_documented_shapes() {
     let chat = c.get_chat(31).await.unwrap();
     assert_eq!(chat.id, 31);
     let _ = ExternalIdentity::new("telegram", "31");
+}
+
+/// A family's variations can be paged through one card at a time: each with its colour,
+/// price and stock, Buy and Watch, edited in place.
+#[tokio::test]
+async fn the_variation_carousel_pages_through_a_family_in_place() {
+    let h = quiet_harness().await;
+    let u = 2311;
+    let parent = asin(910);
+    h.source.add_family(
+        parent,
+        "Redmi 13C",
+        &[
+            (asin(911), "Starfrost White", 8_999),
+            (asin(912), "Navy Blue", 9_299),
+        ],
+    );
+    h.fake.push_text(u, parent.as_str());
+    wait_for("the choice", 10, || !h.fake.sent_to(u).is_empty()).await;
+    let offer = h.fake.sent_to(u)[0].clone();
+    let (_, start) = offer
+        .buttons()
+        .into_iter()
+        .find(|(label, _)| label.contains("one by one"))
+        .expect("a carousel button");
+    h.fake.push_callback(u, offer.message_id, &start);
+    wait_for("the first card", 10, || {
+        h.fake.calls("editMessageText").len() == 1
+    })
+    .await;
+    let first = h.fake.calls("editMessageText")[0].params.clone();
+    let text = first["text"].as_str().unwrap_or_default().to_owned();
+    assert!(text.starts_with("1/2"), "{text}");
+    assert!(text.contains("color name: Starfrost White"), "{text}");
+    assert!(
+        text.contains("₹8,999") && text.contains("In stock"),
+        "{text}"
+    );
+    let next = first["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().into_iter().flatten())
+        .find(|b| b["text"].as_str().unwrap_or_default().contains("Next"))
+        .and_then(|b| b["callback_data"].as_str())
+        .expect("a Next button")
+        .to_owned();
+    h.fake.push_callback(u, offer.message_id, &next);
+    wait_for("the second card", 10, || {
+        h.fake.calls("editMessageText").len() == 2
+    })
+    .await;
+    let second = h.fake.calls("editMessageText")[1].params.clone();
+    let text = second["text"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("2/2") && text.contains("Navy Blue"),
+        "{text}"
+    );
+    assert!(text.contains("₹9,299"), "{text}");
+    assert!(h.fake.rejected().is_empty(), "{:?}", h.fake.rejected());
 }
