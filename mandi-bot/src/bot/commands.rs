@@ -432,19 +432,20 @@ impl Bot {
         let Some(p) = batch.items.into_iter().find(|p| p.asin == found.asin) else {
             return self.reply(ctx, t.unknown_product, None).await.map(drop);
         };
-        // The deal score from the stored history (the lookup just saved the price).
-        let score = match self
+        // The deal score and the mini chart from the stored history (the lookup just saved
+        // the price).
+        let report = match self
             .catalog
             .history(found.marketplace, found.asin, false)
             .await
         {
-            Ok(report) => report.score,
+            Ok(report) => Some(report),
             Err(e) => {
-                tracing::debug!(error = %e, "no deal score for the card");
+                tracing::debug!(error = %e, "no history for the card");
                 None
             }
         };
-        let lines = views::product_lines(&p, score.as_ref(), t);
+        let lines = views::product_lines(&p, report.as_ref().and_then(|r| r.score.as_ref()), t);
         let buy = self
             .buy_url(
                 ctx,
@@ -476,7 +477,36 @@ impl Bot {
                 ],
             ],
         };
-        self.reply(ctx, &lines.join("\n"), Some(kb)).await.map(drop)
+        let caption = lines.join("\n");
+        // The product's image; without one, a mini chart of its 90 days; without that, text.
+        // A caption over 1,024 characters follows the photo as text (the notifier's rule).
+        let image = p
+            .images
+            .first()
+            .filter(|i| {
+                url::Url::parse(&i.url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+            })
+            .map(|i| InputFile::Remote(i.url.clone()));
+        let photo = image.or_else(|| {
+            let report = report.as_ref().filter(|r| r.points.len() >= 2)?;
+            let opts = mandi_core::charts::ChartOptions::mini(90);
+            mandi_core::charts::render_price_chart(&report.points, report.as_of, &opts)
+                .map_err(|e| tracing::debug!(error = %e, "no mini chart for the card"))
+                .ok()
+                .map(|png| InputFile::Upload {
+                    file_name: format!("{}.png", found.asin.as_str()),
+                    bytes: png,
+                })
+        });
+        match photo {
+            Some(photo) => self
+                .notifier
+                .send_photo(Some(&ctx.user), ctx.chat, photo, &caption, Some(kb))
+                .await
+                .map(drop)
+                .map_err(Into::into),
+            None => self.reply(ctx, &caption, Some(kb)).await.map(drop),
+        }
     }
 
     pub(super) async fn cmd_watches(&self, ctx: &Ctx, edit: Option<i64>) -> Result<(), BotError> {

@@ -1043,7 +1043,15 @@ async fn report_shows_the_competitive_picture_and_the_card_button_opens_it() {
     h.fake.push_text(u, "/price B000000001");
     wait_for("the card", 10, || h.fake.sent_to(u).len() == 4).await;
     let card = h.fake.sent_to(u)[3].clone();
-    // The card: price, MRP, stock, and buttons to the history, offers and similar products.
+    // The card: the product's image with price, MRP, stock, and buttons to the history,
+    // offers and similar products.
+    assert_eq!(card.method, "sendPhoto");
+    assert_eq!(
+        card.photo,
+        Some(SentPhoto::Remote(
+            "https://m.media-amazon.com/images/I/B000000001.jpg".into()
+        ))
+    );
     let body = card.body();
     assert!(body.contains("<b>₹59,999</b>"), "{body}");
     assert!(body.contains("MRP <s>₹69,999</s>"), "{body}");
@@ -1116,4 +1124,47 @@ async fn compare_shows_the_landed_cost_in_each_store_and_the_cheapest() {
             .body()
             .contains("Send /compare followed by")
     );
+}
+
+/// A product card without an image shows a mini chart of its prices instead; without either
+/// it is a text message.
+#[tokio::test]
+async fn a_product_card_without_an_image_shows_a_mini_chart() {
+    use mandi_core::{DataOrigin, OfferKind, PricePoint};
+    let h = harness(NotifierConfig::unthrottled()).await;
+    let a = asin(1);
+    for p in h.source.products.lock().unwrap().iter_mut() {
+        p.images.clear();
+    }
+    let u = 6301;
+    // No history yet beyond the lookup's own point: text.
+    h.fake.push_text(u, "/price B000000001");
+    wait_for("the text card", 10, || h.fake.sent_to(u).len() == 1).await;
+    assert_eq!(h.fake.sent_to(u)[0].method, "sendMessage");
+    let points: Vec<PricePoint> = [(240, 62_000), (120, 60_500), (48, 61_000)]
+        .into_iter()
+        .map(|(hours_ago, rupees)| PricePoint {
+            marketplace: Marketplace::India,
+            asin: a,
+            offer_kind: OfferKind::BuyBox,
+            at: t0() - ChronoDuration::hours(hours_ago),
+            price: Some(inr(rupees)),
+            list_price: None,
+            availability: Availability::InStock,
+            deal_badge: None,
+            origin: DataOrigin::Api,
+        })
+        .collect();
+    h.store.record_prices(&points).await.unwrap();
+    h.fake.push_text(u, "/price B000000001");
+    wait_for("the chart card", 10, || h.fake.sent_to(u).len() == 2).await;
+    let card = h.fake.sent_to(u)[1].clone();
+    assert_eq!(card.method, "sendPhoto");
+    assert!(
+        matches!(card.photo, Some(SentPhoto::Upload { png: true, .. })),
+        "{:?}",
+        card.photo
+    );
+    assert!(card.body().contains("<b>₹59,999</b>"), "{}", card.body());
+    assert!(h.fake.rejected().is_empty(), "{:?}", h.fake.rejected());
 }
