@@ -47,15 +47,11 @@ enum Document<'a> {
 /// Reads a store as people write it: `in`, `com`, `co.uk`, `amazon.de`, `www.amazon.ae`,
 /// or a country code (`US`, `UK`).
 fn parse_store(text: &str) -> Result<Marketplace> {
-    let t = text.trim().trim_start_matches('.');
-    let as_domain = format!("amazon.{t}");
-    t.parse::<Marketplace>()
-        .or_else(|_| as_domain.parse::<Marketplace>())
-        .map_err(|_| {
-            Error::Input(format!(
-                "{text:?} is not an Amazon store: write a domain ending such as in, com, co.uk, de, or a country code"
-            ))
-        })
+    text.parse::<Marketplace>().map_err(|_| {
+        Error::Input(format!(
+            "{text:?} is not an Amazon store: write a domain ending such as in, com, co.uk, de, or a country code"
+        ))
+    })
 }
 
 /// Runs `mandi compare-markets`.

@@ -389,7 +389,8 @@ pub struct UnknownMarketplace(pub String);
 
 impl FromStr for Marketplace {
     type Err = UnknownMarketplace;
-    /// Accepts a domain (`www.amazon.in`, `amazon.in`) or a country code (`IN`, `UK`).
+    /// Accepts a domain (`www.amazon.in`, `amazon.in`), a country code (`IN`, `UK`) or the
+    /// domain's ending as people write it (`com`, `co.uk`, `.de`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         if let Some(m) = Self::from_host(t) {
@@ -400,6 +401,12 @@ impl FromStr for Marketplace {
         Self::ALL
             .into_iter()
             .find(|m| m.country_code() == code)
+            .or_else(|| {
+                let ending = t.trim_start_matches('.');
+                (!ending.is_empty() && !ending.contains('/'))
+                    .then(|| Self::from_host(&format!("amazon.{ending}")))
+                    .flatten()
+            })
             .ok_or_else(|| UnknownMarketplace(s.to_owned()))
     }
 }
@@ -433,6 +440,13 @@ mod tests {
             assert_eq!(Marketplace::from_host(m.domain()), Some(m));
             assert_eq!(m.country_code().parse::<Marketplace>().ok(), Some(m));
             assert_eq!(m.domain().parse::<Marketplace>().ok(), Some(m));
+            // The domain's ending, as people write it (`com`, `.co.uk`).
+            let ending = m.domain_suffix();
+            assert_eq!(ending.parse::<Marketplace>().ok(), Some(m), "{ending}");
+            assert_eq!(format!(".{ending}").parse::<Marketplace>().ok(), Some(m));
+        }
+        for bad in ["", ".", "ebay", "in.evil.com", "com/x", "narnia"] {
+            assert!(bad.parse::<Marketplace>().is_err(), "{bad:?}");
         }
     }
 
